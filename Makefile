@@ -1,0 +1,65 @@
+# Single Permit Portal. `make run` serves the portal with demo data; `make test` runs everything.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+PYTHON ?= python3
+
+.PHONY: run test test-sqlite test-postgres bench translations extract lint format system-deps clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# Runtime packages; re-installed when pyproject.toml changes.
+$(VENV)/.runtime: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+# Test packages on top.
+$(VENV)/.test: pyproject.toml $(VENV)/.runtime
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+node_modules/axe-core/axe.min.js: package.json
+	npm install --no-audit --no-fund --silent
+	touch $@
+
+translations: $(VENV)/.runtime
+	$(VENV)/bin/pybabel compile --statistics -d translations 2>&1 | grep -v "^compiling" || true
+	@ls translations/*/LC_MESSAGES/messages.mo >/dev/null
+
+extract: $(VENV)/.test
+	$(VENV)/bin/pybabel extract -F translations/babel.cfg -k _l -k lazy_gettext --no-location \
+		--sort-output --project="Single Permit Portal" -o translations/messages.pot .
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+
+run: $(VENV)/.runtime translations
+	$(FLASK) db upgrade
+	$(FLASK) demo load
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+system-deps:
+	bash .ci/system-deps.sh
+
+lint: $(VENV)/.test
+	$(VENV)/bin/ruff check portal onboarding tests wsgi.py
+	$(VENV)/bin/ruff format --check portal onboarding tests wsgi.py
+
+format: $(VENV)/.test
+	$(VENV)/bin/ruff format portal onboarding tests wsgi.py
+	$(VENV)/bin/ruff check --fix portal onboarding tests wsgi.py
+
+test-sqlite: $(VENV)/.test translations node_modules/axe-core/axe.min.js
+	$(PY) -m pytest
+
+test-postgres: $(VENV)/.test translations
+	bash .ci/with-postgres.sh $(PY) -m pytest -m "not e2e"
+
+test: system-deps lint test-sqlite test-postgres
+
+bench: $(VENV)/.test translations
+	$(PY) -m tests.bench
+
+clean:
+	rm -rf $(VENV) node_modules translations/*/LC_MESSAGES/*.mo

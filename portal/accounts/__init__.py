@@ -1,0 +1,1 @@
+"""Users, organisations, mandataries, foreign employers and mandates."""

@@ -1,0 +1,124 @@
+"""Account forms."""
+
+from __future__ import annotations
+
+from flask_wtf.file import FileField, FileRequired
+from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import Length, Optional, ValidationError
+
+from portal.forms import (
+    BaseForm,
+    address_fields,
+    email_field,
+    new_password_fields,
+    required,
+    validate_kbo,
+    validate_nace,
+)
+from portal.i18n import _l
+
+
+class LoginForm(BaseForm):
+    email = EmailField(_l("E-mail address"), [required()], render_kw={"autocomplete": "username"})
+    password = PasswordField(
+        _l("Password"), [required()], render_kw={"autocomplete": "current-password"}
+    )
+
+
+class EmployerRegistrationForm(BaseForm):
+    organisation_name = StringField(
+        _l("Name of the organisation"), [required(), Length(max=200)],
+        render_kw={"autocomplete": "organization"},
+    )
+    kbo_number = StringField(
+        _l("Enterprise number (KBO/BCE)"), [required(), validate_kbo],
+        description=_l("10 digits, as in the Crossroads Bank for Enterprises, e.g. 0403.170.701."),
+        render_kw={"inputmode": "numeric"},
+    )
+    street, postal_code = address_fields()
+    nace_code = StringField(
+        _l("Main activity (NACE-BEL code)"), [required(), validate_nace],
+        description=_l("Type the 5-digit code or pick it from the suggestions, e.g. 49410."),
+        render_kw={"list": "nace-codes", "inputmode": "numeric", "autocomplete": "off"},
+    )
+    contact_name = StringField(
+        _l("Your name"), [required(), Length(max=200)], render_kw={"autocomplete": "name"}
+    )
+    email = email_field()
+    password, confirm = new_password_fields()
+
+
+class MandataryRegistrationForm(BaseForm):
+    kind = RadioField(
+        _l("You register as"),
+        choices=[("person", _l("A natural person")), ("company", _l("A company"))],
+        validators=[required()],
+        default="company",
+    )
+    name = StringField(
+        _l("Name of the person or company"), [required(), Length(max=200)],
+        render_kw={"autocomplete": "organization"},
+    )
+    kbo_number = StringField(
+        _l("Enterprise number (KBO/BCE)"), [Optional(), validate_kbo],
+        description=_l("Required for a company. 10 digits, e.g. 0403.170.701."),
+        render_kw={"inputmode": "numeric"},
+    )
+    street, postal_code = address_fields()
+    contact_name = StringField(
+        _l("Your name"), [required(), Length(max=200)], render_kw={"autocomplete": "name"}
+    )
+    email = email_field()
+    password, confirm = new_password_fields()
+
+    def validate_kbo_number(self, field) -> None:
+        if self.kind.data == "company" and not (field.data or "").strip():
+            raise ValidationError(_l("A company needs its enterprise number."))
+
+
+class EmailOnlyForm(BaseForm):
+    email = email_field()
+
+
+class ResetPasswordForm(BaseForm):
+    password, confirm = new_password_fields()
+
+
+class InviteForm(BaseForm):
+    name = StringField(_l("Name of your colleague"), [required(), Length(max=200)])
+    email = email_field(_l("E-mail address of your colleague"))
+
+
+class ForeignEmployerForm(BaseForm):
+    name = StringField(_l("Name of the foreign employer"), [required(), Length(max=200)])
+    country = SelectField(_l("Country where it is established"), [required()], choices=[])
+    registration_number = StringField(
+        _l("Registration number in that country"), [required(), Length(max=60)],
+        description=_l("The number of the company register of that country."),
+    )
+    kbo_number = StringField(
+        _l("Enterprise number (KBO/BCE), if it has one"), [Optional(), validate_kbo],
+        description=_l("A foreign employer registered in Belgium has a 10-digit number."),
+        render_kw={"inputmode": "numeric"},
+    )
+
+
+class MandateForm(BaseForm):
+    file = FileField(
+        _l("The signed mandate (PDF)"), [FileRequired(message=_l("Choose the PDF file of the mandate."))],
+        render_kw={"accept": "application/pdf,.pdf"},
+    )
+    start_quarter = SelectField(_l("First quarter of the mandate"), [required()], choices=[])
+    end_quarter = SelectField(_l("Last quarter (leave empty if open-ended)"), choices=[])
+
+
+class DecisionForm(BaseForm):
+    decision = RadioField(
+        _l("Decision"),
+        choices=[("verify", _l("Verify the mandate")), ("reject", _l("Reject the mandate"))],
+        validators=[required()],
+    )
+    reason = TextAreaField(
+        _l("Reason for a rejection"), [Optional(), Length(max=2000)],
+        description=_l("The mandatary reads this reason."),
+    )

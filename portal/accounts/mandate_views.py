@@ -1,0 +1,94 @@
+"""The mandatary's pages: foreign employers and their mandates."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, current_app, flash, redirect, render_template, send_file, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+
+from portal import reference, uploads
+from portal.accounts import mandates
+from portal.accounts.forms import ForeignEmployerForm, MandateForm
+from portal.accounts.models import Role
+from portal.errors import Invalid
+from portal.extensions import db
+from portal.i18n import _
+from portal.security import roles
+
+bp = Blueprint("mandates", __name__, url_prefix="/mandates")
+
+
+@bp.get("/")
+@roles(Role.MANDATARY)
+def index():
+    employers = mandates.foreign_employers(current_user)
+    return render_template("mandates/index.html", employers=employers, today=date.today())
+
+
+@bp.route("/employers/new", methods=["GET", "POST"])
+@roles(Role.MANDATARY)
+def add_employer():
+    form = ForeignEmployerForm()
+    form.country.choices = [("", _("Choose a country"))] + reference.countries(str(get_locale()))
+    if form.validate_on_submit():
+        try:
+            employer = mandates.add_foreign_employer(
+                current_user,
+                name=form.name.data,
+                country=form.country.data,
+                registration_number=form.registration_number.data,
+                kbo_number=reference.normalise_kbo(form.kbo_number.data)
+                if form.kbo_number.data else None,
+            )
+        except Invalid as error:
+            form.add_errors(error.errors)
+        else:
+            db.session.commit()
+            flash(_("%(name)s has been added. Now upload the mandate.", name=employer.name),
+                  "success")
+            return redirect(url_for("mandates.upload", employer_id=employer.id))
+    return render_template("mandates/employer_form.html", form=form)
+
+
+@bp.route("/employers/<int:employer_id>/mandate", methods=["GET", "POST"])
+@roles(Role.MANDATARY)
+def upload(employer_id: int):
+    employer = mandates.get_foreign_employer(current_user, employer_id)
+    form = MandateForm()
+    choices = mandates.quarter_choices(date.today())
+    form.start_quarter.choices = [("", _("Choose a quarter"))] + [(q, q) for q in choices]
+    form.end_quarter.choices = [("", _("Open-ended"))] + [(q, q) for q in choices]
+    max_bytes = current_app.config["MANDATE_MAX_BYTES"]
+    if form.validate_on_submit():
+        upload_file = form.file.data
+        try:
+            mandates.upload_mandate(
+                current_user, employer.id,
+                data=upload_file.read(max_bytes + 1),
+                file_name=upload_file.filename or "",
+                start=mandates.parse_quarter(form.start_quarter.data),
+                end=mandates.parse_quarter(form.end_quarter.data),
+                max_bytes=max_bytes,
+            )
+        except Invalid as error:
+            form.add_errors(error.errors)
+        else:
+            db.session.commit()
+            flash(_("The mandate has been uploaded. An officer will verify it."), "success")
+            return redirect(url_for("mandates.index"))
+    return render_template(
+        "mandates/upload.html", form=form, employer=employer,
+        max_mb=max_bytes // (1024 * 1024),
+    )
+
+
+@bp.get("/<int:mandate_id>/file")
+@roles(Role.MANDATARY, Role.OFFICER, Role.ADMIN)
+def download(mandate_id: int):
+    mandate = mandates.get_mandate(current_user, mandate_id)
+    return send_file(
+        uploads.path_of(mandate.stored_name), mimetype="application/pdf",
+        as_attachment=True, download_name=mandate.file_name,
+    )

@@ -1,0 +1,171 @@
+"""Foreign employers and mandates: a mandatary records them, an officer verifies them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from portal import mail, uploads
+from portal.accounts.models import ForeignEmployer, Mandate, MandateStatus, Role, User
+from portal.db import utcnow
+from portal.errors import Invalid, NotAllowed, NotFound
+from portal.extensions import db
+from portal.i18n import _
+
+
+def quarter_start(year: int, quarter: int) -> date:
+    return date(year, 3 * (quarter - 1) + 1, 1)
+
+
+def quarter_end(year: int, quarter: int) -> date:
+    if quarter == 4:
+        return date(year, 12, 31)
+    return date.fromordinal(quarter_start(year, quarter + 1).toordinal() - 1)
+
+
+def parse_quarter(value: str) -> tuple[int, int] | None:
+    """'2026-Q3' → (2026, 3)."""
+    year, _sep, q = (value or "").partition("-Q")
+    if year.isdigit() and q in {"1", "2", "3", "4"}:
+        return int(year), int(q)
+    return None
+
+
+def quarter_choices(today: date, years_back: int = 1, years_ahead: int = 3) -> list[str]:
+    return [
+        f"{year}-Q{q}"
+        for year in range(today.year - years_back, today.year + years_ahead + 1)
+        for q in (1, 2, 3, 4)
+    ]
+
+
+def _require_mandatary(actor: User) -> None:
+    if actor.role != Role.MANDATARY or actor.mandatary_id is None:
+        raise NotAllowed
+
+
+def foreign_employers(actor: User) -> list[ForeignEmployer]:
+    """The foreign employers the actor's mandatary represents."""
+    _require_mandatary(actor)
+    return list(actor.mandatary.foreign_employers)
+
+
+def get_foreign_employer(actor: User, employer_id: int) -> ForeignEmployer:
+    _require_mandatary(actor)
+    employer = db.session.get(ForeignEmployer, employer_id)
+    if employer is None or employer.mandatary_id != actor.mandatary_id:
+        raise NotFound  # another mandatary's employer looks exactly like a missing one
+    return employer
+
+
+def add_foreign_employer(
+    actor: User, *, name: str, country: str, registration_number: str, kbo_number: str | None
+) -> ForeignEmployer:
+    """Record a foreign employer for the actor's mandatary."""
+    _require_mandatary(actor)
+    if country == "BE":
+        raise Invalid({"country": [_("A foreign employer is established outside Belgium.")]})
+    employer = ForeignEmployer(
+        mandatary_id=actor.mandatary_id, name=name.strip(), country=country,
+        registration_number=registration_number.strip(), kbo_number=kbo_number or None,
+    )
+    db.session.add(employer)
+    db.session.flush()
+    return employer
+
+
+def upload_mandate(
+    actor: User,
+    employer_id: int,
+    *,
+    data: bytes,
+    file_name: str,
+    start: tuple[int, int],
+    end: tuple[int, int] | None,
+    max_bytes: int,
+) -> Mandate:
+    """Store a mandate PDF for a foreign employer; it waits for an officer's check."""
+    employer = get_foreign_employer(actor, employer_id)
+    if end is not None and end < start:
+        raise Invalid({"end_quarter": [_("The last quarter cannot be before the first quarter.")]})
+    stored = uploads.store(data, file_name, ("pdf",), max_bytes, field="file")
+    mandate = Mandate(
+        foreign_employer=employer,
+        starts_on=quarter_start(*start),
+        ends_on=quarter_end(*end) if end else None,
+        file_name=stored.file_name,
+        stored_name=stored.stored_name,
+        sha256=stored.sha256,
+        size=stored.size,
+        uploaded_by_id=actor.id,
+    )
+    db.session.add(mandate)
+    db.session.flush()
+    return mandate
+
+
+def current_mandate(mandatary_id: int, employer_id: int, on: date) -> Mandate | None:
+    """The verified mandate in force on `on`, which filing for that employer requires."""
+    employer = db.session.get(ForeignEmployer, employer_id)
+    if employer is None or employer.mandatary_id != mandatary_id:
+        return None
+    return next((m for m in employer.mandates if m.is_current(on)), None)
+
+
+def _require_officer(actor: User) -> None:
+    if actor.role not in (Role.OFFICER, Role.ADMIN):
+        raise NotAllowed
+
+
+def mandates_to_check(actor: User) -> list[Mandate]:
+    _require_officer(actor)
+    return list(
+        db.session.scalars(
+            select(Mandate).where(Mandate.status == MandateStatus.PENDING)
+            .order_by(Mandate.created_at)
+        )
+    )
+
+
+def recent_decisions(actor: User, limit: int = 20) -> list[Mandate]:
+    _require_officer(actor)
+    return list(
+        db.session.scalars(
+            select(Mandate).where(Mandate.status != MandateStatus.PENDING)
+            .order_by(Mandate.decided_at.desc()).limit(limit)
+        )
+    )
+
+
+def get_mandate(actor: User, mandate_id: int) -> Mandate:
+    """An officer sees any mandate; a mandatary only its own."""
+    mandate = db.session.get(Mandate, mandate_id)
+    if mandate is None:
+        raise NotFound
+    if actor.role in (Role.OFFICER, Role.ADMIN):
+        return mandate
+    if actor.role == Role.MANDATARY and mandate.foreign_employer.mandatary_id == actor.mandatary_id:
+        return mandate
+    raise NotFound
+
+
+def decide_mandate(actor: User, mandate_id: int, *, verified: bool, reason: str = "") -> Mandate:
+    """Verify or reject a pending mandate; a rejection needs a reason. Tells the uploader."""
+    _require_officer(actor)
+    mandate = get_mandate(actor, mandate_id)
+    if mandate.status != MandateStatus.PENDING:
+        raise Invalid({"": [_("This mandate has already been decided.")]})
+    reason = (reason or "").strip()
+    if not verified and not reason:
+        raise Invalid({"reason": [_("Give the reason for the rejection.")]})
+    mandate.status = MandateStatus.VERIFIED if verified else MandateStatus.REJECTED
+    mandate.rejection_reason = None if verified else reason
+    mandate.decided_by_id = actor.id
+    mandate.decided_at = utcnow()
+    uploader = mandate.uploaded_by
+    mail.queue(
+        uploader.email, "mandate_decided", uploader.locale, name=uploader.name,
+        employer=mandate.foreign_employer.name, verified=verified, reason=reason,
+    )
+    return mandate

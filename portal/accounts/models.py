@@ -1,0 +1,189 @@
+"""Account models: users and the parties they act for."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Date, DateTime, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import TimestampMixin
+from portal.extensions import db
+from portal.i18n import _l
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    # Store the value (stable, lowercase) rather than the member name.
+    return Enum(cls, values_callable=lambda e: [m.value for m in e], native_enum=False, length=20)
+
+
+class Role(enum.StrEnum):
+    EMPLOYER = "employer"
+    MANDATARY = "mandatary"
+    OFFICER = "officer"
+    HELPDESK = "helpdesk"
+    PARTNER = "partner"
+    TALENT = "talent"
+    ADMIN = "admin"
+
+    @property
+    def title(self) -> str:
+        return str(ROLE_TITLES[self])
+
+
+ROLE_TITLES = {
+    Role.EMPLOYER: _l("Employer"),
+    Role.MANDATARY: _l("Mandatary"),
+    Role.OFFICER: _l("Officer"),
+    Role.HELPDESK: _l("Helpdesk agent"),
+    Role.PARTNER: _l("Partner service"),
+    Role.TALENT: _l("Arriving talent"),
+    Role.ADMIN: _l("Administrator"),
+}
+
+
+class OrgRole(enum.StrEnum):
+    ADMIN = "admin"
+    MEMBER = "member"
+
+
+class PartnerKind(enum.StrEnum):
+    MUNICIPALITY = "municipality"
+    SCHOOL = "school"
+    CHILDCARE = "childcare"
+
+
+class MandataryKind(enum.StrEnum):
+    PERSON = "person"
+    COMPANY = "company"
+
+
+class MandateStatus(enum.StrEnum):
+    PENDING = "pending"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+    @property
+    def title(self) -> str:
+        return str(
+            {
+                MandateStatus.PENDING: _l("Waiting for verification"),
+                MandateStatus.VERIFIED: _l("Verified"),
+                MandateStatus.REJECTED: _l("Rejected"),
+            }[self]
+        )
+
+
+class Organisation(TimestampMixin, db.Model):
+    """A Belgian employer registered in the KBO/BCE."""
+
+    __tablename__ = "organisation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kbo_number: Mapped[str] = mapped_column(String(10), unique=True)
+    street: Mapped[str] = mapped_column(String(200))
+    postal_code: Mapped[str] = mapped_column(String(4))
+    municipality_refnis: Mapped[str] = mapped_column(String(5))
+    nace_code: Mapped[str] = mapped_column(String(5))
+    users: Mapped[list[User]] = relationship(back_populates="organisation")
+
+
+class Mandatary(TimestampMixin, db.Model):
+    """A Belgian natural person or company that files for foreign employers."""
+
+    __tablename__ = "mandatary"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[MandataryKind] = mapped_column(_enum(MandataryKind))
+    name: Mapped[str] = mapped_column(String(200))
+    kbo_number: Mapped[str | None] = mapped_column(String(10), unique=True)
+    street: Mapped[str] = mapped_column(String(200))
+    postal_code: Mapped[str] = mapped_column(String(4))
+    municipality_refnis: Mapped[str] = mapped_column(String(5))
+    users: Mapped[list[User]] = relationship(back_populates="mandatary")
+    foreign_employers: Mapped[list[ForeignEmployer]] = relationship(
+        back_populates="mandatary", order_by="ForeignEmployer.name"
+    )
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "user_account"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    locale: Mapped[str] = mapped_column(String(2), default="nl")
+    email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Part of the login cookie: rotating it (password change) ends every other session.
+    session_token: Mapped[str] = mapped_column(
+        String(43), default=lambda: secrets.token_urlsafe(32)
+    )
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    org_role: Mapped[OrgRole | None] = mapped_column(_enum(OrgRole))
+    mandatary_id: Mapped[int | None] = mapped_column(ForeignKey("mandatary.id"))
+    partner_kind: Mapped[PartnerKind | None] = mapped_column(_enum(PartnerKind))
+    partner_refnis: Mapped[str | None] = mapped_column(String(5))
+    organisation: Mapped[Organisation | None] = relationship(back_populates="users")
+    mandatary: Mapped[Mandatary | None] = relationship(back_populates="users")
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active and self.email_verified_at is not None
+
+    @property
+    def is_org_admin(self) -> bool:
+        return self.role == Role.EMPLOYER and self.org_role == OrgRole.ADMIN
+
+
+class ForeignEmployer(TimestampMixin, db.Model):
+    """An employer established abroad that a Belgian mandatary represents."""
+
+    __tablename__ = "foreign_employer"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mandatary_id: Mapped[int] = mapped_column(ForeignKey("mandatary.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2))
+    registration_number: Mapped[str] = mapped_column(String(60))
+    kbo_number: Mapped[str | None] = mapped_column(String(10))
+    mandatary: Mapped[Mandatary] = relationship(back_populates="foreign_employers")
+    mandates: Mapped[list[Mandate]] = relationship(
+        back_populates="foreign_employer", order_by="Mandate.created_at.desc()"
+    )
+
+
+class Mandate(TimestampMixin, db.Model):
+    """A signed mandate (PDF) from a foreign employer to a mandatary, checked by an officer."""
+
+    __tablename__ = "mandate"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    foreign_employer_id: Mapped[int] = mapped_column(ForeignKey("foreign_employer.id"), index=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[MandateStatus] = mapped_column(
+        _enum(MandateStatus), default=MandateStatus.PENDING, index=True
+    )
+    file_name: Mapped[str] = mapped_column(String(200))
+    stored_name: Mapped[str] = mapped_column(String(80))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    foreign_employer: Mapped[ForeignEmployer] = relationship(back_populates="mandates")
+    uploaded_by: Mapped[User] = relationship(foreign_keys=[uploaded_by_id])
+
+    def is_current(self, on: date) -> bool:
+        """Verified and in force on `on`: only such a mandate allows filing."""
+        return (
+            self.status == MandateStatus.VERIFIED
+            and self.starts_on <= on
+            and (self.ends_on is None or on <= self.ends_on)
+        )

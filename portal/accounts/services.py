@@ -1,0 +1,288 @@
+"""Account services: registration, verification, login, password reset, invitations.
+
+Services take plain values and an explicit actor, never touch the request, and never
+commit: the view commits once at the edge.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from sqlalchemy import func, select
+
+from portal import mail, tokens
+from portal.accounts.models import (
+    Mandatary,
+    MandataryKind,
+    Organisation,
+    OrgRole,
+    Role,
+    User,
+)
+from portal.db import utcnow
+from portal.errors import Invalid, NotAllowed
+from portal.extensions import db
+from portal.i18n import _
+
+_hasher = PasswordHasher()
+# Verifying against this when no account exists keeps login time the same either way.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def password_matches(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def load_user(token: str) -> User | None:
+    """Flask-Login loader: the cookie holds `id:session_token`."""
+    user_id, _sep, session_token = (token or "").partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not secrets.compare_digest(user.session_token, session_token):
+        return None
+    return user
+
+
+def _link(endpoint_path: str, token: str) -> str:
+    return f"{current_app.config['PORTAL_BASE_URL'].rstrip('/')}{endpoint_path}{token}"
+
+
+def send_verification(user: User) -> None:
+    """Queue the e-mail with the signed link that confirms the address."""
+    token = tokens.make("verify", {"u": user.id, "e": user.email})
+    hours = current_app.config["VERIFY_LINK_MAX_AGE"] // 3600
+    mail.queue(
+        user.email, "verify_email", user.locale,
+        name=user.name, link=_link("/account/verify/", token), hours=hours,
+    )
+
+
+def _guard_new_email(email: str, locale: str) -> bool:
+    """True when the address is free. When it is taken, tell its owner instead.
+
+    The person registering sees the same page either way, so the form reveals nothing
+    about which addresses have an account.
+    """
+    existing = user_by_email(email)
+    if existing is None:
+        return True
+    mail.queue(
+        existing.email, "already_registered", existing.locale or locale,
+        name=existing.name, login_link=_link("/account/login", ""),
+        reset_link=_link("/account/password/forgot", ""),
+    )
+    return False
+
+
+def register_employer(
+    *,
+    organisation_name: str,
+    kbo_number: str,
+    street: str,
+    postal_code: str,
+    municipality_refnis: str,
+    nace_code: str,
+    contact_name: str,
+    email: str,
+    password: str,
+    locale: str,
+) -> User | None:
+    """Register an organisation with its first user as admin; None if the e-mail was taken."""
+    email = normalise_email(email)
+    if db.session.scalar(select(Organisation.id).where(Organisation.kbo_number == kbo_number)):
+        raise Invalid(
+            {"kbo_number": [_("This organisation is already registered. Ask its administrator "
+                              "to invite you as a colleague.")]}
+        )
+    if not _guard_new_email(email, locale):
+        return None
+    organisation = Organisation(
+        name=organisation_name.strip(), kbo_number=kbo_number, street=street.strip(),
+        postal_code=postal_code, municipality_refnis=municipality_refnis, nace_code=nace_code,
+    )
+    user = User(
+        email=email, name=contact_name.strip(), password_hash=hash_password(password),
+        role=Role.EMPLOYER, locale=locale, organisation=organisation, org_role=OrgRole.ADMIN,
+    )
+    db.session.add_all([organisation, user])
+    db.session.flush()
+    send_verification(user)
+    return user
+
+
+def register_mandatary(
+    *,
+    kind: MandataryKind,
+    name: str,
+    kbo_number: str | None,
+    street: str,
+    postal_code: str,
+    municipality_refnis: str,
+    contact_name: str,
+    email: str,
+    password: str,
+    locale: str,
+) -> User | None:
+    """Register a Belgian mandatary (person or company); None if the e-mail was taken."""
+    email = normalise_email(email)
+    if kbo_number and db.session.scalar(
+        select(Mandatary.id).where(Mandatary.kbo_number == kbo_number)
+    ):
+        raise Invalid({"kbo_number": [_("This mandatary is already registered.")]})
+    if not _guard_new_email(email, locale):
+        return None
+    mandatary = Mandatary(
+        kind=kind, name=name.strip(), kbo_number=kbo_number or None, street=street.strip(),
+        postal_code=postal_code, municipality_refnis=municipality_refnis,
+    )
+    user = User(
+        email=email, name=contact_name.strip(), password_hash=hash_password(password),
+        role=Role.MANDATARY, locale=locale, mandatary=mandatary,
+    )
+    db.session.add_all([mandatary, user])
+    db.session.flush()
+    send_verification(user)
+    return user
+
+
+def verify_email(token: str) -> User:
+    """Confirm an address from a signed link; raises tokens.LinkExpired / LinkInvalid."""
+    data = tokens.read("verify", token, current_app.config["VERIFY_LINK_MAX_AGE"])
+    user = db.session.get(User, data.get("u"))
+    if user is None or user.email != data.get("e"):
+        raise tokens.LinkInvalid
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    return user
+
+
+def resend_verification(email: str) -> None:
+    """Send a fresh link to an unverified account; silent otherwise (no enumeration)."""
+    user = user_by_email(email)
+    if user is not None and user.email_verified_at is None and user.password_hash:
+        send_verification(user)
+
+
+class LoginResult:
+    OK = "ok"
+    FAILED = "failed"
+    UNVERIFIED = "unverified"
+
+
+def authenticate(email: str, password: str) -> tuple[str, User | None]:
+    """Check a login. An unverified account is told so only when the password is right."""
+    user = user_by_email(email)
+    if not password_matches(user.password_hash if user else None, password):
+        return LoginResult.FAILED, None
+    if not user.active:
+        return LoginResult.FAILED, None
+    if user.email_verified_at is None:
+        return LoginResult.UNVERIFIED, user
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return LoginResult.OK, user
+
+
+def _fingerprint(user: User) -> str:
+    # Changes as soon as the password does, so a reset link works once.
+    return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16]
+
+
+def request_password_reset(email: str) -> None:
+    """Queue a reset link when the account exists; the caller says the same either way."""
+    user = user_by_email(email)
+    if user is None or not user.active or not user.password_hash:
+        return
+    token = tokens.make("reset", {"u": user.id, "f": _fingerprint(user)})
+    minutes = current_app.config["RESET_LINK_MAX_AGE"] // 60
+    mail.queue(
+        user.email, "password_reset", user.locale,
+        name=user.name, link=_link("/account/password/reset/", token), minutes=minutes,
+    )
+
+
+def check_reset_token(token: str) -> User:
+    data = tokens.read("reset", token, current_app.config["RESET_LINK_MAX_AGE"])
+    user = db.session.get(User, data.get("u"))
+    if user is None or not secrets.compare_digest(_fingerprint(user), data.get("f", "")):
+        raise tokens.LinkInvalid
+    return user
+
+
+def reset_password(token: str, password: str) -> User:
+    """Set a new password from a reset link; ends every existing session of the user."""
+    user = check_reset_token(token)
+    user.password_hash = hash_password(password)
+    user.session_token = secrets.token_urlsafe(32)
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()  # the link proves the address too
+    return user
+
+
+def invite_colleague(actor: User, *, email: str, name: str, locale: str) -> User | None:
+    """An organisation admin invites a colleague; None when the address already has an account."""
+    if not actor.is_org_admin:
+        raise NotAllowed
+    email = normalise_email(email)
+    if user_by_email(email) is not None:
+        raise Invalid({"email": [_("This address already has an account.")]})
+    user = User(
+        email=email, name=name.strip(), password_hash=None, role=Role.EMPLOYER,
+        locale=locale, organisation_id=actor.organisation_id, org_role=OrgRole.MEMBER,
+    )
+    db.session.add(user)
+    db.session.flush()
+    token = tokens.make("invite", {"u": user.id, "t": user.session_token[:16]})
+    days = current_app.config["INVITE_LINK_MAX_AGE"] // 86400
+    mail.queue(
+        user.email, "invitation", locale, name=user.name, inviter=actor.name,
+        organisation=actor.organisation.name, link=_link("/account/invitation/", token), days=days,
+    )
+    return user
+
+
+def check_invitation(token: str) -> User:
+    data = tokens.read("invite", token, current_app.config["INVITE_LINK_MAX_AGE"])
+    user = db.session.get(User, data.get("u"))
+    if user is None or user.password_hash or user.session_token[:16] != data.get("t"):
+        raise tokens.LinkInvalid
+    return user
+
+
+def accept_invitation(token: str, password: str) -> User:
+    """The invited colleague chooses a password; the link proves the address."""
+    user = check_invitation(token)
+    user.password_hash = hash_password(password)
+    user.email_verified_at = utcnow()
+    return user
+
+
+def organisation_members(actor: User) -> list[User]:
+    if actor.organisation_id is None:
+        raise NotAllowed
+    return list(
+        db.session.scalars(
+            select(User).where(User.organisation_id == actor.organisation_id)
+            .order_by(func.lower(User.name))
+        )
+    )

@@ -1,0 +1,241 @@
+"""Account pages: register, verify, log in and out, reset a password, invite colleagues."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_login import current_user, login_user, logout_user
+
+from portal import reference, tokens
+from portal.accounts import services
+from portal.accounts.forms import (
+    EmailOnlyForm,
+    EmployerRegistrationForm,
+    InviteForm,
+    LoginForm,
+    MandataryRegistrationForm,
+    ResetPasswordForm,
+)
+from portal.accounts.models import MandataryKind, Role
+from portal.errors import Invalid
+from portal.extensions import db, limiter
+from portal.forms import CsrfForm
+from portal.i18n import _
+from portal.security import authenticated, public, roles
+from portal.web import safe_next
+
+bp = Blueprint("accounts", __name__, url_prefix="/account")
+
+
+def _locale() -> str:
+    return str(get_locale())
+
+
+@bp.get("/register")
+@public
+def register():
+    return render_template("accounts/register_choice.html")
+
+
+@bp.route("/register/employer", methods=["GET", "POST"])
+@public
+def register_employer():
+    form = EmployerRegistrationForm()
+    if form.validate_on_submit():
+        municipality = reference.municipality_for_postal_code(form.postal_code.data)
+        try:
+            services.register_employer(
+                organisation_name=form.organisation_name.data,
+                kbo_number=reference.normalise_kbo(form.kbo_number.data),
+                street=form.street.data,
+                postal_code=form.postal_code.data.strip(),
+                municipality_refnis=municipality.refnis,
+                nace_code=form.nace_code.data.strip().replace(".", ""),
+                contact_name=form.contact_name.data,
+                email=form.email.data,
+                password=form.password.data,
+                locale=_locale(),
+            )
+        except Invalid as error:
+            form.add_errors(error.errors)
+        else:
+            db.session.commit()
+            return redirect(url_for("accounts.check_email", reason="registered"))
+    return render_template(
+        "accounts/register_employer.html", form=form, nace=reference.nace_choices(_locale())
+    )
+
+
+@bp.route("/register/mandatary", methods=["GET", "POST"])
+@public
+def register_mandatary():
+    form = MandataryRegistrationForm()
+    if form.validate_on_submit():
+        municipality = reference.municipality_for_postal_code(form.postal_code.data)
+        kbo = reference.normalise_kbo(form.kbo_number.data) if form.kbo_number.data else None
+        try:
+            services.register_mandatary(
+                kind=MandataryKind(form.kind.data),
+                name=form.name.data,
+                kbo_number=kbo,
+                street=form.street.data,
+                postal_code=form.postal_code.data.strip(),
+                municipality_refnis=municipality.refnis,
+                contact_name=form.contact_name.data,
+                email=form.email.data,
+                password=form.password.data,
+                locale=_locale(),
+            )
+        except Invalid as error:
+            form.add_errors(error.errors)
+        else:
+            db.session.commit()
+            return redirect(url_for("accounts.check_email", reason="registered"))
+    return render_template("accounts/register_mandatary.html", form=form)
+
+
+@bp.get("/check-email")
+@public
+def check_email():
+    reason = request.args.get("reason", "registered")
+    return render_template("accounts/check_email.html", reason=reason)
+
+
+@bp.get("/verify/<token>")
+@public
+def verify(token: str):
+    try:
+        services.verify_email(token)
+    except tokens.LinkExpired:
+        return render_template("accounts/link_problem.html", problem="expired",
+                               form=EmailOnlyForm()), 400
+    except tokens.LinkInvalid:
+        return render_template("accounts/link_problem.html", problem="invalid",
+                               form=EmailOnlyForm()), 400
+    db.session.commit()
+    return render_template("accounts/verified.html")
+
+
+@bp.post("/verify/resend")
+@public
+def resend_verification():
+    form = EmailOnlyForm()
+    if form.validate_on_submit():
+        services.resend_verification(form.email.data)
+        db.session.commit()
+        return redirect(url_for("accounts.check_email", reason="resent"))
+    return render_template("accounts/link_problem.html", problem="expired", form=form), 400
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        outcome, user = services.authenticate(form.email.data, form.password.data)
+        if outcome == services.LoginResult.OK:
+            target = safe_next(request.args.get("next"))
+            # A fresh session on login: nothing from before (a planted id) survives.
+            session.clear()
+            login_user(user)
+            session.permanent = True
+            db.session.commit()
+            return redirect(target)
+        if outcome == services.LoginResult.UNVERIFIED:
+            form.form_errors.append(
+                _("Confirm your e-mail address first: use the link we sent you. "
+                  "No e-mail? Ask for a new link below.")
+            )
+            return render_template("accounts/login.html", form=form, unverified=True)
+        form.form_errors.append(_("The e-mail address or password is not correct."))
+    return render_template("accounts/login.html", form=form, unverified=False)
+
+
+@bp.post("/logout")
+@authenticated
+def logout():
+    form = CsrfForm()
+    if form.validate_on_submit():
+        logout_user()
+        session.clear()
+        flash(_("You are logged out."), "success")
+    return redirect(url_for("home.index"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@public
+def forgot_password():
+    form = EmailOnlyForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        return redirect(url_for("accounts.check_email", reason="reset"))
+    return render_template("accounts/forgot.html", form=form)
+
+
+def _link_problem(error: Exception):
+    problem = "expired" if isinstance(error, tokens.LinkExpired) else "invalid"
+    return render_template("accounts/link_problem.html", problem=problem, form=None), 400
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str):
+    try:
+        services.check_reset_token(token)
+    except (tokens.LinkExpired, tokens.LinkInvalid) as error:
+        return _link_problem(error)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        services.reset_password(token, form.password.data)
+        db.session.commit()
+        logout_user()
+        flash(_("Your password has been changed. Log in with your new password."), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset.html", form=form)
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@public
+def accept_invitation(token: str):
+    try:
+        user = services.check_invitation(token)
+    except (tokens.LinkExpired, tokens.LinkInvalid) as error:
+        return _link_problem(error)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        services.accept_invitation(token, form.password.data)
+        db.session.commit()
+        flash(_("Welcome! Log in with your e-mail address and new password."), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/invitation.html", form=form, invited=user)
+
+
+@bp.route("/organisation", methods=["GET", "POST"])
+@roles(Role.EMPLOYER)
+def organisation():
+    form = InviteForm()
+    if request.method == "POST":
+        if not current_user.is_org_admin:
+            return render_template("errors/error.html", status=403,
+                                   title=_("Only the administrator of the organisation can invite colleagues"),
+                                   explanation=_("Ask your administrator to invite your colleague.")), 403
+        if form.validate_on_submit():
+            try:
+                services.invite_colleague(current_user, email=form.email.data,
+                                          name=form.name.data, locale=_locale())
+            except Invalid as error:
+                form.add_errors(error.errors)
+            else:
+                db.session.commit()
+                flash(_("We sent an invitation to %(email)s.", email=form.email.data), "success")
+                return redirect(url_for("accounts.organisation"))
+    members = services.organisation_members(current_user)
+    return render_template("accounts/organisation.html", form=form, members=members)

@@ -1,0 +1,129 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g, request
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_login import current_user
+
+from portal import config as settings
+from portal import errors, security
+from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
+from portal.i18n import COOKIE, LANGUAGES, _l, select_locale
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the portal. `config` overrides the settings read from the environment."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.update(settings.from_environment())
+    if config:
+        app.config.update(config)
+    settings.check(app.config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "portal" / "migrations"))
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(ROOT / "translations"),
+        default_locale="nl",
+        default_timezone="Europe/Brussels",
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Log in to see this page.")
+    login_manager.session_protection = "strong"
+
+    _register_blueprints(app)
+    _register_hooks(app)
+    errors.register(app)
+    _register_cli(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.accounts.views import bp as accounts_bp
+    from portal.backoffice.views import bp as backoffice_bp
+    from portal.home import bp as home_bp
+    from portal.accounts.mandate_views import bp as mandates_bp
+
+    for bp in (home_bp, accounts_bp, mandates_bp, backoffice_bp):
+        app.register_blueprint(bp)
+
+
+def _register_hooks(app: Flask) -> None:
+    from portal import mail
+    from portal.accounts.services import load_user
+
+    login_manager.user_loader(load_user)
+    app.before_request(security.refuse_undeclared)
+
+    @app.after_request
+    def remember_language(response):
+        chosen = g.get("lang_switched_to")
+        if chosen:
+            response.set_cookie(
+                COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                secure=app.config["SESSION_COOKIE_SECURE"],
+            )
+            if current_user.is_authenticated and current_user.locale != chosen:
+                current_user.locale = chosen
+                db.session.commit()
+        return response
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'",
+        )
+        return response
+
+    app.after_request(mail.deliver_after_request)
+
+    @app.context_processor
+    def template_globals():
+        return {
+            "get_locale": get_locale,
+            "LANGUAGES": LANGUAGES,
+            "current_lang": str(get_locale()),
+            "lang_url": _lang_url,
+        }
+
+    app.jinja_env.filters["date"] = lambda d, fmt="long": format_date(d, fmt) if d else ""
+    app.jinja_env.filters["datetime"] = (
+        lambda d, fmt="medium": format_datetime(d, fmt) if d else ""
+    )
+    app.jinja_env.filters["number"] = lambda n: format_decimal(n)
+
+
+def _lang_url(code: str) -> str:
+    args = request.args.to_dict()
+    args["lang"] = code
+    view_args = request.view_args or {}
+    from flask import url_for
+
+    if request.endpoint and request.method == "GET":
+        return url_for(request.endpoint, **view_args, **args)
+    return url_for("home.index", lang=code)
+
+
+def _register_cli(app: Flask) -> None:
+    from portal.cli import register
+
+    register(app)

@@ -1,0 +1,1 @@
+"""The officers' and helpdesk agents' pages."""

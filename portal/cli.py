@@ -1,0 +1,45 @@
+"""Command-line interface: `flask --app wsgi <group> <command>`."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from portal.extensions import db
+
+
+def register(app: Flask) -> None:
+    demo = AppGroup("demo", help="Demo data.")
+    outbox = AppGroup("outbox", help="The outgoing e-mail queue.")
+
+    @demo.command("load")
+    def demo_load() -> None:
+        """Create the demo accounts (if missing) and print them."""
+        from portal import demo as demo_data
+
+        accounts = demo_data.load()
+        db.session.commit()
+        click.echo(f"Demo accounts (password: {demo_data.PASSWORD}):")
+        for email, role in accounts:
+            click.echo(f"  {role:<10} {email}")
+
+    @outbox.command("run")
+    @click.option("--once", is_flag=True, help="Send what is due, then stop.")
+    @click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds.")
+    def outbox_run(once: bool, interval: float) -> None:
+        """Send queued e-mails, retrying failures with backoff."""
+        from portal import mail
+
+        while True:
+            sent, failed = mail.deliver_due()
+            if sent or failed or once:
+                click.echo(f"sent {sent}, failed {failed}")
+            if once:
+                return
+            time.sleep(interval)
+
+    app.cli.add_command(demo)
+    app.cli.add_command(outbox)

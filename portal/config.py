@@ -1,0 +1,66 @@
+"""Settings read from the environment, with safe defaults for development."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - refused in production below
+
+
+class ConfigError(RuntimeError):
+    """Raised when the app would start with an unsafe configuration."""
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def from_environment() -> dict:
+    """Build the Flask config mapping from environment variables."""
+    env = os.environ.get("PORTAL_ENV", "development")
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE / 'portal.sqlite'}"
+    production = env == "production"
+    return {
+        "ENV_NAME": env,
+        "SECRET_KEY": os.environ.get("SECRET_KEY", DEV_SECRET),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(INSTANCE / "uploads")),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": _int("MAIL_PORT", 25),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Single Permit Portal <noreply@portal.example>"),
+        "MAIL_DIR": os.environ.get("MAIL_DIR", str(INSTANCE / "mail")),
+        "INTAKE_ADDRESS": os.environ.get("INTAKE_ADDRESS", "intake@portal.example"),
+        "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
+        # Deliver a request's queued e-mails right after it commits; the worker
+        # (`flask outbox run`) retries whatever failed. Production may turn it off.
+        "OUTBOX_SEND_AFTER_REQUEST": os.environ.get("OUTBOX_SEND_AFTER_REQUEST", "1") == "1",
+        "MANDATE_MAX_BYTES": _int("MANDATE_MAX_BYTES", 10 * 1024 * 1024),
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 60 * 1024 * 1024),
+        "VERIFY_LINK_MAX_AGE": _int("VERIFY_LINK_MAX_AGE", 48 * 3600),
+        "RESET_LINK_MAX_AGE": _int("RESET_LINK_MAX_AGE", 3600),
+        "INVITE_LINK_MAX_AGE": _int("INVITE_LINK_MAX_AGE", 7 * 24 * 3600),
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute; 30 per hour"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") == "1",
+        "WTF_CSRF_ENABLED": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "PERMANENT_SESSION_LIFETIME": _int("SESSION_LIFETIME", 8 * 3600),
+    }
+
+
+def check(config: dict) -> None:
+    """Refuse a production start with the development secret or a short key."""
+    if config.get("ENV_NAME") != "production":
+        return
+    secret = config.get("SECRET_KEY") or ""
+    if secret == DEV_SECRET or len(secret) < 32:
+        raise ConfigError("SECRET_KEY must be set to a random value of at least 32 characters")

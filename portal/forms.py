@@ -1,0 +1,101 @@
+"""Shared form fields and validators, with translated messages."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
+
+from portal import reference
+from portal.i18n import _l
+
+MIN_PASSWORD = 12
+
+
+def _anchor(field) -> str:
+    # Radio buttons are rendered one by one; the summary links to the first of them.
+    return f"{field.id}-0" if field.type == "RadioField" else field.id
+
+
+class BaseForm(FlaskForm):
+    """A form whose errors the error summary can list in field order."""
+
+    def error_list(self) -> list[tuple[str, str]]:
+        """(field id, message) pairs in field order; form-wide messages have no id."""
+        pairs = [("", str(message)) for message in self.form_errors]
+        return pairs + [(_anchor(field), str(m)) for field in self for m in field.errors]
+
+    def add_errors(self, errors: dict[str, list[str]]) -> None:
+        """Attach a service's Invalid errors to the fields they name."""
+        for name, messages in errors.items():
+            field = self._fields.get(name)
+            if field is None:
+                self.form_errors.extend(messages)
+            else:
+                field.errors = [*field.errors, *messages]
+
+
+class CsrfForm(BaseForm):
+    """Only the CSRF token: for buttons that change something (log out, decide)."""
+
+
+def required():
+    return InputRequired(message=_l("This field is required."))
+
+
+def email_field(label=None):
+    return EmailField(
+        label or _l("E-mail address"),
+        [required(), Email(message=_l("Enter an e-mail address like name@example.be.")),
+         Length(max=254)],
+        render_kw={"autocomplete": "email", "spellcheck": "false"},
+    )
+
+
+def new_password_fields():
+    password = PasswordField(
+        _l("Password"),
+        [required(), Length(min=MIN_PASSWORD, max=200,
+                            message=_l("Choose a password of at least 12 characters."))],
+        description=_l("At least 12 characters. A sentence you remember is a good choice."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        [required(), EqualTo("password", message=_l("The passwords do not match."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    return password, confirm
+
+
+def validate_kbo(_form, field) -> None:
+    if field.data and reference.normalise_kbo(field.data) is None:
+        raise ValidationError(
+            _l("This is not a valid enterprise number: check the 10 digits, e.g. 0403.170.701.")
+        )
+
+
+def validate_postal_code(_form, field) -> None:
+    if field.data and reference.municipality_for_postal_code(field.data) is None:
+        raise ValidationError(_l("This is not a Belgian postal code."))
+
+
+def validate_nace(_form, field) -> None:
+    code = (field.data or "").strip().replace(".", "")
+    if code and not reference.is_nace_code(code):
+        raise ValidationError(
+            _l("Choose a NACE-BEL code of 5 digits from the list, e.g. 49410.")
+        )
+
+
+def address_fields():
+    street = StringField(
+        _l("Street and number"), [required(), Length(max=200)],
+        render_kw={"autocomplete": "street-address"},
+    )
+    postal_code = StringField(
+        _l("Postal code"), [required(), validate_postal_code],
+        description=_l("4 digits. We look up the municipality for you."),
+        render_kw={"autocomplete": "postal-code", "inputmode": "numeric", "maxlength": 4},
+    )
+    return street, postal_code

@@ -1,0 +1,139 @@
+"""Outgoing e-mail through a transactional outbox, in the recipient's language.
+
+`queue()` renders the message in the recipient's language and adds an `OutboxMessage` to
+the current session, so it is committed together with the change that caused it (or not at
+all). `deliver_due()` sends what is due over SMTP, or writes `.eml` files under
+`MAIL_DIR` when no `MAIL_SERVER` is set; a failure is recorded and retried with
+exponential backoff. Nothing is ever deleted or given up on.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+from flask import current_app, g, render_template
+from sqlalchemy import DateTime, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.db import utcnow
+from portal.extensions import db
+from portal.i18n import force_locale
+
+MAX_BACKOFF = timedelta(hours=1)
+
+
+class OutboxMessage(db.Model):
+    __tablename__ = "outbox_message"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    locale: Mapped[str] = mapped_column(String(2))
+    template: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+
+
+def queue(recipient: str, template: str, locale: str, **context) -> OutboxMessage:
+    """Render `emails/<template>.txt` in `locale` and queue it; the caller commits.
+
+    The subject is the template's `subject` block, so it is translated with the body; the
+    HTML part is made from the same text, so the two never say different things.
+    """
+    with force_locale(locale):
+        context.setdefault("base_url", current_app.config["PORTAL_BASE_URL"].rstrip("/"))
+        template_obj = current_app.jinja_env.get_template(f"emails/{template}.txt")
+        subject = _render_block(template_obj, "subject", context).strip()
+        text = template_obj.render(context).strip() + "\n"
+        html = render_template("emails/_layout.html", subject=subject, paragraphs=_paragraphs(text))
+    message = OutboxMessage(
+        recipient=recipient,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        locale=locale,
+        template=template,
+    )
+    db.session.add(message)
+    g.setdefault("outbox_queued", []).append(message)
+    return message
+
+
+def _render_block(template, name: str, context: dict) -> str:
+    return "".join(template.blocks[name](template.new_context(context)))
+
+
+def _paragraphs(text: str) -> list[list[str]]:
+    """Split plain text into paragraphs of lines, for the HTML part."""
+    return [block.splitlines() for block in text.strip().split("\n\n") if block.strip()]
+
+
+def _as_email(message: OutboxMessage) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = current_app.config["MAIL_FROM"]
+    email["To"] = message.recipient
+    email["Subject"] = message.subject
+    email["Date"] = format_datetime(message.created_at)
+    email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain="portal.example")
+    email["Content-Language"] = message.locale
+    email["Auto-Submitted"] = "auto-generated"  # RFC 3834: answering machines stay quiet
+    email.set_content(message.body_text)
+    email.add_alternative(message.body_html, subtype="html")
+    return email
+
+
+def _send(email: EmailMessage, message_id: int) -> None:
+    server = current_app.config["MAIL_SERVER"]
+    if server:
+        with smtplib.SMTP(server, current_app.config["MAIL_PORT"], timeout=10) as smtp:
+            smtp.send_message(email)
+        return
+    folder = Path(current_app.config["MAIL_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{message_id:08d}.eml").write_bytes(bytes(email))
+
+
+def deliver_due(limit: int = 100, ids: list[int] | None = None) -> tuple[int, int]:
+    """Send messages that are due; return (sent, failed). Commits after each message."""
+    now = utcnow()
+    query = select(OutboxMessage).where(
+        OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now
+    )
+    if ids is not None:
+        query = query.where(OutboxMessage.id.in_(ids))
+    sent = failed = 0
+    for message in db.session.scalars(query.order_by(OutboxMessage.id).limit(limit)).all():
+        try:
+            _send(_as_email(message), message.id)
+        except (OSError, smtplib.SMTPException) as error:
+            message.attempts += 1
+            message.last_error = f"{type(error).__name__}: {error}"[:2000]
+            delay = min(timedelta(seconds=30 * 2 ** (message.attempts - 1)), MAX_BACKOFF)
+            message.next_attempt_at = utcnow() + delay
+            failed += 1
+        else:
+            message.attempts += 1
+            message.sent_at = utcnow()
+            sent += 1
+        db.session.commit()
+    return sent, failed
+
+
+def deliver_after_request(response):
+    """Send what this request queued, once it has been committed; the worker retries."""
+    queued = g.pop("outbox_queued", None)
+    if queued and current_app.config["OUTBOX_SEND_AFTER_REQUEST"]:
+        ids = [m.id for m in queued if m.id is not None]
+        if ids:
+            deliver_due(ids=ids)
+    return response

