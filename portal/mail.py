@@ -85,10 +85,10 @@ def _as_email(message: OutboxMessage) -> EmailMessage:
     email["Subject"] = message.subject
     email["Date"] = format_datetime(message.created_at)
     email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain="portal.example")
-    email["Content-Language"] = message.locale
     email["Auto-Submitted"] = "auto-generated"  # RFC 3834: answering machines stay quiet
     email.set_content(message.body_text)
     email.add_alternative(message.body_html, subtype="html")
+    email["Content-Language"] = message.locale  # set_content drops Content-* headers
     return email
 
 

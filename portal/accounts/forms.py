@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask_wtf.file import FileField, FileRequired
 from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms.validators import Length, Optional
 
 from portal.forms import (
     BaseForm,
     address_fields,
     email_field,
     new_password_fields,
+    options,
     required,
     validate_kbo,
     validate_nace,
@@ -51,7 +52,7 @@ class EmployerRegistrationForm(BaseForm):
 class MandataryRegistrationForm(BaseForm):
     kind = RadioField(
         _l("You register as"),
-        choices=[("person", _l("A natural person")), ("company", _l("A company"))],
+        choices=options([("person", _l("A natural person")), ("company", _l("A company"))]),
         validators=[required()],
         default="company",
     )
@@ -71,9 +72,13 @@ class MandataryRegistrationForm(BaseForm):
     email = email_field()
     password, confirm = new_password_fields()
 
-    def validate_kbo_number(self, field) -> None:
-        if self.kind.data == "company" and not (field.data or "").strip():
-            raise ValidationError(_l("A company needs its enterprise number."))
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # Checked here, not inline: Optional() ends the field's own validation when empty.
+        if self.kind.data == "company" and not (self.kbo_number.data or "").strip():
+            self.kbo_number.errors = [_l("A company needs its enterprise number.")]
+            valid = False
+        return valid
 
 
 class EmailOnlyForm(BaseForm):
@@ -115,7 +120,7 @@ class MandateForm(BaseForm):
 class DecisionForm(BaseForm):
     decision = RadioField(
         _l("Decision"),
-        choices=[("verify", _l("Verify the mandate")), ("reject", _l("Reject the mandate"))],
+        choices=options([("verify", _l("Verify the mandate")), ("reject", _l("Reject the mandate"))]),
         validators=[required()],
     )
     reason = TextAreaField(

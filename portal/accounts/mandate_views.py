@@ -14,6 +14,7 @@ from portal.accounts.forms import ForeignEmployerForm, MandateForm
 from portal.accounts.models import Role
 from portal.errors import Invalid
 from portal.extensions import db
+from portal.forms import options
 from portal.i18n import _
 from portal.security import roles
 
@@ -31,7 +32,7 @@ def index():
 @roles(Role.MANDATARY)
 def add_employer():
     form = ForeignEmployerForm()
-    form.country.choices = [("", _("Choose a country"))] + reference.countries(str(get_locale()))
+    form.country.choices = options([("", _("Choose a country")), *reference.countries(str(get_locale()))])
     if form.validate_on_submit():
         try:
             employer = mandates.add_foreign_employer(
@@ -58,8 +59,8 @@ def upload(employer_id: int):
     employer = mandates.get_foreign_employer(current_user, employer_id)
     form = MandateForm()
     choices = mandates.quarter_choices(date.today())
-    form.start_quarter.choices = [("", _("Choose a quarter"))] + [(q, q) for q in choices]
-    form.end_quarter.choices = [("", _("Open-ended"))] + [(q, q) for q in choices]
+    form.start_quarter.choices = options([("", _("Choose a quarter"))] + [(q, q) for q in choices])
+    form.end_quarter.choices = options([("", _("Open-ended"))] + [(q, q) for q in choices])
     max_bytes = current_app.config["MANDATE_MAX_BYTES"]
     if form.validate_on_submit():
         upload_file = form.file.data

@@ -1,0 +1,99 @@
+"""Fixtures: the app on a migrated database, a rolled-back session per test, an SMTP sink."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from argon2 import PasswordHasher, profiles
+from flask_migrate import downgrade, upgrade
+from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
+
+from portal import create_app
+from portal.accounts import services
+from portal.extensions import db, limiter
+from tests.support import SmtpSink
+
+
+# Production-strength argon2 costs ~50 ms a hash; the tests hash hundreds of passwords.
+services._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+
+
+class _ConnectionSession(FlaskSQLAlchemySession):
+    """Flask-SQLAlchemy picks the engine itself; the tests need the open connection."""
+
+    def get_bind(self, *args, **kwargs):
+        return self.bind
+
+
+@pytest.fixture(scope="session")
+def smtp_sink():
+    sink = SmtpSink()
+    controller = sink.start()
+    yield sink
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory, smtp_sink):
+    base = tmp_path_factory.mktemp("portal")
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{base / 'test.sqlite'}"
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key-of-sufficient-length-000",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "UPLOAD_DIR": str(base / "uploads"),
+            "MAIL_DIR": str(base / "mail"),
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": smtp_sink.port,
+            "WTF_CSRF_ENABLED": False,
+            "LOGIN_RATE_LIMIT": "1000 per minute",
+            "PORTAL_BASE_URL": "http://portal.test",
+        }
+    )
+    with app.app_context():
+        if database_url.startswith("postgresql"):
+            db.session.execute(db.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            db.session.commit()
+        upgrade()  # the real migrations, so a missing one fails the suite
+    yield app
+    with app.app_context():
+        db.session.remove()
+        downgrade(revision="base")
+        db.engine.dispose()
+
+
+@pytest.fixture
+def db_session(app):
+    """Each test runs in a transaction that is rolled back; commits become savepoints."""
+    with app.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        original = db.session
+        db.session = db._make_scoped_session(
+            {
+                "class_": _ConnectionSession,
+                "bind": connection,
+                "join_transaction_mode": "create_savepoint",
+            }
+        )
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.session = original
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app, db_session):
+    limiter.reset()
+    return app.test_client()
+
+
+@pytest.fixture
+def mailbox(smtp_sink):
+    smtp_sink.clear()
+    return smtp_sink

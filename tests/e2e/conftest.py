@@ -1,0 +1,205 @@
+"""Browser tests: a live portal on loopback, the system Chromium, and axe-core on every page.
+
+Every test in this folder is marked `e2e`, so `pytest -m "not e2e"` leaves them out.
+The live server is a separate app with its own migrated SQLite file (not the unit tests'
+rolled-back session), real CSRF protection and the session's SMTP sink for its e-mails.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask_migrate import upgrade
+from playwright.sync_api import ConsoleMessage, Page
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from portal import create_app
+from portal.accounts.models import Role
+from portal.extensions import db
+from portal.i18n import force_locale, gettext
+from tests.support import free_port, make_user
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+# axe is served from the portal's own origin (by Playwright, not by the portal), so the
+# portal's Content-Security-Policy (script-src 'self') stays switched on during the tests.
+AXE_PATH = "/__e2e__/axe.min.js"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Mark every test in tests/e2e as `e2e` (before `-m` deselects)."""
+    for item in items:
+        if Path(str(item.path)).resolve().is_relative_to(HERE):
+            item.add_marker(pytest.mark.e2e)
+
+
+# --- the browser ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    return {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+# --- the live server -----------------------------------------------------------------
+
+
+@dataclass
+class LiveServer:
+    app: Flask
+    url: str
+    server: BaseWSGIServer
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, smtp_sink) -> Iterator[LiveServer]:
+    base = tmp_path_factory.mktemp("e2e")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "e2e-secret-key-that-is-long-enough-0123456789abcdef",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{base / 'e2e.sqlite'}",
+            "UPLOAD_DIR": str(base / "uploads"),
+            "MAIL_DIR": str(base / "mail"),
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": smtp_sink.port,
+            "WTF_CSRF_ENABLED": True,
+            "LOGIN_RATE_LIMIT": "1000 per minute",
+            "PORTAL_BASE_URL": url,
+        }
+    )
+    with app.app_context():
+        upgrade()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(app=app, url=url, server=server)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server) -> str:
+    """pytest-base-url's fixture, pointed at the live server (Playwright resolves paths)."""
+    return live_server.url
+
+
+@pytest.fixture(scope="session")
+def live_app(live_server) -> Flask:
+    return live_server.app
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def translate(live_app) -> Callable[[str, str], str]:
+    """translate(lang, msgid): the portal's own translation, whatever the catalogs hold.
+
+    The tests compare pages with this instead of hard-coded text, so they hold before and
+    after the catalogs are filled.
+    """
+
+    def _translate(lang: str, msgid: str, **variables) -> str:
+        with live_app.test_request_context("/"), force_locale(lang):
+            return gettext(msgid, **variables)
+
+    return _translate
+
+
+@pytest.fixture(scope="session")
+def create_account(live_app) -> Callable[..., dict]:
+    """Create a (verified) account straight in the live server's database and commit."""
+
+    def _create(email: str, role: Role = Role.OFFICER, **kwargs) -> dict:
+        with live_app.app_context():
+            user = make_user(email, role, **kwargs)
+            db.session.commit()
+            details = {"id": user.id, "email": user.email, "role": user.role.value}
+            db.session.remove()
+        return details
+
+    return _create
+
+
+class AxeViolations(AssertionError):
+    pass
+
+
+def run_axe(page: Page, label: str = "") -> None:
+    """Run axe-core on the page; fail with a readable list on any violation."""
+    if not AXE_JS.exists():
+        pytest.fail(f"{AXE_JS} is missing: run `npm install --no-audit --no-fund`")
+    page.wait_for_load_state("load")
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(url=AXE_PATH)
+    result = page.evaluate(
+        "async () => { const r = await axe.run(document, {resultTypes: ['violations']});"
+        " return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        " helpUrl: v.helpUrl, nodes: v.nodes.map(n => ({target: n.target,"
+        " summary: n.failureSummary}))})); }"
+    )
+    if result:
+        lines = [f"axe found {len(result)} violation(s) on {label or page.url} ({page.url}):"]
+        for violation in result:
+            lines.append(
+                f"- {violation['id']} [{violation['impact']}]: {violation['help']}"
+                f" ({violation['helpUrl']})"
+            )
+            for node in violation["nodes"]:
+                lines.append(f"    target {node['target']}: {node['summary']}")
+        raise AxeViolations("\n".join(lines))
+
+
+@pytest.fixture
+def axe(page) -> Callable[..., None]:
+    """axe(page_or_label): check the current page of the test's `page`."""
+
+    def _axe(label: str = "") -> None:
+        run_axe(page, label)
+
+    return _axe
+
+
+@pytest.fixture(autouse=True)
+def _browser_guards(request, live_server):
+    """Serve axe from the portal's origin and fail on CSP violations or script errors."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    page: Page = request.getfixturevalue("page")
+    page.route(
+        f"{live_server.url}{AXE_PATH}",
+        lambda route: route.fulfill(path=str(AXE_JS), content_type="text/javascript"),
+    )
+    problems: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            problems.append(f"console error on {page.url}: {message.text}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(f"script error on {page.url}: {error}"))
+    yield
+    assert not problems, "\n".join(problems)

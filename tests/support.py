@@ -1,0 +1,162 @@
+"""Test helpers: an SMTP sink, a page checker, factories and a login helper."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+import socket
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+
+from aiosmtpd.controller import Controller
+from bs4 import BeautifulSoup
+
+from portal.accounts.models import Mandatary, MandataryKind, Organisation, OrgRole, Role, User
+from portal.accounts.services import hash_password
+from portal.db import utcnow
+from portal.extensions import db
+
+PASSWORD = "correct horse battery staple"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) that keeps what it receives."""
+
+    port: int = 0
+    messages: list[EmailMessage] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd API
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self.lock:
+            self.messages.append(message)
+        return "250 OK"
+
+    def start(self) -> Controller:
+        # Controller(port=0) cannot report the port it got, so pick a free one first.
+        self.port = free_port()
+        controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        controller.start()
+        return controller
+
+    def clear(self) -> None:
+        with self.lock:
+            self.messages.clear()
+
+    def to(self, address: str) -> list[EmailMessage]:
+        with self.lock:
+            return [m for m in self.messages if m["To"] == address]
+
+    def last_to(self, address: str) -> EmailMessage:
+        found = self.to(address)
+        assert found, f"no e-mail to {address}; got {[m['To'] for m in self.messages]}"
+        return found[-1]
+
+
+def text_of(message: EmailMessage) -> str:
+    return message.get_body(("plain",)).get_content()
+
+
+def html_of(message: EmailMessage) -> str:
+    return message.get_body(("html",)).get_content()
+
+
+def link_in(message: EmailMessage, path: str) -> str:
+    """The first link in the plain-text part whose path starts with `path`."""
+    match = re.search(r"https?://[^\s/]+(" + re.escape(path) + r"\S*)", text_of(message))
+    assert match, f"no link to {path} in:\n{text_of(message)}"
+    return match.group(1)
+
+
+def check_page(html: str) -> BeautifulSoup:
+    """Parse a page and check the rules every page keeps."""
+    soup = BeautifulSoup(html, "html.parser")
+    h1s = soup.find_all("h1")
+    assert len(h1s) == 1, f"expected one h1, found {len(h1s)}"
+    ids = [tag["id"] for tag in soup.find_all(id=True)]
+    duplicates = [i for i, n in Counter(ids).items() if n > 1]
+    assert not duplicates, f"duplicate ids: {duplicates}"
+    assert soup.html.get("lang") in {"nl", "fr", "de", "en"}
+    labelled = {label.get("for") for label in soup.find_all("label")}
+    for control in soup.find_all(["input", "select", "textarea"]):
+        if control.get("type") in {"hidden", "submit", "button"}:
+            continue
+        assert control.get("id") in labelled or control.get("aria-label"), (
+            f"no label for {control}"
+        )
+    return soup
+
+
+def error_summary(soup: BeautifulSoup) -> list[str]:
+    box = soup.find(class_="error-summary")
+    return [li.get_text(" ", strip=True) for li in box.find_all("li")] if box else []
+
+
+def field_error(soup: BeautifulSoup, field_id: str) -> str:
+    tag = soup.find(id=f"{field_id}-error")
+    return tag.get_text(" ", strip=True) if tag else ""
+
+
+_serial = iter(range(10_000_000, 99_999_999))
+
+
+def new_kbo() -> str:
+    """A fresh, valid enterprise number (mod-97 check digits) for each call."""
+    base = next(_serial)
+    return f"0{base}{97 - (base % 97):02d}"[-10:]
+
+
+def make_organisation(kbo: str | None = None, name: str = "Test NV") -> Organisation:
+    organisation = Organisation(
+        name=name, kbo_number=kbo or new_kbo(), street="Veldstraat 1", postal_code="9000",
+        municipality_refnis="44021", nace_code="49410",
+    )
+    db.session.add(organisation)
+    db.session.flush()
+    return organisation
+
+
+def make_user(
+    email: str,
+    role: Role = Role.EMPLOYER,
+    *,
+    verified: bool = True,
+    locale: str = "en",
+    organisation: Organisation | None = None,
+    org_role: OrgRole | None = None,
+    mandatary: Mandatary | None = None,
+) -> User:
+    if role == Role.EMPLOYER and organisation is None:
+        organisation = make_organisation()
+        org_role = org_role or OrgRole.ADMIN
+    if role == Role.MANDATARY and mandatary is None:
+        mandatary = Mandatary(
+            kind=MandataryKind.COMPANY, name="Mandates BV", kbo_number="0202239951",
+            street="Meir 1", postal_code="2000", municipality_refnis="11002",
+        )
+    user = User(
+        email=email, name=email.split("@")[0].title(), role=role, locale=locale,
+        password_hash=hash_password(PASSWORD), email_verified_at=utcnow() if verified else None,
+        organisation=organisation, org_role=org_role, mandatary=mandatary,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def login(client, user_email: str, password: str = PASSWORD):
+    response = client.post(
+        "/account/login", data={"email": user_email, "password": password}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return response
