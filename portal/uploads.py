@@ -15,6 +15,7 @@ from pathlib import Path
 
 import filetype
 from flask import current_app
+from flask_babel import format_decimal
 
 from portal.errors import Invalid
 from portal.i18n import _
@@ -38,6 +39,11 @@ def safe_display_name(name: str) -> str:
     return name.strip(". ")[:200] or "file"
 
 
+def megabytes(size: int) -> str:
+    """A size in MB, as the reader's locale writes it (10, 0.3, 2,5)."""
+    return format_decimal(size / (1024 * 1024), format="#,##0.#")
+
+
 def sniff(data: bytes) -> str | None:
     """The MIME type read from the content's signature, or None."""
     kind = filetype.guess(data[:8192])
@@ -51,9 +57,7 @@ def store(
     if not data:
         raise Invalid({field: [_("The selected file is empty.")]})
     if len(data) > max_bytes:
-        raise Invalid(
-            {field: [_("The file is larger than %(size)s MB.", size=max_bytes // (1024 * 1024))]}
-        )
+        raise Invalid({field: [_("The file is larger than %(size)s MB.", size=megabytes(max_bytes))]})
     mime = sniff(data)
     if mime not in {KINDS[k] for k in allowed}:
         names = ", ".join(k.upper() for k in allowed)

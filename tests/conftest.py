@@ -6,6 +6,8 @@ import os
 
 import pytest
 from argon2 import PasswordHasher, profiles
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 from flask_migrate import downgrade, upgrade
 from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 
@@ -24,6 +26,20 @@ class _ConnectionSession(FlaskSQLAlchemySession):
 
     def get_bind(self, *args, **kwargs):
         return self.bind
+
+
+class _FreshGClient(FlaskClient):
+    """Each request gets an empty `g`, as in production.
+
+    The tests keep an app context open (for the database), and Flask reuses an open app
+    context for requests, so without this `g` (and the cached login) would leak between
+    requests and between clients.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            g.__dict__.clear()
+        return super().open(*args, **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +73,7 @@ def app(tmp_path_factory, smtp_sink):
             db.session.execute(db.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
             db.session.commit()
         upgrade()  # the real migrations, so a missing one fails the suite
+    app.test_client_class = _FreshGClient
     yield app
     with app.app_context():
         db.session.remove()

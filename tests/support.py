@@ -141,7 +141,7 @@ def make_user(
         org_role = org_role or OrgRole.ADMIN
     if role == Role.MANDATARY and mandatary is None:
         mandatary = Mandatary(
-            kind=MandataryKind.COMPANY, name="Mandates BV", kbo_number="0202239951",
+            kind=MandataryKind.COMPANY, name="Mandates BV", kbo_number=new_kbo(),
             street="Meir 1", postal_code="2000", municipality_refnis="11002",
         )
     user = User(

@@ -81,7 +81,7 @@ def upload(employer_id: int):
             return redirect(url_for("mandates.index"))
     return render_template(
         "mandates/upload.html", form=form, employer=employer,
-        max_mb=max_bytes // (1024 * 1024),
+        max_mb=uploads.megabytes(max_bytes),
     )
 
 

@@ -1,0 +1,192 @@
+"""Foreign employers and mandates: recorded by a mandatary, verified by an officer."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from portal import uploads
+from portal.accounts import mandates
+from portal.accounts.models import ForeignEmployer, Mandate, MandateStatus, Role
+from portal.extensions import db
+from tests.support import check_page, error_summary, field_error, login, make_user, text_of
+
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
+
+
+@pytest.fixture
+def mandatary(client):
+    user = make_user("m@mandates.example", Role.MANDATARY)
+    login(client, user.email)
+    return user
+
+
+def add_employer(client, **changes):
+    data = {"name": "Montage GmbH", "country": "DE", "registration_number": "HRB 1", "kbo_number": ""}
+    data.update(changes)
+    return client.post("/mandates/employers/new?lang=en", data=data)
+
+
+def upload(client, employer_id, content=PDF, name="mandate.pdf", start="2026-Q1", end=""):
+    return client.post(
+        f"/mandates/employers/{employer_id}/mandate?lang=en",
+        data={"file": (io.BytesIO(content), name), "start_quarter": start, "end_quarter": end},
+        content_type="multipart/form-data",
+    )
+
+
+def the_employer() -> ForeignEmployer:
+    return db.session.scalar(select(ForeignEmployer))
+
+
+def test_mandatary_adds_a_foreign_employer_and_uploads_a_mandate(client, mandatary):
+    assert check_page(client.get("/mandates/employers/new?lang=fr").get_data(as_text=True))
+    response = add_employer(client)
+    employer = the_employer()
+    assert response.headers["Location"] == f"/mandates/employers/{employer.id}/mandate"
+    assert (employer.country, employer.mandatary_id) == ("DE", mandatary.mandatary_id)
+    response = upload(client, employer.id, name="../../etc/Mandaat Montage.pdf", start="2026-Q2", end="2027-Q1")
+    assert response.headers["Location"] == "/mandates/"
+    mandate = db.session.scalar(select(Mandate))
+    assert mandate.status == MandateStatus.PENDING
+    assert (mandate.starts_on, mandate.ends_on) == (date(2026, 4, 1), date(2027, 3, 31))
+    assert mandate.file_name == "Mandaat Montage.pdf"
+    stored = uploads.path_of(mandate.stored_name)
+    assert stored.read_bytes() == PDF
+    assert "uploads" in str(stored) and "static" not in str(stored)
+    listing = check_page(client.get("/mandates/?lang=en").get_data(as_text=True))
+    assert "Waiting for verification" in listing.get_text()
+    with client.get(f"/mandates/{mandate.id}/file") as download:
+        assert download.data == PDF and download.mimetype == "application/pdf"
+
+
+def test_a_belgian_company_is_not_a_foreign_employer(client, mandatary):
+    soup = check_page(add_employer(client, country="BE").get_data(as_text=True))
+    assert "outside Belgium" in field_error(soup, "country")
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (EXE, "mandate.pdf", "The file must be a PDF file."),
+        (b"", "empty.pdf", "The selected file is empty."),
+        (PDF + b"0" * (400 * 1024), "big.pdf", "The file is larger than 0.3 MB."),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "scan.pdf", "The file must be a PDF file."),
+    ],
+)
+def test_bad_mandate_files_are_refused_and_the_choices_kept(app, client, mandatary, content, name, message):
+    add_employer(client)
+    # Small enough for the test client to keep the body in memory (no temporary file).
+    app.config["MANDATE_MAX_BYTES"] = 300 * 1024
+    try:
+        response = upload(client, the_employer().id, content=content, name=name, start="2026-Q3")
+    finally:
+        app.config["MANDATE_MAX_BYTES"] = 10 * 1024 * 1024
+    soup = check_page(response.get_data(as_text=True))
+    assert any(message.split(".")[0] in item for item in error_summary(soup)), error_summary(soup)
+    assert soup.find(id="start_quarter").find("option", selected=True)["value"] == "2026-Q3"
+    assert db.session.scalar(select(Mandate)) is None
+
+
+def test_the_end_cannot_come_before_the_start(client, mandatary):
+    add_employer(client)
+    soup = check_page(upload(client, the_employer().id, start="2026-Q3", end="2026-Q1").get_data(as_text=True))
+    assert "cannot be before" in field_error(soup, "end_quarter")
+
+
+def test_another_mandatary_cannot_see_or_use_the_employer(app, client, mandatary):
+    add_employer(client)
+    upload(client, the_employer().id)
+    mandate = db.session.scalar(select(Mandate))
+    other = app.test_client()
+    make_user("other@mandates.example", Role.MANDATARY)
+    login(other, "other@mandates.example")
+    assert other.get(f"/mandates/employers/{the_employer().id}/mandate").status_code == 404
+    assert other.get(f"/mandates/{mandate.id}/file").status_code == 404
+    assert "Montage GmbH" not in other.get("/mandates/").get_data(as_text=True)
+
+
+def test_an_employer_cannot_open_the_mandate_pages(app, client):
+    make_user("emp@example.be")
+    login(client, "emp@example.be")
+    assert client.get("/mandates/").status_code == 403
+
+
+def test_officer_verifies_a_mandate_and_the_mandatary_is_told(app, client, mandatary, mailbox):
+    add_employer(client)
+    upload(client, the_employer().id)
+    mandate = db.session.scalar(select(Mandate))
+    officer = app.test_client()
+    make_user("officer@flanders.example", Role.OFFICER)
+    login(officer, "officer@flanders.example")
+    queue = check_page(officer.get("/backoffice/mandates?lang=en").get_data(as_text=True))
+    assert "Montage GmbH" in queue.get_text()
+    with officer.get(f"/mandates/{mandate.id}/file") as download:
+        assert download.data == PDF
+    response = officer.post(f"/backoffice/mandates/{mandate.id}", data={"decision": "verify"})
+    assert response.headers["Location"] == "/backoffice/mandates"
+    assert mandate.status == MandateStatus.VERIFIED
+    assert mandate.is_current(date(2026, 1, 1)) and not mandate.is_current(date(2025, 12, 31))
+    assert mandates.current_mandate(mandatary.mandatary_id, the_employer().id, date(2026, 6, 1)) == mandate
+    message = mailbox.last_to("m@mandates.example")
+    assert message["Subject"] == "Your mandate has been verified"
+    # A decided mandate cannot be decided again.
+    again = officer.post(f"/backoffice/mandates/{mandate.id}?lang=en", data={"decision": "reject", "reason": "x"})
+    assert mandate.status == MandateStatus.VERIFIED
+    assert again.status_code == 200
+
+
+def test_a_rejection_needs_a_reason_which_the_mandatary_reads(app, client, mandatary, mailbox):
+    add_employer(client)
+    upload(client, the_employer().id)
+    mandate = db.session.scalar(select(Mandate))
+    officer = app.test_client()
+    make_user("officer@flanders.example", Role.OFFICER)
+    login(officer, "officer@flanders.example")
+    soup = check_page(
+        officer.post(f"/backoffice/mandates/{mandate.id}?lang=en", data={"decision": "reject"}).get_data(as_text=True)
+    )
+    assert "Give the reason for the rejection." in field_error(soup, "reason")
+    assert mandate.status == MandateStatus.PENDING
+    officer.post(f"/backoffice/mandates/{mandate.id}", data={"decision": "reject", "reason": "Not signed by the employer"})
+    assert mandate.status == MandateStatus.REJECTED
+    assert "Not signed by the employer" in text_of(mailbox.last_to("m@mandates.example"))
+    assert mandates.current_mandate(mandatary.mandatary_id, the_employer().id, date(2026, 6, 1)) is None
+
+
+def test_a_mandatary_cannot_decide_its_own_mandate(client, mandatary):
+    add_employer(client)
+    upload(client, the_employer().id)
+    mandate = db.session.scalar(select(Mandate))
+    assert client.post(f"/backoffice/mandates/{mandate.id}", data={"decision": "verify"}).status_code == 403
+    assert mandate.status == MandateStatus.PENDING
+
+
+@pytest.mark.parametrize(
+    ("starts", "ends", "on", "current"),
+    [
+        (date(2026, 1, 1), None, date(2026, 1, 1), True),
+        (date(2026, 1, 1), None, date(2025, 12, 31), False),
+        (date(2026, 1, 1), date(2026, 3, 31), date(2026, 3, 31), True),
+        (date(2026, 1, 1), date(2026, 3, 31), date(2026, 4, 1), False),
+    ],
+)
+def test_a_mandate_is_current_only_inside_its_quarters(starts, ends, on, current):
+    mandate = Mandate(starts_on=starts, ends_on=ends, status=MandateStatus.VERIFIED)
+    assert mandate.is_current(on) is current
+    mandate.status = MandateStatus.PENDING
+    assert mandate.is_current(on) is False
+
+
+def test_quarters():
+    assert mandates.parse_quarter("2026-Q4") == (2026, 4)
+    assert mandates.parse_quarter("2026-Q5") is None
+    assert mandates.quarter_end(2026, 1) == date(2026, 3, 31)
+    assert mandates.quarter_end(2026, 4) == date(2026, 12, 31)
