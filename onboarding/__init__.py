@@ -1,1 +1,4 @@
-"""The orange carpet: the welcome of arriving talent (issue 6). Imports portal, never the reverse."""
+"""The orange carpet: the welcome of arriving talent.
+
+Imports `portal`, never the reverse: portal signals "permit granted", onboarding listens.
+"""

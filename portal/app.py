@@ -54,10 +54,10 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from portal.accounts.mandate_views import bp as mandates_bp
     from portal.accounts.views import bp as accounts_bp
     from portal.backoffice.views import bp as backoffice_bp
     from portal.home import bp as home_bp
-    from portal.accounts.mandate_views import bp as mandates_bp
 
     for bp in (home_bp, accounts_bp, mandates_bp, backoffice_bp):
         app.register_blueprint(bp)
@@ -75,7 +75,11 @@ def _register_hooks(app: Flask) -> None:
         chosen = g.get("lang_switched_to")
         if chosen:
             response.set_cookie(
-                COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                COOKIE,
+                chosen,
+                max_age=365 * 24 * 3600,
+                samesite="Lax",
+                httponly=True,
                 secure=app.config["SESSION_COOKIE_SECURE"],
             )
             if current_user.is_authenticated and current_user.locale != chosen:
@@ -106,9 +110,7 @@ def _register_hooks(app: Flask) -> None:
         }
 
     app.jinja_env.filters["date"] = lambda d, fmt="long": format_date(d, fmt) if d else ""
-    app.jinja_env.filters["datetime"] = (
-        lambda d, fmt="medium": format_datetime(d, fmt) if d else ""
-    )
+    app.jinja_env.filters["datetime"] = lambda d, fmt="medium": format_datetime(d, fmt) if d else ""
     app.jinja_env.filters["number"] = lambda n: format_decimal(n)
 
 

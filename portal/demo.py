@@ -61,19 +61,31 @@ def load() -> list[tuple[str, str]]:
 
 def _create() -> None:
     organisation = Organisation(
-        name="Demo Logistics NV", kbo_number="0403170701", street="Kortrijksesteenweg 1",
-        postal_code="9000", municipality_refnis=GHENT, nace_code="49410",
+        name="Demo Logistics NV",
+        kbo_number="0403170701",
+        street="Kortrijksesteenweg 1",
+        postal_code="9000",
+        municipality_refnis=GHENT,
+        nace_code="49410",
     )
     mandatary = Mandatary(
-        kind=MandataryKind.COMPANY, name="Demo Mandates BV", kbo_number="0202239951",
-        street="Meir 1", postal_code="2000", municipality_refnis="11002",
+        kind=MandataryKind.COMPANY,
+        name="Demo Mandates BV",
+        kbo_number="0202239951",
+        street="Meir 1",
+        postal_code="2000",
+        municipality_refnis="11002",
     )
     password_hash = hash_password(PASSWORD)
     users = {}
     for email, name, role in ACCOUNTS:
         user = User(
-            email=email, name=name, role=role, password_hash=password_hash,
-            locale="nl", email_verified_at=utcnow(),
+            email=email,
+            name=name,
+            role=role,
+            password_hash=password_hash,
+            locale="nl",
+            email_verified_at=utcnow(),
         )
         if role == Role.EMPLOYER:
             user.organisation, user.org_role = organisation, OrgRole.ADMIN
@@ -83,15 +95,22 @@ def _create() -> None:
             user.partner_kind, user.partner_refnis = PARTNER_KINDS[email], GHENT
         users[email] = user
     foreign = ForeignEmployer(
-        mandatary=mandatary, name="Demo Montage GmbH", country="DE",
+        mandatary=mandatary,
+        name="Demo Montage GmbH",
+        country="DE",
         registration_number="HRB 123456",
     )
     stored = uploads.store(DEMO_PDF, "mandate-demo-montage.pdf", ("pdf",), 1024 * 1024)
     today = date.today()
     mandate = Mandate(
-        foreign_employer=foreign, starts_on=quarter_start(today.year, 1), ends_on=None,
-        status=MandateStatus.VERIFIED, file_name=stored.file_name,
-        stored_name=stored.stored_name, sha256=stored.sha256, size=stored.size,
+        foreign_employer=foreign,
+        starts_on=quarter_start(today.year, 1),
+        ends_on=None,
+        status=MandateStatus.VERIFIED,
+        file_name=stored.file_name,
+        stored_name=stored.stored_name,
+        sha256=stored.sha256,
+        size=stored.size,
         uploaded_by=users["mandatary@demo.example"],
         decided_at=utcnow(),
     )

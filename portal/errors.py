@@ -49,7 +49,10 @@ EXPLANATIONS = {
     404: _l("Check the address, or go back to the start page."),
     413: _l("Go back and choose a smaller file."),
     429: _l("Wait a few minutes before you try again."),
-    500: _l("Your data is safe. Try again in a few minutes; if it keeps happening, contact the helpdesk."),
+    500: _l(
+        "Your data is safe. Try again in a few minutes; "
+        "if it keeps happening, contact the helpdesk."
+    ),
 }
 
 

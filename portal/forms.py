@@ -51,8 +51,11 @@ def required():
 def email_field(label=None):
     return EmailField(
         label or _l("E-mail address"),
-        [required(), Email(message=_l("Enter an e-mail address like name@example.be.")),
-         Length(max=254)],
+        [
+            required(),
+            Email(message=_l("Enter an e-mail address like name@example.be.")),
+            Length(max=254),
+        ],
         render_kw={"autocomplete": "email", "spellcheck": "false"},
     )
 
@@ -60,8 +63,14 @@ def email_field(label=None):
 def new_password_fields():
     password = PasswordField(
         _l("Password"),
-        [required(), Length(min=MIN_PASSWORD, max=200,
-                            message=_l("Choose a password of at least 12 characters."))],
+        [
+            required(),
+            Length(
+                min=MIN_PASSWORD,
+                max=200,
+                message=_l("Choose a password of at least 12 characters."),
+            ),
+        ],
         description=_l("At least 12 characters. A sentence you remember is a good choice."),
         render_kw={"autocomplete": "new-password"},
     )
@@ -88,18 +97,18 @@ def validate_postal_code(_form, field) -> None:
 def validate_nace(_form, field) -> None:
     code = (field.data or "").strip().replace(".", "")
     if code and not reference.is_nace_code(code):
-        raise ValidationError(
-            _l("Choose a NACE-BEL code of 5 digits from the list, e.g. 49410.")
-        )
+        raise ValidationError(_l("Choose a NACE-BEL code of 5 digits from the list, e.g. 49410."))
 
 
 def address_fields():
     street = StringField(
-        _l("Street and number"), [required(), Length(max=200)],
+        _l("Street and number"),
+        [required(), Length(max=200)],
         render_kw={"autocomplete": "street-address"},
     )
     postal_code = StringField(
-        _l("Postal code"), [required(), validate_postal_code],
+        _l("Postal code"),
+        [required(), validate_postal_code],
         description=_l("4 digits. We look up the municipality for you."),
         render_kw={"autocomplete": "postal-code", "inputmode": "numeric", "maxlength": 4},
     )

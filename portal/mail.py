@@ -16,10 +16,10 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from flask import current_app, g, render_template
-from sqlalchemy import DateTime, Integer, String, Text, select
+from sqlalchemy import Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.db import utcnow
+from portal.db import UtcDateTime, utcnow
 from portal.extensions import db
 from portal.i18n import force_locale
 
@@ -35,13 +35,11 @@ class OutboxMessage(db.Model):
     body_html: Mapped[str] = mapped_column(Text)
     locale: Mapped[str] = mapped_column(String(2))
     template: Mapped[str] = mapped_column(String(80))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    next_attempt_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, index=True
-    )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
 
 
 def queue(recipient: str, template: str, locale: str, **context) -> OutboxMessage:

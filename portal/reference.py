@@ -106,7 +106,9 @@ def countries(locale: str) -> list[tuple[str, str]]:
     pairs = [
         (code, name)
         for code, name in names.items()
-        if len(code) == 2 and code.isalpha() and code not in {"ZZ", "EU", "EZ", "UN", "QO", "XA", "XB"}
+        if len(code) == 2
+        and code.isalpha()
+        and code not in {"ZZ", "EU", "EZ", "UN", "QO", "XA", "XB"}
     ]
     return sorted(pairs, key=lambda p: p[1])
 

@@ -57,7 +57,9 @@ def store(
     if not data:
         raise Invalid({field: [_("The selected file is empty.")]})
     if len(data) > max_bytes:
-        raise Invalid({field: [_("The file is larger than %(size)s MB.", size=megabytes(max_bytes))]})
+        raise Invalid(
+            {field: [_("The file is larger than %(size)s MB.", size=megabytes(max_bytes))]}
+        )
     mime = sniff(data)
     if mime not in {KINDS[k] for k in allowed}:
         names = ", ".join(k.upper() for k in allowed)

@@ -11,6 +11,12 @@ def safe_next(target: str | None, default_endpoint: str = "home.dashboard") -> s
     """Only follow `next` to a path on this site (no scheme, no host, no `//`)."""
     if target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and target.startswith("/")
+            and not target.startswith("//")
+            and "\\" not in target
+        ):
             return target
     return url_for(default_endpoint)

@@ -16,7 +16,6 @@ from portal.accounts import services
 from portal.extensions import db, limiter
 from tests.support import SmtpSink
 
-
 # Production-strength argon2 costs ~50 ms a hash; the tests hash hundreds of passwords.
 services._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
 

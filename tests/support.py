@@ -91,9 +91,7 @@ def check_page(html: str) -> BeautifulSoup:
     for control in soup.find_all(["input", "select", "textarea"]):
         if control.get("type") in {"hidden", "submit", "button"}:
             continue
-        assert control.get("id") in labelled or control.get("aria-label"), (
-            f"no label for {control}"
-        )
+        assert control.get("id") in labelled or control.get("aria-label"), f"no label for {control}"
     return soup
 
 
@@ -118,8 +116,12 @@ def new_kbo() -> str:
 
 def make_organisation(kbo: str | None = None, name: str = "Test NV") -> Organisation:
     organisation = Organisation(
-        name=name, kbo_number=kbo or new_kbo(), street="Veldstraat 1", postal_code="9000",
-        municipality_refnis="44021", nace_code="49410",
+        name=name,
+        kbo_number=kbo or new_kbo(),
+        street="Veldstraat 1",
+        postal_code="9000",
+        municipality_refnis="44021",
+        nace_code="49410",
     )
     db.session.add(organisation)
     db.session.flush()
@@ -141,13 +143,23 @@ def make_user(
         org_role = org_role or OrgRole.ADMIN
     if role == Role.MANDATARY and mandatary is None:
         mandatary = Mandatary(
-            kind=MandataryKind.COMPANY, name="Mandates BV", kbo_number=new_kbo(),
-            street="Meir 1", postal_code="2000", municipality_refnis="11002",
+            kind=MandataryKind.COMPANY,
+            name="Mandates BV",
+            kbo_number=new_kbo(),
+            street="Meir 1",
+            postal_code="2000",
+            municipality_refnis="11002",
         )
     user = User(
-        email=email, name=email.split("@")[0].title(), role=role, locale=locale,
-        password_hash=hash_password(PASSWORD), email_verified_at=utcnow() if verified else None,
-        organisation=organisation, org_role=org_role, mandatary=mandatary,
+        email=email,
+        name=email.split("@")[0].title(),
+        role=role,
+        locale=locale,
+        password_hash=hash_password(PASSWORD),
+        email_verified_at=utcnow() if verified else None,
+        organisation=organisation,
+        org_role=org_role,
+        mandatary=mandatary,
     )
     db.session.add(user)
     db.session.flush()
@@ -155,8 +167,6 @@ def make_user(
 
 
 def login(client, user_email: str, password: str = PASSWORD):
-    response = client.post(
-        "/account/login", data={"email": user_email, "password": password}
-    )
+    response = client.post("/account/login", data={"email": user_email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     return response

@@ -46,7 +46,11 @@ def test_employer_registration_creates_organisation_admin_and_sends_a_link(clien
     assert user.email_verified_at is None and user.locale == "en"
     assert user.password_hash.startswith("$argon2")
     org = user.organisation
-    assert (org.kbo_number, org.municipality_refnis, org.nace_code) == ("0403170701", "44021", "49410")
+    assert (org.kbo_number, org.municipality_refnis, org.nace_code) == (
+        "0403170701",
+        "44021",
+        "49410",
+    )
     message = mailbox.last_to("ann@transport.example")
     assert message["Subject"] == "Confirm your e-mail address"
     assert message["Content-Language"] == "en"
@@ -55,9 +59,12 @@ def test_employer_registration_creates_organisation_admin_and_sends_a_link(clien
 
 def test_verification_link_activates_the_account_and_login_works(client, mailbox):
     register(client)
-    assert client.post(
-        "/account/login", data={"email": EMPLOYER["email"], "password": PASSWORD}
-    ).status_code == 200  # not yet verified
+    assert (
+        client.post(
+            "/account/login", data={"email": EMPLOYER["email"], "password": PASSWORD}
+        ).status_code
+        == 200
+    )  # not yet verified
     link = link_in(mailbox.last_to(EMPLOYER["email"]), "/account/verify/")
     page = client.get(link)
     assert page.status_code == 200
@@ -70,9 +77,13 @@ def test_verification_link_activates_the_account_and_login_works(client, mailbox
 
 def test_unverified_login_says_so_only_with_the_right_password(client, mailbox):
     register(client)
-    wrong = client.post("/account/login?lang=en", data={"email": EMPLOYER["email"], "password": "x" * 12})
+    wrong = client.post(
+        "/account/login?lang=en", data={"email": EMPLOYER["email"], "password": "x" * 12}
+    )
     assert "The e-mail address or password is not correct." in wrong.get_data(as_text=True)
-    right = client.post("/account/login?lang=en", data={"email": EMPLOYER["email"], "password": PASSWORD})
+    right = client.post(
+        "/account/login?lang=en", data={"email": EMPLOYER["email"], "password": PASSWORD}
+    )
     assert "Confirm your e-mail address first" in right.get_data(as_text=True)
 
 
@@ -82,8 +93,11 @@ def test_unverified_login_says_so_only_with_the_right_password(client, mailbox):
         ({"kbo_number": "0403.170.702"}, "kbo_number", "This is not a valid enterprise number"),
         ({"postal_code": "0000"}, "postal_code", "This is not a Belgian postal code."),
         ({"nace_code": "12345"}, "nace_code", "Choose a NACE-BEL code of 5 digits"),
-        ({"password": "short pass", "confirm": "short pass"}, "password",
-         "Choose a password of at least 12 characters."),
+        (
+            {"password": "short pass", "confirm": "short pass"},
+            "password",
+            "Choose a password of at least 12 characters.",
+        ),
         ({"confirm": PASSWORD + "!"}, "confirm", "The passwords do not match."),
         ({"email": "not-an-address"}, "email", "Enter an e-mail address like"),
         ({"organisation_name": ""}, "organisation_name", "This field is required."),
@@ -109,9 +123,15 @@ def test_an_already_registered_address_looks_like_success_and_warns_its_owner(cl
     response = register(client, email="Taken@Example.be", kbo_number="0202239951")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/account/check-email")
-    assert db.session.scalars(select(User).where(User.email == "taken@example.be")).all().__len__() == 1
+    assert (
+        db.session.scalars(select(User).where(User.email == "taken@example.be")).all().__len__()
+        == 1
+    )
     # No new organisation either.
-    assert db.session.scalar(select(Organisation).where(Organisation.kbo_number == "0202239951")) is None
+    assert (
+        db.session.scalar(select(Organisation).where(Organisation.kbo_number == "0202239951"))
+        is None
+    )
     warning = mailbox.last_to("taken@example.be")
     assert warning["Content-Language"] == "fr"
     assert "/account/password/forgot" in text_of(warning)
@@ -158,9 +178,15 @@ def test_an_expired_verification_link_offers_a_new_one(app, client, mailbox):
 
 def test_mandatary_registration_as_company_needs_a_kbo_number(client, mailbox):
     data = {
-        "kind": "company", "name": "Posting Partners BV", "kbo_number": "", "street": "Meir 2",
-        "postal_code": "2000", "contact_name": "Jan", "email": "jan@posting.example",
-        "password": PASSWORD, "confirm": PASSWORD,
+        "kind": "company",
+        "name": "Posting Partners BV",
+        "kbo_number": "",
+        "street": "Meir 2",
+        "postal_code": "2000",
+        "contact_name": "Jan",
+        "email": "jan@posting.example",
+        "password": PASSWORD,
+        "confirm": PASSWORD,
     }
     response = client.post("/account/register/mandatary?lang=en", data=data)
     soup = check_page(response.get_data(as_text=True))
@@ -175,8 +201,13 @@ def test_mandatary_registration_as_company_needs_a_kbo_number(client, mailbox):
 
 def test_mandatary_registration_as_a_person_needs_no_kbo_number(client):
     data = {
-        "kind": "person", "name": "Piet Janssens", "street": "Meir 3", "postal_code": "2000",
-        "contact_name": "Piet", "email": "piet@example.be", "password": PASSWORD,
+        "kind": "person",
+        "name": "Piet Janssens",
+        "street": "Meir 3",
+        "postal_code": "2000",
+        "contact_name": "Piet",
+        "email": "piet@example.be",
+        "password": PASSWORD,
         "confirm": PASSWORD,
     }
     assert client.post("/account/register/mandatary", data=data).status_code == 302
@@ -218,7 +249,9 @@ def test_login_is_rate_limited(app, client):
     app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
     try:
         codes = [
-            client.post("/account/login?lang=en", data={"email": "emp@example.be", "password": "wrong" * 3}).status_code
+            client.post(
+                "/account/login?lang=en", data={"email": "emp@example.be", "password": "wrong" * 3}
+            ).status_code
             for _ in range(4)
         ]
     finally:
@@ -240,7 +273,10 @@ def test_password_reset_reveals_nothing_and_works_once(client, mailbox):
     assert response.headers["Location"] == "/account/login"
     login(client, "emp@example.be", new_password)
     client.post("/account/logout")
-    again = client.post(link + "?lang=en", data={"password": "another long password", "confirm": "another long password"})
+    again = client.post(
+        link + "?lang=en",
+        data={"password": "another long password", "confirm": "another long password"},
+    )
     assert again.status_code == 400
     assert "This link is not valid" in again.get_data(as_text=True)
 
@@ -251,14 +287,18 @@ def test_password_reset_ends_other_sessions(app, client, mailbox):
     other = app.test_client()
     other.post("/account/password/forgot", data={"email": "emp@example.be"})
     link = link_in(mailbox.last_to("emp@example.be"), "/account/password/reset/")
-    other.post(link, data={"password": "a brand new long password", "confirm": "a brand new long password"})
+    other.post(
+        link, data={"password": "a brand new long password", "confirm": "a brand new long password"}
+    )
     assert client.get("/dashboard").status_code == 302
 
 
 def test_admin_invites_a_colleague_who_joins_the_organisation(client, mailbox):
     admin = make_user("admin@org.example")
     login(client, "admin@org.example")
-    response = client.post("/account/organisation?lang=nl", data={"name": "Bert", "email": "bert@org.example"})
+    response = client.post(
+        "/account/organisation?lang=nl", data={"name": "Bert", "email": "bert@org.example"}
+    )
     assert response.status_code == 302
     invitation = mailbox.last_to("bert@org.example")
     assert invitation["Content-Language"] == "nl"

@@ -44,8 +44,12 @@ def test_production_starts_with_a_real_secret_and_secure_cookies(monkeypatch):
 
 @pytest.mark.parametrize(
     ("lang", "title"),
-    [("nl", "Pagina niet gevonden"), ("fr", "Page introuvable"),
-     ("de", "Seite nicht gefunden"), ("en", "Page not found")],
+    [
+        ("nl", "Pagina niet gevonden"),
+        ("fr", "Page introuvable"),
+        ("de", "Seite nicht gefunden"),
+        ("en", "Page not found"),
+    ],
 )
 def test_404_page_is_translated(client, lang, title):
     response = client.get(f"/does-not-exist?lang={lang}")

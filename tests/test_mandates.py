@@ -29,7 +29,12 @@ def mandatary(client):
 
 
 def add_employer(client, **changes):
-    data = {"name": "Montage GmbH", "country": "DE", "registration_number": "HRB 1", "kbo_number": ""}
+    data = {
+        "name": "Montage GmbH",
+        "country": "DE",
+        "registration_number": "HRB 1",
+        "kbo_number": "",
+    }
     data.update(changes)
     return client.post("/mandates/employers/new?lang=en", data=data)
 
@@ -52,7 +57,9 @@ def test_mandatary_adds_a_foreign_employer_and_uploads_a_mandate(client, mandata
     employer = the_employer()
     assert response.headers["Location"] == f"/mandates/employers/{employer.id}/mandate"
     assert (employer.country, employer.mandatary_id) == ("DE", mandatary.mandatary_id)
-    response = upload(client, employer.id, name="../../etc/Mandaat Montage.pdf", start="2026-Q2", end="2027-Q1")
+    response = upload(
+        client, employer.id, name="../../etc/Mandaat Montage.pdf", start="2026-Q2", end="2027-Q1"
+    )
     assert response.headers["Location"] == "/mandates/"
     mandate = db.session.scalar(select(Mandate))
     assert mandate.status == MandateStatus.PENDING
@@ -81,7 +88,9 @@ def test_a_belgian_company_is_not_a_foreign_employer(client, mandatary):
         (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "scan.pdf", "The file must be a PDF file."),
     ],
 )
-def test_bad_mandate_files_are_refused_and_the_choices_kept(app, client, mandatary, content, name, message):
+def test_bad_mandate_files_are_refused_and_the_choices_kept(
+    app, client, mandatary, content, name, message
+):
     add_employer(client)
     # Small enough for the test client to keep the body in memory (no temporary file).
     app.config["MANDATE_MAX_BYTES"] = 300 * 1024
@@ -97,7 +106,9 @@ def test_bad_mandate_files_are_refused_and_the_choices_kept(app, client, mandata
 
 def test_the_end_cannot_come_before_the_start(client, mandatary):
     add_employer(client)
-    soup = check_page(upload(client, the_employer().id, start="2026-Q3", end="2026-Q1").get_data(as_text=True))
+    soup = check_page(
+        upload(client, the_employer().id, start="2026-Q3", end="2026-Q1").get_data(as_text=True)
+    )
     assert "cannot be before" in field_error(soup, "end_quarter")
 
 
@@ -134,11 +145,16 @@ def test_officer_verifies_a_mandate_and_the_mandatary_is_told(app, client, manda
     assert response.headers["Location"] == "/backoffice/mandates"
     assert mandate.status == MandateStatus.VERIFIED
     assert mandate.is_current(date(2026, 1, 1)) and not mandate.is_current(date(2025, 12, 31))
-    assert mandates.current_mandate(mandatary.mandatary_id, the_employer().id, date(2026, 6, 1)) == mandate
+    assert (
+        mandates.current_mandate(mandatary.mandatary_id, the_employer().id, date(2026, 6, 1))
+        == mandate
+    )
     message = mailbox.last_to("m@mandates.example")
     assert message["Subject"] == "Your mandate has been verified"
     # A decided mandate cannot be decided again.
-    again = officer.post(f"/backoffice/mandates/{mandate.id}?lang=en", data={"decision": "reject", "reason": "x"})
+    again = officer.post(
+        f"/backoffice/mandates/{mandate.id}?lang=en", data={"decision": "reject", "reason": "x"}
+    )
     assert mandate.status == MandateStatus.VERIFIED
     assert again.status_code == 200
 
@@ -151,21 +167,32 @@ def test_a_rejection_needs_a_reason_which_the_mandatary_reads(app, client, manda
     make_user("officer@flanders.example", Role.OFFICER)
     login(officer, "officer@flanders.example")
     soup = check_page(
-        officer.post(f"/backoffice/mandates/{mandate.id}?lang=en", data={"decision": "reject"}).get_data(as_text=True)
+        officer.post(
+            f"/backoffice/mandates/{mandate.id}?lang=en", data={"decision": "reject"}
+        ).get_data(as_text=True)
     )
     assert "Give the reason for the rejection." in field_error(soup, "reason")
     assert mandate.status == MandateStatus.PENDING
-    officer.post(f"/backoffice/mandates/{mandate.id}", data={"decision": "reject", "reason": "Not signed by the employer"})
+    officer.post(
+        f"/backoffice/mandates/{mandate.id}",
+        data={"decision": "reject", "reason": "Not signed by the employer"},
+    )
     assert mandate.status == MandateStatus.REJECTED
     assert "Not signed by the employer" in text_of(mailbox.last_to("m@mandates.example"))
-    assert mandates.current_mandate(mandatary.mandatary_id, the_employer().id, date(2026, 6, 1)) is None
+    assert (
+        mandates.current_mandate(mandatary.mandatary_id, the_employer().id, date(2026, 6, 1))
+        is None
+    )
 
 
 def test_a_mandatary_cannot_decide_its_own_mandate(client, mandatary):
     add_employer(client)
     upload(client, the_employer().id)
     mandate = db.session.scalar(select(Mandate))
-    assert client.post(f"/backoffice/mandates/{mandate.id}", data={"decision": "verify"}).status_code == 403
+    assert (
+        client.post(f"/backoffice/mandates/{mandate.id}", data={"decision": "verify"}).status_code
+        == 403
+    )
     assert mandate.status == MandateStatus.PENDING
 
 

@@ -28,17 +28,20 @@ class LoginForm(BaseForm):
 
 class EmployerRegistrationForm(BaseForm):
     organisation_name = StringField(
-        _l("Name of the organisation"), [required(), Length(max=200)],
+        _l("Name of the organisation"),
+        [required(), Length(max=200)],
         render_kw={"autocomplete": "organization"},
     )
     kbo_number = StringField(
-        _l("Enterprise number (KBO/BCE)"), [required(), validate_kbo],
+        _l("Enterprise number (KBO/BCE)"),
+        [required(), validate_kbo],
         description=_l("10 digits, as in the Crossroads Bank for Enterprises, e.g. 0403.170.701."),
         render_kw={"inputmode": "numeric"},
     )
     street, postal_code = address_fields()
     nace_code = StringField(
-        _l("Main activity (NACE-BEL code)"), [required(), validate_nace],
+        _l("Main activity (NACE-BEL code)"),
+        [required(), validate_nace],
         description=_l("Type the 5-digit code or pick it from the suggestions, e.g. 49410."),
         render_kw={"list": "nace-codes", "inputmode": "numeric", "autocomplete": "off"},
     )
@@ -57,11 +60,13 @@ class MandataryRegistrationForm(BaseForm):
         default="company",
     )
     name = StringField(
-        _l("Name of the person or company"), [required(), Length(max=200)],
+        _l("Name of the person or company"),
+        [required(), Length(max=200)],
         render_kw={"autocomplete": "organization"},
     )
     kbo_number = StringField(
-        _l("Enterprise number (KBO/BCE)"), [Optional(), validate_kbo],
+        _l("Enterprise number (KBO/BCE)"),
+        [Optional(), validate_kbo],
         description=_l("Required for a company. 10 digits, e.g. 0403.170.701."),
         render_kw={"inputmode": "numeric"},
     )
@@ -98,11 +103,13 @@ class ForeignEmployerForm(BaseForm):
     name = StringField(_l("Name of the foreign employer"), [required(), Length(max=200)])
     country = SelectField(_l("Country where it is established"), [required()], choices=[])
     registration_number = StringField(
-        _l("Registration number in that country"), [required(), Length(max=60)],
+        _l("Registration number in that country"),
+        [required(), Length(max=60)],
         description=_l("The number of the company register of that country."),
     )
     kbo_number = StringField(
-        _l("Enterprise number (KBO/BCE), if it has one"), [Optional(), validate_kbo],
+        _l("Enterprise number (KBO/BCE), if it has one"),
+        [Optional(), validate_kbo],
         description=_l("A foreign employer registered in Belgium has a 10-digit number."),
         render_kw={"inputmode": "numeric"},
     )
@@ -110,7 +117,8 @@ class ForeignEmployerForm(BaseForm):
 
 class MandateForm(BaseForm):
     file = FileField(
-        _l("The signed mandate (PDF)"), [FileRequired(message=_l("Choose the PDF file of the mandate."))],
+        _l("The signed mandate (PDF)"),
+        [FileRequired(message=_l("Choose the PDF file of the mandate."))],
         render_kw={"accept": "application/pdf,.pdf"},
     )
     start_quarter = SelectField(_l("First quarter of the mandate"), [required()], choices=[])
@@ -120,10 +128,13 @@ class MandateForm(BaseForm):
 class DecisionForm(BaseForm):
     decision = RadioField(
         _l("Decision"),
-        choices=options([("verify", _l("Verify the mandate")), ("reject", _l("Reject the mandate"))]),
+        choices=options(
+            [("verify", _l("Verify the mandate")), ("reject", _l("Reject the mandate"))]
+        ),
         validators=[required()],
     )
     reason = TextAreaField(
-        _l("Reason for a rejection"), [Optional(), Length(max=2000)],
+        _l("Reason for a rejection"),
+        [Optional(), Length(max=2000)],
         description=_l("The mandatary reads this reason."),
     )

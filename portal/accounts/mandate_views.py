@@ -32,7 +32,9 @@ def index():
 @roles(Role.MANDATARY)
 def add_employer():
     form = ForeignEmployerForm()
-    form.country.choices = options([("", _("Choose a country")), *reference.countries(str(get_locale()))])
+    form.country.choices = options(
+        [("", _("Choose a country")), *reference.countries(str(get_locale()))]
+    )
     if form.validate_on_submit():
         try:
             employer = mandates.add_foreign_employer(
@@ -41,14 +43,16 @@ def add_employer():
                 country=form.country.data,
                 registration_number=form.registration_number.data,
                 kbo_number=reference.normalise_kbo(form.kbo_number.data)
-                if form.kbo_number.data else None,
+                if form.kbo_number.data
+                else None,
             )
         except Invalid as error:
             form.add_errors(error.errors)
         else:
             db.session.commit()
-            flash(_("%(name)s has been added. Now upload the mandate.", name=employer.name),
-                  "success")
+            flash(
+                _("%(name)s has been added. Now upload the mandate.", name=employer.name), "success"
+            )
             return redirect(url_for("mandates.upload", employer_id=employer.id))
     return render_template("mandates/employer_form.html", form=form)
 
@@ -66,7 +70,8 @@ def upload(employer_id: int):
         upload_file = form.file.data
         try:
             mandates.upload_mandate(
-                current_user, employer.id,
+                current_user,
+                employer.id,
                 data=upload_file.read(max_bytes + 1),
                 file_name=upload_file.filename or "",
                 start=mandates.parse_quarter(form.start_quarter.data),
@@ -80,7 +85,9 @@ def upload(employer_id: int):
             flash(_("The mandate has been uploaded. An officer will verify it."), "success")
             return redirect(url_for("mandates.index"))
     return render_template(
-        "mandates/upload.html", form=form, employer=employer,
+        "mandates/upload.html",
+        form=form,
+        employer=employer,
         max_mb=uploads.megabytes(max_bytes),
     )
 
@@ -90,6 +97,8 @@ def upload(employer_id: int):
 def download(mandate_id: int):
     mandate = mandates.get_mandate(current_user, mandate_id)
     return send_file(
-        uploads.path_of(mandate.stored_name), mimetype="application/pdf",
-        as_attachment=True, download_name=mandate.file_name,
+        uploads.path_of(mandate.stored_name),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=mandate.file_name,
     )

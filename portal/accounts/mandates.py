@@ -67,8 +67,11 @@ def add_foreign_employer(
     if country == "BE":
         raise Invalid({"country": [_("A foreign employer is established outside Belgium.")]})
     employer = ForeignEmployer(
-        mandatary_id=actor.mandatary_id, name=name.strip(), country=country,
-        registration_number=registration_number.strip(), kbo_number=kbo_number or None,
+        mandatary_id=actor.mandatary_id,
+        name=name.strip(),
+        country=country,
+        registration_number=registration_number.strip(),
+        kbo_number=kbo_number or None,
     )
     db.session.add(employer)
     db.session.flush()
@@ -122,7 +125,8 @@ def mandates_to_check(actor: User) -> list[Mandate]:
     _require_officer(actor)
     return list(
         db.session.scalars(
-            select(Mandate).where(Mandate.status == MandateStatus.PENDING)
+            select(Mandate)
+            .where(Mandate.status == MandateStatus.PENDING)
             .order_by(Mandate.created_at)
         )
     )
@@ -132,8 +136,10 @@ def recent_decisions(actor: User, limit: int = 20) -> list[Mandate]:
     _require_officer(actor)
     return list(
         db.session.scalars(
-            select(Mandate).where(Mandate.status != MandateStatus.PENDING)
-            .order_by(Mandate.decided_at.desc()).limit(limit)
+            select(Mandate)
+            .where(Mandate.status != MandateStatus.PENDING)
+            .order_by(Mandate.decided_at.desc())
+            .limit(limit)
         )
     )
 
@@ -165,7 +171,12 @@ def decide_mandate(actor: User, mandate_id: int, *, verified: bool, reason: str 
     mandate.decided_at = utcnow()
     uploader = mandate.uploaded_by
     mail.queue(
-        uploader.email, "mandate_decided", uploader.locale, name=uploader.name,
-        employer=mandate.foreign_employer.name, verified=verified, reason=reason,
+        uploader.email,
+        "mandate_decided",
+        uploader.locale,
+        name=uploader.name,
+        employer=mandate.foreign_employer.name,
+        verified=verified,
+        reason=reason,
     )
     return mandate

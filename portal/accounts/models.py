@@ -7,10 +7,10 @@ import secrets
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Date, DateTime, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import Date, Enum, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import TimestampMixin
+from portal.db import TimestampMixin, UtcDateTime
 from portal.extensions import db
 from portal.i18n import _l
 
@@ -116,7 +116,7 @@ class User(UserMixin, TimestampMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(_enum(Role))
     locale: Mapped[str] = mapped_column(String(2), default="nl")
-    email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    email_verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     active: Mapped[bool] = mapped_column(default=True)
     # Part of the login cookie: rotating it (password change) ends every other session.
     session_token: Mapped[str] = mapped_column(
@@ -175,7 +175,7 @@ class Mandate(TimestampMixin, db.Model):
     size: Mapped[int] = mapped_column(Integer)
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     rejection_reason: Mapped[str | None] = mapped_column(Text)
     foreign_employer: Mapped[ForeignEmployer] = relationship(back_populates="mandates")
     uploaded_by: Mapped[User] = relationship(foreign_keys=[uploaded_by_id])

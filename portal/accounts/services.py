@@ -72,8 +72,12 @@ def send_verification(user: User) -> None:
     token = tokens.make("verify", {"u": user.id, "e": user.email})
     hours = current_app.config["VERIFY_LINK_MAX_AGE"] // 3600
     mail.queue(
-        user.email, "verify_email", user.locale,
-        name=user.name, link=_link("/account/verify/", token), hours=hours,
+        user.email,
+        "verify_email",
+        user.locale,
+        name=user.name,
+        link=_link("/account/verify/", token),
+        hours=hours,
     )
 
 
@@ -87,8 +91,11 @@ def _guard_new_email(email: str, locale: str) -> bool:
     if existing is None:
         return True
     mail.queue(
-        existing.email, "already_registered", existing.locale or locale,
-        name=existing.name, login_link=_link("/account/login", ""),
+        existing.email,
+        "already_registered",
+        existing.locale or locale,
+        name=existing.name,
+        login_link=_link("/account/login", ""),
         reset_link=_link("/account/password/forgot", ""),
     )
     return False
@@ -111,18 +118,33 @@ def register_employer(
     email = normalise_email(email)
     if db.session.scalar(select(Organisation.id).where(Organisation.kbo_number == kbo_number)):
         raise Invalid(
-            {"kbo_number": [_("This organisation is already registered. Ask its administrator "
-                              "to invite you as a colleague.")]}
+            {
+                "kbo_number": [
+                    _(
+                        "This organisation is already registered. Ask its administrator "
+                        "to invite you as a colleague."
+                    )
+                ]
+            }
         )
     if not _guard_new_email(email, locale):
         return None
     organisation = Organisation(
-        name=organisation_name.strip(), kbo_number=kbo_number, street=street.strip(),
-        postal_code=postal_code, municipality_refnis=municipality_refnis, nace_code=nace_code,
+        name=organisation_name.strip(),
+        kbo_number=kbo_number,
+        street=street.strip(),
+        postal_code=postal_code,
+        municipality_refnis=municipality_refnis,
+        nace_code=nace_code,
     )
     user = User(
-        email=email, name=contact_name.strip(), password_hash=hash_password(password),
-        role=Role.EMPLOYER, locale=locale, organisation=organisation, org_role=OrgRole.ADMIN,
+        email=email,
+        name=contact_name.strip(),
+        password_hash=hash_password(password),
+        role=Role.EMPLOYER,
+        locale=locale,
+        organisation=organisation,
+        org_role=OrgRole.ADMIN,
     )
     db.session.add_all([organisation, user])
     db.session.flush()
@@ -152,12 +174,20 @@ def register_mandatary(
     if not _guard_new_email(email, locale):
         return None
     mandatary = Mandatary(
-        kind=kind, name=name.strip(), kbo_number=kbo_number or None, street=street.strip(),
-        postal_code=postal_code, municipality_refnis=municipality_refnis,
+        kind=kind,
+        name=name.strip(),
+        kbo_number=kbo_number or None,
+        street=street.strip(),
+        postal_code=postal_code,
+        municipality_refnis=municipality_refnis,
     )
     user = User(
-        email=email, name=contact_name.strip(), password_hash=hash_password(password),
-        role=Role.MANDATARY, locale=locale, mandatary=mandatary,
+        email=email,
+        name=contact_name.strip(),
+        password_hash=hash_password(password),
+        role=Role.MANDATARY,
+        locale=locale,
+        mandatary=mandatary,
     )
     db.session.add_all([mandatary, user])
     db.session.flush()
@@ -216,8 +246,12 @@ def request_password_reset(email: str) -> None:
     token = tokens.make("reset", {"u": user.id, "f": _fingerprint(user)})
     minutes = current_app.config["RESET_LINK_MAX_AGE"] // 60
     mail.queue(
-        user.email, "password_reset", user.locale,
-        name=user.name, link=_link("/account/password/reset/", token), minutes=minutes,
+        user.email,
+        "password_reset",
+        user.locale,
+        name=user.name,
+        link=_link("/account/password/reset/", token),
+        minutes=minutes,
     )
 
 
@@ -247,16 +281,27 @@ def invite_colleague(actor: User, *, email: str, name: str, locale: str) -> User
     if user_by_email(email) is not None:
         raise Invalid({"email": [_("This address already has an account.")]})
     user = User(
-        email=email, name=name.strip(), password_hash=None, role=Role.EMPLOYER,
-        locale=locale, organisation_id=actor.organisation_id, org_role=OrgRole.MEMBER,
+        email=email,
+        name=name.strip(),
+        password_hash=None,
+        role=Role.EMPLOYER,
+        locale=locale,
+        organisation_id=actor.organisation_id,
+        org_role=OrgRole.MEMBER,
     )
     db.session.add(user)
     db.session.flush()
     token = tokens.make("invite", {"u": user.id, "t": user.session_token[:16]})
     days = current_app.config["INVITE_LINK_MAX_AGE"] // 86400
     mail.queue(
-        user.email, "invitation", locale, name=user.name, inviter=actor.name,
-        organisation=actor.organisation.name, link=_link("/account/invitation/", token), days=days,
+        user.email,
+        "invitation",
+        locale,
+        name=user.name,
+        inviter=actor.name,
+        organisation=actor.organisation.name,
+        link=_link("/account/invitation/", token),
+        days=days,
     )
     return user
 
@@ -282,7 +327,8 @@ def organisation_members(actor: User) -> list[User]:
         raise NotAllowed
     return list(
         db.session.scalars(
-            select(User).where(User.organisation_id == actor.organisation_id)
+            select(User)
+            .where(User.organisation_id == actor.organisation_id)
             .order_by(func.lower(User.name))
         )
     )

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_login import current_user, login_user, logout_user
 
@@ -107,11 +116,13 @@ def verify(token: str):
     try:
         services.verify_email(token)
     except tokens.LinkExpired:
-        return render_template("accounts/link_problem.html", problem="expired",
-                               form=EmailOnlyForm()), 400
+        return render_template(
+            "accounts/link_problem.html", problem="expired", form=EmailOnlyForm()
+        ), 400
     except tokens.LinkInvalid:
-        return render_template("accounts/link_problem.html", problem="invalid",
-                               form=EmailOnlyForm()), 400
+        return render_template(
+            "accounts/link_problem.html", problem="invalid", form=EmailOnlyForm()
+        ), 400
     db.session.commit()
     return render_template("accounts/verified.html")
 
@@ -150,8 +161,10 @@ def login():
             return redirect(target)
         if outcome == services.LoginResult.UNVERIFIED:
             form.form_errors.append(
-                _("Confirm your e-mail address first: use the link we sent you. "
-                  "No e-mail? Ask for a new link below.")
+                _(
+                    "Confirm your e-mail address first: use the link we sent you. "
+                    "No e-mail? Ask for a new link below."
+                )
             )
             return render_template("accounts/login.html", form=form, unverified=True)
         form.form_errors.append(_("The e-mail address or password is not correct."))
@@ -224,13 +237,17 @@ def organisation():
     form = InviteForm()
     if request.method == "POST":
         if not current_user.is_org_admin:
-            return render_template("errors/error.html", status=403,
-                                   title=_("Only the administrator of the organisation can invite colleagues"),
-                                   explanation=_("Ask your administrator to invite your colleague.")), 403
+            return render_template(
+                "errors/error.html",
+                status=403,
+                title=_("Only the administrator of the organisation can invite colleagues"),
+                explanation=_("Ask your administrator to invite your colleague."),
+            ), 403
         if form.validate_on_submit():
             try:
-                services.invite_colleague(current_user, email=form.email.data,
-                                          name=form.name.data, locale=_locale())
+                services.invite_colleague(
+                    current_user, email=form.email.data, name=form.name.data, locale=_locale()
+                )
             except Invalid as error:
                 form.add_errors(error.errors)
             else:

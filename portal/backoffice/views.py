@@ -34,15 +34,20 @@ def mandate_detail(mandate_id: int):
     if form.validate_on_submit():
         try:
             mandates.decide_mandate(
-                current_user, mandate.id,
-                verified=form.decision.data == "verify", reason=form.reason.data,
+                current_user,
+                mandate.id,
+                verified=form.decision.data == "verify",
+                reason=form.reason.data,
             )
         except Invalid as error:
             form.add_errors(error.errors)
         else:
             db.session.commit()
-            message = (_("The mandate is verified.") if form.decision.data == "verify"
-                       else _("The mandate is rejected."))
+            message = (
+                _("The mandate is verified.")
+                if form.decision.data == "verify"
+                else _("The mandate is rejected.")
+            )
             flash(message, "success")
             return redirect(url_for("backoffice.mandate_queue"))
     return render_template("backoffice/mandate_detail.html", mandate=mandate, form=form)

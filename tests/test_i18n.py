@@ -1,0 +1,120 @@
+"""Four languages: choice of locale, remembering it, and complete catalogs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from portal.i18n import LANGUAGES
+from tests.support import check_page, login, make_user
+
+CATALOGS = Path(__file__).resolve().parent.parent / "translations"
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sdf]|\{\{\s*\w+\s*\}\}")
+
+LOGIN_TITLE = {"nl": "Aanmelden", "fr": "Se connecter", "de": "Anmelden", "en": "Log in"}
+
+
+def h1(client, url: str, **kwargs) -> str:
+    return check_page(client.get(url, **kwargs).get_data(as_text=True)).h1.get_text(strip=True)
+
+
+def html_lang(client, url: str, **kwargs) -> str:
+    return check_page(client.get(url, **kwargs).get_data(as_text=True)).html["lang"]
+
+
+def test_dutch_is_the_default(client):
+    assert html_lang(client, "/account/login") == "nl"
+    assert h1(client, "/account/login") == "Aanmelden"
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_lang_parameter_switches_and_is_remembered(client, lang):
+    assert h1(client, f"/account/login?lang={lang}") == LOGIN_TITLE[lang]
+    # The next page, without the parameter, stays in that language (cookie).
+    assert html_lang(client, "/account/login") == lang
+
+
+def test_accept_language_is_used_when_nothing_else_is_known(client):
+    assert html_lang(client, "/", headers={"Accept-Language": "de-BE,de;q=0.9,en;q=0.5"}) == "de"
+    assert html_lang(client, "/", headers={"Accept-Language": "es,it"}) == "nl"
+
+
+def test_a_cookie_beats_accept_language(client):
+    client.get("/?lang=fr")
+    assert html_lang(client, "/", headers={"Accept-Language": "de"}) == "fr"
+
+
+def test_the_users_preference_beats_the_cookie_and_is_stored(client, db_session):
+    user = make_user("emp@example.be", locale="de")
+    client.get("/?lang=fr")
+    login(client, user.email)
+    client.set_cookie("lang", "en")
+    assert html_lang(client, "/dashboard") == "de"
+    client.get("/dashboard?lang=nl")
+    assert user.locale == "nl"
+    client.set_cookie("lang", "fr")
+    assert html_lang(client, "/dashboard") == "nl"
+
+
+def test_unknown_language_is_ignored(client):
+    assert html_lang(client, "/?lang=xx") == "nl"
+
+
+def test_every_page_has_a_language_switcher_with_the_current_one_marked(client):
+    soup = check_page(client.get("/account/register?lang=fr").get_data(as_text=True))
+    links = soup.select("nav.lang-switch a")
+    assert [a["lang"] for a in links] == list(LANGUAGES)
+    current = [a for a in links if a.get("aria-current")]
+    assert [a["lang"] for a in current] == ["fr"]
+    assert all("lang=" in a["href"] and a["href"].startswith("/account/register") for a in links)
+
+
+def test_dates_are_formatted_for_the_reader(app):
+    from datetime import date
+
+    from flask_babel import force_locale, format_date
+
+    with app.test_request_context():
+        with force_locale("fr"):
+            assert format_date(date(2026, 5, 1), "long") == "1 mai 2026"
+        with force_locale("nl"):
+            assert format_date(date(2026, 5, 1), "long") == "1 mei 2026"
+
+
+def _catalogs():
+    for lang in LANGUAGES:
+        path = CATALOGS / lang / "LC_MESSAGES" / "messages.po"
+        with path.open("rb") as handle:
+            yield lang, read_po(handle)
+
+
+def test_catalogs_exist_for_every_language_and_cover_the_template():
+    with (CATALOGS / "messages.pot").open("rb") as handle:
+        template_ids = {m.id for m in read_po(handle) if m.id}
+    for lang, catalog in _catalogs():
+        ids = {m.id for m in catalog if m.id}
+        missing = template_ids - ids
+        assert not missing, f"{lang}: not in the catalog: {sorted(missing)[:5]}"
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_catalog_is_complete_not_fuzzy_and_keeps_placeholders(lang):
+    catalog = dict(_catalogs())[lang]
+    problems = []
+    for message in catalog:
+        if not message.id:
+            continue
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        if message.fuzzy:
+            problems.append(f"fuzzy: {ids[0]!r}")
+        if not all(strings):
+            problems.append(f"untranslated: {ids[0]!r}")
+        wanted = set(PLACEHOLDER.findall(ids[-1]))
+        for string in strings:
+            if string and set(PLACEHOLDER.findall(string)) != wanted:
+                problems.append(f"placeholders differ: {ids[0]!r} → {string!r}")
+    assert not problems, "\n".join(problems[:20])

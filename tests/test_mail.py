@@ -1,0 +1,107 @@
+"""The outbox: written with the change, sent by a worker, retried, never dropped."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from portal import mail
+from portal.db import utcnow
+from portal.extensions import db
+from portal.mail import OutboxMessage
+from tests.support import free_port, html_of, text_of
+
+
+def queue_one(app, locale="fr"):
+    with app.test_request_context():
+        return mail.queue(
+            "worker@example.be",
+            "password_reset",
+            locale,
+            name="Amira",
+            link="http://x/y",
+            minutes=60,
+        )
+
+
+def test_a_message_is_rendered_in_the_recipients_language_with_text_and_html(
+    app, db_session, mailbox
+):
+    message = queue_one(app, "fr")
+    db.session.commit()
+    assert message.subject == "Choisissez un nouveau mot de passe"
+    assert mail.deliver_due() == (1, 0)
+    received = mailbox.last_to("worker@example.be")
+    assert received["Subject"] == "Choisissez un nouveau mot de passe"
+    assert received["Content-Language"] == "fr"
+    assert received["Auto-Submitted"] == "auto-generated"
+    assert "Amira" in text_of(received)
+    assert '<a href="http://x/y">' in html_of(received) and 'lang="fr"' in html_of(received)
+    assert message.sent_at is not None and message.attempts == 1
+    assert mail.deliver_due() == (0, 0)  # sent once only
+
+
+def test_a_message_rolled_back_with_its_change_is_never_sent(app, db_session, mailbox):
+    queue_one(app)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
+    assert mail.deliver_due() == (0, 0)
+    assert mailbox.messages == []
+
+
+def test_a_failure_is_kept_and_retried_with_backoff(app, db_session, mailbox):
+    message = queue_one(app)
+    db.session.commit()
+    app.config["MAIL_PORT"], real_port = free_port(), app.config["MAIL_PORT"]  # nobody listens
+    try:
+        assert mail.deliver_due() == (0, 1)
+    finally:
+        app.config["MAIL_PORT"] = real_port
+    assert message.sent_at is None and message.attempts == 1
+    assert "ConnectionRefusedError" in message.last_error
+    assert message.next_attempt_at > utcnow() + timedelta(seconds=20)
+    assert mail.deliver_due() == (0, 0)  # not due yet
+    message.next_attempt_at = utcnow()
+    assert mail.deliver_due() == (1, 0)
+    assert mailbox.last_to("worker@example.be")
+
+
+def test_backoff_grows_but_is_capped(app, db_session):
+    message = queue_one(app)
+    db.session.commit()
+    app.config["MAIL_PORT"], real_port = free_port(), app.config["MAIL_PORT"]
+    delays = []
+    try:
+        for _ in range(10):
+            message.next_attempt_at = utcnow()
+            before = utcnow()
+            mail.deliver_due()
+            delays.append((message.next_attempt_at - before).total_seconds())
+    finally:
+        app.config["MAIL_PORT"] = real_port
+    assert delays[1] > delays[0] * 1.5
+    assert max(delays) <= mail.MAX_BACKOFF.total_seconds() + 1
+    assert message.attempts == 10 and message.sent_at is None  # still queued, never dropped
+
+
+def test_without_a_mail_server_messages_become_eml_files(app, db_session, tmp_path):
+    queue_one(app, "de")
+    db.session.commit()
+    app.config.update(MAIL_SERVER="", MAIL_DIR=str(tmp_path))
+    try:
+        assert mail.deliver_due() == (1, 0)
+    finally:
+        app.config["MAIL_SERVER"] = "127.0.0.1"
+    files = list(tmp_path.glob("*.eml"))
+    assert len(files) == 1
+    assert b"Content-Language: de" in files[0].read_bytes()
+
+
+def test_outbox_cli_sends_once(app, db_session, mailbox):
+    queue_one(app)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["outbox", "run", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "sent 1, failed 0" in result.output
+    assert mailbox.last_to("worker@example.be")

@@ -1,0 +1,54 @@
+"""Migrations match the models; demo data loads once and prints the accounts."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, select
+
+from portal.accounts.models import Mandate, MandateStatus, User
+from portal.demo import ACCOUNTS, PASSWORD
+from portal.extensions import db
+from tests.support import login
+
+DESIGN_ACCOUNTS = {
+    "employer@demo.example",
+    "mandatary@demo.example",
+    "officer@demo.example",
+    "helpdesk@demo.example",
+    "municipality@demo.example",
+    "school@demo.example",
+    "childcare@demo.example",
+    "talent@demo.example",
+    "admin@demo.example",
+}
+
+
+def test_the_migrations_create_exactly_the_models(app, db_session):
+    context = MigrationContext.configure(db.session.connection())
+    assert compare_metadata(context, db.metadata) == []
+
+
+def test_demo_load_creates_every_account_once_and_prints_them(app, db_session, monkeypatch):
+    monkeypatch.setattr(db.session, "commit", db.session.flush)  # keep the test's transaction
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo", "load"])
+    assert first.exit_code == 0, first.output
+    assert {email for email, _name, _role in ACCOUNTS} == DESIGN_ACCOUNTS
+    for email in DESIGN_ACCOUNTS:
+        assert email in first.output
+    assert PASSWORD in first.output
+    second = runner.invoke(args=["demo", "load"])
+    assert second.exit_code == 0
+    assert db.session.scalar(select(func.count(User.id))) == len(DESIGN_ACCOUNTS)
+    mandate = db.session.scalar(select(Mandate))
+    assert mandate.status == MandateStatus.VERIFIED
+    assert mandate.foreign_employer.mandatary.users[0].email == "mandatary@demo.example"
+
+
+def test_demo_accounts_can_log_in(app, client, db_session, monkeypatch):
+    monkeypatch.setattr(db.session, "commit", db.session.flush)
+    app.test_cli_runner().invoke(args=["demo", "load"])
+    monkeypatch.undo()
+    login(client, "officer@demo.example", PASSWORD)
+    assert "Olivia Officer" in client.get("/dashboard").get_data(as_text=True)

@@ -1,0 +1,65 @@
+"""Every route declares who may use it; undeclared routes are refused."""
+
+from __future__ import annotations
+
+from portal import create_app
+from portal.security import BUILTIN_PUBLIC, access_of
+
+# The routes open to everyone, on purpose. A new public route must be added here.
+EXPECTED_PUBLIC = {
+    "home.index",
+    "home.healthz",
+    "accounts.register",
+    "accounts.register_employer",
+    "accounts.register_mandatary",
+    "accounts.check_email",
+    "accounts.verify",
+    "accounts.resend_verification",
+    "accounts.login",
+    "accounts.forgot_password",
+    "accounts.reset_password",
+    "accounts.accept_invitation",
+}
+
+
+def test_every_endpoint_declares_its_permission(app):
+    undeclared = [
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint not in BUILTIN_PUBLIC
+        and access_of(app.view_functions[rule.endpoint]) is None
+    ]
+    assert undeclared == []
+
+
+def test_public_endpoints_are_the_expected_ones(app):
+    public = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if access_of(app.view_functions[rule.endpoint]) == "public"
+    }
+    assert public == EXPECTED_PUBLIC
+
+
+def test_protected_endpoints_send_anonymous_users_to_login(app, client):
+    for rule in app.url_map.iter_rules():
+        access = access_of(app.view_functions.get(rule.endpoint))
+        if access in (None, "public") or rule.endpoint in BUILTIN_PUBLIC:
+            continue
+        url = (
+            rule.rule.replace("<int:", "<")
+            .replace("<mandate_id>", "1")
+            .replace("<employer_id>", "1")
+        )
+        method = "GET" if "GET" in rule.methods else "POST"
+        response = client.open(url, method=method)
+        assert response.status_code == 302, (rule.endpoint, response.status_code)
+        assert response.headers["Location"].startswith("/account/login"), rule.endpoint
+
+
+def test_an_undeclared_route_is_refused(app, db_session):
+    fresh = create_app(dict(app.config))
+    fresh.add_url_rule("/__undeclared_probe", "undeclared_probe", lambda: "secret")
+    response = fresh.test_client().get("/__undeclared_probe")
+    assert response.status_code == 403
+    assert b"secret" not in response.data
