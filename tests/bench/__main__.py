@@ -1,0 +1,75 @@
+"""`make bench`: throughput of key pages, as ratios to a bare health check.
+
+Run in one process on a fresh SQLite database with demo data. Absolute numbers depend on
+the machine; the ratios (page time / health-check time) are what to compare over time.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from flask_migrate import upgrade
+
+from portal import create_app
+from portal.demo import PASSWORD
+from portal.demo import load as load_demo
+from portal.extensions import db
+
+ROUNDS = 5
+REQUESTS = 200
+
+
+def _rate(client, url: str) -> float:
+    """Median requests per second over ROUNDS rounds of REQUESTS requests."""
+    rates = []
+    for _ in range(ROUNDS):
+        start = time.perf_counter()
+        for _ in range(REQUESTS):
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+        rates.append(REQUESTS / (time.perf_counter() - start))
+    return statistics.median(rates)
+
+
+def main() -> None:
+    folder = Path(tempfile.mkdtemp(prefix="portal-bench-"))
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite'}",
+            "UPLOAD_DIR": str(folder / "uploads"),
+            "MAIL_DIR": str(folder / "mail"),
+            "SECRET_KEY": "bench-secret-key-of-sufficient-length",
+            "RATELIMIT_ENABLED": False,
+            "WTF_CSRF_ENABLED": False,  # log in without scraping the token; on again below
+        }
+    )
+    with app.app_context():
+        upgrade()
+        load_demo()
+        db.session.commit()
+    anonymous = app.test_client()
+    employer = app.test_client()
+    response = employer.post(
+        "/account/login", data={"email": "employer@demo.example", "password": PASSWORD}
+    )
+    app.config["WTF_CSRF_ENABLED"] = True
+    assert response.status_code == 302, "demo login failed"
+    pages = {
+        "healthz (baseline)": (anonymous, "/healthz"),
+        "start page": (anonymous, "/?lang=fr"),
+        "login page": (anonymous, "/account/login"),
+        "employer registration (NACE list)": (anonymous, "/account/register/employer"),
+        "dashboard (logged in)": (employer, "/dashboard"),
+    }
+    rates = {name: _rate(client, url) for name, (client, url) in pages.items()}
+    baseline = rates["healthz (baseline)"]
+    print(f"{'page':<36} {'req/s':>8} {'time vs healthz':>16}")
+    for name, rate in rates.items():
+        print(f"{name:<36} {rate:>8.0f} {baseline / rate:>15.1f}x")
+
+
+if __name__ == "__main__":
+    main()
