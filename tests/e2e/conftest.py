@@ -33,8 +33,14 @@ AXE_PATH = "/__e2e__/axe.min.js"
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -114,7 +120,7 @@ def live_app(live_server) -> Flask:
 
 
 @pytest.fixture(scope="session")
-def translate(live_app) -> Callable[[str, str], str]:
+def translate(live_app) -> Callable[..., str]:
     """translate(lang, msgid): the portal's own translation, whatever the catalogs hold.
 
     The tests compare pages with this instead of hard-coded text, so they hold before and
@@ -174,7 +180,7 @@ def run_axe(page: Page, label: str = "") -> None:
 
 @pytest.fixture
 def axe(page) -> Callable[..., None]:
-    """axe(page_or_label): check the current page of the test's `page`."""
+    """axe(label): run axe-core on the current page of the test's `page`."""
 
     def _axe(label: str = "") -> None:
         run_axe(page, label)
