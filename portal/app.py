@@ -54,12 +54,18 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    # Every model module, so that metadata (and Alembic) sees all tables.
+    import portal.applications.models
+    import portal.mail
+    import portal.tracking.models  # noqa: F401
     from portal.accounts.mandate_views import bp as mandates_bp
     from portal.accounts.views import bp as accounts_bp
+    from portal.applications.public_views import bp as public_bp
+    from portal.applications.views import bp as applications_bp
     from portal.backoffice.views import bp as backoffice_bp
     from portal.home import bp as home_bp
 
-    for bp in (home_bp, accounts_bp, mandates_bp, backoffice_bp):
+    for bp in (home_bp, accounts_bp, mandates_bp, backoffice_bp, applications_bp, public_bp):
         app.register_blueprint(bp)
 
 

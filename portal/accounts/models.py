@@ -7,17 +7,12 @@ import secrets
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Date, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import TimestampMixin, UtcDateTime
+from portal.db import TimestampMixin, UtcDateTime, str_enum
 from portal.extensions import db
 from portal.i18n import _l
-
-
-def _enum(cls: type[enum.Enum]) -> Enum:
-    # Store the value (stable, lowercase) rather than the member name.
-    return Enum(cls, values_callable=lambda e: [m.value for m in e], native_enum=False, length=20)
 
 
 class Role(enum.StrEnum):
@@ -96,7 +91,7 @@ class Mandatary(TimestampMixin, db.Model):
 
     __tablename__ = "mandatary"
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[MandataryKind] = mapped_column(_enum(MandataryKind))
+    kind: Mapped[MandataryKind] = mapped_column(str_enum(MandataryKind))
     name: Mapped[str] = mapped_column(String(200))
     kbo_number: Mapped[str | None] = mapped_column(String(10), unique=True)
     street: Mapped[str] = mapped_column(String(200))
@@ -114,7 +109,7 @@ class User(UserMixin, TimestampMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str | None] = mapped_column(String(200))
-    role: Mapped[Role] = mapped_column(_enum(Role))
+    role: Mapped[Role] = mapped_column(str_enum(Role))
     locale: Mapped[str] = mapped_column(String(2), default="nl")
     email_verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     active: Mapped[bool] = mapped_column(default=True)
@@ -123,9 +118,9 @@ class User(UserMixin, TimestampMixin, db.Model):
         String(43), default=lambda: secrets.token_urlsafe(32)
     )
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
-    org_role: Mapped[OrgRole | None] = mapped_column(_enum(OrgRole))
+    org_role: Mapped[OrgRole | None] = mapped_column(str_enum(OrgRole))
     mandatary_id: Mapped[int | None] = mapped_column(ForeignKey("mandatary.id"))
-    partner_kind: Mapped[PartnerKind | None] = mapped_column(_enum(PartnerKind))
+    partner_kind: Mapped[PartnerKind | None] = mapped_column(str_enum(PartnerKind))
     partner_refnis: Mapped[str | None] = mapped_column(String(5))
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")
     mandatary: Mapped[Mandatary | None] = relationship(back_populates="users")
@@ -167,7 +162,7 @@ class Mandate(TimestampMixin, db.Model):
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[MandateStatus] = mapped_column(
-        _enum(MandateStatus), default=MandateStatus.PENDING, index=True
+        str_enum(MandateStatus), default=MandateStatus.PENDING, index=True
     )
     file_name: Mapped[str] = mapped_column(String(200))
     stored_name: Mapped[str] = mapped_column(String(80))

@@ -1,0 +1,1 @@
+"""Single-permit applications: rules, dossiers, the wizard, submission and receipts."""

@@ -1,0 +1,102 @@
+"""Documents of a dossier: checked like every upload, within per-file and per-dossier limits."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import current_app
+
+from portal import uploads
+from portal.accounts.models import User
+from portal.applications import rules
+from portal.applications.models import Document, Dossier
+from portal.errors import Invalid, NotFound
+from portal.extensions import db
+from portal.i18n import _
+
+ALLOWED = ("pdf", "jpeg", "png")
+
+
+def limits() -> tuple[int, int]:
+    """(bytes per file, bytes per dossier), shown to the user before they upload."""
+    return current_app.config["DOCUMENT_MAX_BYTES"], current_app.config["DOSSIER_MAX_BYTES"]
+
+
+def used_bytes(dossier: Dossier) -> int:
+    return sum(document.size for document in dossier.documents)
+
+
+def add_document(
+    actor: User,
+    dossier: Dossier,
+    *,
+    requirement: str,
+    data: bytes,
+    file_name: str,
+    issued_on: date | None,
+    today: date | None = None,
+) -> Document:
+    """Store one file for one requirement of a draft (several files per requirement allowed)."""
+    today = today or date.today()
+    errors: dict[str, list[str]] = {}
+    if dossier.category is None or requirement not in rules.required_documents(
+        dossier.category, dossier.is_posting
+    ):
+        errors["requirement"] = [_("Choose one of the documents on the checklist.")]
+    if requirement in rules.dated_documents():
+        if issued_on is None:
+            errors["issued_on"] = [_("Give the date of issue of this certificate.")]
+        elif issued_on > today:
+            errors["issued_on"] = [_("The date of issue cannot be in the future.")]
+    per_file, per_dossier = limits()
+    if used_bytes(dossier) + len(data) > per_dossier:
+        errors["file"] = [
+            _(
+                "Together, the documents of a file may be at most %(size)s MB. Remove a file or make this one smaller.",
+                size=uploads.megabytes(per_dossier),
+            )
+        ]
+    if errors:
+        raise Invalid(errors)
+    stored = uploads.store(data, file_name, ALLOWED, per_file, field="file")
+    document = Document(
+        dossier=dossier,
+        requirement=requirement,
+        file_name=stored.file_name,
+        stored_name=stored.stored_name,
+        sha256=stored.sha256,
+        size=stored.size,
+        mime=stored.mime,
+        issued_on=issued_on,
+        uploaded_by_id=actor.id,
+    )
+    db.session.add(document)
+    db.session.flush()
+    if not _missing(dossier):
+        dossier.mark_done("documents")
+    return document
+
+
+def _missing(dossier: Dossier) -> list[str]:
+    from portal.applications.sections import missing_documents
+
+    return missing_documents(dossier)
+
+
+def get_document(dossier: Dossier, document_id: int) -> Document:
+    document = db.session.get(Document, document_id)
+    if document is None or document.dossier_id != dossier.id:
+        raise NotFound
+    return document
+
+
+def remove_document(dossier: Dossier, document_id: int) -> None:
+    """Remove a file from a draft; its stored bytes go with it."""
+    document = get_document(dossier, document_id)
+    path = uploads.path_of(document.stored_name)
+    db.session.delete(document)
+    db.session.flush()
+    if _missing(dossier):
+        dossier.mark_done("documents", False)
+    # The bytes go only once the row is flushed away; a failed flush keeps both.
+    path.unlink(missing_ok=True)

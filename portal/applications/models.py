@@ -1,0 +1,188 @@
+"""Dossiers (single-permit files) and their documents."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Date, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.accounts.models import ForeignEmployer, Mandatary, Organisation, User
+from portal.db import TimestampMixin, UtcDateTime, str_enum
+from portal.extensions import db
+from portal.i18n import _l
+
+
+class DossierKind(enum.StrEnum):
+    NEW = "new"
+    RENEWAL = "renewal"
+    CHANGE_OF_EMPLOYER = "change_of_employer"
+
+    @property
+    def title(self) -> str:
+        return str(
+            {
+                DossierKind.NEW: _l("New application"),
+                DossierKind.RENEWAL: _l("Renewal"),
+                DossierKind.CHANGE_OF_EMPLOYER: _l("Change of employer"),
+            }[self]
+        )
+
+
+class DossierStatus(enum.StrEnum):
+    """Every status a dossier can have; `portal.tracking.status` moves between them."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    INFO_REQUESTED = "info_requested"
+    WORK_AUTHORISED = "work_authorised"
+    FORWARDED = "forwarded"
+    RESIDENCE_GRANTED = "residence_granted"
+    RESIDENCE_REFUSED = "residence_refused"
+    INADMISSIBLE = "inadmissible"
+    WORK_REFUSED = "work_refused"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def title(self) -> str:
+        return str(STATUS_TITLES[self])
+
+
+STATUS_TITLES = {
+    DossierStatus.DRAFT: _l("Draft"),
+    DossierStatus.SUBMITTED: _l("Submitted"),
+    DossierStatus.INFO_REQUESTED: _l("Additional information requested"),
+    DossierStatus.WORK_AUTHORISED: _l("Work authorised by Flanders"),
+    DossierStatus.FORWARDED: _l("Forwarded to the Immigration Office"),
+    DossierStatus.RESIDENCE_GRANTED: _l("Single permit granted"),
+    DossierStatus.RESIDENCE_REFUSED: _l("Residence refused"),
+    DossierStatus.INADMISSIBLE: _l("Inadmissible"),
+    DossierStatus.WORK_REFUSED: _l("Work authorisation refused"),
+    DossierStatus.WITHDRAWN: _l("Withdrawn"),
+}
+
+
+class Channel(enum.StrEnum):
+    ONLINE = "online"
+    EMAIL = "email"
+
+
+class Dossier(TimestampMixin, db.Model):
+    """One single-permit file, from draft to decision."""
+
+    __tablename__ = "dossier"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str | None] = mapped_column(String(20), unique=True)
+    kind: Mapped[DossierKind] = mapped_column(str_enum(DossierKind), default=DossierKind.NEW)
+    status: Mapped[DossierStatus] = mapped_column(
+        str_enum(DossierStatus), default=DossierStatus.DRAFT, index=True
+    )
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel), default=Channel.ONLINE)
+    locale: Mapped[str] = mapped_column(String(2), default="nl")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    mandatary_id: Mapped[int | None] = mapped_column(ForeignKey("mandatary.id"), index=True)
+    foreign_employer_id: Mapped[int | None] = mapped_column(ForeignKey("foreign_employer.id"))
+    is_posting: Mapped[bool] = mapped_column(default=False)
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id"))
+    previous_permit_expires_on: Mapped[date | None] = mapped_column(Date)
+    submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
+    # The token of the check-answers form: a replayed submission finds it and stops.
+    submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    thresholds_missing: Mapped[bool] = mapped_column(default=False)
+    sections_done: Mapped[str] = mapped_column(String(200), default="")
+
+    # Worker
+    worker_first_name: Mapped[str | None] = mapped_column(String(100))
+    worker_last_name: Mapped[str | None] = mapped_column(String(100))
+    worker_birth_date: Mapped[date | None] = mapped_column(Date)
+    worker_nationality: Mapped[str | None] = mapped_column(String(2))
+    worker_passport: Mapped[str | None] = mapped_column(String(40))
+    worker_national_number: Mapped[str | None] = mapped_column(String(11))
+    worker_residence_country: Mapped[str | None] = mapped_column(String(2))
+    worker_diplomatic_post: Mapped[str | None] = mapped_column(String(100))
+    worker_email: Mapped[str | None] = mapped_column(String(254))
+    worker_locale: Mapped[str | None] = mapped_column(String(2))
+
+    # Job
+    isco_code: Mapped[str | None] = mapped_column(String(4), index=True)
+    nace_code: Mapped[str | None] = mapped_column(String(5))
+    annual_salary: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    reduced_threshold: Mapped[bool] = mapped_column(default=False)
+    start_date: Mapped[date | None] = mapped_column(Date)
+    duration_months: Mapped[int | None] = mapped_column(Integer)
+    workplace_street: Mapped[str | None] = mapped_column(String(200))
+    workplace_postal_code: Mapped[str | None] = mapped_column(String(4))
+    workplace_refnis: Mapped[str | None] = mapped_column(String(5))
+
+    # Category
+    category: Mapped[str | None] = mapped_column(String(40), index=True)
+    vacancy_reference: Mapped[str | None] = mapped_column(String(60))
+    vacancy_published_on: Mapped[date | None] = mapped_column(Date)
+
+    # Posting
+    posting_start: Mapped[date | None] = mapped_column(Date)
+    posting_end: Mapped[date | None] = mapped_column(Date)
+    client_name: Mapped[str | None] = mapped_column(String(200))
+    client_kbo: Mapped[str | None] = mapped_column(String(10))
+    site_address: Mapped[str | None] = mapped_column(String(300))
+    limosa_reference: Mapped[str | None] = mapped_column(String(60))
+
+    # Declarations
+    declared_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    organisation: Mapped[Organisation | None] = relationship()
+    mandatary: Mapped[Mandatary | None] = relationship()
+    foreign_employer: Mapped[ForeignEmployer | None] = relationship()
+    previous: Mapped[Dossier | None] = relationship(remote_side=[id])
+    documents: Mapped[list[Document]] = relationship(
+        back_populates="dossier", order_by="Document.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def worker_name(self) -> str:
+        return " ".join(p for p in (self.worker_first_name, self.worker_last_name) if p)
+
+    @property
+    def done(self) -> set[str]:
+        return set(filter(None, (self.sections_done or "").split(",")))
+
+    def mark_done(self, section: str, done: bool = True) -> None:
+        sections = self.done | {section} if done else self.done - {section}
+        self.sections_done = ",".join(sorted(sections))
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == DossierStatus.DRAFT
+
+
+class Document(TimestampMixin, db.Model):
+    """An uploaded file that meets one requirement of a dossier."""
+
+    __tablename__ = "dossier_document"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), index=True)
+    requirement: Mapped[str] = mapped_column(String(40))
+    file_name: Mapped[str] = mapped_column(String(200))
+    stored_name: Mapped[str] = mapped_column(String(80))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    mime: Mapped[str] = mapped_column(String(40))
+    issued_on: Mapped[date | None] = mapped_column(Date)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    dossier: Mapped[Dossier] = relationship(back_populates="documents")
+
+
+class DossierViewer(TimestampMixin, db.Model):
+    """A worker invited to follow a dossier read-only."""
+
+    __tablename__ = "dossier_viewer"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    dossier: Mapped[Dossier] = relationship()
+    user: Mapped[User] = relationship()

@@ -1,0 +1,264 @@
+"""Dossier lifecycle: start, see, submit, withdraw, renew. Sections live in `sections.py`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import or_, select
+
+from portal import mail
+from portal.accounts import mandates
+from portal.accounts.models import Role, User
+from portal.applications import references, rules
+from portal.applications.models import Dossier, DossierKind, DossierStatus
+from portal.applications.sections import completeness
+from portal.db import utcnow
+from portal.errors import Invalid, NotAllowed, NotFound
+from portal.extensions import db
+from portal.i18n import _
+from portal.tracking import status
+
+
+def can_file(actor: User) -> bool:
+    return (actor.role == Role.EMPLOYER and actor.organisation_id is not None) or (
+        actor.role == Role.MANDATARY and actor.mandatary_id is not None
+    )
+
+
+def _visible_to(actor: User):
+    """The SQL condition for dossiers the actor may see (the parties of the file)."""
+    conditions = []
+    if actor.organisation_id is not None:
+        conditions.append(Dossier.organisation_id == actor.organisation_id)
+    if actor.mandatary_id is not None:
+        conditions.append(Dossier.mandatary_id == actor.mandatary_id)
+    if actor.role in (Role.OFFICER, Role.ADMIN):
+        conditions.append(Dossier.status != DossierStatus.DRAFT)
+    return or_(*conditions) if conditions else None
+
+
+def dossiers_for(actor: User) -> list[Dossier]:
+    """The actor's dossiers, newest first."""
+    condition = _visible_to(actor)
+    if condition is None:
+        return []
+    return list(db.session.scalars(select(Dossier).where(condition).order_by(Dossier.id.desc())))
+
+
+def get_dossier(actor: User, dossier_id: int) -> Dossier:
+    """A dossier the actor is a party to; anything else looks like a missing one."""
+    condition = _visible_to(actor)
+    dossier = None
+    if condition is not None:
+        dossier = db.session.scalar(select(Dossier).where(Dossier.id == dossier_id, condition))
+    if dossier is None:
+        raise NotFound
+    return dossier
+
+
+def editable_dossier(actor: User, dossier_id: int) -> Dossier:
+    """A draft the actor's organisation or mandatary may still change."""
+    dossier = get_dossier(actor, dossier_id)
+    if not dossier.is_draft or actor.role not in (Role.EMPLOYER, Role.MANDATARY):
+        raise NotAllowed
+    return dossier
+
+
+def start_dossier(
+    actor: User, *, locale: str, foreign_employer_id: int | None = None, today: date | None = None
+) -> Dossier:
+    """Open a draft: for the actor's organisation, or a posting for a foreign employer.
+
+    A posting needs a verified mandate from that foreign employer, in force today.
+    """
+    today = today or date.today()
+    if not can_file(actor):
+        raise NotAllowed
+    dossier = Dossier(created_by_id=actor.id, locale=locale, status=DossierStatus.DRAFT)
+    if actor.role == Role.EMPLOYER:
+        dossier.organisation_id = actor.organisation_id
+        dossier.nace_code = actor.organisation.nace_code
+        dossier.mark_done("employer")
+    else:
+        if foreign_employer_id is None:
+            raise Invalid({"foreign_employer": [_("Choose the foreign employer.")]})
+        if mandates.current_mandate(actor.mandatary_id, foreign_employer_id, today) is None:
+            raise Invalid(
+                {
+                    "foreign_employer": [
+                        _("You need a verified mandate from this employer that is in force today.")
+                    ]
+                }
+            )
+        dossier.mandatary_id = actor.mandatary_id
+        dossier.foreign_employer_id = foreign_employer_id
+        dossier.is_posting = True
+        dossier.mark_done("employer")
+    db.session.add(dossier)
+    db.session.flush()
+    return dossier
+
+
+@dataclass(frozen=True)
+class Submitted:
+    dossier: Dossier
+    replayed: bool
+
+
+def submit(actor: User, dossier_id: int, *, token: str, today: date | None = None) -> Submitted:
+    """Submit a complete draft once. A replay of the same form returns the same dossier."""
+    today = today or date.today()
+    replay = db.session.scalar(select(Dossier).where(Dossier.submission_token == token))
+    if replay is not None:
+        get_dossier(actor, replay.id)  # only a party may learn of it
+        return Submitted(replay, True)
+    dossier = get_dossier(actor, dossier_id)
+    if not dossier.is_draft:
+        return Submitted(dossier, True)  # submitted in another tab: show it, do not fail
+    if (
+        dossier.is_posting
+        and mandates.current_mandate(dossier.mandatary_id, dossier.foreign_employer_id, today)
+        is None
+    ):
+        raise Invalid({"": [_("The mandate of this foreign employer is no longer in force.")]})
+    problems = completeness(dossier, today)
+    if problems:
+        raise Invalid({"": [str(p.message) for p in problems]})
+    if dossier.declared_at is None:
+        raise Invalid({"declaration": [_("Confirm the declaration to submit the file.")]})
+    dossier.submission_token = token
+    dossier.reference = _unique_reference(today.year)
+    dossier.submitted_at = utcnow()
+    check = rules.check_salary(
+        dossier.category, dossier.annual_salary, today, reduced=dossier.reduced_threshold
+    )
+    dossier.thresholds_missing = check.applies and not check.known
+    status.change(dossier, DossierStatus.SUBMITTED, actor)
+    for user in _party_users(dossier):
+        mail.queue(
+            user.email,
+            "dossier_submitted",
+            user.locale,
+            name=user.name,
+            reference=dossier.reference,
+            dossier_id=dossier.id,
+        )
+    return Submitted(dossier, False)
+
+
+def _unique_reference(year: int) -> str:
+    while True:
+        reference = references.new_reference(year)
+        if db.session.scalar(select(Dossier.id).where(Dossier.reference == reference)) is None:
+            return reference
+
+
+def _party_users(dossier: Dossier) -> list[User]:
+    """The users of the filing organisation or mandatary: who hears about the file."""
+    condition = []
+    if dossier.organisation_id:
+        condition.append(User.organisation_id == dossier.organisation_id)
+    if dossier.mandatary_id:
+        condition.append(User.mandatary_id == dossier.mandatary_id)
+    return list(
+        db.session.scalars(select(User).where(or_(*condition), User.email_verified_at.is_not(None)))
+    )
+
+
+def withdraw(actor: User, dossier_id: int, reason: str) -> Dossier:
+    """Withdraw a file that is not yet decided (a draft is simply deleted)."""
+    dossier = get_dossier(actor, dossier_id)
+    if actor.role not in (Role.EMPLOYER, Role.MANDATARY):
+        raise NotAllowed
+    if dossier.is_draft:
+        db.session.delete(dossier)
+        return dossier
+    if not status.can_change(dossier, DossierStatus.WITHDRAWN):
+        raise Invalid({"": [_("A file that has been decided can no longer be withdrawn.")]})
+    dossier.withdrawn_reason = (reason or "").strip() or None
+    status.change(dossier, DossierStatus.WITHDRAWN, actor, dossier.withdrawn_reason)
+    return dossier
+
+
+@dataclass(frozen=True)
+class RenewalWindow:
+    opens: date
+    closes: date
+
+    def contains(self, day: date) -> bool:
+        return self.opens <= day <= self.closes
+
+
+def renewal_window(expires_on: date) -> RenewalWindow:
+    """Renewal is filed 2 to 6 months before the permit expires (rules.toml)."""
+    return RenewalWindow(
+        opens=expires_on - relativedelta(months=rules.procedure("renewal_earliest_months")),
+        closes=expires_on - relativedelta(months=rules.procedure("renewal_latest_months")),
+    )
+
+
+COPIED_FIELDS = (
+    "worker_first_name",
+    "worker_last_name",
+    "worker_birth_date",
+    "worker_nationality",
+    "worker_passport",
+    "worker_national_number",
+    "worker_residence_country",
+    "worker_diplomatic_post",
+    "worker_email",
+    "worker_locale",
+    "isco_code",
+    "nace_code",
+    "annual_salary",
+    "reduced_threshold",
+    "duration_months",
+    "workplace_street",
+    "workplace_postal_code",
+    "workplace_refnis",
+    "category",
+)
+
+
+def start_follow_up(
+    actor: User,
+    previous_id: int,
+    *,
+    kind: DossierKind,
+    expires_on: date,
+    locale: str,
+    today: date | None = None,
+) -> Dossier:
+    """A renewal or change of employer, prefilled from an earlier dossier of the actor."""
+    today = today or date.today()
+    previous = get_dossier(actor, previous_id)
+    if previous.status != DossierStatus.RESIDENCE_GRANTED:
+        raise Invalid({"": [_("Only a granted permit can be renewed.")]})
+    if kind == DossierKind.RENEWAL:
+        window = renewal_window(expires_on)
+        if not window.contains(today):
+            raise Invalid(
+                {
+                    "expires_on": [
+                        _(
+                            "A renewal can be filed from %(opens)s to %(closes)s (2 to 6 months before the permit expires).",
+                            opens=window.opens.isoformat(),
+                            closes=window.closes.isoformat(),
+                        )
+                    ]
+                }
+            )
+    dossier = start_dossier(
+        actor, locale=locale, foreign_employer_id=previous.foreign_employer_id, today=today
+    )
+    dossier.kind = kind
+    dossier.previous_id = previous.id
+    dossier.previous_permit_expires_on = expires_on
+    for name in COPIED_FIELDS:
+        setattr(dossier, name, getattr(previous, name))
+    if kind == DossierKind.CHANGE_OF_EMPLOYER and actor.role == Role.EMPLOYER:
+        dossier.nace_code = actor.organisation.nace_code
+    dossier.mark_done("worker")
+    return dossier

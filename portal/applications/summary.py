@@ -1,0 +1,131 @@
+"""What a dossier says, section by section, in words a person reads (check answers, overview)."""
+
+from __future__ import annotations
+
+from flask_babel import format_currency, format_date
+
+from portal import reference
+from portal.applications import rules
+from portal.applications.models import Dossier
+from portal.applications.sections import SECTION_TITLES, sections_for
+from portal.i18n import LANGUAGES, _
+
+
+def _date(value) -> str:
+    return format_date(value, "long") if value else ""
+
+
+def rows(dossier: Dossier, locale: str) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """(section code, section title, [(label, value)]) for every section of the dossier."""
+    result = []
+    for section in sections_for(dossier):
+        if section == "documents":
+            items = [(str(rules.DOCUMENTS[d.requirement]), d.file_name) for d in dossier.documents]
+        else:
+            items = [(label, value or "–") for label, value in _section(dossier, section, locale)]
+        result.append((section, str(SECTION_TITLES[section]), items))
+    return result
+
+
+def _section(dossier: Dossier, section: str, locale: str) -> list[tuple[str, str]]:
+    if section == "employer":
+        if dossier.organisation:
+            org = dossier.organisation
+            return [
+                (_("Organisation"), org.name),
+                (_("Enterprise number"), reference.format_kbo(org.kbo_number)),
+                (
+                    _("Main activity"),
+                    f"{org.nace_code} {reference.nace_label(org.nace_code, locale) or ''}",
+                ),
+            ]
+        employer = dossier.foreign_employer
+        return [
+            (_("Foreign employer"), employer.name),
+            (_("Country"), reference.country_name(employer.country, locale)),
+            (_("Mandatary"), dossier.mandatary.name),
+        ]
+    if section == "worker":
+        return [
+            (_("Name"), dossier.worker_name),
+            (_("Date of birth"), _date(dossier.worker_birth_date)),
+            (
+                _("Nationality"),
+                reference.country_name(dossier.worker_nationality, locale)
+                if dossier.worker_nationality
+                else "",
+            ),
+            (_("Passport number"), dossier.worker_passport),
+            (_("National register or BIS number"), dossier.worker_national_number),
+            (
+                _("Lives in"),
+                reference.country_name(dossier.worker_residence_country, locale)
+                if dossier.worker_residence_country
+                else "",
+            ),
+            (_("Belgian embassy or consulate"), dossier.worker_diplomatic_post),
+            (_("E-mail address of the worker"), dossier.worker_email),
+            (_("Language of the worker"), LANGUAGES.get(dossier.worker_locale or "", "")),
+        ]
+    if section == "category":
+        items = [
+            (_("Category"), rules.category(dossier.category).title if dossier.category else "")
+        ]
+        if dossier.vacancy_reference:
+            items += [
+                (_("VDAB vacancy"), dossier.vacancy_reference),
+                (_("Published on"), _date(dossier.vacancy_published_on)),
+            ]
+        return items
+    if section == "job":
+        place = (
+            reference.municipality(dossier.workplace_refnis) if dossier.workplace_refnis else None
+        )
+        return [
+            (
+                _("Occupation"),
+                f"{dossier.isco_code} {reference.isco_label(dossier.isco_code, locale) or ''}"
+                if dossier.isco_code
+                else "",
+            ),
+            (
+                _("Gross annual salary"),
+                format_currency(dossier.annual_salary, "EUR")
+                if dossier.annual_salary is not None
+                else "",
+            ),
+            (_("Under 30 or a nurse"), _("Yes") if dossier.reduced_threshold else _("No")),
+            (_("Start date"), _date(dossier.start_date)),
+            (
+                _("Duration"),
+                _("%(months)s months", months=dossier.duration_months)
+                if dossier.duration_months
+                else "",
+            ),
+            (
+                _("Place of work"),
+                " ".join(
+                    filter(
+                        None,
+                        [
+                            dossier.workplace_street,
+                            dossier.workplace_postal_code,
+                            place.name(locale) if place else "",
+                        ],
+                    )
+                ),
+            ),
+        ]
+    if section == "posting":
+        return [
+            (
+                _("Posting period"),
+                f"{_date(dossier.posting_start)} – {_date(dossier.posting_end)}"
+                if dossier.posting_start
+                else "",
+            ),
+            (_("Belgian client"), dossier.client_name),
+            (_("Address of the site"), dossier.site_address),
+            (_("Limosa declaration"), dossier.limosa_reference),
+        ]
+    return []

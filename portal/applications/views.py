@@ -1,0 +1,351 @@
+"""The application wizard: task list, sections, documents, check answers, submit, receipt."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+
+from portal import reference, uploads
+from portal.accounts import mandates
+from portal.accounts.models import Role
+from portal.applications import documents, rules, sections, services, summary
+from portal.applications.forms import (
+    CategoryForm,
+    CheckForm,
+    DocumentForm,
+    FollowUpForm,
+    JobForm,
+    PostingForm,
+    StartForm,
+    WithdrawForm,
+    WorkerForm,
+)
+from portal.applications.models import DossierKind
+from portal.db import utcnow
+from portal.errors import Invalid
+from portal.extensions import db
+from portal.forms import CsrfForm, options
+from portal.i18n import _
+from portal.security import roles
+
+bp = Blueprint("applications", __name__, url_prefix="/applications")
+FILERS = (Role.EMPLOYER, Role.MANDATARY)
+READERS = (Role.EMPLOYER, Role.MANDATARY, Role.TALENT, Role.OFFICER, Role.ADMIN)
+SECTION_FORMS = {
+    "worker": WorkerForm,
+    "category": CategoryForm,
+    "job": JobForm,
+    "posting": PostingForm,
+}
+SAVERS = {
+    "worker": sections.save_worker,
+    "category": sections.save_category,
+    "job": sections.save_job,
+    "posting": sections.save_posting,
+}
+
+
+def _locale() -> str:
+    return str(get_locale())
+
+
+@bp.get("/")
+@roles(*FILERS, Role.TALENT)
+def index():
+    return render_template(
+        "applications/index.html",
+        dossiers=services.dossiers_for(current_user),
+        can_file=services.can_file(current_user),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles(*FILERS)
+def new():
+    form = StartForm() if current_user.role == Role.MANDATARY else CsrfForm()
+    if current_user.role == Role.MANDATARY:
+        eligible = [
+            employer
+            for employer in mandates.foreign_employers(current_user)
+            if mandates.current_mandate(current_user.mandatary_id, employer.id, date.today())
+        ]
+        form.foreign_employer.choices = options(
+            [("", _("Choose an employer"))] + [(str(e.id), e.name) for e in eligible]
+        )
+    if form.validate_on_submit():
+        employer_id = getattr(form, "foreign_employer", None)
+        try:
+            dossier = services.start_dossier(
+                current_user,
+                locale=_locale(),
+                foreign_employer_id=int(employer_id.data) if employer_id is not None else None,
+            )
+        except Invalid as error:
+            form.add_errors(error.errors)
+        else:
+            db.session.commit()
+            return redirect(url_for("applications.task_list", dossier_id=dossier.id))
+    return render_template("applications/new.html", form=form)
+
+
+@bp.get("/<int:dossier_id>")
+@roles(*READERS)
+def task_list(dossier_id: int):
+    dossier = services.get_dossier(current_user, dossier_id)
+    if not dossier.is_draft:
+        return render_template(
+            "applications/overview.html",
+            dossier=dossier,
+            summary_rows=summary.rows(dossier, _locale()),
+        )
+    return render_template(
+        "applications/task_list.html",
+        dossier=dossier,
+        sections=sections.sections_for(dossier),
+        titles=sections.SECTION_TITLES,
+    )
+
+
+def _choices(form, locale: str) -> None:
+    countries = reference.countries(locale)
+    if isinstance(form, WorkerForm):
+        form.worker_nationality.choices = options([("", _("Choose a country"))] + countries)
+        form.worker_residence_country.choices = options([("", _("Choose a country"))] + countries)
+    if isinstance(form, CategoryForm):
+        form.category.choices = options(
+            [("", _("Choose a category"))]
+            + [(code, spec.title) for code, spec in rules.categories().items()]
+        )
+
+
+def _section_data(form) -> dict:
+    data = {}
+    for name, field in form._fields.items():
+        if name in ("csrf_token",):
+            continue
+        value = field.data
+        if isinstance(value, str):
+            value = value.strip() or None
+        data[name] = value
+    if "client_kbo" in data and data["client_kbo"]:
+        data["client_kbo"] = reference.normalise_kbo(data["client_kbo"])
+    return data
+
+
+@bp.route(
+    "/<int:dossier_id>/<any(worker, category, job, posting):section>", methods=["GET", "POST"]
+)
+@roles(*FILERS)
+def section(dossier_id: int, section: str):
+    dossier = services.editable_dossier(current_user, dossier_id)
+    order = sections.sections_for(dossier)
+    if section not in order:
+        return redirect(url_for("applications.task_list", dossier_id=dossier.id))
+    form = SECTION_FORMS[section](obj=dossier if request.method == "GET" else None)
+    _choices(form, _locale())
+    if form.validate_on_submit():
+        try:
+            SAVERS[section](dossier, _section_data(form))
+        except Invalid as error:
+            form.add_errors(error.errors)
+        else:
+            db.session.commit()
+            flash(_("Saved. You can come back to this section at any time."), "success")
+            return redirect(_next_step(dossier, section))
+    return render_template(
+        "applications/section.html",
+        form=form,
+        dossier=dossier,
+        section=section,
+        step=order.index(section) + 1,
+        total=len(order) + 1,
+        title=sections.SECTION_TITLES[section],
+        isco=reference.isco_units(_locale()) if section == "job" else None,
+    )
+
+
+def _next_step(dossier, section: str) -> str:
+    order = sections.sections_for(dossier)
+    following = order[order.index(section) + 1 :]
+    for name in following:
+        if name not in dossier.done:
+            target = "documents" if name == "documents" else name
+            if target == "documents":
+                return url_for("applications.documents_page", dossier_id=dossier.id)
+            return url_for("applications.section", dossier_id=dossier.id, section=target)
+    return url_for("applications.task_list", dossier_id=dossier.id)
+
+
+@bp.route("/<int:dossier_id>/documents", methods=["GET", "POST"])
+@roles(*FILERS)
+def documents_page(dossier_id: int):
+    dossier = services.editable_dossier(current_user, dossier_id)
+    form = DocumentForm()
+    required = (
+        rules.required_documents(dossier.category, dossier.is_posting) if dossier.category else ()
+    )
+    form.requirement.choices = options(
+        [("", _("Choose a document"))] + [(code, str(rules.DOCUMENTS[code])) for code in required]
+    )
+    per_file, per_dossier = documents.limits()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            documents.add_document(
+                current_user,
+                dossier,
+                requirement=form.requirement.data,
+                data=upload.read(per_file + 1),
+                file_name=upload.filename or "",
+                issued_on=form.issued_on.data,
+            )
+        except Invalid as error:
+            form.add_errors(error.errors)
+        else:
+            db.session.commit()
+            flash(_("The file has been added."), "success")
+            return redirect(url_for("applications.documents_page", dossier_id=dossier.id))
+    order = sections.sections_for(dossier)
+    return render_template(
+        "applications/documents.html",
+        form=form,
+        dossier=dossier,
+        required=required,
+        missing=sections.missing_documents(dossier),
+        per_file=uploads.megabytes(per_file),
+        per_dossier=uploads.megabytes(per_dossier),
+        used=uploads.megabytes(documents.used_bytes(dossier)),
+        step=order.index("documents") + 1,
+        total=len(order) + 1,
+        dated=rules.dated_documents(),
+        titles=rules.DOCUMENTS,
+        delete_form=CsrfForm(),
+    )
+
+
+@bp.post("/<int:dossier_id>/documents/<int:document_id>/delete")
+@roles(*FILERS)
+def delete_document(dossier_id: int, document_id: int):
+    dossier = services.editable_dossier(current_user, dossier_id)
+    if CsrfForm().validate_on_submit():
+        documents.remove_document(dossier, document_id)
+        db.session.commit()
+        flash(_("The file has been removed."), "success")
+    return redirect(url_for("applications.documents_page", dossier_id=dossier.id))
+
+
+@bp.get("/<int:dossier_id>/documents/<int:document_id>")
+@roles(*READERS)
+def download_document(dossier_id: int, document_id: int):
+    dossier = services.get_dossier(current_user, dossier_id)
+    document = documents.get_document(dossier, document_id)
+    return send_file(
+        uploads.path_of(document.stored_name),
+        mimetype=document.mime,
+        as_attachment=True,
+        download_name=document.file_name,
+    )
+
+
+@bp.route("/<int:dossier_id>/check", methods=["GET", "POST"])
+@roles(*FILERS)
+def check(dossier_id: int):
+    dossier = services.get_dossier(current_user, dossier_id)
+    if not dossier.is_draft:
+        return redirect(url_for("applications.confirmation", dossier_id=dossier.id))
+    form = CheckForm()
+    if request.method == "GET":
+        form.token.data = secrets.token_urlsafe(32)
+    if form.validate_on_submit():
+        dossier.declared_at = utcnow()
+        try:
+            result = services.submit(current_user, dossier.id, token=form.token.data)
+        except Invalid as error:
+            dossier.declared_at = None
+            form.add_errors(error.errors)
+        else:
+            db.session.commit()
+            return redirect(url_for("applications.confirmation", dossier_id=result.dossier.id))
+    return render_template(
+        "applications/check.html",
+        form=form,
+        dossier=dossier,
+        problems=sections.completeness(dossier, date.today()),
+        summary_rows=summary.rows(dossier, _locale()),
+    )
+
+
+@bp.get("/<int:dossier_id>/confirmation")
+@roles(*FILERS)
+def confirmation(dossier_id: int):
+    dossier = services.get_dossier(current_user, dossier_id)
+    if dossier.is_draft:
+        return redirect(url_for("applications.check", dossier_id=dossier.id))
+    return render_template("applications/confirmation.html", dossier=dossier)
+
+
+@bp.get("/<int:dossier_id>/receipt.pdf")
+@roles(*READERS)
+def receipt(dossier_id: int):
+    from portal.applications.receipts import receipt_pdf
+
+    dossier = services.get_dossier(current_user, dossier_id)
+    if dossier.is_draft:
+        return redirect(url_for("applications.task_list", dossier_id=dossier.id))
+    pdf = receipt_pdf(dossier, _locale())
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="receipt-{dossier.reference}.pdf"',
+        },
+    )
+
+
+@bp.route("/<int:dossier_id>/withdraw", methods=["GET", "POST"])
+@roles(*FILERS)
+def withdraw(dossier_id: int):
+    dossier = services.get_dossier(current_user, dossier_id)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        was_draft = dossier.is_draft
+        try:
+            services.withdraw(current_user, dossier.id, form.reason.data)
+        except Invalid as error:
+            form.add_errors(error.errors)
+        else:
+            db.session.commit()
+            flash(
+                _("The draft has been deleted.")
+                if was_draft
+                else _("The file has been withdrawn."),
+                "success",
+            )
+            return redirect(url_for("applications.index"))
+    return render_template("applications/withdraw.html", form=form, dossier=dossier)
+
+
+@bp.route("/<int:dossier_id>/follow-up", methods=["GET", "POST"])
+@roles(*FILERS)
+def follow_up(dossier_id: int):
+    dossier = services.get_dossier(current_user, dossier_id)
+    form = FollowUpForm()
+    if form.validate_on_submit():
+        try:
+            new_dossier = services.start_follow_up(
+                current_user,
+                dossier.id,
+                kind=DossierKind(form.kind.data),
+                expires_on=form.expires_on.data,
+                locale=_locale(),
+            )
+        except Invalid as error:
+            form.add_errors(error.errors)
+        else:
+            db.session.commit()
+            return redirect(url_for("applications.task_list", dossier_id=new_dossier.id))
+    return render_template("applications/follow_up.html", form=form, dossier=dossier)

@@ -1,0 +1,1 @@
+"""Status machine, timeline, deadlines, notifications and the audit trail."""

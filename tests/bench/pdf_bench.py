@@ -1,0 +1,133 @@
+"""PDF benchmark: the receipt of a realistic dossier against a minimal one-page PDF.
+
+Run in one process on a fresh SQLite database with demo data, like `tests/bench/__main__.py`.
+The absolute times depend on the machine; the ratio receipt / minimal says what the
+receipt's content costs on top of WeasyPrint's fixed cost (fonts, PDF/UA tagging).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from portal import create_app
+from portal.accounts.models import User
+from portal.applications.models import Document, Dossier, DossierStatus
+from portal.applications.receipts import receipt_pdf
+from portal.demo import load as load_demo
+from portal.extensions import db
+from portal.pdf import render_minimal_pdf
+
+WARM_UP = 1
+RUNS = 7
+# Ten documents, as a highly qualified worker's file with a posting's extras would have.
+DOCUMENTS = [
+    ("passport", "passport-scan-all-pages.pdf", 2_411_520),
+    ("employment_contract", "arbeidsovereenkomst-getekend.pdf", 384_211),
+    ("diploma", "master-diploma-computer-science.pdf", 1_048_576),
+    ("qualification_proof", "transcript_of_records.pdf", 733_402),
+    ("medical_certificate", "medisch-attest-apostille.pdf", 212_993),
+    ("good_conduct", "police-clearance-certificate.pdf", 198_004),
+    ("fee_payment", "betalingsbewijs-retributie.pdf", 55_318),
+    ("accommodation_proof", "huurcontract-gent.pdf", 640_112),
+    ("posting_declaration", "posting-declaration-limosa.pdf", 91_870),
+    ("a1_certificate", "a1-certificate.pdf", 120_455),
+]
+
+
+def _median_ms(render: Callable[[], bytes]) -> float:
+    """Median wall time of `render` in milliseconds over RUNS runs, after WARM_UP runs."""
+    for _ in range(WARM_UP):
+        render()
+    times = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        render()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def _dossier() -> Dossier:
+    """A submitted dossier of the demo employer with ten documents."""
+    employer = db.session.scalar(select(User).where(User.email == "employer@demo.example"))
+    dossier = Dossier(
+        reference="SP-2026-BENCH1-K",
+        status=DossierStatus.SUBMITTED,
+        locale="nl",
+        created_by_id=employer.id,
+        organisation_id=employer.organisation_id,
+        submitted_at=datetime(2026, 3, 2, 9, 15, tzinfo=UTC),
+        worker_first_name="Priya",
+        worker_last_name="Raghunathan",
+        worker_birth_date=date(1994, 7, 14),
+        worker_nationality="IN",
+        worker_passport="Z1234567",
+        isco_code="2512",
+        nace_code="49410",
+        annual_salary=Decimal("61234.50"),
+        start_date=date(2026, 5, 1),
+        duration_months=36,
+        workplace_postal_code="9000",
+        workplace_refnis="44021",
+        category="highly_qualified",
+    )
+    db.session.add(dossier)
+    db.session.flush()
+    for requirement, name, size in DOCUMENTS:
+        sha256 = hashlib.sha256(name.encode()).hexdigest()
+        db.session.add(
+            Document(
+                dossier_id=dossier.id,
+                requirement=requirement,
+                file_name=name,
+                stored_name=f"{sha256[:32]}.pdf",
+                sha256=sha256,
+                size=size,
+                mime="application/pdf",
+                uploaded_by_id=employer.id,
+            )
+        )
+    db.session.commit()
+    return dossier
+
+
+def run() -> list[tuple[str, float]]:
+    """Median render times of the receipt (10 documents) and of a minimal PDF, and their ratio."""
+    folder = Path(tempfile.mkdtemp(prefix="portal-pdf-bench-"))
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite'}",
+            "UPLOAD_DIR": str(folder / "uploads"),
+            "MAIL_DIR": str(folder / "mail"),
+            "SECRET_KEY": "bench-secret-key-of-sufficient-length",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    with app.app_context():
+        upgrade()
+        load_demo()
+        db.session.commit()
+        dossier = _dossier()
+        receipt = _median_ms(lambda: receipt_pdf(dossier, "nl"))
+        minimal = _median_ms(render_minimal_pdf)
+        db.session.remove()
+        db.engine.dispose()
+    return [
+        ("receipt render (ms)", receipt),
+        ("minimal one-page PDF (ms)", minimal),
+        ("receipt / minimal", receipt / minimal),
+    ]
+
+
+if __name__ == "__main__":
+    for name, value in run():
+        print(f"{name:<28} {value:>8.1f}")

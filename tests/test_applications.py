@@ -1,0 +1,321 @@
+"""The wizard, documents, submission, visibility, withdrawal and follow-ups."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from portal import uploads
+from portal.accounts.models import Role
+from portal.applications import references
+from portal.applications.models import Document, Dossier, DossierStatus
+from portal.extensions import db
+from portal.tracking.models import StatusEvent
+from tests.applications_support import PDF, PNG, WORKER, fill, job, start, submit, upload
+from tests.support import check_page, error_summary, field_error, login, make_user, text_of
+
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
+
+
+@pytest.fixture
+def employer(client):
+    user = make_user("hr@acme.example")
+    login(client, user.email)
+    return user
+
+
+def test_employer_fills_every_section_and_submits_once(client, employer, mailbox):
+    dossier = start(client)
+    assert dossier.organisation_id == employer.organisation_id and dossier.nace_code == "49410"
+    page = check_page(client.get(f"/applications/{dossier.id}?lang=en").get_data(as_text=True))
+    assert "Completed" in page.get_text() and "Not completed" in page.get_text()
+    fill(client, dossier)
+    assert dossier.done >= {"employer", "worker", "category", "job", "documents"}
+    check = check_page(
+        client.get(f"/applications/{dossier.id}/check?lang=en").get_data(as_text=True)
+    )
+    assert "Priya Sharma" in check.get_text() and "Software developers" in check.get_text()
+    response = submit(client, dossier.id)
+    assert response.headers["Location"] == f"/applications/{dossier.id}/confirmation"
+    assert dossier.status == DossierStatus.SUBMITTED
+    assert references.is_valid(dossier.reference) and dossier.reference.startswith(
+        f"SP-{date.today().year}-"
+    )
+    assert dossier.thresholds_missing is (date.today().year > 2025)
+    confirmation = check_page(
+        client.get(response.headers["Location"] + "?lang=en").get_data(as_text=True)
+    )
+    assert dossier.reference in confirmation.get_text()
+    message = mailbox.last_to("hr@acme.example")
+    assert dossier.reference in message["Subject"] and f"/applications/{dossier.id}" in text_of(
+        message
+    )
+    events = db.session.scalars(
+        select(StatusEvent).where(StatusEvent.dossier_id == dossier.id)
+    ).all()
+    assert [(e.from_status, e.to_status) for e in events] == [
+        (DossierStatus.DRAFT, DossierStatus.SUBMITTED)
+    ]
+
+
+def test_a_replayed_or_double_submission_gives_one_dossier(client, employer, mailbox):
+    dossier = start(client)
+    fill(client, dossier)
+    first = submit(client, dossier.id, token="same-token")
+    reference = dossier.reference
+    again = submit(client, dossier.id, token="same-token")
+    other_tab = submit(client, dossier.id, token="another-token")
+    assert first.headers["Location"] == again.headers["Location"] == other_tab.headers["Location"]
+    assert dossier.reference == reference
+    assert db.session.scalar(select(func.count(Dossier.id))) == 1
+    assert len(db.session.scalars(select(StatusEvent)).all()) == 1
+    assert len(mailbox.to("hr@acme.example")) == 1
+
+
+def test_an_incomplete_file_cannot_be_submitted(client, employer):
+    dossier = start(client)
+    client.post(f"/applications/{dossier.id}/worker", data=WORKER)
+    client.post(f"/applications/{dossier.id}/category", data={"category": "executive"})
+    client.post(f"/applications/{dossier.id}/job", data=job(annual_salary="80000"))
+    upload(client, dossier.id, "passport")
+    soup = check_page(submit(client, dossier.id).get_data(as_text=True))
+    summary = " ".join(error_summary(soup))
+    assert "Add the document “Employment contract”." in summary
+    assert dossier.status == DossierStatus.DRAFT and dossier.reference is None
+
+
+def test_a_salary_below_the_threshold_says_by_how_much_and_for_which_year(client, employer):
+    dossier = start(client)
+    client.post(f"/applications/{dossier.id}/category", data={"category": "highly_qualified"})
+    start_date = date(2025, 12, 1)
+    # Use a start date in 2025 (thresholds known) by pinning "today" through the service.
+    from portal.applications import sections
+
+    dossier.annual_salary = None
+    with pytest.raises(Exception) as caught:
+        sections.save_job(
+            dossier,
+            {
+                "isco_code": "2512",
+                "annual_salary": __import__("decimal").Decimal("48911"),
+                "start_date": start_date,
+                "duration_months": 12,
+                "workplace_street": "Kouter 1",
+                "workplace_postal_code": "9000",
+                "reduced_threshold": False,
+            },
+            today=date(2025, 10, 1),
+        )
+    message = caught.value.errors["annual_salary"][0]
+    assert "€1.00" in message and "€48,912.00" in message and "2025" in message
+    assert dossier.annual_salary is None  # the draft keeps what it had
+
+
+def test_job_errors_are_shown_at_the_field_and_kept(client, employer):
+    dossier = start(client)
+    client.post(f"/applications/{dossier.id}/category", data={"category": "highly_qualified"})
+    far = (date.today() + timedelta(days=200)).isoformat()
+    soup = check_page(
+        client.post(f"/applications/{dossier.id}/job?lang=en", data=job(start_date=far)).get_data(
+            as_text=True
+        )
+    )
+    assert "at most 4.5 months ahead" in field_error(soup, "start_date")
+    assert soup.find(id="start_date")["value"] == far
+    assert soup.find(id="isco_code")["value"] == "2512"
+    soup = check_page(
+        client.post(
+            f"/applications/{dossier.id}/job?lang=en", data=job(workplace_postal_code="4000")
+        ).get_data(as_text=True)
+    )
+    assert "Waals Gewest" in field_error(soup, "workplace_postal_code")
+    soup = check_page(
+        client.post(f"/applications/{dossier.id}/job?lang=en", data=job(isco_code="9999")).get_data(
+            as_text=True
+        )
+    )
+    assert "ISCO-08" in field_error(soup, "isco_code")
+    soup = check_page(
+        client.post(
+            f"/applications/{dossier.id}/job?lang=en", data=job(duration_months="48")
+        ).get_data(as_text=True)
+    )
+    assert "at most 36 months" in field_error(soup, "duration_months")
+    assert "job" not in dossier.done
+
+
+def test_worker_checks(client, employer):
+    dossier = start(client)
+    data = dict(WORKER, worker_national_number="85.07.30-033.29", worker_diplomatic_post="")
+    soup = check_page(
+        client.post(f"/applications/{dossier.id}/worker?lang=en", data=data).get_data(as_text=True)
+    )
+    assert "not a valid national register or BIS number" in field_error(
+        soup, "worker_national_number"
+    )
+    assert "embassy or consulate" in field_error(soup, "worker_diplomatic_post")
+    assert soup.find(id="worker_last_name")["value"] == "Sharma"
+    ok = dict(WORKER, worker_national_number="85.07.30-033.28")
+    assert client.post(f"/applications/{dossier.id}/worker", data=ok).status_code == 302
+    assert dossier.worker_national_number == "85073003328"
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (EXE, "contract.pdf", "The file must be a PDF, JPEG, PNG file."),
+        (PDF + b"0" * (300 * 1024), "big.pdf", "The file is larger than 0.2 MB."),
+    ],
+)
+def test_upload_attacks_are_refused(app, client, employer, content, name, message):
+    dossier = start(client)
+    client.post(f"/applications/{dossier.id}/category", data={"category": "executive"})
+    app.config["DOCUMENT_MAX_BYTES"] = 200 * 1024
+    try:
+        soup = check_page(
+            upload(client, dossier.id, "employment_contract", content, name).get_data(as_text=True)
+        )
+    finally:
+        app.config["DOCUMENT_MAX_BYTES"] = 10 * 1024 * 1024
+    assert message in field_error(soup, "file")
+    assert (
+        soup.find(id="requirement").find("option", selected=True)["value"] == "employment_contract"
+    )
+    assert db.session.scalar(select(func.count(Document.id))) == 0
+
+
+def test_a_path_in_the_file_name_is_dropped_and_the_content_sniffed(client, employer):
+    dossier = start(client)
+    client.post(f"/applications/{dossier.id}/category", data={"category": "executive"})
+    assert (
+        upload(client, dossier.id, "passport", PNG, name="../../windows/scan.png").status_code
+        == 302
+    )
+    document = db.session.scalar(select(Document))
+    assert document.file_name == "scan.png" and document.mime == "image/png"
+    assert len(document.sha256) == 64 and uploads.path_of(document.stored_name).exists()
+    assert str(uploads.path_of(document.stored_name)).startswith(
+        str(uploads.path_of(document.stored_name).parent)
+    )
+
+
+def test_the_dossier_limit_and_certificate_dates(app, client, employer):
+    dossier = start(client)
+    client.post(f"/applications/{dossier.id}/category", data={"category": "executive"})
+    soup = check_page(upload(client, dossier.id, "medical_certificate").get_data(as_text=True))
+    assert "date of issue" in field_error(soup, "issued_on")
+    old = (date.today() - timedelta(days=220)).isoformat()
+    assert upload(client, dossier.id, "medical_certificate", issued_on=old).status_code == 302
+    check = check_page(
+        client.get(f"/applications/{dossier.id}/check?lang=en").get_data(as_text=True)
+    )
+    assert "may be at most 6 months old" in check.get_text()
+    app.config["DOSSIER_MAX_BYTES"] = len(PDF) + 10
+    try:
+        soup = check_page(upload(client, dossier.id, "passport").get_data(as_text=True))
+    finally:
+        app.config["DOSSIER_MAX_BYTES"] = 50 * 1024 * 1024
+    assert "Together, the documents" in field_error(soup, "file")
+
+
+def test_removing_a_document(client, employer):
+    dossier = start(client)
+    client.post(f"/applications/{dossier.id}/category", data={"category": "executive"})
+    upload(client, dossier.id, "passport")
+    document = db.session.scalar(select(Document))
+    path = uploads.path_of(document.stored_name)
+    client.post(f"/applications/{dossier.id}/documents/{document.id}/delete")
+    assert db.session.scalar(select(func.count(Document.id))) == 0 and not path.exists()
+
+
+def test_nobody_else_sees_the_dossier(app, client, employer):
+    dossier = start(client)
+    fill(client, dossier)
+    submit(client, dossier.id)
+    outsider = app.test_client()
+    make_user("other@firm.example")
+    login(outsider, "other@firm.example")
+    for url in (
+        f"/applications/{dossier.id}",
+        f"/applications/{dossier.id}/receipt.pdf",
+        f"/applications/{dossier.id}/documents/{dossier.documents[0].id}",
+        f"/applications/{dossier.id}/worker",
+        f"/applications/{dossier.id}/withdraw",
+    ):
+        assert outsider.get(url).status_code == 404, url
+    assert dossier.reference not in outsider.get("/applications/").get_data(as_text=True)
+    colleague = app.test_client()
+    make_user("colleague@acme.example", organisation=employer.organisation)
+    login(colleague, "colleague@acme.example")
+    assert dossier.reference in colleague.get(f"/applications/{dossier.id}").get_data(as_text=True)
+    with colleague.get(
+        f"/applications/{dossier.id}/documents/{dossier.documents[0].id}"
+    ) as download:
+        assert download.data == PDF
+
+
+def test_a_submitted_file_cannot_be_edited(client, employer):
+    dossier = start(client)
+    fill(client, dossier)
+    submit(client, dossier.id)
+    assert client.post(f"/applications/{dossier.id}/worker", data=WORKER).status_code == 403
+
+
+def test_withdraw_a_file_that_is_not_decided(client, employer):
+    dossier = start(client)
+    fill(client, dossier)
+    submit(client, dossier.id)
+    client.post(f"/applications/{dossier.id}/withdraw", data={"reason": "Candidate declined"})
+    assert (
+        dossier.status == DossierStatus.WITHDRAWN
+        and dossier.withdrawn_reason == "Candidate declined"
+    )
+    soup = check_page(
+        client.post(f"/applications/{dossier.id}/withdraw?lang=en", data={}).get_data(as_text=True)
+    )
+    assert "can no longer be withdrawn" in " ".join(error_summary(soup))
+
+
+def test_a_draft_is_deleted_not_withdrawn(client, employer):
+    dossier = start(client)
+    dossier_id = dossier.id
+    client.post(f"/applications/{dossier_id}/withdraw", data={})
+    db.session.expire_all()
+    assert db.session.get(Dossier, dossier_id) is None
+
+
+def test_renewal_prefills_and_enforces_the_window(client, employer):
+    dossier = start(client)
+    fill(client, dossier)
+    submit(client, dossier.id)
+    dossier.status = DossierStatus.RESIDENCE_GRANTED  # decided (the status machine is tested apart)
+    db.session.flush()
+    too_early = (date.today() + timedelta(days=365)).isoformat()
+    soup = check_page(
+        client.post(
+            f"/applications/{dossier.id}/follow-up?lang=en",
+            data={"kind": "renewal", "expires_on": too_early},
+        ).get_data(as_text=True)
+    )
+    assert "2 to 6 months before the permit expires" in field_error(soup, "expires_on")
+    expires = (date.today() + timedelta(days=120)).isoformat()
+    response = client.post(
+        f"/applications/{dossier.id}/follow-up", data={"kind": "renewal", "expires_on": expires}
+    )
+    renewal = db.session.scalar(select(Dossier).order_by(Dossier.id.desc()))
+    assert response.headers["Location"] == f"/applications/{renewal.id}"
+    assert renewal.previous_id == dossier.id and renewal.kind.value == "renewal"
+    assert (renewal.worker_last_name, renewal.isco_code, renewal.category) == (
+        "Sharma",
+        "2512",
+        "highly_qualified",
+    )
+    assert renewal.documents == [] and renewal.is_draft
+
+
+def test_only_filers_start_applications(app, client):
+    make_user("officer@flanders.example", Role.OFFICER)
+    login(client, "officer@flanders.example")
+    assert client.post("/applications/new").status_code == 403
