@@ -121,7 +121,9 @@ def _register_hooks(app: Flask) -> None:
 
 
 def _lang_url(code: str) -> str:
-    args = request.args.to_dict()
+    # Only the page's own query parameters: url_for reads keys like `_external` or
+    # `_method` as instructions, which a visitor must not be able to pass.
+    args = {key: value for key, value in request.args.items() if not key.startswith("_")}
     args["lang"] = code
     view_args = request.view_args or {}
     from flask import url_for

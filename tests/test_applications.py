@@ -319,3 +319,45 @@ def test_only_filers_start_applications(app, client):
     make_user("officer@flanders.example", Role.OFFICER)
     login(client, "officer@flanders.example")
     assert client.post("/applications/new").status_code == 403
+
+
+def test_the_worker_is_invited_in_their_language_and_follows_read_only(
+    app, client, employer, mailbox
+):
+    dossier = start(client)
+    fill(client, dossier)
+    submit(client, dossier.id)
+    response = client.post(
+        f"/applications/{dossier.id}/invite-worker",
+        data={"email": "priya@example.in", "locale": "fr"},
+    )
+    assert response.status_code == 302
+    message = mailbox.last_to("priya@example.in")
+    assert message["Content-Language"] == "fr" and "Sharma" not in text_of(message)
+    from tests.support import link_in
+
+    worker = app.test_client()
+    link = link_in(message, "/account/invitation/")
+    worker.post(
+        link, data={"password": "a long worker password", "confirm": "a long worker password"}
+    )
+    login(worker, "priya@example.in", "a long worker password")
+    page = worker.get(f"/applications/{dossier.id}?lang=en").get_data(as_text=True)
+    assert dossier.reference in page and "Withdraw this file" not in page
+    with worker.get(f"/applications/{dossier.id}/receipt.pdf") as receipt:
+        assert receipt.mimetype == "application/pdf"
+    assert worker.post(f"/applications/{dossier.id}/withdraw", data={}).status_code == 403
+    assert worker.post(f"/applications/{dossier.id}/worker", data=WORKER).status_code == 403
+
+
+def test_an_employer_address_cannot_be_invited_as_worker(client, employer):
+    dossier = start(client)
+    fill(client, dossier)
+    submit(client, dossier.id)
+    soup = check_page(
+        client.post(
+            f"/applications/{dossier.id}/invite-worker?lang=en",
+            data={"email": "hr@acme.example", "locale": "en"},
+        ).get_data(as_text=True)
+    )
+    assert "not a worker's account" in field_error(soup, "email")

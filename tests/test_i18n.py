@@ -118,3 +118,14 @@ def test_catalog_is_complete_not_fuzzy_and_keeps_placeholders(lang):
             if string and set(PLACEHOLDER.findall(string)) != wanted:
                 problems.append(f"placeholders differ: {ids[0]!r} → {string!r}")
     assert not problems, "\n".join(problems[:20])
+
+
+def test_the_language_switcher_ignores_url_for_instructions(client):
+    response = client.get("/?_method=POST&_external=1&_anchor=x")
+    assert response.status_code == 200
+    links = [
+        a["href"] for a in check_page(response.get_data(as_text=True)).select("nav.lang-switch a")
+    ]
+    assert all(
+        href.startswith("/?") and "_external" not in href and "#" not in href for href in links
+    )

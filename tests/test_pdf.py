@@ -8,13 +8,16 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from flask import render_template
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+from weasyprint import HTML
+from weasyprint.formatting_structure import boxes
 
 from portal import pdf
 from portal.accounts.models import ForeignEmployer, Mandatary, MandataryKind, Role
 from portal.applications.models import Document, Dossier, DossierStatus
-from portal.applications.receipts import receipt_pdf
+from portal.applications.receipts import receipt_context, receipt_pdf
 from portal.applications.rules import CATEGORY_TITLES, DOCUMENTS
 from portal.extensions import db
 from portal.i18n import force_locale, gettext
@@ -284,3 +287,30 @@ def test_rendering_stops_when_a_template_refers_to_a_remote_or_private_resource(
     monkeypatch.setattr(pdf, "render_template", lambda *args, **kwargs: html)
     with app.app_context(), pytest.raises(pdf.ResourceRefused):
         pdf.render_pdf("pdf/minimal.html", "en")
+
+
+def test_every_fingerprint_fits_its_cell_on_one_line(app, db_session):
+    """Overflowing the page would cut the fingerprint off on paper (the text layer keeps it)."""
+    dossier = submitted_dossier()
+    with force_locale("fr"):
+        html = render_template("pdf/receipt.html", lang="fr", **receipt_context(dossier, "fr"))
+    fetcher = pdf.static_fetcher()
+    document = HTML(string=html, base_url=fetcher.root.as_uri() + "/", url_fetcher=fetcher)
+    cells = []
+
+    def walk(box) -> None:
+        element = getattr(box, "element", None)
+        if isinstance(box, boxes.TableCellBox) and element.get("class") == "hash":
+            cells.append(box)
+        for child in getattr(box, "children", []):
+            walk(child)
+
+    for page in document.render().pages:
+        walk(page._page_box)
+    assert len(cells) == len(FILES)
+    for cell in cells:
+        lines = list(cell.descendants())
+        texts = [box for box in lines if isinstance(box, boxes.TextBox)]
+        assert len(texts) == 1 and len(texts[0].text) == 64
+        right = cell.content_box_x() + cell.width
+        assert texts[0].position_x + texts[0].width <= right

@@ -291,8 +291,6 @@ def invite_colleague(actor: User, *, email: str, name: str, locale: str) -> User
     )
     db.session.add(user)
     db.session.flush()
-    token = tokens.make("invite", {"u": user.id, "t": user.session_token[:16]})
-    days = current_app.config["INVITE_LINK_MAX_AGE"] // 86400
     mail.queue(
         user.email,
         "invitation",
@@ -300,10 +298,17 @@ def invite_colleague(actor: User, *, email: str, name: str, locale: str) -> User
         name=user.name,
         inviter=actor.name,
         organisation=actor.organisation.name,
-        link=_link("/account/invitation/", token),
-        days=days,
+        link=invitation_link(user),
+        days=current_app.config["INVITE_LINK_MAX_AGE"] // 86400,
     )
     return user
+
+
+def invitation_link(user: User) -> str:
+    """A signed link with which an invited user (colleague or worker) chooses a password."""
+    return _link(
+        "/account/invitation/", tokens.make("invite", {"u": user.id, "t": user.session_token[:16]})
+    )
 
 
 def check_invitation(token: str) -> User:

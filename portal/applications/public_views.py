@@ -13,7 +13,6 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request, url_for
 
 from portal.applications import eligibility as checker
-from portal.applications import rules
 from portal.security import public
 
 bp = Blueprint("public", __name__)
@@ -48,7 +47,6 @@ def eligibility():
         check_url=url_for("public.eligibility", **args),
         euro=checker.euro,
         threshold_title=checker.threshold_title,
-        max_days=rules.procedure("max_days_before_start"),
     )
 
 

@@ -12,7 +12,7 @@ from portal import mail
 from portal.accounts import mandates
 from portal.accounts.models import Role, User
 from portal.applications import references, rules
-from portal.applications.models import Dossier, DossierKind, DossierStatus
+from portal.applications.models import Dossier, DossierKind, DossierStatus, DossierViewer
 from portal.applications.sections import completeness
 from portal.db import utcnow
 from portal.errors import Invalid, NotAllowed, NotFound
@@ -36,6 +36,9 @@ def _visible_to(actor: User):
         conditions.append(Dossier.mandatary_id == actor.mandatary_id)
     if actor.role in (Role.OFFICER, Role.ADMIN):
         conditions.append(Dossier.status != DossierStatus.DRAFT)
+    if actor.role == Role.TALENT:
+        invited = select(DossierViewer.dossier_id).where(DossierViewer.user_id == actor.id)
+        conditions.append(Dossier.id.in_(invited) & (Dossier.status != DossierStatus.DRAFT))
     return or_(*conditions) if conditions else None
 
 

@@ -12,12 +12,13 @@ from flask_login import current_user
 from portal import reference, uploads
 from portal.accounts import mandates
 from portal.accounts.models import Role
-from portal.applications import documents, rules, sections, services, summary
+from portal.applications import documents, rules, sections, services, summary, viewers
 from portal.applications.forms import (
     CategoryForm,
     CheckForm,
     DocumentForm,
     FollowUpForm,
+    InviteWorkerForm,
     JobForm,
     PostingForm,
     StartForm,
@@ -327,6 +328,28 @@ def withdraw(dossier_id: int):
             )
             return redirect(url_for("applications.index"))
     return render_template("applications/withdraw.html", form=form, dossier=dossier)
+
+
+@bp.route("/<int:dossier_id>/invite-worker", methods=["GET", "POST"])
+@roles(*FILERS)
+def invite_worker(dossier_id: int):
+    dossier = services.get_dossier(current_user, dossier_id)
+    form = InviteWorkerForm()
+    if request.method == "GET":
+        form.email.data = dossier.worker_email
+        form.locale.data = dossier.worker_locale or _locale()
+    if form.validate_on_submit():
+        try:
+            viewers.invite_worker(
+                current_user, dossier.id, email=form.email.data, locale=form.locale.data
+            )
+        except Invalid as error:
+            form.add_errors(error.errors)
+        else:
+            db.session.commit()
+            flash(_("We sent the worker an e-mail to follow the file."), "success")
+            return redirect(url_for("applications.task_list", dossier_id=dossier.id))
+    return render_template("applications/invite_worker.html", form=form, dossier=dossier)
 
 
 @bp.route("/<int:dossier_id>/follow-up", methods=["GET", "POST"])

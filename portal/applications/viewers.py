@@ -1,0 +1,58 @@
+"""Workers invited to follow their dossier read-only."""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import select
+
+from portal import mail
+from portal.accounts import services as accounts
+from portal.accounts.models import Role, User
+from portal.applications.models import DossierViewer
+from portal.applications.services import get_dossier
+from portal.errors import Invalid, NotAllowed
+from portal.extensions import db
+from portal.i18n import _
+
+
+def invite_worker(actor: User, dossier_id: int, *, email: str, locale: str) -> DossierViewer:
+    """Let the worker follow the dossier: a new worker account gets a set-password link.
+
+    The e-mail is in the worker's language and says only that a file can be followed;
+    the details are behind the login.
+    """
+    if actor.role not in (Role.EMPLOYER, Role.MANDATARY):
+        raise NotAllowed
+    dossier = get_dossier(actor, dossier_id)
+    email = accounts.normalise_email(email)
+    user = accounts.user_by_email(email)
+    if user is not None and user.role != Role.TALENT:
+        raise Invalid(
+            {"email": [_("This address belongs to an account that is not a worker's account.")]}
+        )
+    link = None
+    if user is None:
+        name = dossier.worker_name or email
+        user = User(email=email, name=name, role=Role.TALENT, locale=locale, password_hash=None)
+        db.session.add(user)
+        db.session.flush()
+        link = accounts.invitation_link(user)
+    viewer = db.session.scalar(
+        select(DossierViewer).where(
+            DossierViewer.dossier_id == dossier.id, DossierViewer.user_id == user.id
+        )
+    )
+    if viewer is None:
+        viewer = DossierViewer(dossier_id=dossier.id, user_id=user.id)
+        db.session.add(viewer)
+    base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
+    mail.queue(
+        user.email,
+        "worker_invitation",
+        user.locale if link is None else locale,
+        name=user.name,
+        link=link or f"{base}/applications/{dossier.id}",
+        days=current_app.config["INVITE_LINK_MAX_AGE"] // 86400,
+        new_account=link is not None,
+    )
+    return viewer
