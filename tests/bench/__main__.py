@@ -14,11 +14,15 @@ from pathlib import Path
 from flask_migrate import upgrade
 
 from portal import create_app
+from portal.applications import references
 from portal.demo import PASSWORD
 from portal.demo import load as load_demo
 from portal.extensions import db
+from tests.bench import pdf_bench
+from tests.bench.pdf_bench import make_dossier
 
 ROUNDS = 5
+DOSSIERS = 25
 REQUESTS = 200
 
 
@@ -50,6 +54,9 @@ def main() -> None:
         upgrade()
         load_demo()
         db.session.commit()
+        # A busy employer: the applications page lists 25 submitted files of ten documents.
+        for number in range(DOSSIERS):
+            make_dossier(f"SP-2026-BENCH{number % 10}-{references.ALPHABET[number]}")
     anonymous = app.test_client()
     employer = app.test_client()
     response = employer.post(
@@ -63,12 +70,16 @@ def main() -> None:
         "login page": (anonymous, "/account/login"),
         "employer registration (NACE list)": (anonymous, "/account/register/employer"),
         "dashboard (logged in)": (employer, "/dashboard"),
+        f"my applications ({DOSSIERS} files)": (employer, "/applications/"),
     }
     rates = {name: _rate(client, url) for name, (client, url) in pages.items()}
     baseline = rates["healthz (baseline)"]
     print(f"{'page':<36} {'req/s':>8} {'time vs healthz':>16}")
     for name, rate in rates.items():
         print(f"{name:<36} {rate:>8.0f} {baseline / rate:>15.1f}x")
+    print()
+    for name, value in pdf_bench.run():
+        print(f"{name:<36} {value:>8.1f}")
 
 
 if __name__ == "__main__":

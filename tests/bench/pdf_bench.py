@@ -56,11 +56,11 @@ def _median_ms(render: Callable[[], bytes]) -> float:
     return statistics.median(times)
 
 
-def _dossier() -> Dossier:
+def make_dossier(reference: str = "SP-2026-BENCH2-K") -> Dossier:
     """A submitted dossier of the demo employer with ten documents."""
     employer = db.session.scalar(select(User).where(User.email == "employer@demo.example"))
     dossier = Dossier(
-        reference="SP-2026-BENCH1-K",
+        reference=reference,
         status=DossierStatus.SUBMITTED,
         locale="nl",
         created_by_id=employer.id,
@@ -116,7 +116,7 @@ def run() -> list[tuple[str, float]]:
         upgrade()
         load_demo()
         db.session.commit()
-        dossier = _dossier()
+        dossier = make_dossier()
         receipt = _median_ms(lambda: receipt_pdf(dossier, "nl"))
         minimal = _median_ms(render_minimal_pdf)
         db.session.remove()
