@@ -61,11 +61,16 @@ def _register_blueprints(app: Flask) -> None:
     from portal.accounts.mandate_views import bp as mandates_bp
     from portal.accounts.views import bp as accounts_bp
     from portal.applications.public_views import bp as public_bp
+    from portal.api.views import bp as api_bp
     from portal.applications.views import bp as applications_bp
     from portal.backoffice.views import bp as backoffice_bp
     from portal.home import bp as home_bp
+    from portal.tracking.views import bp as tracking_bp
 
-    for bp in (home_bp, accounts_bp, mandates_bp, backoffice_bp, applications_bp, public_bp):
+    for bp in (
+        home_bp, accounts_bp, mandates_bp, backoffice_bp, applications_bp, public_bp,
+        tracking_bp, api_bp,
+    ):
         app.register_blueprint(bp)
 
 

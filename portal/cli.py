@@ -32,9 +32,13 @@ def register(app: Flask) -> None:
     def outbox_run(once: bool, interval: float) -> None:
         """Send queued e-mails, retrying failures with backoff."""
         from portal import mail
+        from portal.tracking import exchange
 
         while True:
             sent, failed = mail.deliver_due()
+            forwarded, not_forwarded = exchange.deliver_due()
+            if forwarded or not_forwarded or once:
+                click.echo(f"exchange: sent {forwarded}, failed {not_forwarded}")
             if sent or failed or once:
                 click.echo(f"sent {sent}, failed {failed}")
             if once:

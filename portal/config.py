@@ -34,6 +34,9 @@ def from_environment() -> dict:
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Single Permit Portal <noreply@portal.example>"),
         "MAIL_DIR": os.environ.get("MAIL_DIR", str(INSTANCE / "mail")),
         "INTAKE_ADDRESS": os.environ.get("INTAKE_ADDRESS", "intake@portal.example"),
+        "DVZ_URL": os.environ.get("DVZ_URL", ""),
+        "DVZ_TOKEN": os.environ.get("DVZ_TOKEN", ""),
+        "DVZ_DROP_DIR": os.environ.get("DVZ_DROP_DIR", str(INSTANCE / "dvz")),
         "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
         # Deliver a request's queued e-mails right after it commits; the worker
         # (`flask outbox run`) retries whatever failed. Production may turn it off.

@@ -122,6 +122,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     mandatary_id: Mapped[int | None] = mapped_column(ForeignKey("mandatary.id"))
     partner_kind: Mapped[PartnerKind | None] = mapped_column(str_enum(PartnerKind))
     partner_refnis: Mapped[str | None] = mapped_column(String(5))
+    # Notification kinds this user chose not to receive by e-mail (comma-separated).
+    muted_notifications: Mapped[str] = mapped_column(String(200), default="")
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")
     mandatary: Mapped[Mandatary | None] = relationship(back_populates="users")
 

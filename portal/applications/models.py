@@ -134,7 +134,19 @@ class Dossier(TimestampMixin, db.Model):
     declared_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     withdrawn_reason: Mapped[str | None] = mapped_column(Text)
 
+    # Handling (written by the status machine; the figures of `stats` read these)
+    assigned_officer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    flemish_decision: Mapped[str | None] = mapped_column(String(20))
+    flemish_decision_on: Mapped[date | None] = mapped_column(Date, index=True)
+    flemish_reasons: Mapped[str | None] = mapped_column(Text)
+    forwarded_on: Mapped[date | None] = mapped_column(Date)
+    federal_decision: Mapped[str | None] = mapped_column(String(20))
+    federal_decision_on: Mapped[date | None] = mapped_column(Date)
+    # The legal deadline, kept current by the status machine so the queue can sort on it.
+    deadline_on: Mapped[date | None] = mapped_column(Date, index=True)
+
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    assigned_officer: Mapped[User | None] = relationship(foreign_keys=[assigned_officer_id])
     organisation: Mapped[Organisation | None] = relationship()
     mandatary: Mapped[Mandatary | None] = relationship()
     foreign_employer: Mapped[ForeignEmployer | None] = relationship()
@@ -174,6 +186,8 @@ class Document(TimestampMixin, db.Model):
     mime: Mapped[str] = mapped_column(String(40))
     issued_on: Mapped[date | None] = mapped_column(Date)
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    # Set when the file answers an officer's request for more information.
+    info_request_id: Mapped[int | None] = mapped_column(ForeignKey("info_request.id"))
     dossier: Mapped[Dossier] = relationship(back_populates="documents")
 
 

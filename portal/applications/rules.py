@@ -223,3 +223,9 @@ def fee_for(year: int) -> Decimal | None:
     if not rows:
         return None
     return Decimal(str(max(rows, key=lambda row: row["year"])["amount"]))
+
+
+def deadline_days() -> dict[str, int]:
+    """Legal durations in calendar days per category, with a `default` (rules.toml [deadlines])."""
+    table = dict(_data()["deadlines"])
+    return {key: value for key, value in table.items() if isinstance(value, int)}

@@ -138,7 +138,8 @@ def submit(actor: User, dossier_id: int, *, token: str, today: date | None = Non
         dossier.category, dossier.annual_salary, today, reduced=dossier.reduced_threshold
     )
     dossier.thresholds_missing = check.applies and not check.known
-    status.change(dossier, DossierStatus.SUBMITTED, actor)
+    # The submission has its own confirmation e-mail (below), not a status notice.
+    status.change(dossier, DossierStatus.SUBMITTED, actor, notify_parties=False)
     for user in _party_users(dossier):
         mail.queue(
             user.email,

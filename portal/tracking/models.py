@@ -1,10 +1,10 @@
-"""Status events and audit entries: who did what to a dossier, and when."""
+"""Status events, information requests, the DVZ exchange, API clients and the audit chain."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
@@ -22,19 +22,97 @@ class StatusEvent(db.Model):
     from_status: Mapped[DossierStatus | None] = mapped_column(str_enum(DossierStatus))
     to_status: Mapped[DossierStatus] = mapped_column(str_enum(DossierStatus))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    api_client_id: Mapped[int | None] = mapped_column(ForeignKey("api_client.id"))
     reason: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
     dossier: Mapped[Dossier] = relationship()
     actor: Mapped[User | None] = relationship()
 
 
+class InfoRequest(db.Model):
+    """An officer's request for more information; the legal clock stops while it is open."""
+
+    __tablename__ = "info_request"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    question: Mapped[str] = mapped_column(Text)
+    due_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    dossier: Mapped[Dossier] = relationship()
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
+
+
+class ExchangeMessage(db.Model):
+    """A message to the federal Immigration Office, sent by an adapter from this outbox."""
+
+    __tablename__ = "exchange_message"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
+
+
+class ApiClient(db.Model):
+    """A system of another government that calls the exchange API with a hashed key."""
+
+    __tablename__ = "api_client"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    key_prefix: Mapped[str] = mapped_column(String(12), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    scopes: Mapped[str] = mapped_column(String(200))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    @property
+    def scope_set(self) -> set[str]:
+        return set(filter(None, self.scopes.split(",")))
+
+
+class IdempotencyRecord(db.Model):
+    """The stored answer to an API write, replayed for a repeated Idempotency-Key."""
+
+    __tablename__ = "idempotency_record"
+    __table_args__ = (UniqueConstraint("api_client_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    api_client_id: Mapped[int] = mapped_column(ForeignKey("api_client.id"))
+    key: Mapped[str] = mapped_column(String(100))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
 class AuditEntry(db.Model):
-    """An append-only record of an action on a dossier (status changes, views, downloads)."""
+    """An append-only, hash-chained record of an action (see `tracking.audit`)."""
 
     __tablename__ = "audit_entry"
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id"), index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    action: Mapped[str] = mapped_column(String(40))
+    api_client_id: Mapped[int | None] = mapped_column(ForeignKey("api_client.id"))
+    action: Mapped[str] = mapped_column(String(60))
     detail: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    actor: Mapped[User | None] = relationship()
+
+
+class AuditHead(db.Model):
+    """One row holding the latest hash; locking it serialises writers of the chain."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,29 +1,43 @@
-"""The one status machine: every change of `dossier.status` goes through `change()`."""
+"""The one status machine: every change of `dossier.status` goes through `change()`.
+
+`change()` checks the transition against `ALLOWED`, records the status event and the
+audit entry, keeps the handling dates and the legal deadline on the dossier current, and
+queues a notification to every party, all in the caller's transaction.
+"""
 
 from __future__ import annotations
 
+from datetime import date
+
+from blinker import Namespace
+from sqlalchemy import or_, select
+
+from portal import mail
 from portal.accounts.models import User
-from portal.applications.models import Dossier, DossierStatus
+from portal.applications.models import Dossier, DossierStatus, DossierViewer
+from portal.db import utcnow
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.i18n import _
-from portal.tracking.models import AuditEntry, StatusEvent
+from portal.tracking import audit, deadlines
+from portal.tracking.models import InfoRequest, StatusEvent
 
 S = DossierStatus
-UNDECIDED = frozenset({S.SUBMITTED, S.INFO_REQUESTED})
-FINAL = frozenset(
-    {S.RESIDENCE_GRANTED, S.RESIDENCE_REFUSED, S.INADMISSIBLE, S.WORK_REFUSED, S.WITHDRAWN}
-)
+FINAL = frozenset({S.RESIDENCE_GRANTED, S.RESIDENCE_REFUSED, S.INADMISSIBLE, S.WORK_REFUSED, S.WITHDRAWN})
+FLEMISH_DECISIONS = {S.WORK_AUTHORISED: "authorised", S.INADMISSIBLE: "inadmissible", S.WORK_REFUSED: "refused"}
+FEDERAL_DECISIONS = {S.RESIDENCE_GRANTED: "granted", S.RESIDENCE_REFUSED: "refused"}
 
 ALLOWED: dict[DossierStatus, frozenset[DossierStatus]] = {
     S.DRAFT: frozenset({S.SUBMITTED}),
-    S.SUBMITTED: frozenset(
-        {S.INFO_REQUESTED, S.WORK_AUTHORISED, S.INADMISSIBLE, S.WORK_REFUSED, S.WITHDRAWN}
-    ),
+    S.SUBMITTED: frozenset({S.INFO_REQUESTED, S.WORK_AUTHORISED, S.INADMISSIBLE, S.WORK_REFUSED, S.WITHDRAWN}),
     S.INFO_REQUESTED: frozenset({S.SUBMITTED, S.WITHDRAWN}),
     S.WORK_AUTHORISED: frozenset({S.FORWARDED}),
     S.FORWARDED: frozenset({S.RESIDENCE_GRANTED, S.RESIDENCE_REFUSED}),
 }
+
+signals = Namespace()
+# Sent after a permit is granted; `onboarding` listens (portal never imports onboarding).
+permit_granted = signals.signal("permit-granted")
 
 
 def can_change(dossier: Dossier, to: DossierStatus) -> bool:
@@ -31,36 +45,83 @@ def can_change(dossier: Dossier, to: DossierStatus) -> bool:
 
 
 def change(
-    dossier: Dossier, to: DossierStatus, actor: User | None, reason: str | None = None
+    dossier: Dossier,
+    to: DossierStatus,
+    actor: User | None,
+    reason: str | None = None,
+    *,
+    api_client_id: int | None = None,
+    today: date | None = None,
+    notify_parties: bool = True,
 ) -> StatusEvent:
-    """Move a dossier to `to` if allowed; record the event and the audit entry.
-
-    The caller commits, so the change, its event and its audit entry land together.
-    """
+    """Move a dossier to `to` if allowed; record, audit and notify. The caller commits."""
     if not can_change(dossier, to):
-        raise Invalid(
-            _(
-                "This file cannot go from “%(from)s” to “%(to)s”.",
-                **{"from": dossier.status.title, "to": to.title},
-            )
-        )
+        raise Invalid(_("This file cannot go from “%(from)s” to “%(to)s”.", **{"from": dossier.status.title, "to": to.title}))
+    today = today or deadlines.local_day(utcnow())
     event = StatusEvent(
-        dossier=dossier,
-        from_status=dossier.status,
-        to_status=to,
-        actor_id=actor.id if actor else None,
-        reason=reason,
+        dossier=dossier, from_status=dossier.status, to_status=to,
+        actor_id=actor.id if actor else None, api_client_id=api_client_id, reason=reason,
     )
     dossier.status = to
-    db.session.add_all(
-        [
-            event,
-            AuditEntry(
-                dossier_id=dossier.id,
-                actor_id=actor.id if actor else None,
-                action=f"status:{to.value}",
-                detail=reason,
-            ),
-        ]
+    if to in FLEMISH_DECISIONS:
+        dossier.flemish_decision, dossier.flemish_decision_on = FLEMISH_DECISIONS[to], today
+        dossier.flemish_reasons = reason
+    elif to == S.FORWARDED:
+        dossier.forwarded_on = today
+    elif to in FEDERAL_DECISIONS:
+        dossier.federal_decision, dossier.federal_decision_on = FEDERAL_DECISIONS[to], today
+    db.session.add(event)
+    db.session.flush()
+    refresh_deadline(dossier, today)
+    audit.record(
+        f"status:{to.value}", dossier_id=dossier.id, actor_id=actor.id if actor else None,
+        api_client_id=api_client_id, detail=reason,
     )
+    if notify_parties:
+        notify(dossier, "status_changed")
+    if to == S.RESIDENCE_GRANTED:
+        permit_granted.send(dossier)
     return event
+
+
+def pauses(dossier: Dossier) -> list[tuple[date, date | None]]:
+    """The periods the legal clock stood still (information requests)."""
+    requests = db.session.scalars(select(InfoRequest).where(InfoRequest.dossier_id == dossier.id))
+    return [
+        (deadlines.local_day(r.created_at), deadlines.local_day(r.answered_at) if r.answered_at else None)
+        for r in requests
+    ]
+
+
+def refresh_deadline(dossier: Dossier, today: date) -> None:
+    """Keep `deadline_on` current while Flanders has to decide; clear it afterwards."""
+    if dossier.status in (S.SUBMITTED, S.INFO_REQUESTED) and dossier.submitted_at:
+        dossier.deadline_on = deadlines.deadline(
+            deadlines.local_day(dossier.submitted_at), dossier.category, pauses(dossier), today
+        )
+    elif dossier.status != S.DRAFT and dossier.flemish_decision_on:
+        dossier.deadline_on = None
+
+
+def recipients(dossier: Dossier, kind: str) -> list[User]:
+    """Every party of the dossier who wants `kind` e-mails: filers and invited workers."""
+    conditions = []
+    if dossier.organisation_id:
+        conditions.append(User.organisation_id == dossier.organisation_id)
+    if dossier.mandatary_id:
+        conditions.append(User.mandatary_id == dossier.mandatary_id)
+    viewers = select(DossierViewer.user_id).where(DossierViewer.dossier_id == dossier.id)
+    conditions.append(User.id.in_(viewers))
+    users = db.session.scalars(
+        select(User).where(or_(*conditions), User.email_verified_at.is_not(None), User.active.is_(True))
+    )
+    return [user for user in users if kind not in (user.muted_notifications or "").split(",")]
+
+
+def notify(dossier: Dossier, kind: str) -> None:
+    """Tell each party *that* something changed, in their language, without personal data."""
+    for user in recipients(dossier, kind):
+        mail.queue(
+            user.email, kind, user.locale, reference=dossier.reference,
+            status=dossier.status, dossier_id=dossier.id,
+        )

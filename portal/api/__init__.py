@@ -1,0 +1,1 @@
+"""The exchange API (`/api/v1/`) for the systems of other governments."""

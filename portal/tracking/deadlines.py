@@ -1,0 +1,72 @@
+"""Legal deadlines and working days.
+
+The legal deadline runs in calendar days from the moment the file is complete (its
+submission; Flanders decides admissibility and grounds together) and stops while an
+information request is open. Durations come from `rules.toml` [deadlines]. Working days
+skip weekends and Belgian public holidays (`holidays`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from portal.applications import rules
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+
+def local_day(moment: datetime) -> date:
+    """The calendar day in Brussels of a UTC moment."""
+    return moment.astimezone(BRUSSELS).date()
+
+
+@cache
+def _belgian_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.Belgium(years=year))
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in _belgian_holidays(day.year)
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days after `start` up to and including `end` (0 when end <= start)."""
+    count, day = 0, start
+    while day < end:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            count += 1
+    return count
+
+
+def add_working_days(start: date, days: int) -> date:
+    day = start
+    while days > 0:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            days -= 1
+    return day
+
+
+def legal_days(category: str | None) -> int:
+    """The legal duration in calendar days for a category (configurable in rules.toml)."""
+    table = rules.deadline_days()
+    return table.get(category or "", table["default"])
+
+
+def paused_days(pauses: Iterable[tuple[date, date | None]], today: date) -> int:
+    """Calendar days the clock stood still: each open request counts up to today."""
+    total = 0
+    for start, end in pauses:
+        total += max(((end or today) - start).days, 0)
+    return total
+
+
+def deadline(started_on: date, category: str | None, pauses: Iterable[tuple[date, date | None]], today: date) -> date:
+    """The date by which Flanders must decide."""
+    return started_on + timedelta(days=legal_days(category) + paused_days(pauses, today))

@@ -1,0 +1,144 @@
+"""Handling a file: officers claim, request information and decide; applicants answer.
+
+Every status change goes through `status.change`; a positive Flemish decision forwards the
+file to DVZ in the same transaction (status "forwarded" and an exchange message), so no
+file waits for a human to forward it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from portal.accounts.models import Role, User
+from portal.applications import rules
+from portal.applications.models import Dossier, DossierStatus
+from portal.applications.services import get_dossier
+from portal.db import utcnow
+from portal.errors import Invalid, NotAllowed, NotFound
+from portal.extensions import db
+from portal.i18n import _
+from portal.tracking import audit, deadlines, exchange, status
+from portal.tracking.models import InfoRequest
+
+S = DossierStatus
+OUTCOMES = {"authorised": S.WORK_AUTHORISED, "inadmissible": S.INADMISSIBLE, "refused": S.WORK_REFUSED}
+RESIDENCE = {"granted": S.RESIDENCE_GRANTED, "refused": S.RESIDENCE_REFUSED}
+
+
+def _officer(actor: User) -> None:
+    if actor.role not in (Role.OFFICER, Role.ADMIN):
+        raise NotAllowed
+
+
+def _today() -> date:
+    return deadlines.local_day(utcnow())
+
+
+def open_for_officer(actor: User, dossier_id: int) -> Dossier:
+    """An officer opens a file: allowed for any submitted file, and written to the trail."""
+    _officer(actor)
+    dossier = get_dossier(actor, dossier_id)
+    audit.record("view", dossier_id=dossier.id, actor_id=actor.id)
+    return dossier
+
+
+def claim(actor: User, dossier_id: int) -> Dossier:
+    """Take a file: it shows as yours in the queue."""
+    _officer(actor)
+    dossier = get_dossier(actor, dossier_id)
+    dossier.assigned_officer_id = actor.id
+    audit.record("claim", dossier_id=dossier.id, actor_id=actor.id)
+    return dossier
+
+
+def open_request(dossier: Dossier) -> InfoRequest | None:
+    return db.session.scalar(
+        select(InfoRequest).where(InfoRequest.dossier_id == dossier.id, InfoRequest.answered_at.is_(None))
+    )
+
+
+def request_info(actor: User, dossier_id: int, *, question: str, due_on: date | None = None) -> InfoRequest:
+    """Ask the applicant for more; the legal clock stops until they answer online."""
+    _officer(actor)
+    dossier = get_dossier(actor, dossier_id)
+    question = (question or "").strip()
+    today = _today()
+    due_on = due_on or today + timedelta(days=rules.procedure("info_request_days"))
+    errors: dict[str, list[str]] = {}
+    if not question:
+        errors["question"] = [_("Say which information or documents you need.")]
+    if due_on <= today:
+        errors["due_on"] = [_("The answer date must be after today.")]
+    if errors:
+        raise Invalid(errors)
+    request = InfoRequest(dossier_id=dossier.id, requested_by_id=actor.id, question=question, due_on=due_on)
+    db.session.add(request)
+    db.session.flush()
+    status.change(dossier, S.INFO_REQUESTED, actor, question, notify_parties=False)
+    status.notify(dossier, "info_requested")
+    return request
+
+
+def answer_info(actor: User, dossier_id: int, *, answer: str, today: date | None = None) -> InfoRequest:
+    """The applicant answers online before the due date; the file returns to the officer."""
+    if actor.role not in (Role.EMPLOYER, Role.MANDATARY):
+        raise NotAllowed
+    dossier = get_dossier(actor, dossier_id)
+    request = open_request(dossier)
+    if request is None or dossier.status != S.INFO_REQUESTED:
+        raise NotFound
+    today = today or _today()
+    if today > request.due_on:
+        raise Invalid({"answer": [_("The answer was due on %(date)s. Contact the officer about this file.",
+                                    date=request.due_on.isoformat())]})
+    if not (answer or "").strip():
+        raise Invalid({"answer": [_("Write your answer, or explain which documents you added.")]})
+    request.answer = answer.strip()
+    request.answered_at = utcnow()
+    request.answered_by_id = actor.id
+    db.session.flush()
+    status.change(dossier, S.SUBMITTED, actor, _("Additional information provided"))
+    return request
+
+
+def decide(actor: User, dossier_id: int, *, outcome: str, reasons: str = "") -> Dossier:
+    """Decide admissibility and work authorisation together; a positive decision forwards at once."""
+    _officer(actor)
+    dossier = get_dossier(actor, dossier_id)
+    if outcome not in OUTCOMES:
+        raise Invalid({"outcome": [_("Choose a decision.")]})
+    reasons = (reasons or "").strip()
+    if outcome != "authorised" and not reasons:
+        raise Invalid({"reasons": [_("Give the reasons for this decision; the applicant reads them.")]})
+    if dossier.status != S.SUBMITTED:
+        raise Invalid({"": [_("Only a submitted file that is not waiting for information can be decided.")]})
+    status.change(dossier, OUTCOMES[outcome], actor, reasons or None)
+    if outcome == "authorised":
+        status.change(dossier, S.FORWARDED, None, _("Forwarded automatically to the Immigration Office"),
+                      notify_parties=False)
+        exchange.queue_forwarding(dossier)
+    return dossier
+
+
+def find_by_reference(reference: str) -> Dossier:
+    dossier = db.session.scalar(select(Dossier).where(Dossier.reference == reference))
+    if dossier is None:
+        raise NotFound
+    return dossier
+
+
+def record_residence(
+    dossier: Dossier, decision: str, *, actor: User | None = None, api_client_id: int | None = None,
+    reason: str | None = None,
+) -> Dossier:
+    """DVZ's decision on residence, from the exchange API or recorded by an officer."""
+    if actor is not None:
+        _officer(actor)
+    if decision not in RESIDENCE:
+        raise Invalid({"decision": [_("Choose a decision.")]})
+    if dossier.status != S.FORWARDED:
+        raise Invalid({"": [_("Only a file forwarded to the Immigration Office can get a residence decision.")]})
+    status.change(dossier, RESIDENCE[decision], actor, reason, api_client_id=api_client_id)
+    return dossier
