@@ -31,7 +31,7 @@ from portal.extensions import db, limiter
 from portal.forms import CsrfForm
 from portal.i18n import _
 from portal.security import authenticated, public, roles
-from portal.web import safe_next
+from portal.web import datalist, safe_next
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
@@ -71,7 +71,9 @@ def register_employer():
             db.session.commit()
             return redirect(url_for("accounts.check_email", reason="registered"))
     return render_template(
-        "accounts/register_employer.html", form=form, nace=reference.nace_choices(_locale())
+        "accounts/register_employer.html",
+        form=form,
+        nace=datalist("nace-codes", tuple(reference.nace_choices(_locale()))),
     )
 
 

@@ -32,6 +32,7 @@ from portal.extensions import db
 from portal.forms import CsrfForm, options
 from portal.i18n import _
 from portal.security import roles
+from portal.web import datalist
 
 bp = Blueprint("applications", __name__, url_prefix="/applications")
 FILERS = (Role.EMPLOYER, Role.MANDATARY)
@@ -165,7 +166,7 @@ def section(dossier_id: int, section: str):
         step=order.index(section) + 1,
         total=len(order) + 1,
         title=sections.SECTION_TITLES[section],
-        isco=reference.isco_units(_locale()) if section == "job" else None,
+        isco=datalist("isco-codes", tuple(reference.isco_units(_locale()))) if section == "job" else None,
     )
 
 

@@ -18,7 +18,7 @@ from portal.applications import references
 from portal.demo import PASSWORD
 from portal.demo import load as load_demo
 from portal.extensions import db
-from tests.bench import pdf_bench
+from tests.bench import pdf_bench, tracking_bench
 from tests.bench.pdf_bench import make_dossier
 
 ROUNDS = 5
@@ -80,6 +80,9 @@ def main() -> None:
     print()
     for name, value in pdf_bench.run():
         print(f"{name:<36} {value:>8.1f}")
+    print()
+    for name, value in tracking_bench.run():
+        print(f"{name:<36} {value:>10.1f}")
 
 
 if __name__ == "__main__":

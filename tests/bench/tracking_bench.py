@@ -1,0 +1,156 @@
+"""Tracking benchmark: the officer queue and a timeline with 100,000 dossiers in the database.
+
+The dossiers are inserted in bulk (SQLite, one process). Reported as requests per second
+and as ratios to the health check measured in the same run, since the machine is noisy.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from flask_migrate import upgrade
+from sqlalchemy import insert, select
+
+from portal import create_app
+from portal.accounts.models import User
+from portal.applications import references, rules
+from portal.applications.models import Dossier, DossierStatus
+from portal.demo import PASSWORD
+from portal.demo import load as load_demo
+from portal.extensions import db
+from portal.tracking.models import StatusEvent
+
+DOSSIERS = 100_000
+BATCH = 10_000
+ROUNDS = 5
+REQUESTS = 40
+STATUSES = [
+    (DossierStatus.SUBMITTED, 0.15),
+    (DossierStatus.INFO_REQUESTED, 0.05),
+    (DossierStatus.FORWARDED, 0.10),
+    (DossierStatus.RESIDENCE_GRANTED, 0.55),
+    (DossierStatus.RESIDENCE_REFUSED, 0.05),
+    (DossierStatus.WORK_REFUSED, 0.05),
+    (DossierStatus.INADMISSIBLE, 0.05),
+]
+
+
+def _rows(employer: User, rng: random.Random) -> list[dict]:
+    categories = list(rules.categories())
+    seen: set[str] = set()
+    rows = []
+    statuses, weights = zip(*STATUSES, strict=True)
+    for _ in range(DOSSIERS):
+        reference = references.new_reference(2025)
+        while reference in seen:
+            reference = references.new_reference(2025)
+        seen.add(reference)
+        submitted = datetime(2023, 1, 1, 9, tzinfo=UTC) + timedelta(
+            minutes=rng.randrange(0, 3 * 365 * 24 * 60)
+        )
+        state = rng.choices(statuses, weights)[0]
+        decided = state not in (DossierStatus.SUBMITTED, DossierStatus.INFO_REQUESTED)
+        decision_day = submitted.date() + timedelta(days=rng.randrange(10, 60))
+        rows.append(
+            {
+                "reference": reference,
+                "status": state,
+                "created_by_id": employer.id,
+                "organisation_id": employer.organisation_id if rng.random() < 0.001 else None,
+                "locale": "nl",
+                "submitted_at": submitted,
+                "category": rng.choice(categories),
+                "isco_code": "2512",
+                "nace_code": "49410",
+                "annual_salary": Decimal("55000"),
+                "worker_first_name": "Test",
+                "worker_last_name": f"Worker {len(rows)}",
+                "worker_nationality": rng.choice(["IN", "TR", "MA", "UA", "PH"]),
+                "flemish_decision": "authorised" if decided else None,
+                "flemish_decision_on": decision_day if decided else None,
+                "deadline_on": None if decided else submitted.date() + timedelta(days=120),
+                "sections_done": "",
+                "is_posting": False,
+                "thresholds_missing": False,
+                "reduced_threshold": False,
+            }
+        )
+    return rows
+
+
+def _rate(client, url: str) -> float:
+    rates = []
+    for _ in range(ROUNDS):
+        start = time.perf_counter()
+        for _ in range(REQUESTS):
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+        rates.append(REQUESTS / (time.perf_counter() - start))
+    return statistics.median(rates)
+
+
+def run() -> list[tuple[str, float]]:
+    folder = Path(tempfile.mkdtemp(prefix="portal-tracking-bench-"))
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite'}",
+            "UPLOAD_DIR": str(folder / "uploads"),
+            "MAIL_DIR": str(folder / "mail"),
+            "SECRET_KEY": "bench-secret-key-of-sufficient-length",
+            "RATELIMIT_ENABLED": False,
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
+    rng = random.Random(2026)
+    with app.app_context():
+        upgrade()
+        load_demo()
+        db.session.commit()
+        employer = db.session.scalar(select(User).where(User.email == "employer@demo.example"))
+        started = time.perf_counter()
+        rows = _rows(employer, rng)
+        for offset in range(0, len(rows), BATCH):
+            db.session.execute(insert(Dossier), rows[offset : offset + BATCH])
+        db.session.commit()
+        load_seconds = time.perf_counter() - started
+        # One file of the demo employer with a full history, for its timeline.
+        mine = db.session.scalar(
+            select(Dossier).where(Dossier.organisation_id == employer.organisation_id).limit(1)
+        )
+        for old, new in [
+            (DossierStatus.DRAFT, DossierStatus.SUBMITTED),
+            (DossierStatus.SUBMITTED, DossierStatus.WORK_AUTHORISED),
+        ]:
+            db.session.add(StatusEvent(dossier_id=mine.id, from_status=old, to_status=new))
+        db.session.commit()
+        mine_id = mine.id
+    officer, employer_client = app.test_client(), app.test_client()
+    officer.post("/account/login", data={"email": "officer@demo.example", "password": PASSWORD})
+    employer_client.post(
+        "/account/login", data={"email": "employer@demo.example", "password": PASSWORD}
+    )
+    baseline = _rate(officer, "/healthz")
+    queue = _rate(officer, "/backoffice/dossiers")
+    filtered = _rate(officer, "/backoffice/dossiers?category=highly_qualified&sort=deadline")
+    timeline = _rate(employer_client, f"/applications/{mine_id}/timeline")
+    return [
+        ("dossiers inserted", DOSSIERS),
+        ("bulk insert (s)", load_seconds),
+        ("healthz (req/s)", baseline),
+        ("officer queue (req/s)", queue),
+        ("officer queue / healthz time", baseline / queue),
+        ("queue filtered by category (req/s)", filtered),
+        ("timeline (req/s)", timeline),
+        ("timeline / healthz time", baseline / timeline),
+    ]
+
+
+if __name__ == "__main__":
+    for name, value in run():
+        print(f"{name:<36} {value:>10.1f}")
