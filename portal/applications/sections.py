@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from flask_babel import format_currency, format_date
+from flask_babel import format_currency, format_date, get_locale
 from stdnum.be import bis, nn
 
 from portal import reference
@@ -157,8 +157,8 @@ def _job_problems(dossier: Dossier, today: date) -> list[Problem]:
                     "workplace_postal_code",
                     _(
                         "%(municipality)s lies in the %(region)s: apply to that region, not to Flanders.",
-                        municipality=place.name("nl"),
-                        region=reference.region_name(place.region, "nl"),
+                        municipality=place.name(str(get_locale())),
+                        region=reference.region_name(place.region, str(get_locale())),
                     ),
                 )
             )
