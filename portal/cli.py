@@ -47,3 +47,6 @@ def register(app: Flask) -> None:
 
     app.cli.add_command(demo)
     app.cli.add_command(outbox)
+    from portal.stats.cli import register as register_stats
+
+    register_stats(app)

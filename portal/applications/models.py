@@ -81,7 +81,8 @@ class Dossier(TimestampMixin, db.Model):
     )
     channel: Mapped[Channel] = mapped_column(str_enum(Channel), default=Channel.ONLINE)
     locale: Mapped[str] = mapped_column(String(2), default="nl")
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    # Empty for files imported from before the portal.
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     mandatary_id: Mapped[int | None] = mapped_column(ForeignKey("mandatary.id"), index=True)
     foreign_employer_id: Mapped[int | None] = mapped_column(ForeignKey("foreign_employer.id"))
@@ -89,6 +90,8 @@ class Dossier(TimestampMixin, db.Model):
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id"))
     previous_permit_expires_on: Mapped[date | None] = mapped_column(Date)
     submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
+    # The day of submission in Brussels: what the figures count by.
+    submitted_on: Mapped[date | None] = mapped_column(Date, index=True)
     # The token of the check-answers form: a replayed submission finds it and stops.
     submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     thresholds_missing: Mapped[bool] = mapped_column(default=False)
@@ -139,13 +142,13 @@ class Dossier(TimestampMixin, db.Model):
     flemish_decision: Mapped[str | None] = mapped_column(String(20))
     flemish_decision_on: Mapped[date | None] = mapped_column(Date, index=True)
     flemish_reasons: Mapped[str | None] = mapped_column(Text)
-    forwarded_on: Mapped[date | None] = mapped_column(Date)
+    forwarded_on: Mapped[date | None] = mapped_column(Date, index=True)
     federal_decision: Mapped[str | None] = mapped_column(String(20))
     federal_decision_on: Mapped[date | None] = mapped_column(Date)
     # The legal deadline, kept current by the status machine so the queue can sort on it.
     deadline_on: Mapped[date | None] = mapped_column(Date, index=True)
 
-    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     assigned_officer: Mapped[User | None] = relationship(foreign_keys=[assigned_officer_id])
     organisation: Mapped[Organisation | None] = relationship()
     mandatary: Mapped[Mandatary | None] = relationship()

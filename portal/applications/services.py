@@ -19,6 +19,7 @@ from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
 from portal.i18n import _
 from portal.tracking import status
+from portal.tracking.deadlines import local_day
 
 
 def can_file(actor: User) -> bool:
@@ -134,6 +135,7 @@ def submit(actor: User, dossier_id: int, *, token: str, today: date | None = Non
     dossier.submission_token = token
     dossier.reference = _unique_reference(today.year)
     dossier.submitted_at = utcnow()
+    dossier.submitted_on = local_day(dossier.submitted_at)
     check = rules.check_salary(
         dossier.category, dossier.annual_salary, today, reduced=dossier.reduced_threshold
     )

@@ -1,0 +1,1 @@
+"""Figures: reports per month, nationality, category, sector and occupation; imports; exports."""

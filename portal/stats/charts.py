@@ -1,0 +1,86 @@
+"""Accessible SVG charts drawn on the server: no JavaScript, a title and a description.
+
+Each chart is an image with a text alternative (`role="img"`, `<title>`, `<desc>`); the
+page shows the same figures in a table right after it, so nothing depends on the picture.
+"""
+
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+
+WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP = 640, 260, 48, 40, 16
+BAR = "#003d6b"
+LINE = "#8a3b00"
+
+
+def _frame(chart_id: str, title: str, desc: str, body: str) -> Markup:
+    return Markup(
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">'
+        f'<title id="{chart_id}-title">{escape(title)}</title>'
+        f'<desc id="{chart_id}-desc">{escape(desc)}</desc>{body}</svg>'
+    )
+
+
+def _axes(labels: list[str], top: float, unit_step: float) -> str:
+    plot_h = HEIGHT - PAD_BOTTOM - PAD_TOP
+    parts = [
+        f'<line x1="{PAD_LEFT}" y1="{HEIGHT - PAD_BOTTOM}" x2="{WIDTH - 8}" y2="{HEIGHT - PAD_BOTTOM}" stroke="#1a1a1a"/>'
+    ]
+    for i in range(5):
+        value = top * i / 4
+        y = HEIGHT - PAD_BOTTOM - plot_h * i / 4
+        parts.append(
+            f'<text x="{PAD_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#1a1a1a">{value:g}</text>'
+        )
+        parts.append(
+            f'<line x1="{PAD_LEFT}" y1="{y:.1f}" x2="{WIDTH - 8}" y2="{y:.1f}" stroke="#d0d0d0"/>'
+        )
+    slot = (WIDTH - PAD_LEFT - 8) / max(len(labels), 1)
+    for i, label in enumerate(labels):
+        if len(labels) <= 12 or i % max(len(labels) // 12, 1) == 0:
+            x = PAD_LEFT + slot * (i + 0.5)
+            parts.append(
+                f'<text x="{x:.1f}" y="{HEIGHT - PAD_BOTTOM + 16}" text-anchor="middle" font-size="11" fill="#1a1a1a">{escape(label)}</text>'
+            )
+    return "".join(parts)
+
+
+def _top(values: list[float]) -> float:
+    peak = max(values, default=0) or 1
+    magnitude = 10 ** (len(str(int(peak))) - 1)
+    return float(((int(peak) // magnitude) + 1) * magnitude)
+
+
+def bar_chart(
+    chart_id: str, labels: list[str], values: list[float], title: str, desc: str
+) -> Markup:
+    top = _top(values)
+    plot_h = HEIGHT - PAD_BOTTOM - PAD_TOP
+    slot = (WIDTH - PAD_LEFT - 8) / max(len(labels), 1)
+    bars = "".join(
+        f'<rect x="{PAD_LEFT + slot * i + slot * 0.15:.1f}" y="{HEIGHT - PAD_BOTTOM - plot_h * v / top:.1f}" '
+        f'width="{slot * 0.7:.1f}" height="{plot_h * v / top:.1f}" fill="{BAR}"/>'
+        for i, v in enumerate(values)
+    )
+    return _frame(chart_id, title, desc, _axes(labels, top, top / 4) + bars)
+
+
+def line_chart(
+    chart_id: str, labels: list[str], values: list[float], title: str, desc: str
+) -> Markup:
+    top = _top(values)
+    plot_h = HEIGHT - PAD_BOTTOM - PAD_TOP
+    slot = (WIDTH - PAD_LEFT - 8) / max(len(labels), 1)
+    points = [
+        (PAD_LEFT + slot * (i + 0.5), HEIGHT - PAD_BOTTOM - plot_h * v / top)
+        for i, v in enumerate(values)
+    ]
+    path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+    dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{LINE}"/>' for x, y in points)
+    line = (
+        f'<polyline points="{path}" fill="none" stroke="{LINE}" stroke-width="2.5"/>'
+        if points
+        else ""
+    )
+    return _frame(chart_id, title, desc, _axes(labels, top, top / 4) + line + dots)

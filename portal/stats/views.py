@@ -1,0 +1,110 @@
+"""Statistics pages: the officers' figures with charts and downloads, and public monthly figures."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, render_template, request
+from flask_babel import get_locale
+
+from portal.accounts.models import Role
+from portal.i18n import _
+from portal.security import public, roles
+from portal.stats import charts, exports
+from portal.stats.report import Period, monthly, report
+
+bp = Blueprint("stats", __name__)
+PUBLIC_MINIMUM = 5  # no public cell below 5 dossiers
+
+
+def _period() -> tuple[date, date, list[str]]:
+    """The period from ?from=&to=, defaulting to the current year; errors in words."""
+    today = date.today()
+    errors: list[str] = []
+    try:
+        start = date.fromisoformat(request.args.get("from") or f"{today.year}-01-01")
+        end = date.fromisoformat(request.args.get("to") or f"{today.year}-12-31")
+    except ValueError:
+        errors.append(_("Enter the dates as YYYY-MM-DD."))
+        start, end = date(today.year, 1, 1), date(today.year, 12, 31)
+    if end < start:
+        errors.append(_("The end of the period is before its start."))
+        start, end = end, start
+    if (end - start).days > 366 * 5:
+        errors.append(_("Choose a period of at most five years."))
+        end = date(start.year + 4, 12, 31)
+    return start, end, errors
+
+
+def _charts(months: list[dict]) -> tuple:
+    labels = [row["month"][2:] for row in months]
+    submitted = [row["submitted"] for row in months]
+    average = [row["avg_processing_working_days"] for row in months]
+    bars = charts.bar_chart(
+        "chart-volumes",
+        labels,
+        submitted,
+        _("Applications submitted per month"),
+        _(
+            "Bar chart of the applications submitted each month; the figures are in the table below."
+        ),
+    )
+    line = charts.line_chart(
+        "chart-processing",
+        labels,
+        average,
+        _("Average processing time in working days"),
+        _(
+            "Line chart of the average number of working days to a Flemish decision, per month; the figures are in the table below."
+        ),
+    )
+    return bars, line
+
+
+@bp.get("/stats")
+@roles(Role.OFFICER, Role.ADMIN)
+def officer_page():
+    start, end, errors = _period()
+    data = report(start, end, str(get_locale()))
+    bars, line = _charts(data["months"])
+    return render_template(
+        "stats/officer.html",
+        data=data,
+        start=start,
+        end=end,
+        errors=errors,
+        bars=bars,
+        line=line,
+        formats=sorted(exports.FORMATS),
+    )
+
+
+@bp.get("/stats/report.<any(json, csv, xlsx):fmt>")
+@roles(Role.OFFICER, Role.ADMIN)
+def download(fmt: str):
+    start, end, _errors = _period()
+    render, mime = exports.FORMATS[fmt]
+    body = render(report(start, end, str(get_locale())))
+    name = f"single-permit-figures-{start.isoformat()}-{end.isoformat()}.{fmt}"
+    return Response(
+        body, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@bp.get("/figures")
+@public
+def public_page():
+    start, end, errors = _period()
+    months, totals = monthly(Period(start, end))
+    bars, line = _charts(months)
+    return render_template(
+        "stats/public.html",
+        months=months,
+        totals=totals,
+        start=start,
+        end=end,
+        errors=errors,
+        bars=bars,
+        line=line,
+        minimum=PUBLIC_MINIMUM,
+    )
