@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from flask import Flask, g, request
@@ -47,6 +48,10 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.session_protection = "strong"
 
     _register_blueprints(app)
+    # Plug-ins such as the orange carpet (`onboarding`) depend on portal, never the
+    # reverse: they are named in the settings and plug themselves in.
+    for name in app.config["PLUGINS"]:
+        importlib.import_module(name).init_app(app)
     _register_hooks(app)
     errors.register(app)
     _register_cli(app)
@@ -60,16 +65,26 @@ def _register_blueprints(app: Flask) -> None:
     import portal.tracking.models  # noqa: F401
     from portal.accounts.mandate_views import bp as mandates_bp
     from portal.accounts.views import bp as accounts_bp
-    from portal.applications.public_views import bp as public_bp
+    from portal.api.admin_views import api_admin
     from portal.api.views import bp as api_bp
+    from portal.applications.public_views import bp as public_bp
     from portal.applications.views import bp as applications_bp
     from portal.backoffice.views import bp as backoffice_bp
     from portal.home import bp as home_bp
+    from portal.stats.views import bp as stats_bp
     from portal.tracking.views import bp as tracking_bp
 
     for bp in (
-        home_bp, accounts_bp, mandates_bp, backoffice_bp, applications_bp, public_bp,
-        tracking_bp, api_bp,
+        home_bp,
+        accounts_bp,
+        mandates_bp,
+        backoffice_bp,
+        applications_bp,
+        public_bp,
+        tracking_bp,
+        api_bp,
+        api_admin,
+        stats_bp,
     ):
         app.register_blueprint(bp)
 

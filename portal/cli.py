@@ -47,6 +47,10 @@ def register(app: Flask) -> None:
 
     app.cli.add_command(demo)
     app.cli.add_command(outbox)
+    from portal.api.cli import register as register_api
     from portal.stats.cli import register as register_stats
+    from portal.tracking.cli import register as register_audit
 
+    register_api(app)
     register_stats(app)
+    register_audit(app)

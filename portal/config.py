@@ -26,6 +26,7 @@ def from_environment() -> dict:
     production = env == "production"
     return {
         "ENV_NAME": env,
+        "PLUGINS": tuple(filter(None, os.environ.get("PORTAL_PLUGINS", "onboarding").split(","))),
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEV_SECRET),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(INSTANCE / "uploads")),
@@ -48,6 +49,7 @@ def from_environment() -> dict:
         "VERIFY_LINK_MAX_AGE": _int("VERIFY_LINK_MAX_AGE", 48 * 3600),
         "RESET_LINK_MAX_AGE": _int("RESET_LINK_MAX_AGE", 3600),
         "INVITE_LINK_MAX_AGE": _int("INVITE_LINK_MAX_AGE", 7 * 24 * 3600),
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "120 per minute"),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute; 30 per hour"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") == "1",

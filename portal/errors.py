@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -81,6 +81,15 @@ def register(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code and error.code < 400:
             return error
+        if request.path.startswith("/api/"):
+            # Machines get the API's JSON error shape, also for unknown URLs and methods.
+            body = {
+                "error": {
+                    "code": error.name.lower().replace(" ", "_"),
+                    "message": error.description,
+                }
+            }
+            return jsonify(body), error.code or 500
         return _page(error.code or 500)
 
     @app.errorhandler(NotFound)

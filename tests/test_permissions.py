@@ -23,6 +23,8 @@ EXPECTED_PUBLIC = {
     "accounts.accept_invitation",
     "public.eligibility",
     "public.detachment_guide",
+    "stats.public_page",
+    "api.openapi",
 }
 
 
@@ -45,19 +47,39 @@ def test_public_endpoints_are_the_expected_ones(app):
     assert public == EXPECTED_PUBLIC
 
 
-def test_protected_endpoints_send_anonymous_users_to_login(app, client):
+SAMPLE_ARGUMENTS = {"section": "worker", "fmt": "json", "reference": "SP-2026-2345AB-C"}
+
+
+def _anonymous_responses(app, client, api: bool):
+    """(endpoint, response) for every protected route, of the API or of the pages."""
     for rule in app.url_map.iter_rules():
         access = access_of(app.view_functions.get(rule.endpoint))
         if access in (None, "public") or rule.endpoint in BUILTIN_PUBLIC:
             continue
+        if (isinstance(access, tuple) and access[0] == "api") != api:
+            continue
         with app.test_request_context():
             url = url_for(
                 rule.endpoint,
-                **{arg: "worker" if arg == "section" else 1 for arg in rule.arguments},
+                **{arg: SAMPLE_ARGUMENTS.get(arg, 1) for arg in rule.arguments},
             )
         method = "GET" if "GET" in rule.methods else "POST"
-        response = client.open(url, method=method)
-        assert response.status_code == 302, (rule.endpoint, url, method, response.status_code)
+        yield rule, client.open(url, method=method)
+
+
+def test_api_endpoints_refuse_calls_without_a_key(app, client):
+    seen = 0
+    for rule, response in _anonymous_responses(app, client, api=True):
+        seen += 1
+        assert response.status_code == 401, rule.endpoint
+        assert response.headers["WWW-Authenticate"].startswith("Bearer"), rule.endpoint
+        assert response.json["error"]["code"], rule.endpoint
+    assert seen >= 3
+
+
+def test_protected_endpoints_send_anonymous_users_to_login(app, client):
+    for rule, response in _anonymous_responses(app, client, api=False):
+        assert response.status_code == 302, (rule.endpoint, response.status_code)
         assert response.headers["Location"].startswith("/account/login"), rule.endpoint
 
 

@@ -80,7 +80,7 @@ def test_a_mandatary_files_a_posting_with_the_extra_section_and_documents(
         ).get_data(as_text=True)
     )
     assert "not available for postings" in field_error(soup, "category")
-    fill(client, dossier, category="executive", annual_salary="80000")
+    fill(client, dossier, category="executive", annual_salary="120000")
     assert {d.requirement for d in dossier.documents} >= {
         "posting_declaration",
         "a1_certificate",
@@ -95,7 +95,7 @@ def test_a_posting_cannot_be_submitted_once_the_mandate_has_ended(client, mandat
     employer = foreign_employer(mandatary)
     start_posting(client, employer.id)
     dossier = db.session.scalar(select(Dossier))
-    fill(client, dossier, category="executive", annual_salary="80000")
+    fill(client, dossier, category="executive", annual_salary="120000")
     employer.mandates[0].ends_on = date(2020, 1, 1)
     db.session.flush()
     soup = check_page(submit(client, dossier.id).get_data(as_text=True))

@@ -166,7 +166,9 @@ def section(dossier_id: int, section: str):
         step=order.index(section) + 1,
         total=len(order) + 1,
         title=sections.SECTION_TITLES[section],
-        isco=datalist("isco-codes", tuple(reference.isco_units(_locale()))) if section == "job" else None,
+        isco=datalist("isco-codes", tuple(reference.isco_units(_locale())))
+        if section == "job"
+        else None,
     )
 
 
@@ -304,6 +306,22 @@ def receipt(dossier_id: int):
         mimetype="application/pdf",
         headers={
             "Content-Disposition": f'attachment; filename="receipt-{dossier.reference}.pdf"',
+        },
+    )
+
+
+@bp.get("/<int:dossier_id>/decision-letter.pdf")
+@roles(*READERS)
+def decision_letter(dossier_id: int):
+    from portal.backoffice.letters import decision_letter_pdf
+
+    dossier = services.get_dossier(current_user, dossier_id)
+    pdf = decision_letter_pdf(dossier, dossier.locale)
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="decision-{dossier.reference}.pdf"',
         },
     )
 

@@ -1,17 +1,34 @@
-"""Officer pages: mandates to verify."""
+"""Officer pages: mandates to verify, the queue of files, a file and its decisions."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from datetime import date, timedelta
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_login import current_user
 
+from portal import uploads
 from portal.accounts import mandates
 from portal.accounts.forms import DecisionForm
 from portal.accounts.models import Role
+from portal.applications import rules, summary
+from portal.backoffice import letters, queue
+from portal.backoffice import services as backoffice_services
+from portal.backoffice.forms import (
+    CHANNEL_TITLES,
+    FlemishDecisionForm,
+    InfoRequestForm,
+    QueueFilterForm,
+    ResidenceForm,
+)
+from portal.db import utcnow
 from portal.errors import Invalid
 from portal.extensions import db
-from portal.i18n import _
+from portal.forms import CsrfForm
+from portal.i18n import _, _l
 from portal.security import roles
+from portal.tracking import deadlines, handling
 
 bp = Blueprint("backoffice", __name__, url_prefix="/backoffice")
 
@@ -51,3 +68,188 @@ def mandate_detail(mandate_id: int):
             flash(message, "success")
             return redirect(url_for("backoffice.mandate_queue"))
     return render_template("backoffice/mandate_detail.html", mandate=mandate, form=form)
+
+
+# --- Files: the queue, a file's page, the actions on it -----------------------------------
+
+
+def _today() -> date:
+    return deadlines.local_day(utcnow())
+
+
+@bp.get("/dossiers")
+@roles(Role.OFFICER, Role.ADMIN)
+def dossier_queue():
+    form = QueueFilterForm(formdata=request.args)
+    form.validate()
+    values = form.values()
+    result = queue.dossier_queue(
+        current_user,
+        state=values["state"],
+        category=values["category"] or None,
+        channel=values["channel"] or None,
+        older_than_days=values["older_than"],
+        owner=values["owner"],
+        sort=values["sort"],
+        page=request.args.get("page", 1, type=int),
+    )
+    filters = {
+        key: value for key, value in request.args.items() if key in form._fields and value != ""
+    }
+    return render_template(
+        "backoffice/dossiers.html",
+        form=form,
+        result=result,
+        state=values["state"],
+        filters=filters,
+        categories=rules.CATEGORY_TITLES,
+        channels=CHANNEL_TITLES,
+    )
+
+
+def _file_page(dossier_id: int, *, record_view: bool = False, **bound):
+    """The file's page with its action forms; a form given in `bound` keeps its input."""
+    file = backoffice_services.officer_file(current_user, dossier_id, record_view=record_view)
+    forms = {
+        "claim_form": CsrfForm(prefix="claim", formdata=None),
+        "info_form": InfoRequestForm(
+            prefix="info",
+            formdata=None,
+            due_on=_today() + timedelta(days=rules.procedure("info_request_days")),
+        ),
+        "decision_form": FlemishDecisionForm(prefix="decision", formdata=None),
+        "residence_form": ResidenceForm(prefix="residence", formdata=None),
+    }
+    forms.update(bound)
+    return render_template(
+        "backoffice/dossier.html",
+        file=file,
+        dossier=file.dossier,
+        summary_rows=summary.rows(file.dossier, str(get_locale())),
+        form=next(iter(bound.values()), None),  # the one that failed: title and error summary
+        action_title=backoffice_services.action_title,
+        documents_titles=rules.DOCUMENTS,
+        categories=rules.CATEGORY_TITLES,
+        decision_titles={key: s.title for key, s in letters.OUTCOME_STATUS.items()},
+        channels=CHANNEL_TITLES,
+        today=_today(),
+        **forms,
+    )
+
+
+def _back(dossier_id: int):
+    return redirect(url_for("backoffice.dossier_page", dossier_id=dossier_id))
+
+
+@bp.get("/dossiers/<int:dossier_id>")
+@roles(Role.OFFICER, Role.ADMIN)
+def dossier_page(dossier_id: int):
+    page = _file_page(dossier_id, record_view=True)
+    db.session.commit()  # the view is in the audit trail
+    return page
+
+
+@bp.get("/dossiers/<int:dossier_id>/documents/<int:document_id>")
+@roles(Role.OFFICER, Role.ADMIN)
+def dossier_document(dossier_id: int, document_id: int):
+    document = backoffice_services.document_for_officer(current_user, dossier_id, document_id)
+    db.session.commit()  # the download is in the audit trail before the bytes leave
+    return send_file(
+        uploads.path_of(document.stored_name),
+        mimetype=document.mime,
+        as_attachment=True,
+        download_name=document.file_name,
+    )
+
+
+@bp.get("/dossiers/<int:dossier_id>/decision-letter.pdf")
+@roles(Role.OFFICER, Role.ADMIN)
+def decision_letter(dossier_id: int):
+    dossier = backoffice_services.decided_dossier(current_user, dossier_id)
+    pdf = letters.decision_letter_pdf(dossier, dossier.locale)
+    db.session.commit()
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="decision-{dossier.reference}.pdf"'},
+    )
+
+
+@bp.post("/dossiers/<int:dossier_id>/claim")
+@roles(Role.OFFICER, Role.ADMIN)
+def claim(dossier_id: int):
+    form = CsrfForm(prefix="claim")
+    if not form.validate_on_submit():
+        return _file_page(dossier_id, claim_form=form)
+    handling.claim(current_user, dossier_id)
+    db.session.commit()
+    flash(_("You took this file. It shows as yours in the queue."), "success")
+    return _back(dossier_id)
+
+
+@bp.post("/dossiers/<int:dossier_id>/information")
+@roles(Role.OFFICER, Role.ADMIN)
+def request_information(dossier_id: int):
+    form = InfoRequestForm(prefix="info")
+    if form.validate_on_submit():
+        try:
+            backoffice_services.ask_for_information(
+                current_user, dossier_id, question=form.question.data, due_on=form.due_on.data
+            )
+        except Invalid as error:
+            form.add_errors(error.errors)
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "The applicant has been asked for more information. The legal clock stops until they answer."
+                ),
+                "success",
+            )
+            return _back(dossier_id)
+    return _file_page(dossier_id, info_form=form)
+
+
+DECIDED = {
+    "authorised": _l(
+        "The work is authorised and the file was forwarded to the Immigration Office."
+    ),
+    "inadmissible": _l("The file is declared inadmissible."),
+    "refused": _l("The work authorisation is refused."),
+}
+
+
+@bp.post("/dossiers/<int:dossier_id>/decision")
+@roles(Role.OFFICER, Role.ADMIN)
+def decide(dossier_id: int):
+    form = FlemishDecisionForm(prefix="decision")
+    if form.validate_on_submit():
+        try:
+            handling.decide(
+                current_user, dossier_id, outcome=form.outcome.data, reasons=form.reasons.data
+            )
+        except Invalid as error:
+            form.add_errors(error.errors)
+        else:
+            db.session.commit()
+            flash(str(DECIDED[form.outcome.data]), "success")
+            return _back(dossier_id)
+    return _file_page(dossier_id, decision_form=form)
+
+
+@bp.post("/dossiers/<int:dossier_id>/residence")
+@roles(Role.OFFICER, Role.ADMIN)
+def record_residence(dossier_id: int):
+    form = ResidenceForm(prefix="residence")
+    if form.validate_on_submit():
+        try:
+            backoffice_services.record_residence_decision(
+                current_user, dossier_id, decision=form.decision.data
+            )
+        except Invalid as error:
+            form.add_errors(error.errors)
+        else:
+            db.session.commit()
+            flash(_("The decision of the Immigration Office is recorded."), "success")
+            return _back(dossier_id)
+    return _file_page(dossier_id, residence_form=form)

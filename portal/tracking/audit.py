@@ -54,8 +54,13 @@ def record(
         db.session.add(head)
     moment = at or utcnow()
     entry = AuditEntry(
-        dossier_id=dossier_id, actor_id=actor_id, api_client_id=api_client_id,
-        action=action, detail=detail, at=moment, prev_hash=head.last_hash,
+        dossier_id=dossier_id,
+        actor_id=actor_id,
+        api_client_id=api_client_id,
+        action=action,
+        detail=detail,
+        at=moment,
+        prev_hash=head.last_hash,
     )
     entry.hash = _digest(head.last_hash, entry)
     head.last_hash = entry.hash
@@ -95,6 +100,8 @@ def verify(batch: int = 5000) -> ChainReport:
 
 
 def trail(dossier_id: int) -> list[AuditEntry]:
-    return list(db.session.scalars(
-        select(AuditEntry).where(AuditEntry.dossier_id == dossier_id).order_by(AuditEntry.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(AuditEntry).where(AuditEntry.dossier_id == dossier_id).order_by(AuditEntry.id)
+        )
+    )

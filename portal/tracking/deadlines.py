@@ -67,6 +67,8 @@ def paused_days(pauses: Iterable[tuple[date, date | None]], today: date) -> int:
     return total
 
 
-def deadline(started_on: date, category: str | None, pauses: Iterable[tuple[date, date | None]], today: date) -> date:
+def deadline(
+    started_on: date, category: str | None, pauses: Iterable[tuple[date, date | None]], today: date
+) -> date:
     """The date by which Flanders must decide."""
     return started_on + timedelta(days=legal_days(category) + paused_days(pauses, today))

@@ -35,13 +35,17 @@ def forwarding_document(dossier: Dossier) -> dict:
         "region": "VLG",
         "flemish_decision": {
             "outcome": dossier.flemish_decision,
-            "decided_on": dossier.flemish_decision_on.isoformat() if dossier.flemish_decision_on else None,
+            "decided_on": dossier.flemish_decision_on.isoformat()
+            if dossier.flemish_decision_on
+            else None,
         },
         "category": dossier.category,
         "worker": {
             "last_name": dossier.worker_last_name,
             "first_names": dossier.worker_first_name,
-            "birth_date": dossier.worker_birth_date.isoformat() if dossier.worker_birth_date else None,
+            "birth_date": dossier.worker_birth_date.isoformat()
+            if dossier.worker_birth_date
+            else None,
             "nationality": dossier.worker_nationality,
             "passport": dossier.worker_passport,
             "national_number": dossier.worker_national_number,
@@ -65,7 +69,8 @@ def forwarding_document(dossier: Dossier) -> dict:
 
 def queue_forwarding(dossier: Dossier) -> ExchangeMessage:
     message = ExchangeMessage(
-        dossier_id=dossier.id, kind="forward",
+        dossier_id=dossier.id,
+        kind="forward",
         payload=json.dumps(forwarding_document(dossier), sort_keys=True),
     )
     db.session.add(message)
@@ -98,9 +103,14 @@ class HttpAdapter:
 
     def send(self, message: ExchangeMessage) -> None:
         request = urllib.request.Request(
-            self.url, data=message.payload.encode(), method="POST",
-            headers={"Content-Type": "application/json", "Authorization": f"Bearer {self.token}",
-                     "Idempotency-Key": f"portal-exchange-{message.id}"},
+            self.url,
+            data=message.payload.encode(),
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "Authorization": f"Bearer {self.token}",
+                "Idempotency-Key": f"portal-exchange-{message.id}",
+            },
         )
         with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
             if not 200 <= response.status < 300:
@@ -119,7 +129,8 @@ def deliver_due(limit: int = 100) -> tuple[int, int]:
     query = (
         select(ExchangeMessage)
         .where(ExchangeMessage.sent_at.is_(None), ExchangeMessage.next_attempt_at <= utcnow())
-        .order_by(ExchangeMessage.id).limit(limit)
+        .order_by(ExchangeMessage.id)
+        .limit(limit)
     )
     sent = failed = 0
     target = adapter()
@@ -129,7 +140,9 @@ def deliver_due(limit: int = 100) -> tuple[int, int]:
             target.send(message)
         except OSError as error:
             message.last_error = f"{type(error).__name__}: {error}"[:2000]
-            message.next_attempt_at = utcnow() + min(timedelta(seconds=30 * 2 ** (message.attempts - 1)), MAX_BACKOFF)
+            message.next_attempt_at = utcnow() + min(
+                timedelta(seconds=30 * 2 ** (message.attempts - 1)), MAX_BACKOFF
+            )
             failed += 1
         else:
             message.sent_at = utcnow()

@@ -23,7 +23,11 @@ from portal.tracking import audit, deadlines, exchange, status
 from portal.tracking.models import InfoRequest
 
 S = DossierStatus
-OUTCOMES = {"authorised": S.WORK_AUTHORISED, "inadmissible": S.INADMISSIBLE, "refused": S.WORK_REFUSED}
+OUTCOMES = {
+    "authorised": S.WORK_AUTHORISED,
+    "inadmissible": S.INADMISSIBLE,
+    "refused": S.WORK_REFUSED,
+}
 RESIDENCE = {"granted": S.RESIDENCE_GRANTED, "refused": S.RESIDENCE_REFUSED}
 
 
@@ -55,11 +59,15 @@ def claim(actor: User, dossier_id: int) -> Dossier:
 
 def open_request(dossier: Dossier) -> InfoRequest | None:
     return db.session.scalar(
-        select(InfoRequest).where(InfoRequest.dossier_id == dossier.id, InfoRequest.answered_at.is_(None))
+        select(InfoRequest).where(
+            InfoRequest.dossier_id == dossier.id, InfoRequest.answered_at.is_(None)
+        )
     )
 
 
-def request_info(actor: User, dossier_id: int, *, question: str, due_on: date | None = None) -> InfoRequest:
+def request_info(
+    actor: User, dossier_id: int, *, question: str, due_on: date | None = None
+) -> InfoRequest:
     """Ask the applicant for more; the legal clock stops until they answer online."""
     _officer(actor)
     dossier = get_dossier(actor, dossier_id)
@@ -67,13 +75,18 @@ def request_info(actor: User, dossier_id: int, *, question: str, due_on: date | 
     today = _today()
     due_on = due_on or today + timedelta(days=rules.procedure("info_request_days"))
     errors: dict[str, list[str]] = {}
+    if not status.can_change(dossier, S.INFO_REQUESTED):
+        # Checked first, so that a refused request leaves nothing behind in the session.
+        raise Invalid({"": [_("Information can only be requested for a submitted file.")]})
     if not question:
         errors["question"] = [_("Say which information or documents you need.")]
     if due_on <= today:
         errors["due_on"] = [_("The answer date must be after today.")]
     if errors:
         raise Invalid(errors)
-    request = InfoRequest(dossier_id=dossier.id, requested_by_id=actor.id, question=question, due_on=due_on)
+    request = InfoRequest(
+        dossier_id=dossier.id, requested_by_id=actor.id, question=question, due_on=due_on
+    )
     db.session.add(request)
     db.session.flush()
     status.change(dossier, S.INFO_REQUESTED, actor, question, notify_parties=False)
@@ -81,7 +94,9 @@ def request_info(actor: User, dossier_id: int, *, question: str, due_on: date | 
     return request
 
 
-def answer_info(actor: User, dossier_id: int, *, answer: str, today: date | None = None) -> InfoRequest:
+def answer_info(
+    actor: User, dossier_id: int, *, answer: str, today: date | None = None
+) -> InfoRequest:
     """The applicant answers online before the due date; the file returns to the officer."""
     if actor.role not in (Role.EMPLOYER, Role.MANDATARY):
         raise NotAllowed
@@ -91,8 +106,16 @@ def answer_info(actor: User, dossier_id: int, *, answer: str, today: date | None
         raise NotFound
     today = today or _today()
     if today > request.due_on:
-        raise Invalid({"answer": [_("The answer was due on %(date)s. Contact the officer about this file.",
-                                    date=request.due_on.isoformat())]})
+        raise Invalid(
+            {
+                "answer": [
+                    _(
+                        "The answer was due on %(date)s. Contact the officer about this file.",
+                        date=request.due_on.isoformat(),
+                    )
+                ]
+            }
+        )
     if not (answer or "").strip():
         raise Invalid({"answer": [_("Write your answer, or explain which documents you added.")]})
     request.answer = answer.strip()
@@ -111,13 +134,22 @@ def decide(actor: User, dossier_id: int, *, outcome: str, reasons: str = "") -> 
         raise Invalid({"outcome": [_("Choose a decision.")]})
     reasons = (reasons or "").strip()
     if outcome != "authorised" and not reasons:
-        raise Invalid({"reasons": [_("Give the reasons for this decision; the applicant reads them.")]})
+        raise Invalid(
+            {"reasons": [_("Give the reasons for this decision; the applicant reads them.")]}
+        )
     if dossier.status != S.SUBMITTED:
-        raise Invalid({"": [_("Only a submitted file that is not waiting for information can be decided.")]})
+        raise Invalid(
+            {"": [_("Only a submitted file that is not waiting for information can be decided.")]}
+        )
     status.change(dossier, OUTCOMES[outcome], actor, reasons or None)
     if outcome == "authorised":
-        status.change(dossier, S.FORWARDED, None, _("Forwarded automatically to the Immigration Office"),
-                      notify_parties=False)
+        status.change(
+            dossier,
+            S.FORWARDED,
+            None,
+            _("Forwarded automatically to the Immigration Office"),
+            notify_parties=False,
+        )
         exchange.queue_forwarding(dossier)
     return dossier
 
@@ -130,15 +162,33 @@ def find_by_reference(reference: str) -> Dossier:
 
 
 def record_residence(
-    dossier: Dossier, decision: str, *, actor: User | None = None, api_client_id: int | None = None,
+    dossier: Dossier,
+    decision: str,
+    *,
+    actor: User | None = None,
+    api_client_id: int | None = None,
     reason: str | None = None,
+    decided_on: date | None = None,
 ) -> Dossier:
-    """DVZ's decision on residence, from the exchange API or recorded by an officer."""
+    """DVZ's decision on residence, from the exchange API or recorded by an officer.
+
+    `decided_on` is the day DVZ decided, when it says so; otherwise today.
+    """
     if actor is not None:
         _officer(actor)
     if decision not in RESIDENCE:
         raise Invalid({"decision": [_("Choose a decision.")]})
     if dossier.status != S.FORWARDED:
-        raise Invalid({"": [_("Only a file forwarded to the Immigration Office can get a residence decision.")]})
-    status.change(dossier, RESIDENCE[decision], actor, reason, api_client_id=api_client_id)
+        raise Invalid(
+            {
+                "": [
+                    _(
+                        "Only a file forwarded to the Immigration Office can get a residence decision."
+                    )
+                ]
+            }
+        )
+    status.change(
+        dossier, RESIDENCE[decision], actor, reason, api_client_id=api_client_id, today=decided_on
+    )
     return dossier

@@ -23,13 +23,21 @@ from portal.tracking import audit, deadlines
 from portal.tracking.models import InfoRequest, StatusEvent
 
 S = DossierStatus
-FINAL = frozenset({S.RESIDENCE_GRANTED, S.RESIDENCE_REFUSED, S.INADMISSIBLE, S.WORK_REFUSED, S.WITHDRAWN})
-FLEMISH_DECISIONS = {S.WORK_AUTHORISED: "authorised", S.INADMISSIBLE: "inadmissible", S.WORK_REFUSED: "refused"}
+FINAL = frozenset(
+    {S.RESIDENCE_GRANTED, S.RESIDENCE_REFUSED, S.INADMISSIBLE, S.WORK_REFUSED, S.WITHDRAWN}
+)
+FLEMISH_DECISIONS = {
+    S.WORK_AUTHORISED: "authorised",
+    S.INADMISSIBLE: "inadmissible",
+    S.WORK_REFUSED: "refused",
+}
 FEDERAL_DECISIONS = {S.RESIDENCE_GRANTED: "granted", S.RESIDENCE_REFUSED: "refused"}
 
 ALLOWED: dict[DossierStatus, frozenset[DossierStatus]] = {
     S.DRAFT: frozenset({S.SUBMITTED}),
-    S.SUBMITTED: frozenset({S.INFO_REQUESTED, S.WORK_AUTHORISED, S.INADMISSIBLE, S.WORK_REFUSED, S.WITHDRAWN}),
+    S.SUBMITTED: frozenset(
+        {S.INFO_REQUESTED, S.WORK_AUTHORISED, S.INADMISSIBLE, S.WORK_REFUSED, S.WITHDRAWN}
+    ),
     S.INFO_REQUESTED: frozenset({S.SUBMITTED, S.WITHDRAWN}),
     S.WORK_AUTHORISED: frozenset({S.FORWARDED}),
     S.FORWARDED: frozenset({S.RESIDENCE_GRANTED, S.RESIDENCE_REFUSED}),
@@ -56,11 +64,20 @@ def change(
 ) -> StatusEvent:
     """Move a dossier to `to` if allowed; record, audit and notify. The caller commits."""
     if not can_change(dossier, to):
-        raise Invalid(_("This file cannot go from “%(from)s” to “%(to)s”.", **{"from": dossier.status.title, "to": to.title}))
+        raise Invalid(
+            _(
+                "This file cannot go from “%(from)s” to “%(to)s”.",
+                **{"from": dossier.status.title, "to": to.title},
+            )
+        )
     today = today or deadlines.local_day(utcnow())
     event = StatusEvent(
-        dossier=dossier, from_status=dossier.status, to_status=to,
-        actor_id=actor.id if actor else None, api_client_id=api_client_id, reason=reason,
+        dossier=dossier,
+        from_status=dossier.status,
+        to_status=to,
+        actor_id=actor.id if actor else None,
+        api_client_id=api_client_id,
+        reason=reason,
     )
     dossier.status = to
     if to in FLEMISH_DECISIONS:
@@ -74,8 +91,11 @@ def change(
     db.session.flush()
     refresh_deadline(dossier, today)
     audit.record(
-        f"status:{to.value}", dossier_id=dossier.id, actor_id=actor.id if actor else None,
-        api_client_id=api_client_id, detail=reason,
+        f"status:{to.value}",
+        dossier_id=dossier.id,
+        actor_id=actor.id if actor else None,
+        api_client_id=api_client_id,
+        detail=reason,
     )
     if notify_parties:
         notify(dossier, "status_changed")
@@ -88,7 +108,10 @@ def pauses(dossier: Dossier) -> list[tuple[date, date | None]]:
     """The periods the legal clock stood still (information requests)."""
     requests = db.session.scalars(select(InfoRequest).where(InfoRequest.dossier_id == dossier.id))
     return [
-        (deadlines.local_day(r.created_at), deadlines.local_day(r.answered_at) if r.answered_at else None)
+        (
+            deadlines.local_day(r.created_at),
+            deadlines.local_day(r.answered_at) if r.answered_at else None,
+        )
         for r in requests
     ]
 
@@ -113,7 +136,9 @@ def recipients(dossier: Dossier, kind: str) -> list[User]:
     viewers = select(DossierViewer.user_id).where(DossierViewer.dossier_id == dossier.id)
     conditions.append(User.id.in_(viewers))
     users = db.session.scalars(
-        select(User).where(or_(*conditions), User.email_verified_at.is_not(None), User.active.is_(True))
+        select(User).where(
+            or_(*conditions), User.email_verified_at.is_not(None), User.active.is_(True)
+        )
     )
     return [user for user in users if kind not in (user.muted_notifications or "").split(",")]
 
@@ -122,6 +147,10 @@ def notify(dossier: Dossier, kind: str) -> None:
     """Tell each party *that* something changed, in their language, without personal data."""
     for user in recipients(dossier, kind):
         mail.queue(
-            user.email, kind, user.locale, reference=dossier.reference,
-            status=dossier.status, dossier_id=dossier.id,
+            user.email,
+            kind,
+            user.locale,
+            reference=dossier.reference,
+            status=dossier.status,
+            dossier_id=dossier.id,
         )

@@ -1,5 +1,110 @@
-"""Applicant-facing tracking pages (being built)."""
+"""Applicant-facing tracking pages: the timeline, answering a request, e-mail preferences."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal import uploads
+from portal.accounts.models import Role
+from portal.applications import documents, rules, services
+from portal.errors import Invalid
+from portal.extensions import db
+from portal.forms import options
+from portal.i18n import _
+from portal.security import authenticated, roles
+from portal.tracking import handling, preferences
+from portal.tracking import timeline as progress
+from portal.tracking.forms import AnswerForm, NotificationsForm
 
 bp = Blueprint("tracking", __name__)
+FILERS = (Role.EMPLOYER, Role.MANDATARY)
+READERS = (Role.EMPLOYER, Role.MANDATARY, Role.TALENT, Role.OFFICER, Role.ADMIN)
+
+
+@bp.get("/applications/<int:dossier_id>/timeline")
+@roles(*READERS)
+def timeline(dossier_id: int):
+    dossier = services.get_dossier(current_user, dossier_id)
+    if dossier.is_draft:
+        return redirect(url_for("applications.task_list", dossier_id=dossier.id))
+    return render_template(
+        "tracking/timeline.html",
+        dossier=dossier,
+        timeline=progress.build(dossier),
+        can_answer=current_user.role in FILERS,
+    )
+
+
+@bp.route("/applications/<int:dossier_id>/answer", methods=["GET", "POST"])
+@roles(*FILERS)
+def answer(dossier_id: int):
+    dossier = services.get_dossier(current_user, dossier_id)
+    if handling.open_request(dossier) is None:
+        flash(_("There is no open request for more information on this file."), "warning")
+        return redirect(url_for("tracking.timeline", dossier_id=dossier.id))
+    dossier, info = progress.request_to_answer(current_user, dossier.id)
+    form = AnswerForm()
+    required = (
+        rules.required_documents(dossier.category, dossier.is_posting) if dossier.category else ()
+    )
+    form.requirement.choices = options(
+        [("", _("Choose a document"))] + [(code, str(rules.DOCUMENTS[code])) for code in required]
+    )
+    per_file, per_dossier = documents.limits()
+    if form.validate_on_submit():
+        sending = request.form.get("action") == "send"
+        added = None
+        try:
+            if form.file.data is not None:
+                upload = form.file.data
+                added = progress.attach_to_answer(
+                    current_user,
+                    dossier.id,
+                    requirement=form.requirement.data or "",
+                    data=upload.read(per_file + 1),
+                    file_name=upload.filename or "",
+                    issued_on=form.issued_on.data,
+                )
+            elif not sending:
+                raise Invalid({"file": [_("Choose a file.")]})
+            if sending:
+                handling.answer_info(current_user, dossier.id, answer=form.answer.data or "")
+        except Invalid as error:
+            form.add_errors(error.errors)
+        else:
+            if sending:
+                db.session.commit()
+                flash(
+                    _("Your answer has been sent. The officer continues with your file."), "success"
+                )
+                return redirect(url_for("tracking.timeline", dossier_id=dossier.id))
+        if added is not None:
+            # Kept even when the answer itself was refused; the typed answer stays in the
+            # form, since the page is shown again rather than redirected.
+            db.session.commit()
+            flash(_("The file has been added."), "success")
+            form.requirement.data, form.issued_on.data, form.issued_on.raw_data = "", None, []
+    return render_template(
+        "tracking/answer.html",
+        form=form,
+        dossier=dossier,
+        info=info,
+        files=progress.answer_files(info),
+        overdue=progress.past_due(info),
+        per_file=uploads.megabytes(per_file),
+        per_dossier=uploads.megabytes(per_dossier),
+        titles=rules.DOCUMENTS,
+    )
+
+
+@bp.route("/account/notifications", methods=["GET", "POST"])
+@authenticated
+def notifications():
+    form = NotificationsForm(data=preferences.receives(current_user))
+    if form.validate_on_submit():
+        preferences.save(current_user, [kind for kind in preferences.KINDS if form[kind].data])
+        db.session.commit()
+        flash(_("Your choices have been saved."), "success")
+        return redirect(url_for("tracking.notifications"))
+    return render_template("tracking/notifications.html", form=form)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -18,11 +19,20 @@ from flask_migrate import upgrade
 from playwright.sync_api import ConsoleMessage, Page
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from portal import create_app
-from portal.accounts.models import Role
+from portal import create_app, uploads
+from portal.accounts.models import (
+    ForeignEmployer,
+    Mandatary,
+    MandataryKind,
+    Mandate,
+    MandateStatus,
+    OrgRole,
+    Role,
+)
+from portal.db import utcnow
 from portal.extensions import db
 from portal.i18n import force_locale, gettext
-from tests.support import free_port, make_user
+from tests.support import free_port, make_organisation, make_user
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -143,6 +153,89 @@ def create_account(live_app) -> Callable[..., dict]:
             user = make_user(email, role, **kwargs)
             db.session.commit()
             details = {"id": user.id, "email": user.email, "role": user.role.value}
+            db.session.remove()
+        return details
+
+    return _create
+
+
+@pytest.fixture(scope="session")
+def create_employer(live_app) -> Callable[..., dict]:
+    """A verified employer account (organisation admin) with its own organisation."""
+
+    def _create(email: str, *, organisation: str, kbo_number: str, locale: str = "en") -> dict:
+        with live_app.app_context():
+            org = make_organisation(kbo_number, name=organisation)
+            user = make_user(
+                email, Role.EMPLOYER, locale=locale, organisation=org, org_role=OrgRole.ADMIN
+            )
+            db.session.commit()
+            details = {"id": user.id, "email": user.email, "organisation_id": org.id}
+            db.session.remove()
+        return details
+
+    return _create
+
+
+def quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+@pytest.fixture(scope="session")
+def create_mandatary(live_app) -> Callable[..., dict]:
+    """A verified mandatary account representing one foreign employer.
+
+    The mandate is stored like an upload (portal.uploads) and already verified, in force
+    from the first day of the current quarter, open-ended.
+    """
+
+    def _create(
+        email: str,
+        *,
+        name: str,
+        kbo_number: str,
+        employer: str,
+        mandate_pdf: bytes,
+        country: str = "DE",
+        locale: str = "en",
+    ) -> dict:
+        with live_app.app_context():
+            mandatary = Mandatary(
+                kind=MandataryKind.COMPANY,
+                name=name,
+                kbo_number=kbo_number,
+                street="Meir 1",
+                postal_code="2000",
+                municipality_refnis="11002",
+            )
+            user = make_user(email, Role.MANDATARY, locale=locale, mandatary=mandatary)
+            foreign = ForeignEmployer(
+                mandatary=mandatary, name=employer, country=country, registration_number="HRB 1"
+            )
+            stored = uploads.store(
+                mandate_pdf, "mandate.pdf", ("pdf",), live_app.config["MANDATE_MAX_BYTES"]
+            )
+            mandate = Mandate(
+                foreign_employer=foreign,
+                starts_on=quarter_start(date.today()),
+                ends_on=None,
+                status=MandateStatus.VERIFIED,
+                file_name=stored.file_name,
+                stored_name=stored.stored_name,
+                sha256=stored.sha256,
+                size=stored.size,
+                uploaded_by_id=user.id,
+                decided_at=utcnow(),
+            )
+            db.session.add_all([foreign, mandate])
+            db.session.commit()
+            details = {
+                "id": user.id,
+                "email": user.email,
+                "mandatary_id": mandatary.id,
+                "foreign_employer_id": foreign.id,
+                "mandate_id": mandate.id,
+            }
             db.session.remove()
         return details
 

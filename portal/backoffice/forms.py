@@ -1,0 +1,128 @@
+"""Officer forms: the queue's filters (a GET form) and the actions on a file."""
+
+from __future__ import annotations
+
+from wtforms import DateField, IntegerField, RadioField, SelectField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from portal.applications import rules
+from portal.forms import BaseForm, options, required
+from portal.i18n import _l
+
+CHANNEL_TITLES = {"online": _l("Online"), "email": _l("By e-mail")}
+
+
+class QueueFilterForm(BaseForm):
+    """Filters read from the query string, so the queue works without JavaScript."""
+
+    class Meta:
+        csrf = False
+
+    state = SelectField(
+        _l("Files"),
+        choices=options(
+            [
+                ("open", _l("Waiting for a decision")),
+                ("forwarded", _l("Recently forwarded to the Immigration Office")),
+            ]
+        ),
+        default="open",
+    )
+    category = SelectField(_l("Category"), choices=[], default="")
+    channel = SelectField(
+        _l("Channel"),
+        choices=options([("", _l("All channels")), *CHANNEL_TITLES.items()]),
+        default="",
+    )
+    older_than = IntegerField(
+        _l("Submitted more than this many days ago"),
+        [
+            Optional(),
+            NumberRange(min=0, max=3650, message=_l("Give a number of days from 0 to 3650.")),
+        ],
+        render_kw={"inputmode": "numeric", "class": "input-short"},
+    )
+    owner = SelectField(
+        _l("Assigned to"),
+        choices=options(
+            [
+                ("all", _l("All files")),
+                ("mine", _l("Files I took")),
+                ("unassigned", _l("Files nobody took")),
+            ]
+        ),
+        default="all",
+    )
+    sort = SelectField(
+        _l("Sort by"),
+        choices=options(
+            [
+                ("deadline", _l("Legal deadline, soonest first")),
+                ("submitted", _l("Submission date, oldest first")),
+                ("newest", _l("Submission date, newest first")),
+            ]
+        ),
+        default="deadline",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = options(
+            [("", _l("All categories"))]
+            + [(code, spec.title) for code, spec in rules.categories().items()]
+        )
+
+    def values(self) -> dict:
+        """The filters to apply: a field with an error falls back to its default."""
+        result = {}
+        for name in ("state", "category", "channel", "older_than", "owner", "sort"):
+            field = self[name]
+            result[name] = field.default if field.errors else field.data
+        return result
+
+
+class InfoRequestForm(BaseForm):
+    question = TextAreaField(
+        _l("Which information or documents do you need?"),
+        [
+            InputRequired(message=_l("Say which information or documents you need.")),
+            Length(max=5000),
+        ],
+        description=_l("The applicant reads this question and answers it online."),
+    )
+    due_on = DateField(
+        _l("Answer by"),
+        [required()],
+        description=_l("The legal clock stops until the applicant answers."),
+    )
+
+
+class FlemishDecisionForm(BaseForm):
+    outcome = RadioField(
+        _l("Decision"),
+        [InputRequired(message=_l("Choose a decision."))],
+        choices=options(
+            [
+                ("authorised", _l("Work authorised")),
+                ("inadmissible", _l("Inadmissible")),
+                ("refused", _l("Work authorisation refused")),
+            ]
+        ),
+    )
+    reasons = TextAreaField(
+        _l("Reasons"),
+        [Optional(), Length(max=10000)],
+        description=_l(
+            "Required for an inadmissible or refused file. The applicant reads them in the decision letter."
+        ),
+    )
+
+
+class ResidenceForm(BaseForm):
+    decision = RadioField(
+        _l("Decision of the Immigration Office on residence"),
+        [InputRequired(message=_l("Choose a decision."))],
+        choices=options(
+            [("granted", _l("Residence granted")), ("refused", _l("Residence refused"))]
+        ),
+    )

@@ -1,0 +1,122 @@
+"""What the officer's file page needs, on top of `portal.tracking.handling`.
+
+`handling` owns the decisions; this module gathers a file for display, records document
+downloads in the audit trail, and wraps two handling functions whose interface the pages
+cannot call directly (a status pre-check for an information request, and the residence
+decision that `handling` takes as a dossier rather than an id).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from portal.accounts.models import Role, User
+from portal.applications import documents
+from portal.applications.models import Document, Dossier, DossierStatus
+from portal.applications.services import get_dossier
+from portal.errors import NotAllowed, NotFound
+from portal.extensions import db
+from portal.i18n import _, _l
+from portal.tracking import audit, handling
+from portal.tracking.models import AuditEntry, InfoRequest, StatusEvent
+
+S = DossierStatus
+
+ACTION_TITLES = {
+    "view": _l("Opened the file"),
+    "claim": _l("Took the file"),
+    "download": _l("Downloaded a document"),
+    "decision_letter": _l("Downloaded the decision letter"),
+}
+
+
+def action_title(action: str) -> str:
+    """An audit action in words: a status change names the new status."""
+    if action.startswith("status:"):
+        try:
+            return _("Status changed to “%(status)s”", status=S(action.split(":", 1)[1]).title)
+        except ValueError:
+            return action
+    title = ACTION_TITLES.get(action)
+    return str(title) if title is not None else action
+
+
+@dataclass(frozen=True)
+class OfficerFile:
+    """A file as the officer's page shows it."""
+
+    dossier: Dossier
+    events: list[StatusEvent]
+    requests: list[InfoRequest]
+    open_request: InfoRequest | None
+    trail: list[AuditEntry]
+
+
+def _officer(actor: User) -> None:
+    if actor.role not in (Role.OFFICER, Role.ADMIN):
+        raise NotAllowed
+
+
+def officer_dossier(actor: User, dossier_id: int) -> Dossier:
+    """A submitted file, for an officer, without writing a view to the trail."""
+    _officer(actor)
+    return get_dossier(actor, dossier_id)
+
+
+def officer_file(actor: User, dossier_id: int, *, record_view: bool = True) -> OfficerFile:
+    """The file with its history; opening it (record_view) is written to the audit trail."""
+    if record_view:
+        dossier = handling.open_for_officer(actor, dossier_id)
+        db.session.flush()
+    else:
+        dossier = officer_dossier(actor, dossier_id)
+    events = list(
+        db.session.scalars(
+            select(StatusEvent)
+            .where(StatusEvent.dossier_id == dossier.id)
+            .options(joinedload(StatusEvent.actor))
+            .order_by(StatusEvent.at, StatusEvent.id)
+        )
+    )
+    requests = list(
+        db.session.scalars(
+            select(InfoRequest)
+            .where(InfoRequest.dossier_id == dossier.id)
+            .options(joinedload(InfoRequest.requested_by))
+            .order_by(InfoRequest.created_at.desc(), InfoRequest.id.desc())
+        )
+    )
+    open_request = next((r for r in requests if r.answered_at is None), None)
+    return OfficerFile(dossier, events, requests, open_request, audit.trail(dossier.id))
+
+
+def ask_for_information(actor: User, dossier_id: int, *, question: str, due_on=None):
+    """An officer asks the applicant for more (see `handling.request_info`)."""
+    dossier = officer_dossier(actor, dossier_id)
+    return handling.request_info(actor, dossier.id, question=question, due_on=due_on)
+
+
+def record_residence_decision(actor: User, dossier_id: int, *, decision: str) -> Dossier:
+    """An officer records the Immigration Office's decision on residence by hand."""
+    dossier = officer_dossier(actor, dossier_id)
+    return handling.record_residence(dossier, decision, actor=actor)
+
+
+def document_for_officer(actor: User, dossier_id: int, document_id: int) -> Document:
+    """A document of a file, its download written to the audit trail."""
+    dossier = officer_dossier(actor, dossier_id)
+    document = documents.get_document(dossier, document_id)
+    audit.record("download", dossier_id=dossier.id, actor_id=actor.id, detail=document.file_name)
+    return document
+
+
+def decided_dossier(actor: User, dossier_id: int) -> Dossier:
+    """A file with a Flemish decision, its letter's download written to the audit trail."""
+    dossier = officer_dossier(actor, dossier_id)
+    if not dossier.flemish_decision:
+        raise NotFound
+    audit.record("decision_letter", dossier_id=dossier.id, actor_id=actor.id)
+    return dossier

@@ -1,0 +1,395 @@
+"""What a party sees after submitting: the steps, the legal deadline, the expected date.
+
+`build()` turns a dossier, its status events and its information requests into the
+official steps in order (application → admissibility and work authorisation → forwarded to
+DVZ → residence decision → final decision, plus "additional information requested" when it
+happened), with the one current step and plain texts for "what happens now / next" and
+who to contact. `expected_decision()` estimates the Flemish decision date from the average
+processing time, in working days, of the most recently decided files. `attach_to_answer()`
+adds a file to the open information request.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import format_date
+from sqlalchemy import or_, select
+
+from portal.accounts.models import Role, User
+from portal.applications import documents, rules
+from portal.applications.models import Document, Dossier, DossierStatus
+from portal.applications.services import get_dossier
+from portal.db import utcnow
+from portal.errors import Invalid, NotAllowed, NotFound
+from portal.extensions import db
+from portal.i18n import _, _l
+from portal.tracking import audit, deadlines, handling, status
+from portal.tracking.models import InfoRequest, StatusEvent
+
+S = DossierStatus
+FILERS = (Role.EMPLOYER, Role.MANDATARY)
+
+STEP_TITLES = {
+    "submitted": _l("Application submitted"),
+    "info_requested": _l("Additional information requested"),
+    "flemish": _l("Admissibility and work authorisation (Flanders decides both together)"),
+    "forwarded": _l("Forwarded to the Immigration Office (DVZ)"),
+    "residence": _l("Decision on residence (Immigration Office)"),
+    "final": _l("Final decision"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+# The situation a file is in, in words a person understands: (now, next, contact).
+SITUATIONS = {
+    "submitted": (
+        _l(
+            "The Flemish Department of Work and Social Economy checks whether your file is complete (admissibility) and decides on the work authorisation, both at the same time."
+        ),
+        _l(
+            "If the decision is positive, the file goes to the Immigration Office (DVZ) at once. If the officer needs more information, you get an e-mail and answer online."
+        ),
+        _l(
+            "The Flemish Department of Work and Social Economy. Contact the helpdesk of the portal and give the reference of the file."
+        ),
+    ),
+    "info_requested": (
+        _l(
+            "The officer needs more information before deciding. The legal clock has stopped until you answer."
+        ),
+        _l(
+            "The employer or the mandatary answers online before the due date. Then the officer continues handling the file and the clock runs again."
+        ),
+        _l(
+            "The officer who asked the question, through the helpdesk of the portal. Give the reference of the file."
+        ),
+    ),
+    "forwarded": (
+        _l(
+            "Flanders has authorised the work. The Immigration Office (DVZ) now decides on residence; this includes a security check."
+        ),
+        _l(
+            "When the Immigration Office grants residence, the single permit is granted: that is the final decision. You get an e-mail."
+        ),
+        _l(
+            "The Immigration Office (DVZ) for questions about residence. Give the reference of the file."
+        ),
+    ),
+    "granted": (
+        _l("The single permit is granted. The procedure has ended."),
+        _l(
+            "The worker applies for a visa at the Belgian embassy or consulate, and registers with the municipality within 8 working days of arrival."
+        ),
+        _l(
+            "The Belgian embassy or consulate for the visa; after arrival, the municipality where the worker lives."
+        ),
+    ),
+    "residence_refused": (
+        _l("The Immigration Office has refused residence. The procedure has ended."),
+        _l(
+            "The decision explains the reasons and how to appeal. You can submit a new application."
+        ),
+        _l("The Immigration Office (DVZ). Give the reference of the file."),
+    ),
+    "flemish_refused": (
+        _l("Flanders has decided on your file. The procedure has ended."),
+        _l(
+            "The reasons are given below; the decision explains how to appeal. You can submit a new, complete application."
+        ),
+        _l(
+            "The Flemish Department of Work and Social Economy. Contact the helpdesk of the portal and give the reference of the file."
+        ),
+    ),
+    "withdrawn": (
+        _l("The file has been withdrawn. Nobody handles it any more."),
+        _l("You can start a new application at any time."),
+        _l("The helpdesk of the portal. Give the reference of the file."),
+    ),
+}
+SITUATION_OF = {
+    S.SUBMITTED: "submitted",
+    S.INFO_REQUESTED: "info_requested",
+    S.WORK_AUTHORISED: "forwarded",
+    S.FORWARDED: "forwarded",
+    S.RESIDENCE_GRANTED: "granted",
+    S.RESIDENCE_REFUSED: "residence_refused",
+    S.INADMISSIBLE: "flemish_refused",
+    S.WORK_REFUSED: "flemish_refused",
+    S.WITHDRAWN: "withdrawn",
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    state: str  # "done", "current" or "upcoming"
+    on: date | None = None
+    outcome: str | None = None  # the decision, when the step is one
+    reason: str | None = None  # the reasons of a refusal or withdrawal
+    due_on: date | None = None  # an information request: answer by
+    final: bool = False  # the procedure ended here
+
+    @property
+    def title(self) -> str:
+        return str(STEP_TITLES[self.key])
+
+
+@dataclass(frozen=True)
+class Deadline:
+    on: date
+    days_left: int  # negative when overdue
+    clock_stopped: bool  # an information request is open now
+    paused_days: int  # calendar days the clock stood still so far
+
+
+@dataclass(frozen=True)
+class Expected:
+    on: date | None  # None: no decided files to estimate from
+    working_days: int | None = None
+    sample: int = 0
+
+
+@dataclass(frozen=True)
+class Timeline:
+    steps: list[Step]
+    situation: str
+    deadline: Deadline | None = None
+    expected: Expected | None = None
+    open_request: InfoRequest | None = None
+    decided_on: date | None = None
+
+    @property
+    def current(self) -> Step | None:
+        return next((step for step in self.steps if step.state == "current"), None)
+
+    @property
+    def now(self) -> str:
+        return str(SITUATIONS[self.situation][0])
+
+    @property
+    def next(self) -> str:
+        return str(SITUATIONS[self.situation][1])
+
+    @property
+    def contact(self) -> str:
+        return str(SITUATIONS[self.situation][2])
+
+
+def _today() -> date:
+    return deadlines.local_day(utcnow())
+
+
+def _events(dossier: Dossier) -> list[StatusEvent]:
+    return list(
+        db.session.scalars(
+            select(StatusEvent)
+            .where(StatusEvent.dossier_id == dossier.id)
+            .order_by(StatusEvent.at, StatusEvent.id)
+        )
+    )
+
+
+def _requests(dossier: Dossier) -> list[InfoRequest]:
+    return list(
+        db.session.scalars(
+            select(InfoRequest).where(InfoRequest.dossier_id == dossier.id).order_by(InfoRequest.id)
+        )
+    )
+
+
+def _day_of(events: list[StatusEvent], statuses: set[DossierStatus], fallback: date | None):
+    """The day of the last event that reached one of `statuses`, else `fallback`."""
+    found = [event for event in events if event.to_status in statuses]
+    return deadlines.local_day(found[-1].at) if found else fallback
+
+
+def _reason_of(events: list[StatusEvent], to: DossierStatus) -> str | None:
+    found = [event for event in events if event.to_status == to]
+    return found[-1].reason if found else None
+
+
+def _steps(dossier: Dossier, events: list[StatusEvent], requests: list[InfoRequest]) -> list[Step]:
+    state = dossier.status
+    first = [e for e in events if e.from_status in (None, S.DRAFT)]
+    steps = [Step("submitted", "done", _day_of(first, {S.SUBMITTED}, submission_day(dossier)))]
+    for request in requests:
+        is_open = request.answered_at is None and state == S.INFO_REQUESTED
+        steps.append(
+            Step(
+                "info_requested",
+                "current" if is_open else "done",
+                deadlines.local_day(request.created_at),
+                due_on=request.due_on,
+            )
+        )
+    if state == S.WITHDRAWN:
+        reason = dossier.withdrawn_reason or _reason_of(events, S.WITHDRAWN)
+        day = _day_of(events, {S.WITHDRAWN}, None)
+        return [*steps, Step("withdrawn", "current", day, S.WITHDRAWN.title, reason, final=True)]
+    flemish_on = _day_of(
+        events, {S.WORK_AUTHORISED, S.INADMISSIBLE, S.WORK_REFUSED}, dossier.flemish_decision_on
+    )
+    if state in (S.INADMISSIBLE, S.WORK_REFUSED):
+        reason = dossier.flemish_reasons or _reason_of(events, state)
+        return [*steps, Step("flemish", "current", flemish_on, state.title, reason, final=True)]
+    authorised = state in (S.WORK_AUTHORISED, S.FORWARDED, S.RESIDENCE_GRANTED, S.RESIDENCE_REFUSED)
+    if authorised:
+        steps.append(Step("flemish", "done", flemish_on, S.WORK_AUTHORISED.title))
+    else:
+        steps.append(Step("flemish", "current" if state == S.SUBMITTED else "upcoming"))
+    forwarded = state in (S.FORWARDED, S.RESIDENCE_GRANTED, S.RESIDENCE_REFUSED)
+    if forwarded:
+        steps.append(
+            Step("forwarded", "done", _day_of(events, {S.FORWARDED}, dossier.forwarded_on))
+        )
+    else:
+        steps.append(Step("forwarded", "current" if state == S.WORK_AUTHORISED else "upcoming"))
+    residence_on = _day_of(
+        events, {S.RESIDENCE_GRANTED, S.RESIDENCE_REFUSED}, dossier.federal_decision_on
+    )
+    if state == S.RESIDENCE_REFUSED:
+        reason = _reason_of(events, state)
+        return [*steps, Step("residence", "current", residence_on, state.title, reason, final=True)]
+    if state == S.RESIDENCE_GRANTED:
+        steps.append(Step("residence", "done", residence_on, _("Residence granted")))
+        steps.append(Step("final", "current", residence_on, state.title, final=True))
+    else:
+        steps.append(Step("residence", "current" if state == S.FORWARDED else "upcoming"))
+        steps.append(Step("final", "upcoming"))
+    return steps
+
+
+def legal_deadline(dossier: Dossier, today: date | None = None) -> Deadline | None:
+    """The legal deadline while Flanders has to decide, with the days left.
+
+    While an information request is open the clock stands still, so the date moves one
+    day later for every day until the answer: it is computed afresh then.
+    """
+    start = submission_day(dossier)
+    if dossier.status not in (S.SUBMITTED, S.INFO_REQUESTED) or start is None:
+        return None
+    today = today or _today()
+    pauses = status.pauses(dossier)
+    stopped = dossier.status == S.INFO_REQUESTED
+    on = dossier.deadline_on
+    if stopped or on is None:
+        on = deadlines.deadline(start, dossier.category, pauses, today)
+    return Deadline(on, (on - today).days, stopped, deadlines.paused_days(pauses, today))
+
+
+def submission_day(dossier: Dossier) -> date | None:
+    """The day in Brussels the file was submitted (imported files only have the day)."""
+    if dossier.submitted_on is not None:
+        return dossier.submitted_on
+    return deadlines.local_day(dossier.submitted_at) if dossier.submitted_at else None
+
+
+def expected_decision(dossier: Dossier, *, sample: int | None = None) -> Expected:
+    """The submission day plus the average processing time, in working days, of the most
+    recently decided files (`expected_sample` in rules.toml), rounded up."""
+    start = submission_day(dossier)
+    size = sample or rules.procedure("expected_sample")
+    rows = db.session.execute(
+        select(Dossier.submitted_on, Dossier.submitted_at, Dossier.flemish_decision_on)
+        .where(
+            Dossier.flemish_decision_on.is_not(None),
+            or_(Dossier.submitted_on.is_not(None), Dossier.submitted_at.is_not(None)),
+        )
+        .order_by(Dossier.flemish_decision_on.desc(), Dossier.id.desc())
+        .limit(size)
+    ).all()
+    if not rows or start is None:
+        return Expected(None)
+    durations = [
+        deadlines.working_days_between(day or deadlines.local_day(moment), decided)
+        for day, moment, decided in rows
+    ]
+    average = math.ceil(sum(durations) / len(durations))
+    return Expected(deadlines.add_working_days(start, average), average, len(rows))
+
+
+def build(dossier: Dossier, today: date | None = None) -> Timeline:
+    """The whole picture of a submitted file for its parties."""
+    today = today or _today()
+    events = _events(dossier)
+    requests = _requests(dossier)
+    deciding = dossier.status in (S.SUBMITTED, S.INFO_REQUESTED)
+    return Timeline(
+        steps=_steps(dossier, events, requests),
+        situation=SITUATION_OF.get(dossier.status, "submitted"),
+        deadline=legal_deadline(dossier, today),
+        expected=expected_decision(dossier) if deciding else None,
+        open_request=handling.open_request(dossier) if dossier.status == S.INFO_REQUESTED else None,
+        decided_on=dossier.flemish_decision_on,
+    )
+
+
+# Answering an information request -------------------------------------------------------
+
+
+def request_to_answer(actor: User, dossier_id: int) -> tuple[Dossier, InfoRequest]:
+    """The file and its open information request, for a filer who may answer it."""
+    if actor.role not in FILERS:
+        raise NotAllowed
+    dossier = get_dossier(actor, dossier_id)
+    request = handling.open_request(dossier)
+    if request is None or dossier.status != S.INFO_REQUESTED:
+        raise NotFound
+    return dossier, request
+
+
+def past_due(request: InfoRequest, today: date | None = None) -> bool:
+    return (today or _today()) > request.due_on
+
+
+def answer_files(request: InfoRequest) -> list[Document]:
+    return list(
+        db.session.scalars(
+            select(Document).where(Document.info_request_id == request.id).order_by(Document.id)
+        )
+    )
+
+
+def attach_to_answer(
+    actor: User,
+    dossier_id: int,
+    *,
+    requirement: str,
+    data: bytes,
+    file_name: str,
+    issued_on: date | None,
+    today: date | None = None,
+) -> Document:
+    """Add a file to the answer of the open information request, before its due date."""
+    dossier, request = request_to_answer(actor, dossier_id)
+    today = today or _today()
+    if past_due(request, today):
+        raise Invalid(
+            {
+                "file": [
+                    _(
+                        "The answer was due on %(date)s. Contact the officer about this file.",
+                        date=format_date(request.due_on, "long"),
+                    )
+                ]
+            }
+        )
+    document = documents.add_document(
+        actor,
+        dossier,
+        requirement=requirement,
+        data=data,
+        file_name=file_name,
+        issued_on=issued_on,
+        today=today,
+    )
+    document.info_request_id = request.id
+    audit.record(
+        "info:document",
+        dossier_id=dossier.id,
+        actor_id=actor.id,
+        detail=f"{document.requirement} sha256:{document.sha256}",
+    )
+    return document

@@ -1,0 +1,567 @@
+"""The officers' back office: the queue, a file, claiming, asking, deciding, the letter."""
+
+from __future__ import annotations
+
+import io
+import itertools
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import event, func, select
+
+from portal import uploads
+from portal.accounts.models import ForeignEmployer, Role
+from portal.applications.models import Channel, Document, Dossier, DossierStatus
+from portal.backoffice import queue
+from portal.backoffice.letters import decision_letter_pdf
+from portal.db import utcnow
+from portal.extensions import db
+from portal.i18n import LANGUAGES, force_locale, gettext
+from portal.tracking import deadlines, handling
+from portal.tracking.models import AuditEntry, ExchangeMessage, InfoRequest, StatusEvent
+from tests.applications_support import PDF
+from tests.support import PASSWORD, check_page, error_summary, field_error, login, make_user
+
+S = DossierStatus
+_numbers = itertools.count(1)
+
+
+def today() -> date:
+    return deadlines.local_day(utcnow())
+
+
+def make_dossier(owner, **fields) -> Dossier:
+    """A submitted dossier of `owner`'s organisation, straight into the database."""
+    number = next(_numbers)
+    submitted = fields.pop("submitted_days_ago", 3)
+    values = {
+        "reference": f"SP-2026-T{number:05d}-X",
+        "status": S.SUBMITTED,
+        "locale": "en",
+        "created_by_id": owner.id,
+        "organisation_id": owner.organisation_id,
+        "submitted_at": utcnow() - timedelta(days=submitted),
+        "worker_first_name": "Priya",
+        "worker_last_name": f"Sharma {number}",
+        "worker_nationality": "IN",
+        "worker_passport": "Z1234567",
+        "isco_code": "2512",
+        "category": "highly_qualified",
+        "channel": Channel.ONLINE,
+        "deadline_on": today() + timedelta(days=60 - submitted),
+        **fields,
+    }
+    dossier = Dossier(**values)
+    db.session.add(dossier)
+    db.session.flush()
+    return dossier
+
+
+@pytest.fixture
+def employer(db_session):
+    # The status e-mails are tracking's to test; muted, these tests need no SMTP round trip.
+    user = make_user("hr@acme.example")
+    user.muted_notifications = "info_requested,status_changed"
+    return user
+
+
+@pytest.fixture
+def officer(client):
+    user = make_user("officer@flanders.example", Role.OFFICER)
+    login(client, user.email)
+    return user
+
+
+def page(client, url: str):
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return check_page(response.get_data(as_text=True))
+
+
+def references_in(soup) -> list[str]:
+    return [a.get_text(strip=True) for a in soup.select("table.queue tbody tr td:first-child a")]
+
+
+# --- The queue -----------------------------------------------------------------------------
+
+
+def test_the_queue_sorts_by_deadline_and_filters(client, officer, employer):
+    late = make_dossier(employer, deadline_on=today() - timedelta(days=3), submitted_days_ago=70)
+    soon = make_dossier(employer, deadline_on=today() + timedelta(days=5), channel=Channel.EMAIL)
+    later = make_dossier(employer, deadline_on=today() + timedelta(days=40), category="researcher")
+    undated = make_dossier(employer, deadline_on=None, submitted_days_ago=1)
+    waiting = make_dossier(employer, status=S.INFO_REQUESTED, deadline_on=today() + timedelta(1))
+    make_dossier(employer, status=S.WORK_REFUSED, deadline_on=None)  # decided: not listed
+    draft = make_dossier(employer, status=S.DRAFT, reference=None, submitted_at=None)
+
+    soup = page(client, "/backoffice/dossiers?lang=en")
+    assert references_in(soup) == [
+        late.reference,
+        waiting.reference,
+        soon.reference,
+        later.reference,
+        undated.reference,
+    ]
+    assert draft.id not in [r.dossier.id for r in queue.dossier_queue(officer).rows]
+    rows = {
+        tr.a.get_text(strip=True): tr.get_text(" ", strip=True) for tr in soup.select("tbody tr")
+    }
+    assert "Overdue by 3 days" in rows[late.reference]
+    assert "5 days left" in rows[soon.reference]
+    assert "Clock stopped" in rows[waiting.reference]
+    assert "Highly qualified worker" in rows[soon.reference] and "By e-mail" in rows[soon.reference]
+    assert "Researcher" in rows[later.reference]
+    assert "Nobody yet" in rows[late.reference]
+
+    by_category = page(client, "/backoffice/dossiers?lang=en&category=researcher")
+    assert references_in(by_category) == [later.reference]
+    assert by_category.find("option", selected=True, value="researcher")  # kept
+    assert references_in(page(client, "/backoffice/dossiers?channel=email")) == [soon.reference]
+    old = page(client, "/backoffice/dossiers?older_than=30")
+    assert references_in(old) == [late.reference]
+    assert old.find("input", id="older_than")["value"] == "30"
+    newest_first = page(client, "/backoffice/dossiers?sort=newest")
+    assert references_in(newest_first)[0] == undated.reference
+    oldest_first = page(client, "/backoffice/dossiers?sort=submitted")
+    assert references_in(oldest_first)[0] == late.reference
+
+
+def test_mine_unassigned_and_recently_forwarded(client, officer, employer):
+    colleague = make_user("colleague@flanders.example", Role.OFFICER)
+    mine = make_dossier(employer, assigned_officer_id=officer.id)
+    theirs = make_dossier(employer, assigned_officer_id=colleague.id)
+    nobodys = make_dossier(employer)
+    forwarded = make_dossier(
+        employer, status=S.FORWARDED, deadline_on=None, forwarded_on=today() - timedelta(days=2)
+    )
+    make_dossier(employer, status=S.FORWARDED, deadline_on=None, forwarded_on=date(2020, 1, 1))
+
+    assert references_in(page(client, "/backoffice/dossiers?owner=mine")) == [mine.reference]
+    assert references_in(page(client, "/backoffice/dossiers?owner=unassigned")) == [
+        nobodys.reference
+    ]
+    everyone = page(client, "/backoffice/dossiers?owner=all&lang=en")
+    assert set(references_in(everyone)) == {mine.reference, theirs.reference, nobodys.reference}
+    assert colleague.name in everyone.get_text()
+    recent = page(client, "/backoffice/dossiers?state=forwarded&lang=en")
+    assert references_in(recent) == [forwarded.reference]
+    assert "Forwarded on" in recent.get_text()
+
+
+def test_a_wrong_filter_is_reported_and_the_typed_value_kept(client, officer, employer):
+    make_dossier(employer)
+    soup = page(client, "/backoffice/dossiers?lang=en&older_than=-4")
+    assert "Give a number of days from 0 to 3650." in error_summary(soup)
+    assert "from 0 to 3650" in field_error(soup, "older_than")
+    assert soup.find("input", id="older_than")["value"] == "-4"
+    assert len(references_in(soup)) == 1  # the other filters still apply
+
+
+def test_the_queue_pages_by_fifty_without_a_query_per_row(app, client, officer, employer):
+    for number in range(queue.PER_PAGE + 5):
+        make_dossier(
+            employer,
+            deadline_on=today() + timedelta(days=number),
+            assigned_officer_id=officer.id if number % 2 else None,
+        )
+    db.session.expire_all()
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        soup = page(client, "/backoffice/dossiers?lang=en")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(references_in(soup)) == queue.PER_PAGE
+    assert len(statements) <= 5, len(statements)  # the user, the count, one page query: 3
+    assert "Files 1 to 50 of 55" in soup.get_text(" ", strip=True)
+    nav = soup.find("nav", class_="pagination")
+    assert nav.find("a", attrs={"aria-current": "page"}).get_text(strip=True) == "1"
+    next_link = nav.find("a", rel="next")["href"]
+    assert "page=2" in next_link
+    second = page(client, "/backoffice/dossiers?page=2&lang=en&owner=all")
+    assert len(references_in(second)) == 5
+    assert "owner=all" in second.find("nav", class_="pagination").find("a", rel="prev")["href"]
+    # A page past the end shows the last one.
+    assert len(references_in(page(client, "/backoffice/dossiers?page=99"))) == 5
+
+
+def test_the_queue_service_counts_and_pages(officer, employer):
+    for _ in range(7):
+        make_dossier(employer)
+    result = queue.dossier_queue(officer, per_page=3, page=3)
+    assert (result.total, result.pages, result.page, len(result.rows)) == (7, 3, 3, 1)
+    assert (result.first, result.last) == (7, 7)
+    assert queue.QueuePage([], 2000 * 50, 1000, 50).page_numbers() == [
+        1,
+        None,
+        998,
+        999,
+        1000,
+        1001,
+        1002,
+        None,
+        2000,
+    ]
+
+
+# --- A file ------------------------------------------------------------------------------
+
+
+def test_opening_a_file_is_audited_and_shows_it(client, officer, employer):
+    dossier = make_dossier(employer, deadline_on=today() - timedelta(days=1))
+    stored = uploads.store(PDF, "passport.pdf", ("pdf",), 10_000)
+    document = Document(
+        dossier=dossier,
+        requirement="passport",
+        file_name="passport.pdf",
+        stored_name=stored.stored_name,
+        sha256=stored.sha256,
+        size=stored.size,
+        mime=stored.mime,
+        uploaded_by_id=employer.id,
+    )
+    db.session.add(document)
+    db.session.flush()
+    soup = page(client, f"/backoffice/dossiers/{dossier.id}?lang=en")
+    text = soup.get_text(" ", strip=True)
+    assert dossier.reference in soup.h1.get_text()
+    assert "Overdue by 1 day" in text and dossier.worker_name in text
+    assert "Copy of the passport" in text
+    views = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.dossier_id == dossier.id, AuditEntry.action == "view")
+    ).all()
+    assert [v.actor_id for v in views] == [officer.id]
+    assert "Opened the file" in text
+
+    link = soup.find("a", string="passport.pdf")["href"]
+    assert link == f"/backoffice/dossiers/{dossier.id}/documents/{document.id}"
+    with client.get(link) as download:
+        assert download.status_code == 200 and download.data == PDF
+    actions = [
+        e.action
+        for e in db.session.scalars(
+            select(AuditEntry).where(AuditEntry.dossier_id == dossier.id).order_by(AuditEntry.id)
+        )
+    ]
+    assert actions == ["view", "download"]
+    assert client.get(f"/backoffice/dossiers/{dossier.id}/documents/999999").status_code == 404
+
+
+def test_a_draft_is_not_an_officers_business(client, officer, employer):
+    draft = make_dossier(employer, status=S.DRAFT, reference=None, submitted_at=None)
+    assert client.get(f"/backoffice/dossiers/{draft.id}").status_code == 404
+
+
+def test_claim(client, officer, employer):
+    dossier = make_dossier(employer)
+    response = client.post(f"/backoffice/dossiers/{dossier.id}/claim?lang=en")
+    assert response.headers["Location"] == f"/backoffice/dossiers/{dossier.id}"
+    assert dossier.assigned_officer_id == officer.id
+    soup = page(client, f"/backoffice/dossiers/{dossier.id}?lang=en")
+    assert "You took this file." in soup.get_text()
+    assert not soup.find("button", string=lambda s: s and "Take this file" in s)
+    assert references_in(page(client, "/backoffice/dossiers?owner=mine")) == [dossier.reference]
+
+
+def test_request_information_stops_the_clock(client, officer, employer):
+    dossier = make_dossier(employer, submitted_days_ago=10)
+    url = f"/backoffice/dossiers/{dossier.id}/information?lang=en"
+    due = (today() + timedelta(days=15)).isoformat()
+    form = page(client, f"/backoffice/dossiers/{dossier.id}?lang=en")
+    assert form.find("input", id="info-due_on")["value"] == due  # today + info_request_days
+
+    soup = check_page(client.post(url, data={"info-question": "  ", "info-due_on": due}).text)
+    assert "Say which information or documents you need." in field_error(soup, "info-question")
+    assert soup.find("input", id="info-due_on")["value"] == due
+    assert (
+        dossier.status == S.SUBMITTED and db.session.scalar(select(func.count(InfoRequest.id))) == 0
+    )
+
+    response = client.post(
+        url, data={"info-question": "The signed contract, please.", "info-due_on": due}
+    )
+    assert response.status_code == 302
+    assert dossier.status == S.INFO_REQUESTED
+    request = handling.open_request(dossier)
+    assert request.question == "The signed contract, please." and request.due_on.isoformat() == due
+    before = dossier.deadline_on
+    shown = page(client, f"/backoffice/dossiers/{dossier.id}?lang=en").get_text(" ", strip=True)
+    assert "Open request for information" in shown and "The signed contract, please." in shown
+
+    # Five days later the employer answers: the deadline moves five days.
+    request.created_at = utcnow() - timedelta(days=5)
+    handling.answer_info(employer, dossier.id, answer="Added it.")
+    assert dossier.status == S.SUBMITTED
+    assert dossier.deadline_on == before + timedelta(days=5)
+    answered = page(client, f"/backoffice/dossiers/{dossier.id}?lang=en").get_text(" ", strip=True)
+    assert "Answered requests for information" in answered and "Added it." in answered
+
+
+def test_refusal_without_reasons_is_refused_and_nothing_changes(client, officer, employer):
+    dossier = make_dossier(employer)
+    response = client.post(
+        f"/backoffice/dossiers/{dossier.id}/decision?lang=en",
+        data={"decision-outcome": "refused", "decision-reasons": ""},
+    )
+    soup = check_page(response.text)
+    assert "Give the reasons" in field_error(soup, "decision-reasons")
+    assert any("Give the reasons" in message for message in error_summary(soup))
+    assert soup.find("input", id="decision-outcome-2").has_attr("checked")  # kept
+    assert soup.title.get_text().startswith("Error")
+    assert dossier.status == S.SUBMITTED and dossier.flemish_decision is None
+    assert db.session.scalar(select(func.count(StatusEvent.id))) == 0
+    no_choice = check_page(
+        client.post(f"/backoffice/dossiers/{dossier.id}/decision?lang=en", data={}).text
+    )
+    assert "Choose a decision." in field_error(no_choice, "decision-outcome")
+
+
+def test_a_refusal_with_reasons_and_its_letter(client, officer, employer):
+    dossier = make_dossier(employer, locale="en")
+    reasons = "The salary is below the threshold for highly qualified workers."
+    client.post(
+        f"/backoffice/dossiers/{dossier.id}/decision",
+        data={"decision-outcome": "refused", "decision-reasons": reasons},
+    )
+    assert dossier.status == S.WORK_REFUSED and dossier.flemish_reasons == reasons
+    assert db.session.scalar(select(func.count(ExchangeMessage.id))) == 0
+    soup = page(client, f"/backoffice/dossiers/{dossier.id}?lang=en")
+    assert "The work authorisation is refused." in soup.get_text()
+    assert not soup.find("form", action=lambda a: a and a.endswith("/decision"))
+    response = client.get(soup.find("a", string="Decision letter (PDF)")["href"])
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    assert dossier.reference in text and reasons in " ".join(text.split())
+
+
+def test_authorised_forwards_at_once(client, officer, employer):
+    dossier = make_dossier(employer)
+    response = client.post(
+        f"/backoffice/dossiers/{dossier.id}/decision", data={"decision-outcome": "authorised"}
+    )
+    assert response.status_code == 302
+    assert dossier.status == S.FORWARDED and dossier.flemish_decision == "authorised"
+    assert dossier.forwarded_on == today()
+    message = db.session.scalar(
+        select(ExchangeMessage).where(ExchangeMessage.dossier_id == dossier.id)
+    )
+    assert message.kind == "forward" and dossier.reference in message.payload
+    text = page(client, f"/backoffice/dossiers/{dossier.id}?lang=en").get_text(" ", strip=True)
+    assert "forwarded to the Immigration Office" in text
+    assert "Forwarded to the Immigration Office" in text  # the status
+
+    # The residence decision by hand, once forwarded.
+    client.post(
+        f"/backoffice/dossiers/{dossier.id}/residence", data={"residence-decision": "granted"}
+    )
+    assert dossier.status == S.RESIDENCE_GRANTED and dossier.federal_decision == "granted"
+
+
+def test_residence_needs_a_choice_and_a_forwarded_file(client, officer, employer):
+    dossier = make_dossier(employer)
+    soup = check_page(
+        client.post(
+            f"/backoffice/dossiers/{dossier.id}/residence?lang=en",
+            data={"residence-decision": "granted"},
+        ).text
+    )
+    assert "Only a file forwarded" in " ".join(error_summary(soup))
+    assert dossier.status == S.SUBMITTED
+    info = check_page(
+        client.post(
+            f"/backoffice/dossiers/{dossier.id}/information?lang=en",
+            data={"info-question": "x", "info-due_on": "2000-01-01"},
+        ).text
+    )
+    assert "after today" in field_error(info, "info-due_on")
+
+
+def test_the_decision_letter_is_in_the_applicants_language(app, employer):
+    dossier = make_dossier(employer, locale="fr", status=S.FORWARDED)
+    dossier.flemish_decision, dossier.flemish_decision_on = "authorised", date(2026, 5, 4)
+    dossier.forwarded_on = date(2026, 5, 4)
+    with app.test_request_context():
+        data = decision_letter_pdf(dossier, dossier.locale)
+        with force_locale("fr"):
+            reference_label, status_title = (
+                gettext("Reference"),
+                gettext("Work authorised by Flanders"),
+            )
+    reader = PdfReader(io.BytesIO(data))
+    text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
+    assert reader.trailer["/Root"]["/Lang"] == "fr"
+    assert dossier.reference in text and "4 mai 2026" in text
+    assert reference_label != "Reference" and reference_label in text
+    assert status_title in text
+
+
+def test_the_letter_of_a_posting_names_the_foreign_employer_and_mandatary(app, client, officer):
+    mandatary = make_user("m@mandates.example", Role.MANDATARY)
+    employer = ForeignEmployer(
+        mandatary_id=mandatary.mandatary_id,
+        name="Montage GmbH",
+        country="DE",
+        registration_number="HRB 1",
+    )
+    db.session.add(employer)
+    db.session.flush()
+    dossier = make_dossier(
+        mandatary,
+        organisation_id=None,
+        mandatary_id=mandatary.mandatary_id,
+        foreign_employer_id=employer.id,
+        is_posting=True,
+        locale="de",
+    )
+    reasons = "Die Entsendung ist in dieser Kategorie nicht möglich."
+    client.post(
+        f"/backoffice/dossiers/{dossier.id}/decision",
+        data={"decision-outcome": "inadmissible", "decision-reasons": reasons},
+    )
+    assert page(client, f"/backoffice/dossiers/{dossier.id}?lang=en").h1
+    response = client.get(f"/backoffice/dossiers/{dossier.id}/decision-letter.pdf")
+    reader = PdfReader(io.BytesIO(response.data))
+    text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
+    assert reader.trailer["/Root"]["/Lang"] == "de"
+    assert "Montage GmbH" in text and "Mandates BV" in text and reasons in text
+    assert db.session.scalar(
+        select(AuditEntry).where(
+            AuditEntry.dossier_id == dossier.id, AuditEntry.action == "decision_letter"
+        )
+    )
+
+
+def test_no_letter_before_a_decision(app, client, officer, employer):
+    dossier = make_dossier(employer)
+    assert client.get(f"/backoffice/dossiers/{dossier.id}/decision-letter.pdf").status_code == 404
+
+
+# --- Who may --------------------------------------------------------------------------------
+
+
+def backoffice_urls(dossier: Dossier, document_id: int = 1) -> list[tuple[str, str]]:
+    base = f"/backoffice/dossiers/{dossier.id}"
+    return [
+        ("GET", "/backoffice/dossiers"),
+        ("GET", base),
+        ("GET", f"{base}/documents/{document_id}"),
+        ("GET", f"{base}/decision-letter.pdf"),
+        ("POST", f"{base}/claim"),
+        ("POST", f"{base}/information"),
+        ("POST", f"{base}/decision"),
+        ("POST", f"{base}/residence"),
+        ("GET", "/backoffice/mandates"),
+    ]
+
+
+@pytest.mark.parametrize("role", [Role.EMPLOYER, Role.MANDATARY])
+def test_applicants_get_403_everywhere(client, role, employer):
+    dossier = make_dossier(employer, status=S.WORK_REFUSED, flemish_decision="refused")
+    user = employer if role == Role.EMPLOYER else make_user("m@mandates.example", role)
+    login(client, user.email)
+    for method, url in backoffice_urls(dossier):
+        response = client.open(url, method=method, data={"decision-outcome": "authorised"})
+        assert response.status_code == 403, (method, url, response.status_code)
+    assert dossier.status == S.WORK_REFUSED and dossier.assigned_officer_id is None
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_every_page_in_every_language(client, officer, employer, lang):
+    open_file = make_dossier(employer)
+    forwarded = make_dossier(
+        employer,
+        status=S.FORWARDED,
+        deadline_on=None,
+        forwarded_on=today(),
+        flemish_decision="authorised",
+        flemish_decision_on=today(),
+    )
+    waiting = make_dossier(employer, status=S.INFO_REQUESTED)
+    db.session.add(
+        InfoRequest(
+            dossier_id=waiting.id,
+            requested_by_id=officer.id,
+            question="Which diploma?",
+            due_on=today() + timedelta(days=9),
+        )
+    )
+    db.session.flush()
+    for url in (
+        "/backoffice/dossiers",
+        "/backoffice/dossiers?state=forwarded",
+        f"/backoffice/dossiers/{open_file.id}",
+        f"/backoffice/dossiers/{forwarded.id}",
+        f"/backoffice/dossiers/{waiting.id}",
+        "/dashboard",
+    ):
+        soup = page(client, f"{url}{'&' if '?' in url else '?'}lang={lang}")
+        assert soup.html["lang"] == lang
+    errors = check_page(
+        client.post(
+            f"/backoffice/dossiers/{open_file.id}/decision?lang={lang}",
+            data={"decision-outcome": "inadmissible"},
+        ).text
+    )
+    assert error_summary(errors)
+
+
+def test_an_admin_may_use_the_back_office(client, employer):
+    admin = make_user("admin@flanders.example", Role.ADMIN)
+    login(client, admin.email)
+    dossier = make_dossier(employer, submitted_at=datetime(2026, 1, 5, 10, tzinfo=UTC))
+    assert dossier.reference in page(client, f"/backoffice/dossiers/{dossier.id}").h1.get_text()
+
+
+@pytest.mark.csrf
+def test_the_action_forms_carry_their_own_csrf_token(app, db_session, employer):
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        client = app.test_client()
+        officer = make_user("csrf-officer@flanders.example", Role.OFFICER)
+        login_page = check_page(client.get("/account/login?lang=en").text)
+        token = login_page.find("input", {"name": "csrf_token"})["value"]
+        client.post(
+            "/account/login",
+            data={"csrf_token": token, "email": officer.email, "password": PASSWORD},
+        )
+        dossier = make_dossier(employer)
+        soup = page(client, f"/backoffice/dossiers/{dossier.id}?lang=en")  # no duplicate ids
+        assert client.post(f"/backoffice/dossiers/{dossier.id}/claim").status_code == 400
+        assert dossier.assigned_officer_id is None
+        claim_token = soup.find("input", {"name": "claim-csrf_token"})["value"]
+        response = client.post(
+            f"/backoffice/dossiers/{dossier.id}/claim", data={"claim-csrf_token": claim_token}
+        )
+        assert response.status_code == 302 and dossier.assigned_officer_id == officer.id
+        assert soup.find("input", {"name": "decision-csrf_token"})
+        assert soup.find("input", {"name": "info-csrf_token"})
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_the_applicant_downloads_the_decision_letter_in_the_file_language(app, client, db_session):
+    import io
+
+    from pypdf import PdfReader
+
+    from portal.tracking import handling
+    from tests.applications_support import fill, start, submit
+
+    employer = make_user("letters@acme.example")
+    login(client, employer.email)
+    dossier = start(client)
+    fill(client, dossier)
+    submit(client, dossier.id)
+    assert client.get(f"/applications/{dossier.id}/decision-letter.pdf").status_code == 404
+    officer = make_user("decider@flanders.example", Role.OFFICER)
+    handling.decide(officer, dossier.id, outcome="refused", reasons="Salary below the market level")
+    db.session.flush()
+    with client.get(f"/applications/{dossier.id}/decision-letter.pdf") as response:
+        assert response.mimetype == "application/pdf"
+        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert dossier.reference in text and "Salary below the market level" in text

@@ -1,0 +1,546 @@
+"""Tracking: the status machine, the timeline, answering requests, e-mails, the audit trail."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, date, datetime, timedelta
+from itertools import count, product
+
+import pytest
+from babel.dates import format_date
+from sqlalchemy import func, select, text
+
+from portal import mail
+from portal.accounts.models import Role
+from portal.applications.models import Document, Dossier, DossierStatus, DossierViewer
+from portal.db import utcnow
+from portal.errors import Invalid, NotAllowed, NotFound
+from portal.extensions import db
+from portal.i18n import LANGUAGES
+from portal.tracking import audit, deadlines, handling, preferences, status, timeline
+from portal.tracking.models import AuditEntry, InfoRequest, StatusEvent
+from tests.applications_support import PDF, fill, start, submit
+from tests.support import check_page, error_summary, field_error, html_of, login, make_user, text_of
+
+S = DossierStatus
+_references = count(1)
+
+
+def long_date(day: date, locale: str = "en") -> str:
+    return format_date(day, "long", locale=locale)
+
+
+def today() -> date:
+    return deadlines.local_day(utcnow())
+
+
+def make_dossier(owner, state: DossierStatus, **fields) -> Dossier:
+    """A dossier in any status, written directly (the status machine is what is tested)."""
+    values = {
+        "created_by_id": owner.id,
+        "organisation_id": owner.organisation_id,
+        "status": state,
+        "locale": "en",
+        "category": "highly_qualified",
+        "reference": f"SP-TEST-{next(_references):06d}",
+        "submitted_at": None if state == S.DRAFT else utcnow(),
+        "worker_first_name": "Priya",
+        "worker_last_name": "Sharma",
+    }
+    values.update(fields)
+    dossier = Dossier(**values)
+    db.session.add(dossier)
+    db.session.flush()
+    return dossier
+
+
+def count_of(model) -> int:
+    return db.session.scalar(select(func.count(model.id)))
+
+
+def page(client, url: str, lang: str = "en"):
+    response = client.get(f"{url}?lang={lang}")
+    assert response.status_code == 200, (url, response.status_code)
+    return check_page(response.get_data(as_text=True))
+
+
+def steps(soup) -> list[str]:
+    return [li.get_text(" ", strip=True) for li in soup.select("ol.timeline > li")]
+
+
+def current_step(soup) -> str:
+    found = soup.select('ol.timeline > li[aria-current="step"]')
+    assert len(found) == 1, found
+    return found[0].get_text(" ", strip=True)
+
+
+@pytest.fixture(autouse=True)
+def request_context(app, db_session):
+    """Services translate their messages, which needs a request (the locale)."""
+    with app.test_request_context():
+        yield
+
+
+@pytest.fixture
+def employer(client):
+    user = make_user("hr@acme.example")
+    login(client, user.email)
+    return user
+
+
+@pytest.fixture
+def officer(db_session):
+    return make_user("officer@flanders.example", Role.OFFICER)
+
+
+def submitted_file(client) -> Dossier:
+    dossier = start(client)
+    fill(client, dossier)
+    assert submit(client, dossier.id, token=f"token-{dossier.id}").status_code == 302
+    assert dossier.status == S.SUBMITTED
+    return dossier
+
+
+def deliver() -> None:
+    db.session.commit()
+    mail.deliver_due()
+
+
+# The transition table -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "target"),
+    list(product(DossierStatus, DossierStatus)),
+    ids=lambda value: value.value,
+)
+def test_every_pair_of_statuses_follows_the_transition_table(db_session, source, target):
+    owner = make_user("owner@acme.example")
+    dossier = make_dossier(owner, source)
+    events, entries = count_of(StatusEvent), count_of(AuditEntry)
+    if target in status.ALLOWED.get(source, frozenset()):
+        event = status.change(dossier, target, owner, "because")
+        assert dossier.status == target
+        assert (event.from_status, event.to_status, event.actor_id) == (source, target, owner.id)
+        assert count_of(StatusEvent) == events + 1 and count_of(AuditEntry) == entries + 1
+        assert audit.trail(dossier.id)[-1].action == f"status:{target.value}"
+    else:
+        assert not status.can_change(dossier, target)
+        with pytest.raises(Invalid):
+            status.change(dossier, target, owner, "because")
+        assert dossier.status == source
+        assert count_of(StatusEvent) == events and count_of(AuditEntry) == entries
+
+
+def test_final_statuses_lead_nowhere():
+    assert all(not status.ALLOWED.get(final) for final in status.FINAL)
+
+
+# The timeline ---------------------------------------------------------------------------
+
+
+def test_the_timeline_follows_a_file_from_submission_to_the_final_decision(
+    app, client, employer, officer
+):
+    dossier = submitted_file(client)
+    day = today()
+    for lang in LANGUAGES:
+        soup = page(client, f"/applications/{dossier.id}/timeline", lang)
+        assert soup.html["lang"] == lang
+        assert len(soup.select('[aria-current="step"]')) == 1
+    soup = page(client, f"/applications/{dossier.id}/timeline")
+    listed = steps(soup)
+    assert [s.split(" ")[0] for s in listed] == [
+        "Application",
+        "Admissibility",
+        "Forwarded",
+        "Decision",
+        "Final",
+    ]
+    assert "Done" in listed[0] and long_date(day) in listed[0]
+    current = current_step(soup)
+    assert "Admissibility and work authorisation" in current and "Current step" in current
+    assert all("Not yet" in s for s in listed[2:])
+    body = soup.get_text(" ", strip=True)
+    left = (dossier.deadline_on - day).days
+    assert long_date(dossier.deadline_on) in body and f"{left} days left" in body
+    assert (
+        "What happens now" in body
+        and "What happens after that" in body
+        and "Who to contact" in body
+    )
+    assert "We cannot estimate a date yet" in body
+    overview = page(client, f"/applications/{dossier.id}")
+    assert overview.find("a", href=f"/applications/{dossier.id}/timeline")
+
+    request = handling.request_info(officer, dossier.id, question="Send the signed contract.")
+    db.session.commit()
+    soup = page(client, f"/applications/{dossier.id}/timeline")
+    assert "Additional information requested" in current_step(soup)
+    assert "clock has stopped" in soup.get_text(" ", strip=True)
+    assert soup.find("a", href=f"/applications/{dossier.id}/answer")
+    overview = page(client, f"/applications/{dossier.id}")
+    assert overview.find("a", href=f"/applications/{dossier.id}/answer")
+
+    answer = page(client, f"/applications/{dossier.id}/answer")
+    assert "Send the signed contract." in answer.get_text() and long_date(request.due_on) in (
+        answer.get_text()
+    )
+    response = client.post(
+        f"/applications/{dossier.id}/answer?lang=en",
+        data={
+            "answer": "Here is the signed contract.",
+            "requirement": "employment_contract",
+            "file": (io.BytesIO(PDF), "signed-contract.pdf"),
+            "action": "upload",
+        },
+        content_type="multipart/form-data",
+    )
+    soup = check_page(response.get_data(as_text=True))
+    assert soup.find(id="answer").get_text().strip() == "Here is the signed contract."
+    assert "signed-contract.pdf" in soup.get_text()
+    document = db.session.scalar(select(Document).where(Document.info_request_id == request.id))
+    assert document.file_name == "signed-contract.pdf" and document.dossier_id == dossier.id
+    assert dossier.status == S.INFO_REQUESTED
+    response = client.post(
+        f"/applications/{dossier.id}/answer",
+        data={"answer": "Here is the signed contract.", "action": "send"},
+    )
+    assert response.headers["Location"] == f"/applications/{dossier.id}/timeline"
+    assert dossier.status == S.SUBMITTED and request.answer == "Here is the signed contract."
+    assert request.answered_by_id == employer.id and dossier.deadline_on is not None
+    soup = page(client, f"/applications/{dossier.id}/timeline")
+    info = [s for s in steps(soup) if s.startswith("Additional information requested")]
+    assert len(info) == 1 and "Done" in info[0]
+    assert "Admissibility" in current_step(soup)
+
+    handling.decide(officer, dossier.id, outcome="authorised")
+    db.session.commit()
+    assert dossier.status == S.FORWARDED and dossier.deadline_on is None
+    soup = page(client, f"/applications/{dossier.id}/timeline")
+    forwarded = next(s for s in steps(soup) if s.startswith("Forwarded to the Immigration Office"))
+    assert "Done" in forwarded and long_date(dossier.forwarded_on) in forwarded
+    assert "Decision on residence" in current_step(soup)
+    assert f"Flanders decided on {long_date(day)}" in soup.get_text(" ", strip=True)
+
+    handling.record_residence(dossier, "granted", actor=officer)
+    db.session.commit()
+    soup = page(client, f"/applications/{dossier.id}/timeline")
+    final = current_step(soup)
+    assert final.startswith("Final decision") and "Single permit granted" in final
+    assert "Current step" in final
+    assert all("Done" in s for s in steps(soup)[:-1])
+
+
+def test_the_expected_date_appears_once_a_file_was_decided(client, employer, officer):
+    first = submitted_file(client)
+    handling.decide(officer, first.id, outcome="authorised")
+    db.session.commit()
+    second = submitted_file(client)
+    soup = page(client, f"/applications/{second.id}/timeline")
+    body = soup.get_text(" ", strip=True)
+    assert "Expected decision date" in body and f"Around {long_date(today())}" in body
+    assert "cannot estimate" not in body
+
+
+def test_the_expected_date_averages_the_most_recent_decisions_in_working_days(db_session):
+    owner = make_user("owner@acme.example")
+    monday = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    make_dossier(owner, S.FORWARDED, submitted_at=monday, flemish_decision_on=date(2026, 3, 16))
+    make_dossier(owner, S.FORWARDED, submitted_at=monday, flemish_decision_on=date(2026, 3, 30))
+    make_dossier(owner, S.SUBMITTED, submitted_at=monday)  # not decided: not in the sample
+    mine = make_dossier(owner, S.SUBMITTED, submitted_at=datetime(2026, 6, 1, 9, tzinfo=UTC))
+    expected = timeline.expected_decision(mine)
+    assert (expected.working_days, expected.sample) == (15, 2)  # (10 + 20) / 2
+    assert expected.on == date(2026, 6, 22)
+    latest = timeline.expected_decision(mine, sample=1)  # only the most recent decision
+    assert (latest.working_days, latest.on) == (20, date(2026, 6, 29))
+
+
+def test_a_refusal_ends_the_timeline_with_its_reasons(client, employer, officer):
+    dossier = submitted_file(client)
+    handling.decide(officer, dossier.id, outcome="inadmissible", reasons="The fee was not paid.")
+    db.session.commit()
+    soup = page(client, f"/applications/{dossier.id}/timeline")
+    listed = steps(soup)
+    assert len(listed) == 2 and listed[-1] == current_step(soup)
+    assert "Inadmissible" in listed[-1] and "The fee was not paid." in listed[-1]
+    assert "Forwarded" not in soup.select_one("ol.timeline").get_text()
+    assert "days left" not in soup.get_text()
+
+
+def test_a_withdrawn_file_ends_with_the_withdrawal(client, employer):
+    dossier = submitted_file(client)
+    client.post(f"/applications/{dossier.id}/withdraw", data={"reason": "Candidate declined"})
+    soup = page(client, f"/applications/{dossier.id}/timeline")
+    final = current_step(soup)
+    assert "Withdrawn" in final and "Candidate declined" in final
+    assert steps(soup)[-1] == final
+
+
+def test_only_parties_see_the_timeline_and_only_filers_answer(app, client, employer, officer):
+    dossier = submitted_file(client)
+    handling.request_info(officer, dossier.id, question="Which diploma?")
+    db.session.commit()
+    outsider = app.test_client()
+    make_user("other@firm.example")
+    login(outsider, "other@firm.example")
+    assert outsider.get(f"/applications/{dossier.id}/timeline").status_code == 404
+    assert outsider.get(f"/applications/{dossier.id}/answer").status_code == 404
+    worker = app.test_client()
+    talent = make_user("priya@example.in", Role.TALENT)
+    db.session.add(DossierViewer(dossier_id=dossier.id, user_id=talent.id))
+    db.session.commit()
+    login(worker, "priya@example.in")
+    soup = page(worker, f"/applications/{dossier.id}/timeline")
+    assert not soup.find("a", href=f"/applications/{dossier.id}/answer")
+    assert worker.get(f"/applications/{dossier.id}/answer").status_code == 403
+    reader = app.test_client()
+    login(reader, officer.email)
+    page(reader, f"/applications/{dossier.id}/timeline")
+    assert reader.get(f"/applications/{dossier.id}/answer").status_code == 403
+    with pytest.raises(NotAllowed):
+        timeline.request_to_answer(officer, dossier.id)
+
+
+def test_a_draft_has_no_timeline_and_a_file_without_request_no_answer_page(client, employer):
+    draft = start(client)
+    response = client.get(f"/applications/{draft.id}/timeline")
+    assert response.headers["Location"] == f"/applications/{draft.id}"
+    dossier = submitted_file(client)
+    response = client.get(f"/applications/{dossier.id}/answer")
+    assert response.headers["Location"] == f"/applications/{dossier.id}/timeline"
+    with pytest.raises(NotFound):
+        timeline.request_to_answer(employer, dossier.id)
+
+
+# Answering an information request -------------------------------------------------------
+
+
+def test_answering_after_the_due_date_is_refused_and_keeps_what_was_typed(
+    client, employer, officer
+):
+    dossier = submitted_file(client)
+    request = handling.request_info(officer, dossier.id, question="Send the diploma.")
+    request.due_on = today() - timedelta(days=1)
+    db.session.commit()
+    soup = page(client, f"/applications/{dossier.id}/answer")
+    assert "The due date has passed" in soup.get_text()
+    response = client.post(
+        f"/applications/{dossier.id}/answer?lang=en",
+        data={"answer": "Attached, sorry for the delay.", "action": "send"},
+    )
+    assert response.status_code == 200
+    soup = check_page(response.get_data(as_text=True))
+    assert "The answer was due on" in " ".join(error_summary(soup))
+    assert "The answer was due on" in field_error(soup, "answer")
+    assert soup.find(id="answer").get_text().strip() == "Attached, sorry for the delay."
+    assert dossier.status == S.INFO_REQUESTED and request.answered_at is None
+    response = client.post(
+        f"/applications/{dossier.id}/answer?lang=en",
+        data={
+            "answer": "Attached.",
+            "requirement": "diploma",
+            "file": (io.BytesIO(PDF), "diploma.pdf"),
+            "action": "upload",
+        },
+        content_type="multipart/form-data",
+    )
+    assert "The answer was due on" in field_error(
+        check_page(response.get_data(as_text=True)), "file"
+    )
+    assert count_of(Document) == len(dossier.documents)
+    assert (
+        db.session.scalar(
+            select(func.count(Document.id)).where(Document.info_request_id.is_not(None))
+        )
+        == 0
+    )
+
+
+def test_an_empty_answer_or_a_wrong_document_is_refused(client, employer, officer):
+    dossier = submitted_file(client)
+    handling.request_info(officer, dossier.id, question="Anything else?")
+    db.session.commit()
+    soup = check_page(
+        client.post(
+            f"/applications/{dossier.id}/answer?lang=en", data={"answer": " ", "action": "send"}
+        ).get_data(as_text=True)
+    )
+    assert "Write your answer" in field_error(soup, "answer")
+    soup = check_page(
+        client.post(
+            f"/applications/{dossier.id}/answer?lang=en",
+            data={"answer": "Draft", "action": "upload"},
+        ).get_data(as_text=True)
+    )
+    assert "Choose a file" in field_error(soup, "file")
+    soup = check_page(
+        client.post(
+            f"/applications/{dossier.id}/answer?lang=en",
+            data={
+                "answer": "Draft",
+                "requirement": "",
+                "file": (io.BytesIO(PDF), "x.pdf"),
+                "action": "upload",
+            },
+            content_type="multipart/form-data",
+        ).get_data(as_text=True)
+    )
+    assert "checklist" in field_error(soup, "requirement")
+    assert soup.find(id="answer").get_text().strip() == "Draft"
+    assert dossier.status == S.INFO_REQUESTED
+
+
+# Notifications ---------------------------------------------------------------------------
+
+
+def test_status_changes_are_e_mailed_in_each_partys_language_unless_muted(
+    app, client, employer, officer, mailbox
+):
+    dossier = submitted_file(client)
+    german = make_user("kollegin@acme.example", organisation=employer.organisation, locale="de")
+    quiet = make_user("quiet@acme.example", organisation=employer.organisation, locale="fr")
+    other = app.test_client()
+    login(other, quiet.email)
+    page(other, "/account/notifications")
+    response = other.post("/account/notifications", data={"sent": "1", "info_requested": "y"})
+    assert response.headers["Location"] == "/account/notifications"
+    assert quiet.muted_notifications == "status_changed"
+    soup = page(other, "/account/notifications")
+    assert not soup.find(id="status_changed").has_attr("checked")
+    assert soup.find(id="info_requested").has_attr("checked")
+    mailbox.clear()
+
+    handling.request_info(officer, dossier.id, question="Send the signed contract.")
+    deliver()
+    asked = mailbox.last_to(german.email)
+    assert asked["Content-Language"] == "de" and dossier.reference in asked["Subject"]
+    assert f"/applications/{dossier.id}/answer" in text_of(asked)
+    assert len(mailbox.to(quiet.email)) == 1  # info requests are still wanted
+
+    mailbox.clear()
+    handling.answer_info(employer, dossier.id, answer="Attached.")
+    handling.decide(officer, dossier.id, outcome="authorised")
+    deliver()
+    for user in (employer, german):
+        received = mailbox.to(user.email)
+        assert received and all(m["Content-Language"] == user.locale for m in received)
+    assert mailbox.to(quiet.email) == []
+    assert f"/applications/{dossier.id}/timeline" in text_of(mailbox.last_to(german.email))
+    for message in mailbox.messages:
+        for part in (text_of(message), html_of(message), message["Subject"]):
+            assert "Priya" not in part and "Sharma" not in part
+
+
+def test_unticking_everything_mutes_both_and_other_kinds_are_kept(client, employer):
+    employer.muted_notifications = "newsletter"
+    db.session.commit()
+    client.post("/account/notifications", data={"sent": "1"})
+    assert set(employer.muted_notifications.split(",")) == {
+        "newsletter",
+        "status_changed",
+        "info_requested",
+    }
+    preferences.save(employer, ["status_changed", "info_requested"])
+    assert employer.muted_notifications == "newsletter"
+    assert preferences.receives(employer) == {"status_changed": True, "info_requested": True}
+
+
+# The audit trail -------------------------------------------------------------------------
+
+
+def _decided_file(client, officer) -> Dossier:
+    dossier = submitted_file(client)
+    handling.request_info(officer, dossier.id, question="Send the signed contract.")
+    handling.answer_info(
+        db.session.get(type(officer), dossier.created_by_id), dossier.id, answer="Attached."
+    )
+    handling.decide(officer, dossier.id, outcome="authorised")
+    db.session.commit()
+    return dossier
+
+
+def test_the_audit_chain_of_a_flow_verifies_and_tampering_is_found(client, employer, officer):
+    dossier = _decided_file(client, officer)
+    report = audit.verify()
+    assert report.intact and report.entries == count_of(AuditEntry)
+    trail = audit.trail(dossier.id)
+    assert [e.action for e in trail if e.action.startswith("status:")] == [
+        "status:submitted",
+        "status:info_requested",
+        "status:submitted",
+        "status:work_authorised",
+        "status:forwarded",
+    ]
+    target = trail[2]
+    db.session.execute(
+        text("UPDATE audit_entry SET detail = :detail WHERE id = :id"),
+        {"detail": "tampered", "id": target.id},
+    )
+    db.session.expire_all()
+    report = audit.verify()
+    assert not report.intact and report.first_broken_id == target.id
+
+
+def _cli(app):
+    if "audit" not in app.cli.commands:
+        from portal.tracking.cli import register
+
+        register(app)
+    return app.test_cli_runner()
+
+
+def test_the_audit_commands_verify_and_export(app, client, employer, officer, tmp_path):
+    dossier = _decided_file(client, officer)
+    runner = _cli(app)
+    result = runner.invoke(args=["audit", "verify"])
+    total = count_of(AuditEntry)
+    assert result.exit_code == 0, result.output
+    assert f"{total} entries" in result.output and "intact" in result.output
+
+    result = runner.invoke(args=["audit", "export"])
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.exit_code == 0 and len(lines) == total
+    assert all(len(line["hash"]) == 64 and len(line["prev_hash"]) == 64 for line in lines)
+    assert [line["id"] for line in lines] == sorted(line["id"] for line in lines)
+
+    output = tmp_path / "trail.jsonl"
+    result = runner.invoke(
+        args=["audit", "export", "--dossier", dossier.reference, "--output", str(output)]
+    )
+    assert result.exit_code == 0, result.output
+    mine = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    assert mine and {line["reference"] for line in mine} == {dossier.reference}
+    assert [line["hash"] for line in mine] == [e.hash for e in audit.trail(dossier.id)]
+
+    result = runner.invoke(args=["audit", "export", "--dossier", "SP-0000-NOPE"])
+    assert result.exit_code != 0 and "No file with reference" in result.output
+
+    target = audit.trail(dossier.id)[1]
+    db.session.execute(
+        text("UPDATE audit_entry SET detail = :detail WHERE id = :id"),
+        {"detail": "tampered", "id": target.id},
+    )
+    db.session.expire_all()
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1 and f"broken at entry {target.id}" in result.output
+
+
+def test_a_file_added_to_an_answer_is_written_to_the_trail(client, employer, officer):
+    dossier = submitted_file(client)
+    request = handling.request_info(officer, dossier.id, question="Send the diploma.")
+    db.session.commit()
+    document = timeline.attach_to_answer(
+        employer,
+        dossier.id,
+        requirement="diploma",
+        data=PDF,
+        file_name="diploma.pdf",
+        issued_on=None,
+    )
+    assert document.info_request_id == request.id
+    entry = audit.trail(dossier.id)[-1]
+    assert entry.action == "info:document" and document.sha256 in entry.detail
+    assert db.session.get(InfoRequest, request.id).answered_at is None
