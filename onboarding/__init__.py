@@ -3,6 +3,51 @@
 Imports `portal`, never the reverse: portal signals "permit granted", onboarding listens.
 """
 
+import os
+
+from portal.i18n import _l
+
 
 def init_app(app) -> None:
     """Plug the orange carpet into the portal (called by `portal.create_app`)."""
+    from onboarding import models  # noqa: F401 - the tables, for the metadata and Alembic
+    from onboarding.admin_views import bp as admin_bp
+    from onboarding.cli import group
+    from onboarding.employer_views import bp as employer_bp
+    from onboarding.invitations import on_permit_granted
+    from onboarding.partner_views import bp as partner_bp
+    from onboarding.views import bp as welcome_bp
+    from onboarding.webhooks import deliver_webhooks
+    from portal.tracking.status import permit_granted
+
+    app.config.setdefault(
+        "ONBOARDING_REMIND_DAYS", int(os.environ.get("ONBOARDING_REMIND_DAYS", "3"))
+    )
+    app.config.setdefault(
+        "ONBOARDING_WEBHOOK_TIMEOUT", float(os.environ.get("ONBOARDING_WEBHOOK_TIMEOUT", "5"))
+    )
+    for bp in (welcome_bp, partner_bp, admin_bp, employer_bp):
+        app.register_blueprint(bp)
+    app.cli.add_command(group)
+    app.extensions["onboarding"] = True
+    # For a generic outbox worker: callables returning (sent, failed), run each round.
+    app.extensions.setdefault("outbox_deliverers", []).append(deliver_webhooks)
+    # A strong reference: the receiver lives as long as the process.
+    permit_granted.connect(on_permit_granted, weak=False)
+    # Links the portal's own pages show without knowing this package.
+    links = app.extensions.setdefault("dashboard_links", {})
+    links.setdefault("talent", []).append(("welcome.checklist", _l("My welcome checklist")))
+    links.setdefault("partner", []).append(("partner_inbox.inbox", _l("Referrals to answer")))
+    links.setdefault("admin", []).append(("partner_admin.index", _l("Partner services")))
+    app.extensions.setdefault("dossier_links", []).append(_employer_welcome_link)
+
+
+def _employer_welcome_link(dossier, user):
+    """On a granted file, the employer's view of the worker's welcome steps."""
+    from flask import url_for
+
+    if dossier.status.value == "residence_granted" and user.role.value in ("employer", "mandatary"):
+        yield (
+            url_for("welcome_employer.overview", dossier_id=dossier.id),
+            _l("The worker's welcome steps"),
+        )

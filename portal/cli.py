@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import time
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from portal.extensions import db
@@ -21,6 +23,11 @@ def register(app: Flask) -> None:
         from portal import demo as demo_data
 
         accounts = demo_data.load()
+        # Plug-ins bring their own demo data (the orange carpet's partners), if any.
+        for name in current_app.config["PLUGINS"]:
+            module = importlib.util.find_spec(f"{name}.demo")
+            if module is not None:
+                importlib.import_module(f"{name}.demo").load()
         db.session.commit()
         click.echo(f"Demo accounts (password: {demo_data.PASSWORD}):")
         for email, role in accounts:
@@ -37,6 +44,8 @@ def register(app: Flask) -> None:
         while True:
             sent, failed = mail.deliver_due()
             forwarded, not_forwarded = exchange.deliver_due()
+            for deliver in current_app.extensions.get("outbox_deliverers", []):
+                deliver()
             if forwarded or not_forwarded or once:
                 click.echo(f"exchange: sent {forwarded}, failed {not_forwarded}")
             if sent or failed or once:
@@ -54,3 +63,4 @@ def register(app: Flask) -> None:
     register_api(app)
     register_stats(app)
     register_audit(app)
+    __import__("portal.fallback.cli", fromlist=["register"]).register(app)

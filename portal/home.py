@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -21,7 +21,10 @@ def index():
 @bp.get("/dashboard")
 @authenticated
 def dashboard():
-    return render_template("home/dashboard.html", user=current_user)
+    # Plug-ins (the orange carpet) add links for roles whose pages they provide.
+    registered = current_app.extensions.get("dashboard_links", {}).get(current_user.role.value, [])
+    links = [(url_for(endpoint), label) for endpoint, label in registered]
+    return render_template("home/dashboard.html", user=current_user, plugin_links=links)
 
 
 @bp.get("/healthz")

@@ -5,7 +5,17 @@ from __future__ import annotations
 import secrets
 from datetime import date
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -99,9 +109,15 @@ def new():
 def task_list(dossier_id: int):
     dossier = services.get_dossier(current_user, dossier_id)
     if not dossier.is_draft:
+        plugin_links = [
+            link
+            for provider in current_app.extensions.get("dossier_links", [])
+            for link in provider(dossier, current_user)
+        ]
         return render_template(
             "applications/overview.html",
             dossier=dossier,
+            plugin_links=plugin_links,
             summary_rows=summary.rows(dossier, _locale()),
         )
     return render_template(

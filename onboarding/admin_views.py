@@ -1,0 +1,71 @@
+"""Partner administration, for administrators."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+
+from onboarding import partners, referrals
+from onboarding.forms import PartnerForm
+from portal.accounts.models import Role
+from portal.errors import Invalid
+from portal.extensions import db
+from portal.i18n import _
+from portal.security import roles
+
+bp = Blueprint("partner_admin", __name__)
+
+
+@bp.get("/admin/partners")
+@roles(Role.ADMIN)
+def index():
+    locale = str(get_locale())
+    found = partners.all_partners(current_user)
+    return render_template(
+        "onboarding/admin_partners.html",
+        partners=found,
+        municipality={p.refnis: referrals.municipality_label(p.refnis, locale) for p in found},
+    )
+
+
+def _save(form: PartnerForm, partner):
+    try:
+        saved = partners.save_partner(
+            current_user,
+            partner,
+            name=form.name.data,
+            kind=form.kind.data,
+            refnis=form.refnis.data,
+            email=form.email.data,
+            webhook_url=form.webhook_url.data,
+            webhook_secret=form.webhook_secret.data,
+            active=form.active.data,
+        )
+    except Invalid as error:
+        form.add_errors(error.errors)
+        return None
+    db.session.commit()
+    flash(_("The service %(name)s has been saved.", name=saved.name), "success")
+    return redirect(url_for("partner_admin.index"))
+
+
+@bp.route("/admin/partners/new", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def new():
+    partners.all_partners(current_user)  # refuses anyone but an administrator
+    form = PartnerForm()
+    if form.validate_on_submit() and (done := _save(form, None)) is not None:
+        return done
+    return render_template("onboarding/admin_partner.html", form=form, partner=None)
+
+
+@bp.route("/admin/partners/<int:partner_id>", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def edit(partner_id: int):
+    partner = partners.get_partner(current_user, partner_id)
+    form = PartnerForm(obj=partner)
+    if form.validate_on_submit() and (done := _save(form, partner)) is not None:
+        return done
+    form.webhook_secret.data = ""
+    return render_template("onboarding/admin_partner.html", form=form, partner=partner)

@@ -1,0 +1,123 @@
+"""The partner side of referrals: the inbox, opening one referral, answering it.
+
+Partner users see only referrals of their own kind and municipality (`user.partner_kind`,
+`user.partner_refnis`) whose consent stands; any other referral looks missing (404).
+"""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+from flask import current_app
+from sqlalchemy import select
+
+from onboarding import services
+from onboarding.models import MessageKind, Partner, Referral, ReferralMessage, ReferralStatus
+from portal import mail
+from portal.accounts.models import Role, User
+from portal.errors import Invalid, NotAllowed, NotFound
+from portal.extensions import db
+from portal.i18n import _
+
+
+def _scope(actor: User):
+    """Partner users see the referrals of their own kind and municipality, nothing else."""
+    if actor.role != Role.PARTNER or actor.partner_kind is None or not actor.partner_refnis:
+        raise NotAllowed
+    return (
+        Partner.kind == actor.partner_kind,
+        Partner.refnis == actor.partner_refnis,
+        Referral.consent_withdrawn_at.is_(None),
+    )
+
+
+def inbox(actor: User) -> list[Referral]:
+    return list(
+        db.session.scalars(
+            select(Referral)
+            .join(Partner, Partner.id == Referral.partner_id)
+            .where(*_scope(actor))
+            .order_by(Referral.id.desc())
+        )
+    )
+
+
+def open_for_partner(actor: User, referral_id: int) -> Referral:
+    """One referral of the partner's own kind and municipality; any other looks missing."""
+    referral = db.session.scalar(
+        select(Referral)
+        .join(Partner, Partner.id == Referral.partner_id)
+        .where(Referral.id == referral_id, *_scope(actor))
+    )
+    if referral is None:
+        raise NotFound
+    return referral
+
+
+NEXT_STATUS = {
+    MessageKind.ACKNOWLEDGEMENT: ReferralStatus.ACKNOWLEDGED,
+    MessageKind.APPOINTMENT: ReferralStatus.APPOINTMENT,
+    MessageKind.CLOSED: ReferralStatus.CLOSED,
+}
+
+
+def answer(
+    actor: User,
+    referral_id: int,
+    *,
+    kind: str,
+    appointment_on: date | None = None,
+    appointment_time: time | None = None,
+    place: str | None = None,
+    body: str | None = None,
+    on: date | None = None,
+) -> ReferralMessage:
+    """A partner answers; the talent sees it on the checklist and receives it by e-mail."""
+    referral = open_for_partner(actor, referral_id)
+    if referral.status == ReferralStatus.CLOSED:
+        raise Invalid(_("This referral is closed."))
+    try:
+        kind = MessageKind(kind)
+    except ValueError:
+        raise Invalid({"kind": [_("Choose what you answer.")]}) from None
+    place, body = (place or "").strip() or None, (body or "").strip() or None
+    errors: dict[str, list[str]] = {}
+    if kind == MessageKind.APPOINTMENT:
+        if appointment_on is None:
+            errors["appointment_on"] = [_("Enter the date of the appointment.")]
+        elif appointment_on < (on or services.today()):
+            errors["appointment_on"] = [_("The appointment cannot be in the past.")]
+        if appointment_time is None:
+            errors["appointment_time"] = [_("Enter the time of the appointment, e.g. 09:30.")]
+        if not place:
+            errors["place"] = [_("Say where the appointment takes place.")]
+    elif kind in (MessageKind.NEXT_STEP, MessageKind.MESSAGE) and not body:
+        errors["body"] = [_("Write the next step or your message.")]
+    if errors:
+        raise Invalid(errors)
+    message = ReferralMessage(
+        referral=referral,
+        author_id=actor.id,
+        kind=kind,
+        appointment_on=appointment_on if kind == MessageKind.APPOINTMENT else None,
+        appointment_time=appointment_time if kind == MessageKind.APPOINTMENT else None,
+        place=place if kind == MessageKind.APPOINTMENT else None,
+        body=body,
+    )
+    db.session.add(message)
+    referral.status = NEXT_STATUS.get(
+        kind,
+        ReferralStatus.ACKNOWLEDGED if referral.status == ReferralStatus.SENT else referral.status,
+    )
+    db.session.flush()
+    profile = referral.profile
+    base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
+    mail.queue(
+        referral.talent.email,
+        "onboarding_referral_answer",
+        profile.locale,
+        partner=referral.partner.name,
+        message=message,
+        link=f"{base}/welcome/referrals/{referral.id}",
+    )
+    return message

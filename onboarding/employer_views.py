@@ -1,0 +1,41 @@
+"""The employer's side of the welcome: resend the invitation, see steps done (with consent)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from onboarding import invitations
+from portal.accounts.models import Role
+from portal.errors import Invalid
+from portal.extensions import db
+from portal.forms import CsrfForm
+from portal.i18n import _
+from portal.security import roles
+
+bp = Blueprint("welcome_employer", __name__)
+
+
+@bp.get("/welcome/employer/<int:dossier_id>")
+@roles(Role.EMPLOYER, Role.MANDATARY)
+def overview(dossier_id: int):
+    view = invitations.employer_view(current_user, dossier_id)
+    return render_template("onboarding/employer.html", view=view, form=CsrfForm())
+
+
+@bp.post("/welcome/employer/<int:dossier_id>/resend")
+@roles(Role.EMPLOYER, Role.MANDATARY)
+def resend(dossier_id: int):
+    if CsrfForm().validate_on_submit():
+        try:
+            user = invitations.resend(current_user, dossier_id)
+        except Invalid as error:
+            for messages in error.errors.values():
+                for message in messages:
+                    flash(message, "warning")
+        else:
+            db.session.commit()
+            flash(
+                _("The invitation has been sent again to %(email)s.", email=user.email), "success"
+            )
+    return redirect(url_for("welcome_employer.overview", dossier_id=dossier_id))

@@ -1,0 +1,153 @@
+"""The invitation after a granted permit, the employer's resend, and the employer's view.
+
+`on_permit_granted` runs inside the status change's transaction (a blinker receiver of
+`portal.tracking.status.permit_granted`): it only adds rows and queues the e-mail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+
+from onboarding import rules, services
+from onboarding.models import WelcomeProfile
+from portal import mail
+from portal.accounts import services as accounts
+from portal.accounts.models import Role, User
+from portal.applications.models import Dossier, DossierStatus
+from portal.applications.services import get_dossier
+from portal.errors import Invalid, NotAllowed
+from portal.extensions import db
+from portal.i18n import LANGUAGES, _
+
+
+def on_permit_granted(dossier: Dossier, **_extra) -> None:
+    """Receiver of `permit_granted`: invite the worker, if the file names their e-mail."""
+    if "onboarding" not in current_app.extensions or not dossier.worker_email:
+        return
+    invite(dossier)
+
+
+def worker_locale(dossier: Dossier) -> str:
+    locale = dossier.worker_locale or dossier.locale
+    return locale if locale in LANGUAGES else "nl"
+
+
+def _talent_for(dossier: Dossier, locale: str) -> User | None:
+    """The worker's own talent account: reused when it exists, created otherwise."""
+    email = accounts.normalise_email(dossier.worker_email or "")
+    user = accounts.user_by_email(email)
+    if user is None:
+        user = User(
+            email=email,
+            name=dossier.worker_name or email,
+            role=Role.TALENT,
+            locale=locale,
+            password_hash=None,
+        )
+        db.session.add(user)
+        db.session.flush()
+    return user if user.role == Role.TALENT else None
+
+
+def invite(dossier: Dossier) -> User | None:
+    """Open (or find) the welcome space of the dossier's worker and e-mail the invitation.
+
+    None when the address belongs to an account that is not a talent's (an employer
+    filing with their own address): that account is never turned into something else.
+    """
+    locale = worker_locale(dossier)
+    user = _talent_for(dossier, locale)
+    if user is None:
+        return None
+    profile = db.session.scalar(select(WelcomeProfile).where(WelcomeProfile.user_id == user.id))
+    if profile is None:
+        profile = WelcomeProfile(user_id=user.id, preferred_locale=locale)
+        db.session.add(profile)
+    profile.dossier_id = dossier.id
+    db.session.flush()
+    base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
+    new_account = user.password_hash is None
+    mail.queue(
+        user.email,
+        "onboarding_invitation",
+        locale if new_account else user.locale,
+        name=user.name,
+        link=accounts.invitation_link(user) if new_account else f"{base}/account/login",
+        welcome_link=f"{base}/welcome",
+        days=current_app.config["INVITE_LINK_MAX_AGE"] // 86400,
+        new_account=new_account,
+    )
+    return user
+
+
+def _granted_dossier(actor: User, dossier_id: int) -> Dossier:
+    if actor.role not in (Role.EMPLOYER, Role.MANDATARY):
+        raise NotAllowed
+    dossier = get_dossier(actor, dossier_id)
+    if dossier.status != DossierStatus.RESIDENCE_GRANTED:
+        raise Invalid(_("The welcome space opens when the single permit is granted."))
+    return dossier
+
+
+def resend(actor: User, dossier_id: int) -> User:
+    """The employer (or mandatary) of the file sends the invitation again."""
+    dossier = _granted_dossier(actor, dossier_id)
+    if not dossier.worker_email:
+        raise Invalid(
+            _("The application has no e-mail address of the worker, so there is no one to invite.")
+        )
+    user = invite(dossier)
+    if user is None:
+        raise Invalid(_("This address belongs to an account that is not a worker's account."))
+    return user
+
+
+@dataclass
+class Step:
+    title: str
+    done: bool
+
+
+@dataclass
+class EmployerView:
+    dossier: Dossier
+    granted: bool
+    talent: User | None
+    opened: bool  # the worker chose a password
+    consent: bool
+    steps: list[Step]
+    done_count: int
+    total: int
+
+
+def employer_view(actor: User, dossier_id: int) -> EmployerView:
+    """What HR may see: whether the worker opened the space and, with consent, which steps are done."""
+    try:
+        dossier = _granted_dossier(actor, dossier_id)
+    except Invalid:
+        dossier = get_dossier(actor, dossier_id)
+        return EmployerView(dossier, False, None, False, False, [], 0, 0)
+    profile = db.session.scalar(
+        select(WelcomeProfile).where(WelcomeProfile.dossier_id == dossier.id)
+    )
+    talent = profile.user if profile else None
+    if profile is None or not profile.consent_employer_view:
+        return EmployerView(
+            dossier, True, talent, bool(talent and talent.password_hash), False, [], 0, 0
+        )
+    checklist = services.build(profile)
+    steps: dict[str, Step] = {}
+    for entry in checklist.entries:
+        if entry.item.rule in rules.FAMILY_RULES:
+            continue  # whether a family comes along is not the employer's business
+        # One line per kind of step, so no detail shows.
+        step = steps.setdefault(entry.item.rule, Step(entry.item.short_title, True))
+        step.done = step.done and entry.done
+    listed = list(steps.values())
+    done = sum(1 for step in listed if step.done)
+    return EmployerView(
+        dossier, True, talent, bool(talent.password_hash), True, listed, done, len(listed)
+    )

@@ -1,0 +1,62 @@
+"""The partner inbox: referrals of the partner's own kind and municipality."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+
+from onboarding import answers, referrals
+from onboarding.forms import PartnerAnswerForm
+from portal.accounts.models import Role
+from portal.errors import Invalid
+from portal.extensions import db
+from portal.i18n import _
+from portal.security import roles
+
+bp = Blueprint("partner_inbox", __name__)
+
+
+@bp.get("/partner/referrals")
+@roles(Role.PARTNER)
+def inbox():
+    return render_template(
+        "onboarding/partner_inbox.html",
+        referrals=answers.inbox(current_user),
+        municipality=referrals.municipality_label(
+            current_user.partner_refnis or "", str(get_locale())
+        ),
+        step_title=referrals.step_title,
+    )
+
+
+@bp.route("/partner/referrals/<int:referral_id>", methods=["GET", "POST"])
+@roles(Role.PARTNER)
+def detail(referral_id: int):
+    referral = answers.open_for_partner(current_user, referral_id)
+    form = PartnerAnswerForm()
+    if form.validate_on_submit():
+        try:
+            answers.answer(
+                current_user,
+                referral.id,
+                kind=form.kind.data,
+                appointment_on=form.appointment_on.data,
+                appointment_time=form.appointment_time.data,
+                place=form.place.data,
+                body=form.body.data,
+            )
+        except Invalid as error:
+            form.add_errors(error.errors)
+        else:
+            db.session.commit()
+            flash(_("Your answer has been sent to the newcomer."), "success")
+            return redirect(url_for("partner_inbox.detail", referral_id=referral.id))
+    return render_template(
+        "onboarding/partner_referral.html",
+        referral=referral,
+        form=form,
+        label=referrals.label,
+        shown=referrals.shown,
+        step_title=referrals.step_title,
+    )

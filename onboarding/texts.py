@@ -1,0 +1,133 @@
+"""What each checklist step says: why, how, by when and who helps (English source, translated)."""
+
+from __future__ import annotations
+
+from portal.i18n import _l
+
+CARD_WHY = {
+    "A": _l(
+        "The card proves your right to live and work here. A single permit gives you an A card."
+    ),
+    "H": _l(
+        "The card proves your right to live and work here. As the holder of an EU Blue Card, you receive an H card."
+    ),
+}
+
+TEXTS: dict[str, dict] = {
+    "municipal_registration": {
+        "title": _l("Register at the municipality"),
+        "short": _l("Registration at the municipality"),
+        "why": _l(
+            "Belgian law asks you to report to the municipality where you live within 8 working days of your arrival."
+        ),
+        "how": _l(
+            "Go to the foreigners' or population service of your municipality with your passport and the decision that grants your single permit. A local police officer then visits your address to check that you live there."
+        ),
+        "when": _l(
+            "Within 8 working days of your arrival. Fill in your arrival date in your profile to see the date."
+        ),
+        "helper": _l("Your municipality (civil affairs)"),
+    },
+    "family_registration": {
+        "title": _l("Register the family members who come with you"),
+        "short": _l("Registration of the family"),
+        "why": _l("Family members who come to live with you register at the municipality too."),
+        "how": _l(
+            "Go together, with their passports and the documents of their own residence procedure (family reunification)."
+        ),
+        "when": _l("Within 8 working days of their arrival."),
+        "helper": _l("Your municipality (civil affairs)"),
+    },
+    "residence_card": {
+        "title": _l("Collect your electronic residence card (%(card)s card)"),
+        "short": _l("Residence card"),
+        "why": "",
+        "how": _l(
+            "After the address check, the municipality invites you to have your photo and fingerprints taken, and later to collect the card."
+        ),
+        "when": _l("After your registration: the municipality sends you an invitation."),
+        "helper": _l("Your municipality (civil affairs)"),
+    },
+    "health_insurance": {
+        "title": _l("Join a health-insurance fund"),
+        "short": _l("Health insurance"),
+        "why": _l(
+            "A health-insurance fund (mutualiteit) pays back a large part of the costs of doctors, medicines and hospital stays."
+        ),
+        "how": _l(
+            "Choose a fund and join it with the proof of social-security registration that your employer gives you."
+        ),
+        "when": _l("As soon as you start working."),
+        "helper": _l("Information only: any health-insurance fund in Belgium"),
+    },
+    "school": {
+        "title": _l("Pre-register your child born on %(date)s at a school"),
+        "short": _l("School pre-registration"),
+        "why": _l(
+            "In Flanders you first pre-register (aanmelden) at one to five schools, then enrol (inschrijven) at the school that gives your child a place. Education is compulsory from 5 to 18 years."
+        ),
+        "how": _l(
+            "Use the online pre-registration of your municipality, or ask its school registration desk (the local consultation platform)."
+        ),
+        "when": _l("As soon as you know your address."),
+        "helper": _l("The school registration desk of your municipality"),
+    },
+    "childcare": {
+        "title": _l("Find childcare for your child born on %(date)s"),
+        "short": _l("Childcare"),
+        "why": _l(
+            "Children under 3 can go to a childcare centre (kinderopvang). From 2½ years, a child can also go to nursery school."
+        ),
+        "how": _l(
+            "Ask the local childcare desk (Lokaal Loket Kinderopvang, Huis van het Kind). For an income-based price you need an income certificate from Opgroeien (Kind en Gezin)."
+        ),
+        "when": _l("As early as you can: places are scarce."),
+        "helper": _l("The local childcare desk"),
+    },
+    "civic_integration": {
+        "title": _l("Follow the civic integration course"),
+        "short": _l("Civic integration"),
+        "why": _l(
+            "The civic integration course (inburgering) teaches social orientation and Dutch and helps you register with VDAB. For workers who come with a work permit it is voluntary."
+        ),
+        "how": _l(
+            "Contact the Agency for Integration and Civic Integration (Agentschap Integratie en Inburgering)."
+        ),
+        "when": _l("Whenever it suits you."),
+        "helper": _l("The Agency for Integration and Civic Integration (information)"),
+    },
+    "dutch_lessons": {
+        "title": _l("Learn Dutch"),
+        "short": _l("Dutch lessons"),
+        "why": _l(
+            "Dutch is the language of Flanders: of the municipality, the school and most neighbours."
+        ),
+        "how": _l(
+            "The Huis van het Nederlands in your region advises you on a course that fits your level and your hours."
+        ),
+        "when": _l("Whenever it suits you: courses start throughout the year."),
+        "helper": _l("Huis van het Nederlands (information)"),
+    },
+    "bank_account": {
+        "title": _l("Open a Belgian bank account"),
+        "short": _l("Bank account"),
+        "why": _l("Your salary is paid into a bank account, and most bills are paid by transfer."),
+        "how": _l(
+            "Visit a bank with your passport and your residence document; some banks ask for the residence card."
+        ),
+        "when": _l("In your first weeks."),
+        "helper": _l("Any bank (information)"),
+    },
+    "family_doctor": {
+        "title": _l("Choose a family doctor"),
+        "short": _l("Family doctor"),
+        "why": _l(
+            "A family doctor who keeps your medical record helps you faster, and you pay less."
+        ),
+        "how": _l(
+            "Ask your health-insurance fund or your neighbours for a doctor near your home, and make a first appointment."
+        ),
+        "when": _l("After you have joined a health-insurance fund."),
+        "helper": _l("Information only"),
+    },
+}

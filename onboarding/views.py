@@ -1,0 +1,209 @@
+"""The talent's welcome space: checklist, profile, calendar, referrals with consent."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_login import current_user
+
+from onboarding import calendar, referrals, services
+from onboarding.forms import ChildForm, ConsentForm, ProfileForm
+from portal.accounts.models import Role
+from portal.errors import Invalid
+from portal.extensions import db
+from portal.forms import CsrfForm
+from portal.i18n import _
+from portal.security import roles
+
+bp = Blueprint("welcome", __name__)
+
+
+@bp.get("/welcome")
+@roles(Role.TALENT)
+def checklist():
+    profile = services.profile_of(current_user)
+    if profile is None:
+        return render_template("onboarding/not_yet.html")
+    return render_template(
+        "onboarding/checklist.html",
+        checklist=services.build(profile),
+        profile=profile,
+        elsewhere=services.outside_flanders(profile, _lang()),
+        partner_for=lambda kind: referrals.partner_for(profile, kind),
+    )
+
+
+def _lang() -> str:
+    return str(get_locale())
+
+
+def _profile_page(form: ProfileForm, child_form: ChildForm, status: int = 200):
+    profile = services.require_profile(current_user)
+    return render_template(
+        "onboarding/profile.html",
+        form=form,
+        child_form=child_form,
+        profile=profile,
+        municipality=services.municipality_name(profile, _lang()),
+        elsewhere=services.outside_flanders(profile, _lang()),
+    ), status
+
+
+@bp.route("/welcome/profile", methods=["GET", "POST"])
+@roles(Role.TALENT)
+def profile():
+    profile = services.require_profile(current_user)
+    form = ProfileForm(
+        data={
+            "arrival_on": profile.arrival_on,
+            "street": profile.street,
+            "postal_code": profile.postal_code,
+            "has_partner": {True: "yes", False: "no"}.get(profile.has_partner),
+            "preferred_locale": profile.locale,
+            "consent_employer_view": profile.consent_employer_view,
+        }
+    )
+    if form.validate_on_submit():
+        try:
+            services.save_profile(
+                current_user,
+                arrival_on=form.arrival_on.data,
+                street=form.street.data,
+                postal_code=form.postal_code.data,
+                has_partner={"yes": True, "no": False}.get(form.has_partner.data),
+                preferred_locale=form.preferred_locale.data,
+                consent_employer_view=form.consent_employer_view.data,
+            )
+        except Invalid as error:
+            form.add_errors(error.errors)
+        else:
+            db.session.commit()
+            flash(_("Your profile has been saved. Your checklist is up to date."), "success")
+            return redirect(url_for("welcome.checklist"))
+    return _profile_page(form, ChildForm(prefix="child", formdata=None))
+
+
+@bp.post("/welcome/children")
+@roles(Role.TALENT)
+def add_child():
+    child_form = ChildForm(prefix="child")
+    if child_form.validate_on_submit():
+        try:
+            services.add_child(current_user, child_form.birth_date.data)
+        except Invalid as error:
+            child_form.add_errors(error.errors)
+        else:
+            db.session.commit()
+            flash(_("The child has been added. Your checklist is up to date."), "success")
+            return redirect(url_for("welcome.profile"))
+    profile = services.require_profile(current_user)
+    form = ProfileForm(formdata=None, obj=profile)
+    form.has_partner.data = {True: "yes", False: "no"}.get(profile.has_partner)
+    form.preferred_locale.data = profile.locale
+    return _profile_page(form, child_form, 400)
+
+
+@bp.post("/welcome/children/<int:child_id>/remove")
+@roles(Role.TALENT)
+def remove_child(child_id: int):
+    if CsrfForm().validate_on_submit():
+        services.remove_child(current_user, child_id)
+        db.session.commit()
+        flash(_("The child has been removed."), "success")
+    return redirect(url_for("welcome.profile"))
+
+
+@bp.post("/welcome/items/<code>")
+@roles(Role.TALENT)
+def mark(code: str):
+    if CsrfForm().validate_on_submit():
+        done = request.form.get("done") == "1"
+        item = services.mark(current_user, code, done)
+        db.session.commit()
+        if done:
+            flash(_("Marked as done: %(item)s", item=item.title), "success")
+        else:
+            flash(_("Marked as not done: %(item)s", item=item.title), "success")
+    return redirect(url_for("welcome.checklist", _anchor=f"item-{code}"))
+
+
+@bp.get("/welcome/calendar.ics")
+@roles(Role.TALENT)
+def calendar_file():
+    text = calendar.checklist_calendar(current_user, base_url=current_app.config["PORTAL_BASE_URL"])
+    return Response(
+        text,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": 'attachment; filename="welcome-checklist.ics"'},
+    )
+
+
+@bp.route("/welcome/items/<code>/referral", methods=["GET", "POST"])
+@roles(Role.TALENT)
+def refer(code: str):
+    try:
+        proposal = referrals.propose(current_user, code)
+    except Invalid as error:
+        for messages in error.errors.values():
+            for message in messages:
+                flash(message, "warning")
+        return redirect(url_for("welcome.checklist", _anchor=f"item-{code}"))
+    form = ConsentForm()
+    if form.validate_on_submit():
+        try:
+            referral = referrals.refer(current_user, code, consent=form.consent.data)
+        except Invalid as error:
+            form.add_errors(error.errors)
+        else:
+            db.session.commit()
+            flash(
+                _("Your request has been sent to %(service)s.", service=proposal.partner.name),
+                "success",
+            )
+            return redirect(url_for("welcome.referral", referral_id=referral.id))
+    return render_template(
+        "onboarding/consent.html",
+        form=form,
+        proposal=proposal,
+        label=referrals.label,
+        shown=referrals.shown,
+        municipality=referrals.municipality_label(proposal.partner.refnis, _lang()),
+    )
+
+
+@bp.get("/welcome/referrals/<int:referral_id>")
+@roles(Role.TALENT)
+def referral(referral_id: int):
+    found = referrals.talent_referral(current_user, referral_id)
+    return render_template(
+        "onboarding/referral.html",
+        referral=found,
+        label=referrals.label,
+        shown=referrals.shown,
+        form=CsrfForm(),
+    )
+
+
+@bp.post("/welcome/referrals/<int:referral_id>/withdraw")
+@roles(Role.TALENT)
+def withdraw(referral_id: int):
+    if CsrfForm().validate_on_submit():
+        found = referrals.withdraw(current_user, referral_id)
+        db.session.commit()
+        flash(
+            _(
+                "Your consent has been withdrawn. %(service)s no longer receives or sees your data.",
+                service=found.partner.name,
+            ),
+            "success",
+        )
+    return redirect(url_for("welcome.referral", referral_id=referral_id))

@@ -1,0 +1,133 @@
+"""Signed JSON webhooks to partners' own systems, through an outbox.
+
+A referral queues a `WebhookDelivery` in the same transaction (never an HTTP call during
+the request). `deliver_webhooks()`, run by `flask --app wsgi onboarding deliver`, POSTs
+what is due; a failure or a slow answer is recorded and retried with exponential backoff,
+never given up.
+
+The receiver checks the header `X-Portal-Signature: sha256=<hex>`: the HMAC-SHA256 of the
+exact request body with the secret the administrator shared with it. `X-Portal-Delivery`
+is the same on every retry of one delivery, so the receiver can ignore duplicates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.client
+import json
+import urllib.error
+import urllib.request
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from onboarding.models import Partner, Referral, WebhookDelivery
+from portal.db import utcnow
+from portal.extensions import db
+
+SIGNATURE_HEADER = "X-Portal-Signature"
+FIRST_RETRY = timedelta(seconds=30)
+MAX_BACKOFF = timedelta(hours=1)
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The signature header value for `body`: `sha256=` and the hex HMAC-SHA256."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def verify(secret: str, body: bytes, header: str) -> bool:
+    """What a receiver does: compare in constant time."""
+    return hmac.compare_digest(sign(secret, body), header or "")
+
+
+def encode(payload: dict) -> str:
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def queue(
+    partner: Partner, event: str, payload: dict, referral: Referral | None = None
+) -> WebhookDelivery | None:
+    """Queue a signed POST to the partner's system; None when it has none. The caller commits."""
+    if not (partner.webhook_url and partner.webhook_secret):
+        return None
+    body = encode({"event": event, **payload})
+    delivery = WebhookDelivery(
+        partner_id=partner.id,
+        referral_id=referral.id if referral else None,
+        event=event,
+        url=partner.webhook_url,
+        payload=body,
+        signature=sign(partner.webhook_secret, body.encode()),
+        next_attempt_at=utcnow(),  # due at once, even before the row is flushed
+    )
+    db.session.add(delivery)
+    return delivery
+
+
+def cancel_pending(referral: Referral) -> int:
+    """Consent withdrawn: deliveries that have not left yet are emptied and never sent."""
+    pending = db.session.scalars(
+        select(WebhookDelivery).where(
+            WebhookDelivery.referral_id == referral.id,
+            WebhookDelivery.sent_at.is_(None),
+            WebhookDelivery.cancelled_at.is_(None),
+        )
+    ).all()
+    for delivery in pending:
+        delivery.payload, delivery.signature, delivery.cancelled_at = "{}", "", utcnow()
+    return len(pending)
+
+
+def _post(delivery: WebhookDelivery, timeout: float) -> None:
+    request = urllib.request.Request(
+        delivery.url,
+        data=delivery.payload.encode(),
+        method="POST",
+        headers={
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": "single-permit-portal-webhooks/1",
+            SIGNATURE_HEADER: delivery.signature,
+            "X-Portal-Event": delivery.event,
+            "X-Portal-Delivery": str(delivery.id),
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - admin-set URL
+            response.read()
+            if not 200 <= response.status < 300:
+                raise OSError(f"the partner answered {response.status}")
+    except urllib.error.HTTPError as error:
+        error.close()
+        raise OSError(f"the partner answered {error.code}") from None
+
+
+def deliver_webhooks(limit: int = 100) -> tuple[int, int]:
+    """POST the deliveries that are due; return (sent, failed). Commits after each one."""
+    timeout = float(current_app.config.get("ONBOARDING_WEBHOOK_TIMEOUT", 5))
+    query = (
+        select(WebhookDelivery)
+        .where(
+            WebhookDelivery.sent_at.is_(None),
+            WebhookDelivery.cancelled_at.is_(None),
+            WebhookDelivery.next_attempt_at <= utcnow(),
+        )
+        .order_by(WebhookDelivery.id)
+        .limit(limit)
+    )
+    sent = failed = 0
+    for delivery in db.session.scalars(query).all():
+        delivery.attempts += 1
+        try:
+            _post(delivery, timeout)
+        except (OSError, ValueError, http.client.HTTPException) as error:
+            delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
+            delay = min(FIRST_RETRY * 2 ** (delivery.attempts - 1), MAX_BACKOFF)
+            delivery.next_attempt_at = utcnow() + delay
+            failed += 1
+        else:
+            delivery.sent_at = utcnow()
+            sent += 1
+        db.session.commit()
+    return sent, failed

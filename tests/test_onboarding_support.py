@@ -1,0 +1,146 @@
+"""Helpers for the orange-carpet tests: talents, partners, granted files, a webhook receiver.
+
+(A module of helpers, named so that only tests/test_onboarding*.py files are involved.)
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import count
+
+import pytest
+from sqlalchemy import select
+
+from onboarding.models import Partner, WelcomeProfile
+from portal.accounts.models import PartnerKind, Role, User
+from portal.applications.models import Dossier, DossierStatus
+from portal.extensions import db
+from portal.mail import OutboxMessage
+from tests.support import make_user
+
+GHENT, ANTWERP, BRUSSELS = "44021", "11002", "21004"
+_serial = count(1)
+
+
+def granted_dossier(owner: User, *, granted_on: date | None = None, **fields) -> Dossier:
+    """A file whose permit was granted, written directly (the status machine is tested elsewhere)."""
+    values = {
+        "created_by_id": owner.id,
+        "organisation_id": owner.organisation_id,
+        "status": DossierStatus.RESIDENCE_GRANTED,
+        "locale": "nl",
+        "category": "highly_qualified",
+        "reference": f"SP-ONB-{next(_serial):06d}",
+        "worker_first_name": "Priya",
+        "worker_last_name": "Sharma",
+        "worker_email": f"worker{next(_serial)}@example.in",
+        "worker_locale": "en",
+        "federal_decision": "granted",
+        "federal_decision_on": granted_on or date.today() - timedelta(days=10),
+    }
+    values.update(fields)
+    dossier = Dossier(**values)
+    db.session.add(dossier)
+    db.session.flush()
+    return dossier
+
+
+def make_talent(
+    email: str | None = None, *, dossier: Dossier | None = None, locale: str = "en", **profile
+) -> User:
+    user = make_user(email or f"talent{next(_serial)}@example.in", Role.TALENT, locale=locale)
+    db.session.add(
+        WelcomeProfile(
+            user_id=user.id,
+            dossier_id=dossier.id if dossier else None,
+            preferred_locale=locale,
+            **profile,
+        )
+    )
+    db.session.flush()
+    return user
+
+
+def profile_of(user: User) -> WelcomeProfile:
+    return db.session.scalar(select(WelcomeProfile).where(WelcomeProfile.user_id == user.id))
+
+
+def make_partner(kind: PartnerKind, refnis: str = GHENT, **fields) -> Partner:
+    values = {
+        "name": f"{kind.value.title()} {refnis}",
+        "kind": kind,
+        "refnis": refnis,
+        "email": f"{kind.value}-{refnis}@partner.example",
+    }
+    values.update(fields)
+    partner = Partner(**values)
+    db.session.add(partner)
+    db.session.flush()
+    return partner
+
+
+def make_partner_user(email: str, kind: PartnerKind, refnis: str = GHENT) -> User:
+    user = make_user(email, Role.PARTNER)
+    user.partner_kind, user.partner_refnis = kind, refnis
+    db.session.flush()
+    return user
+
+
+def outbox(template: str, recipient: str | None = None) -> list[OutboxMessage]:
+    query = select(OutboxMessage).where(OutboxMessage.template == template)
+    if recipient:
+        query = query.where(OutboxMessage.recipient == recipient)
+    return list(db.session.scalars(query.order_by(OutboxMessage.id)))
+
+
+@dataclass
+class Receiver:
+    """A local HTTP server that records webhook POSTs and answers `status` after `delay`."""
+
+    status: int = 204
+    delay: float = 0.0
+    requests: list[dict] = field(default_factory=list)
+    url: str = ""
+
+    def handler(self):
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server API
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append({"headers": dict(self.headers), "body": body})
+                time.sleep(receiver.delay)
+                try:
+                    self.send_response(receiver.status)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                except OSError:
+                    pass  # the portal gave up waiting
+
+            def log_message(self, *_args):
+                pass
+
+        return Handler
+
+
+@pytest.fixture(name="receiver")
+def receiver_fixture():
+    found = Receiver()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), found.handler())
+    server.daemon_threads = True
+    found.url = f"http://127.0.0.1:{server.server_address[1]}/referrals"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield found
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+def payload(request: dict) -> dict:
+    return json.loads(request["body"])
