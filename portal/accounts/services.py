@@ -137,19 +137,16 @@ def register_employer(
         municipality_refnis=municipality_refnis,
         nace_code=nace_code,
     )
-    user = User(
+    return _first_user(
+        organisation,
         email=email,
-        name=contact_name.strip(),
-        password_hash=hash_password(password),
-        role=Role.EMPLOYER,
+        contact_name=contact_name,
+        password=password,
         locale=locale,
+        role=Role.EMPLOYER,
         organisation=organisation,
         org_role=OrgRole.ADMIN,
     )
-    db.session.add_all([organisation, user])
-    db.session.flush()
-    send_verification(user)
-    return user
 
 
 def register_mandatary(
@@ -181,15 +178,35 @@ def register_mandatary(
         postal_code=postal_code,
         municipality_refnis=municipality_refnis,
     )
+    return _first_user(
+        mandatary,
+        email=email,
+        contact_name=contact_name,
+        password=password,
+        locale=locale,
+        role=Role.MANDATARY,
+        mandatary=mandatary,
+    )
+
+
+def _first_user(
+    party: Organisation | Mandatary,
+    *,
+    email: str,
+    contact_name: str,
+    password: str,
+    locale: str,
+    **links,
+) -> User:
+    """The first user of a newly registered party; it receives the verification e-mail."""
     user = User(
         email=email,
         name=contact_name.strip(),
         password_hash=hash_password(password),
-        role=Role.MANDATARY,
         locale=locale,
-        mandatary=mandatary,
+        **links,
     )
-    db.session.add_all([mandatary, user])
+    db.session.add_all([party, user])
     db.session.flush()
     send_verification(user)
     return user

@@ -51,25 +51,15 @@ def register():
 def register_employer():
     form = EmployerRegistrationForm()
     if form.validate_on_submit():
-        municipality = reference.municipality_for_postal_code(form.postal_code.data)
-        try:
-            services.register_employer(
-                organisation_name=form.organisation_name.data,
-                kbo_number=reference.normalise_kbo(form.kbo_number.data),
-                street=form.street.data,
-                postal_code=form.postal_code.data.strip(),
-                municipality_refnis=municipality.refnis,
-                nace_code=form.nace_code.data.strip().replace(".", ""),
-                contact_name=form.contact_name.data,
-                email=form.email.data,
-                password=form.password.data,
-                locale=_locale(),
-            )
-        except Invalid as error:
-            form.add_errors(error.errors)
-        else:
-            db.session.commit()
-            return redirect(url_for("accounts.check_email", reason="registered"))
+        done = _register(
+            form,
+            services.register_employer,
+            organisation_name=form.organisation_name.data,
+            kbo_number=reference.normalise_kbo(form.kbo_number.data),
+            nace_code=form.nace_code.data.strip().replace(".", ""),
+        )
+        if done:
+            return done
     return render_template(
         "accounts/register_employer.html",
         form=form,
@@ -82,27 +72,41 @@ def register_employer():
 def register_mandatary():
     form = MandataryRegistrationForm()
     if form.validate_on_submit():
-        municipality = reference.municipality_for_postal_code(form.postal_code.data)
         kbo = reference.normalise_kbo(form.kbo_number.data) if form.kbo_number.data else None
-        try:
-            services.register_mandatary(
-                kind=MandataryKind(form.kind.data),
-                name=form.name.data,
-                kbo_number=kbo,
-                street=form.street.data,
-                postal_code=form.postal_code.data.strip(),
-                municipality_refnis=municipality.refnis,
-                contact_name=form.contact_name.data,
-                email=form.email.data,
-                password=form.password.data,
-                locale=_locale(),
-            )
-        except Invalid as error:
-            form.add_errors(error.errors)
-        else:
-            db.session.commit()
-            return redirect(url_for("accounts.check_email", reason="registered"))
+        done = _register(
+            form,
+            services.register_mandatary,
+            kind=MandataryKind(form.kind.data),
+            name=form.name.data,
+            kbo_number=kbo,
+        )
+        if done:
+            return done
     return render_template("accounts/register_mandatary.html", form=form)
+
+
+def _register(form, register, **party):
+    """Call a registration service with the address and first-user fields of `form`.
+
+    The same "check your mailbox" page follows whether or not the address was new.
+    """
+    municipality = reference.municipality_for_postal_code(form.postal_code.data)
+    try:
+        register(
+            **party,
+            street=form.street.data,
+            postal_code=form.postal_code.data.strip(),
+            municipality_refnis=municipality.refnis,
+            contact_name=form.contact_name.data,
+            email=form.email.data,
+            password=form.password.data,
+            locale=_locale(),
+        )
+    except Invalid as error:
+        form.add_errors(error.errors)
+        return None
+    db.session.commit()
+    return redirect(url_for("accounts.check_email", reason="registered"))
 
 
 @bp.get("/check-email")
