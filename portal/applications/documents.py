@@ -100,3 +100,16 @@ def remove_document(dossier: Dossier, document_id: int) -> None:
         dossier.mark_done("documents", False)
     # The bytes go only once the row is flushed away; a failed flush keeps both.
     path.unlink(missing_ok=True)
+
+
+def requirement_choices(dossier: Dossier) -> tuple[tuple[str, ...], list]:
+    """The dossier's required documents, and the same as choices for a document form."""
+    from portal.forms import options
+
+    required = (
+        rules.required_documents(dossier.category, dossier.is_posting) if dossier.category else ()
+    )
+    choices = options(
+        [("", _("Choose a document"))] + [(code, str(rules.DOCUMENTS[code])) for code in required]
+    )
+    return required, choices

@@ -205,12 +205,7 @@ def _next_step(dossier, section: str) -> str:
 def documents_page(dossier_id: int):
     dossier = services.editable_dossier(current_user, dossier_id)
     form = DocumentForm()
-    required = (
-        rules.required_documents(dossier.category, dossier.is_posting) if dossier.category else ()
-    )
-    form.requirement.choices = options(
-        [("", _("Choose a document"))] + [(code, str(rules.DOCUMENTS[code])) for code in required]
-    )
+    required, form.requirement.choices = documents.requirement_choices(dossier)
     per_file, per_dossier = documents.limits()
     if form.validate_on_submit():
         upload = form.file.data

@@ -10,7 +10,6 @@ from portal.accounts.models import Role
 from portal.applications import documents, rules, services
 from portal.errors import Invalid
 from portal.extensions import db
-from portal.forms import options
 from portal.i18n import _
 from portal.security import authenticated, roles
 from portal.tracking import handling, preferences
@@ -45,12 +44,7 @@ def answer(dossier_id: int):
         return redirect(url_for("tracking.timeline", dossier_id=dossier.id))
     dossier, info = progress.request_to_answer(current_user, dossier.id)
     form = AnswerForm()
-    required = (
-        rules.required_documents(dossier.category, dossier.is_posting) if dossier.category else ()
-    )
-    form.requirement.choices = options(
-        [("", _("Choose a document"))] + [(code, str(rules.DOCUMENTS[code])) for code in required]
-    )
+    required, form.requirement.choices = documents.requirement_choices(dossier)
     per_file, per_dossier = documents.limits()
     if form.validate_on_submit():
         sending = request.form.get("action") == "send"
