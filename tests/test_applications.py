@@ -361,3 +361,18 @@ def test_an_employer_address_cannot_be_invited_as_worker(client, employer):
         ).get_data(as_text=True)
     )
     assert "not a worker's account" in field_error(soup, "email")
+
+
+def test_downloads_by_the_parties_are_in_the_audit_trail(client, employer):
+    from portal.tracking import audit
+
+    dossier = start(client)
+    fill(client, dossier)
+    submit(client, dossier.id)
+    with client.get(f"/applications/{dossier.id}/receipt.pdf"):
+        pass
+    with client.get(f"/applications/{dossier.id}/documents/{dossier.documents[0].id}"):
+        pass
+    downloads = [(e.action, e.detail) for e in audit.trail(dossier.id) if e.action == "download"]
+    assert downloads == [("download", "receipt"), ("download", dossier.documents[0].file_name)]
+    assert audit.verify().intact

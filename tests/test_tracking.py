@@ -544,3 +544,26 @@ def test_a_file_added_to_an_answer_is_written_to_the_trail(client, employer, off
     entry = audit.trail(dossier.id)[-1]
     assert entry.action == "info:document" and document.sha256 in entry.detail
     assert db.session.get(InfoRequest, request.id).answered_at is None
+
+
+def test_administrators_download_the_audit_trail(app, client, db_session):
+    import json as json_module
+
+    from portal.accounts.models import Role
+    from portal.tracking import audit
+    from tests.support import login, make_user
+
+    audit.record("probe", detail="first")
+    audit.record("probe", detail="second")
+    db_session.flush()
+    make_user("root@flanders.example", Role.ADMIN)
+    login(client, "root@flanders.example")
+    with client.get("/admin/audit.jsonl") as response:
+        rows = [json_module.loads(line) for line in response.get_data(as_text=True).splitlines()]
+    assert [r["detail"] for r in rows if r["action"] == "probe"] == ["first", "second"]
+    assert rows[-1]["prev_hash"] == rows[-2]["hash"]
+    assert client.get("/admin/audit.jsonl?reference=SP-0000-XXXXXX-X").status_code == 404
+    make_user("clerk@flanders.example", Role.OFFICER)
+    other = app.test_client()
+    login(other, "clerk@flanders.example")
+    assert other.get("/admin/audit.jsonl").status_code == 403

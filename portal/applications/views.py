@@ -42,6 +42,7 @@ from portal.extensions import db
 from portal.forms import CsrfForm, options
 from portal.i18n import _
 from portal.security import roles
+from portal.tracking import audit
 from portal.web import datalist
 
 bp = Blueprint("applications", __name__, url_prefix="/applications")
@@ -258,6 +259,8 @@ def delete_document(dossier_id: int, document_id: int):
 def download_document(dossier_id: int, document_id: int):
     dossier = services.get_dossier(current_user, dossier_id)
     document = documents.get_document(dossier, document_id)
+    audit.record("download", dossier_id=dossier.id, actor_id=current_user.id, detail=document.file_name)
+    db.session.commit()
     return send_file(
         uploads.path_of(document.stored_name),
         mimetype=document.mime,
@@ -312,6 +315,8 @@ def receipt(dossier_id: int):
     if dossier.is_draft:
         return redirect(url_for("applications.task_list", dossier_id=dossier.id))
     pdf = receipt_pdf(dossier, _locale())
+    audit.record("download", dossier_id=dossier.id, actor_id=current_user.id, detail="receipt")
+    db.session.commit()
     return Response(
         pdf,
         mimetype="application/pdf",
@@ -328,6 +333,8 @@ def decision_letter(dossier_id: int):
 
     dossier = services.get_dossier(current_user, dossier_id)
     pdf = decision_letter_pdf(dossier, dossier.locale)
+    audit.record("download", dossier_id=dossier.id, actor_id=current_user.id, detail="decision letter")
+    db.session.commit()
     return Response(
         pdf,
         mimetype="application/pdf",

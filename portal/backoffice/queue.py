@@ -157,6 +157,7 @@ def dossier_queue(
                 Dossier.deadline_on,
                 Dossier.forwarded_on,
                 Dossier.assigned_officer_id,
+                Dossier.thresholds_missing,
             ),
             joinedload(Dossier.assigned_officer).load_only(User.id, User.name),
         )

@@ -52,15 +52,21 @@ def as_json(entry: AuditEntry, reference: str | None) -> str:
     )
 
 
-def _write(write: Callable[[str], object], dossier_id: int | None) -> int:
+def lines(dossier_id: int | None = None) -> Iterator[str]:
+    """The export as JSON lines (the command and the administrators' download share it)."""
     references: dict[int, str | None] = {}
-    count = 0
     for entry in entries(dossier_id):
         if entry.dossier_id is not None and entry.dossier_id not in references:
             references[entry.dossier_id] = db.session.scalar(
                 select(Dossier.reference).where(Dossier.id == entry.dossier_id)
             )
-        write(as_json(entry, references.get(entry.dossier_id)) + "\n")
+        yield as_json(entry, references.get(entry.dossier_id)) + "\n"
+
+
+def _write(write: Callable[[str], object], dossier_id: int | None) -> int:
+    count = 0
+    for line in lines(dossier_id):
+        write(line)
         count += 1
     return count
 

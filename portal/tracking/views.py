@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user
+from sqlalchemy import select
 
 from portal import uploads
 from portal.accounts.models import Role
 from portal.applications import documents, rules, services
+from portal.applications.models import Dossier
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.i18n import _
 from portal.security import authenticated, roles
 from portal.tracking import handling, preferences
 from portal.tracking import timeline as progress
+from portal.tracking.cli import lines
 from portal.tracking.forms import AnswerForm, NotificationsForm
 
 bp = Blueprint("tracking", __name__)
@@ -102,3 +115,20 @@ def notifications():
         flash(_("Your choices have been saved."), "success")
         return redirect(url_for("tracking.notifications"))
     return render_template("tracking/notifications.html", form=form)
+
+
+@bp.get("/admin/audit.jsonl")
+@roles(Role.ADMIN)
+def audit_export():
+    """Administrators download the audit trail (all, or one file's) as JSON lines."""
+    reference = request.args.get("reference")
+    dossier_id = None
+    if reference:
+        dossier_id = db.session.scalar(select(Dossier.id).where(Dossier.reference == reference))
+        if dossier_id is None:
+            abort(404)
+    return Response(
+        stream_with_context(lines(dossier_id)),
+        mimetype="application/x-ndjson",
+        headers={"Content-Disposition": 'attachment; filename="audit.jsonl"'},
+    )
