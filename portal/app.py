@@ -70,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.applications.public_views import bp as public_bp
     from portal.applications.views import bp as applications_bp
     from portal.backoffice.views import bp as backoffice_bp
+    from portal.fallback.blueprints import ALL as fallback_blueprints
     from portal.home import bp as home_bp
     from portal.stats.views import bp as stats_bp
     from portal.tracking.views import bp as tracking_bp
@@ -85,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
         api_bp,
         api_admin,
         stats_bp,
+        *fallback_blueprints,
     ):
         app.register_blueprint(bp)
 

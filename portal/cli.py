@@ -21,8 +21,10 @@ def register(app: Flask) -> None:
     def demo_load() -> None:
         """Create the demo accounts (if missing) and print them."""
         from portal import demo as demo_data
+        from portal.fallback import demo as fallback_demo
 
         accounts = demo_data.load()
+        fallback_demo.load()
         # Plug-ins bring their own demo data (the orange carpet's partners), if any.
         for name in current_app.config["PLUGINS"]:
             module = importlib.util.find_spec(f"{name}.demo")
@@ -57,10 +59,11 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(outbox)
     from portal.api.cli import register as register_api
+    from portal.fallback.cli import register as register_intake
     from portal.stats.cli import register as register_stats
     from portal.tracking.cli import register as register_audit
 
     register_api(app)
     register_stats(app)
     register_audit(app)
-    __import__("portal.fallback.cli", fromlist=["register"]).register(app)
+    register_intake(app)

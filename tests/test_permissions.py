@@ -25,6 +25,8 @@ EXPECTED_PUBLIC = {
     "public.detachment_guide",
     "stats.public_page",
     "api.openapi",
+    "helpdesk.report",
+    "helpdesk.ticket",
 }
 
 

@@ -66,6 +66,8 @@ DOCUMENTS = {
     "posting_declaration": _l("Posting declaration"),
     "a1_certificate": _l("A1 certificate (or other social-security certificate)"),
     "articles_of_association": _l("Articles of association of the foreign company"),
+    # Files of an e-mail submission are not sorted per requirement: the officer reads them.
+    "email_attachment": _l("Attachment of the e-mail submission"),
 }
 
 THRESHOLD_TITLES = {

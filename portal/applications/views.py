@@ -259,7 +259,9 @@ def delete_document(dossier_id: int, document_id: int):
 def download_document(dossier_id: int, document_id: int):
     dossier = services.get_dossier(current_user, dossier_id)
     document = documents.get_document(dossier, document_id)
-    audit.record("download", dossier_id=dossier.id, actor_id=current_user.id, detail=document.file_name)
+    audit.record(
+        "download", dossier_id=dossier.id, actor_id=current_user.id, detail=document.file_name
+    )
     db.session.commit()
     return send_file(
         uploads.path_of(document.stored_name),
@@ -333,7 +335,9 @@ def decision_letter(dossier_id: int):
 
     dossier = services.get_dossier(current_user, dossier_id)
     pdf = decision_letter_pdf(dossier, dossier.locale)
-    audit.record("download", dossier_id=dossier.id, actor_id=current_user.id, detail="decision letter")
+    audit.record(
+        "download", dossier_id=dossier.id, actor_id=current_user.id, detail="decision letter"
+    )
     db.session.commit()
     return Response(
         pdf,

@@ -18,7 +18,7 @@ from portal.applications import references
 from portal.demo import PASSWORD
 from portal.demo import load as load_demo
 from portal.extensions import db
-from tests.bench import pdf_bench, tracking_bench
+from tests.bench import intake_bench, pdf_bench, stats_bench, tracking_bench
 from tests.bench.pdf_bench import make_dossier
 
 ROUNDS = 5
@@ -83,6 +83,12 @@ def main() -> None:
     print()
     for name, value in tracking_bench.run():
         print(f"{name:<36} {value:>10.1f}")
+    print()
+    for name, value in intake_bench.run():
+        print(f"{name:<36} {value:>10.1f}")
+    print()
+    for name, value in stats_bench.run():
+        print(f"{name:<36} {value:>10.2f}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,60 @@
+"""Officers complete the data of a file that came by e-mail, from its attachments.
+
+An e-mail file arrives with documents but without the form's data. An officer types the
+sections in from the attached application form, through the same checks as the wizard;
+each save is in the audit trail. The legal deadline follows the category once it is known.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from portal.accounts.models import Role, User
+from portal.applications import sections
+from portal.applications.models import Channel, Dossier, DossierStatus
+from portal.db import utcnow
+from portal.errors import Invalid, NotAllowed, NotFound
+from portal.extensions import db
+from portal.i18n import _
+from portal.tracking import audit, status
+from portal.tracking.deadlines import local_day
+
+SAVERS = {
+    "worker": sections.save_worker,
+    "category": sections.save_category,
+    "job": sections.save_job,
+    "posting": sections.save_posting,
+}
+OPEN = (DossierStatus.SUBMITTED, DossierStatus.INFO_REQUESTED)
+
+
+def email_file(actor: User, dossier_id: int) -> Dossier:
+    """A submitted file that came by e-mail, for an officer."""
+    if actor.role not in (Role.OFFICER, Role.ADMIN):
+        raise NotAllowed
+    dossier = db.session.get(Dossier, dossier_id)
+    if dossier is None or dossier.channel != Channel.EMAIL or dossier.is_draft:
+        raise NotFound
+    return dossier
+
+
+def editable_sections(dossier: Dossier) -> tuple[str, ...]:
+    return tuple(s for s in sections.sections_for(dossier) if s in SAVERS)
+
+
+def complete(
+    actor: User, dossier_id: int, section: str, data: dict, today: date | None = None
+) -> Dossier:
+    """Save one section of an e-mail file that is still being handled."""
+    dossier = email_file(actor, dossier_id)
+    if section not in editable_sections(dossier):
+        raise NotFound
+    if dossier.status not in OPEN:
+        raise Invalid({"": [_("A decided file can no longer be changed.")]})
+    SAVERS[section](dossier, data)
+    if section == "category":
+        status.refresh_deadline(dossier, today or local_day(utcnow()))
+    audit.record(
+        "fallback:data_completed", dossier_id=dossier.id, actor_id=actor.id, detail=section
+    )
+    return dossier

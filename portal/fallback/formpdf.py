@@ -1,0 +1,46 @@
+"""The application form as a PDF, made from a draft, to attach to an e-mail submission."""
+
+from __future__ import annotations
+
+from flask_babel import format_date
+
+from portal.accounts.models import User
+from portal.applications import rules, services, summary
+from portal.applications.models import Dossier
+from portal.db import utcnow
+from portal.errors import NotFound
+from portal.i18n import force_locale
+from portal.pdf import render_pdf
+from portal.tracking.deadlines import local_day
+
+
+def drafts(actor: User) -> list[Dossier]:
+    """The drafts of the actor's organisation or mandatary, newest first."""
+    return [dossier for dossier in services.dossiers_for(actor) if dossier.is_draft]
+
+
+def application_form_pdf(actor: User, dossier_id: int, locale: str) -> tuple[Dossier, bytes]:
+    """A PDF/UA of what the draft says, with the document checklist, in `locale`."""
+    dossier = services.get_dossier(actor, dossier_id)
+    if not dossier.is_draft:
+        raise NotFound
+    with force_locale(locale):
+        rows = summary.rows(dossier, locale)
+        checklist = (
+            [
+                str(rules.DOCUMENTS[code])
+                for code in rules.required_documents(dossier.category, dossier.is_posting)
+            ]
+            if dossier.category
+            else []
+        )
+        made_on = format_date(local_day(utcnow()), "long")
+    pdf = render_pdf(
+        "fallback/application_form_pdf.html",
+        locale,
+        dossier=dossier,
+        rows=rows,
+        checklist=checklist,
+        made_on=made_on,
+    )
+    return dossier, pdf

@@ -1,0 +1,185 @@
+"""Helpdesk tickets, proofs that allow e-mail submission, and the messages the intake read."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.accounts.models import ForeignEmployer, Mandatary, Organisation, User
+from portal.applications.models import Dossier
+from portal.db import TimestampMixin, UtcDateTime, str_enum, utcnow
+from portal.extensions import db
+from portal.i18n import _l
+
+
+class TicketStatus(enum.StrEnum):
+    OPEN = "open"  # waiting for the helpdesk
+    ANSWERED = "answered"  # waiting for the requester
+    RESOLVED = "resolved"
+
+    @property
+    def title(self) -> str:
+        return str(TICKET_STATUS_TITLES[self])
+
+
+TICKET_STATUS_TITLES = {
+    TicketStatus.OPEN: _l("Waiting for the helpdesk"),
+    TicketStatus.ANSWERED: _l("Answered"),
+    TicketStatus.RESOLVED: _l("Resolved"),
+}
+
+
+class EntryKind(enum.StrEnum):
+    REQUESTER = "requester"  # written by the person who reported the problem
+    REPLY = "reply"  # an agent's answer, e-mailed to the requester
+    NOTE = "note"  # an agent's internal note, never shown to the requester
+    EVENT = "event"  # what happened (resolved, proof issued), shown to both
+
+
+class HelpdeskTicket(TimestampMixin, db.Model):
+    """A technical problem reported by anyone, logged in or not."""
+
+    __tablename__ = "helpdesk_ticket"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    # The requester's key to the ticket page (in the links we e-mail); never shown to agents.
+    access_token: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[TicketStatus] = mapped_column(
+        str_enum(TicketStatus), default=TicketStatus.OPEN, index=True
+    )
+    requester_name: Mapped[str] = mapped_column(String(200))
+    requester_email: Mapped[str] = mapped_column(String(254), index=True)
+    organisation_name: Mapped[str | None] = mapped_column(String(200))
+    organisation_kbo: Mapped[str | None] = mapped_column(String(10))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    locale: Mapped[str] = mapped_column(String(2), default="nl")
+    tried: Mapped[str] = mapped_column(Text)
+    error_text: Mapped[str] = mapped_column(Text)
+    screenshot_name: Mapped[str | None] = mapped_column(String(200))
+    screenshot_stored_name: Mapped[str | None] = mapped_column(String(80))
+    screenshot_mime: Mapped[str | None] = mapped_column(String(40))
+    screenshot_sha256: Mapped[str | None] = mapped_column(String(64))
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
+    entries: Mapped[list[TicketEntry]] = relationship(
+        back_populates="ticket", order_by="TicketEntry.id", cascade="all, delete-orphan"
+    )
+    proofs: Mapped[list[Proof]] = relationship(back_populates="ticket", order_by="Proof.id")
+
+
+class TicketEntry(db.Model):
+    """One message in a ticket's thread."""
+
+    __tablename__ = "helpdesk_ticket_entry"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("helpdesk_ticket.id"), index=True)
+    kind: Mapped[EntryKind] = mapped_column(str_enum(EntryKind))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    ticket: Mapped[HelpdeskTicket] = relationship(back_populates="entries")
+    author: Mapped[User | None] = relationship()
+
+
+class Proof(db.Model):
+    """Permission to submit one application by e-mail: bound to an address and a party.
+
+    `code` carries an HMAC signature over (id, e-mail, expiry), so a made-up or altered
+    code is recognised without reading the database (see `portal.fallback.proofs`).
+    """
+
+    __tablename__ = "fallback_proof"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("helpdesk_ticket.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    mandatary_id: Mapped[int | None] = mapped_column(ForeignKey("mandatary.id"))
+    foreign_employer_id: Mapped[int | None] = mapped_column(ForeignKey("foreign_employer.id"))
+    expires_on: Mapped[date] = mapped_column(Date)
+    issued_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    ticket: Mapped[HelpdeskTicket] = relationship(back_populates="proofs")
+    organisation: Mapped[Organisation | None] = relationship()
+    mandatary: Mapped[Mandatary | None] = relationship()
+    foreign_employer: Mapped[ForeignEmployer | None] = relationship()
+    issued_by: Mapped[User] = relationship()
+    dossier: Mapped[Dossier | None] = relationship()
+
+    @property
+    def party_name(self) -> str:
+        if self.organisation is not None:
+            return self.organisation.name
+        if self.mandatary is not None and self.foreign_employer is not None:
+            return f"{self.mandatary.name} / {self.foreign_employer.name}"
+        return ""
+
+
+class Outcome(enum.StrEnum):
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    DUPLICATE = "duplicate"
+    ERROR = "error"
+
+    @property
+    def title(self) -> str:
+        return str(OUTCOME_TITLES[self])
+
+
+OUTCOME_TITLES = {
+    Outcome.ACCEPTED: _l("Accepted"),
+    Outcome.REJECTED: _l("Rejected"),
+    Outcome.DUPLICATE: _l("Duplicate"),
+    Outcome.ERROR: _l("Error"),
+}
+
+
+class Review(enum.StrEnum):
+    CONVERTED = "converted"  # an agent turned the message into a dossier
+    DISMISSED = "dismissed"  # an agent looked at it and left it
+
+
+class IntakeMessage(db.Model):
+    """One delivery read by the intake, with its outcome; the raw bytes are kept on disk."""
+
+    __tablename__ = "intake_message"
+    __table_args__ = (Index("ix_intake_message_quarantine", "outcome", "reviewed_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Where the delivery came from (Maildir unique name, IMAP UIDVALIDITY/UID): reading the
+    # same delivery again after a crash finds this row instead of recording it twice.
+    source_key: Mapped[str] = mapped_column(String(300), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64))  # of the raw bytes: the stored file's name
+    # Of the message without its transport headers: a second delivery has the same one.
+    content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    message_id: Mapped[str | None] = mapped_column(String(500), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+    sender: Mapped[str | None] = mapped_column(String(254))
+    subject: Mapped[str | None] = mapped_column(String(300))
+    locale: Mapped[str] = mapped_column(String(2), default="nl")
+    outcome: Mapped[Outcome] = mapped_column(str_enum(Outcome))
+    reason: Mapped[str | None] = mapped_column(String(40))
+    detail: Mapped[str | None] = mapped_column(Text)
+    proof_id: Mapped[int | None] = mapped_column(ForeignKey("fallback_proof.id"))
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id"))
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("intake_message.id"))
+    answered: Mapped[bool] = mapped_column(Boolean, default=False)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    review: Mapped[Review | None] = mapped_column(str_enum(Review))
+    review_reason: Mapped[str | None] = mapped_column(Text)
+    proof: Mapped[Proof | None] = relationship()
+    dossier: Mapped[Dossier | None] = relationship()
+    reviewed_by: Mapped[User | None] = relationship()
+
+    @property
+    def in_quarantine(self) -> bool:
+        return self.outcome in (Outcome.REJECTED, Outcome.ERROR) and self.reviewed_at is None

@@ -1,0 +1,97 @@
+"""Officer pages for files that came by e-mail: what the file says, and typing it in."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+
+from portal import reference
+from portal.accounts.models import Role
+from portal.applications import rules, sections, summary
+from portal.applications.forms import CategoryForm, JobForm, PostingForm, WorkerForm
+from portal.errors import Invalid
+from portal.extensions import db
+from portal.fallback import completion
+from portal.forms import options
+from portal.i18n import _
+from portal.security import roles
+from portal.web import datalist
+
+bp = Blueprint("email_files", __name__, url_prefix="/backoffice/email-files")
+OFFICERS = (Role.OFFICER, Role.ADMIN)
+FORMS = {"worker": WorkerForm, "category": CategoryForm, "job": JobForm, "posting": PostingForm}
+
+
+def _locale() -> str:
+    return str(get_locale())
+
+
+@bp.get("/<int:dossier_id>")
+@roles(*OFFICERS)
+def overview(dossier_id: int):
+    dossier = completion.email_file(current_user, dossier_id)
+    return render_template(
+        "fallback/email_file.html",
+        dossier=dossier,
+        summary_rows=summary.rows(dossier, _locale()),
+        editable=completion.editable_sections(dossier),
+        done=dossier.done,
+        open=dossier.status in completion.OPEN,
+        documents_titles=rules.DOCUMENTS,
+    )
+
+
+def _choices(form) -> None:
+    # As the wizard offers them (portal.applications.views).
+    if isinstance(form, WorkerForm):
+        countries = reference.countries(_locale())
+        form.worker_nationality.choices = options([("", _("Choose a country"))] + countries)
+        form.worker_residence_country.choices = options([("", _("Choose a country"))] + countries)
+    if isinstance(form, CategoryForm):
+        form.category.choices = options(
+            [("", _("Choose a category"))]
+            + [(code, spec.title) for code, spec in rules.categories().items()]
+        )
+
+
+def _data(form) -> dict:
+    data = {}
+    for name, field in form._fields.items():
+        if name == "csrf_token":
+            continue
+        value = field.data
+        data[name] = (value.strip() or None) if isinstance(value, str) else value
+    if data.get("client_kbo"):
+        data["client_kbo"] = reference.normalise_kbo(data["client_kbo"])
+    return data
+
+
+@bp.route(
+    "/<int:dossier_id>/<any(worker, category, job, posting):section>", methods=["GET", "POST"]
+)
+@roles(*OFFICERS)
+def section(dossier_id: int, section: str):
+    dossier = completion.email_file(current_user, dossier_id)
+    if section not in completion.editable_sections(dossier):
+        return redirect(url_for("email_files.overview", dossier_id=dossier.id))
+    form = FORMS[section](obj=dossier if request.method == "GET" else None)
+    _choices(form)
+    if form.validate_on_submit():
+        try:
+            completion.complete(current_user, dossier.id, section, _data(form))
+        except Invalid as error:
+            form.add_errors(error.errors)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("email_files.overview", dossier_id=dossier.id))
+    return render_template(
+        "fallback/email_file_section.html",
+        form=form,
+        dossier=dossier,
+        title=sections.SECTION_TITLES[section],
+        isco=datalist("isco-codes", tuple(reference.isco_units(_locale())))
+        if section == "job"
+        else None,
+    )

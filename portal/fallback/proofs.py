@@ -1,0 +1,252 @@
+"""Proofs: an agent confirms that a technical problem blocks online submission.
+
+A proof is bound to the requester's e-mail address and to the party that files (a
+registered employer, or a mandatary with one of its foreign employers), is valid for
+`FALLBACK_PROOF_DAYS` days (through the last day, Brussels time), and is used once: the
+intake consumes it with a conditional update, so two messages can never both use it.
+"""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from portal import mail
+from portal.accounts.models import ForeignEmployer, Mandatary, Organisation, User
+from portal.applications.models import Dossier
+from portal.db import utcnow
+from portal.errors import Invalid, NotFound
+from portal.extensions import db
+from portal.fallback import codes
+from portal.fallback.models import Proof, TicketStatus
+from portal.fallback.tickets import event, get_ticket, require_agent
+from portal.i18n import _
+from portal.reference import normalise_kbo
+from portal.tracking import audit
+from portal.tracking.deadlines import local_day
+
+MAX_DAYS = 30
+
+
+def default_days() -> int:
+    return int(current_app.config.get("FALLBACK_PROOF_DAYS", 5))
+
+
+def intake_address() -> str:
+    return current_app.config["INTAKE_ADDRESS"]
+
+
+@dataclass(frozen=True)
+class Party:
+    organisation: Organisation | None = None
+    mandatary: Mandatary | None = None
+    foreign_employer: ForeignEmployer | None = None
+
+
+def resolve_party(kbo: str, foreign_registration: str | None) -> Party:
+    """The registered party that files: an employer, or a mandatary and its foreign employer."""
+    number = normalise_kbo(kbo or "")
+    if number is None:
+        raise Invalid({"kbo": [_("This is not a valid enterprise number.")]})
+    organisation = db.session.scalar(select(Organisation).where(Organisation.kbo_number == number))
+    if organisation is not None:
+        return Party(organisation=organisation)
+    mandatary = db.session.scalar(select(Mandatary).where(Mandatary.kbo_number == number))
+    if mandatary is None:
+        raise Invalid(
+            {
+                "kbo": [
+                    _(
+                        "No employer or mandatary with this enterprise number is registered. Help the requester register first."
+                    )
+                ]
+            }
+        )
+    wanted = (foreign_registration or "").strip().casefold()
+    employers = mandatary.foreign_employers
+    matching = [e for e in employers if e.registration_number.strip().casefold() == wanted]
+    if not wanted and len(employers) == 1:
+        matching = employers
+    if len(matching) != 1:
+        raise Invalid(
+            {
+                "foreign_registration": [
+                    _(
+                        "This is a mandatary: give the registration number of the foreign employer it files for."
+                    )
+                ]
+            }
+        )
+    return Party(mandatary=mandatary, foreign_employer=matching[0])
+
+
+def issue(
+    actor: User,
+    ticket_id: int,
+    *,
+    email: str,
+    kbo: str,
+    foreign_registration: str | None = None,
+    days: int | None = None,
+    today: date | None = None,
+) -> Proof:
+    """Issue a proof on a ticket and e-mail it, with the instructions, to `email`."""
+    ticket = get_ticket(actor, ticket_id)
+    today = today or local_day(utcnow())
+    days = default_days() if days is None else days
+    if not 1 <= days <= MAX_DAYS:
+        raise Invalid({"days": [_("Choose from 1 to 30 days.")]})
+    party = resolve_party(kbo, foreign_registration)
+    email = codes.normalise_email(email)
+    proof = Proof(
+        code=f"pending-{secrets.token_hex(12)}",  # replaced once the id is known
+        ticket=ticket,
+        email=email,
+        organisation=party.organisation,
+        mandatary=party.mandatary,
+        foreign_employer=party.foreign_employer,
+        expires_on=today + timedelta(days=days - 1),
+        issued_by_id=actor.id,
+    )
+    db.session.add(proof)
+    db.session.flush()
+    proof.code = codes.make(current_app.config["SECRET_KEY"], proof.id, email, proof.expires_on)
+    event(ticket, actor, f"proof_issued|{proof.code}|{proof.expires_on.isoformat()}")
+    ticket.status = TicketStatus.ANSWERED
+    ticket.updated_at = utcnow()
+    audit.record("fallback:proof_issued", actor_id=actor.id, detail=f"{proof.code} {email}")
+    mail.queue(
+        email,
+        "fallback_proof",
+        ticket.locale,
+        name=ticket.requester_name,
+        number=ticket.number,
+        code=proof.code,
+        expires_on=proof.expires_on,
+        intake_address=intake_address(),
+        party=proof.party_name,
+        max_megabytes=current_app.config["DOCUMENT_MAX_BYTES"] // (1024 * 1024),
+    )
+    return proof
+
+
+def revoke(actor: User, proof_id: int) -> Proof:
+    require_agent(actor)
+    proof = db.session.get(Proof, proof_id)
+    if proof is None:
+        raise NotFound
+    if proof.used_at is not None:
+        raise Invalid({"": [_("A proof that has been used cannot be revoked.")]})
+    if proof.revoked_at is None:
+        proof.revoked_at = utcnow()
+        event(proof.ticket, actor, f"proof_revoked|{proof.code}|")
+        audit.record("fallback:proof_revoked", actor_id=actor.id, detail=proof.code)
+    return proof
+
+
+class ProofProblem(enum.StrEnum):
+    MISSING = "no_proof"
+    INVALID = "proof_invalid"
+    SENDER = "sender_mismatch"
+    EXPIRED = "proof_expired"
+    USED = "proof_used"
+    REVOKED = "proof_revoked"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    proof: Proof | None
+    problem: ProofProblem | None
+    # The proof a code points to even when it fails (for the answer's language and advice).
+    claimed: Proof | None = None
+
+
+def verify(text: str | None, sender: str, today: date) -> Verdict:
+    """Check a code from a message sent by `sender`: first the signature, then the database."""
+    if not text:
+        return Verdict(None, ProofProblem.MISSING)
+    secret = current_app.config["SECRET_KEY"]
+    code = codes.check(secret, text, sender)
+    if code is None:
+        # Tell "sent from the wrong address" apart from "made up or altered": only a
+        # genuine code of an existing proof passes the signature with the proof's address.
+        parsed = codes.parse(text)
+        proof = db.session.get(Proof, parsed.proof_id) if parsed else None
+        if proof is not None and codes.check(secret, text, proof.email) is not None:
+            return Verdict(None, ProofProblem.SENDER, proof)
+        return Verdict(None, ProofProblem.INVALID)
+    if code.expires_on < today:
+        return Verdict(None, ProofProblem.EXPIRED, db.session.get(Proof, code.proof_id))
+    proof = db.session.get(Proof, code.proof_id)
+    if (
+        proof is None
+        or proof.code != code.text
+        or proof.email != codes.normalise_email(sender)
+        or proof.expires_on != code.expires_on
+    ):
+        return Verdict(None, ProofProblem.INVALID)
+    if proof.revoked_at is not None:
+        return Verdict(None, ProofProblem.REVOKED, proof)
+    if proof.used_at is not None:
+        return Verdict(None, ProofProblem.USED, proof)
+    return Verdict(proof, None, proof)
+
+
+def consume(proof: Proof, dossier: Dossier, actor: User | None) -> bool:
+    """Mark the proof used for `dossier`; False when another transaction used it first."""
+    now = utcnow()
+    result = db.session.execute(
+        update(Proof)
+        .where(Proof.id == proof.id, Proof.used_at.is_(None))
+        .values(used_at=now, dossier_id=dossier.id)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    proof.used_at, proof.dossier_id = now, dossier.id
+    event(proof.ticket, actor, f"proof_used|{proof.code}|{dossier.reference}")
+    audit.record(
+        "fallback:proof_used",
+        dossier_id=dossier.id,
+        actor_id=actor.id if actor else None,
+        detail=proof.code,
+    )
+    return True
+
+
+PROOF_STATES = ("all", "unused", "used", "expired", "revoked")
+
+
+def desk_proofs(actor: User, state: str = "all", today: date | None = None) -> list[Proof]:
+    """Proofs for the helpdesk, newest first: which were used, for which file."""
+    require_agent(actor)
+    today = today or local_day(utcnow())
+    query = select(Proof)
+    if state == "used":
+        query = query.where(Proof.used_at.is_not(None))
+    elif state == "unused":
+        query = query.where(
+            Proof.used_at.is_(None), Proof.revoked_at.is_(None), Proof.expires_on >= today
+        )
+    elif state == "expired":
+        query = query.where(
+            Proof.used_at.is_(None), Proof.revoked_at.is_(None), Proof.expires_on < today
+        )
+    elif state == "revoked":
+        query = query.where(Proof.revoked_at.is_not(None))
+    return list(db.session.scalars(query.order_by(Proof.id.desc()).limit(500)))
+
+
+def state_of(proof: Proof, today: date) -> str:
+    if proof.used_at is not None:
+        return "used"
+    if proof.revoked_at is not None:
+        return "revoked"
+    if proof.expires_on < today:
+        return "expired"
+    return "unused"

@@ -1,0 +1,160 @@
+"""What the intake read, for the helpdesk: the list, one message, and the quarantine.
+
+A rejected (or failed) message stays in the quarantine until an agent reviews it: they
+either dismiss it, or, with a reason, turn it into a dossier (the attachments that pass
+the upload checks are kept; the others are named in the audit trail).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+
+from portal import uploads
+from portal.accounts.models import User
+from portal.applications.models import Dossier
+from portal.db import utcnow
+from portal.errors import Invalid, NotFound
+from portal.extensions import db
+from portal.fallback import answers, codes, filing, intake, mailparse, rawstore
+from portal.fallback.mailparse import Attachment, ParsedMail
+from portal.fallback.models import IntakeMessage, Outcome, Review
+from portal.fallback.proofs import Party, ProofProblem, consume, resolve_party, verify
+from portal.fallback.tickets import require_agent
+from portal.i18n import _
+from portal.tracking import audit
+from portal.tracking.deadlines import local_day
+
+VIEWS = ("quarantine", "all", "accepted", "rejected", "duplicate", "error")
+
+
+def messages(actor: User, view: str = "quarantine", limit: int = 300) -> list[IntakeMessage]:
+    require_agent(actor)
+    query = select(IntakeMessage)
+    if view == "quarantine":
+        query = query.where(
+            IntakeMessage.outcome.in_((Outcome.REJECTED, Outcome.ERROR)),
+            IntakeMessage.reviewed_at.is_(None),
+        )
+    elif view in {o.value for o in Outcome}:
+        query = query.where(IntakeMessage.outcome == Outcome(view))
+    return list(db.session.scalars(query.order_by(IntakeMessage.id.desc()).limit(limit)))
+
+
+def get_message(actor: User, message_id: int) -> IntakeMessage:
+    require_agent(actor)
+    record = db.session.get(IntakeMessage, message_id)
+    if record is None:
+        raise NotFound
+    return record
+
+
+def raw_bytes(record: IntakeMessage) -> bytes:
+    return rawstore.path_of(record.sha256).read_bytes()
+
+
+@dataclass(frozen=True)
+class Content:
+    parsed: ParsedMail
+    readable: bool
+
+
+def content(record: IntakeMessage) -> Content:
+    """The message as the intake read it (nothing for one too large to open)."""
+    if record.reason == intake.TOO_LARGE and record.size > intake.max_message_bytes():
+        return Content(ParsedMail(), False)
+    parsed = mailparse.parse(raw_bytes(record))
+    return Content(parsed, parsed.broken is None)
+
+
+def _acceptable(attachments: list[Attachment]) -> tuple[list[Attachment], list[str]]:
+    per_file = current_app.config["DOCUMENT_MAX_BYTES"]
+    allowed = {uploads.KINDS[kind] for kind in filing.ALLOWED}
+    kept, skipped = [], []
+    for attachment in attachments:
+        fits = attachment.data and len(attachment.data) <= per_file
+        if fits and uploads.sniff(attachment.data) in allowed:
+            kept.append(attachment)
+        else:
+            skipped.append(uploads.safe_display_name(attachment.name))
+    return kept, skipped
+
+
+def _claimed_proof(record: IntakeMessage, parsed: ParsedMail):
+    """The proof a message names, genuine for its sender (used or expired, even)."""
+    text = codes.find(parsed.subject) or codes.find(parsed.text)
+    if not text or not record.sender:
+        return None
+    verdict = verify(text, record.sender, local_day(record.received_at))
+    return verdict.proof or (verdict.claimed if verdict.problem != ProofProblem.SENDER else None)
+
+
+def dismiss(actor: User, message_id: int, reason: str) -> IntakeMessage:
+    record = _reviewable(actor, message_id, reason)
+    record.review, record.review_reason = Review.DISMISSED, reason.strip()
+    record.reviewed_at, record.reviewed_by_id = utcnow(), actor.id
+    audit.record("fallback:quarantine_dismissed", actor_id=actor.id, detail=f"{record.id} {reason}")
+    return record
+
+
+def _reviewable(actor: User, message_id: int, reason: str) -> IntakeMessage:
+    record = get_message(actor, message_id)
+    if not record.in_quarantine:
+        raise Invalid({"": [_("This message is not in the quarantine.")]})
+    if not (reason or "").strip():
+        raise Invalid({"reason": [_("Give the reason for your decision.")]})
+    return record
+
+
+def convert(
+    actor: User,
+    message_id: int,
+    *,
+    reason: str,
+    kbo: str | None = None,
+    foreign_registration: str | None = None,
+) -> Dossier:
+    """Turn a quarantined message into a submitted e-mail dossier, with a reason."""
+    record = _reviewable(actor, message_id, reason)
+    found = content(record)
+    if not found.readable:
+        raise Invalid({"": [_("This message cannot be read, so it cannot become a file.")]})
+    proof = record.proof or _claimed_proof(record, found.parsed)
+    if kbo and kbo.strip():
+        party = resolve_party(kbo, foreign_registration)
+    elif proof is not None:
+        party = Party(proof.organisation, proof.mandatary, proof.foreign_employer)
+    else:
+        raise Invalid({"kbo": [_("Give the enterprise number of the employer or mandatary.")]})
+    kept, skipped = _acceptable(found.parsed.attachments)
+    if not kept:
+        raise Invalid(
+            {"": [_("None of the attachments is a PDF, JPEG or PNG file within the limit.")]}
+        )
+    sender_account = filing.account_for(record.sender)
+    dossier = filing.create_dossier(
+        party=party,
+        locale=record.locale,
+        attachments=kept,
+        uploader=sender_account or actor,
+        actor=actor,
+        reason=reason.strip(),
+        token=filing.submission_token(found.parsed),
+        now=utcnow(),
+    )
+    if proof is not None and proof.used_at is None:
+        consume(proof, dossier, actor)
+    record.review, record.review_reason = Review.CONVERTED, reason.strip()
+    record.reviewed_at, record.reviewed_by_id = utcnow(), actor.id
+    record.dossier = dossier
+    detail = reason.strip()
+    if skipped:
+        detail += " | left out: " + ", ".join(skipped)
+    audit.record(
+        "fallback:quarantine_converted", dossier_id=dossier.id, actor_id=actor.id, detail=detail
+    )
+    if record.sender and answers.may_answer(record.sender, found.parsed):
+        answers.accepted(record.sender, record.locale, dossier, record.subject or "", reviewed=True)
+    return dossier

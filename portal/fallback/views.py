@@ -1,0 +1,105 @@
+"""Public helpdesk pages: report a problem, follow the ticket; the form PDF of a draft."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+
+from portal.accounts.models import Role
+from portal.errors import Invalid
+from portal.extensions import db, limiter
+from portal.fallback import formpdf, tickets
+from portal.fallback.forms import MessageForm, ReportForm
+from portal.i18n import _
+from portal.security import public, roles
+
+bp = Blueprint("helpdesk", __name__, url_prefix="/helpdesk")
+FILERS = (Role.EMPLOYER, Role.MANDATARY)
+
+
+def _report_limit() -> str:
+    return current_app.config.get("HELPDESK_REPORT_RATE_LIMIT", "10 per hour")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@public
+@limiter.limit(_report_limit, methods=["POST"])
+def report():
+    form = ReportForm()
+    if not form.is_submitted() and current_user.is_authenticated:
+        form.name.data, form.email.data = current_user.name, current_user.email
+        organisation = current_user.organisation or current_user.mandatary
+        if organisation is not None:
+            form.organisation_name.data = organisation.name
+            form.organisation_kbo.data = organisation.kbo_number
+    if form.validate_on_submit():
+        upload = form.screenshot.data
+        screenshot = (upload.read(), upload.filename) if upload and upload.filename else None
+        try:
+            ticket = tickets.open_ticket(
+                current_user if current_user.is_authenticated else None,
+                name=form.name.data,
+                email=form.email.data,
+                organisation_name=form.organisation_name.data,
+                organisation_kbo=form.organisation_kbo.data,
+                tried=form.tried.data,
+                error_text=form.error_text.data,
+                locale=str(get_locale()),
+                screenshot=screenshot,
+            )
+        except Invalid as error:
+            form.add_errors(error.errors)
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "Your ticket number is %(number)s. We sent it to %(email)s with a link to this page.",
+                    number=ticket.number,
+                    email=ticket.requester_email,
+                ),
+                "success",
+            )
+            return redirect(url_for("helpdesk.ticket", token=ticket.access_token))
+    return render_template("fallback/report.html", form=form)
+
+
+@bp.route("/tickets/<token>", methods=["GET", "POST"])
+@public
+def ticket(token: str):
+    found = tickets.ticket_by_token(token)
+    form = MessageForm()
+    if form.validate_on_submit():
+        try:
+            tickets.requester_reply(found, form.body.data)
+        except Invalid as error:
+            form.add_errors(error.errors)
+        else:
+            db.session.commit()
+            flash(_("Your message has been added. The helpdesk will answer by e-mail."), "success")
+            return redirect(url_for("helpdesk.ticket", token=found.access_token))
+    return render_template(
+        "fallback/ticket.html",
+        ticket=found,
+        entries=tickets.visible_entries(found),
+        form=form,
+    )
+
+
+@bp.get("/drafts")
+@roles(*FILERS)
+def drafts():
+    return render_template("fallback/drafts.html", drafts=formpdf.drafts(current_user))
+
+
+@bp.get("/drafts/<int:dossier_id>/form.pdf")
+@roles(*FILERS)
+def draft_form(dossier_id: int):
+    dossier, pdf = formpdf.application_form_pdf(current_user, dossier_id, str(get_locale()))
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="application-form-{dossier.id}.pdf"'
+        },
+    )
