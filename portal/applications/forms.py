@@ -184,3 +184,32 @@ class InviteWorkerForm(BaseForm):
     locale = SelectField(
         _l("Language of the invitation"), [required()], choices=options(list(LANGUAGES.items()))
     )
+
+
+def fill_choices(form, locale: str) -> None:
+    """The country and category lists of a section form, in `locale`."""
+    from portal.applications import rules
+    from portal.i18n import _
+
+    countries = reference.countries(locale)
+    if isinstance(form, WorkerForm):
+        form.worker_nationality.choices = options([("", _("Choose a country")), *countries])
+        form.worker_residence_country.choices = options([("", _("Choose a country")), *countries])
+    if isinstance(form, CategoryForm):
+        form.category.choices = options(
+            [("", _("Choose a category"))]
+            + [(code, spec.title) for code, spec in rules.categories().items()]
+        )
+
+
+def section_data(form) -> dict:
+    """A section form's answers as plain values: text trimmed, empty text as None."""
+    data = {}
+    for name, field in form._fields.items():
+        if name == "csrf_token":
+            continue
+        value = field.data
+        data[name] = (value.strip() or None) if isinstance(value, str) else value
+    if data.get("client_kbo"):
+        data["client_kbo"] = reference.normalise_kbo(data["client_kbo"])
+    return data

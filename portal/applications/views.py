@@ -34,6 +34,8 @@ from portal.applications.forms import (
     StartForm,
     WithdrawForm,
     WorkerForm,
+    fill_choices,
+    section_data,
 )
 from portal.applications.models import DossierKind
 from portal.db import utcnow
@@ -129,32 +131,6 @@ def task_list(dossier_id: int):
     )
 
 
-def _choices(form, locale: str) -> None:
-    countries = reference.countries(locale)
-    if isinstance(form, WorkerForm):
-        form.worker_nationality.choices = options([("", _("Choose a country"))] + countries)
-        form.worker_residence_country.choices = options([("", _("Choose a country"))] + countries)
-    if isinstance(form, CategoryForm):
-        form.category.choices = options(
-            [("", _("Choose a category"))]
-            + [(code, spec.title) for code, spec in rules.categories().items()]
-        )
-
-
-def _section_data(form) -> dict:
-    data = {}
-    for name, field in form._fields.items():
-        if name in ("csrf_token",):
-            continue
-        value = field.data
-        if isinstance(value, str):
-            value = value.strip() or None
-        data[name] = value
-    if "client_kbo" in data and data["client_kbo"]:
-        data["client_kbo"] = reference.normalise_kbo(data["client_kbo"])
-    return data
-
-
 @bp.route(
     "/<int:dossier_id>/<any(worker, category, job, posting):section>", methods=["GET", "POST"]
 )
@@ -165,10 +141,10 @@ def section(dossier_id: int, section: str):
     if section not in order:
         return redirect(url_for("applications.task_list", dossier_id=dossier.id))
     form = SECTION_FORMS[section](obj=dossier if request.method == "GET" else None)
-    _choices(form, _locale())
+    fill_choices(form, _locale())
     if form.validate_on_submit():
         try:
-            SAVERS[section](dossier, _section_data(form))
+            SAVERS[section](dossier, section_data(form))
         except Invalid as error:
             form.add_errors(error.errors)
         else:

@@ -9,11 +9,17 @@ from flask_login import current_user
 from portal import reference
 from portal.accounts.models import Role
 from portal.applications import rules, sections, summary
-from portal.applications.forms import CategoryForm, JobForm, PostingForm, WorkerForm
+from portal.applications.forms import (
+    CategoryForm,
+    JobForm,
+    PostingForm,
+    WorkerForm,
+    fill_choices,
+    section_data,
+)
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.fallback import completion
-from portal.forms import options
 from portal.i18n import _
 from portal.security import roles
 from portal.web import datalist
@@ -42,31 +48,6 @@ def overview(dossier_id: int):
     )
 
 
-def _choices(form) -> None:
-    # As the wizard offers them (portal.applications.views).
-    if isinstance(form, WorkerForm):
-        countries = reference.countries(_locale())
-        form.worker_nationality.choices = options([("", _("Choose a country"))] + countries)
-        form.worker_residence_country.choices = options([("", _("Choose a country"))] + countries)
-    if isinstance(form, CategoryForm):
-        form.category.choices = options(
-            [("", _("Choose a category"))]
-            + [(code, spec.title) for code, spec in rules.categories().items()]
-        )
-
-
-def _data(form) -> dict:
-    data = {}
-    for name, field in form._fields.items():
-        if name == "csrf_token":
-            continue
-        value = field.data
-        data[name] = (value.strip() or None) if isinstance(value, str) else value
-    if data.get("client_kbo"):
-        data["client_kbo"] = reference.normalise_kbo(data["client_kbo"])
-    return data
-
-
 @bp.route(
     "/<int:dossier_id>/<any(worker, category, job, posting):section>", methods=["GET", "POST"]
 )
@@ -76,10 +57,10 @@ def section(dossier_id: int, section: str):
     if section not in completion.editable_sections(dossier):
         return redirect(url_for("email_files.overview", dossier_id=dossier.id))
     form = FORMS[section](obj=dossier if request.method == "GET" else None)
-    _choices(form)
+    fill_choices(form, _locale())
     if form.validate_on_submit():
         try:
-            completion.complete(current_user, dossier.id, section, _data(form))
+            completion.complete(current_user, dossier.id, section, section_data(form))
         except Invalid as error:
             form.add_errors(error.errors)
         else:
