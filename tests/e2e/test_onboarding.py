@@ -259,7 +259,11 @@ def test_a_granted_worker_is_welcomed_and_referred_to_the_municipality_and_a_sch
     # --- 2. The worker chooses a password, logs in and opens the welcome checklist.
     page.goto(f"{set_password}?lang={lang}")
     expect(page.locator("html")).to_have_attribute("lang", lang)
-    expect(main(page)).to_contain_text(t("Choose a password for your account. With it you follow your single-permit application and, once the permit is granted, your welcome checklist."))
+    expect(main(page)).to_contain_text(
+        t(
+            "Choose a password for your account. With it you follow your single-permit application and, once the permit is granted, your welcome checklist."
+        )
+    )
     axe("choose a password")
     page.locator("#password").fill(NEW_PASSWORD)
     page.locator("#confirm").fill(NEW_PASSWORD)
