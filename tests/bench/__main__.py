@@ -6,19 +6,14 @@ the machine; the ratios (page time / health-check time) are what to compare over
 
 from __future__ import annotations
 
-import statistics
-import tempfile
-import time
-from pathlib import Path
-
 from flask_migrate import upgrade
 
-from portal import create_app
 from portal.applications import references
 from portal.demo import PASSWORD
 from portal.demo import load as load_demo
 from portal.extensions import db
 from tests.bench import intake_bench, pdf_bench, stats_bench, tracking_bench
+from tests.bench.common import bench_app, rate
 from tests.bench.pdf_bench import make_dossier
 
 ROUNDS = 5
@@ -26,30 +21,9 @@ DOSSIERS = 25
 REQUESTS = 200
 
 
-def _rate(client, url: str) -> float:
-    """Median requests per second over ROUNDS rounds of REQUESTS requests."""
-    rates = []
-    for _ in range(ROUNDS):
-        start = time.perf_counter()
-        for _ in range(REQUESTS):
-            response = client.get(url)
-            assert response.status_code == 200, (url, response.status_code)
-        rates.append(REQUESTS / (time.perf_counter() - start))
-    return statistics.median(rates)
-
-
 def main() -> None:
-    folder = Path(tempfile.mkdtemp(prefix="portal-bench-"))
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite'}",
-            "UPLOAD_DIR": str(folder / "uploads"),
-            "MAIL_DIR": str(folder / "mail"),
-            "SECRET_KEY": "bench-secret-key-of-sufficient-length",
-            "RATELIMIT_ENABLED": False,
-            "WTF_CSRF_ENABLED": False,  # log in without scraping the token; on again below
-        }
-    )
+    # CSRF off to log in without scraping the token; on again below.
+    app = bench_app("pages", WTF_CSRF_ENABLED=False)
     with app.app_context():
         upgrade()
         load_demo()
@@ -72,11 +46,11 @@ def main() -> None:
         "dashboard (logged in)": (employer, "/dashboard"),
         f"my applications ({DOSSIERS} files)": (employer, "/applications/"),
     }
-    rates = {name: _rate(client, url) for name, (client, url) in pages.items()}
+    rates = {name: rate(client, url, ROUNDS, REQUESTS) for name, (client, url) in pages.items()}
     baseline = rates["healthz (baseline)"]
     print(f"{'page':<36} {'req/s':>8} {'time vs healthz':>16}")
-    for name, rate in rates.items():
-        print(f"{name:<36} {rate:>8.0f} {baseline / rate:>15.1f}x")
+    for name, per_second in rates.items():
+        print(f"{name:<36} {per_second:>8.0f} {baseline / per_second:>15.1f}x")
     print()
     for name, value in pdf_bench.run():
         print(f"{name:<36} {value:>8.1f}")

@@ -10,19 +10,18 @@ the outbox is filled but not sent. Fresh SQLite database, one process.
 from __future__ import annotations
 
 import re
-import tempfile
 import time
 from pathlib import Path
 
 from flask import g
 from flask_migrate import upgrade
 
-from portal import create_app
 from portal.accounts.models import Role
 from portal.extensions import db
 from portal.fallback import runner
 from portal.fallback.models import Outcome
 from portal.fallback.sources import MaildirSource
+from tests.bench.common import bench_app
 from tests.fallback_mail import SENDERS, deliver, load, make_proof
 from tests.support import make_organisation, make_user
 
@@ -59,18 +58,8 @@ def _fill(maildir: Path) -> None:
 
 
 def run() -> list[tuple[str, float]]:
-    folder = Path(tempfile.mkdtemp(prefix="portal-intake-bench-"))
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite'}",
-            "UPLOAD_DIR": str(folder / "uploads"),
-            "MAIL_DIR": str(folder / "mail"),
-            "SECRET_KEY": "bench-secret-key-of-sufficient-length",
-            "OUTBOX_SEND_AFTER_REQUEST": False,
-            "INTAKE_ANSWERS_PER_DAY": MESSAGES,
-        }
-    )
-    maildir = folder / "Maildir"
+    app = bench_app("intake", OUTBOX_SEND_AFTER_REQUEST=False, INTAKE_ANSWERS_PER_DAY=MESSAGES)
+    maildir = Path(app.config["UPLOAD_DIR"]).parent / "Maildir"
     with app.app_context():
         upgrade()
         _fill(maildir)

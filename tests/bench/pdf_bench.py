@@ -9,23 +9,21 @@ from __future__ import annotations
 
 import hashlib
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from portal import create_app
 from portal.accounts.models import User
 from portal.applications.models import Document, Dossier, DossierStatus
 from portal.applications.receipts import receipt_pdf
 from portal.demo import load as load_demo
 from portal.extensions import db
 from portal.pdf import render_minimal_pdf
+from tests.bench.common import bench_app
 
 WARM_UP = 1
 RUNS = 7
@@ -102,16 +100,7 @@ def make_dossier(reference: str = "SP-2026-BENCH2-K") -> Dossier:
 
 def run() -> list[tuple[str, float]]:
     """Median render times of the receipt (10 documents) and of a minimal PDF, and their ratio."""
-    folder = Path(tempfile.mkdtemp(prefix="portal-pdf-bench-"))
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite'}",
-            "UPLOAD_DIR": str(folder / "uploads"),
-            "MAIL_DIR": str(folder / "mail"),
-            "SECRET_KEY": "bench-secret-key-of-sufficient-length",
-            "RATELIMIT_ENABLED": False,
-        }
-    )
+    app = bench_app("pdf")
     with app.app_context():
         upgrade()
         load_demo()

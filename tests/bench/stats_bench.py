@@ -9,19 +9,17 @@ from __future__ import annotations
 import os
 import random
 import statistics
-import tempfile
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
 from flask_migrate import upgrade
 from sqlalchemy import func, insert, select
 
-from portal import create_app
 from portal.applications import rules
 from portal.applications.models import Channel, Dossier, DossierStatus
 from portal.extensions import db
 from portal.stats.report import report
+from tests.bench.common import bench_app
 
 DOSSIERS = int(os.environ.get("BENCH_DOSSIERS", "1000000"))
 BATCH = 50_000
@@ -83,15 +81,7 @@ def _median(call) -> float:
 
 
 def run() -> list[tuple[str, float]]:
-    folder = Path(tempfile.mkdtemp(prefix="portal-stats-bench-"))
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite'}",
-            "UPLOAD_DIR": str(folder / "uploads"),
-            "MAIL_DIR": str(folder / "mail"),
-            "SECRET_KEY": "bench-secret-key-of-sufficient-length",
-        }
-    )
+    app = bench_app("stats")
     rng = random.Random(1_000_000)
     with app.app_context():
         upgrade()

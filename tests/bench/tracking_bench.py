@@ -7,17 +7,13 @@ and as ratios to the health check measured in the same run, since the machine is
 from __future__ import annotations
 
 import random
-import statistics
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 from flask_migrate import upgrade
 from sqlalchemy import insert, select
 
-from portal import create_app
 from portal.accounts.models import User
 from portal.applications import references, rules
 from portal.applications.models import Dossier, DossierStatus
@@ -25,6 +21,7 @@ from portal.demo import PASSWORD
 from portal.demo import load as load_demo
 from portal.extensions import db
 from portal.tracking.models import StatusEvent
+from tests.bench.common import bench_app, rate
 
 DOSSIERS = 100_000
 BATCH = 10_000
@@ -84,29 +81,8 @@ def _rows(employer: User, rng: random.Random) -> list[dict]:
     return rows
 
 
-def _rate(client, url: str) -> float:
-    rates = []
-    for _ in range(ROUNDS):
-        start = time.perf_counter()
-        for _ in range(REQUESTS):
-            response = client.get(url)
-            assert response.status_code == 200, (url, response.status_code)
-        rates.append(REQUESTS / (time.perf_counter() - start))
-    return statistics.median(rates)
-
-
 def run() -> list[tuple[str, float]]:
-    folder = Path(tempfile.mkdtemp(prefix="portal-tracking-bench-"))
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite'}",
-            "UPLOAD_DIR": str(folder / "uploads"),
-            "MAIL_DIR": str(folder / "mail"),
-            "SECRET_KEY": "bench-secret-key-of-sufficient-length",
-            "RATELIMIT_ENABLED": False,
-            "WTF_CSRF_ENABLED": False,
-        }
-    )
+    app = bench_app("tracking", WTF_CSRF_ENABLED=False)
     rng = random.Random(2026)
     with app.app_context():
         upgrade()
@@ -137,10 +113,12 @@ def run() -> list[tuple[str, float]]:
     employer_client.post(
         "/account/login", data={"email": "employer@demo.example", "password": PASSWORD}
     )
-    baseline = _rate(officer, "/healthz")
-    queue = _rate(officer, "/backoffice/dossiers")
-    filtered = _rate(officer, "/backoffice/dossiers?category=highly_qualified&sort=deadline")
-    timeline = _rate(employer_client, f"/applications/{mine_id}/timeline")
+    baseline = rate(officer, "/healthz", ROUNDS, REQUESTS)
+    queue = rate(officer, "/backoffice/dossiers", ROUNDS, REQUESTS)
+    filtered = rate(
+        officer, "/backoffice/dossiers?category=highly_qualified&sort=deadline", ROUNDS, REQUESTS
+    )
+    timeline = rate(employer_client, f"/applications/{mine_id}/timeline", ROUNDS, REQUESTS)
     return [
         ("dossiers inserted", DOSSIERS),
         ("bulk insert (s)", load_seconds),
