@@ -17,7 +17,9 @@ import filetype
 from flask import current_app
 from flask_babel import format_decimal
 
+from portal import uploads_tx
 from portal.errors import Invalid
+from portal.extensions import db
 from portal.i18n import _
 
 KINDS = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
@@ -53,7 +55,11 @@ def sniff(data: bytes) -> str | None:
 def store(
     data: bytes, file_name: str, allowed: tuple[str, ...], max_bytes: int, field: str = "file"
 ) -> StoredFile:
-    """Check and store an upload; raise Invalid with a message for `field` otherwise."""
+    """Check and store an upload; raise Invalid with a message for `field` otherwise.
+
+    The bytes go to `<name>.part` and move into place only once the database transaction
+    that records them commits; a rollback deletes them (see `portal.uploads_tx`).
+    """
     if not data:
         raise Invalid({field: [_("The selected file is empty.")]})
     if len(data) > max_bytes:
@@ -72,7 +78,7 @@ def store(
     stored_name = secrets.token_hex(16)
     folder = Path(current_app.config["UPLOAD_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / stored_name).write_bytes(data)
+    uploads_tx.write_on_commit(db.session(), folder / stored_name, data)
     return StoredFile(
         stored_name=stored_name,
         file_name=safe_display_name(file_name),
@@ -80,6 +86,11 @@ def store(
         size=len(data),
         mime=mime,
     )
+
+
+def discard(stored_name: str) -> None:
+    """Delete a stored file once the transaction that drops its row commits."""
+    uploads_tx.delete_on_commit(db.session(), path_of(stored_name))
 
 
 def path_of(stored_name: str) -> Path:
