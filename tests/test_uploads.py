@@ -274,3 +274,61 @@ def test_the_sweep_reads_every_stored_name_column(app):
         columns = {f"{c.table.name}.{c.name}" for c in reference_columns()}
     assert {f"{Document.__tablename__}.stored_name", "mandate.stored_name"} <= columns
     assert any(c.endswith(".screenshot_stored_name") for c in columns)
+
+
+# --- Downloads ------------------------------------------------------------------------------
+
+POLYGLOT = PDF + b"<html><body><script>alert(document.cookie)</script></body></html>\n"
+
+
+@pytest.mark.parametrize(
+    ("given", "mime", "expected"),
+    [
+        ("poly.html", "application/pdf", "poly.pdf"),
+        ("poly.pdf.html", "application/pdf", "poly.pdf.pdf"),
+        ("invoice\u202efdp.exe", "application/pdf", "invoicefdp.pdf"),
+        ("\u2067evil\u2069\u200b\u200e\ufeff.png", "image/png", "evil.png"),
+        ("scan.JPEG", "image/jpeg", "scan.JPEG"),
+        ("scan", "image/jpeg", "scan.jpg"),
+        ("..\\..\\windows\\x.svg", "image/png", "x.png"),
+        (".pdf", "application/pdf", "pdf.pdf"),
+        ("report.pdf", "application/x-msdownload", "report.bin"),
+        ("line\r\nbreak\x00.pdf", "application/pdf", "linebreak.pdf"),
+    ],
+)
+def test_the_download_name_follows_the_sniffed_type(given, mime, expected):
+    assert uploads.download_name(given, mime) == expected
+
+
+def test_content_disposition_has_an_ascii_name_and_the_utf8_one():
+    header = uploads.content_disposition('Überweisung "März" ✓.pdf')
+    assert header.startswith('attachment; filename="Uberweisung Marz .pdf"; ')
+    assert header.endswith("filename*=UTF-8''%C3%9Cberweisung%20%22M%C3%A4rz%22%20%E2%9C%93.pdf")
+    assert 'filename="file.pdf"' in uploads.content_disposition("приказ.pdf")
+
+
+def test_a_polyglot_downloads_as_the_type_it_was_sniffed_as(app, client, employer, folder):
+    dossier = draft(client)
+    assert upload(client, dossier.id, "passport", POLYGLOT, name="poly.html").status_code == 302
+    assert upload(client, dossier.id, "passport", name="invoice\u202efdp.exe").status_code == 302
+    poly, rtl = db.session.scalars(select(Document).order_by(Document.id)).all()
+    with client.get(f"/applications/{dossier.id}/documents/{poly.id}") as response:
+        assert response.status_code == 200 and response.data == POLYGLOT
+        assert response.mimetype == "application/pdf"
+        assert response.headers["Content-Disposition"] == (
+            "attachment; filename=\"poly.pdf\"; filename*=UTF-8''poly.pdf"
+        )
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Cache-Control"] == "no-store"
+    with client.get(f"/applications/{dossier.id}/documents/{rtl.id}") as response:
+        disposition = response.headers["Content-Disposition"]
+        assert "invoicefdp.pdf" in disposition and "\u202e" not in disposition
+        assert "%E2%80%AE" not in disposition and ".exe" not in disposition
+
+
+def test_a_stored_file_that_is_gone_is_a_404(app, client, employer, folder):
+    dossier = draft(client)
+    assert upload(client, dossier.id, "passport").status_code == 302
+    document = db.session.scalar(select(Document))
+    uploads.path_of(document.stored_name).unlink()
+    assert client.get(f"/applications/{dossier.id}/documents/{document.id}").status_code == 404
