@@ -9,23 +9,35 @@ from flask import Response, request
 
 from portal import create_app, hardening
 from portal.config import DEV_SECRET, ConfigError, secret_problem
+from portal.extensions import db
 from tests.support import login, make_user
 
 YEAR = 365 * 24 * 3600
 
 
-def fresh_app(app, **config):
+@pytest.fixture
+def fresh_app(app):
     """Another portal on the tests' database (a fresh one is needed for ProxyFix)."""
-    return create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": app.config["SECRET_KEY"],
-            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-            "UPLOAD_DIR": app.config["UPLOAD_DIR"],
-            "MAIL_DIR": app.config["MAIL_DIR"],
-            **config,
-        }
-    )
+    made = []
+
+    def make(**config):
+        portal = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": app.config["SECRET_KEY"],
+                "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                "UPLOAD_DIR": app.config["UPLOAD_DIR"],
+                "MAIL_DIR": app.config["MAIL_DIR"],
+                **config,
+            }
+        )
+        made.append(portal)
+        return portal
+
+    yield make
+    for portal in made:
+        with portal.app_context():
+            db.engine.dispose()
 
 
 # --- The secret key -------------------------------------------------------------------------
@@ -66,10 +78,10 @@ def test_generated_secrets_are_accepted():
 # --- HSTS and caching ---------------------------------------------------------------------
 
 
-def test_production_sends_hsts_for_at_least_a_year(app, monkeypatch):
+def test_production_sends_hsts_for_at_least_a_year(fresh_app, monkeypatch):
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", secrets.token_urlsafe(48))
-    production = fresh_app(app, ENV_NAME="production")
+    production = fresh_app(ENV_NAME="production")
     response = production.test_client().get("/healthz")
     assert response.status_code == 200
     header = response.headers["Strict-Transport-Security"]
@@ -150,13 +162,13 @@ FORWARDED = {
 }
 
 
-def test_forwarded_headers_are_ignored_without_trusted_proxies(app):
-    seen = seen_by(fresh_app(app), FORWARDED)
+def test_forwarded_headers_are_ignored_without_trusted_proxies(fresh_app):
+    seen = seen_by(fresh_app(), FORWARDED)
     assert seen == {"addr": "127.0.0.1", "scheme": "http", "host": "localhost"}
 
 
-def test_one_trusted_proxy_is_believed_for_its_own_hop_only(app):
-    seen = seen_by(fresh_app(app, TRUSTED_PROXIES=1), FORWARDED)
+def test_one_trusted_proxy_is_believed_for_its_own_hop_only(fresh_app):
+    seen = seen_by(fresh_app(TRUSTED_PROXIES=1), FORWARDED)
     # The client prepended 198.51.100.7 itself; our proxy appended the real 203.0.113.9.
     assert seen == {"addr": "203.0.113.9", "scheme": "https", "host": "portal.example.be"}
 

@@ -167,10 +167,14 @@ def test_repeated_failing_uploads_leave_exactly_the_committed_files(
 
 
 def test_concurrent_transactions_keep_only_committed_files(tmp_path):
-    """Threads, each with its own session on one SQLite file: commit or fail at random."""
-    engine = create_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    """Threads, each with its own session (SQLite file, or the suite's PostgreSQL)."""
+    url = os.environ.get("DATABASE_URL", "")
+    engine = create_engine(
+        url if url.startswith("postgresql") else f"sqlite:///{tmp_path / 'db.sqlite'}"
+    )
     with engine.begin() as connection:
-        connection.execute(text("CREATE TABLE doc (name TEXT)"))
+        connection.execute(text("DROP TABLE IF EXISTS uploads_tx_probe"))
+        connection.execute(text("CREATE TABLE uploads_tx_probe (name TEXT)"))
     folder = tmp_path / "files"
     folder.mkdir()
     committed: list[str] = []
@@ -180,7 +184,7 @@ def test_concurrent_transactions_keep_only_committed_files(tmp_path):
         for round_ in range(10):
             name = f"{index:02d}{round_:02d}".ljust(32, "0")
             with Session(engine) as session:
-                session.execute(text("INSERT INTO doc VALUES (:n)"), {"n": name})
+                session.execute(text("INSERT INTO uploads_tx_probe VALUES (:n)"), {"n": name})
                 uploads_tx.write_on_commit(session, folder / name, b"x" * 1000)
                 if (index + round_) % 3 == 0:
                     continue  # the session closes without a commit (an exception, a crash)
@@ -200,8 +204,9 @@ def test_concurrent_transactions_keep_only_committed_files(tmp_path):
         thread.start()
     for thread in threads:
         thread.join()
-    with engine.connect() as connection:
-        rows = set(connection.scalars(text("SELECT name FROM doc")))
+    with engine.begin() as connection:
+        rows = set(connection.scalars(text("SELECT name FROM uploads_tx_probe")))
+        connection.execute(text("DROP TABLE uploads_tx_probe"))
     engine.dispose()
     assert names(folder) == rows and rows == set(committed) and rows
 
