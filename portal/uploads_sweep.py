@@ -67,8 +67,13 @@ def sweep(*, dry_run: bool = False, grace: float = DEFAULT_GRACE) -> SweepResult
     listed = []
     for entry in folder.iterdir():
         name = entry.name.removesuffix(PART)
-        if entry.is_file() and STORED.match(name):
-            listed.append((entry, name, entry.name.endswith(PART), entry.stat().st_mtime))
+        if not STORED.match(name):
+            continue
+        try:
+            if entry.is_file():
+                listed.append((entry, name, entry.name.endswith(PART), entry.stat().st_mtime))
+        except FileNotFoundError:
+            continue  # moved into place (or deleted) while we looked
     referenced = referenced_names()
     cutoff = time.time() - grace
     on_disk = set()
