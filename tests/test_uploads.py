@@ -337,3 +337,22 @@ def test_a_stored_file_that_is_gone_is_a_404(app, client, employer, folder):
     document = db.session.scalar(select(Document))
     uploads.path_of(document.stored_name).unlink()
     assert client.get(f"/applications/{dossier.id}/documents/{document.id}").status_code == 404
+
+
+def test_a_mandate_downloads_with_a_clean_name_and_the_sniffed_extension(app, client, folder):
+    from portal.accounts.models import Mandate, Role
+    from tests import test_mandates as support_mandates
+
+    user = make_user("m@mandates.example", Role.MANDATARY)
+    login(client, user.email)
+    support_mandates.add_employer(client)
+    employer = support_mandates.the_employer()
+    name = "Mandaat\u202eLMTH.html"
+    assert support_mandates.upload(client, employer.id, POLYGLOT, name=name).status_code == 302
+    mandate = db.session.scalar(select(Mandate))
+    with client.get(f"/mandates/{mandate.id}/file") as response:
+        assert response.mimetype == "application/pdf" and response.data == POLYGLOT
+        assert response.headers["Content-Disposition"] == (
+            "attachment; filename=\"MandaatLMTH.pdf\"; filename*=UTF-8''MandaatLMTH.pdf"
+        )
+        assert response.headers["Cache-Control"] == "no-store"
