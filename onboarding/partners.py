@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from sqlalchemy import select
 
 from onboarding.models import Partner
+from onboarding.urlcheck import UnsafeURL, check_url
 from portal import reference
 from portal.accounts.models import PartnerKind, Role, User
 from portal.accounts.services import normalise_email
@@ -20,6 +19,16 @@ MIN_SECRET = 16
 def _admin(actor: User) -> None:
     if actor.role != Role.ADMIN:
         raise NotAllowed
+
+
+def _webhook_problem(kind: str) -> str:
+    if kind == "private":
+        return _(
+            "This address leads to a private or local network. Enter the public address of the service's system."
+        )
+    if kind == "unresolved":
+        return _("This address cannot be found. Check the host name.")
+    return _("Enter a web address that starts with https://.")
 
 
 def all_partners(actor: User) -> list[Partner]:
@@ -68,9 +77,10 @@ def save_partner(
     if "@" not in (email or ""):
         errors["email"] = [_("Enter an e-mail address like name@example.be.")]
     if webhook_url:
-        parts = urlsplit(webhook_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            errors["webhook_url"] = [_("Enter a web address that starts with https://.")]
+        try:
+            check_url(webhook_url)
+        except UnsafeURL as unsafe:
+            errors["webhook_url"] = [_webhook_problem(unsafe.kind)]
     secret = webhook_secret or (partner.webhook_secret if partner else None)
     if webhook_url and (secret is None or len(secret) < MIN_SECRET):
         errors["webhook_secret"] = [_("A webhook needs a shared secret of at least 16 characters.")]

@@ -24,6 +24,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from onboarding.models import Partner, Referral, WebhookDelivery
+from onboarding.urlcheck import check_url
 from portal.db import utcnow
 from portal.extensions import db
 
@@ -81,6 +82,7 @@ def cancel_pending(referral: Referral) -> int:
 
 
 def _post(delivery: WebhookDelivery, timeout: float) -> None:
+    check_url(delivery.url)  # again at delivery: DNS may have changed since it was saved
     request = urllib.request.Request(
         delivery.url,
         data=delivery.payload.encode(),

@@ -53,6 +53,9 @@ def create_app(config: dict | None = None) -> Flask:
     for name in app.config["PLUGINS"]:
         importlib.import_module(name).init_app(app)
     _register_hooks(app)
+    from portal import hardening  # HSTS, no-store on private responses, trusted proxies
+
+    hardening.register(app)
     errors.register(app)
     _register_cli(app)
     return app

@@ -58,6 +58,7 @@ def register(app: Flask) -> None:
 
     app.cli.add_command(demo)
     app.cli.add_command(outbox)
+    app.cli.add_command(_uploads_group())
     from portal.api.cli import register as register_api
     from portal.fallback.cli import register as register_intake
     from portal.stats.cli import register as register_stats
@@ -67,3 +68,29 @@ def register(app: Flask) -> None:
     register_stats(app)
     register_audit(app)
     register_intake(app)
+
+
+def _uploads_group() -> AppGroup:
+    group = AppGroup("uploads", help="Stored uploads.")
+
+    @group.command("sweep")
+    @click.option("--dry-run", is_flag=True, help="Count what would go; delete nothing.")
+    @click.option(
+        "--grace",
+        default=3600.0,
+        show_default=True,
+        help="Seconds a file may wait for its transaction before it counts as left over.",
+    )
+    def sweep(dry_run: bool, grace: float) -> None:
+        """Delete left-over temporary files and stored files that no row refers to."""
+        from portal.uploads_sweep import sweep as run
+
+        found = run(dry_run=dry_run, grace=grace)
+        verb = "would remove" if dry_run else "removed"
+        click.echo(
+            f"{verb} {len(found.temporary)} temporary and {len(found.orphans)} orphan files; "
+            f"kept {found.kept} referenced and {found.recent} recent; "
+            f"finished {found.finished} interrupted moves; {found.missing} referenced missing"
+        )
+
+    return group

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import os
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,6 +66,8 @@ def from_environment() -> dict:
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute; 30 per hour"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") == "1",
+        # How many reverse proxies in front of the portal set X-Forwarded-*; 0 trusts none.
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "WTF_CSRF_ENABLED": True,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -75,10 +79,43 @@ def from_environment() -> dict:
     }
 
 
+MIN_SECRET_LENGTH = 32
+MIN_SECRET_DISTINCT = 8  # secrets.token_hex(16) has at least 9 in 100,000 draws
+MIN_SECRET_BITS = 80  # ... and at least 94 bits by the estimate below
+MIN_SECRET_TRIGRAMS = 0.75  # share of its 3-character pieces that differ (hex: >= 0.83)
+
+
+def secret_problem(secret: str) -> str | None:
+    """Why `secret` is too weak to sign sessions and links, or None.
+
+    The estimate is the Shannon entropy of the key's own characters times its length: it
+    cannot prove a key random, but it refuses the keys people type (`x` * 40, a word
+    repeated, with or without a tail) and accepts `secrets.token_hex(16)` and longer.
+    """
+    if secret == DEV_SECRET:
+        return "is the development secret"
+    if len(secret) < MIN_SECRET_LENGTH:
+        return f"is shorter than {MIN_SECRET_LENGTH} characters"
+    counts = Counter(secret)
+    if len(counts) < MIN_SECRET_DISTINCT:
+        return f"has fewer than {MIN_SECRET_DISTINCT} different characters"
+    trigrams = [secret[i : i + 3] for i in range(len(secret) - 2)]
+    if len(set(trigrams)) < MIN_SECRET_TRIGRAMS * len(trigrams):
+        return "repeats itself"
+    n = len(secret)
+    bits = -sum(c / n * math.log2(c / n) for c in counts.values()) * n
+    if bits < MIN_SECRET_BITS:
+        return f"has an estimated entropy of {bits:.0f} bits, below {MIN_SECRET_BITS}"
+    return None
+
+
 def check(config: dict) -> None:
-    """Refuse a production start with the development secret or a short key."""
+    """Refuse a production start with a weak SECRET_KEY or development-only switches."""
     if config.get("ENV_NAME") != "production":
         return
-    secret = config.get("SECRET_KEY") or ""
-    if secret == DEV_SECRET or len(secret) < 32:
-        raise ConfigError("SECRET_KEY must be set to a random value of at least 32 characters")
+    problem = secret_problem(config.get("SECRET_KEY") or "")
+    if problem:
+        raise ConfigError(
+            f"SECRET_KEY {problem}: set a random value of at least {MIN_SECRET_LENGTH} "
+            "characters, e.g. from `python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+        )

@@ -12,15 +12,21 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import filetype
-from flask import current_app
+from flask import Response, current_app, send_file
 from flask_babel import format_decimal
 
-from portal.errors import Invalid
+from portal import uploads_tx
+from portal.errors import Invalid, NotFound
+from portal.extensions import db
 from portal.i18n import _
 
 KINDS = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
+# The extension a download gets, from the type read in its content (first one preferred).
+EXTENSIONS = {"application/pdf": (".pdf",), "image/jpeg": (".jpg", ".jpeg"), "image/png": (".png",)}
+UNKNOWN = "application/octet-stream"
 
 
 @dataclass(frozen=True)
@@ -33,10 +39,57 @@ class StoredFile:
 
 
 def safe_display_name(name: str) -> str:
-    """Keep a readable name without path parts or control characters."""
+    """Keep a readable name without path parts or control characters.
+
+    `isprintable()` is False for every control (Cc) and format (Cf) character, so the bidi
+    overrides and isolates (U+202A-202E, U+2066-2069), the marks (U+200E/F, U+061C) and
+    the zero-width characters go: `invoice\u202efdp.exe` cannot pose as `invoiceexe.pdf`.
+    """
     name = unicodedata.normalize("NFC", name or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"|?*')
     return name.strip(". ")[:200] or "file"
+
+
+def download_name(file_name: str, mime: str) -> str:
+    """The uploader's name, cleaned, with the extension of the type sniffed from the content.
+
+    `poly.html` holding a PDF downloads as `poly.pdf`; an unknown type as `.bin`. The last
+    extension is the only one a system acts on, and it always matches the content.
+    """
+    name = safe_display_name(file_name)
+    extensions = EXTENSIONS.get(mime, (".bin",))
+    stem, dot, current = name.rpartition(".")
+    if dot and stem and f".{current.lower()}" in extensions:
+        return name
+    stem = (stem if dot and stem else name).rstrip(". ")[:190] or "file"
+    return stem + extensions[0]
+
+
+def content_disposition(name: str, disposition: str = "attachment") -> str:
+    """`attachment; filename="<ASCII>"; filename*=UTF-8''<percent-encoded>` (RFC 6266/5987)."""
+    fallback = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    fallback = "".join(ch for ch in fallback if ch.isprintable() and ch not in '"\\%;')
+    stem, dot, extension = name.rpartition(".")
+    if not fallback.strip(". ") or (dot and fallback.strip(". ") == extension):
+        fallback = f"file.{extension}" if dot else "file"
+    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def send(stored_name: str, file_name: str) -> Response:
+    """A stored file as a download: type and extension from its content, never cached."""
+    try:
+        path = path_of(stored_name)
+        with open(path, "rb") as handle:
+            head = handle.read(8192)
+    except (OSError, ValueError):
+        raise NotFound from None
+    mime = sniff(head)
+    if mime not in EXTENSIONS:
+        mime = UNKNOWN
+    response = send_file(path, mimetype=mime, conditional=False, etag=False, max_age=0)
+    response.headers["Content-Disposition"] = content_disposition(download_name(file_name, mime))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def megabytes(size: int) -> str:
@@ -53,7 +106,11 @@ def sniff(data: bytes) -> str | None:
 def store(
     data: bytes, file_name: str, allowed: tuple[str, ...], max_bytes: int, field: str = "file"
 ) -> StoredFile:
-    """Check and store an upload; raise Invalid with a message for `field` otherwise."""
+    """Check and store an upload; raise Invalid with a message for `field` otherwise.
+
+    The bytes go to `<name>.part` and move into place only once the database transaction
+    that records them commits; a rollback deletes them (see `portal.uploads_tx`).
+    """
     if not data:
         raise Invalid({field: [_("The selected file is empty.")]})
     if len(data) > max_bytes:
@@ -72,7 +129,7 @@ def store(
     stored_name = secrets.token_hex(16)
     folder = Path(current_app.config["UPLOAD_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / stored_name).write_bytes(data)
+    uploads_tx.write_on_commit(db.session(), folder / stored_name, data)
     return StoredFile(
         stored_name=stored_name,
         file_name=safe_display_name(file_name),
@@ -80,6 +137,11 @@ def store(
         size=len(data),
         mime=mime,
     )
+
+
+def discard(stored_name: str) -> None:
+    """Delete a stored file once the transaction that drops its row commits."""
+    uploads_tx.delete_on_commit(db.session(), path_of(stored_name))
 
 
 def path_of(stored_name: str) -> Path:

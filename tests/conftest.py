@@ -65,6 +65,7 @@ def app(tmp_path_factory, smtp_sink):
             "WTF_CSRF_ENABLED": False,
             "LOGIN_RATE_LIMIT": "1000 per minute",
             "PORTAL_BASE_URL": "http://portal.test",
+            "ONBOARDING_WEBHOOK_ALLOW_PRIVATE": True,  # local test receivers over http
         }
     )
     with app.app_context():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, current_app, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -96,9 +96,4 @@ def upload(employer_id: int):
 @roles(Role.MANDATARY, Role.OFFICER, Role.ADMIN)
 def download(mandate_id: int):
     mandate = mandates.get_mandate(current_user, mandate_id)
-    return send_file(
-        uploads.path_of(mandate.stored_name),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=mandate.file_name,
-    )
+    return uploads.send(mandate.stored_name, mandate.file_name)

@@ -93,13 +93,12 @@ def get_document(dossier: Dossier, document_id: int) -> Document:
 def remove_document(dossier: Dossier, document_id: int) -> None:
     """Remove a file from a draft; its stored bytes go with it."""
     document = get_document(dossier, document_id)
-    path = uploads.path_of(document.stored_name)
     db.session.delete(document)
     db.session.flush()
     if _missing(dossier):
         dossier.mark_done("documents", False)
-    # The bytes go only once the row is flushed away; a failed flush keeps both.
-    path.unlink(missing_ok=True)
+    # The bytes go only once the deletion commits; a rollback keeps the row and its file.
+    uploads.discard(document.stored_name)
 
 
 def requirement_choices(dossier: Dossier) -> tuple[tuple[str, ...], list]:

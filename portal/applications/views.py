@@ -13,7 +13,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import get_locale
@@ -239,12 +238,7 @@ def download_document(dossier_id: int, document_id: int):
         "download", dossier_id=dossier.id, actor_id=current_user.id, detail=document.file_name
     )
     db.session.commit()
-    return send_file(
-        uploads.path_of(document.stored_name),
-        mimetype=document.mime,
-        as_attachment=True,
-        download_name=document.file_name,
-    )
+    return uploads.send(document.stored_name, document.file_name)
 
 
 @bp.route("/<int:dossier_id>/check", methods=["GET", "POST"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -154,12 +154,7 @@ def dossier_page(dossier_id: int):
 def dossier_document(dossier_id: int, document_id: int):
     document = backoffice_services.document_for_officer(current_user, dossier_id, document_id)
     db.session.commit()  # the download is in the audit trail before the bytes leave
-    return send_file(
-        uploads.path_of(document.stored_name),
-        mimetype=document.mime,
-        as_attachment=True,
-        download_name=document.file_name,
-    )
+    return uploads.send(document.stored_name, document.file_name)
 
 
 @bp.get("/dossiers/<int:dossier_id>/decision-letter.pdf")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal import uploads
@@ -197,12 +197,7 @@ def screenshot(ticket_id: int):
     ticket = tickets.get_ticket(current_user, ticket_id)
     if not ticket.screenshot_stored_name:
         raise NotFound
-    return send_file(
-        uploads.path_of(ticket.screenshot_stored_name),
-        mimetype=ticket.screenshot_mime,
-        as_attachment=True,
-        download_name=ticket.screenshot_name,
-    )
+    return uploads.send(ticket.screenshot_stored_name, ticket.screenshot_name or "screenshot")
 
 
 @bp.get("/proofs")

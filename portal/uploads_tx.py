@@ -1,0 +1,129 @@
+"""Files that follow the database transaction: written on commit, gone on rollback.
+
+`write_on_commit` writes the bytes at once to `<path>.part` (same folder, so the final
+rename is atomic) and remembers them against the session's innermost transaction. When the
+outermost transaction commits, every `.part` is renamed into place; when a transaction or
+savepoint rolls back, the `.part` files written inside it are deleted. `delete_on_commit`
+is the mirror image: the file goes only once the row that named it is gone for good.
+
+A crash between the commit and the rename leaves a `.part` whose name a row refers to;
+`flask --app wsgi uploads sweep` finishes that move, and deletes everything else that no
+row refers to (see `portal.uploads_sweep`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
+
+PART = ".part"
+_KEY = "portal.uploads_tx"
+
+
+@dataclass
+class _Pending:
+    transaction: SessionTransaction
+    path: Path  # the final path
+    write: bool  # True: a .part to move in on commit; False: a file to delete on commit
+
+
+def part_path(path: Path) -> Path:
+    return path.with_name(path.name + PART)
+
+
+def write_on_commit(session: Session, path: Path, data: bytes) -> None:
+    """Write `data` to `<path>.part` now, and move it to `path` when the session commits."""
+    temporary = part_path(path)
+    with open(temporary, "xb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    try:
+        _pending(session).append(_Pending(_current(session), path, write=True))
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def delete_on_commit(session: Session, path: Path) -> None:
+    """Delete `path` once the session commits; a rollback keeps it."""
+    _pending(session).append(_Pending(_current(session), path, write=False))
+
+
+def _pending(session: Session) -> list[_Pending]:
+    return session.info.setdefault(_KEY, [])
+
+
+def _current(session: Session) -> SessionTransaction:
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    if transaction is None:
+        session.connection()  # begin, as the next statement would
+        transaction = session.get_transaction()
+    return transaction
+
+
+def _inside(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+def finish(path: Path) -> bool:
+    """Move `<path>.part` into place; True when it was there to move."""
+    try:
+        os.replace(part_path(path), path)
+    except FileNotFoundError:
+        return False  # already moved (by the sweep) or never written
+    return True
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    pending = session.info.get(_KEY)
+    if not pending:
+        return
+    nested = session.get_nested_transaction()
+    if nested is not None:
+        # A savepoint was released: its files now belong to the enclosing transaction.
+        for item in pending:
+            if item.transaction is nested:
+                item.transaction = nested.parent
+        return
+    session.info[_KEY] = []
+    for item in pending:
+        if item.write:
+            finish(item.path)
+        else:
+            with contextlib.suppress(OSError):
+                item.path.unlink(missing_ok=True)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, previous: SessionTransaction) -> None:
+    pending = session.info.get(_KEY)
+    if not pending:
+        return
+    keep = []
+    for item in pending:
+        if _inside(item.transaction, previous):
+            if item.write:
+                with contextlib.suppress(OSError):
+                    part_path(item.path).unlink(missing_ok=True)
+        else:
+            keep.append(item)
+    session.info[_KEY] = keep
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_end(session: Session, transaction: SessionTransaction) -> None:
+    # The outermost transaction ended without a commit (closed, or its connection lost).
+    if transaction.parent is not None or not session.info.get(_KEY):
+        return
+    _after_rollback(session, transaction)
