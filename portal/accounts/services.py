@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from portal import mail, tokens
+from portal.accounts import claims
 from portal.accounts.models import (
     Mandatary,
     MandataryKind,
@@ -26,9 +27,13 @@ from portal.accounts.models import (
 from portal.db import utcnow
 from portal.errors import Invalid, NotAllowed
 from portal.extensions import db
-from portal.i18n import _
+from portal.i18n import _, _l
 
 _hasher = PasswordHasher()
+NUMBER_HELD = _l(
+    "This enterprise number is already registered on the portal. If you work for this "
+    "organisation, ask its administrator to invite you as a colleague."
+)
 # Verifying against this when no account exists keeps login time the same either way.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
@@ -116,17 +121,9 @@ def register_employer(
 ) -> User | None:
     """Register an organisation with its first user as admin; None if the e-mail was taken."""
     email = normalise_email(email)
-    if db.session.scalar(select(Organisation.id).where(Organisation.kbo_number == kbo_number)):
-        raise Invalid(
-            {
-                "kbo_number": [
-                    _(
-                        "This organisation is already registered. Ask its administrator "
-                        "to invite you as a colleague."
-                    )
-                ]
-            }
-        )
+    # A claim that lapsed unproven no longer holds the number: it is freed here.
+    if claims.holder(kbo_number) is not None:
+        raise Invalid({"kbo_number": [NUMBER_HELD]})
     if not _guard_new_email(email, locale):
         return None
     organisation = Organisation(
@@ -137,7 +134,7 @@ def register_employer(
         municipality_refnis=municipality_refnis,
         nace_code=nace_code,
     )
-    return _first_user(
+    user = _first_user(
         organisation,
         email=email,
         contact_name=contact_name,
@@ -147,6 +144,8 @@ def register_employer(
         organisation=organisation,
         org_role=OrgRole.ADMIN,
     )
+    claims.open_claim(organisation, user)  # pending: drafts yes, submitting not yet
+    return user
 
 
 def register_mandatary(

@@ -50,19 +50,25 @@ def register():
 @public
 def register_employer():
     form = EmployerRegistrationForm()
+    held = None
     if form.validate_on_submit():
+        kbo = reference.normalise_kbo(form.kbo_number.data)
         done = _register(
             form,
             services.register_employer,
             organisation_name=form.organisation_name.data,
-            kbo_number=reference.normalise_kbo(form.kbo_number.data),
+            kbo_number=kbo,
             nace_code=form.nace_code.data.strip().replace(".", ""),
         )
         if done:
             return done
+        if str(services.NUMBER_HELD) in map(str, form.kbo_number.errors):
+            held = kbo  # the page offers to contest the registration of this number
     return render_template(
         "accounts/register_employer.html",
         form=form,
+        held=held,
+        claim_hours=current_app.config["CLAIM_MAX_AGE"] // 3600,
         nace=datalist("nace-codes", tuple(reference.nace_choices(_locale()))),
     )
 
