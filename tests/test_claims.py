@@ -14,13 +14,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from portal.accounts import claims
+from portal.accounts import claims, memberships
 from portal.accounts.models import (
     ClaimContest,
     ClaimStatus,
     ContestStatus,
     Organisation,
     OrganisationClaim,
+    OrgRole,
     Role,
     User,
 )
@@ -34,6 +35,7 @@ from tests.support import (
     check_page,
     error_summary,
     field_error,
+    link_in,
     login,
     make_organisation,
     make_user,
@@ -338,3 +340,68 @@ def test_a_lapsed_claimant_is_told_and_loses_the_number(client, mailbox):
     assert user.organisation.kbo_number is None
     assert "expired" in mailbox.last_to(EMPLOYER["email"])["Subject"]
     assert claims.holder(KBO) is None
+
+
+def test_a_second_claimant_joins_only_when_the_proven_administrator_approves(app, client, mailbox):
+    organisation = make_organisation(KBO)
+    admin = make_user("admin@transport.example", organisation=organisation, org_role=OrgRole.ADMIN)
+    response = register(client, email="second@transport.example", join_existing="y")
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    second = db.session.scalar(select(User).where(User.email == "second@transport.example"))
+    assert second.organisation_id is None  # sees nothing of the organisation yet
+    request = memberships.pending_request(second)
+    assert request.status == ClaimStatus.PENDING
+    # The administrator hears of it only once the address is confirmed.
+    assert not mailbox.to("admin@transport.example")
+    link = link_in(mailbox.last_to("second@transport.example"), "/account/verify/")
+    assert client.get(link).status_code == 200
+    assert "asks to join" in mailbox.last_to("admin@transport.example")["Subject"]
+
+    login(client, "second@transport.example")
+    dashboard = check_page(client.get("/dashboard?lang=en").get_data(as_text=True))
+    assert dashboard.find(id="join-request") is not None
+    assert "Test NV" not in dashboard.get_text()
+    assert client.post("/applications/new").status_code != 302
+    assert (
+        client.post(
+            f"/account/organisation/requests/{request.id}", data={"decision": "approve"}
+        ).status_code
+        == 403
+    )
+
+    admin_client = app.test_client()
+    login(admin_client, admin.email)
+    page = check_page(admin_client.get("/account/organisation?lang=en").get_data(True))
+    assert "second@transport.example" in page.get_text()
+    response = admin_client.post(
+        f"/account/organisation/requests/{request.id}", data={"decision": "approve"}
+    )
+    assert response.status_code == 302
+    assert request.status == ClaimStatus.PROVEN and second.organisation_id == organisation.id
+    assert second.org_role == OrgRole.MEMBER
+    assert "membership.approved" in _actions()
+    assert "joined" in mailbox.last_to("second@transport.example")["Subject"]
+
+
+def test_a_pending_administrator_cannot_let_anyone_join(client):
+    organisation = make_organisation(KBO, claim=ClaimStatus.PENDING)
+    make_user("pending-admin@transport.example", organisation=organisation, org_role=OrgRole.ADMIN)
+    # The number is held by a pending claim: asking to join is not offered.
+    soup = check_page(register(client, join_existing="y").get_data(as_text=True))
+    assert "already registered" in field_error(soup, "kbo_number")
+    assert db.session.scalar(select(User).where(User.email == EMPLOYER["email"])) is None
+
+
+def test_an_administrator_of_another_organisation_cannot_answer_a_request(app, client):
+    organisation = make_organisation(KBO)
+    make_user("admin@transport.example", organisation=organisation, org_role=OrgRole.ADMIN)
+    register(client, email="second@transport.example", join_existing="y")
+    second = db.session.scalar(select(User).where(User.email == "second@transport.example"))
+    request = memberships.pending_request(second)
+    make_user("other-admin@elsewhere.example")
+    login(client, "other-admin@elsewhere.example")
+    response = client.post(
+        f"/account/organisation/requests/{request.id}", data={"decision": "approve"}
+    )
+    assert response.status_code == 404
+    assert request.status == ClaimStatus.PENDING and second.organisation_id is None

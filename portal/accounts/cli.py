@@ -14,11 +14,12 @@ def register(app: Flask) -> None:
 
     @accounts.command("expire-claims")
     def expire_claims() -> None:
-        """Expire organisation claims not proven in time, freeing their enterprise numbers."""
-        from portal.accounts import claims
+        """Expire claims not proven in time (freeing their numbers) and unanswered requests."""
+        from portal.accounts import claims, memberships
 
         count = claims.expire_lapsed()
+        requests = memberships.expire_lapsed()
         db.session.commit()
-        click.echo(f"expired {count} claim(s)")
+        click.echo(f"expired {count} claim(s) and {requests} request(s) to join")
 
     app.cli.add_command(accounts)

@@ -318,3 +318,26 @@ class ClaimContest(TimestampMixin, db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     decision_reason: Mapped[str | None] = mapped_column(Text)
     claim: Mapped[OrganisationClaim | None] = relationship()
+
+
+class MembershipClaim(TimestampMixin, db.Model):
+    """A second claimant asks to join an organisation whose claim is already proven.
+
+    The person has an account but no organisation until one of its (proven)
+    administrators approves; a request nobody answers lapses at `expires_at`.
+    """
+
+    __tablename__ = "membership_claim"
+    __table_args__ = (CheckConstraint(_in("status", ClaimStatus), name="status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), unique=True)
+    status: Mapped[ClaimStatus] = mapped_column(
+        str_enum(ClaimStatus), default=ClaimStatus.PENDING, index=True
+    )
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    organisation: Mapped[Organisation] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -15,8 +15,9 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from portal import mail, tokens
-from portal.accounts import claims
+from portal.accounts import claims, memberships
 from portal.accounts.models import (
+    ClaimStatus,
     Mandatary,
     MandataryKind,
     Organisation,
@@ -118,14 +119,33 @@ def register_employer(
     email: str,
     password: str,
     locale: str,
+    join_existing: bool = False,
 ) -> User | None:
-    """Register an organisation with its first user as admin; None if the e-mail was taken."""
+    """Register an organisation with its first user as admin; None if the e-mail was taken.
+
+    When the number is held by a proven claim and `join_existing` is set, the person asks
+    that organisation's administrator to let them join instead (a second claimant).
+    """
     email = normalise_email(email)
     # A claim that lapsed unproven no longer holds the number: it is freed here.
-    if claims.holder(kbo_number) is not None:
+    held = claims.holder(kbo_number)
+    if held is not None and not (join_existing and held.status == ClaimStatus.PROVEN):
         raise Invalid({"kbo_number": [NUMBER_HELD]})
     if not _guard_new_email(email, locale):
         return None
+    if held is not None:
+        user = User(
+            email=email,
+            name=contact_name.strip(),
+            password_hash=hash_password(password),
+            locale=locale,
+            role=Role.EMPLOYER,
+        )
+        db.session.add(user)
+        db.session.flush()
+        memberships.request_to_join(user, held.organisation)
+        send_verification(user)
+        return user
     organisation = Organisation(
         name=organisation_name.strip(),
         kbo_number=kbo_number,
@@ -219,6 +239,7 @@ def verify_email(token: str) -> User:
         raise tokens.LinkInvalid
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
+        memberships.tell_administrators(user)  # only a confirmed request reaches them
     return user
 
 

@@ -16,7 +16,7 @@ from flask_babel import get_locale
 from flask_login import current_user, login_user, logout_user
 
 from portal import reference, tokens
-from portal.accounts import services
+from portal.accounts import memberships, services
 from portal.accounts.forms import (
     EmailOnlyForm,
     EmployerRegistrationForm,
@@ -59,6 +59,7 @@ def register_employer():
             organisation_name=form.organisation_name.data,
             kbo_number=kbo,
             nace_code=form.nace_code.data.strip().replace(".", ""),
+            join_existing=bool(form.join_existing.data),
         )
         if done:
             return done
@@ -267,4 +268,32 @@ def organisation():
                 flash(_("We sent an invitation to %(email)s.", email=form.email.data), "success")
                 return redirect(url_for("accounts.organisation"))
     members = services.organisation_members(current_user)
-    return render_template("accounts/organisation.html", form=form, members=members)
+    return render_template(
+        "accounts/organisation.html",
+        form=form,
+        members=members,
+        requests=memberships.requests_for(current_user),
+        decide_form=CsrfForm(),
+    )
+
+
+@bp.post("/organisation/requests/<int:request_id>")
+@roles(Role.EMPLOYER)
+def decide_membership(request_id: int):
+    """A proven administrator answers a request to join the organisation."""
+    form = CsrfForm()
+    decision = request.form.get("decision")
+    if form.validate_on_submit() and decision in ("approve", "reject"):
+        try:
+            done = memberships.decide(current_user, request_id, approve=decision == "approve")
+        except Invalid as error:
+            flash(" ".join(str(m) for ms in error.errors.values() for m in ms), "error")
+        else:
+            db.session.commit()
+            message = (
+                _("%(name)s has joined your organisation.", name=done.user.name)
+                if decision == "approve"
+                else _("You refused the request of %(name)s.", name=done.user.name)
+            )
+            flash(message, "success")
+    return redirect(url_for("accounts.organisation"))

@@ -1,4 +1,4 @@
-"""enterprise claims: an organisation's claim to its KBO number, and contests of a claim
+"""enterprise claims: an organisation's claim to its KBO number, contests, requests to join
 
 Existing organisations are grandfathered: each gets a proven claim (proven_by 'legacy').
 An organisation's number may become NULL when a claim lapses or is revoked.
@@ -121,6 +121,41 @@ def upgrade():
         )
         batch_op.create_index(batch_op.f("ix_claim_contest_status"), ["status"], unique=False)
 
+    op.create_table(
+        "membership_claim",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("organisation_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("status", _enum(CLAIM_STATUS, "claimstatus"), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("decided_by_id", sa.Integer(), nullable=True),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("decision_reason", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(_in("status", CLAIM_STATUS), name=op.f("ck_membership_claim_status")),
+        sa.ForeignKeyConstraint(
+            ["decided_by_id"],
+            ["user_account.id"],
+            name=op.f("fk_membership_claim_decided_by_id_user_account"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisation.id"],
+            name=op.f("fk_membership_claim_organisation_id_organisation"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["user_account.id"], name=op.f("fk_membership_claim_user_id_user_account")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_membership_claim")),
+        sa.UniqueConstraint("user_id", name=op.f("uq_membership_claim_user_id")),
+    )
+    with op.batch_alter_table("membership_claim", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_membership_claim_organisation_id"), ["organisation_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_membership_claim_status"), ["status"], unique=False)
+
     with op.batch_alter_table("organisation", schema=None) as batch_op:
         batch_op.alter_column("kbo_number", existing_type=sa.String(length=10), nullable=True)
 
@@ -137,6 +172,10 @@ def downgrade():
     op.execute("UPDATE organisation SET kbo_number = 'R' || id WHERE kbo_number IS NULL")
     with op.batch_alter_table("organisation", schema=None) as batch_op:
         batch_op.alter_column("kbo_number", existing_type=sa.String(length=10), nullable=False)
+    with op.batch_alter_table("membership_claim", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_membership_claim_status"))
+        batch_op.drop_index(batch_op.f("ix_membership_claim_organisation_id"))
+    op.drop_table("membership_claim")
     with op.batch_alter_table("claim_contest", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_claim_contest_status"))
         batch_op.drop_index(batch_op.f("ix_claim_contest_kbo_number"))
