@@ -186,7 +186,7 @@ def test_a_helpdesk_agent_rejects_with_a_reason_and_the_number_is_free(app, clie
     reason = "The extract names another director."
     agent.post(f"/backoffice/claims/{claim.id}", data={"decision": "reject", "reason": reason})
     assert claim.status == ClaimStatus.REJECTED and claim.decision_reason == reason
-    assert user.organisation.kbo_number is None
+    assert user.organisation.kbo_released
     assert "claim.rejected" in _actions()
     assert reason in text_of(mailbox.last_to(EMPLOYER["email"]))
     # Deciding twice is refused; the real company can now register the number.
@@ -213,7 +213,7 @@ def test_a_squatter_does_not_block_the_real_company_after_expiry(client, mailbox
     real = db.session.scalar(select(User).where(User.email == "real@transport.example"))
     assert real.organisation.kbo_number == KBO
     assert real.organisation.claim.status == ClaimStatus.PENDING
-    assert squatter.organisation.kbo_number is None
+    assert squatter.organisation.kbo_released
     assert squatter.organisation.claim.status == ClaimStatus.EXPIRED
     assert "claim.expired" in _actions()
     # An unverified address gets no e-mail about it.
@@ -234,9 +234,9 @@ def test_the_cleanup_command_expires_lapsed_claims_only(app, client, monkeypatch
     result = app.test_cli_runner().invoke(args=["accounts", "expire-claims"])
     assert result.exit_code == 0, result.output
     assert "expired 1 claim" in result.output
-    assert lapsed.claim.status == ClaimStatus.EXPIRED and lapsed.kbo_number is None
-    assert waiting.claim.status == ClaimStatus.PENDING and waiting.kbo_number
-    assert fresh.claim.status == ClaimStatus.PENDING and fresh.kbo_number
+    assert lapsed.claim.status == ClaimStatus.EXPIRED and lapsed.kbo_released
+    assert waiting.claim.status == ClaimStatus.PENDING and not waiting.kbo_released
+    assert fresh.claim.status == ClaimStatus.PENDING and not fresh.kbo_released
     assert proven.claim.status == ClaimStatus.PROVEN
 
 
@@ -269,7 +269,7 @@ def test_a_contest_reaches_the_back_office_and_revokes_the_claim(app, client, ma
     assert decided.status_code == 302
     claim = squatter.organisation.claim
     assert record.status == ContestStatus.UPHELD
-    assert claim.status == ClaimStatus.REJECTED and squatter.organisation.kbo_number is None
+    assert claim.status == ClaimStatus.REJECTED and squatter.organisation.kbo_released
     assert {"claim.revoked", "claim.contest_upheld"} <= set(_actions())
     assert reason in text_of(mailbox.last_to("squatter@evil.example"))
     assert "upheld" in text_of(mailbox.last_to("director@real-transport.example"))
@@ -337,7 +337,7 @@ def test_a_lapsed_claimant_is_told_and_loses_the_number(client, mailbox):
     login(client, EMPLOYER["email"], PASSWORD)
     soup = check_page(client.get("/account/claim?lang=en").get_data(as_text=True))
     assert soup.find(id="claim-status").get_text(strip=True) == "Expired"
-    assert user.organisation.kbo_number is None
+    assert user.organisation.kbo_released
     assert "expired" in mailbox.last_to(EMPLOYER["email"])["Subject"]
     assert claims.holder(KBO) is None
 

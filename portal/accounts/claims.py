@@ -72,7 +72,7 @@ def _release(claim: OrganisationClaim, status: ClaimStatus) -> None:
     """End a claim and free its number; the organisation keeps its drafts, not the number."""
     claim.status = status
     claim.expires_at = None
-    claim.organisation.kbo_number = None
+    claim.organisation.release_kbo_number()
     db.session.flush()  # the number is free for an insert in this same transaction
 
 

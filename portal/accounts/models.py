@@ -72,14 +72,18 @@ class MandateStatus(enum.StrEnum):
         )
 
 
+RELEASED_PREFIX = "X"
+
+
 class Organisation(TimestampMixin, db.Model):
     """A Belgian employer registered in the KBO/BCE."""
 
     __tablename__ = "organisation"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    # NULL once a claim on the number lapsed or was refused: the number is free again.
-    kbo_number: Mapped[str | None] = mapped_column(String(10), unique=True)
+    # Once a claim on the number lapsed or was refused, a released marker ("X" and nine
+    # digits, never a KBO number) takes its place: the number is free again.
+    kbo_number: Mapped[str] = mapped_column(String(10), unique=True)
     street: Mapped[str] = mapped_column(String(200))
     postal_code: Mapped[str] = mapped_column(String(4))
     municipality_refnis: Mapped[str] = mapped_column(String(5))
@@ -88,9 +92,19 @@ class Organisation(TimestampMixin, db.Model):
     claim: Mapped[OrganisationClaim | None] = relationship(back_populates="organisation")
 
     @property
+    def kbo_released(self) -> bool:
+        return self.kbo_number.startswith(RELEASED_PREFIX)
+
+    def release_kbo_number(self) -> None:
+        """Give the number up (the claim keeps it): someone else may register it now."""
+        self.kbo_number = f"{RELEASED_PREFIX}{self.id:09d}"
+
+    @property
     def kbo_on_record(self) -> str:
         """The number, also once a lapsed or revoked claim gave it up (letters, exchange)."""
-        return self.kbo_number or (self.claim.kbo_number if self.claim else "")
+        if self.kbo_released and self.claim is not None:
+            return self.claim.kbo_number
+        return self.kbo_number
 
     @property
     def claim_proven(self) -> bool:

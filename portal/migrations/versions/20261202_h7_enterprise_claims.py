@@ -1,7 +1,10 @@
 """enterprise claims: an organisation's claim to its KBO number, contests, requests to join
 
 Existing organisations are grandfathered: each gets a proven claim (proven_by 'legacy').
-An organisation's number may become NULL when a claim lapses or is revoked.
+When a claim lapses or is revoked, the organisation's number is replaced by a released
+marker ('X' and nine digits, never a KBO number); the claim keeps the real number. The
+organisation table itself is not altered (rebuilding it on SQLite would break the foreign
+keys that point at it).
 
 Revision ID: 7c1a1a1d07e7
 Revises: c4c70fbec13a
@@ -156,9 +159,6 @@ def upgrade():
         )
         batch_op.create_index(batch_op.f("ix_membership_claim_status"), ["status"], unique=False)
 
-    with op.batch_alter_table("organisation", schema=None) as batch_op:
-        batch_op.alter_column("kbo_number", existing_type=sa.String(length=10), nullable=True)
-
     # Organisations registered before claims existed keep filing: their claim is proven.
     op.execute(
         "INSERT INTO organisation_claim (organisation_id, kbo_number, status, proven_by,"
@@ -168,10 +168,6 @@ def upgrade():
 
 
 def downgrade():
-    # A number given up by a lapsed claim cannot be NULL any more: mark it as released.
-    op.execute("UPDATE organisation SET kbo_number = 'R' || id WHERE kbo_number IS NULL")
-    with op.batch_alter_table("organisation", schema=None) as batch_op:
-        batch_op.alter_column("kbo_number", existing_type=sa.String(length=10), nullable=False)
     with op.batch_alter_table("membership_claim", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_membership_claim_status"))
         batch_op.drop_index(batch_op.f("ix_membership_claim_organisation_id"))
