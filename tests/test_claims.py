@@ -120,6 +120,11 @@ def test_the_database_refuses_an_unknown_claim_status(db_session):
 def test_a_pending_claimant_prepares_a_draft_but_cannot_submit(client, mailbox):
     _registered(client)
     login(client, EMPLOYER["email"])
+    claim_page = check_page(client.get("/account/claim?lang=en").get_data(as_text=True))
+    assert claim_page.find("input", type="file") is not None
+    assert "expires" in claim_page.get_text()
+    dashboard = check_page(client.get("/dashboard?lang=en").get_data(as_text=True))
+    assert dashboard.find("a", href="/account/claim") is not None
     dossier = start(client)
     fill(client, dossier)
     page = check_page(client.get(f"/applications/{dossier.id}?lang=en").get_data(as_text=True))
@@ -405,3 +410,22 @@ def test_an_administrator_of_another_organisation_cannot_answer_a_request(app, c
     )
     assert response.status_code == 404
     assert request.status == ClaimStatus.PENDING and second.organisation_id is None
+
+
+def test_the_demo_employer_is_proven(app, db_session, monkeypatch):
+    monkeypatch.setattr(db.session, "commit", db.session.flush)
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    employer = db.session.scalar(select(User).where(User.email == "employer@demo.example"))
+    assert employer.organisation.claim_proven
+    assert employer.organisation.claim.claimant_id == employer.id
+
+
+def test_a_released_organisation_keeps_its_real_number_on_record(client):
+    user = _registered(client)
+    organisation = user.organisation
+    organisation.claim.expires_at = utcnow() - timedelta(seconds=1)
+    assert claims.expire_lapsed() == 1
+    assert organisation.kbo_released and organisation.kbo_number != KBO
+    assert organisation.kbo_on_record == KBO
+    assert claims.submit_refusal(organisation) is not None
