@@ -429,3 +429,14 @@ def test_a_released_organisation_keeps_its_real_number_on_record(client):
     assert organisation.kbo_released and organisation.kbo_number != KBO
     assert organisation.kbo_on_record == KBO
     assert claims.submit_refusal(organisation) is not None
+
+
+def test_the_helpdesk_cannot_issue_an_e_mail_proof_for_an_unproven_organisation(app, db_session):
+    from portal.errors import Invalid
+    from portal.fallback import proofs
+
+    pending = make_organisation(claim=ClaimStatus.PENDING)
+    with app.test_request_context("/?lang=en"), pytest.raises(Invalid, match="not yet proven"):
+        proofs.resolve_party(pending.kbo_number, None)
+    proven = make_organisation()
+    assert proofs.resolve_party(proven.kbo_number, None).organisation is proven
