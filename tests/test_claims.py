@@ -303,6 +303,21 @@ def test_contests_are_rate_limited(client):
     assert codes[:5] == [200] * 5 and codes[5] == 429
 
 
+def test_a_claim_without_proof_cannot_be_approved_but_can_be_rejected(app, client):
+    user = _registered(client)
+    claim = user.organisation.claim
+    officer = _staff_client(app, Role.OFFICER, "officer@claims.example")
+    queue = check_page(officer.get("/backoffice/claims?lang=en").get_data(as_text=True))
+    assert queue.find("a", href=f"/backoffice/claims/{claim.id}") is not None
+    response = officer.post(f"/backoffice/claims/{claim.id}?lang=en", data={"decision": "approve"})
+    assert "no proof to check" in field_error(check_page(response.get_data(True)), "decision")
+    assert claim.status == ClaimStatus.PENDING
+    officer.post(
+        f"/backoffice/claims/{claim.id}", data={"decision": "reject", "reason": "Obvious squat."}
+    )
+    assert claim.status == ClaimStatus.REJECTED and user.organisation.kbo_released
+
+
 def test_only_staff_reach_the_claims_queue(client):
     user = _registered(client)
     login(client, EMPLOYER["email"])

@@ -267,6 +267,14 @@ def decide_claim(actor: User, claim: OrganisationClaim, *, approve: bool, reason
     reason = (reason or "").strip()
     if not approve and not reason:
         raise Invalid({"reason": [_("Give the reason for the rejection.")]})
+    if approve and claim.proof_stored_name is None:
+        raise Invalid(
+            {
+                "decision": [
+                    _("There is no proof to check yet: a claim is approved only on a proof.")
+                ]
+            }
+        )
     _decide(claim, actor, reason)
     kbo = claim.kbo_number
     if approve:
