@@ -66,6 +66,7 @@ def _register_blueprints(app: Flask) -> None:
     import portal.applications.models
     import portal.mail
     import portal.tracking.models  # noqa: F401
+    from portal.accounts.claim_views import bp as claims_bp
     from portal.accounts.mandate_views import bp as mandates_bp
     from portal.accounts.views import bp as accounts_bp
     from portal.api.admin_views import api_admin
@@ -82,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
         home_bp,
         accounts_bp,
         mandates_bp,
+        claims_bp,
         backoffice_bp,
         applications_bp,
         public_bp,

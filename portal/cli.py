@@ -59,11 +59,13 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(outbox)
     app.cli.add_command(_uploads_group())
+    from portal.accounts.cli import register as register_accounts
     from portal.api.cli import register as register_api
     from portal.fallback.cli import register as register_intake
     from portal.stats.cli import register as register_stats
     from portal.tracking.cli import register as register_audit
 
+    register_accounts(app)
     register_api(app)
     register_stats(app)
     register_audit(app)

@@ -62,6 +62,10 @@ def from_environment() -> dict:
         "VERIFY_LINK_MAX_AGE": _int("VERIFY_LINK_MAX_AGE", 48 * 3600),
         "RESET_LINK_MAX_AGE": _int("RESET_LINK_MAX_AGE", 3600),
         "INVITE_LINK_MAX_AGE": _int("INVITE_LINK_MAX_AGE", 7 * 24 * 3600),
+        # An organisation's claim to its KBO number lapses unproven after this (seconds).
+        "CLAIM_MAX_AGE": _int("CLAIM_MAX_AGE", 72 * 3600),
+        "CLAIM_PROOF_MAX_BYTES": _int("CLAIM_PROOF_MAX_BYTES", 10 * 1024 * 1024),
+        "CONTEST_RATE_LIMIT": os.environ.get("CONTEST_RATE_LIMIT", "5 per hour; 20 per day"),
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "120 per minute"),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute; 30 per hour"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),

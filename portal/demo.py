@@ -9,12 +9,14 @@ from sqlalchemy import select
 from portal import uploads
 from portal.accounts.mandates import quarter_start
 from portal.accounts.models import (
+    ClaimStatus,
     ForeignEmployer,
     Mandatary,
     MandataryKind,
     Mandate,
     MandateStatus,
     Organisation,
+    OrganisationClaim,
     OrgRole,
     PartnerKind,
     Role,
@@ -114,6 +116,15 @@ def _create() -> None:
         uploaded_by=users["mandatary@demo.example"],
         decided_at=utcnow(),
     )
-    db.session.add_all([organisation, mandatary, *users.values(), foreign, mandate])
+    # The demo employer has proven its claim to its enterprise number: it may submit.
+    claim = OrganisationClaim(
+        organisation=organisation,
+        claimant=users["employer@demo.example"],
+        kbo_number=organisation.kbo_number,
+        status=ClaimStatus.PROVEN,
+        proven_by="demo",
+        decided_at=utcnow(),
+    )
+    db.session.add_all([organisation, claim, mandatary, *users.values(), foreign, mandate])
     db.session.flush()
     mandate.decided_by_id = users["officer@demo.example"].id

@@ -14,7 +14,16 @@ from email.message import EmailMessage
 from aiosmtpd.controller import Controller
 from bs4 import BeautifulSoup
 
-from portal.accounts.models import Mandatary, MandataryKind, Organisation, OrgRole, Role, User
+from portal.accounts.models import (
+    ClaimStatus,
+    Mandatary,
+    MandataryKind,
+    Organisation,
+    OrganisationClaim,
+    OrgRole,
+    Role,
+    User,
+)
 from portal.accounts.services import hash_password
 from portal.db import utcnow
 from portal.extensions import db
@@ -114,7 +123,10 @@ def new_kbo() -> str:
     return f"0{base}{97 - (base % 97):02d}"[-10:]
 
 
-def make_organisation(kbo: str | None = None, name: str = "Test NV") -> Organisation:
+def make_organisation(
+    kbo: str | None = None, name: str = "Test NV", claim: ClaimStatus | None = ClaimStatus.PROVEN
+) -> Organisation:
+    """An organisation whose claim to its number is proven (or `claim`, or none at all)."""
     organisation = Organisation(
         name=name,
         kbo_number=kbo or new_kbo(),
@@ -124,8 +136,25 @@ def make_organisation(kbo: str | None = None, name: str = "Test NV") -> Organisa
         nace_code="49410",
     )
     db.session.add(organisation)
+    if claim is not None:
+        db.session.add(
+            OrganisationClaim(
+                organisation=organisation,
+                kbo_number=organisation.kbo_number,
+                status=claim,
+                proven_by="test" if claim == ClaimStatus.PROVEN else None,
+            )
+        )
     db.session.flush()
     return organisation
+
+
+def prove_claim(organisation: Organisation) -> None:
+    """Prove the organisation's claim as a trusted source would (a test shortcut)."""
+    from portal.accounts import claims
+
+    claims.prove_by_mandate(organisation.claim, source="test")
+    db.session.flush()
 
 
 def make_user(

@@ -21,6 +21,8 @@ EXPECTED_PUBLIC = {
     "accounts.forgot_password",
     "accounts.reset_password",
     "accounts.accept_invitation",
+    "claims.contest",
+    "claims.contest_sent",
     "public.eligibility",
     "public.detachment_guide",
     "stats.public_page",

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileField, FileRequired
-from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import Length, Optional
 
 from portal.forms import (
@@ -44,6 +52,12 @@ class EmployerRegistrationForm(BaseForm):
         [required(), validate_nace],
         description=_l("Type the 5-digit code or pick it from the suggestions, e.g. 49410."),
         render_kw={"list": "nace-codes", "inputmode": "numeric", "autocomplete": "off"},
+    )
+    join_existing = BooleanField(
+        _l("If this enterprise number is already registered, ask its administrator to let me join"),
+        description=_l(
+            "The administrator decides; until then you see nothing of the organisation."
+        ),
     )
     contact_name = StringField(
         _l("Your name"), [required(), Length(max=200)], render_kw={"autocomplete": "name"}

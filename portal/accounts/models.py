@@ -7,7 +7,7 @@ import secrets
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Date, ForeignKey, Integer, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import TimestampMixin, UtcDateTime, str_enum
@@ -72,18 +72,44 @@ class MandateStatus(enum.StrEnum):
         )
 
 
+RELEASED_PREFIX = "X"
+
+
 class Organisation(TimestampMixin, db.Model):
     """A Belgian employer registered in the KBO/BCE."""
 
     __tablename__ = "organisation"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    # Once a claim on the number lapsed or was refused, a released marker ("X" and nine
+    # digits, never a KBO number) takes its place: the number is free again.
     kbo_number: Mapped[str] = mapped_column(String(10), unique=True)
     street: Mapped[str] = mapped_column(String(200))
     postal_code: Mapped[str] = mapped_column(String(4))
     municipality_refnis: Mapped[str] = mapped_column(String(5))
     nace_code: Mapped[str] = mapped_column(String(5))
     users: Mapped[list[User]] = relationship(back_populates="organisation")
+    claim: Mapped[OrganisationClaim | None] = relationship(back_populates="organisation")
+
+    @property
+    def kbo_released(self) -> bool:
+        return self.kbo_number.startswith(RELEASED_PREFIX)
+
+    def release_kbo_number(self) -> None:
+        """Give the number up (the claim keeps it): someone else may register it now."""
+        self.kbo_number = f"{RELEASED_PREFIX}{self.id:09d}"
+
+    @property
+    def kbo_on_record(self) -> str:
+        """The number, also once a lapsed or revoked claim gave it up (letters, exchange)."""
+        if self.kbo_released and self.claim is not None:
+            return self.claim.kbo_number
+        return self.kbo_number
+
+    @property
+    def claim_proven(self) -> bool:
+        """Only an organisation whose claim is proven may submit files."""
+        return self.claim is not None and self.claim.status == ClaimStatus.PROVEN
 
 
 class Mandatary(TimestampMixin, db.Model):
@@ -184,3 +210,148 @@ class Mandate(TimestampMixin, db.Model):
             and self.starts_on <= on
             and (self.ends_on is None or on <= self.ends_on)
         )
+
+
+class ClaimStatus(enum.StrEnum):
+    PENDING = "pending"
+    PROVEN = "proven"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+
+    @property
+    def title(self) -> str:
+        return str(CLAIM_STATUS_TITLES[self])
+
+
+CLAIM_STATUS_TITLES = {
+    ClaimStatus.PENDING: _l("Waiting for proof"),
+    ClaimStatus.PROVEN: _l("Proven"),
+    ClaimStatus.REJECTED: _l("Rejected"),
+    ClaimStatus.EXPIRED: _l("Expired"),
+}
+
+
+class ProofKind(enum.StrEnum):
+    KBO_EXTRACT = "kbo_extract"
+    POWER_OF_ATTORNEY = "power_of_attorney"
+
+    @property
+    def title(self) -> str:
+        return str(PROOF_KIND_TITLES[self])
+
+
+PROOF_KIND_TITLES = {
+    ProofKind.KBO_EXTRACT: _l("An extract from the KBO/BCE naming you as a director"),
+    ProofKind.POWER_OF_ATTORNEY: _l("A power of attorney signed by a director"),
+}
+
+
+class ContestStatus(enum.StrEnum):
+    OPEN = "open"
+    UPHELD = "upheld"
+    DISMISSED = "dismissed"
+
+    @property
+    def title(self) -> str:
+        return str(
+            {
+                ContestStatus.OPEN: _l("To review"),
+                ContestStatus.UPHELD: _l("Upheld: the claim was revoked"),
+                ContestStatus.DISMISSED: _l("Dismissed"),
+            }[self]
+        )
+
+
+def _in(column: str, values: type[enum.Enum], nullable: bool = False) -> str:
+    listed = ", ".join(f"'{member.value}'" for member in values)
+    condition = f"{column} IN ({listed})"
+    return f"{column} IS NULL OR {condition}" if nullable else condition
+
+
+class OrganisationClaim(TimestampMixin, db.Model):
+    """The first administrator's claim to act for an enterprise number.
+
+    Pending until proven by an officer or helpdesk agent (from an uploaded KBO extract or
+    power of attorney), later by a federated identity provider's mandate. A pending claim
+    without proof lapses at `expires_at` and frees the number.
+    """
+
+    __tablename__ = "organisation_claim"
+    __table_args__ = (
+        CheckConstraint(_in("status", ClaimStatus), name="status"),
+        CheckConstraint(_in("proof_kind", ProofKind, nullable=True), name="proof_kind"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), unique=True)
+    claimant_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The number claimed; kept here when the organisation lets go of it.
+    kbo_number: Mapped[str] = mapped_column(String(10), index=True)
+    status: Mapped[ClaimStatus] = mapped_column(
+        str_enum(ClaimStatus), default=ClaimStatus.PENDING, index=True
+    )
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    proof_kind: Mapped[ProofKind | None] = mapped_column(str_enum(ProofKind))
+    proof_file_name: Mapped[str | None] = mapped_column(String(200))
+    proof_stored_name: Mapped[str | None] = mapped_column(String(80))
+    proof_sha256: Mapped[str | None] = mapped_column(String(64))
+    proof_size: Mapped[int | None] = mapped_column(Integer)
+    proof_uploaded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Who proved it: officer, helpdesk, admin, idp (future), legacy, demo.
+    proven_by: Mapped[str | None] = mapped_column(String(20))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    organisation: Mapped[Organisation] = relationship(back_populates="claim")
+    claimant: Mapped[User | None] = relationship(foreign_keys=[claimant_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
+class ClaimContest(TimestampMixin, db.Model):
+    """The real company says someone else registered its enterprise number."""
+
+    __tablename__ = "claim_contest"
+    __table_args__ = (CheckConstraint(_in("status", ContestStatus), name="status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kbo_number: Mapped[str] = mapped_column(String(10), index=True)
+    # The claim that held the number when the contest came in.
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("organisation_claim.id"))
+    company_name: Mapped[str] = mapped_column(String(200))
+    contact_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str] = mapped_column(String(40))
+    message: Mapped[str] = mapped_column(Text)
+    locale: Mapped[str] = mapped_column(String(2))
+    proof_file_name: Mapped[str] = mapped_column(String(200))
+    proof_stored_name: Mapped[str] = mapped_column(String(80))
+    proof_sha256: Mapped[str] = mapped_column(String(64))
+    proof_size: Mapped[int] = mapped_column(Integer)
+    status: Mapped[ContestStatus] = mapped_column(
+        str_enum(ContestStatus), default=ContestStatus.OPEN, index=True
+    )
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    claim: Mapped[OrganisationClaim | None] = relationship()
+
+
+class MembershipClaim(TimestampMixin, db.Model):
+    """A second claimant asks to join an organisation whose claim is already proven.
+
+    The person has an account but no organisation until one of its (proven)
+    administrators approves; a request nobody answers lapses at `expires_at`.
+    """
+
+    __tablename__ = "membership_claim"
+    __table_args__ = (CheckConstraint(_in("status", ClaimStatus), name="status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), unique=True)
+    status: Mapped[ClaimStatus] = mapped_column(
+        str_enum(ClaimStatus), default=ClaimStatus.PENDING, index=True
+    )
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    organisation: Mapped[Organisation] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -15,7 +15,9 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from portal import mail, tokens
+from portal.accounts import claims, memberships
 from portal.accounts.models import (
+    ClaimStatus,
     Mandatary,
     MandataryKind,
     Organisation,
@@ -26,9 +28,13 @@ from portal.accounts.models import (
 from portal.db import utcnow
 from portal.errors import Invalid, NotAllowed
 from portal.extensions import db
-from portal.i18n import _
+from portal.i18n import _, _l
 
 _hasher = PasswordHasher()
+NUMBER_HELD = _l(
+    "This enterprise number is already registered on the portal. If you work for this "
+    "organisation, ask its administrator to invite you as a colleague."
+)
 # Verifying against this when no account exists keeps login time the same either way.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
@@ -113,22 +119,33 @@ def register_employer(
     email: str,
     password: str,
     locale: str,
+    join_existing: bool = False,
 ) -> User | None:
-    """Register an organisation with its first user as admin; None if the e-mail was taken."""
+    """Register an organisation with its first user as admin; None if the e-mail was taken.
+
+    When the number is held by a proven claim and `join_existing` is set, the person asks
+    that organisation's administrator to let them join instead (a second claimant).
+    """
     email = normalise_email(email)
-    if db.session.scalar(select(Organisation.id).where(Organisation.kbo_number == kbo_number)):
-        raise Invalid(
-            {
-                "kbo_number": [
-                    _(
-                        "This organisation is already registered. Ask its administrator "
-                        "to invite you as a colleague."
-                    )
-                ]
-            }
-        )
+    # A claim that lapsed unproven no longer holds the number: it is freed here.
+    held = claims.holder(kbo_number)
+    if held is not None and not (join_existing and held.status == ClaimStatus.PROVEN):
+        raise Invalid({"kbo_number": [NUMBER_HELD]})
     if not _guard_new_email(email, locale):
         return None
+    if held is not None:
+        user = User(
+            email=email,
+            name=contact_name.strip(),
+            password_hash=hash_password(password),
+            locale=locale,
+            role=Role.EMPLOYER,
+        )
+        db.session.add(user)
+        db.session.flush()
+        memberships.request_to_join(user, held.organisation)
+        send_verification(user)
+        return user
     organisation = Organisation(
         name=organisation_name.strip(),
         kbo_number=kbo_number,
@@ -137,7 +154,7 @@ def register_employer(
         municipality_refnis=municipality_refnis,
         nace_code=nace_code,
     )
-    return _first_user(
+    user = _first_user(
         organisation,
         email=email,
         contact_name=contact_name,
@@ -147,6 +164,8 @@ def register_employer(
         organisation=organisation,
         org_role=OrgRole.ADMIN,
     )
+    claims.open_claim(organisation, user)  # pending: drafts yes, submitting not yet
+    return user
 
 
 def register_mandatary(
@@ -220,6 +239,7 @@ def verify_email(token: str) -> User:
         raise tokens.LinkInvalid
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
+        memberships.tell_administrators(user)  # only a confirmed request reaches them
     return user
 
 

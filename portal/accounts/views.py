@@ -16,7 +16,7 @@ from flask_babel import get_locale
 from flask_login import current_user, login_user, logout_user
 
 from portal import reference, tokens
-from portal.accounts import services
+from portal.accounts import memberships, services
 from portal.accounts.forms import (
     EmailOnlyForm,
     EmployerRegistrationForm,
@@ -50,19 +50,26 @@ def register():
 @public
 def register_employer():
     form = EmployerRegistrationForm()
+    held = None
     if form.validate_on_submit():
+        kbo = reference.normalise_kbo(form.kbo_number.data)
         done = _register(
             form,
             services.register_employer,
             organisation_name=form.organisation_name.data,
-            kbo_number=reference.normalise_kbo(form.kbo_number.data),
+            kbo_number=kbo,
             nace_code=form.nace_code.data.strip().replace(".", ""),
+            join_existing=bool(form.join_existing.data),
         )
         if done:
             return done
+        if str(services.NUMBER_HELD) in map(str, form.kbo_number.errors):
+            held = kbo  # the page offers to contest the registration of this number
     return render_template(
         "accounts/register_employer.html",
         form=form,
+        held=held,
+        claim_hours=current_app.config["CLAIM_MAX_AGE"] // 3600,
         nace=datalist("nace-codes", tuple(reference.nace_choices(_locale()))),
     )
 
@@ -261,4 +268,32 @@ def organisation():
                 flash(_("We sent an invitation to %(email)s.", email=form.email.data), "success")
                 return redirect(url_for("accounts.organisation"))
     members = services.organisation_members(current_user)
-    return render_template("accounts/organisation.html", form=form, members=members)
+    return render_template(
+        "accounts/organisation.html",
+        form=form,
+        members=members,
+        requests=memberships.requests_for(current_user),
+        decide_form=CsrfForm(),
+    )
+
+
+@bp.post("/organisation/requests/<int:request_id>")
+@roles(Role.EMPLOYER)
+def decide_membership(request_id: int):
+    """A proven administrator answers a request to join the organisation."""
+    form = CsrfForm()
+    decision = request.form.get("decision")
+    if form.validate_on_submit() and decision in ("approve", "reject"):
+        try:
+            done = memberships.decide(current_user, request_id, approve=decision == "approve")
+        except Invalid as error:
+            flash(" ".join(str(m) for ms in error.errors.values() for m in ms), "error")
+        else:
+            db.session.commit()
+            message = (
+                _("%(name)s has joined your organisation.", name=done.user.name)
+                if decision == "approve"
+                else _("You refused the request of %(name)s.", name=done.user.name)
+            )
+            flash(message, "success")
+    return redirect(url_for("accounts.organisation"))

@@ -9,7 +9,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import or_, select
 
 from portal import mail
-from portal.accounts import mandates
+from portal.accounts import claims, mandates
 from portal.accounts.models import Role, User
 from portal.applications import references, rules
 from portal.applications.models import Dossier, DossierKind, DossierStatus, DossierViewer
@@ -121,6 +121,9 @@ def submit(actor: User, dossier_id: int, *, token: str, today: date | None = Non
     dossier = get_dossier(actor, dossier_id)
     if not dossier.is_draft:
         return Submitted(dossier, True)  # submitted in another tab: show it, do not fail
+    refusal = claims.submit_refusal(dossier.organisation)
+    if refusal:  # the organisation's claim to its enterprise number is not proven yet
+        raise Invalid({"": [refusal]})
     if (
         dossier.is_posting
         and mandates.current_mandate(dossier.mandatary_id, dossier.foreign_employer_id, today)

@@ -57,7 +57,7 @@ def decision_letter_context(dossier: Dossier, locale: str) -> dict[str, Any]:
         "category_title": category_title,
         "worker_name": dossier.worker_name,
         "organisation": organisation
-        and {"name": organisation.name, "kbo": format_kbo(organisation.kbo_number)},
+        and {"name": organisation.name, "kbo": format_kbo(organisation.kbo_on_record)},
         "foreign_employer": employer
         and {"name": employer.name, "country": country_name(employer.country, locale)},
         "mandatary": mandatary and {"name": mandatary.name},

@@ -55,6 +55,16 @@ def resolve_party(kbo: str, foreign_registration: str | None) -> Party:
         raise Invalid({"kbo": [_("This is not a valid enterprise number.")]})
     organisation = db.session.scalar(select(Organisation).where(Organisation.kbo_number == number))
     if organisation is not None:
+        if not organisation.claim_proven:  # no e-mail route around an unproven claim
+            raise Invalid(
+                {
+                    "kbo": [
+                        _(
+                            "This organisation has not yet proven that its administrator may act for it, so it cannot submit files, not even by e-mail. Check its claim first."
+                        )
+                    ]
+                }
+            )
         return Party(organisation=organisation)
     mandatary = db.session.scalar(select(Mandatary).where(Mandatary.kbo_number == number))
     if mandatary is None:

@@ -1,0 +1,223 @@
+"""Enterprise claim pages: the claimant's proof, a public contest, the staff's claims queue."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_login import current_user
+
+from portal import reference, uploads
+from portal.accounts import claims
+from portal.accounts.claim_forms import (
+    ClaimDecisionForm,
+    ContestDecisionForm,
+    ContestForm,
+    ProofForm,
+)
+from portal.accounts.models import ProofKind, Role
+from portal.errors import Invalid, NotFound
+from portal.extensions import db, limiter
+from portal.i18n import _
+from portal.security import public, roles
+
+bp = Blueprint("claims", __name__)
+STAFF = (Role.OFFICER, Role.HELPDESK, Role.ADMIN)
+KBO_PUBLIC_SEARCH = "https://kbopub.economie.fgov.be/kbopub/zoeknummerform.html?nummer="
+
+
+def _max_bytes() -> int:
+    return current_app.config["CLAIM_PROOF_MAX_BYTES"]
+
+
+def _read(upload) -> tuple[bytes, str]:
+    return upload.read(_max_bytes() + 1), upload.filename or ""
+
+
+@bp.route("/account/claim", methods=["GET", "POST"])
+@roles(Role.EMPLOYER)
+def claim_page():
+    claim = claims.own_claim(current_user)
+    form = ProofForm()
+    if current_user.is_org_admin and form.validate_on_submit():
+        data, name = _read(form.file.data)
+        try:
+            claims.upload_proof(
+                current_user,
+                kind=ProofKind(form.kind.data),
+                data=data,
+                file_name=name,
+                max_bytes=_max_bytes(),
+            )
+        except Invalid as error:
+            form.add_errors(error.errors)
+        else:
+            db.session.commit()
+            flash(
+                _("Your proof has been uploaded. We check it within two working days."), "success"
+            )
+            return redirect(url_for("claims.claim_page"))
+    db.session.commit()  # a lapsed claim found here stays expired
+    return render_template(
+        "accounts/claim.html",
+        claim=claim,
+        form=form,
+        max_mb=uploads.megabytes(_max_bytes()),
+    )
+
+
+def _contest_limit() -> str:
+    return current_app.config["CONTEST_RATE_LIMIT"]
+
+
+@bp.route("/account/register/contest", methods=["GET", "POST"])
+@public
+@limiter.limit(_contest_limit, methods=["POST"])
+def contest():
+    form = ContestForm()
+    if request.method == "GET":
+        # Only a checked number from the query string reaches the form.
+        form.kbo_number.data = reference.normalise_kbo(request.args.get("kbo", "")[:20]) or ""
+    if form.validate_on_submit():
+        data, name = _read(form.file.data)
+        try:
+            claims.contest(
+                kbo_number=reference.normalise_kbo(form.kbo_number.data),
+                company_name=form.company_name.data,
+                contact_name=form.contact_name.data,
+                email=form.email.data,
+                phone=form.phone.data,
+                message=form.message.data,
+                data=data,
+                file_name=name,
+                max_bytes=_max_bytes(),
+                locale=str(get_locale()),
+            )
+        except Invalid as error:
+            form.add_errors(error.errors)
+        else:
+            db.session.commit()
+            return redirect(url_for("claims.contest_sent"))
+    return render_template(
+        "accounts/contest.html", form=form, max_mb=uploads.megabytes(_max_bytes())
+    )
+
+
+@bp.get("/account/register/contest/sent")
+@public
+def contest_sent():
+    return render_template("accounts/contest_sent.html")
+
+
+# --- Staff ------------------------------------------------------------------------------
+
+
+@bp.get("/backoffice/claims")
+@roles(*STAFF)
+def queue():
+    return render_template(
+        "backoffice/claims.html",
+        to_review=claims.claims_to_review(current_user),
+        without_proof=claims.claims_without_proof(current_user),
+        contests=claims.open_contests(current_user),
+        is_lapsed=claims.is_lapsed,
+    )
+
+
+@bp.route("/backoffice/claims/<int:claim_id>", methods=["GET", "POST"])
+@roles(*STAFF)
+def claim_detail(claim_id: int):
+    claim = claims.get_claim(current_user, claim_id)
+    form = ClaimDecisionForm()
+    if form.validate_on_submit():
+        approve = form.decision.data == "approve"
+        try:
+            claims.decide_claim(current_user, claim, approve=approve, reason=form.reason.data)
+        except Invalid as error:
+            form.add_errors(error.errors)
+        else:
+            db.session.commit()
+            flash(
+                _("The claim is approved.")
+                if approve
+                else _("The claim is rejected and the enterprise number is free again."),
+                "success",
+            )
+            return redirect(url_for("claims.queue"))
+    contests = [c for c in claims.open_contests(current_user) if c.claim_id == claim.id]
+    return render_template(
+        "backoffice/claim_detail.html",
+        claim=claim,
+        form=form,
+        contests=contests,
+        kbo_link=KBO_PUBLIC_SEARCH + claim.kbo_number,
+    )
+
+
+EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+
+
+def _send_proof(stored_name: str | None, file_name: str | None):
+    """The proof as a download whose extension follows its sniffed type, not its name."""
+    if not stored_name:
+        raise NotFound
+    path = uploads.path_of(stored_name)
+    with path.open("rb") as handle:
+        mime = uploads.sniff(handle.read(8192)) or "application/octet-stream"
+    stem = (file_name or "proof").rsplit(".", 1)[0] or "proof"
+    return send_file(
+        path,
+        mimetype=mime,
+        as_attachment=True,
+        download_name=stem + EXTENSIONS.get(mime, ".bin"),
+    )
+
+
+@bp.get("/backoffice/claims/<int:claim_id>/proof")
+@roles(*STAFF)
+def claim_proof(claim_id: int):
+    claim = claims.get_claim(current_user, claim_id)
+    return _send_proof(claim.proof_stored_name, claim.proof_file_name)
+
+
+@bp.route("/backoffice/contests/<int:contest_id>", methods=["GET", "POST"])
+@roles(*STAFF)
+def contest_detail(contest_id: int):
+    record = claims.get_contest(current_user, contest_id)
+    form = ContestDecisionForm()
+    if form.validate_on_submit():
+        uphold = form.decision.data == "uphold"
+        try:
+            claims.decide_contest(current_user, record, uphold=uphold, reason=form.reason.data)
+        except Invalid as error:
+            form.add_errors(error.errors)
+        else:
+            db.session.commit()
+            flash(
+                _("The contest is upheld: the claim is revoked.")
+                if uphold
+                else _("The contest is dismissed."),
+                "success",
+            )
+            return redirect(url_for("claims.queue"))
+    return render_template(
+        "backoffice/contest_detail.html",
+        contest=record,
+        form=form,
+        kbo_link=KBO_PUBLIC_SEARCH + record.kbo_number,
+    )
+
+
+@bp.get("/backoffice/contests/<int:contest_id>/proof")
+@roles(*STAFF)
+def contest_proof(contest_id: int):
+    record = claims.get_contest(current_user, contest_id)
+    return _send_proof(record.proof_stored_name, record.proof_file_name)

@@ -1,0 +1,156 @@
+"""Second claimants: a person asks to join an organisation whose claim is already proven.
+
+The requester gets an account without an organisation, so they see none of its files.
+Once their address is confirmed, the organisation's administrators are told; a proven
+administrator approves (the requester becomes a member) or refuses. Unanswered requests
+lapse like unproven claims. Every decision is audited and the requester is e-mailed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from portal import mail
+from portal.accounts import claims
+from portal.accounts.models import (
+    ClaimStatus,
+    MembershipClaim,
+    Organisation,
+    OrgRole,
+    User,
+)
+from portal.db import utcnow
+from portal.errors import Invalid, NotAllowed, NotFound
+from portal.extensions import db
+from portal.i18n import _
+from portal.tracking import audit
+
+
+def request_to_join(user: User, organisation: Organisation) -> MembershipClaim:
+    """Record the request of a newly registered `user`; it waits for their address."""
+    request = MembershipClaim(
+        organisation=organisation,
+        user=user,
+        status=ClaimStatus.PENDING,
+        expires_at=utcnow() + claims.max_age(),
+    )
+    db.session.add(request)
+    return request
+
+
+def pending_request(user: User) -> MembershipClaim | None:
+    return db.session.scalar(select(MembershipClaim).where(MembershipClaim.user_id == user.id))
+
+
+def tell_administrators(user: User) -> None:
+    """Called when the requester confirms their address: the administrators get a mail."""
+    request = pending_request(user)
+    if request is None or request.status != ClaimStatus.PENDING:
+        return
+    for admin in _proven_administrators(request.organisation):
+        mail.queue(
+            admin.email,
+            "membership_requested",
+            admin.locale,
+            name=admin.name,
+            requester=user.name,
+            requester_email=user.email,
+            organisation=request.organisation.name,
+        )
+
+
+def _proven_administrators(organisation: Organisation) -> list[User]:
+    if not organisation.claim_proven:
+        return []
+    return [
+        u
+        for u in organisation.users
+        if u.org_role == OrgRole.ADMIN and u.active and u.email_verified_at
+    ]
+
+
+def _require_proven_admin(actor: User) -> None:
+    if not actor.is_org_admin or not actor.organisation.claim_proven:
+        raise NotAllowed
+
+
+def requests_for(actor: User) -> list[MembershipClaim]:
+    """Pending requests to join the actor's organisation, from confirmed addresses."""
+    if not actor.is_org_admin or not actor.organisation.claim_proven:
+        return []
+    return list(
+        db.session.scalars(
+            select(MembershipClaim)
+            .join(MembershipClaim.user)
+            .where(
+                MembershipClaim.organisation_id == actor.organisation_id,
+                MembershipClaim.status == ClaimStatus.PENDING,
+                User.email_verified_at.is_not(None),
+            )
+            .order_by(MembershipClaim.created_at)
+        )
+    )
+
+
+def _lapsed(request: MembershipClaim, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    return (
+        request.status == ClaimStatus.PENDING
+        and request.expires_at is not None
+        and request.expires_at <= now
+    )
+
+
+def decide(actor: User, request_id: int, *, approve: bool, reason: str = "") -> MembershipClaim:
+    """A proven administrator lets the requester in as a member, or refuses."""
+    _require_proven_admin(actor)
+    request = db.session.get(MembershipClaim, request_id)
+    if request is None or request.organisation_id != actor.organisation_id:
+        raise NotFound  # another organisation's request looks like a missing one
+    if request.status != ClaimStatus.PENDING or _lapsed(request):
+        raise Invalid({"": [_("This request has already been answered or has expired.")]})
+    request.decided_by_id = actor.id
+    request.decided_at = utcnow()
+    request.decision_reason = (reason or "").strip() or None
+    request.expires_at = None
+    user = request.user
+    if approve:
+        request.status = ClaimStatus.PROVEN
+        user.organisation_id = request.organisation_id
+        user.org_role = OrgRole.MEMBER
+    else:
+        request.status = ClaimStatus.REJECTED
+    audit.record(
+        "membership.approved" if approve else "membership.rejected",
+        actor_id=actor.id,
+        detail=f"organisation {request.organisation_id}, user {user.id}",
+    )
+    mail.queue(
+        user.email,
+        "membership_decided",
+        user.locale,
+        name=user.name,
+        organisation=request.organisation.name,
+        approved=approve,
+        reason=request.decision_reason or "",
+    )
+    return request
+
+
+def expire_lapsed(now: datetime | None = None) -> int:
+    now = now or utcnow()
+    lapsed = db.session.scalars(
+        select(MembershipClaim).where(
+            MembershipClaim.status == ClaimStatus.PENDING, MembershipClaim.expires_at <= now
+        )
+    ).all()
+    for request in lapsed:
+        request.status = ClaimStatus.EXPIRED
+        request.expires_at = None
+        audit.record(
+            "membership.expired",
+            detail=f"organisation {request.organisation_id}, user {request.user_id}",
+        )
+    return len(lapsed)
