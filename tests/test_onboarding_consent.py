@@ -1,0 +1,119 @@
+"""Consent belongs to one dossier and one employer (issue 11, part 5).
+
+A worker who lets employer A see their welcome steps has said nothing to employer B. When B
+is granted a permit for the same person, B gets its own invitation and its own (empty)
+consent; A keeps what the worker gave A; and "resend" by either one touches only its own.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from onboarding import invitations, services
+from onboarding.models import WelcomeInvitation
+from portal.accounts.services import hash_password
+from portal.db import utcnow
+from portal.extensions import db
+from tests.support import PASSWORD, login, make_user
+from tests.test_onboarding_support import granted_dossier, outbox, profile_of
+
+WORKER = "priya@example.in"
+
+
+@pytest.fixture(autouse=True)
+def request_context(app, db_session):
+    with app.test_request_context("/?lang=en"):
+        yield
+
+
+def consent(talent, dossier, given: bool = True) -> None:
+    """The worker ticks (or unticks) the box for the employer of this one file."""
+    invitation = db.session.query(WelcomeInvitation).filter_by(dossier_id=dossier.id).one()
+    services.set_employer_consent(talent, invitation.id, given)
+
+
+@pytest.fixture
+def two_employers(db_session):
+    first = make_user("hr@first.example")
+    second = make_user("hr@second.example")
+    dossier_a = granted_dossier(first, worker_email=WORKER)
+    talent = invitations.invite(dossier_a)
+    consent(talent, dossier_a)
+    dossier_b = granted_dossier(second, worker_email=WORKER.upper())
+    assert invitations.invite(dossier_b) == talent  # the same person, the same account
+    db.session.flush()
+    return first, second, dossier_a, dossier_b, talent
+
+
+def test_another_employers_permit_gets_its_own_invitation_and_no_consent(two_employers):
+    first, second, dossier_a, dossier_b, talent = two_employers
+    rows = db.session.query(WelcomeInvitation).order_by(WelcomeInvitation.id).all()
+    assert [row.dossier_id for row in rows] == [dossier_a.id, dossier_b.id]
+    assert {row.profile_id for row in rows} == {profile_of(talent).id}
+    assert invitations.employer_view(first, dossier_a.id).consent is True
+    assert invitations.employer_view(second, dossier_b.id).consent is False
+    assert invitations.employer_view(second, dossier_b.id).steps == []
+
+
+def test_resend_by_one_employer_does_not_touch_the_others_consent(two_employers):
+    first, second, dossier_a, dossier_b, talent = two_employers
+    invitations.resend(second, dossier_b.id)
+    assert invitations.employer_view(first, dossier_a.id).consent is True
+    assert invitations.employer_view(second, dossier_b.id).consent is False
+    invitations.resend(first, dossier_a.id)
+    assert invitations.employer_view(first, dossier_a.id).consent is True
+    assert invitations.employer_view(second, dossier_b.id).consent is False
+    assert len(outbox("onboarding_invitation", WORKER)) == 4
+
+
+def test_consent_for_b_leaves_a_alone_and_withdrawal_is_per_employer(two_employers):
+    first, second, dossier_a, dossier_b, talent = two_employers
+    consent(talent, dossier_b)
+    consent(talent, dossier_a, False)
+    assert invitations.employer_view(first, dossier_a.id).consent is False
+    assert invitations.employer_view(second, dossier_b.id).consent is True
+    invitations.resend(first, dossier_a.id)
+    assert invitations.employer_view(second, dossier_b.id).consent is True
+
+
+def test_the_employer_page_shows_only_its_own_consent(client, two_employers):
+    first, second, dossier_a, dossier_b, talent = two_employers
+    db.session.commit()
+    login(client, second.email)
+    page = client.get(f"/welcome/employer/{dossier_b.id}?lang=en").get_data(as_text=True)
+    assert "has not chosen to show" in page and "steps done" not in page
+    client.post(f"/welcome/employer/{dossier_b.id}/resend")
+    client.post("/account/logout")
+    login(client, first.email)
+    page = client.get(f"/welcome/employer/{dossier_a.id}?lang=en").get_data(as_text=True)
+    assert "steps done" in page
+
+
+def test_a_worker_cannot_set_consent_on_someone_elses_invitation(two_employers):
+    from portal.errors import NotFound
+    from tests.test_onboarding_support import make_talent
+
+    *_, dossier_b, _talent = two_employers
+    stranger = make_talent("stranger@example.in")
+    invitation = db.session.query(WelcomeInvitation).filter_by(dossier_id=dossier_b.id).one()
+    with pytest.raises(NotFound):
+        services.set_employer_consent(stranger, invitation.id, True)
+    assert invitation.consent_employer_view is False
+
+
+def test_the_talent_gives_consent_per_employer_on_the_profile_page(client, two_employers):
+    first, second, dossier_a, dossier_b, talent = two_employers
+    talent.password_hash = hash_password(PASSWORD)
+    talent.email_verified_at = utcnow()
+    db.session.commit()
+    invitation = db.session.query(WelcomeInvitation).filter_by(dossier_id=dossier_b.id).one()
+    login(client, talent.email)
+    page = client.get("/welcome/profile?lang=en").get_data(as_text=True)
+    assert dossier_a.organisation.name in page and dossier_b.organisation.name in page
+    response = client.post(f"/welcome/consents/{invitation.id}", data={"consent": "1"})
+    assert response.status_code == 302
+    assert invitations.employer_view(second, dossier_b.id).consent is True
+    assert invitations.employer_view(first, dossier_a.id).consent is True
+    client.post(f"/welcome/consents/{invitation.id}", data={"consent": "0"})
+    assert invitations.employer_view(second, dossier_b.id).consent is False
+    assert invitations.employer_view(first, dossier_a.id).consent is True
