@@ -64,6 +64,11 @@ def from_environment() -> dict:
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute; 30 per hour"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") == "1",
+        # Where vulnerabilities are reported: /.well-known/security.txt (RFC 9116), SECURITY.md.
+        "SECURITY_CONTACT": os.environ.get("SECURITY_CONTACT", "mailto:security@portal.example"),
+        "SECURITY_TXT_DAYS": _int("SECURITY_TXT_DAYS", 180),
+        "SECURITY_POLICY_URL": os.environ.get("SECURITY_POLICY_URL", ""),
+        "SECURITY_ENCRYPTION_URL": os.environ.get("SECURITY_ENCRYPTION_URL", ""),
         "WTF_CSRF_ENABLED": True,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
