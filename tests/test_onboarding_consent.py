@@ -117,3 +117,71 @@ def test_the_talent_gives_consent_per_employer_on_the_profile_page(client, two_e
     client.post(f"/welcome/consents/{invitation.id}", data={"consent": "0"})
     assert invitations.employer_view(second, dossier_b.id).consent is False
     assert invitations.employer_view(first, dossier_a.id).consent is True
+
+
+def test_the_migration_keeps_existing_consent_for_its_own_file_and_back(tmp_path):
+    """Upgrade: a profile's consent becomes its dossier's invitation; downgrade: back again."""
+    from datetime import UTC, date, datetime
+
+    import sqlalchemy as sa
+    from flask_migrate import downgrade, upgrade
+
+    from portal import create_app
+
+    url = f"sqlite:///{tmp_path / 'migrate.sqlite'}"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "k" * 40})
+    engine = sa.create_engine(url)
+
+    def insert(connection, name: str, **values) -> int:
+        table = sa.Table(name, sa.MetaData(), autoload_with=connection)
+        for column in table.columns:
+            if column.name in values or column.nullable or column.primary_key:
+                continue
+            kind = column.type.python_type
+            values[column.name] = {
+                int: 0,
+                str: f"{name}-{column.name}",
+                bool: False,
+                datetime: datetime(2026, 1, 1, tzinfo=UTC),
+                date: date(2026, 1, 1),
+            }[kind]
+        return connection.execute(table.insert().values(**values)).inserted_primary_key[0]
+
+    with app.app_context():
+        upgrade(revision="c4c70fbec13a")
+        with engine.begin() as connection:
+            user = insert(connection, "user_account", email="t@example.in", role="talent")
+            dossier = insert(connection, "dossier", reference="SP-MIG-1")
+            insert(
+                connection,
+                "onboarding_profile",
+                user_id=user,
+                dossier_id=dossier,
+                consent_employer_view=True,
+            )
+            insert(
+                connection,
+                "onboarding_profile",
+                user_id=insert(connection, "user_account", email="u@example.in", role="talent"),
+                consent_employer_view=True,  # no file: nothing to carry over
+            )
+        upgrade()
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sa.text("SELECT dossier_id, consent_employer_view FROM onboarding_invitation")
+            ).all()
+            assert [(row[0], bool(row[1])) for row in rows] == [(dossier, True)]
+            columns = {c["name"] for c in sa.inspect(connection).get_columns("onboarding_profile")}
+            assert "consent_employer_view" not in columns
+        downgrade(revision="c4c70fbec13a")
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sa.text("SELECT dossier_id, consent_employer_view FROM onboarding_profile")
+            ).all()
+            assert sorted((row[0] or 0, bool(row[1])) for row in rows) == [
+                (0, False),
+                (dossier, True),
+            ]
+            assert not sa.inspect(connection).has_table("onboarding_invitation")
+        upgrade()  # and up again, over the downgraded data
+    engine.dispose()

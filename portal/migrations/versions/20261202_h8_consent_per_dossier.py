@@ -54,12 +54,14 @@ def upgrade():
         FROM onboarding_profile WHERE dossier_id IS NOT NULL
         """
     )
-    with op.batch_alter_table("onboarding_profile", schema=None) as batch_op:
+    # A plain ALTER TABLE (SQLite >= 3.35 drops columns natively): rebuilding the table, as
+    # batch mode would, trips SQLite's foreign keys once other tables point at its rows.
+    with op.batch_alter_table("onboarding_profile", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("consent_employer_view")
 
 
 def downgrade():
-    with op.batch_alter_table("onboarding_profile", schema=None) as batch_op:
+    with op.batch_alter_table("onboarding_profile", schema=None, recreate="never") as batch_op:
         batch_op.add_column(
             sa.Column(
                 "consent_employer_view", sa.Boolean(), nullable=False, server_default=sa.false()
