@@ -269,9 +269,16 @@ def actors() -> dict[str, str | None]:
     make_user("agent@ours.example", Role.MANDATARY)
     talent = make_user("talent@ours.example", Role.TALENT)
     db.session.add(WelcomeProfile(user_id=talent.id))
-    for kind in PartnerKind:
-        user = make_user(f"{kind.value}@antwerp.example", Role.PARTNER)
-        user.partner_kind, user.partner_refnis = kind, "11002"  # Antwerp, not Ghent
+    # The foreign referral goes to Ghent's municipality desk. Antwerp's municipality desk
+    # (same kind, other place), Ghent's school desk (same place, other kind) and Antwerp's
+    # childcare desk must all be refused.
+    for kind, refnis in (
+        (PartnerKind.MUNICIPALITY, "11002"),
+        (PartnerKind.SCHOOL, "44021"),
+        (PartnerKind.CHILDCARE, "11002"),
+    ):
+        user = make_user(f"{kind.value}@partner.example", Role.PARTNER)
+        user.partner_kind, user.partner_refnis = kind, refnis
     make_user("officer@ours.example", Role.OFFICER)
     make_user("helpdesk@ours.example", Role.HELPDESK)
     make_user("admin@ours.example", Role.ADMIN)
@@ -281,9 +288,9 @@ def actors() -> dict[str, str | None]:
         "employer": "hr@ours.example",
         "mandatary": "agent@ours.example",
         "talent": "talent@ours.example",
-        "partner_municipality": "municipality@antwerp.example",
-        "partner_school": "school@antwerp.example",
-        "partner_childcare": "childcare@antwerp.example",
+        "partner_municipality": "municipality@partner.example",
+        "partner_school": "school@partner.example",
+        "partner_childcare": "childcare@partner.example",
         "officer": "officer@ours.example",
         "helpdesk": "helpdesk@ours.example",
         "admin": "admin@ours.example",
