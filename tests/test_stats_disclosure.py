@@ -163,3 +163,17 @@ def test_no_hidden_count_can_be_worked_out(seed):
         assert not (0 < totals["completed"] - totals["admissible"] < 5)
     if tot["completed"].hidden:
         assert tot["avg_processing_working_days"].hidden
+
+
+def test_the_only_public_figures_are_the_protected_page(app):
+    """A new public export or API answer of figures must go through `disclosure.protect`:
+    this fails until it is added here, after the author looked at the rule."""
+    from portal.security import access_of
+
+    public = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("stats.")
+        and access_of(app.view_functions[rule.endpoint]) == "public"
+    }
+    assert public == {"stats.public_page"}
