@@ -36,6 +36,7 @@ def consent(talent, dossier, given: bool = True) -> None:
 def two_employers(db_session):
     first = make_user("hr@first.example")
     second = make_user("hr@second.example")
+    first.organisation.name, second.organisation.name = "First Logistics NV", "Second Care BV"
     dossier_a = granted_dossier(first, worker_email=WORKER)
     talent = invitations.invite(dossier_a)
     consent(talent, dossier_a)
@@ -109,7 +110,8 @@ def test_the_talent_gives_consent_per_employer_on_the_profile_page(client, two_e
     invitation = db.session.query(WelcomeInvitation).filter_by(dossier_id=dossier_b.id).one()
     login(client, talent.email)
     page = client.get("/welcome/profile?lang=en").get_data(as_text=True)
-    assert dossier_a.organisation.name in page and dossier_b.organisation.name in page
+    assert "First Logistics NV" in page and "Second Care BV" in page
+    assert dossier_a.reference in page and dossier_b.reference in page
     response = client.post(f"/welcome/consents/{invitation.id}", data={"consent": "1"})
     assert response.status_code == 302
     assert invitations.employer_view(second, dossier_b.id).consent is True
