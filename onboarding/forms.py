@@ -62,12 +62,6 @@ class ProfileForm(BaseForm):
             "Why we ask: we write to you, and tell the services you are referred to, in this language."
         ),
     )
-    consent_employer_view = BooleanField(
-        _l("My employer may see which welcome steps I have done"),
-        description=_l(
-            "Only whether each step is done, never the details. You can change this at any time."
-        ),
-    )
 
 
 class ChildForm(BaseForm):

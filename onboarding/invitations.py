@@ -12,12 +12,13 @@ from flask import current_app
 from sqlalchemy import select
 
 from onboarding import rules, services
-from onboarding.models import WelcomeProfile
+from onboarding.models import WelcomeInvitation, WelcomeProfile
 from portal import mail
 from portal.accounts import services as accounts
 from portal.accounts.models import Role, User
 from portal.applications.models import Dossier, DossierStatus
 from portal.applications.services import get_dossier
+from portal.db import utcnow
 from portal.errors import Invalid, NotAllowed
 from portal.extensions import db
 from portal.i18n import LANGUAGES, _
@@ -27,7 +28,7 @@ def on_permit_granted(dossier: Dossier, **_extra) -> None:
     """Receiver of `permit_granted`: invite the worker, if the file names their e-mail."""
     if "onboarding" not in current_app.extensions or not dossier.worker_email:
         return
-    invite(dossier)
+    invite(dossier, granted=True)
 
 
 def worker_locale(dossier: Dossier) -> str:
@@ -52,8 +53,33 @@ def _talent_for(dossier: Dossier, locale: str) -> User | None:
     return user if user.role == Role.TALENT else None
 
 
-def invite(dossier: Dossier) -> User | None:
+def invitation_for(dossier: Dossier, profile: WelcomeProfile) -> WelcomeInvitation:
+    """This dossier's own invitation (and consent record), created without consent."""
+    invitation = db.session.scalar(
+        select(WelcomeInvitation).where(WelcomeInvitation.dossier_id == dossier.id)
+    )
+    if invitation is None:
+        invitation = WelcomeInvitation(
+            profile_id=profile.id, dossier_id=dossier.id, consent_employer_view=False
+        )
+        db.session.add(invitation)
+    elif invitation.profile_id != profile.id:
+        # The file's worker address was changed to another person: their consent was about
+        # someone else's space, so it does not carry over.
+        invitation.profile_id = profile.id
+        invitation.consent_employer_view = False
+        invitation.consent_changed_at = utcnow()
+    return invitation
+
+
+def invite(dossier: Dossier, *, granted: bool = False) -> User | None:
     """Open (or find) the welcome space of the dossier's worker and e-mail the invitation.
+
+    Each dossier has its own `WelcomeInvitation`, and the consent to show the steps to that
+    file's employer lives there: a second employer's permit for the same person creates a
+    second invitation without consent; nothing is moved from one file to the other.
+    `granted` is True when a permit was just granted (not on a resend): only then does the
+    newest permit become the one whose facts shape the checklist.
 
     None when the address belongs to an account that is not a talent's (an employer
     filing with their own address): that account is never turned into something else.
@@ -66,7 +92,11 @@ def invite(dossier: Dossier) -> User | None:
     if profile is None:
         profile = WelcomeProfile(user_id=user.id, preferred_locale=locale)
         db.session.add(profile)
-    profile.dossier_id = dossier.id
+        db.session.flush()
+    if profile.dossier_id is None or granted:
+        profile.dossier_id = dossier.id
+    invitation = invitation_for(dossier, profile)
+    invitation.last_sent_at = utcnow()
     db.session.flush()
     base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
     new_account = user.password_hash is None
@@ -130,11 +160,12 @@ def employer_view(actor: User, dossier_id: int) -> EmployerView:
     except Invalid:
         dossier = get_dossier(actor, dossier_id)
         return EmployerView(dossier, False, None, False, False, [], 0, 0)
-    profile = db.session.scalar(
-        select(WelcomeProfile).where(WelcomeProfile.dossier_id == dossier.id)
+    invitation = db.session.scalar(
+        select(WelcomeInvitation).where(WelcomeInvitation.dossier_id == dossier.id)
     )
+    profile = invitation.profile if invitation else None
     talent = profile.user if profile else None
-    if profile is None or not profile.consent_employer_view:
+    if profile is None or not invitation.consent_employer_view:
         return EmployerView(
             dossier, True, talent, bool(talent and talent.password_hash), False, [], 0, 0
         )

@@ -37,7 +37,8 @@ class WelcomeProfile(TimestampMixin, db.Model):
     __tablename__ = "onboarding_profile"
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), unique=True)
-    # The granted permit that opened the welcome space (the latest one, when several).
+    # The granted permit whose facts (category, grant date) shape the checklist: the latest
+    # one granted. Who may see what is NOT decided here: see `WelcomeInvitation`.
     dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id"), index=True)
     arrival_on: Mapped[date | None] = mapped_column(Date)
     street: Mapped[str | None] = mapped_column(String(200))
@@ -45,17 +46,38 @@ class WelcomeProfile(TimestampMixin, db.Model):
     refnis: Mapped[str | None] = mapped_column(String(5))
     has_partner: Mapped[bool | None] = mapped_column()
     preferred_locale: Mapped[str | None] = mapped_column(String(2))
-    # The talent lets the employer see which steps are done (never the details).
-    consent_employer_view: Mapped[bool] = mapped_column(default=False)
     user: Mapped[User] = relationship()
     dossier: Mapped[Dossier | None] = relationship()
     children: Mapped[list[Child]] = relationship(
         back_populates="profile", order_by="Child.birth_date", cascade="all, delete-orphan"
     )
+    invitations: Mapped[list[WelcomeInvitation]] = relationship(
+        back_populates="profile", order_by="WelcomeInvitation.id"
+    )
 
     @property
     def locale(self) -> str:
         return self.preferred_locale or self.user.locale or "nl"
+
+
+class WelcomeInvitation(TimestampMixin, db.Model):
+    """One granted permit's invitation to the welcome space, with that employer's consent.
+
+    Consent belongs to one dossier, hence to one employer: a second employer's permit for
+    the same person gets its own row, starting without consent. Nothing moves between
+    rows, and an employer's "resend" touches only its own.
+    """
+
+    __tablename__ = "onboarding_invitation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("onboarding_profile.id"), index=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), unique=True)
+    last_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The talent lets this file's employer see which steps are done (never the details).
+    consent_employer_view: Mapped[bool] = mapped_column(default=False)
+    consent_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    profile: Mapped[WelcomeProfile] = relationship(back_populates="invitations")
+    dossier: Mapped[Dossier] = relationship()
 
 
 class Child(db.Model):

@@ -13,7 +13,7 @@ from flask_babel import format_date
 from sqlalchemy import select
 
 from onboarding import rules
-from onboarding.models import ChecklistItem, Child, Referral, WelcomeProfile
+from onboarding.models import ChecklistItem, Child, Referral, WelcomeInvitation, WelcomeProfile
 from portal import mail, reference
 from portal.accounts.models import Role, User
 from portal.db import utcnow
@@ -48,7 +48,6 @@ def save_profile(
     postal_code: str | None,
     has_partner: bool | None,
     preferred_locale: str | None,
-    consent_employer_view: bool,
 ) -> WelcomeProfile:
     """Store what the talent chose to tell; every field is optional, but what is given is checked."""
     profile = require_profile(actor)
@@ -83,8 +82,23 @@ def save_profile(
     if preferred_locale:
         profile.preferred_locale = preferred_locale
         actor.locale = preferred_locale
-    profile.consent_employer_view = bool(consent_employer_view)
     return profile
+
+
+def set_employer_consent(actor: User, invitation_id: int, consent: bool) -> WelcomeInvitation:
+    """The talent lets the employer of ONE file see which steps are done, or stops it.
+
+    Only the talent's own invitations: another person's is not found.
+    """
+    profile = require_profile(actor)
+    invitation = db.session.get(WelcomeInvitation, invitation_id)
+    if invitation is None or invitation.profile_id != profile.id:
+        raise NotFound
+    if invitation.consent_employer_view != bool(consent):
+        invitation.consent_employer_view = bool(consent)
+        invitation.consent_changed_at = utcnow()
+    db.session.flush()
+    return invitation
 
 
 def add_child(actor: User, birth_date: date | None, *, on: date | None = None) -> Child:

@@ -69,7 +69,6 @@ def profile():
             "postal_code": profile.postal_code,
             "has_partner": {True: "yes", False: "no"}.get(profile.has_partner),
             "preferred_locale": profile.locale,
-            "consent_employer_view": profile.consent_employer_view,
         }
     )
     if form.validate_on_submit():
@@ -81,7 +80,6 @@ def profile():
                 postal_code=form.postal_code.data,
                 has_partner={"yes": True, "no": False}.get(form.has_partner.data),
                 preferred_locale=form.preferred_locale.data,
-                consent_employer_view=form.consent_employer_view.data,
             )
         except Invalid as error:
             form.add_errors(error.errors)
@@ -90,6 +88,22 @@ def profile():
             flash(_("Your profile has been saved. Your checklist is up to date."), "success")
             return redirect(url_for("welcome.checklist"))
     return _profile_page(form, ChildForm(prefix="child", formdata=None))
+
+
+@bp.post("/welcome/consents/<int:invitation_id>")
+@roles(Role.TALENT)
+def consent(invitation_id: int):
+    """Show (or stop showing) which steps are done to the employer of one file."""
+    if CsrfForm().validate_on_submit():
+        given = request.form.get("consent") == "1"
+        invitation = services.set_employer_consent(current_user, invitation_id, given)
+        db.session.commit()
+        employer = invitation.dossier.organisation.name if invitation.dossier.organisation else ""
+        if given:
+            flash(_("%(employer)s may now see which steps are done.", employer=employer), "success")
+        else:
+            flash(_("%(employer)s no longer sees your steps.", employer=employer), "success")
+    return redirect(url_for("welcome.profile", _anchor="employers"))
 
 
 @bp.post("/welcome/children")

@@ -72,6 +72,11 @@ def from_environment() -> dict:
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") == "1",
         # How many reverse proxies in front of the portal set X-Forwarded-*; 0 trusts none.
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
+        # Where vulnerabilities are reported: /.well-known/security.txt (RFC 9116), SECURITY.md.
+        "SECURITY_CONTACT": os.environ.get("SECURITY_CONTACT", "mailto:security@portal.example"),
+        "SECURITY_TXT_DAYS": _int("SECURITY_TXT_DAYS", 180),
+        "SECURITY_POLICY_URL": os.environ.get("SECURITY_POLICY_URL", ""),
+        "SECURITY_ENCRYPTION_URL": os.environ.get("SECURITY_ENCRYPTION_URL", ""),
         "WTF_CSRF_ENABLED": True,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

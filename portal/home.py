@@ -1,11 +1,14 @@
-"""The start page, the dashboard and the health check."""
+"""The start page, the dashboard, the health check and the security contact (RFC 9116)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template, url_for
+from datetime import timedelta
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
+from portal.db import utcnow
 from portal.extensions import db
 from portal.security import authenticated, public
 
@@ -35,3 +38,36 @@ def healthz():
     except Exception as error:  # noqa: BLE001 - any database failure means unhealthy
         return jsonify(status="error", database=type(error).__name__), 503
     return jsonify(status="ok", database="ok")
+
+
+def _field(value: str) -> str:
+    """One header-like value: no line breaks can add a field of their own."""
+    return " ".join(str(value).split())
+
+
+def _contact(value: str) -> str:
+    value = _field(value)
+    return f"mailto:{value}" if "@" in value and ":" not in value else value
+
+
+@bp.get("/.well-known/security.txt")
+@public
+def security_txt():
+    """How to report a vulnerability (RFC 9116); `Expires` follows the clock.
+
+    Settings: SECURITY_CONTACT (comma-separated addresses or URIs), SECURITY_TXT_DAYS,
+    SECURITY_POLICY_URL, SECURITY_ENCRYPTION_URL. See SECURITY.md.
+    """
+    config = current_app.config
+    base = config["PORTAL_BASE_URL"].rstrip("/")
+    expires = utcnow() + timedelta(days=int(config.get("SECURITY_TXT_DAYS", 180)))
+    contacts = [c for c in str(config.get("SECURITY_CONTACT", "")).split(",") if c.strip()]
+    lines = [f"Contact: {_contact(c)}" for c in contacts]
+    lines.append(f"Expires: {expires.strftime('%Y-%m-%dT%H:%M:%SZ')}")
+    if config.get("SECURITY_ENCRYPTION_URL"):
+        lines.append(f"Encryption: {_field(config['SECURITY_ENCRYPTION_URL'])}")
+    if config.get("SECURITY_POLICY_URL"):
+        lines.append(f"Policy: {_field(config['SECURITY_POLICY_URL'])}")
+    lines.append("Preferred-Languages: nl, en, fr, de")
+    lines.append(f"Canonical: {_field(base)}/.well-known/security.txt")
+    return Response("\n".join(lines) + "\n", mimetype="text/plain")

@@ -23,6 +23,7 @@ from tests.test_onboarding_support import (
     BRUSSELS,
     GHENT,
     granted_dossier,
+    invitation_of,
     make_talent,
     outbox,
     profile_of,
@@ -309,8 +310,7 @@ def test_the_employer_sees_steps_done_only_with_consent_and_never_details(app, c
     login(client, employer.email)
     page = client.get(f"/welcome/employer/{dossier.id}?lang=en").get_data(as_text=True)
     assert "Health insurance" not in page and "has not chosen to show" in page
-    profile_of(talent).consent_employer_view = True
-    db.session.flush()
+    services.set_employer_consent(talent, invitation_of(dossier).id, True)
     page = client.get(f"/welcome/employer/{dossier.id}?lang=en").get_data(as_text=True)
     assert "Health insurance: <strong>Done</strong>" in page
     assert "Registration at the municipality: <strong>Not done yet</strong>" in page
@@ -343,7 +343,6 @@ def save(talent, **changes):
         "postal_code": None,
         "has_partner": None,
         "preferred_locale": None,
-        "consent_employer_view": False,
     }
     values.update(changes)
     return services.save_profile(talent, **values)

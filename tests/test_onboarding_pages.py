@@ -36,7 +36,7 @@ def world(db_session):
     """A granted file, its talent with a full profile, Ghent's partners and one referral."""
     employer = make_user("hr@acme.example")
     dossier = granted_dossier(employer)
-    talent = make_talent("tara@example.in", dossier=dossier)
+    talent = make_talent("tara@example.in", dossier=dossier, consent_employer_view=True)
     services.save_profile(
         talent,
         arrival_on=date.today(),
@@ -44,7 +44,6 @@ def world(db_session):
         postal_code="9000",
         has_partner=False,
         preferred_locale="en",
-        consent_employer_view=True,
     )
     services.add_child(talent, date.today() - relativedelta(years=1))
     services.add_child(talent, date.today() - relativedelta(years=14))
@@ -163,7 +162,6 @@ def test_the_profile_page_saves_and_adds_children(client, world):
         "postal_code": "2000",
         "has_partner": "yes",
         "preferred_locale": "de",
-        "consent_employer_view": "",
     }
     assert client.post("/welcome/profile", data=data).status_code == 302
     profile = profile_of(world["talent"])
@@ -172,7 +170,7 @@ def test_the_profile_page_saves_and_adds_children(client, world):
         and profile.has_partner is True
         and profile.preferred_locale == "de"
     )
-    assert profile.consent_employer_view is False and world["talent"].locale == "de"
+    assert world["talent"].locale == "de"
     before = len(profile.children)
     response = client.post(
         "/welcome/children",

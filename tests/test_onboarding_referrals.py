@@ -54,7 +54,6 @@ def talent():
         postal_code="9000",
         has_partner=True,
         preferred_locale="en",
-        consent_employer_view=False,
     )
     services.add_child(user, date.today() - relativedelta(years=14, days=1))
     services.add_child(user, date.today() - relativedelta(years=1, days=1))

@@ -16,7 +16,7 @@ from itertools import count
 import pytest
 from sqlalchemy import select
 
-from onboarding.models import Partner, WelcomeProfile
+from onboarding.models import Partner, WelcomeInvitation, WelcomeProfile
 from portal.accounts.models import PartnerKind, Role, User
 from portal.applications.models import Dossier, DossierStatus
 from portal.extensions import db
@@ -51,19 +51,39 @@ def granted_dossier(owner: User, *, granted_on: date | None = None, **fields) ->
 
 
 def make_talent(
-    email: str | None = None, *, dossier: Dossier | None = None, locale: str = "en", **profile
+    email: str | None = None,
+    *,
+    dossier: Dossier | None = None,
+    locale: str = "en",
+    consent_employer_view: bool = False,
+    **profile,
 ) -> User:
+    """A talent with a welcome profile; with `dossier`, that file's invitation (and consent)."""
     user = make_user(email or f"talent{next(_serial)}@example.in", Role.TALENT, locale=locale)
-    db.session.add(
-        WelcomeProfile(
-            user_id=user.id,
-            dossier_id=dossier.id if dossier else None,
-            preferred_locale=locale,
-            **profile,
-        )
+    welcome = WelcomeProfile(
+        user_id=user.id,
+        dossier_id=dossier.id if dossier else None,
+        preferred_locale=locale,
+        **profile,
     )
+    db.session.add(welcome)
     db.session.flush()
+    if dossier is not None:
+        db.session.add(
+            WelcomeInvitation(
+                profile_id=welcome.id,
+                dossier_id=dossier.id,
+                consent_employer_view=consent_employer_view,
+            )
+        )
+        db.session.flush()
     return user
+
+
+def invitation_of(dossier: Dossier) -> WelcomeInvitation:
+    return db.session.scalar(
+        select(WelcomeInvitation).where(WelcomeInvitation.dossier_id == dossier.id)
+    )
 
 
 def profile_of(user: User) -> WelcomeProfile:

@@ -11,6 +11,7 @@ from portal.security import BUILTIN_PUBLIC, access_of
 EXPECTED_PUBLIC = {
     "home.index",
     "home.healthz",
+    "home.security_txt",
     "accounts.register",
     "accounts.register_employer",
     "accounts.register_mandatary",

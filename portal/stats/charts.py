@@ -2,6 +2,10 @@
 
 Each chart is an image with a text alternative (`role="img"`, `<title>`, `<desc>`); the
 page shows the same figures in a table right after it, so nothing depends on the picture.
+
+A value of None is a figure hidden by the small-count rule (`portal.stats.disclosure`): no
+bar, no point, and the axis is scaled on the shown values only, so its ticks give nothing
+away. A small grey cross on the baseline marks the month, as the table says "not shown".
 """
 
 from __future__ import annotations
@@ -46,14 +50,28 @@ def _axes(labels: list[str], top: float, unit_step: float) -> str:
     return "".join(parts)
 
 
-def _top(values: list[float]) -> float:
-    peak = max(values, default=0) or 1
+def _shown(values: list[float | None]) -> list[float]:
+    return [v for v in values if v is not None]
+
+
+def _hidden_marks(values: list[float | None]) -> str:
+    slot = (WIDTH - PAD_LEFT - 8) / max(len(values), 1)
+    return "".join(
+        f'<text x="{PAD_LEFT + slot * (i + 0.5):.1f}" y="{HEIGHT - PAD_BOTTOM - 3}" '
+        f'text-anchor="middle" font-size="11" fill="#6b6b6b" class="hidden-figure">×</text>'
+        for i, v in enumerate(values)
+        if v is None
+    )
+
+
+def _top(values: list[float | None]) -> float:
+    peak = max(_shown(values), default=0) or 1
     magnitude = 10 ** (len(str(int(peak))) - 1)
     return float(((int(peak) // magnitude) + 1) * magnitude)
 
 
 def bar_chart(
-    chart_id: str, labels: list[str], values: list[float], title: str, desc: str
+    chart_id: str, labels: list[str], values: list[float | None], title: str, desc: str
 ) -> Markup:
     top = _top(values)
     plot_h = HEIGHT - PAD_BOTTOM - PAD_TOP
@@ -62,25 +80,33 @@ def bar_chart(
         f'<rect x="{PAD_LEFT + slot * i + slot * 0.15:.1f}" y="{HEIGHT - PAD_BOTTOM - plot_h * v / top:.1f}" '
         f'width="{slot * 0.7:.1f}" height="{plot_h * v / top:.1f}" fill="{BAR}"/>'
         for i, v in enumerate(values)
+        if v is not None
     )
-    return _frame(chart_id, title, desc, _axes(labels, top, top / 4) + bars)
+    body = _axes(labels, top, top / 4) + bars + _hidden_marks(values)
+    return _frame(chart_id, title, desc, body)
 
 
 def line_chart(
-    chart_id: str, labels: list[str], values: list[float], title: str, desc: str
+    chart_id: str, labels: list[str], values: list[float | None], title: str, desc: str
 ) -> Markup:
+    """A line through the shown values; a hidden value breaks the line."""
     top = _top(values)
     plot_h = HEIGHT - PAD_BOTTOM - PAD_TOP
     slot = (WIDTH - PAD_LEFT - 8) / max(len(labels), 1)
-    points = [
-        (PAD_LEFT + slot * (i + 0.5), HEIGHT - PAD_BOTTOM - plot_h * v / top)
-        for i, v in enumerate(values)
-    ]
-    path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+    runs: list[list[tuple[float, float]]] = [[]]
+    for i, v in enumerate(values):
+        if v is None:
+            runs.append([])
+        else:
+            runs[-1].append((PAD_LEFT + slot * (i + 0.5), HEIGHT - PAD_BOTTOM - plot_h * v / top))
+    points = [point for run in runs for point in run]
     dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{LINE}"/>' for x, y in points)
-    line = (
-        f'<polyline points="{path}" fill="none" stroke="{LINE}" stroke-width="2.5"/>'
-        if points
-        else ""
+    line = "".join(
+        '<polyline points="'
+        + " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
+        + f'" fill="none" stroke="{LINE}" stroke-width="2.5"/>'
+        for run in runs
+        if run
     )
-    return _frame(chart_id, title, desc, _axes(labels, top, top / 4) + line + dots)
+    body = _axes(labels, top, top / 4) + line + dots + _hidden_marks(values)
+    return _frame(chart_id, title, desc, body)

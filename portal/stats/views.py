@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 from datetime import date
 
 from flask import Blueprint, Response, render_template, request
@@ -10,11 +11,11 @@ from flask_babel import get_locale
 from portal.accounts.models import Role
 from portal.i18n import _
 from portal.security import public, roles
-from portal.stats import charts, exports
+from portal.stats import charts, disclosure, exports
 from portal.stats.report import Period, monthly, report
 
 bp = Blueprint("stats", __name__)
-PUBLIC_MINIMUM = 5  # no public cell below 5 dossiers
+PUBLIC_MINIMUM = disclosure.MINIMUM  # no public cell below 5 dossiers
 
 
 def _period() -> tuple[date, date, list[str]]:
@@ -36,18 +37,24 @@ def _period() -> tuple[date, date, list[str]]:
     return start, end, errors
 
 
-def _charts(months: list[dict]) -> tuple:
+def _charts(months: list[dict], *, public: bool = False) -> tuple:
+    """The two charts; `public` rows hold `disclosure.Cell`s, hidden ones are not drawn."""
     labels = [row["month"][2:] for row in months]
-    submitted = [row["submitted"] for row in months]
-    average = [row["avg_processing_working_days"] for row in months]
+    if public:
+        submitted = disclosure.values(months, "submitted")
+        average = disclosure.values(months, "avg_processing_working_days")
+        hidden = " " + _("A cross marks a month whose figure is not shown, to protect privacy.")
+    else:
+        submitted = [row["submitted"] for row in months]
+        average = [row["avg_processing_working_days"] for row in months]
+        hidden = ""
     bars = charts.bar_chart(
         "chart-volumes",
         labels,
         submitted,
         _("Applications submitted per month"),
-        _(
-            "Bar chart of the applications submitted each month; the figures are in the table below."
-        ),
+        _("Bar chart of the applications submitted each month; the figures are in the table below.")
+        + hidden,
     )
     line = charts.line_chart(
         "chart-processing",
@@ -56,7 +63,8 @@ def _charts(months: list[dict]) -> tuple:
         _("Average processing time in working days"),
         _(
             "Line chart of the average number of working days to a Flemish decision, per month; the figures are in the table below."
-        ),
+        )
+        + hidden,
     )
     return bars, line
 
@@ -95,8 +103,11 @@ def download(fmt: str):
 @public
 def public_page():
     start, end, errors = _period()
-    months, totals = monthly(Period(start, end))
-    bars, line = _charts(months)
+    # Whole months only: two overlapping periods must not be subtractable (disclosure rule 5).
+    start = start.replace(day=1)
+    end = end.replace(day=calendar.monthrange(end.year, end.month)[1])
+    months, totals = disclosure.protect(*monthly(Period(start, end)))
+    bars, line = _charts(months, public=True)
     return render_template(
         "stats/public.html",
         months=months,
