@@ -43,6 +43,7 @@ from onboarding.models import (
     WelcomeInvitation,
     WelcomeProfile,
 )
+from portal.accounts import claims, memberships
 from portal.accounts.models import (
     ForeignEmployer,
     Mandatary,
@@ -232,6 +233,20 @@ def foreign(app, db_session) -> Foreign:
     )
     db.session.add(referral)
     api_client, _key = keys.create_client(None, "Foreign DVZ (matrix)", [keys.DOSSIERS_READ])
+    joiner = make_user("joiner@foreign.example")
+    join_request = memberships.request_to_join(joiner, organisation)
+    contest = claims.contest(
+        kbo_number=organisation.kbo_number,
+        company_name=SECRETS["organisation"],
+        contact_name=SECRETS["requester"],
+        email="contest@foreign.example",
+        phone="+32 9 000 00 00",
+        message="This number is ours.",
+        data=PDF,
+        file_name="kbo-extract.pdf",
+        max_bytes=10 * 1024 * 1024,
+        locale="nl",
+    )
     db.session.flush()
     world.ids = {
         "dossier_id": dossier.id,
@@ -246,6 +261,9 @@ def foreign(app, db_session) -> Foreign:
         "invitation_id": invitation.id,
         "partner_id": partner.id,
         "client_id": api_client.id,
+        "claim_id": organisation.claim.id,
+        "contest_id": contest.id,
+        "request_id": join_request.id,
     }
     db.session.commit()
     return world
@@ -423,6 +441,9 @@ def test_the_matrix_knows_every_view_argument_of_today(app):
         "invitation_id",
         "partner_id",
         "client_id",
+        "claim_id",
+        "contest_id",
+        "request_id",
         "filename",
     }
     seen = {arg for rule in app.url_map.iter_rules() for arg in rule.arguments}

@@ -103,12 +103,18 @@ def _lapsed(request: MembershipClaim, now: datetime | None = None) -> bool:
     )
 
 
-def decide(actor: User, request_id: int, *, approve: bool, reason: str = "") -> MembershipClaim:
-    """A proven administrator lets the requester in as a member, or refuses."""
+def load_for_admin(actor: User, request_id: int) -> MembershipClaim:
+    """A request to join `actor`'s organisation; another organisation's looks missing."""
     _require_proven_admin(actor)
     request = db.session.get(MembershipClaim, request_id)
     if request is None or request.organisation_id != actor.organisation_id:
-        raise NotFound  # another organisation's request looks like a missing one
+        raise NotFound
+    return request
+
+
+def decide(actor: User, request_id: int, *, approve: bool, reason: str = "") -> MembershipClaim:
+    """A proven administrator lets the requester in as a member, or refuses."""
+    request = load_for_admin(actor, request_id)
     if request.status != ClaimStatus.PENDING or _lapsed(request):
         raise Invalid({"": [_("This request has already been answered or has expired.")]})
     request.decided_by_id = actor.id

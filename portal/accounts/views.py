@@ -281,6 +281,7 @@ def organisation():
 @roles(Role.EMPLOYER)
 def decide_membership(request_id: int):
     """A proven administrator answers a request to join the organisation."""
+    memberships.load_for_admin(current_user, request_id)  # refuses others' requests first
     form = CsrfForm()
     decision = request.form.get("decision")
     if form.validate_on_submit() and decision in ("approve", "reject"):
