@@ -17,7 +17,8 @@ def init_app(app) -> None:
     from onboarding.invitations import on_permit_granted
     from onboarding.partner_views import bp as partner_bp
     from onboarding.views import bp as welcome_bp
-    from onboarding.webhooks import deliver_webhooks
+    from onboarding.webhooks import QUEUE, deliver_webhooks
+    from portal import jobs
     from portal.tracking.status import permit_granted
 
     app.config.setdefault(
@@ -32,6 +33,9 @@ def init_app(app) -> None:
     app.extensions["onboarding"] = True
     # For a generic outbox worker: callables returning (sent, failed), run each round.
     app.extensions.setdefault("outbox_deliverers", []).append(deliver_webhooks)
+    # Its deliveries are claimed, retried and parked by the portal's one mechanism, and
+    # shown (parked) to administrators beside the portal's own queues.
+    jobs.register(app, QUEUE)
     # A strong reference: the receiver lives as long as the process.
     permit_granted.connect(on_permit_granted, weak=False)
     # Links the portal's own pages show without knowing this package.
