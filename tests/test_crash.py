@@ -266,3 +266,47 @@ def test_a_worker_exits_non_zero_only_when_the_database_is_unreachable(env, tmp_
     result = flask(env, "outbox", "run", "--once", check=False)
     assert result.returncode != 0
     assert "OperationalError" in result.stderr
+
+
+@pytest.fixture
+def postgres_env(env):
+    """A database of its own on the test's PostgreSQL server (skipped on SQLite)."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        pytest.skip("several workers at once need PostgreSQL")
+    import psycopg
+
+    name = f"crash_{os.getpid()}"
+    server = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {name}")
+        connection.execute(f"CREATE DATABASE {name}")
+    env["DATABASE_URL"] = url.rsplit("/", 1)[0] + f"/{name}"
+    flask(env, "db", "upgrade")
+    yield env
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def test_three_workers_on_postgresql_send_each_message_exactly_once(postgres_env):
+    import psycopg
+
+    env = postgres_env
+    count = 60
+    url = env["DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(url) as connection:
+        connection.cursor().executemany(
+            "INSERT INTO outbox_message (recipient, subject, body_text, body_html, locale,"
+            " template, created_at, next_attempt_at, attempts)"
+            " VALUES (%s, 'Test', 'Hello', '<p>Hello</p>', 'en', 'crash', now(), now(), 0)",
+            [(f"r{n}@example.be",) for n in range(count)],
+        )
+    sink = HoldingSink(hold_at=0)  # holds nothing
+    controller = sink.start()
+    try:
+        env.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=str(sink.port))
+        workers = [start(env, "outbox", "run", "--once") for _ in range(3)]
+        assert [w.wait(timeout=300) for w in workers] == [0, 0, 0]
+    finally:
+        controller.stop()
+    assert Counter(Counter(sink.received).values()) == Counter({1: count})

@@ -178,13 +178,13 @@ def test_a_webhook_that_fails_oddly_is_parked_and_the_others_are_posted(app, rec
         return found
 
     first = delivery(receiver.url)
-    poison = delivery("http://127.0.0.1:1/hook\x00with a NUL")  # InvalidURL: a ValueError
+    poison = delivery("http://127.0.0.1:1/hook with\ta tab")  # InvalidURL: a ValueError
     last = delivery(receiver.url)
     db.session.commit()
 
     assert webhooks.deliver_webhooks() == (2, 1)
     assert first.sent_at and last.sent_at and poison.sent_at is None
-    assert poison.last_error and "\x00" not in poison.last_error
+    assert "InvalidURL" in poison.last_error
     exhaust(webhooks.QUEUE, poison, webhooks.deliver_webhooks)
     assert poison.parked_at is not None
     assert len(receiver.requests) == 2
