@@ -6,6 +6,7 @@ each with a poison item between good ones; then the page of parked items.
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from datetime import date
 
@@ -20,7 +21,7 @@ from portal import jobs, mail
 from portal.accounts.models import PartnerKind, Role
 from portal.db import utcnow
 from portal.extensions import db
-from portal.fallback import intake, runner
+from portal.fallback import intake, rawstore, runner
 from portal.fallback.models import IntakeMessage, Outcome
 from portal.fallback.sources import MaildirSource
 from portal.mail import OutboxMessage
@@ -210,7 +211,7 @@ def intake_records() -> list[IntakeMessage]:
     return list(db.session.scalars(select(IntakeMessage).order_by(IntakeMessage.id)))
 
 
-def test_an_8bit_from_is_read_recorded_and_answered_and_the_next_message_too(app, maildir):
+def test_an_8bit_from_is_read_recorded_and_answered_and_the_next_message_too(app, maildir, mailbox):
     deliver(maildir, EIGHT_BIT_FROM, "1.eightbit")
     deliver(maildir, load("h_no_proof"), "2.next")
     report = poll(maildir)
@@ -222,12 +223,48 @@ def test_an_8bit_from_is_read_recorded_and_answered_and_the_next_message_too(app
     assert eight_bit.subject == "Antrag kombinierte Genehmigung"
     assert following.outcome == Outcome.REJECTED
     assert not list((maildir / "new").iterdir())
-    # The answer to the non-ASCII address is sent or recorded on it: never a crash.
+    # The answer goes to the non-ASCII address (SMTPUTF8).
     answer = db.session.scalar(
         select(OutboxMessage).where(OutboxMessage.recipient == eight_bit.sender)
     )
-    mail.deliver_due(ids=[answer.id])
-    assert answer.sent_at is not None or answer.last_error
+    assert mail.deliver_due(ids=[answer.id]) == (1, 0)
+    assert mailbox.to("jürgen.müller@bäckerei-müller.de")
+
+
+HOSTILE_BYTES = {
+    "empty": b"",
+    "nul": b"\x00" * 64,
+    "binary": bytes(random.Random(10).randrange(256) for _ in range(4096)),
+    "latin1_from": b"From: Ren\xe9 <ren\xe9@caf\xe9.be>\r\nSubject: caf\xe9\r\n\r\nbody\r\n",
+    "invalid_utf8_from": b"From: \xff\xfe <\xc3\x28@\xe2\x82.be>\r\nSubject: \xed\xa0\x80\r\n\r\nx",
+    "nul_in_headers": b"From: a\x00b@example.be\r\nSubject: a\x00b\r\nMessage-ID: <\x00>\r\n\r\nx",
+    "8bit_filename": (
+        b"From: a@example.be\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+        b'Content-Type: application/pdf; name="Pa\xc3\x9fport \xff.pdf"\r\n'
+        b'Content-Disposition: attachment; filename="Pa\xc3\x9fport \xff.pdf"\r\n\r\n'
+        b"%PDF-1.4\r\n--b--\r\n"
+    ),
+    "header_only_line": b"From: " + b"x" * 100_000,
+    "rtl_and_controls": "From: \u202eevil\u202c <a@b.be>\r\nSubject: \x1b[31m\r\n\r\n".encode(),
+}
+
+
+def test_any_byte_sequence_is_kept_raw_and_gets_one_outcome(app, maildir):
+    for number, (name, data) in enumerate(HOSTILE_BYTES.items(), start=1):
+        deliver(maildir, data, f"{number}.{name}")
+    deliver(maildir, load("h_no_proof"), "99.last")
+    report = poll(maildir)
+
+    assert report.read == len(HOSTILE_BYTES) + 1
+    found = intake_records()
+    assert len(found) == len(HOSTILE_BYTES) + 1 and found[-1].outcome == Outcome.REJECTED
+    for record in found:
+        assert record.outcome in (Outcome.REJECTED, Outcome.ERROR, Outcome.DUPLICATE)
+        assert rawstore.path_of(record.sha256).exists()
+        for text in (record.sender, record.subject, record.detail, record.message_id):
+            assert text is None or ("\x00" not in text and text.encode("utf-8"))
+    assert not list((maildir / "new").iterdir())
 
 
 def test_a_message_that_defeats_even_the_error_path_is_quarantined_bare(app, maildir, monkeypatch):
