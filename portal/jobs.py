@@ -24,10 +24,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Index, and_, or_, select, text, update
+from sqlalchemy import Index, and_, func, or_, select, text, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -227,6 +227,29 @@ def _safe(text: str) -> str:
     return (
         text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\N{REPLACEMENT CHARACTER}")
     )
+
+
+@dataclass(frozen=True)
+class Depth:
+    waiting: int  # not sent, not parked (due or not yet)
+    parked: int
+    oldest_waiting_seconds: float | None  # age of the oldest item still waiting
+
+
+def depth(queue: Queue) -> Depth:
+    """How full a queue is: for metrics and readiness checks."""
+    model = queue.model
+    waiting_clause = and_(model.sent_at.is_(None), model.parked_at.is_(None), *queue.pending())
+    waiting, oldest = db.session.execute(
+        select(func.count(model.id), func.min(model.created_at)).where(waiting_clause)
+    ).one()
+    parked_count = db.session.scalar(
+        select(func.count(model.id)).where(model.parked_at.is_not(None))
+    )
+    if oldest is not None and oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=UTC)
+    age = (utcnow() - oldest).total_seconds() if oldest is not None else None
+    return Depth(waiting, parked_count, age)
 
 
 def parked(queue: Queue, limit: int = 200) -> list:

@@ -99,6 +99,7 @@ def test_a_mail_that_cannot_be_built_is_parked_and_the_others_are_sent(app, mail
         "last@example.be",
         "later@example.be",
     }
+    assert jobs.depth(mail.QUEUE) == jobs.Depth(waiting=0, parked=1, oldest_waiting_seconds=None)
 
 
 def test_the_request_that_queued_a_mail_never_fails_after_its_commit(app, monkeypatch):
@@ -356,6 +357,7 @@ def test_administrators_see_parked_items_of_every_queue_and_retry_one(app, clien
     db.session.commit()
 
     login(client, "admin@portal.example")
+    assert "/admin/parked/" in client.get("/dashboard").get_data(as_text=True)
     page = client.get("/admin/parked/")
     assert page.status_code == 200
     soup = check_page(page.get_data(as_text=True))
