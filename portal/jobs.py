@@ -21,7 +21,6 @@ the portal importing it.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -153,14 +152,11 @@ def run(queue: Queue, *, limit: int = 100, ids: Iterable[int] | None = None) -> 
     """Process up to `limit` due items of `queue`, each claimed and committed on its own."""
     report = Report()
     ids = None if ids is None else list(ids)
-    pause = float(current_app.config.get("JOBS_PAUSE_BETWEEN_ITEMS", 0) or 0)
     for _ in range(limit):
         item_id = claim(queue, ids)
         if item_id is None:
             break
         process_claimed(queue, item_id, report)
-        if pause:  # tests widen the window in which a worker can be killed mid-batch
-            time.sleep(pause)
     return report
 
 
