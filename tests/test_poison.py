@@ -6,6 +6,7 @@ each with a poison item between good ones; then the page of parked items.
 
 from __future__ import annotations
 
+import os
 import random
 from collections import Counter
 from datetime import date
@@ -254,12 +255,14 @@ HOSTILE_BYTES = {
 def test_any_byte_sequence_is_kept_raw_and_gets_one_outcome(app, maildir):
     for number, (name, data) in enumerate(HOSTILE_BYTES.items(), start=1):
         deliver(maildir, data, f"{number}.{name}")
-    deliver(maildir, load("h_no_proof"), "99.last")
+    # A file name that is not UTF-8 (the key must still be storable).
+    (maildir / "new" / os.fsdecode(b"98.\xff\xfe")).write_bytes(load("h_no_proof"))
+    deliver(maildir, load("h_no_proof").replace(b"Message-ID: <", b"Message-ID: <x"), "99.last")
     report = poll(maildir)
 
-    assert report.read == len(HOSTILE_BYTES) + 1
+    assert report.read == len(HOSTILE_BYTES) + 2
     found = intake_records()
-    assert len(found) == len(HOSTILE_BYTES) + 1 and found[-1].outcome == Outcome.REJECTED
+    assert len(found) == len(HOSTILE_BYTES) + 2 and found[-1].outcome == Outcome.REJECTED
     for record in found:
         assert record.outcome in (Outcome.REJECTED, Outcome.ERROR, Outcome.DUPLICATE)
         assert rawstore.path_of(record.sha256).exists()
