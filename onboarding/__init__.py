@@ -17,7 +17,8 @@ def init_app(app) -> None:
     from onboarding.invitations import on_permit_granted
     from onboarding.partner_views import bp as partner_bp
     from onboarding.views import bp as welcome_bp
-    from onboarding.webhooks import deliver_webhooks
+    from onboarding.webhooks import QUEUE
+    from portal import jobs
     from portal.tracking.status import permit_granted
 
     app.config.setdefault(
@@ -30,8 +31,9 @@ def init_app(app) -> None:
         app.register_blueprint(bp)
     app.cli.add_command(group)
     app.extensions["onboarding"] = True
-    # For a generic outbox worker: callables returning (sent, failed), run each round.
-    app.extensions.setdefault("outbox_deliverers", []).append(deliver_webhooks)
+    # Its deliveries are claimed, retried and parked by the portal's one mechanism:
+    # `outbox run` (and any worker) delivers them, and administrators see them parked.
+    jobs.register(app, QUEUE)
     # A strong reference: the receiver lives as long as the process.
     permit_granted.connect(on_permit_granted, weak=False)
     # Links the portal's own pages show without knowing this package.

@@ -62,6 +62,14 @@ def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
+def _later(start, delta: timedelta):
+    """`start + delta`, or None past the end of the calendar (year 9999)."""
+    try:
+        return start + delta
+    except OverflowError:
+        return None
+
+
 def local_moment(day: date, at) -> datetime:
     """A date and a wall-clock time in Brussels, as an aware moment."""
     return datetime.combine(day, at, tzinfo=BRUSSELS)
@@ -78,26 +86,35 @@ def render(events: list[Event], *, name: str, base_url: str, now: datetime) -> s
         f"X-WR-CALNAME:{escape(name)}",
     ]
     for event in events:
-        lines += ["BEGIN:VEVENT", f"UID:{event.uid}@{host}", f"DTSTAMP:{_utc(now)}"]
-        if event.day is not None:
-            lines += [
-                f"DTSTART;VALUE=DATE:{event.day:%Y%m%d}",
-                f"DTEND;VALUE=DATE:{event.day + timedelta(days=1):%Y%m%d}",
-                "TRANSP:TRANSPARENT",
-            ]
-        else:
-            lines += [
-                f"DTSTART:{_utc(event.start)}",
-                f"DTEND:{_utc(event.start + timedelta(minutes=event.minutes))}",
-            ]
-        lines.append(f"SUMMARY:{escape(event.summary)}")
-        if event.description:
-            lines.append(f"DESCRIPTION:{escape(event.description)}")
-        if event.location:
-            lines.append(f"LOCATION:{escape(event.location)}")
-        lines.append("END:VEVENT")
+        lines += _event(event, host, now)
     lines.append("END:VCALENDAR")
     return "".join(fold(line) + "\r\n" for line in lines)
+
+
+def _event(event: Event, host: str, now: datetime) -> list[str]:
+    """The lines of one VEVENT; none for a moment that cannot be written in UTC."""
+    lines = ["BEGIN:VEVENT", f"UID:{event.uid}@{host}", f"DTSTAMP:{_utc(now)}"]
+    if event.day is not None:
+        lines.append(f"DTSTART;VALUE=DATE:{event.day:%Y%m%d}")
+        end = _later(event.day, timedelta(days=1))
+        if end is not None:  # without DTEND, an all-day event lasts its day (3.6.1)
+            lines.append(f"DTEND;VALUE=DATE:{end:%Y%m%d}")
+        lines.append("TRANSP:TRANSPARENT")
+    else:
+        try:
+            lines.append(f"DTSTART:{_utc(event.start)}")
+        except OverflowError:  # a moment on the calendar's edge (year 1 or 9999)
+            return []
+        end = _later(event.start, timedelta(minutes=event.minutes))
+        if end is not None and end.year < 9999:  # DTEND in UTC cannot overflow then
+            lines.append(f"DTEND:{_utc(end)}")
+    lines.append(f"SUMMARY:{escape(event.summary)}")
+    if event.description:
+        lines.append(f"DESCRIPTION:{escape(event.description)}")
+    if event.location:
+        lines.append(f"LOCATION:{escape(event.location)}")
+    lines.append("END:VEVENT")
+    return lines
 
 
 def checklist_calendar(actor, *, base_url: str, now: datetime | None = None) -> str:

@@ -22,9 +22,11 @@ def remind(on) -> None:
     from onboarding import services
 
     day: date | None = on.date() if on else None
-    queued = services.remind(day)
+    report = services.remind_all(day)
     db.session.commit()
-    click.echo(f"reminders queued: {queued}")
+    click.echo(f"reminders queued: {report.queued}")
+    for profile_id, error in report.failed:  # logged too; the others were reminded
+        click.echo(f"profile {profile_id} failed: {error}", err=True)
 
 
 @group.command("deliver")

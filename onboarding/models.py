@@ -14,6 +14,7 @@ from datetime import date, datetime, time
 from sqlalchemy import Date, ForeignKey, Integer, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal import jobs
 from portal.accounts.models import PartnerKind, User
 from portal.applications.models import Dossier
 from portal.db import TimestampMixin, UtcDateTime, str_enum, utcnow
@@ -208,10 +209,11 @@ class ReferralMessage(db.Model):
     referral: Mapped[Referral] = relationship(back_populates="messages")
 
 
-class WebhookDelivery(db.Model):
+class WebhookDelivery(jobs.Claimable, db.Model):
     """Outbox for partners' own systems: one signed JSON POST, retried until it is taken."""
 
     __tablename__ = "onboarding_webhook_delivery"
+    __table_args__ = (jobs.due_index("onboarding_webhook_delivery"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("onboarding_partner.id"), index=True)
     referral_id: Mapped[int | None] = mapped_column(ForeignKey("onboarding_referral.id"))

@@ -121,9 +121,13 @@ class Rule:
 
 
 def _registration_due(facts: Facts) -> date | None:
+    """None without an arrival date, and for one so far ahead the calendar ends first."""
     if facts.arrival_on is None:
         return None
-    return add_working_days(facts.arrival_on, REGISTRATION_WORKING_DAYS)
+    try:
+        return add_working_days(facts.arrival_on, REGISTRATION_WORKING_DAYS)
+    except OverflowError:  # an arrival in the last days of year 9999
+        return None
 
 
 def _municipal_registration(facts: Facts) -> list[Item]:

@@ -5,12 +5,13 @@ Services take plain values and an explicit actor, never read the request, never 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import format_date
 from sqlalchemy import select
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from onboarding import rules
 from onboarding.models import ChecklistItem, Child, Referral, WelcomeInvitation, WelcomeProfile
@@ -251,17 +252,28 @@ def mark(actor: User, code: str, done: bool) -> rules.Item:
     return entry.item
 
 
+@dataclass
+class RemindReport:
+    queued: int = 0
+    failed: list[tuple[int, str]] = field(default_factory=list)  # (profile id, error)
+
+
 def remind(on: date | None = None) -> int:
     """Queue a reminder for each open item whose deadline is near; once per deadline.
 
     "Near" is `ONBOARDING_REMIND_DAYS` calendar days (3 unless set) or less, the deadline
     itself included. Only talents who opened their welcome space are reminded.
     """
+    return remind_all(on).queued
+
+
+def remind_all(on: date | None = None) -> RemindReport:
+    """`remind()`, each profile in its own savepoint: one that fails is logged and skipped."""
     on = on or today()
     days = int(current_app.config.get("ONBOARDING_REMIND_DAYS", 3))
     base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
-    profiles = db.session.scalars(
-        select(WelcomeProfile)
+    profile_ids = db.session.scalars(
+        select(WelcomeProfile.id)
         .join(User, User.id == WelcomeProfile.user_id)
         .where(
             WelcomeProfile.arrival_on.is_not(None),
@@ -269,25 +281,44 @@ def remind(on: date | None = None) -> int:
             User.active.is_(True),
             User.email_verified_at.is_not(None),
         )
-    )
+        .order_by(WelcomeProfile.id)
+    ).all()
+    report = RemindReport()
+    for profile_id in profile_ids:
+        savepoint = db.session.begin_nested()
+        try:
+            queued = _remind_one(db.session.get(WelcomeProfile, profile_id), on, days, base)
+            savepoint.commit()
+        except (OperationalError, InterfaceError):
+            raise  # the database itself: stop
+        except Exception as error:  # noqa: BLE001 - one profile never stops the others
+            savepoint.rollback()
+            current_app.logger.exception("onboarding remind: profile %s failed", profile_id)
+            report.failed.append((profile_id, f"{type(error).__name__}: {error}"[:500]))
+        else:
+            report.queued += queued
+    db.session.flush()
+    return report
+
+
+def _remind_one(profile: WelcomeProfile, on: date, days: int, base: str) -> int:
     queued = 0
-    for profile in profiles:
-        for entry in build(profile, on).dated:
-            due = entry.item.due_on
-            if entry.done or not (on <= due <= on + timedelta(days=days)):
-                continue
-            state = _state(profile, entry.item.code)
-            if state.reminded_for == due:
-                continue
-            state.reminded_for = due
-            mail.queue(
-                profile.user.email,
-                "onboarding_reminder",
-                profile.locale,
-                item=entry.item,
-                due_on=due,
-                link=f"{base}/welcome",
-            )
-            queued += 1
+    for entry in build(profile, on).dated:
+        due = entry.item.due_on
+        if entry.done or not (on <= due <= on + timedelta(days=days)):
+            continue
+        state = _state(profile, entry.item.code)
+        if state.reminded_for == due:
+            continue
+        state.reminded_for = due
+        mail.queue(
+            profile.user.email,
+            "onboarding_reminder",
+            profile.locale,
+            item=entry.item,
+            due_on=due,
+            link=f"{base}/welcome",
+        )
+        queued += 1
     db.session.flush()
     return queued

@@ -1,9 +1,10 @@
 """Signed JSON webhooks to partners' own systems, through an outbox.
 
 A referral queues a `WebhookDelivery` in the same transaction (never an HTTP call during
-the request). `deliver_webhooks()`, run by `flask --app wsgi onboarding deliver`, POSTs
-what is due; a failure or a slow answer is recorded and retried with exponential backoff,
-never given up.
+the request). `deliver_webhooks()`, run by `flask --app wsgi onboarding deliver` (and by
+`outbox run`), claims and POSTs what is due through `portal.jobs`: a failure or a slow
+answer is recorded and retried with exponential backoff, and parked for an administrator
+to retry after `JOBS_MAX_ATTEMPTS` attempts.
 
 The receiver checks the header `X-Portal-Signature: sha256=<hex>`: the HMAC-SHA256 of the
 exact request body with the secret the administrator shared with it. `X-Portal-Delivery`
@@ -14,23 +15,23 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import http.client
 import json
 import urllib.error
 import urllib.request
-from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
 
 from onboarding.models import Partner, Referral, WebhookDelivery
 from onboarding.urlcheck import check_url
+from portal import jobs
 from portal.db import utcnow
 from portal.extensions import db
+from portal.i18n import _l
 
 SIGNATURE_HEADER = "X-Portal-Signature"
-FIRST_RETRY = timedelta(seconds=30)
-MAX_BACKOFF = timedelta(hours=1)
+FIRST_RETRY = jobs.FIRST_RETRY
+MAX_BACKOFF = jobs.MAX_BACKOFF
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -81,6 +82,17 @@ def cancel_pending(referral: Referral) -> int:
     return len(pending)
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A partner's answer may not send the portal elsewhere: a redirect could point at an
+    internal address that the URL check never saw, so it counts as a failed delivery."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        raise urllib.error.HTTPError(req.full_url, code, "redirect refused", headers, fp)
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
 def _post(delivery: WebhookDelivery, timeout: float) -> None:
     check_url(delivery.url)  # again at delivery: DNS may have changed since it was saved
     request = urllib.request.Request(
@@ -96,7 +108,7 @@ def _post(delivery: WebhookDelivery, timeout: float) -> None:
         },
     )
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - admin-set URL
+        with _OPENER.open(request, timeout=timeout) as response:  # noqa: S310 - checked URL
             response.read()
             if not 200 <= response.status < 300:
                 raise OSError(f"the partner answered {response.status}")
@@ -105,31 +117,21 @@ def _post(delivery: WebhookDelivery, timeout: float) -> None:
         raise OSError(f"the partner answered {error.code}") from None
 
 
+def _deliver(delivery: WebhookDelivery) -> None:
+    _post(delivery, float(current_app.config.get("ONBOARDING_WEBHOOK_TIMEOUT", 5)))
+
+
+QUEUE = jobs.Queue(
+    name="webhooks",
+    model=WebhookDelivery,
+    process=_deliver,
+    title=_l("Webhooks to partner services"),
+    describe=lambda d: f"{d.event} → {d.partner.name if d.partner else d.partner_id} ({d.url})",
+    pending=lambda: (WebhookDelivery.cancelled_at.is_(None),),
+)
+
+
 def deliver_webhooks(limit: int = 100) -> tuple[int, int]:
     """POST the deliveries that are due; return (sent, failed). Commits after each one."""
-    timeout = float(current_app.config.get("ONBOARDING_WEBHOOK_TIMEOUT", 5))
-    query = (
-        select(WebhookDelivery)
-        .where(
-            WebhookDelivery.sent_at.is_(None),
-            WebhookDelivery.cancelled_at.is_(None),
-            WebhookDelivery.next_attempt_at <= utcnow(),
-        )
-        .order_by(WebhookDelivery.id)
-        .limit(limit)
-    )
-    sent = failed = 0
-    for delivery in db.session.scalars(query).all():
-        delivery.attempts += 1
-        try:
-            _post(delivery, timeout)
-        except (OSError, ValueError, http.client.HTTPException) as error:
-            delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
-            delay = min(FIRST_RETRY * 2 ** (delivery.attempts - 1), MAX_BACKOFF)
-            delivery.next_attempt_at = utcnow() + delay
-            failed += 1
-        else:
-            delivery.sent_at = utcnow()
-            sent += 1
-        db.session.commit()
-    return sent, failed
+    report = jobs.run(QUEUE, limit=limit)
+    return report.sent, report.failed

@@ -94,6 +94,20 @@ def _register_blueprints(app: Flask) -> None:
         *fallback_blueprints,
     ):
         app.register_blueprint(bp)
+    _register_queues(app)
+
+
+def _register_queues(app: Flask) -> None:
+    """The outboxes the worker delivers and /admin/parked shows (plug-ins add theirs)."""
+    from portal import jobs, mail
+    from portal.jobs_views import bp as jobs_bp
+    from portal.tracking import exchange
+
+    jobs.register(app, mail.QUEUE)
+    jobs.register(app, exchange.QUEUE)
+    app.register_blueprint(jobs_bp)
+    links = app.extensions.setdefault("dashboard_links", {})
+    links.setdefault("admin", []).append(("parked.index", _l("Parked messages")))
 
 
 def _register_hooks(app: Flask) -> None:

@@ -39,19 +39,21 @@ def register(app: Flask) -> None:
     @click.option("--once", is_flag=True, help="Send what is due, then stop.")
     @click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds.")
     def outbox_run(once: bool, interval: float) -> None:
-        """Send queued e-mails, retrying failures with backoff."""
-        from portal import mail
-        from portal.tracking import exchange
+        """Deliver every queue (e-mail, DVZ exchange, plug-ins' webhooks) with retries.
+
+        Each item is claimed, so several workers may run at once; a failing item is
+        recorded, retried with backoff and parked after JOBS_MAX_ATTEMPTS attempts. Only
+        the database failing stops the command (with a non-zero exit).
+        """
+        from portal import jobs
 
         while True:
-            sent, failed = mail.deliver_due()
-            forwarded, not_forwarded = exchange.deliver_due()
-            for deliver in current_app.extensions.get("outbox_deliverers", []):
-                deliver()
-            if forwarded or not_forwarded or once:
-                click.echo(f"exchange: sent {forwarded}, failed {not_forwarded}")
-            if sent or failed or once:
-                click.echo(f"sent {sent}, failed {failed}")
+            for name, queue in jobs.queues().items():
+                report = jobs.run(queue)
+                if report.sent or report.failed or once:
+                    label = "" if name == "mail" else f"{name}: "
+                    parked = f", parked {report.parked}" if report.parked else ""
+                    click.echo(f"{label}sent {report.sent}, failed {report.failed}{parked}")
             if once:
                 return
             time.sleep(interval)

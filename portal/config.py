@@ -55,6 +55,9 @@ def from_environment() -> dict:
         # Deliver a request's queued e-mails right after it commits; the worker
         # (`flask outbox run`) retries whatever failed. Production may turn it off.
         "OUTBOX_SEND_AFTER_REQUEST": os.environ.get("OUTBOX_SEND_AFTER_REQUEST", "1") == "1",
+        # Outbox items (portal/jobs.py): parked after this many failures; a claim's lease.
+        "JOBS_MAX_ATTEMPTS": _int("JOBS_MAX_ATTEMPTS", 20),
+        "JOBS_LEASE_SECONDS": _int("JOBS_LEASE_SECONDS", 300),
         "MANDATE_MAX_BYTES": _int("MANDATE_MAX_BYTES", 10 * 1024 * 1024),
         "DOCUMENT_MAX_BYTES": _int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024),
         "DOSSIER_MAX_BYTES": _int("DOSSIER_MAX_BYTES", 50 * 1024 * 1024),

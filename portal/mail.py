@@ -3,31 +3,35 @@
 `queue()` renders the message in the recipient's language and adds an `OutboxMessage` to
 the current session, so it is committed together with the change that caused it (or not at
 all). `deliver_due()` sends what is due over SMTP, or writes `.eml` files under
-`MAIL_DIR` when no `MAIL_SERVER` is set; a failure is recorded and retried with
-exponential backoff. Nothing is ever deleted or given up on.
+`MAIL_DIR` when no `MAIL_SERVER` is set. Delivery goes through `portal.jobs`: each
+message is claimed (so two workers, or a worker and a request, never send it both), and any
+failure, building the message included, is recorded on it and retried with backoff; after
+`JOBS_MAX_ATTEMPTS` attempts it is parked for staff to see and retry. Nothing is deleted.
 """
 
 from __future__ import annotations
 
 import smtplib
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from flask import current_app, g, render_template
-from sqlalchemy import Integer, String, Text, select
+from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal import jobs
 from portal.db import UtcDateTime, utcnow
 from portal.extensions import db
-from portal.i18n import force_locale
+from portal.i18n import _l, force_locale
 
-MAX_BACKOFF = timedelta(hours=1)
+MAX_BACKOFF = jobs.MAX_BACKOFF
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(jobs.Claimable, db.Model):
     __tablename__ = "outbox_message"
+    __table_args__ = (jobs.due_index("outbox_message"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
@@ -101,37 +105,41 @@ def _send(email: EmailMessage, message_id: int) -> None:
     (folder / f"{message_id:08d}.eml").write_bytes(bytes(email))
 
 
+def _deliver(message: OutboxMessage) -> None:
+    _send(_as_email(message), message.id)
+
+
+QUEUE = jobs.Queue(
+    name="mail",
+    model=OutboxMessage,
+    process=_deliver,
+    title=_l("E-mails"),
+    describe=lambda m: f"{m.template} → {m.recipient}: {m.subject}",
+)
+
+
 def deliver_due(limit: int = 100, ids: list[int] | None = None) -> tuple[int, int]:
     """Send messages that are due; return (sent, failed). Commits after each message."""
-    now = utcnow()
-    query = select(OutboxMessage).where(
-        OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now
-    )
-    if ids is not None:
-        query = query.where(OutboxMessage.id.in_(ids))
-    sent = failed = 0
-    for message in db.session.scalars(query.order_by(OutboxMessage.id).limit(limit)).all():
-        try:
-            _send(_as_email(message), message.id)
-        except (OSError, smtplib.SMTPException) as error:
-            message.attempts += 1
-            message.last_error = f"{type(error).__name__}: {error}"[:2000]
-            delay = min(timedelta(seconds=30 * 2 ** (message.attempts - 1)), MAX_BACKOFF)
-            message.next_attempt_at = utcnow() + delay
-            failed += 1
-        else:
-            message.attempts += 1
-            message.sent_at = utcnow()
-            sent += 1
-        db.session.commit()
-    return sent, failed
+    report = jobs.run(QUEUE, limit=limit, ids=ids)
+    return report.sent, report.failed
 
 
 def deliver_after_request(response):
-    """Send what this request queued, once it has been committed; the worker retries."""
+    """Send what this request queued, once it has been committed; the worker retries.
+
+    The request has committed by now: whatever goes wrong here is recorded on the message
+    (or logged) and never turns the answer into an error.
+    """
     queued = g.pop("outbox_queued", None)
     if queued and current_app.config["OUTBOX_SEND_AFTER_REQUEST"]:
-        ids = [m.id for m in queued if m.id is not None]
-        if ids:
-            deliver_due(ids=ids)
+        try:
+            ids = [m.id for m in queued if m.id is not None]
+            if ids:
+                deliver_due(ids=ids)
+        except Exception:  # noqa: BLE001 - the worker will send it
+            current_app.logger.exception("outbox: sending after the request failed")
+            try:
+                db.session.rollback()
+            except Exception:  # noqa: BLE001
+                current_app.logger.exception("outbox: rollback failed")
     return response

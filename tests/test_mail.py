@@ -67,13 +67,13 @@ def test_a_failure_is_kept_and_retried_with_backoff(app, db_session, mailbox):
     assert mailbox.last_to("worker@example.be")
 
 
-def test_backoff_grows_but_is_capped(app, db_session):
+def test_backoff_grows_but_is_capped_and_the_message_is_parked_not_dropped(app, db_session):
     message = queue_one(app)
     db.session.commit()
     app.config["MAIL_PORT"], real_port = free_port(), app.config["MAIL_PORT"]
     delays = []
     try:
-        for _ in range(10):
+        for _ in range(app.config["JOBS_MAX_ATTEMPTS"] + 2):
             message.next_attempt_at = utcnow()
             before = utcnow()
             mail.deliver_due()
@@ -82,7 +82,9 @@ def test_backoff_grows_but_is_capped(app, db_session):
         app.config["MAIL_PORT"] = real_port
     assert delays[1] > delays[0] * 1.5
     assert max(delays) <= mail.MAX_BACKOFF.total_seconds() + 1
-    assert message.attempts == 10 and message.sent_at is None  # still queued, never dropped
+    # After JOBS_MAX_ATTEMPTS it is parked: kept with its error, no longer tried.
+    assert message.attempts == app.config["JOBS_MAX_ATTEMPTS"] and message.sent_at is None
+    assert message.parked_at is not None and "ConnectionRefusedError" in message.last_error
 
 
 def test_without_a_mail_server_messages_become_eml_files(app, db_session, tmp_path):

@@ -360,6 +360,19 @@ def test_a_failing_webhook_is_recorded_and_retried_later(app, talent, ghent, rec
     assert {r["headers"]["X-Portal-Delivery"] for r in receiver.requests} == {str(delivery.id)}
 
 
+def test_a_partner_cannot_redirect_a_webhook_elsewhere(app, talent, ghent, receiver):
+    """A redirect could lead to an internal address the URL check never saw."""
+    partner = ghent[PartnerKind.MUNICIPALITY]
+    partner.webhook_url, partner.webhook_secret = receiver.url, SECRET
+    receiver.status, receiver.location = 307, receiver.url + "/elsewhere"
+    referrals.refer(talent, "municipal_registration", consent=True)
+    db.session.commit()
+    assert webhooks.deliver_webhooks() == (0, 1)
+    delivery = db.session.scalar(select(WebhookDelivery))
+    assert delivery.sent_at is None and "307" in delivery.last_error
+    assert len(receiver.requests) == 1  # the redirect was not followed
+
+
 def test_a_slow_or_unreachable_partner_never_blocks_and_is_retried(app, talent, ghent, receiver):
     app.config["ONBOARDING_WEBHOOK_TIMEOUT"] = 0.3
     try:

@@ -124,6 +124,7 @@ class Receiver:
 
     status: int = 204
     delay: float = 0.0
+    location: str = ""
     requests: list[dict] = field(default_factory=list)
     url: str = ""
 
@@ -137,6 +138,8 @@ class Receiver:
                 time.sleep(receiver.delay)
                 try:
                     self.send_response(receiver.status)
+                    if receiver.location:
+                        self.send_header("Location", receiver.location)
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                 except OSError:

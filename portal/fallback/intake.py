@@ -243,12 +243,36 @@ def record_failure(item: Incoming, error: BaseException, *, now: datetime | None
         subject=parsed.subject[:300] or None,
         outcome=Outcome.ERROR,
         reason=ERROR,
-        detail=f"{type(error).__name__}: {error}"[:2000],
+        detail=mailparse.clean(f"{type(error).__name__}: {error}")[:2000],
         locale=_locale(parsed, None),
     )
     db.session.add(record)
     if answers.may_answer(parsed.sender, parsed):
         answers.under_review(parsed.sender, record.locale, parsed.subject, now)
         record.answered = True
+    db.session.flush()
+    return record
+
+
+def record_bare_failure(item: Incoming, errors: list[BaseException], *, now=None):
+    """When even recording the failure failed: the raw bytes and the errors, nothing read.
+
+    No header is parsed and no answer is sent, so this cannot fail on the message itself;
+    it stays in the quarantine for an agent.
+    """
+    with item.open() as stream:
+        sha256, size = rawstore.keep(stream)
+    detail = " | ".join(f"{type(e).__name__}: {e}" for e in errors)
+    record = IntakeMessage(
+        source_key=mailparse.clean(item.key)[:300],
+        sha256=sha256,
+        size=size,
+        received_at=now or utcnow(),
+        outcome=Outcome.ERROR,
+        reason=ERROR,
+        detail=mailparse.clean(detail)[:2000],
+        locale="nl",
+    )
+    db.session.add(record)
     db.session.flush()
     return record

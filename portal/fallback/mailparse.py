@@ -5,6 +5,10 @@ decoded), its text, its attachments (RFC 2231 names; base64 and quoted-printable
 nested `message/rfc822` messages opened; Outlook's `winmail.dat` unpacked with
 `tnefparse`), whether a machine sent it (RFC 3834) and whether it is too broken to trust.
 Nothing here touches the database or the disk.
+
+Raw 8-bit bytes in headers (a `From` in UTF-8, as SMTPUTF8 mail and sloppy clients send)
+reach Python as lone surrogates; `clean()` turns them back into the UTF-8 they were (or
+U+FFFD), so no value read here can fail to be stored, and non-ASCII addresses are read.
 """
 
 from __future__ import annotations
@@ -73,6 +77,14 @@ class ParsedMail:
     content_hash: str | None = None
 
 
+def clean(text: str) -> str:
+    """Text any database stores: surrogate escapes decoded as UTF-8 (else U+FFFD), no NUL."""
+    if text.isascii() and "\x00" not in text:
+        return text
+    restored = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return restored.replace("\x00", "\N{REPLACEMENT CHARACTER}")
+
+
 def _parser() -> BytesParser:
     return BytesParser(policy=policy.default)
 
@@ -111,7 +123,7 @@ def parse(data: bytes) -> ParsedMail:
         walker.walk(message, depth=0, related=False)
         parsed.text = walker.text
     except Exception as error:  # noqa: BLE001 - any parser failure means "broken MIME"
-        parsed.broken = f"{type(error).__name__}: {error}"[:500]
+        parsed.broken = clean(f"{type(error).__name__}: {error}")[:500]
     return parsed
 
 
@@ -120,21 +132,29 @@ def _header(message: EmailMessage, name: str) -> str:
         value = message.get(name)
     except Exception:  # noqa: BLE001 - a header so broken the parser cannot read it
         return ""
-    return str(value).strip() if value is not None else ""
+    return clean(str(value)).strip() if value is not None else ""
+
+
+def _sender(message: EmailMessage) -> str | None:
+    """The first address in From, read again from clean text (8-bit and SMTPUTF8 alike)."""
+    value = _header(message, "From")
+    if not value:
+        return None
+    try:
+        addresses = policy.default.header_factory("from", value).addresses
+    except Exception:  # noqa: BLE001 - unreadable: no sender
+        return None
+    for address in addresses:
+        if address.username and address.domain:
+            return clean(address.addr_spec).lower()[:254]
+    return None
 
 
 def _read_headers(message: EmailMessage, parsed: ParsedMail) -> None:
     message_id = _header(message, "Message-ID")
     parsed.message_id = message_id[:500] or None
     parsed.subject = " ".join(_header(message, "Subject").split())
-    try:
-        addresses = message["From"].addresses if message["From"] is not None else ()
-    except Exception:  # noqa: BLE001
-        addresses = ()
-    for address in addresses:
-        if address.username and address.domain:
-            parsed.sender = address.addr_spec.lower()[:254]
-            break
+    parsed.sender = _sender(message)
     parsed.automatic = _automatic(message, parsed)
     suppress = _header(message, "X-Auto-Response-Suppress").lower()
     spam = _header(message, "X-Spam-Flag").lower() == "yes"  # as the MTA's filter marked it
@@ -242,7 +262,7 @@ class _Walker:
         if content_type in TNEF_TYPES or (file_name or "").lower() == "winmail.dat":
             self._tnef(data)
             return
-        name = file_name or f"attachment-{len(self.parsed.attachments) + 1}"
+        name = clean(file_name or "") or f"attachment-{len(self.parsed.attachments) + 1}"
         self.parsed.attachments.append(Attachment(name, data, content_type))
 
     def _body_text(self, part: EmailMessage, content_type: str) -> None:
@@ -250,6 +270,7 @@ class _Walker:
             text = part.get_content()
         except (LookupError, UnicodeError):
             text = (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
+        text = clean(text)
         if content_type == "text/plain" and not self.top_text:
             self.top_text = text
         elif content_type == "text/html" and not self.top_html:
@@ -262,7 +283,8 @@ class _Walker:
             raise ValueError(f"unreadable winmail.dat: {error}") from error
         if tnef.body and not self.top_text:
             body = tnef.body
-            self.top_text = body if isinstance(body, str) else body.decode("cp1252", "replace")
+            text = body if isinstance(body, str) else body.decode("cp1252", "replace")
+            self.top_text = clean(text)
         for attachment in tnef.attachments:
             if hasattr(attachment, "embed"):
                 continue  # an Outlook item (a message or a meeting), not a file
@@ -271,7 +293,7 @@ class _Walker:
             except UnicodeDecodeError:
                 name = bytes(attachment._name).decode("cp1252", "replace").strip("\x00")
             self.parsed.attachments.append(
-                Attachment(name or "winmail-attachment", attachment.data, "", from_tnef=True)
+                Attachment(clean(name or "") or "winmail-attachment", attachment.data, "", True)
             )
 
     # the text of the message for finding the code and the language

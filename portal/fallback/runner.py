@@ -2,8 +2,10 @@
 
 A delivery whose key is already recorded was committed by an earlier run that stopped
 before `done()`: it is only marked done now, never recorded twice. An unexpected error
-rolls the delivery back and records it as `error` (kept raw, in the quarantine). A crash
-of the process itself (anything that is not an `Exception`) stops the run with the
+rolls the delivery back and records it as `error` (kept raw, in the quarantine); should
+even that fail on the message, it is recorded bare (raw bytes and the errors only), and the
+run goes on with the next delivery. Only the database or the disk failing stops a run. A
+crash of the process itself (anything that is not an `Exception`) stops the run with the
 current delivery uncommitted and still new at its source: the next run reads it again.
 """
 
@@ -80,6 +82,13 @@ def _receive(item) -> IntakeMessage | None:
 
 def _failed(item, error: Exception) -> IntakeMessage:
     current_app.logger.exception("intake: %s could not be processed", item.key)
-    record = intake.record_failure(item, error)
-    db.session.commit()
-    return record
+    try:
+        record = intake.record_failure(item, error)
+        db.session.commit()
+        return record
+    except Exception as second:  # noqa: BLE001 - the message itself defeats even that
+        db.session.rollback()
+        current_app.logger.exception("intake: recording the failure of %s failed", item.key)
+        record = intake.record_bare_failure(item, [error, second])
+        db.session.commit()
+        return record

@@ -63,7 +63,10 @@ class MaildirSource:
             if name.startswith("."):
                 continue
             unique = name.split(":", 1)[0]
-            yield MaildirItem(key=f"maildir:{unique}", path=self.new / name, unique=unique)
+            # A name that is not UTF-8 (os.listdir escapes its bytes) still gets a key
+            # the database can store; the file itself keeps its own name.
+            key = "maildir:" + unique.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            yield MaildirItem(key=key[:300], path=self.new / name, unique=unique)
 
     def done(self, item: MaildirItem) -> None:
         with contextlib.suppress(FileNotFoundError):  # another run moved it already

@@ -1,8 +1,8 @@
 """The federal side behind an interface: forwarding files to the Immigration Office (DVZ).
 
 A positive Flemish decision queues an `ExchangeMessage` in the same transaction; the
-worker (`flask --app wsgi outbox run`) hands it to the configured adapter and retries on
-failure. The message is a documented JSON document (`forwarding_document`). Two adapters:
+worker (`flask --app wsgi outbox run`) claims it and hands it to the configured adapter
+through `portal.jobs` (retries with backoff, parked after too many failures). The message is a documented JSON document (`forwarding_document`). Two adapters:
 `FileDropAdapter` (development: one JSON file per message in `DVZ_DROP_DIR`) and
 `HttpAdapter` (POST to `DVZ_URL` with a bearer token), both replaceable by a real one.
 """
@@ -11,20 +11,19 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from datetime import timedelta
 from pathlib import Path
 from typing import Protocol
 
 from flask import current_app
-from sqlalchemy import select
 
+from portal import jobs
 from portal.applications.models import Dossier
-from portal.db import utcnow
 from portal.extensions import db
+from portal.i18n import _l
 from portal.tracking.models import ExchangeMessage
 
 SCHEMA = "https://portal.example/schemas/dvz-forwarding/v1"
-MAX_BACKOFF = timedelta(hours=1)
+MAX_BACKOFF = jobs.MAX_BACKOFF
 
 
 def forwarding_document(dossier: Dossier) -> dict:
@@ -124,28 +123,20 @@ def adapter() -> Adapter:
     return FileDropAdapter(config["DVZ_DROP_DIR"])
 
 
+def _deliver(message: ExchangeMessage) -> None:
+    adapter().send(message)
+
+
+QUEUE = jobs.Queue(
+    name="exchange",
+    model=ExchangeMessage,
+    process=_deliver,
+    title=_l("Messages to the Immigration Office (DVZ)"),
+    describe=lambda m: f"{m.kind} · {m.dossier.reference if m.dossier else m.dossier_id}",
+)
+
+
 def deliver_due(limit: int = 100) -> tuple[int, int]:
     """Send due exchange messages; (sent, failed). Commits after each message."""
-    query = (
-        select(ExchangeMessage)
-        .where(ExchangeMessage.sent_at.is_(None), ExchangeMessage.next_attempt_at <= utcnow())
-        .order_by(ExchangeMessage.id)
-        .limit(limit)
-    )
-    sent = failed = 0
-    target = adapter()
-    for message in db.session.scalars(query).all():
-        message.attempts += 1
-        try:
-            target.send(message)
-        except OSError as error:
-            message.last_error = f"{type(error).__name__}: {error}"[:2000]
-            message.next_attempt_at = utcnow() + min(
-                timedelta(seconds=30 * 2 ** (message.attempts - 1)), MAX_BACKOFF
-            )
-            failed += 1
-        else:
-            message.sent_at = utcnow()
-            sent += 1
-        db.session.commit()
-    return sent, failed
+    report = jobs.run(QUEUE, limit=limit)
+    return report.sent, report.failed

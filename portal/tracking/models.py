@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal import jobs
 from portal.accounts.models import User
 from portal.applications.models import Dossier, DossierStatus
 from portal.db import UtcDateTime, str_enum, utcnow
@@ -46,10 +47,11 @@ class InfoRequest(db.Model):
     requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
 
 
-class ExchangeMessage(db.Model):
+class ExchangeMessage(jobs.Claimable, db.Model):
     """A message to the federal Immigration Office, sent by an adapter from this outbox."""
 
     __tablename__ = "exchange_message"
+    __table_args__ = (jobs.due_index("exchange_message"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
@@ -59,6 +61,7 @@ class ExchangeMessage(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
+    dossier: Mapped[Dossier] = relationship()
 
 
 class ApiClient(db.Model):
