@@ -140,6 +140,7 @@ def _register_hooks(app: Flask) -> None:
     app.jinja_env.filters["date"] = lambda d, fmt="long": format_date(d, fmt) if d else ""
     app.jinja_env.filters["datetime"] = lambda d, fmt="medium": format_datetime(d, fmt) if d else ""
     app.jinja_env.filters["number"] = lambda n: format_decimal(n)
+    app.jinja_env.filters["as_link"] = mail.as_link
 
 
 def _lang_url(code: str) -> str:
