@@ -5,9 +5,8 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from flask import Flask, g, request
+from flask import Flask, g, request, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
-from flask_login import current_user
 
 from portal import config as settings
 from portal import errors, security
@@ -93,7 +92,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_hooks(app: Flask) -> None:
     from portal import mail
-    from portal.accounts.services import load_user
+    from portal.accounts.sessions import load_user
 
     login_manager.user_loader(load_user)
     app.before_request(security.refuse_undeclared)
@@ -110,9 +109,9 @@ def _register_hooks(app: Flask) -> None:
                 httponly=True,
                 secure=app.config["SESSION_COOKIE_SECURE"],
             )
-            if current_user.is_authenticated and current_user.locale != chosen:
-                current_user.locale = chosen
-                db.session.commit()
+            # The session only: a GET (perhaps from another site's link) changes no stored
+            # state; the account's language is set on the account page.
+            session["lang"] = chosen
         return response
 
     @app.after_request

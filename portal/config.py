@@ -72,6 +72,16 @@ def from_environment() -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": production,
         "PERMANENT_SESSION_LIFETIME": _int("SESSION_LIFETIME", 8 * 3600),
+        # Server-side sessions (portal/accounts/sessions.py): idle and absolute timeouts,
+        # and how often "last seen" is written.
+        "SESSION_IDLE_TIMEOUT": _int("SESSION_IDLE_TIMEOUT", 30 * 60),
+        "SESSION_ABSOLUTE_TIMEOUT": _int("SESSION_LIFETIME", 8 * 3600),
+        "SESSION_TOUCH_INTERVAL": _int("SESSION_TOUCH_INTERVAL", 60),
+        # Routes that send e-mail or create accounts: per client (IP) and per address.
+        "MAIL_RATE_LIMIT": os.environ.get("MAIL_RATE_LIMIT", "10 per minute; 50 per hour"),
+        "MAIL_RATE_LIMIT_PER_ADDRESS": os.environ.get(
+            "MAIL_RATE_LIMIT_PER_ADDRESS", "3 per 10 minutes; 10 per day"
+        ),
     }
 
 

@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from portal import mail, tokens
+from portal.accounts import sessions
 from portal.accounts.models import (
     Mandatary,
     MandataryKind,
@@ -26,7 +27,7 @@ from portal.accounts.models import (
 from portal.db import utcnow
 from portal.errors import Invalid, NotAllowed
 from portal.extensions import db
-from portal.i18n import _
+from portal.i18n import LANGUAGES, _
 
 _hasher = PasswordHasher()
 # Verifying against this when no account exists keeps login time the same either way.
@@ -285,9 +286,30 @@ def reset_password(token: str, password: str) -> User:
     user = check_reset_token(token)
     user.password_hash = hash_password(password)
     user.session_token = secrets.token_urlsafe(32)
+    sessions.end_all(user)
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()  # the link proves the address too
     return user
+
+
+def change_password(
+    actor: User, *, current_password: str, new_password: str, keep: sessions.UserSession | None
+) -> User:
+    """Change the actor's password; every other session of theirs ends, `keep` stays."""
+    if not password_matches(actor.password_hash, current_password):
+        raise Invalid({"current_password": [_("The current password is not correct.")]})
+    actor.password_hash = hash_password(new_password)
+    actor.session_token = secrets.token_urlsafe(32)
+    sessions.end_all(actor, keep=keep)
+    return actor
+
+
+def set_language(actor: User, locale: str) -> User:
+    """The account's language: e-mails, letters and the pages after login use it."""
+    if locale not in LANGUAGES:
+        raise Invalid({"locale": [_("Choose one of the languages in the list.")]})
+    actor.locale = locale
+    return actor
 
 
 def invite_colleague(actor: User, *, email: str, name: str, locale: str) -> User | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -16,11 +17,13 @@ from flask_babel import get_locale
 from flask_login import current_user, login_user, logout_user
 
 from portal import reference, tokens
-from portal.accounts import services
+from portal.accounts import services, sessions
 from portal.accounts.forms import (
+    ChangePasswordForm,
     EmailOnlyForm,
     EmployerRegistrationForm,
     InviteForm,
+    LanguageForm,
     LoginForm,
     MandataryRegistrationForm,
     ResetPasswordForm,
@@ -34,6 +37,12 @@ from portal.security import authenticated, public, roles
 from portal.web import datalist, safe_next
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
+bp.before_app_request(sessions.load_early)
+
+
+@bp.app_context_processor
+def _session_globals():
+    return {"session_seconds_left": sessions.seconds_left}
 
 
 def _locale() -> str:
@@ -162,7 +171,7 @@ def login():
             # A fresh session on login: nothing from before (a planted id) survives.
             session.clear()
             login_user(user)
-            session.permanent = True
+            sessions.login(user)
             db.session.commit()
             return redirect(target)
         if outcome == services.LoginResult.UNVERIFIED:
@@ -182,10 +191,100 @@ def login():
 def logout():
     form = CsrfForm()
     if form.validate_on_submit():
-        logout_user()
-        session.clear()
+        _end_this_session()
         flash(_("You are logged out."), "success")
     return redirect(url_for("home.index"))
+
+
+def _end_this_session() -> None:
+    """End the server-side session (every copy of the cookie dies) and clear the cookie."""
+    record = sessions.current()
+    if record is not None:
+        sessions.end(record)
+        db.session.commit()
+    logout_user()
+    session.clear()
+
+
+@bp.get("/")
+@authenticated
+def account():
+    return _account_page()
+
+
+def _account_page(language_form=None, password_form=None, status=200):
+    return render_template(
+        "accounts/account.html",
+        language_form=language_form or LanguageForm(locale=current_user.locale),
+        password_form=password_form or ChangePasswordForm(),
+        sessions=sessions.active_for(current_user),
+        this_session=sessions.current(),
+        browser_label=sessions.browser_label,
+    ), status
+
+
+@bp.post("/language")
+@authenticated
+def change_language():
+    form = LanguageForm()
+    if form.validate_on_submit():
+        services.set_language(current_user, form.locale.data)
+        db.session.commit()
+        session["lang"] = form.locale.data
+        flash(_("Your language has been saved."), "success")
+        return redirect(url_for("accounts.account"))
+    return _account_page(language_form=form, status=400)
+
+
+@bp.post("/password")
+@authenticated
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = services.change_password(
+                current_user,
+                current_password=form.current_password.data,
+                new_password=form.password.data,
+                keep=sessions.current(),
+            )
+        except Invalid as error:
+            form.add_errors(error.errors)
+        else:
+            db.session.commit()
+            login_user(user)  # the cookie names the new session token
+            flash(_("Your password has been changed. Your other sessions have ended."), "success")
+            return redirect(url_for("accounts.account"))
+    return _account_page(password_form=form, status=400)
+
+
+@bp.post("/sessions/<int:session_id>/end")
+@authenticated
+def end_session(session_id: int):
+    form = CsrfForm()
+    record = sessions.own(current_user, session_id)
+    if record is None:
+        abort(404)
+    if form.validate_on_submit():
+        if record is sessions.current():
+            _end_this_session()
+            flash(_("You are logged out."), "success")
+            return redirect(url_for("home.index"))
+        sessions.end(record)
+        db.session.commit()
+        flash(_("The session has been ended."), "success")
+    return redirect(url_for("accounts.account"))
+
+
+@bp.post("/sessions/end-others")
+@authenticated
+def end_other_sessions():
+    form = CsrfForm()
+    if form.validate_on_submit():
+        sessions.end_all(current_user, keep=sessions.current())
+        db.session.commit()
+        flash(_("Your other sessions have been ended."), "success")
+    return redirect(url_for("accounts.account"))
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -216,6 +315,7 @@ def reset_password(token: str):
         services.reset_password(token, form.password.data)
         db.session.commit()
         logout_user()
+        session.pop(sessions.COOKIE_KEY, None)
         flash(_("Your password has been changed. Log in with your new password."), "success")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/reset.html", form=form)
