@@ -28,7 +28,7 @@ def overview(dossier_id: int):
 def resend(dossier_id: int):
     if CsrfForm().validate_on_submit():
         try:
-            user = invitations.resend(current_user, dossier_id)
+            invitations.resend(current_user, dossier_id)
         except Invalid as error:
             for messages in error.errors.values():
                 for message in messages:
@@ -36,6 +36,7 @@ def resend(dossier_id: int):
         else:
             db.session.commit()
             flash(
-                _("The invitation has been sent again to %(email)s.", email=user.email), "success"
+                _("If the worker's address can be invited, an e-mail is on its way to it."),
+                "success",
             )
     return redirect(url_for("welcome_employer.overview", dossier_id=dossier_id))

@@ -126,6 +126,7 @@ def _register_hooks(app: Flask) -> None:
         return response
 
     app.after_request(mail.deliver_after_request)
+    app.after_request(mail.deliver_after_response)
 
     @app.context_processor
     def template_globals():

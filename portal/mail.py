@@ -51,16 +51,16 @@ class OutboxMessage(db.Model):
 
 
 def queue(
-    recipient: str, template: str, locale: str, *, after_response: bool = False, **context
+    recipient: str, template: str, locale: str, *, defer: bool = False, **context
 ) -> OutboxMessage:
     """Render `emails/<template>.txt` in `locale` and queue it; the caller commits.
 
     The subject is the template's `subject` block, so it is translated with the body; the
     HTML part is made from the same text, so the two never say different things.
 
-    `after_response=True` leaves the message to the outbox worker instead of sending it
-    right after the request commits: the answers that must not reveal whether an account
-    exists then do the same work (one queued row, no SMTP) whatever the case.
+    `defer=True` sends the message only once the response has gone out (or by the worker),
+    never while the client waits: answers that must not reveal whether an account exists
+    then do the same work (one queued row, no SMTP) whatever the case.
     """
     context["_link_mark"] = secrets.token_hex(12)
     with force_locale(locale):
@@ -83,8 +83,7 @@ def queue(
         template=template,
     )
     db.session.add(message)
-    if not after_response:
-        g.setdefault("outbox_queued", []).append(message)
+    g.setdefault("outbox_deferred" if defer else "outbox_queued", []).append(message)
     return message
 
 
@@ -195,4 +194,27 @@ def deliver_after_request(response):
         ids = [m.id for m in queued if m.id is not None]
         if ids:
             deliver_due(ids=ids)
+    return response
+
+
+def deliver_after_response(response):
+    """Send the request's deferred messages when the response has been sent (on its close).
+
+    The client has its answer by then, so how long SMTP takes (or whether anything was
+    sent at all) cannot be read from the response time. The worker retries any failure.
+    """
+    queued = g.pop("outbox_deferred", None)
+    if queued and current_app.config["OUTBOX_SEND_AFTER_REQUEST"]:
+        ids = [m.id for m in queued if m.id is not None]
+        app = current_app._get_current_object()
+
+        def send() -> None:
+            with app.app_context():
+                try:
+                    deliver_due(ids=ids)
+                except Exception:  # noqa: BLE001 - after the response nobody can be told
+                    app.logger.exception("deferred e-mail delivery failed; the worker retries")
+
+        if ids:
+            response.call_on_close(send)
     return response

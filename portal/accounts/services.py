@@ -76,30 +76,72 @@ def send_verification(user: User) -> None:
         user.email,
         "verify_email",
         user.locale,
+        defer=True,
         name=user.name,
         link=_link("/account/verify/", token),
         hours=hours,
     )
 
 
-def _guard_new_email(email: str, locale: str) -> bool:
+def is_unclaimed_invitation(user: User) -> bool:
+    """A worker account an employer opened by inviting the address, never taken up.
+
+    Nobody has proven the address yet (no password, never verified), so it must not keep
+    the address from its owner: registering with it releases it.
+    """
+    return user.role == Role.TALENT and user.password_hash is None and not user.email_verified_at
+
+
+def release_unclaimed(user: User) -> None:
+    """Free the address of an unclaimed worker invitation; its link stops working.
+
+    The row stays (with what hangs on it) under a unique address that can never receive
+    mail, inactive. The employer can invite the person again; the e-mail then tells them
+    which account their address has.
+    """
+    user.email = f"released-{user.id}-{secrets.token_hex(6)}@released.invalid"
+    user.active = False
+    user.session_token = secrets.token_urlsafe(32)
+    db.session.flush()
+
+
+def _free_address(email: str) -> User | None:
+    """The account holding `email`, after releasing an unclaimed worker invitation."""
+    existing = user_by_email(email)
+    if existing is not None and is_unclaimed_invitation(existing):
+        release_unclaimed(existing)
+        return None
+    return existing
+
+
+def _guard_new_email(email: str, locale: str, password: str) -> bool:
     """True when the address is free. When it is taken, tell its owner instead.
 
-    The person registering sees the same page either way, so the form reveals nothing
-    about which addresses have an account.
+    The person registering sees the same page either way, and the request does the same
+    work: one password hash, one e-mail queued (sent after the response), so neither the
+    page nor its timing reveals which addresses have an account.
     """
-    existing = user_by_email(email)
+    existing = _free_address(email)
     if existing is None:
         return True
+    hash_password(password)  # the work a new registration does, thrown away
     mail.queue(
         existing.email,
         "already_registered",
         existing.locale or locale,
+        defer=True,
         name=existing.name,
         login_link=_link("/account/login", ""),
         reset_link=_link("/account/password/forgot", ""),
     )
     return False
+
+
+def _no_account(email: str, locale: str) -> None:
+    """Tell an address without a (usable) account that someone asked for a link."""
+    mail.queue(
+        email, "no_account", locale, defer=True, register_link=_link("/account/register", "")
+    )
 
 
 def register_employer(
@@ -128,7 +170,7 @@ def register_employer(
                 ]
             }
         )
-    if not _guard_new_email(email, locale):
+    if not _guard_new_email(email, locale, password):
         return None
     organisation = Organisation(
         name=organisation_name.strip(),
@@ -169,7 +211,7 @@ def register_mandatary(
         select(Mandatary.id).where(Mandatary.kbo_number == kbo_number)
     ):
         raise Invalid({"kbo_number": [_("This mandatary is already registered.")]})
-    if not _guard_new_email(email, locale):
+    if not _guard_new_email(email, locale, password):
         return None
     mandatary = Mandatary(
         kind=kind,
@@ -224,11 +266,27 @@ def verify_email(token: str) -> User:
     return user
 
 
-def resend_verification(email: str) -> None:
-    """Send a fresh link to an unverified account; silent otherwise (no enumeration)."""
+def resend_verification(email: str, locale: str) -> None:
+    """Send a fresh link to an unverified account; otherwise an e-mail that says why not.
+
+    Every case queues one e-mail, sent after the response: nothing reveals an account.
+    """
     user = user_by_email(email)
-    if user is not None and user.email_verified_at is None and user.password_hash:
-        send_verification(user)
+    if user is not None and user.active and user.password_hash:
+        if user.email_verified_at is None:
+            send_verification(user)
+            return
+        mail.queue(
+            user.email,
+            "already_verified",
+            user.locale,
+            defer=True,
+            name=user.name,
+            login_link=_link("/account/login", ""),
+            reset_link=_link("/account/password/forgot", ""),
+        )
+        return
+    _no_account(normalise_email(email), locale)
 
 
 class LoginResult:
@@ -256,10 +314,15 @@ def _fingerprint(user: User) -> str:
     return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16]
 
 
-def request_password_reset(email: str) -> None:
-    """Queue a reset link when the account exists; the caller says the same either way."""
+def request_password_reset(email: str, locale: str) -> None:
+    """Queue a reset link when the account exists, else an e-mail saying there is none.
+
+    Either way one e-mail is queued and sent after the response: the answer, its work and
+    its timing are the same whether or not the address has an account.
+    """
     user = user_by_email(email)
     if user is None or not user.active or not user.password_hash:
+        _no_account(normalise_email(email), locale)
         return
     token = tokens.make("reset", {"u": user.id, "f": _fingerprint(user)})
     minutes = current_app.config["RESET_LINK_MAX_AGE"] // 60
@@ -267,6 +330,7 @@ def request_password_reset(email: str) -> None:
         user.email,
         "password_reset",
         user.locale,
+        defer=True,
         name=user.name,
         link=_link("/account/password/reset/", token),
         minutes=minutes,
@@ -313,12 +377,27 @@ def set_language(actor: User, locale: str) -> User:
 
 
 def invite_colleague(actor: User, *, email: str, name: str, locale: str) -> User | None:
-    """An organisation admin invites a colleague; None when the address already has an account."""
+    """An organisation admin invites a colleague; None when the address already has an account.
+
+    The admin is told the same either way ("if this address can be invited, an e-mail is
+    on its way"); the address itself learns by e-mail what happened.
+    """
     if not actor.is_org_admin:
         raise NotAllowed
     email = normalise_email(email)
-    if user_by_email(email) is not None:
-        raise Invalid({"email": [_("This address already has an account.")]})
+    existing = _free_address(email)
+    if existing is not None:
+        mail.queue(
+            existing.email,
+            "invitation_not_possible",
+            existing.locale or locale,
+            defer=True,
+            name=existing.name,
+            inviter=actor.name,
+            organisation=actor.organisation.name,
+            login_link=_link("/account/login", ""),
+        )
+        return None
     user = User(
         email=email,
         name=name.strip(),
@@ -334,6 +413,7 @@ def invite_colleague(actor: User, *, email: str, name: str, locale: str) -> User
         user.email,
         "invitation",
         locale,
+        defer=True,
         name=user.name,
         inviter=actor.name,
         organisation=actor.organisation.name,

@@ -147,7 +147,7 @@ def verify(token: str):
 def resend_verification():
     form = EmailOnlyForm()
     if form.validate_on_submit():
-        services.resend_verification(form.email.data)
+        services.resend_verification(form.email.data, _locale())
         db.session.commit()
         return redirect(url_for("accounts.check_email", reason="resent"))
     return render_template("accounts/link_problem.html", problem="expired", form=form), 400
@@ -292,7 +292,7 @@ def end_other_sessions():
 def forgot_password():
     form = EmailOnlyForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
+        services.request_password_reset(form.email.data, _locale())
         db.session.commit()
         return redirect(url_for("accounts.check_email", reason="reset"))
     return render_template("accounts/forgot.html", form=form)
@@ -350,15 +350,17 @@ def organisation():
                 explanation=_("Ask your administrator to invite your colleague."),
             ), 403
         if form.validate_on_submit():
-            try:
-                services.invite_colleague(
-                    current_user, email=form.email.data, name=form.name.data, locale=_locale()
-                )
-            except Invalid as error:
-                form.add_errors(error.errors)
-            else:
-                db.session.commit()
-                flash(_("We sent an invitation to %(email)s.", email=form.email.data), "success")
-                return redirect(url_for("accounts.organisation"))
+            services.invite_colleague(
+                current_user, email=form.email.data, name=form.name.data, locale=_locale()
+            )
+            db.session.commit()
+            flash(
+                _(
+                    "If %(email)s can be invited, an e-mail is on its way to it.",
+                    email=form.email.data,
+                ),
+                "success",
+            )
+            return redirect(url_for("accounts.organisation"))
     members = services.organisation_members(current_user)
     return render_template("accounts/organisation.html", form=form, members=members)
