@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from onboarding import invitations
@@ -11,6 +11,7 @@ from portal.errors import Invalid
 from portal.extensions import db
 from portal.forms import CsrfForm
 from portal.i18n import _
+from portal.limits import mail_limits
 from portal.security import roles
 
 bp = Blueprint("welcome_employer", __name__)
@@ -25,6 +26,7 @@ def overview(dossier_id: int):
 
 @bp.post("/welcome/employer/<int:dossier_id>/resend")
 @roles(Role.EMPLOYER, Role.MANDATARY)
+@mail_limits(lambda: f"dossier-{request.view_args['dossier_id']}")
 def resend(dossier_id: int):
     if CsrfForm().validate_on_submit():
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -367,7 +368,8 @@ def test_an_employer_address_cannot_be_invited_as_worker_and_is_told_by_e_mail(
             data={"email": address, "locale": "en"},
             follow_redirects=True,
         )
-        answers.append(response.get_data(as_text=True).replace(address, "ADDRESS"))
+        page = re.sub(r"<input[^>]*csrf_token[^>]*>", "", response.get_data(as_text=True))
+        answers.append(page.replace(address, "ADDRESS"))
     assert answers[0] == answers[1]  # the employer cannot tell the two cases apart
     assert "If ADDRESS can be invited, an e-mail is on its way" in answers[0]
     hr = db.session.scalar(select(User).where(User.email == "hr@acme.example"))

@@ -33,6 +33,7 @@ from portal.errors import Invalid
 from portal.extensions import db, limiter
 from portal.forms import CsrfForm
 from portal.i18n import _
+from portal.limits import mail_limits
 from portal.security import authenticated, public, roles
 from portal.web import datalist, safe_next
 
@@ -57,6 +58,7 @@ def register():
 
 @bp.route("/register/employer", methods=["GET", "POST"])
 @public
+@mail_limits()
 def register_employer():
     form = EmployerRegistrationForm()
     if form.validate_on_submit():
@@ -78,6 +80,7 @@ def register_employer():
 
 @bp.route("/register/mandatary", methods=["GET", "POST"])
 @public
+@mail_limits()
 def register_mandatary():
     form = MandataryRegistrationForm()
     if form.validate_on_submit():
@@ -144,6 +147,7 @@ def verify(token: str):
 
 @bp.post("/verify/resend")
 @public
+@mail_limits()
 def resend_verification():
     form = EmailOnlyForm()
     if form.validate_on_submit():
@@ -289,6 +293,7 @@ def end_other_sessions():
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @public
+@mail_limits()
 def forgot_password():
     form = EmailOnlyForm()
     if form.validate_on_submit():
@@ -339,6 +344,7 @@ def accept_invitation(token: str):
 
 @bp.route("/organisation", methods=["GET", "POST"])
 @roles(Role.EMPLOYER)
+@mail_limits()
 def organisation():
     form = InviteForm()
     if request.method == "POST":

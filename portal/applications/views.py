@@ -43,6 +43,7 @@ from portal.errors import Invalid
 from portal.extensions import db
 from portal.forms import CsrfForm, options
 from portal.i18n import _
+from portal.limits import mail_limits
 from portal.security import roles
 from portal.tracking import audit
 from portal.web import datalist
@@ -349,6 +350,7 @@ def withdraw(dossier_id: int):
 
 @bp.route("/<int:dossier_id>/invite-worker", methods=["GET", "POST"])
 @roles(*FILERS)
+@mail_limits()
 def invite_worker(dossier_id: int):
     dossier = services.get_dossier(current_user, dossier_id)
     form = InviteWorkerForm()
