@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import Flask, g, request, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as settings
 from portal import errors, security
@@ -29,6 +30,10 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     settings.check(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind N proxies: the client address (rate limits, sessions) and scheme are theirs.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "portal" / "migrations"))

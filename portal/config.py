@@ -62,6 +62,9 @@ def from_environment() -> dict:
         "INVITE_LINK_MAX_AGE": _int("INVITE_LINK_MAX_AGE", 7 * 24 * 3600),
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "120 per minute"),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute; 30 per hour"),
+        # How many reverse proxies in front of the portal set X-Forwarded-For/-Proto/-Host;
+        # 0 trusts none of these headers (a client could forge them).
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") == "1",
         "WTF_CSRF_ENABLED": True,

@@ -210,3 +210,20 @@ def test_the_limit_settings_read_the_environment(monkeypatch):
     assert settings["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/3"
     assert settings["MAIL_RATE_LIMIT"] == "5 per minute"
     assert settings["MAIL_RATE_LIMIT_PER_ADDRESS"] == "2 per hour"
+
+
+@pytest.mark.parametrize(("trusted", "seen"), [(0, "10.9.9.9"), (1, "203.0.113.7")])
+def test_the_client_address_comes_through_trusted_proxies_only(app, trusted, seen):
+    from flask import request
+
+    from portal import create_app
+    from portal.security import public
+
+    proxied = create_app(dict(app.config, TRUSTED_PROXIES=trusted))
+    proxied.add_url_rule("/_whoami", "whoami", public(lambda: request.remote_addr))
+    answer = proxied.test_client().get(
+        "/_whoami",
+        environ_base={"REMOTE_ADDR": "10.9.9.9"},
+        headers={"X-Forwarded-For": "203.0.113.7"},
+    )
+    assert answer.get_data(as_text=True) == seen
