@@ -196,3 +196,25 @@ def test_the_wizard_warning_follows_the_idle_timeout(app, client):
 def test_browser_labels_are_short():
     assert browser_label("Mozilla/5.0 (Windows NT 10.0) Chrome/120 Safari/537") == "Chrome, Windows"
     assert browser_label("curl/8.0") == "curl/8.0"
+
+
+def test_ending_sessions_and_changing_the_language_need_the_csrf_token(app, client):
+    user = make_user("emp@example.be", locale="de")
+    login(client, "emp@example.be")
+    other = app.test_client()
+    login(other, "emp@example.be")
+    mine = db.session.scalar(select(UserSession).where(UserSession.user_id == user.id))
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        forged = [
+            client.post("/account/sessions/end-others"),
+            client.post(f"/account/sessions/{mine.id}/end"),
+            client.post("/account/language", data={"locale": "fr"}),
+        ]
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert [r.status_code for r in forged] == [400, 400, 400]
+    assert other.get("/dashboard").status_code == 200
+    assert client.get("/dashboard").status_code == 200
+    db.session.refresh(user)
+    assert user.locale == "de"
