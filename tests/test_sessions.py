@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask import render_template_string
+from flask_login import current_user
 from sqlalchemy import select
 
 from portal import db as portal_db
+from portal.accounts import sessions
 from portal.accounts.sessions import UserSession, browser_label
 from portal.extensions import db
 from tests.support import PASSWORD, check_page, login, make_user
@@ -184,8 +187,6 @@ def test_a_hostile_user_agent_is_bounded(db_session, app):
 
 
 def test_the_wizard_warning_follows_the_idle_timeout(app, client):
-    from flask import render_template_string
-
     make_user("emp@example.be")
     with app.test_request_context("/?lang=en"):
         html = render_template_string('{% include "applications/_timeout.html" %}')
@@ -218,3 +219,18 @@ def test_ending_sessions_and_changing_the_language_need_the_csrf_token(app, clie
     assert client.get("/dashboard").status_code == 200
     db.session.refresh(user)
     assert user.locale == "de"
+
+
+def test_the_wizard_warning_counts_from_the_stored_last_seen(app, client, clock):
+    make_user("emp@example.be")
+    login(client, "emp@example.be")
+    clock.advance(seconds=30)  # within the touch interval: "last seen" stays at login
+    cookie = client.get_cookie("session").value
+    with app.test_request_context("/?lang=en", headers={"Cookie": f"session={cookie}"}):
+        assert current_user.is_authenticated
+        html = render_template_string('{% include "applications/_timeout.html" %}')
+        assert 'data-lifetime="1770"' in html
+        # Near the absolute lifetime, that ends first, however recent the last request.
+        clock.advance(hours=7, minutes=50)
+        sessions.current().last_seen_at = clock.now
+        assert sessions.seconds_left() == 8 * 3600 - (30 + 7 * 3600 + 50 * 60)

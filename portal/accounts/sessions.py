@@ -213,5 +213,6 @@ def seconds_left() -> int:
     if record is None:
         return int(idle.total_seconds())
     moment = now()
-    left = min(idle, record.created_at + absolute - moment)
+    # From "last seen" as stored: a throttled touch may not have moved it this request.
+    left = min(record.last_seen_at + idle, record.created_at + absolute) - moment
     return max(int(left.total_seconds()), 0)
