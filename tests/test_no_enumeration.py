@@ -215,3 +215,35 @@ def test_a_colleague_invitation_also_frees_an_unclaimed_worker_address(client, m
     person = db.session.scalar(select(User).where(User.email == "person@example.be"))
     assert person.role == Role.EMPLOYER
     assert "/account/invitation/" in text_of(mailbox.last_to("person@example.be"))
+
+
+def test_an_unclaimed_colleague_invitation_does_not_block_registering(client, mailbox):
+    """An admin cannot hold a rival's address by inviting it as a colleague."""
+    make_user("admin@squatter.example")
+    login(client, "admin@squatter.example")
+    client.post("/account/organisation", data={"name": "Rival CEO", "email": "ceo@rival.example"})
+    client.post("/account/logout")
+    invited = db.session.scalar(select(User).where(User.email == "ceo@rival.example"))
+    squatter_org = invited.organisation_id
+    response = client.post(
+        "/account/register/employer",
+        data=dict(EMPLOYER, email="ceo@rival.example", kbo_number=new_kbo()),
+    )
+    assert response.status_code == 302
+    owner = db.session.scalar(select(User).where(User.email == "ceo@rival.example"))
+    assert owner.org_role == OrgRole.ADMIN and owner.organisation_id != squatter_org
+
+
+def test_an_accepted_colleague_keeps_the_address(client, mailbox):
+    org_admin = make_user("admin@org.example")
+    make_user(
+        "member@org.example",
+        organisation=org_admin.organisation,
+        org_role=OrgRole.MEMBER,
+    )
+    client.post(
+        "/account/register/employer",
+        data=dict(EMPLOYER, email="member@org.example", kbo_number=new_kbo()),
+    )
+    member = db.session.scalar(select(User).where(User.email == "member@org.example"))
+    assert member.organisation_id == org_admin.organisation_id and member.active

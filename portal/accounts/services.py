@@ -84,16 +84,20 @@ def send_verification(user: User) -> None:
 
 
 def is_unclaimed_invitation(user: User) -> bool:
-    """A worker account an employer opened by inviting the address, never taken up.
+    """An account someone else opened by inviting the address, never taken up.
 
-    Nobody has proven the address yet (no password, never verified), so it must not keep
-    the address from its owner: registering with it releases it.
+    A worker invited by an employer, or a colleague invited by an organisation's admin:
+    nobody has proven the address yet (no password, never verified), so the invitation
+    must not keep the address from its owner: registering with it releases it.
     """
-    return user.role == Role.TALENT and user.password_hash is None and not user.email_verified_at
+    invited = user.role == Role.TALENT or (
+        user.role == Role.EMPLOYER and user.org_role == OrgRole.MEMBER
+    )
+    return invited and user.password_hash is None and user.email_verified_at is None
 
 
 def release_unclaimed(user: User) -> None:
-    """Free the address of an unclaimed worker invitation; its link stops working.
+    """Free the address of an unclaimed invitation; its link stops working.
 
     The row stays (with what hangs on it) under a unique address that can never receive
     mail, inactive. The employer can invite the person again; the e-mail then tells them
@@ -106,7 +110,7 @@ def release_unclaimed(user: User) -> None:
 
 
 def _free_address(email: str) -> User | None:
-    """The account holding `email`, after releasing an unclaimed worker invitation."""
+    """The account holding `email`, after releasing an unclaimed invitation."""
     existing = user_by_email(email)
     if existing is not None and is_unclaimed_invitation(existing):
         release_unclaimed(existing)
