@@ -219,8 +219,9 @@ def account():
 def _account_page(language_form=None, password_form=None, status=200):
     return render_template(
         "accounts/account.html",
-        language_form=language_form or LanguageForm(locale=current_user.locale),
-        password_form=password_form or ChangePasswordForm(),
+        # The form not being sent is built without the request's data.
+        language_form=language_form or LanguageForm(formdata=None, locale=current_user.locale),
+        password_form=password_form or ChangePasswordForm(formdata=None),
         sessions=sessions.active_for(current_user),
         this_session=sessions.current(),
         browser_label=sessions.browser_label,
@@ -242,12 +243,13 @@ def change_language():
 
 @bp.post("/password")
 @authenticated
+@limiter.limit(_login_limit, methods=["POST"])
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
             user = services.change_password(
-                current_user,
+                current_user._get_current_object(),
                 current_password=form.current_password.data,
                 new_password=form.password.data,
                 keep=sessions.current(),
