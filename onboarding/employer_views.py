@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from onboarding import invitations
@@ -11,6 +11,7 @@ from portal.errors import Invalid
 from portal.extensions import db
 from portal.forms import CsrfForm
 from portal.i18n import _
+from portal.limits import mail_limits
 from portal.security import roles
 
 bp = Blueprint("welcome_employer", __name__)
@@ -25,10 +26,11 @@ def overview(dossier_id: int):
 
 @bp.post("/welcome/employer/<int:dossier_id>/resend")
 @roles(Role.EMPLOYER, Role.MANDATARY)
+@mail_limits(lambda: f"dossier-{request.view_args['dossier_id']}")
 def resend(dossier_id: int):
     if CsrfForm().validate_on_submit():
         try:
-            user = invitations.resend(current_user, dossier_id)
+            invitations.resend(current_user, dossier_id)
         except Invalid as error:
             for messages in error.errors.values():
                 for message in messages:
@@ -36,6 +38,7 @@ def resend(dossier_id: int):
         else:
             db.session.commit()
             flash(
-                _("The invitation has been sent again to %(email)s.", email=user.email), "success"
+                _("If the worker's address can be invited, an e-mail is on its way to it."),
+                "success",
             )
     return redirect(url_for("welcome_employer.overview", dossier_id=dossier_id))

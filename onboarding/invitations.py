@@ -18,6 +18,7 @@ from portal.accounts import services as accounts
 from portal.accounts.models import Role, User
 from portal.applications.models import Dossier, DossierStatus
 from portal.applications.services import get_dossier
+from portal.applications.viewers import not_a_worker
 from portal.db import utcnow
 from portal.errors import Invalid, NotAllowed
 from portal.extensions import db
@@ -87,6 +88,10 @@ def invite(dossier: Dossier, *, granted: bool = False) -> User | None:
     locale = worker_locale(dossier)
     user = _talent_for(dossier, locale)
     if user is None:
+        # Told by e-mail, not on the employer's screen: the page reveals no account.
+        other = accounts.user_by_email(dossier.worker_email or "")
+        if other is not None:
+            not_a_worker(other, locale)
         return None
     profile = db.session.scalar(select(WelcomeProfile).where(WelcomeProfile.user_id == user.id))
     if profile is None:
@@ -104,6 +109,7 @@ def invite(dossier: Dossier, *, granted: bool = False) -> User | None:
         user.email,
         "onboarding_invitation",
         locale if new_account else user.locale,
+        defer=True,
         name=user.name,
         link=accounts.invitation_link(user) if new_account else f"{base}/account/login",
         welcome_link=f"{base}/welcome",
@@ -122,17 +128,18 @@ def _granted_dossier(actor: User, dossier_id: int) -> Dossier:
     return dossier
 
 
-def resend(actor: User, dossier_id: int) -> User:
-    """The employer (or mandatary) of the file sends the invitation again."""
+def resend(actor: User, dossier_id: int) -> User | None:
+    """The employer (or mandatary) of the file sends the invitation again.
+
+    None when the address has an account of another kind; that account is told by e-mail
+    and the employer gets the same answer as for any other address.
+    """
     dossier = _granted_dossier(actor, dossier_id)
     if not dossier.worker_email:
         raise Invalid(
             _("The application has no e-mail address of the worker, so there is no one to invite.")
         )
-    user = invite(dossier)
-    if user is None:
-        raise Invalid(_("This address belongs to an account that is not a worker's account."))
-    return user
+    return invite(dossier)
 
 
 @dataclass

@@ -5,9 +5,8 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from flask import Flask, g, request
+from flask import Flask, g, request, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
-from flask_login import current_user
 
 from portal import config as settings
 from portal import errors, security
@@ -112,7 +111,7 @@ def _register_queues(app: Flask) -> None:
 
 def _register_hooks(app: Flask) -> None:
     from portal import mail
-    from portal.accounts.services import load_user
+    from portal.accounts.sessions import load_user
 
     login_manager.user_loader(load_user)
     app.before_request(security.refuse_undeclared)
@@ -129,9 +128,9 @@ def _register_hooks(app: Flask) -> None:
                 httponly=True,
                 secure=app.config["SESSION_COOKIE_SECURE"],
             )
-            if current_user.is_authenticated and current_user.locale != chosen:
-                current_user.locale = chosen
-                db.session.commit()
+            # The session only: a GET (perhaps from another site's link) changes no stored
+            # state; the account's language is set on the account page.
+            session["lang"] = chosen
         return response
 
     @app.after_request
@@ -146,6 +145,7 @@ def _register_hooks(app: Flask) -> None:
         return response
 
     app.after_request(mail.deliver_after_request)
+    app.after_request(mail.deliver_after_response)
 
     @app.context_processor
     def template_globals():
@@ -159,6 +159,7 @@ def _register_hooks(app: Flask) -> None:
     app.jinja_env.filters["date"] = lambda d, fmt="long": format_date(d, fmt) if d else ""
     app.jinja_env.filters["datetime"] = lambda d, fmt="medium": format_datetime(d, fmt) if d else ""
     app.jinja_env.filters["number"] = lambda n: format_decimal(n)
+    app.jinja_env.filters["as_link"] = mail.as_link
 
 
 def _lang_url(code: str) -> str:

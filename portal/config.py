@@ -71,10 +71,11 @@ def from_environment() -> dict:
         "CONTEST_RATE_LIMIT": os.environ.get("CONTEST_RATE_LIMIT", "5 per hour; 20 per day"),
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "120 per minute"),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute; 30 per hour"),
+        # How many reverse proxies in front of the portal set X-Forwarded-For/-Proto/-Host;
+        # 0 trusts none of these headers (a client could forge them).
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") == "1",
-        # How many reverse proxies in front of the portal set X-Forwarded-*; 0 trusts none.
-        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         # Where vulnerabilities are reported: /.well-known/security.txt (RFC 9116), SECURITY.md.
         "SECURITY_CONTACT": os.environ.get("SECURITY_CONTACT", "mailto:security@portal.example"),
         "SECURITY_TXT_DAYS": _int("SECURITY_TXT_DAYS", 180),
@@ -88,6 +89,16 @@ def from_environment() -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": production,
         "PERMANENT_SESSION_LIFETIME": _int("SESSION_LIFETIME", 8 * 3600),
+        # Server-side sessions (portal/accounts/sessions.py): idle and absolute timeouts,
+        # and how often "last seen" is written.
+        "SESSION_IDLE_TIMEOUT": _int("SESSION_IDLE_TIMEOUT", 30 * 60),
+        "SESSION_ABSOLUTE_TIMEOUT": _int("SESSION_LIFETIME", 8 * 3600),
+        "SESSION_TOUCH_INTERVAL": _int("SESSION_TOUCH_INTERVAL", 60),
+        # Routes that send e-mail or create accounts: per client (IP) and per address.
+        "MAIL_RATE_LIMIT": os.environ.get("MAIL_RATE_LIMIT", "10 per minute; 50 per hour"),
+        "MAIL_RATE_LIMIT_PER_ADDRESS": os.environ.get(
+            "MAIL_RATE_LIMIT_PER_ADDRESS", "3 per 10 minutes; 10 per day"
+        ),
     }
 
 

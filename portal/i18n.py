@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import g, request, session
 from flask_babel import force_locale, gettext, lazy_gettext, ngettext
 from flask_login import current_user
 
@@ -25,10 +25,13 @@ def normalise(code: str | None) -> str | None:
 
 
 def select_locale() -> str:
-    """Pick the language: ?lang=, then the user's preference, a cookie, Accept-Language."""
+    """Pick the language: ?lang=, the session's choice, the user's, a cookie, Accept-Language."""
     chosen = normalise(request.args.get("lang"))
     if chosen:
-        g.lang_switched_to = chosen  # remembered in after_request (cookie and user)
+        g.lang_switched_to = chosen  # remembered in after_request (cookie and session)
+        return chosen
+    chosen = normalise(session.get("lang"))
+    if chosen:
         return chosen
     if getattr(current_user, "is_authenticated", False) and normalise(current_user.locale):
         return current_user.locale

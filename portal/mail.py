@@ -7,10 +7,17 @@ all). `deliver_due()` sends what is due over SMTP, or writes `.eml` files under
 message is claimed (so two workers, or a worker and a request, never send it both), and any
 failure, building the message included, is recorded on it and retried with backoff; after
 `JOBS_MAX_ATTEMPTS` attempts it is parked for staff to see and retry. Nothing is deleted.
+
+Only URLs that the code itself built become links in the HTML part: a template marks them
+with the `as_link` filter (`{{ link|as_link }}`), which wraps the URL in a marker carrying
+a random per-message nonce. Text a person typed (a name with CR/LF and a URL) cannot
+forge that marker, so it stays text.
 """
 
 from __future__ import annotations
 
+import re
+import secrets
 import smtplib
 from datetime import datetime
 from email.message import EmailMessage
@@ -18,6 +25,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from flask import current_app, g, render_template
+from jinja2 import pass_context
 from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -46,18 +54,30 @@ class OutboxMessage(jobs.Claimable, db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
 
 
-def queue(recipient: str, template: str, locale: str, **context) -> OutboxMessage:
+def queue(
+    recipient: str, template: str, locale: str, *, defer: bool = False, **context
+) -> OutboxMessage:
     """Render `emails/<template>.txt` in `locale` and queue it; the caller commits.
 
     The subject is the template's `subject` block, so it is translated with the body; the
     HTML part is made from the same text, so the two never say different things.
+
+    `defer=True` sends the message only once the response has gone out (or by the worker),
+    never while the client waits: answers that must not reveal whether an account exists
+    then do the same work (one queued row, no SMTP) whatever the case.
     """
+    context["_link_mark"] = secrets.token_hex(12)
     with force_locale(locale):
         context.setdefault("base_url", current_app.config["PORTAL_BASE_URL"].rstrip("/"))
         template_obj = current_app.jinja_env.get_template(f"emails/{template}.txt")
-        subject = _render_block(template_obj, "subject", context).strip()
-        text = template_obj.render(context).strip() + "\n"
-        html = render_template("emails/_layout.html", subject=subject, paragraphs=_paragraphs(text))
+        subject = _plain(_render_block(template_obj, "subject", context), context).strip()
+        marked = template_obj.render(context).strip() + "\n"
+        text = _plain(marked, context)
+        html = render_template(
+            "emails/_layout.html",
+            subject=subject,
+            paragraphs=_paragraphs(marked, context["_link_mark"]),
+        )
     message = OutboxMessage(
         recipient=recipient,
         subject=subject,
@@ -67,17 +87,57 @@ def queue(recipient: str, template: str, locale: str, **context) -> OutboxMessag
         template=template,
     )
     db.session.add(message)
-    g.setdefault("outbox_queued", []).append(message)
+    g.setdefault("outbox_deferred" if defer else "outbox_queued", []).append(message)
     return message
+
+
+@pass_context
+def as_link(context, url) -> str:
+    """Jinja filter for e-mail templates: mark a URL the code built, so it becomes a link."""
+    url = str(url)
+    mark = context.get("_link_mark")
+    if not mark or not url.startswith(("https://", "http://")) or any(c.isspace() for c in url):
+        return url
+    return f"[[{mark}|{url}|{mark}]]"
+
+
+def _link_pattern(mark: str) -> re.Pattern:
+    return re.compile(rf"\[\[{re.escape(mark)}\|(\S+?)\|{re.escape(mark)}\]\]")
+
+
+def _plain(text: str, context: dict) -> str:
+    """The text with the link markers taken out."""
+    return _link_pattern(context["_link_mark"]).sub(r"\1", text)
 
 
 def _render_block(template, name: str, context: dict) -> str:
     return "".join(template.blocks[name](template.new_context(context)))
 
 
-def _paragraphs(text: str) -> list[list[str]]:
-    """Split plain text into paragraphs of lines, for the HTML part."""
-    return [block.splitlines() for block in text.strip().split("\n\n") if block.strip()]
+def _paragraphs(text: str, mark: str) -> list[list[list[tuple[str, bool]]]]:
+    """Split marked text into paragraphs of lines of (text, is_link) parts, for the HTML part.
+
+    Only the parts marked by `as_link` are links; every other part is plain text, however
+    much it looks like a URL.
+    """
+    pattern = _link_pattern(mark)
+    paragraphs = []
+    for block in text.strip().split("\n\n"):
+        if not block.strip():
+            continue
+        lines = []
+        for line in block.splitlines():
+            parts, start = [], 0
+            for found in pattern.finditer(line):
+                if found.start() > start:
+                    parts.append((line[start : found.start()], False))
+                parts.append((found.group(1), True))
+                start = found.end()
+            if start < len(line) or not parts:
+                parts.append((line[start:], False))
+            lines.append(parts)
+        paragraphs.append(lines)
+    return paragraphs
 
 
 def _as_email(message: OutboxMessage) -> EmailMessage:
@@ -142,4 +202,27 @@ def deliver_after_request(response):
                 db.session.rollback()
             except Exception:  # noqa: BLE001
                 current_app.logger.exception("outbox: rollback failed")
+    return response
+
+
+def deliver_after_response(response):
+    """Send the request's deferred messages when the response has been sent (on its close).
+
+    The client has its answer by then, so how long SMTP takes (or whether anything was
+    sent at all) cannot be read from the response time. The worker retries any failure.
+    """
+    queued = g.pop("outbox_deferred", None)
+    if queued and current_app.config["OUTBOX_SEND_AFTER_REQUEST"]:
+        ids = [m.id for m in queued if m.id is not None]
+        app = current_app._get_current_object()
+
+        def send() -> None:
+            with app.app_context():
+                try:
+                    deliver_due(ids=ids)
+                except Exception:  # noqa: BLE001 - after the response nobody can be told
+                    app.logger.exception("deferred e-mail delivery failed; the worker retries")
+
+        if ids:
+            response.call_on_close(send)
     return response

@@ -58,11 +58,24 @@ class SmtpSink:
         controller.start()
         return controller
 
+    def deliver_deferred(self) -> None:
+        """Send what is due, as after a response or by the worker (`mail.queue(defer=True)`).
+
+        The test client never closes a response, so deferred e-mails would wait forever.
+        """
+        from flask import has_app_context
+
+        from portal import mail
+
+        if has_app_context():
+            mail.deliver_due()
+
     def clear(self) -> None:
         with self.lock:
             self.messages.clear()
 
     def to(self, address: str) -> list[EmailMessage]:
+        self.deliver_deferred()
         with self.lock:
             return [m for m in self.messages if m["To"] == address]
 

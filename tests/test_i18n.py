@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+from portal.extensions import db
 from portal.i18n import LANGUAGES
 from tests.support import check_page, login, make_user
 
@@ -47,16 +48,34 @@ def test_a_cookie_beats_accept_language(client):
     assert html_lang(client, "/", headers={"Accept-Language": "de"}) == "fr"
 
 
-def test_the_users_preference_beats_the_cookie_and_is_stored(client, db_session):
+def test_the_users_preference_beats_the_cookie_and_a_switch_lasts_the_session(client, db_session):
     user = make_user("emp@example.be", locale="de")
     client.get("/?lang=fr")
     login(client, user.email)
     client.set_cookie("lang", "en")
     assert html_lang(client, "/dashboard") == "de"
     client.get("/dashboard?lang=nl")
-    assert user.locale == "nl"
     client.set_cookie("lang", "fr")
-    assert html_lang(client, "/dashboard") == "nl"
+    assert html_lang(client, "/dashboard") == "nl"  # the session's choice
+    db.session.refresh(user)
+    assert user.locale == "de"  # a GET (perhaps a cross-site link) stores nothing
+
+
+def test_the_account_language_is_changed_on_the_account_page(client, db_session):
+    user = make_user("emp@example.be", locale="de")
+    login(client, user.email)
+    page = check_page(client.get("/account/").get_data(as_text=True))
+    assert page.select_one("form[action='/account/language'] select[name=locale]")
+    assert client.get("/account/language").status_code == 405  # never on GET
+    response = client.post("/account/language", data={"locale": "fr"})
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert user.locale == "fr"
+    assert html_lang(client, "/dashboard") == "fr"
+    refused = client.post("/account/language", data={"locale": "xx"})
+    assert refused.status_code == 400
+    db.session.refresh(user)
+    assert user.locale == "fr"
 
 
 def test_unknown_language_is_ignored(client):

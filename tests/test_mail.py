@@ -107,3 +107,53 @@ def test_outbox_cli_sends_once(app, db_session, mailbox):
     assert result.exit_code == 0, result.output
     assert "sent 1, failed 0" in result.output
     assert mailbox.last_to("worker@example.be")
+
+
+def test_only_urls_the_code_built_become_links(app, db_session, mailbox):
+    """A name with CR/LF and a URL stays text in the HTML part; the portal's own link is a link."""
+    hostile = "Ann\r\nhttps://evil.example/\r\nPeeters"
+    with app.test_request_context():
+        message = mail.queue(
+            "ann@example.be",
+            "verify_email",
+            "en",
+            name=hostile,
+            link="http://portal.test/account/verify/abc",
+            hours=48,
+        )
+    assert '<a href="http://portal.test/account/verify/abc">' in message.body_html
+    assert "evil.example" in message.body_html  # shown as text...
+    assert 'href="https://evil.example' not in message.body_html  # ...never as a link
+    assert message.body_html.count("<a ") == 1
+    assert (
+        "[[" not in message.body_text
+        and "http://portal.test/account/verify/abc" in message.body_text
+    )
+
+
+def test_a_typed_marker_cannot_forge_a_link(app, db_session):
+    with app.test_request_context():
+        message = mail.queue(
+            "ann@example.be",
+            "verify_email",
+            "en",
+            name="[[x|https://evil.example/|x]]",
+            link="http://portal.test/account/verify/abc",
+            hours=48,
+        )
+    assert 'href="https://evil.example' not in message.body_html
+    assert message.body_html.count("<a ") == 1
+
+
+def test_the_helpdesk_ticket_mail_does_not_link_a_typed_url(app, db_session):
+    with app.test_request_context():
+        message = mail.queue(
+            "ann@example.be",
+            "fallback_ticket_received",
+            "nl",
+            name="Ann\r\nhttps://evil.example/",
+            number="T-1",
+            link="http://portal.test/helpdesk/tickets/abc",
+        )
+    assert 'href="https://evil.example' not in message.body_html
+    assert '<a href="http://portal.test/helpdesk/tickets/abc">' in message.body_html

@@ -24,7 +24,7 @@ from portal.forms import (
     validate_kbo,
     validate_nace,
 )
-from portal.i18n import _l
+from portal.i18n import LANGUAGES, _l
 
 
 class LoginForm(BaseForm):
@@ -152,3 +152,18 @@ class DecisionForm(BaseForm):
         [Optional(), Length(max=2000)],
         description=_l("The mandatary reads this reason."),
     )
+
+
+class LanguageForm(BaseForm):
+    locale = SelectField(
+        _l("Language of your e-mails and letters"),
+        [required()],
+        choices=options(list(LANGUAGES.items())),
+    )
+
+
+class ChangePasswordForm(BaseForm):
+    current_password = PasswordField(
+        _l("Current password"), [required()], render_kw={"autocomplete": "current-password"}
+    )
+    password, confirm = new_password_fields()

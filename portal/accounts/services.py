@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from portal import mail, tokens
-from portal.accounts import claims, memberships
+from portal.accounts import claims, memberships, sessions
 from portal.accounts.models import (
     ClaimStatus,
     Mandatary,
@@ -28,7 +28,7 @@ from portal.accounts.models import (
 from portal.db import utcnow
 from portal.errors import Invalid, NotAllowed
 from portal.extensions import db
-from portal.i18n import _, _l
+from portal.i18n import LANGUAGES, _, _l
 
 _hasher = PasswordHasher()
 NUMBER_HELD = _l(
@@ -81,30 +81,76 @@ def send_verification(user: User) -> None:
         user.email,
         "verify_email",
         user.locale,
+        defer=True,
         name=user.name,
         link=_link("/account/verify/", token),
         hours=hours,
     )
 
 
-def _guard_new_email(email: str, locale: str) -> bool:
+def is_unclaimed_invitation(user: User) -> bool:
+    """An account someone else opened by inviting the address, never taken up.
+
+    A worker invited by an employer, or a colleague invited by an organisation's admin:
+    nobody has proven the address yet (no password, never verified), so the invitation
+    must not keep the address from its owner: registering with it releases it.
+    """
+    invited = user.role == Role.TALENT or (
+        user.role == Role.EMPLOYER and user.org_role == OrgRole.MEMBER
+    )
+    return invited and user.password_hash is None and user.email_verified_at is None
+
+
+def release_unclaimed(user: User) -> None:
+    """Free the address of an unclaimed invitation; its link stops working.
+
+    The row stays (with what hangs on it) under a unique address that can never receive
+    mail, inactive. The employer can invite the person again; the e-mail then tells them
+    which account their address has.
+    """
+    user.email = f"released-{user.id}-{secrets.token_hex(6)}@released.invalid"
+    user.active = False
+    user.session_token = secrets.token_urlsafe(32)
+    db.session.flush()
+
+
+def _free_address(email: str) -> User | None:
+    """The account holding `email`, after releasing an unclaimed invitation."""
+    existing = user_by_email(email)
+    if existing is not None and is_unclaimed_invitation(existing):
+        release_unclaimed(existing)
+        return None
+    return existing
+
+
+def _guard_new_email(email: str, locale: str, password: str) -> bool:
     """True when the address is free. When it is taken, tell its owner instead.
 
-    The person registering sees the same page either way, so the form reveals nothing
-    about which addresses have an account.
+    The person registering sees the same page either way, and the request does the same
+    work: one password hash, one e-mail queued (sent after the response), so neither the
+    page nor its timing reveals which addresses have an account.
     """
-    existing = user_by_email(email)
+    existing = _free_address(email)
     if existing is None:
         return True
+    hash_password(password)  # the work a new registration does, thrown away
     mail.queue(
         existing.email,
         "already_registered",
         existing.locale or locale,
+        defer=True,
         name=existing.name,
         login_link=_link("/account/login", ""),
         reset_link=_link("/account/password/forgot", ""),
     )
     return False
+
+
+def _no_account(email: str, locale: str) -> None:
+    """Tell an address without a (usable) account that someone asked for a link."""
+    mail.queue(
+        email, "no_account", locale, defer=True, register_link=_link("/account/register", "")
+    )
 
 
 def register_employer(
@@ -131,7 +177,7 @@ def register_employer(
     held = claims.holder(kbo_number)
     if held is not None and not (join_existing and held.status == ClaimStatus.PROVEN):
         raise Invalid({"kbo_number": [NUMBER_HELD]})
-    if not _guard_new_email(email, locale):
+    if not _guard_new_email(email, locale, password):
         return None
     if held is not None:
         user = User(
@@ -187,7 +233,7 @@ def register_mandatary(
         select(Mandatary.id).where(Mandatary.kbo_number == kbo_number)
     ):
         raise Invalid({"kbo_number": [_("This mandatary is already registered.")]})
-    if not _guard_new_email(email, locale):
+    if not _guard_new_email(email, locale, password):
         return None
     mandatary = Mandatary(
         kind=kind,
@@ -243,11 +289,27 @@ def verify_email(token: str) -> User:
     return user
 
 
-def resend_verification(email: str) -> None:
-    """Send a fresh link to an unverified account; silent otherwise (no enumeration)."""
+def resend_verification(email: str, locale: str) -> None:
+    """Send a fresh link to an unverified account; otherwise an e-mail that says why not.
+
+    Every case queues one e-mail, sent after the response: nothing reveals an account.
+    """
     user = user_by_email(email)
-    if user is not None and user.email_verified_at is None and user.password_hash:
-        send_verification(user)
+    if user is not None and user.active and user.password_hash:
+        if user.email_verified_at is None:
+            send_verification(user)
+            return
+        mail.queue(
+            user.email,
+            "already_verified",
+            user.locale,
+            defer=True,
+            name=user.name,
+            login_link=_link("/account/login", ""),
+            reset_link=_link("/account/password/forgot", ""),
+        )
+        return
+    _no_account(normalise_email(email), locale)
 
 
 class LoginResult:
@@ -275,10 +337,15 @@ def _fingerprint(user: User) -> str:
     return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16]
 
 
-def request_password_reset(email: str) -> None:
-    """Queue a reset link when the account exists; the caller says the same either way."""
+def request_password_reset(email: str, locale: str) -> None:
+    """Queue a reset link when the account exists, else an e-mail saying there is none.
+
+    Either way one e-mail is queued and sent after the response: the answer, its work and
+    its timing are the same whether or not the address has an account.
+    """
     user = user_by_email(email)
     if user is None or not user.active or not user.password_hash:
+        _no_account(normalise_email(email), locale)
         return
     token = tokens.make("reset", {"u": user.id, "f": _fingerprint(user)})
     minutes = current_app.config["RESET_LINK_MAX_AGE"] // 60
@@ -286,6 +353,7 @@ def request_password_reset(email: str) -> None:
         user.email,
         "password_reset",
         user.locale,
+        defer=True,
         name=user.name,
         link=_link("/account/password/reset/", token),
         minutes=minutes,
@@ -305,18 +373,54 @@ def reset_password(token: str, password: str) -> User:
     user = check_reset_token(token)
     user.password_hash = hash_password(password)
     user.session_token = secrets.token_urlsafe(32)
+    sessions.end_all(user)
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()  # the link proves the address too
     return user
 
 
+def change_password(
+    actor: User, *, current_password: str, new_password: str, keep: sessions.UserSession | None
+) -> User:
+    """Change the actor's password; every other session of theirs ends, `keep` stays."""
+    if not password_matches(actor.password_hash, current_password):
+        raise Invalid({"current_password": [_("The current password is not correct.")]})
+    actor.password_hash = hash_password(new_password)
+    actor.session_token = secrets.token_urlsafe(32)
+    sessions.end_all(actor, keep=keep)
+    return actor
+
+
+def set_language(actor: User, locale: str) -> User:
+    """The account's language: e-mails, letters and the pages after login use it."""
+    if locale not in LANGUAGES:
+        raise Invalid({"locale": [_("Choose one of the languages in the list.")]})
+    actor.locale = locale
+    return actor
+
+
 def invite_colleague(actor: User, *, email: str, name: str, locale: str) -> User | None:
-    """An organisation admin invites a colleague; None when the address already has an account."""
+    """An organisation admin invites a colleague; None when the address already has an account.
+
+    The admin is told the same either way ("if this address can be invited, an e-mail is
+    on its way"); the address itself learns by e-mail what happened.
+    """
     if not actor.is_org_admin:
         raise NotAllowed
     email = normalise_email(email)
-    if user_by_email(email) is not None:
-        raise Invalid({"email": [_("This address already has an account.")]})
+    existing = _free_address(email)
+    if existing is not None:
+        mail.queue(
+            existing.email,
+            "invitation_not_possible",
+            existing.locale or locale,
+            defer=True,
+            name=existing.name,
+            inviter=actor.name,
+            organisation=actor.organisation.name,
+            login_link=_link("/account/login", ""),
+        )
+        return None
     user = User(
         email=email,
         name=name.strip(),
@@ -332,6 +436,7 @@ def invite_colleague(actor: User, *, email: str, name: str, locale: str) -> User
         user.email,
         "invitation",
         locale,
+        defer=True,
         name=user.name,
         inviter=actor.name,
         organisation=actor.organisation.name,

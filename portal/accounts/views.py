@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -16,11 +17,13 @@ from flask_babel import get_locale
 from flask_login import current_user, login_user, logout_user
 
 from portal import reference, tokens
-from portal.accounts import memberships, services
+from portal.accounts import memberships, services, sessions
 from portal.accounts.forms import (
+    ChangePasswordForm,
     EmailOnlyForm,
     EmployerRegistrationForm,
     InviteForm,
+    LanguageForm,
     LoginForm,
     MandataryRegistrationForm,
     ResetPasswordForm,
@@ -30,10 +33,17 @@ from portal.errors import Invalid
 from portal.extensions import db, limiter
 from portal.forms import CsrfForm
 from portal.i18n import _
+from portal.limits import mail_limits
 from portal.security import authenticated, public, roles
 from portal.web import datalist, safe_next
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
+bp.before_app_request(sessions.load_early)
+
+
+@bp.app_context_processor
+def _session_globals():
+    return {"session_seconds_left": sessions.seconds_left}
 
 
 def _locale() -> str:
@@ -48,6 +58,7 @@ def register():
 
 @bp.route("/register/employer", methods=["GET", "POST"])
 @public
+@mail_limits()
 def register_employer():
     form = EmployerRegistrationForm()
     held = None
@@ -76,6 +87,7 @@ def register_employer():
 
 @bp.route("/register/mandatary", methods=["GET", "POST"])
 @public
+@mail_limits()
 def register_mandatary():
     form = MandataryRegistrationForm()
     if form.validate_on_submit():
@@ -142,10 +154,11 @@ def verify(token: str):
 
 @bp.post("/verify/resend")
 @public
+@mail_limits()
 def resend_verification():
     form = EmailOnlyForm()
     if form.validate_on_submit():
-        services.resend_verification(form.email.data)
+        services.resend_verification(form.email.data, _locale())
         db.session.commit()
         return redirect(url_for("accounts.check_email", reason="resent"))
     return render_template("accounts/link_problem.html", problem="expired", form=form), 400
@@ -169,7 +182,7 @@ def login():
             # A fresh session on login: nothing from before (a planted id) survives.
             session.clear()
             login_user(user)
-            session.permanent = True
+            sessions.login(user)
             db.session.commit()
             return redirect(target)
         if outcome == services.LoginResult.UNVERIFIED:
@@ -189,18 +202,111 @@ def login():
 def logout():
     form = CsrfForm()
     if form.validate_on_submit():
-        logout_user()
-        session.clear()
+        _end_this_session()
         flash(_("You are logged out."), "success")
     return redirect(url_for("home.index"))
 
 
+def _end_this_session() -> None:
+    """End the server-side session (every copy of the cookie dies) and clear the cookie."""
+    record = sessions.current()
+    if record is not None:
+        sessions.end(record)
+        db.session.commit()
+    logout_user()
+    session.clear()
+
+
+@bp.get("/")
+@authenticated
+def account():
+    return _account_page()
+
+
+def _account_page(language_form=None, password_form=None, status=200):
+    return render_template(
+        "accounts/account.html",
+        # The form not being sent is built without the request's data.
+        language_form=language_form or LanguageForm(formdata=None, locale=current_user.locale),
+        password_form=password_form or ChangePasswordForm(formdata=None),
+        sessions=sessions.active_for(current_user),
+        this_session=sessions.current(),
+        browser_label=sessions.browser_label,
+    ), status
+
+
+@bp.post("/language")
+@authenticated
+def change_language():
+    form = LanguageForm()
+    if form.validate_on_submit():
+        services.set_language(current_user, form.locale.data)
+        db.session.commit()
+        session["lang"] = form.locale.data
+        flash(_("Your language has been saved."), "success")
+        return redirect(url_for("accounts.account"))
+    return _account_page(language_form=form, status=400)
+
+
+@bp.post("/password")
+@authenticated
+@limiter.limit(_login_limit, methods=["POST"])
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = services.change_password(
+                current_user._get_current_object(),
+                current_password=form.current_password.data,
+                new_password=form.password.data,
+                keep=sessions.current(),
+            )
+        except Invalid as error:
+            form.add_errors(error.errors)
+        else:
+            db.session.commit()
+            login_user(user)  # the cookie names the new session token
+            flash(_("Your password has been changed. Your other sessions have ended."), "success")
+            return redirect(url_for("accounts.account"))
+    return _account_page(password_form=form, status=400)
+
+
+@bp.post("/sessions/<int:session_id>/end")
+@authenticated
+def end_session(session_id: int):
+    form = CsrfForm()
+    record = sessions.own(current_user, session_id)
+    if record is None:
+        abort(404)
+    if form.validate_on_submit():
+        if record is sessions.current():
+            _end_this_session()
+            flash(_("You are logged out."), "success")
+            return redirect(url_for("home.index"))
+        sessions.end(record)
+        db.session.commit()
+        flash(_("The session has been ended."), "success")
+    return redirect(url_for("accounts.account"))
+
+
+@bp.post("/sessions/end-others")
+@authenticated
+def end_other_sessions():
+    form = CsrfForm()
+    if form.validate_on_submit():
+        sessions.end_all(current_user, keep=sessions.current())
+        db.session.commit()
+        flash(_("Your other sessions have been ended."), "success")
+    return redirect(url_for("accounts.account"))
+
+
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @public
+@mail_limits()
 def forgot_password():
     form = EmailOnlyForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
+        services.request_password_reset(form.email.data, _locale())
         db.session.commit()
         return redirect(url_for("accounts.check_email", reason="reset"))
     return render_template("accounts/forgot.html", form=form)
@@ -223,6 +329,7 @@ def reset_password(token: str):
         services.reset_password(token, form.password.data)
         db.session.commit()
         logout_user()
+        session.pop(sessions.COOKIE_KEY, None)
         flash(_("Your password has been changed. Log in with your new password."), "success")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/reset.html", form=form)
@@ -246,6 +353,7 @@ def accept_invitation(token: str):
 
 @bp.route("/organisation", methods=["GET", "POST"])
 @roles(Role.EMPLOYER)
+@mail_limits()
 def organisation():
     form = InviteForm()
     if request.method == "POST":
@@ -257,16 +365,18 @@ def organisation():
                 explanation=_("Ask your administrator to invite your colleague."),
             ), 403
         if form.validate_on_submit():
-            try:
-                services.invite_colleague(
-                    current_user, email=form.email.data, name=form.name.data, locale=_locale()
-                )
-            except Invalid as error:
-                form.add_errors(error.errors)
-            else:
-                db.session.commit()
-                flash(_("We sent an invitation to %(email)s.", email=form.email.data), "success")
-                return redirect(url_for("accounts.organisation"))
+            services.invite_colleague(
+                current_user, email=form.email.data, name=form.name.data, locale=_locale()
+            )
+            db.session.commit()
+            flash(
+                _(
+                    "If %(email)s can be invited, an e-mail is on its way to it.",
+                    email=form.email.data,
+                ),
+                "success",
+            )
+            return redirect(url_for("accounts.organisation"))
     members = services.organisation_members(current_user)
     return render_template(
         "accounts/organisation.html",

@@ -10,16 +10,17 @@ from portal.accounts import services as accounts
 from portal.accounts.models import Role, User
 from portal.applications.models import DossierViewer
 from portal.applications.services import get_dossier
-from portal.errors import Invalid, NotAllowed
+from portal.errors import NotAllowed
 from portal.extensions import db
-from portal.i18n import _
 
 
-def invite_worker(actor: User, dossier_id: int, *, email: str, locale: str) -> DossierViewer:
+def invite_worker(actor: User, dossier_id: int, *, email: str, locale: str) -> DossierViewer | None:
     """Let the worker follow the dossier: a new worker account gets a set-password link.
 
     The e-mail is in the worker's language and says only that a file can be followed;
-    the details are behind the login.
+    the details are behind the login. When the address has an account of another kind,
+    that account is told by e-mail and nothing else happens (None): the employer sees the
+    same answer either way, so the form reveals no account.
     """
     if actor.role not in (Role.EMPLOYER, Role.MANDATARY):
         raise NotAllowed
@@ -27,15 +28,15 @@ def invite_worker(actor: User, dossier_id: int, *, email: str, locale: str) -> D
     email = accounts.normalise_email(email)
     user = accounts.user_by_email(email)
     if user is not None and user.role != Role.TALENT:
-        raise Invalid(
-            {"email": [_("This address belongs to an account that is not a worker's account.")]}
-        )
+        not_a_worker(user, locale)
+        return None
     link = None
     if user is None:
         name = dossier.worker_name or email
         user = User(email=email, name=name, role=Role.TALENT, locale=locale, password_hash=None)
         db.session.add(user)
         db.session.flush()
+    if user.password_hash is None:
         link = accounts.invitation_link(user)
     viewer = db.session.scalar(
         select(DossierViewer).where(
@@ -50,9 +51,23 @@ def invite_worker(actor: User, dossier_id: int, *, email: str, locale: str) -> D
         user.email,
         "worker_invitation",
         user.locale if link is None else locale,
+        defer=True,
         name=user.name,
         link=link or f"{base}/applications/{dossier.id}",
         days=current_app.config["INVITE_LINK_MAX_AGE"] // 86400,
         new_account=link is not None,
     )
     return viewer
+
+
+def not_a_worker(user: User, locale: str) -> None:
+    """Tell an account of another kind that an employer tried to invite its address."""
+    base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
+    mail.queue(
+        user.email,
+        "worker_invitation_not_possible",
+        user.locale or locale,
+        defer=True,
+        name=user.name,
+        login_link=f"{base}/account/login",
+    )

@@ -42,6 +42,7 @@ from portal.errors import Invalid
 from portal.extensions import db
 from portal.forms import CsrfForm, options
 from portal.i18n import _
+from portal.limits import mail_limits
 from portal.security import roles
 from portal.tracking import audit
 from portal.web import datalist
@@ -343,6 +344,7 @@ def withdraw(dossier_id: int):
 
 @bp.route("/<int:dossier_id>/invite-worker", methods=["GET", "POST"])
 @roles(*FILERS)
+@mail_limits()
 def invite_worker(dossier_id: int):
     dossier = services.get_dossier(current_user, dossier_id)
     form = InviteWorkerForm()
@@ -350,16 +352,18 @@ def invite_worker(dossier_id: int):
         form.email.data = dossier.worker_email
         form.locale.data = dossier.worker_locale or _locale()
     if form.validate_on_submit():
-        try:
-            viewers.invite_worker(
-                current_user, dossier.id, email=form.email.data, locale=form.locale.data
-            )
-        except Invalid as error:
-            form.add_errors(error.errors)
-        else:
-            db.session.commit()
-            flash(_("We sent the worker an e-mail to follow the file."), "success")
-            return redirect(url_for("applications.task_list", dossier_id=dossier.id))
+        viewers.invite_worker(
+            current_user, dossier.id, email=form.email.data, locale=form.locale.data
+        )
+        db.session.commit()
+        flash(
+            _(
+                "If %(email)s can be invited, an e-mail is on its way to it.",
+                email=form.email.data,
+            ),
+            "success",
+        )
+        return redirect(url_for("applications.task_list", dossier_id=dossier.id))
     return render_template("applications/invite_worker.html", form=form, dossier=dossier)
 
 

@@ -12,6 +12,7 @@ from portal.extensions import db, limiter
 from portal.fallback import formpdf, tickets
 from portal.fallback.forms import MessageForm, ReportForm
 from portal.i18n import _
+from portal.limits import mail_limits
 from portal.security import public, roles
 
 bp = Blueprint("helpdesk", __name__, url_prefix="/helpdesk")
@@ -25,6 +26,7 @@ def _report_limit() -> str:
 @bp.route("/new", methods=["GET", "POST"])
 @public
 @limiter.limit(_report_limit, methods=["POST"])
+@mail_limits()
 def report():
     form = ReportForm()
     if not form.is_submitted() and current_user.is_authenticated:

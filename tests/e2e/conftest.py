@@ -96,6 +96,8 @@ def live_server(tmp_path_factory, smtp_sink) -> Iterator[LiveServer]:
             "MAIL_PORT": smtp_sink.port,
             "WTF_CSRF_ENABLED": True,
             "LOGIN_RATE_LIMIT": "1000 per minute",
+            "MAIL_RATE_LIMIT": "1000 per minute",
+            "MAIL_RATE_LIMIT_PER_ADDRESS": "1000 per minute",
             "PORTAL_BASE_URL": url,
         }
     )

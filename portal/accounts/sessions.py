@@ -1,0 +1,218 @@
+"""Server-side login sessions: one row per login, ended at logout, idle and absolute timeouts.
+
+The signed Flask cookie only carries a random session token; the database keeps its
+SHA-256 (a copy of the table opens no session) with when and from where it started. The
+Flask-Login loader accepts a cookie only while its row is live, so ending the row (logout,
+password change or reset, "end this session" on the account page) kills every copy of
+the cookie at once, and an idle or too old session dies on the server whatever the
+cookie says.
+
+"Last seen" is written at most once per `SESSION_TOUCH_INTERVAL` (60 s) per session, not
+on every request: a write per page view would put every reader behind the database's
+write lock (SQLite has one writer at a time), make concurrent requests of one user
+contend for the same row and bloat PostgreSQL's table with dead row versions, all for a
+precision the 30-minute idle timeout does not need. The price: a session may be refused
+up to one interval before its exact idle deadline, never after it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import datetime, timedelta
+
+from flask import current_app, g, request
+from flask import session as cookie_session
+from flask_login import current_user
+from sqlalchemy import ForeignKey, String, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal import db as portal_db
+from portal.accounts.models import User
+from portal.db import UtcDateTime
+from portal.extensions import db
+
+COOKIE_KEY = "sid"
+USER_AGENT_MAX = 200
+
+
+class UserSession(db.Model):
+    __tablename__ = "user_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ip: Mapped[str] = mapped_column(String(45), default="")
+    user_agent: Mapped[str] = mapped_column(String(USER_AGENT_MAX), default="")
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+def now() -> datetime:
+    """The portal's clock (tests move it by patching `portal.db.utcnow`)."""
+    return portal_db.utcnow()
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _limits() -> tuple[timedelta, timedelta]:
+    config = current_app.config
+    return (
+        timedelta(seconds=config["SESSION_IDLE_TIMEOUT"]),
+        timedelta(seconds=config["SESSION_ABSOLUTE_TIMEOUT"]),
+    )
+
+
+def _clean(text: str | None, limit: int) -> str:
+    """Printable text only, bounded: the user agent and address are sent by the client."""
+    return "".join(ch for ch in (text or "") if ch.isprintable())[:limit]
+
+
+def start(user: User, *, ip: str | None, user_agent: str | None) -> tuple[UserSession, str]:
+    """Open a session for `user`; returns the row and the token for the cookie."""
+    token = secrets.token_urlsafe(32)
+    moment = now()
+    record = UserSession(
+        token_hash=_hash(token),
+        user_id=user.id,
+        created_at=moment,
+        last_seen_at=moment,
+        ip=_clean(ip, 45),
+        user_agent=_clean(user_agent, USER_AGENT_MAX),
+    )
+    db.session.add(record)
+    db.session.flush()
+    return record, token
+
+
+def is_live(record: UserSession, moment: datetime | None = None) -> bool:
+    moment = moment or now()
+    idle, absolute = _limits()
+    return (
+        record.ended_at is None
+        and moment - record.last_seen_at <= idle
+        and moment - record.created_at <= absolute
+    )
+
+
+def find(token: str | None) -> UserSession | None:
+    if not token or not isinstance(token, str) or len(token) > 100:
+        return None
+    return db.session.scalar(select(UserSession).where(UserSession.token_hash == _hash(token)))
+
+
+def touch(record: UserSession, moment: datetime | None = None) -> bool:
+    """Move "last seen" forward, at most once per interval; True when it changed."""
+    moment = moment or now()
+    interval = timedelta(seconds=current_app.config["SESSION_TOUCH_INTERVAL"])
+    if moment - record.last_seen_at < interval:
+        return False
+    record.last_seen_at = moment
+    return True
+
+
+def end(record: UserSession) -> None:
+    if record.ended_at is None:
+        record.ended_at = now()
+
+
+def end_all(user: User, *, keep: UserSession | None = None) -> int:
+    """End every open session of `user` except `keep`; returns how many ended."""
+    query = update(UserSession).where(
+        UserSession.user_id == user.id, UserSession.ended_at.is_(None)
+    )
+    if keep is not None:
+        query = query.where(UserSession.id != keep.id)
+    return db.session.execute(query.values(ended_at=now())).rowcount or 0
+
+
+def active_for(user: User) -> list[UserSession]:
+    """The user's live sessions, newest first."""
+    moment = now()
+    rows = db.session.scalars(
+        select(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
+    )
+    return [row for row in rows if is_live(row, moment)]
+
+
+def own(user: User, session_id: int) -> UserSession | None:
+    record = db.session.get(UserSession, session_id)
+    return record if record is not None and record.user_id == user.id else None
+
+
+_BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"))
+_BROWSERS += (("Chrome/", "Chrome"), ("Chromium/", "Chromium"), ("Safari/", "Safari"))
+_SYSTEMS = (("Android", "Android"), ("iPhone", "iOS"), ("iPad", "iPadOS"))
+_SYSTEMS += (("Windows", "Windows"), ("Mac OS X", "macOS"), ("Linux", "Linux"))
+
+
+def browser_label(user_agent: str) -> str:
+    """A short "Firefox, Linux" from a user agent; the raw (bounded) text when unknown."""
+    browser = next((name for key, name in _BROWSERS if key in user_agent), None)
+    system = next((name for key, name in _SYSTEMS if key in user_agent), None)
+    if browser or system:
+        return ", ".join(filter(None, (browser, system)))
+    return re.sub(r"\s+", " ", user_agent)[:60]
+
+
+# --- The web edge: the Flask-Login loader and the login/logout helpers. ---------------
+
+
+def login(user: User) -> UserSession:
+    """Start a session for the request's client and put its token in the cookie."""
+    record, token = start(user, ip=request.remote_addr, user_agent=request.user_agent.string)
+    cookie_session[COOKIE_KEY] = token
+    cookie_session.permanent = False  # the cookie dies with the browser; the row sets limits
+    g.user_session = record
+    return record
+
+
+def current() -> UserSession | None:
+    """The live session row of this request (set by the loader)."""
+    return g.get("user_session")
+
+
+def load_user(user_id: str) -> User | None:
+    """Flask-Login loader: the user named in the cookie, only while their session is live."""
+    from portal.accounts.services import load_user as user_from_cookie
+
+    user = user_from_cookie(user_id)
+    if user is None:
+        return None
+    record = find(cookie_session.get(COOKIE_KEY))
+    if record is None or record.user_id != user.id or not is_live(record):
+        return None
+    if touch(record):
+        g.session_touched = True
+    g.user_session = record
+    return user
+
+
+def load_early() -> None:
+    """before_request: run the loader first, and save a due "last seen" at once.
+
+    At that point the request has only read, so the commit carries nothing but the touch;
+    later in the request a commit could carry a view's unfinished work.
+    """
+    if request.endpoint == "static" or cookie_session.get("_user_id") is None:
+        return
+    current_user.is_authenticated  # noqa: B018 - runs the loader
+    if g.pop("session_touched", False):
+        db.session.commit()
+
+
+def seconds_left() -> int:
+    """Seconds until this request's session would end if the user did nothing more."""
+    idle, absolute = _limits()
+    record = current()
+    if record is None:
+        return int(idle.total_seconds())
+    moment = now()
+    # From "last seen" as stored: a throttled touch may not have moved it this request.
+    left = min(record.last_seen_at + idle, record.created_at + absolute) - moment
+    return max(int(left.total_seconds()), 0)
