@@ -79,6 +79,16 @@ class SmtpSink:
         with self.lock:
             return [m for m in self.messages if m["To"] == address]
 
+    def last_with(self, address: str, words: str) -> EmailMessage:
+        """The last e-mail to `address` whose subject or text contains `words`.
+
+        Deferred e-mails (account mails) reach the sink when it is read, so "the last one"
+        can be an older message: tests that care which one ask for it by its words.
+        """
+        found = [m for m in self.to(address) if words in m["Subject"] or words in text_of(m)]
+        assert found, f"no e-mail to {address} with {words!r}"
+        return found[-1]
+
     def last_to(self, address: str) -> EmailMessage:
         found = self.to(address)
         assert found, f"no e-mail to {address}; got {[m['To'] for m in self.messages]}"

@@ -53,12 +53,14 @@ from portal.accounts.models import (
     Role,
 )
 from portal.accounts.models import Mandate as MandateRow
+from portal.accounts.sessions import UserSession
 from portal.api import keys
 from portal.applications.models import Document, Dossier, DossierStatus
 from portal.db import utcnow
 from portal.extensions import db, limiter
 from portal.fallback import rawstore
 from portal.fallback.models import HelpdeskTicket, IntakeMessage, Outcome, Proof
+from portal.mail import OutboxMessage
 from portal.security import BUILTIN_PUBLIC, access_of
 from tests.support import PASSWORD, login, make_organisation, make_user
 
@@ -233,6 +235,26 @@ def foreign(app, db_session) -> Foreign:
     )
     db.session.add(referral)
     api_client, _key = keys.create_client(None, "Foreign DVZ (matrix)", [keys.DOSSIERS_READ])
+    owner_session = UserSession(
+        token_hash="f" * 64,
+        user_id=owner.id,
+        created_at=utcnow(),
+        last_seen_at=utcnow(),
+        ip="198.51.100.7",
+        user_agent="Foreign browser",
+    )
+    parked = OutboxMessage(
+        recipient=SECRETS["talent_email"],
+        subject=f"About {SECRETS['reference']}",
+        body_text="Hello",
+        body_html="<p>Hello</p>",
+        locale="nl",
+        template="matrix",
+        parked_at=utcnow(),
+        attempts=20,
+        last_error="OSError: refused",
+    )
+    db.session.add_all([owner_session, parked])
     joiner = make_user("joiner@foreign.example")
     join_request = memberships.request_to_join(joiner, organisation)
     contest = claims.contest(
@@ -264,6 +286,8 @@ def foreign(app, db_session) -> Foreign:
         "claim_id": organisation.claim.id,
         "contest_id": contest.id,
         "request_id": join_request.id,
+        "session_id": owner_session.id,
+        "item_id": parked.id,
     }
     db.session.commit()
     return world
@@ -276,6 +300,7 @@ PLAIN = {
     "code": "health_insurance",
     "reference": SECRETS["reference"],
     "token": "not-a-real-token-" + "z" * 20,
+    "name": "mail",  # a delivery queue (parked items)
 }
 # (endpoint, argument names) seen with arguments this file does not know.
 UNKNOWN: set[tuple[str, str]] = set()
@@ -444,6 +469,8 @@ def test_the_matrix_knows_every_view_argument_of_today(app):
         "claim_id",
         "contest_id",
         "request_id",
+        "session_id",
+        "item_id",
         "filename",
     }
     seen = {arg for rule in app.url_map.iter_rules() for arg in rule.arguments}

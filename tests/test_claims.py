@@ -162,7 +162,7 @@ def test_an_approved_claimant_can_submit(app, client, mailbox):
     assert decided.status_code == 302
     assert claim.status == ClaimStatus.PROVEN and claim.proven_by == "officer"
     assert "claim.approved" in _actions()
-    assert "confirmed" in mailbox.last_to(EMPLOYER["email"])["Subject"]
+    assert "confirmed" in mailbox.last_with(EMPLOYER["email"], "confirmed")["Subject"]
 
     response = submit(client, dossier.id)
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
@@ -193,7 +193,7 @@ def test_a_helpdesk_agent_rejects_with_a_reason_and_the_number_is_free(app, clie
     assert claim.status == ClaimStatus.REJECTED and claim.decision_reason == reason
     assert user.organisation.kbo_released
     assert "claim.rejected" in _actions()
-    assert reason in text_of(mailbox.last_to(EMPLOYER["email"]))
+    assert reason in text_of(mailbox.last_with(EMPLOYER["email"], reason))
     # Deciding twice is refused; the real company can now register the number.
     again = agent.post(f"/backoffice/claims/{claim.id}", data={"decision": "approve"})
     assert again.status_code == 200 and claim.status == ClaimStatus.REJECTED
@@ -276,7 +276,7 @@ def test_a_contest_reaches_the_back_office_and_revokes_the_claim(app, client, ma
     assert record.status == ContestStatus.UPHELD
     assert claim.status == ClaimStatus.REJECTED and squatter.organisation.kbo_released
     assert {"claim.revoked", "claim.contest_upheld"} <= set(_actions())
-    assert reason in text_of(mailbox.last_to("squatter@evil.example"))
+    assert reason in text_of(mailbox.last_with("squatter@evil.example", reason))
     assert "upheld" in text_of(mailbox.last_to("director@real-transport.example"))
     # The real company registers its own number now.
     assert register(public, email="director@real-transport.example").status_code == 302
@@ -358,7 +358,7 @@ def test_a_lapsed_claimant_is_told_and_loses_the_number(client, mailbox):
     soup = check_page(client.get("/account/claim?lang=en").get_data(as_text=True))
     assert soup.find(id="claim-status").get_text(strip=True) == "Expired"
     assert user.organisation.kbo_released
-    assert "expired" in mailbox.last_to(EMPLOYER["email"])["Subject"]
+    assert "expired" in mailbox.last_with(EMPLOYER["email"], "expired")["Subject"]
     assert claims.holder(KBO) is None
 
 

@@ -83,7 +83,7 @@ def env(tmp_path):
 
 def flask(env: dict, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+        [sys.executable, "-m", "flask", "--app", "tests.crash_app:create", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -95,14 +95,30 @@ def flask(env: dict, *args: str, check: bool = True) -> subprocess.CompletedProc
     return result
 
 
+RUNNING: list[subprocess.Popen] = []
+
+
+@pytest.fixture(autouse=True)
+def no_worker_left_behind():
+    """A test that fails while a worker runs must not leave the process to later tests."""
+    yield
+    while RUNNING:
+        process = RUNNING.pop()
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=WAIT)
+
+
 def start(env: dict, *args: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "tests.crash_app:create", *args],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    RUNNING.append(process)
+    return process
 
 
 def kill(process: subprocess.Popen) -> None:
