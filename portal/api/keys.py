@@ -40,6 +40,8 @@ PREFIX_LENGTH = 8
 _PREFIX_ALPHABET = string.ascii_lowercase + string.digits
 _KEY = re.compile(r"^([a-z0-9]{8})\.([A-Za-z0-9_-]{20,200})$")
 MAX_NAME = 200
+#: An Authorization header longer than this holds no key of ours: refused unread.
+MAX_HEADER = 300
 
 
 def _hash(key: str) -> str:
@@ -121,7 +123,9 @@ def identify(header_value: str | None) -> ApiClient | None:
 
     Use `authenticate` to let a client in; this one lets a view record who tried.
     """
-    scheme, _sep, key = (header_value or "").strip().partition(" ")
+    if not header_value or len(header_value) > MAX_HEADER:
+        return None
+    scheme, _sep, key = header_value.strip().partition(" ")
     key = key.strip()
     match = _KEY.match(key)
     if scheme.lower() != "bearer" or match is None:
