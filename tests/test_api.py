@@ -708,13 +708,15 @@ def test_the_openapi_document_describes_exactly_the_endpoints(app, client):
     error = document["components"]["schemas"]["Error"]
     assert error["properties"]["error"]["required"] == ["code", "message"]
     decision = document["paths"]["/dossiers/{reference}/residence-decision"]["post"]
-    assert set(decision["responses"]) == {"200", "400", "401", "403", "404", "409", "422", "429"}
+    assert set(decision["responses"]) == {
+        *("200", "400", "401", "403", "404", "409", "413", "415", "422", "429", "500")
+    }
     header = _resolve(document, decision["parameters"][1]["$ref"])
     assert header["name"] == "Idempotency-Key" and header["in"] == "header" and header["required"]
     for path, operations in document["paths"].items():
         for operation in operations.values():
             if path != "/openapi.json":
-                assert {"401", "403", "429"} <= set(operation["responses"]), path
+                assert {"401", "403", "429", "500"} <= set(operation["responses"]), path
 
 
 def test_a_json_error_for_a_refused_call_matches_the_documented_schema(client, forwarded):

@@ -111,7 +111,8 @@ def read_json() -> Any:
     too_large = ApiError(413, "payload_too_large", f"The body may hold at most {limit} bytes.")
     if request.content_length is not None and request.content_length > limit:
         raise too_large  # refused on the claim alone, before anything is read
-    request.max_content_length = limit
+    # One byte more than the limit: a stream without Content-Length stops there quietly.
+    request.max_content_length = limit + 1
     try:
         raw = request.get_data(cache=True)
     except RequestEntityTooLarge:

@@ -275,15 +275,20 @@ def forwarded():
 
 
 DECISION_FIELDS = ("decision", "decided_on", "reason")
-#: Unknown fields named in a 422, at most; a longer name is cut.
+#: Unknown fields named in a 422, at most, and the longest name shown.
 MAX_UNKNOWN_LISTED, MAX_NAME_SHOWN = 10, 100
 
 
 def _unknown_fields(data: dict[str, Any]) -> dict[str, list[str]]:
+    """An error per unknown field; beyond a few, or for long names, one error for the body."""
     unknown = sorted(set(data) - set(DECISION_FIELDS))
-    errors = {name[:MAX_NAME_SHOWN]: ["Unknown field."] for name in unknown[:MAX_UNKNOWN_LISTED]}
-    if len(unknown) > MAX_UNKNOWN_LISTED:
-        errors[""] = [f"The body has {len(unknown)} unknown fields; only {DECISION_FIELDS} exist."]
+    listed = [name for name in unknown if len(name) <= MAX_NAME_SHOWN][:MAX_UNKNOWN_LISTED]
+    errors = {name: ["Unknown field."] for name in listed}
+    if len(unknown) > len(listed):
+        errors[""] = [
+            f"The body has {len(unknown)} unknown fields; "
+            "only decision, decided_on and reason exist."
+        ]
     return errors
 
 
