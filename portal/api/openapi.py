@@ -1,13 +1,18 @@
 """The OpenAPI 3.1 document of the exchange API, written by hand, served at /api/v1/openapi.json.
 
 Keep it in step with `portal.api.views`: a test compares its paths and methods with the
-URL map, and resolves every ``$ref``.
+URL map, and resolves every ``$ref``. The enums (statuses, decisions) are read from the
+status machine, so a new status is documented the moment it exists.
 """
 
 from __future__ import annotations
 
 from copy import deepcopy
 from typing import Any
+
+from portal.applications.models import DossierStatus
+from portal.tracking.status import FEDERAL_DECISIONS as FEDERAL
+from portal.tracking.status import FLEMISH_DECISIONS as FLEMISH
 
 
 def _ref(kind: str, name: str) -> dict[str, str]:
@@ -37,20 +42,10 @@ ERROR_RESPONSES = {
 #: Every operation behind a key can answer these.
 _KEYED = (401, 403, 429, 500)
 
-#: Statuses a file has once it has a reference (a draft has none).
-DOSSIER_STATUSES = [
-    "submitted",
-    "info_requested",
-    "work_authorised",
-    "forwarded",
-    "residence_granted",
-    "residence_refused",
-    "inadmissible",
-    "work_refused",
-    "withdrawn",
-]
-FLEMISH_DECISIONS = ["authorised", "inadmissible", "refused"]
-FEDERAL_DECISIONS = ["granted", "refused"]
+#: Statuses a file has once it has a reference (a draft has none), read from the model.
+DOSSIER_STATUSES = [status.value for status in DossierStatus if status != DossierStatus.DRAFT]
+FLEMISH_DECISIONS = list(dict.fromkeys(FLEMISH.values()))
+FEDERAL_DECISIONS = list(dict.fromkeys(FEDERAL.values()))
 EXAMPLE_REFERENCE = "SP-2026-7K3QX9-M"
 #: Text without C0/C1 control characters (TAB, LF and CR aside) or bidirectional controls.
 TEXT_PATTERN = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*$"
