@@ -505,3 +505,27 @@ def test_a_decision_on_a_file_forwarded_yesterday_is_taken(client, forwarded):
     _client, key = new_key([keys.DECISIONS_WRITE])
     body = {"decision": "granted", "decided_on": (TODAY - timedelta(days=1)).isoformat()}
     assert post_decision(client, forwarded.reference, key, body).status_code == 200
+
+
+# --- Client names (admin page and command line) -----------------------------------------
+
+
+@pytest.mark.parametrize("name", ["DVZ\u0000", "DVZ\nhttp://evil.example", "DV\rZ", "\u202eZVD"])
+def test_a_client_name_with_control_characters_is_refused(client, db_session, name):
+    from portal.accounts.models import Role
+    from portal.errors import Invalid
+    from portal.i18n import force_locale
+    from portal.tracking.models import ApiClient
+    from tests.support import login
+
+    with pytest.raises(Invalid) as invalid, force_locale("en"):
+        keys.create_client(None, name, [keys.DOSSIERS_READ])
+    assert set(invalid.value.errors) == {"name"}
+    make_user("admin@flanders.example", Role.ADMIN)
+    login(client, "admin@flanders.example")
+    response = client.post(
+        "/admin/api-clients/?lang=en", data={"name": name, "scopes": [keys.DOSSIERS_READ]}
+    )
+    assert response.status_code == 200
+    assert "without control characters" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(ApiClient.id))) == 0

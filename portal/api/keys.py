@@ -17,6 +17,7 @@ import string
 from sqlalchemy import select
 
 from portal.accounts.models import Role, User
+from portal.api.body import text_problem
 from portal.db import utcnow
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
@@ -74,6 +75,8 @@ def create_client(actor: User | None, name: str, scopes: list[str]) -> tuple[Api
     errors: dict[str, list[str]] = {}
     if not name or len(name) > MAX_NAME:
         errors["name"] = [_("Give the client a name of at most 200 characters.")]
+    elif text_problem(name, max_length=MAX_NAME, single_line=True):
+        errors["name"] = [_("Give the client a name on one line, without control characters.")]
     if not chosen or any(scope not in SCOPES for scope in chosen):
         errors["scopes"] = [_("Choose at least one of the listed scopes.")]
     if errors:
