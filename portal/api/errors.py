@@ -74,9 +74,11 @@ def json_response(
     return response
 
 
-def http_error_response(error: HTTPException) -> Response:
+def http_error_response(error: HTTPException) -> Response | HTTPException:
     """An HTTP error (raised by Werkzeug, Flask or a view) in the API's shape."""
     status = error.code or 500
+    if status < 400:  # a redirect, say: it is no error
+        return error
     if status >= 500:
         return server_error_response(error)
     code, message = _MESSAGES.get(status, (None, None))
