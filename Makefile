@@ -5,7 +5,8 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 PYTHON ?= python3
 
-.PHONY: run test test-sqlite test-postgres bench translations extract lint format system-deps clean
+.PHONY: run test test-sqlite test-postgres bench translations extract lint format system-deps clean \
+	fuzz fuzz-api
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +61,14 @@ test: system-deps lint test-sqlite test-postgres
 
 bench: $(VENV)/.test translations
 	$(PY) -m tests.bench
+
+fuzz: fuzz-forms fuzz-api
+
+# Schemathesis against /api/v1/openapi.json, every phase, in-process on a throwaway SQLite
+# database (DATABASE_URL for a throwaway PostgreSQL): zero 5xx, every error in the JSON shape.
+FUZZ_API_EXAMPLES ?= 300
+fuzz-api: $(VENV)/.test translations
+	$(PY) -m tests.fuzz_api --examples $(FUZZ_API_EXAMPLES)
 
 clean:
 	rm -rf $(VENV) node_modules translations/*/LC_MESSAGES/*.mo

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -83,13 +83,9 @@ def register(app: Flask) -> None:
             return error
         if request.path.startswith("/api/"):
             # Machines get the API's JSON error shape, also for unknown URLs and methods.
-            body = {
-                "error": {
-                    "code": error.name.lower().replace(" ", "_"),
-                    "message": error.description,
-                }
-            }
-            return jsonify(body), error.code or 500
+            from portal.api.errors import http_error_response
+
+            return http_error_response(error)
         return _page(error.code or 500)
 
     @app.errorhandler(NotFound)

@@ -369,7 +369,7 @@ def test_an_invalid_body_is_422_with_the_errors_per_field(client, forwarded, bod
     assert db.session.scalar(select(func.count(IdempotencyRecord.id))) == 0
 
 
-def test_a_body_that_is_not_json_is_422(client, forwarded):
+def test_a_body_that_is_not_json_is_415(client, forwarded):
     _client, key = new_key([keys.DECISIONS_WRITE])
     response = client.post(
         decide_url(forwarded.reference),
@@ -377,7 +377,8 @@ def test_a_body_that_is_not_json_is_422(client, forwarded):
         headers={**bearer(key), "Idempotency-Key": "k1"},
         content_type="application/x-www-form-urlencoded",
     )
-    assert response.status_code == 422 and response.json["error"]["code"] == "invalid_body"
+    assert response.status_code == 415
+    assert response.json["error"]["code"] == "unsupported_media_type"
 
 
 def test_a_replay_returns_the_stored_answer_and_changes_nothing(client, forwarded):
@@ -707,13 +708,15 @@ def test_the_openapi_document_describes_exactly_the_endpoints(app, client):
     error = document["components"]["schemas"]["Error"]
     assert error["properties"]["error"]["required"] == ["code", "message"]
     decision = document["paths"]["/dossiers/{reference}/residence-decision"]["post"]
-    assert set(decision["responses"]) == {"200", "400", "401", "403", "404", "409", "422", "429"}
+    assert set(decision["responses"]) == {
+        *("200", "400", "401", "403", "404", "409", "413", "415", "422", "429", "500")
+    }
     header = _resolve(document, decision["parameters"][1]["$ref"])
     assert header["name"] == "Idempotency-Key" and header["in"] == "header" and header["required"]
     for path, operations in document["paths"].items():
         for operation in operations.values():
             if path != "/openapi.json":
-                assert {"401", "403", "429"} <= set(operation["responses"]), path
+                assert {"401", "403", "429", "500"} <= set(operation["responses"]), path
 
 
 def test_a_json_error_for_a_refused_call_matches_the_documented_schema(client, forwarded):

@@ -17,6 +17,7 @@ import string
 from sqlalchemy import select
 
 from portal.accounts.models import Role, User
+from portal.api.body import text_problem
 from portal.db import utcnow
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
@@ -40,6 +41,8 @@ PREFIX_LENGTH = 8
 _PREFIX_ALPHABET = string.ascii_lowercase + string.digits
 _KEY = re.compile(r"^([a-z0-9]{8})\.([A-Za-z0-9_-]{20,200})$")
 MAX_NAME = 200
+#: An Authorization header longer than this holds no key of ours: refused unread.
+MAX_HEADER = 300
 
 
 def _hash(key: str) -> str:
@@ -72,6 +75,8 @@ def create_client(actor: User | None, name: str, scopes: list[str]) -> tuple[Api
     errors: dict[str, list[str]] = {}
     if not name or len(name) > MAX_NAME:
         errors["name"] = [_("Give the client a name of at most 200 characters.")]
+    elif text_problem(name, max_length=MAX_NAME, single_line=True):
+        errors["name"] = [_("Give the client a name on one line, without control characters.")]
     if not chosen or any(scope not in SCOPES for scope in chosen):
         errors["scopes"] = [_("Choose at least one of the listed scopes.")]
     if errors:
@@ -121,7 +126,9 @@ def identify(header_value: str | None) -> ApiClient | None:
 
     Use `authenticate` to let a client in; this one lets a view record who tried.
     """
-    scheme, _sep, key = (header_value or "").strip().partition(" ")
+    if not header_value or len(header_value) > MAX_HEADER:
+        return None
+    scheme, _sep, key = header_value.strip().partition(" ")
     key = key.strip()
     match = _KEY.match(key)
     if scheme.lower() != "bearer" or match is None:

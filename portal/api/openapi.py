@@ -1,13 +1,18 @@
 """The OpenAPI 3.1 document of the exchange API, written by hand, served at /api/v1/openapi.json.
 
 Keep it in step with `portal.api.views`: a test compares its paths and methods with the
-URL map, and resolves every ``$ref``.
+URL map, and resolves every ``$ref``. The enums (statuses, decisions) are read from the
+status machine, so a new status is documented the moment it exists.
 """
 
 from __future__ import annotations
 
 from copy import deepcopy
 from typing import Any
+
+from portal.applications.models import DossierStatus
+from portal.tracking.status import FEDERAL_DECISIONS as FEDERAL
+from portal.tracking.status import FLEMISH_DECISIONS as FLEMISH
 
 
 def _ref(kind: str, name: str) -> dict[str, str]:
@@ -28,16 +33,36 @@ ERROR_RESPONSES = {
     403: "Forbidden",
     404: "NotFound",
     409: "Conflict",
+    413: "PayloadTooLarge",
+    415: "UnsupportedMediaType",
     422: "Unprocessable",
     429: "TooManyRequests",
+    500: "InternalError",
 }
+#: Every operation behind a key can answer these.
+_KEYED = (401, 403, 429, 500)
+
+#: Statuses a file has once it has a reference (a draft has none), read from the model.
+DOSSIER_STATUSES = [status.value for status in DossierStatus if status != DossierStatus.DRAFT]
+FLEMISH_DECISIONS = list(dict.fromkeys(FLEMISH.values()))
+FEDERAL_DECISIONS = list(dict.fromkeys(FEDERAL.values()))
+EXAMPLE_REFERENCE = "SP-2026-7K3QX9-M"
+#: Text without C0/C1 control characters (TAB, LF and CR aside) or bidirectional controls.
+TEXT_PATTERN = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*$"
 
 _REFERENCE = {
     "name": "reference",
     "in": "path",
     "required": True,
-    "description": "The file's reference, as on the receipt, e.g. SP-2026-7K3QX9-M.",
-    "schema": {"type": "string", "maxLength": 20},
+    "description": "The file's reference, as on the receipt, e.g. SP-2026-7K3QX9-M. "
+    "Anything not shaped like a reference is 404.",
+    "schema": {
+        "type": "string",
+        "minLength": 16,
+        "maxLength": 16,
+        "pattern": "^SP-[0-9]{4}-[0-9A-Z]{6}-[0-9A-Z]$",
+        "examples": [EXAMPLE_REFERENCE],
+    },
 }
 
 
@@ -62,7 +87,13 @@ _DOCUMENT: dict[str, Any] = {
             "DVZ, and record DVZ's residence decision. Every call needs an API key with the "
             "right scope, sent as `Authorization: Bearer <key>`; an administrator of the "
             "portal issues keys. Calls are rate limited per key and written to the audit trail. "
-            "Responses carry no personal data."
+            "Responses carry no personal data.\n\n"
+            "Every input is bounded: bodies are JSON objects (`Content-Type: application/json`, "
+            "UTF-8) of at most 64 KiB, nested at most 8 deep, without `NaN`/`Infinity`, "
+            "duplicate keys or lone surrogates; unknown body fields are refused with 422, "
+            "unknown query parameters are ignored. Every error, whatever its status, is the "
+            "`Error` document; a 500 carries a `request_id` to quote to the helpdesk. A call "
+            "refused for its key or scope counts against the rate limit like any other."
         ),
     },
     "servers": [{"url": "/api/v1"}],
@@ -81,7 +112,7 @@ _DOCUMENT: dict[str, Any] = {
                         "description": "The file's statuses and handling dates.",
                         "content": {"application/json": {"schema": _ref("schemas", "Dossier")}},
                     },
-                    **_errors(401, 403, 404, 429),
+                    **_errors(*_KEYED, 404),
                 },
             }
         },
@@ -97,7 +128,12 @@ _DOCUMENT: dict[str, Any] = {
                         "name": "page",
                         "in": "query",
                         "required": False,
-                        "schema": {"type": "integer", "minimum": 1, "default": 1},
+                        "schema": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 1_000_000,
+                            "default": 1,
+                        },
                     }
                 ],
                 "responses": {
@@ -107,7 +143,7 @@ _DOCUMENT: dict[str, Any] = {
                             "application/json": {"schema": _ref("schemas", "ForwardedPage")}
                         },
                     },
-                    **_errors(401, 403, 422, 429),
+                    **_errors(*_KEYED, 422),
                 },
             }
         },
@@ -141,7 +177,7 @@ _DOCUMENT: dict[str, Any] = {
                         },
                         "content": {"application/json": {"schema": _ref("schemas", "Dossier")}},
                     },
-                    **_errors(400, 401, 403, 404, 409, 422, 429),
+                    **_errors(*_KEYED, 400, 404, 409, 413, 415, 422),
                 },
             }
         },
@@ -155,7 +191,8 @@ _DOCUMENT: dict[str, Any] = {
                     "200": {
                         "description": "The OpenAPI 3.1 document.",
                         "content": {"application/json": {"schema": {"type": "object"}}},
-                    }
+                    },
+                    **_errors(500),
                 },
             }
         },
@@ -176,7 +213,12 @@ _DOCUMENT: dict[str, Any] = {
                 "in": "header",
                 "required": True,
                 "description": "A unique value per decision (a UUID, say), repeated on retry.",
-                "schema": {"type": "string", "minLength": 1, "maxLength": 100},
+                "schema": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 100,
+                    "pattern": "^[!-~]{1,100}$",
+                },
             }
         },
         "schemas": {
@@ -193,6 +235,11 @@ _DOCUMENT: dict[str, Any] = {
                                 "examples": ["unauthorized", "status_conflict"],
                             },
                             "message": {"type": "string"},
+                            "request_id": {
+                                "type": "string",
+                                "description": "On a 500: the id under which the error is "
+                                "logged; quote it when you report the error.",
+                            },
                             "fields": {
                                 "type": "object",
                                 "description": "Per field, its errors (422); '' is the body.",
@@ -210,31 +257,18 @@ _DOCUMENT: dict[str, Any] = {
                 "required": ["reference", "status", "status_title_en"],
                 "properties": {
                     "reference": {"type": "string"},
-                    "status": {
-                        "type": "string",
-                        "enum": [
-                            "submitted",
-                            "info_requested",
-                            "work_authorised",
-                            "forwarded",
-                            "residence_granted",
-                            "residence_refused",
-                            "inadmissible",
-                            "work_refused",
-                            "withdrawn",
-                        ],
-                    },
+                    "status": {"type": "string", "enum": DOSSIER_STATUSES},
                     "status_title_en": {"type": "string"},
                     "submitted_at": {"type": ["string", "null"], "format": "date-time"},
                     "flemish_decision": {
                         "type": ["string", "null"],
-                        "enum": ["authorised", "inadmissible", "refused", None],
+                        "enum": [*FLEMISH_DECISIONS, None],
                     },
                     "flemish_decision_on": _date("The day Flanders decided."),
                     "forwarded_on": _date("The day the file went to the Immigration Office."),
                     "federal_decision": {
                         "type": ["string", "null"],
-                        "enum": ["granted", "refused", None],
+                        "enum": [*FEDERAL_DECISIONS, None],
                     },
                     "federal_decision_on": _date("The day the Immigration Office decided."),
                     "deadline_on": _date("The legal deadline while Flanders decides."),
@@ -267,19 +301,28 @@ _DOCUMENT: dict[str, Any] = {
                 "required": ["decision", "decided_on"],
                 "additionalProperties": False,
                 "properties": {
-                    "decision": {"type": "string", "enum": ["granted", "refused"]},
+                    "decision": {"type": "string", "enum": FEDERAL_DECISIONS},
                     "decided_on": {
                         "type": "string",
                         "format": "date",
                         "description": "The day of the decision: not in the future, "
-                        "not before the forwarding.",
+                        "not before the forwarding (else 422).",
                     },
-                    "reason": {"type": "string", "maxLength": 2000},
+                    "reason": {
+                        "type": "string",
+                        "maxLength": 2000,
+                        "pattern": TEXT_PATTERN,
+                        "description": "Free text; line breaks and tabs allowed, other "
+                        "control characters not.",
+                    },
                 },
             },
         },
         "responses": {
-            "BadRequest": _error_response("The Idempotency-Key header is missing or invalid."),
+            "BadRequest": _error_response(
+                "The Idempotency-Key header is missing or invalid, or the body is not valid "
+                "JSON within the bounds (UTF-8, nesting, finite numbers, no duplicate keys)."
+            ),
             "Unauthorized": _error_response(
                 "The API key is missing, wrong or revoked.",
                 {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}},
@@ -290,10 +333,18 @@ _DOCUMENT: dict[str, Any] = {
                 "The decision conflicts with the file's status (it is not forwarded), or the "
                 "Idempotency-Key was used for a different request."
             ),
+            "PayloadTooLarge": _error_response("The body is larger than 64 KiB."),
+            "UnsupportedMediaType": _error_response(
+                "The body is not declared as UTF-8 JSON (`Content-Type: application/json`)."
+            ),
             "Unprocessable": _error_response("The body or query is invalid; see `fields`."),
             "TooManyRequests": _error_response(
                 "The key's rate limit is reached; retry after the given number of seconds.",
                 {"Retry-After": {"schema": {"type": "integer"}}},
+            ),
+            "InternalError": _error_response(
+                "An unexpected error; nothing was changed. The `request_id` identifies it in "
+                "the portal's log."
             ),
         },
     },

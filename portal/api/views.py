@@ -1,19 +1,29 @@
 """The exchange API (`/api/v1/`): JSON for the systems of other governments.
 
 Each endpoint is declared with `api_key(scope, action)`: the caller sends
-``Authorization: Bearer <key>``; the wrapper authenticates the key, checks the scope,
-applies the client's rate limit (`API_RATE_LIMIT`, keyed by the key prefix), turns every
-refusal into ``{"error": {"code", "message"[, "fields"]}}`` and writes the call to the
-audit trail. It commits once: the change and its audit entry on success; on a refusal
-it rolls back whatever the view began and commits the audit entry alone.
+``Authorization: Bearer <key>``. The wrapper counts the call against the rate limit
+(`API_RATE_LIMIT`: per key, or per address for calls without a known key) before anything
+else, so that neither a wrong key nor a missing scope is a free call; then it
+authenticates the key and checks the scope. Every refusal and error answers
+``{"error": {"code", "message"[, "fields"]}}`` (`portal.api.errors`), every input is
+bounded (`portal.api.body`).
+
+Audit: every call that reaches its view is written to the audit trail, whatever its
+answer (the rate limit bounds them). A call refused before its view (revoked key, missing
+scope, over the limit) is written once per key, endpoint and refusal per
+`REFUSAL_AUDIT_WINDOW`: a client that keeps knocking leaves one entry a minute, not one a
+call, while the first refusal is always on record. The wrapper commits once: the change
+and its audit entry on success; on a refusal it rolls back whatever the view began and
+commits the audit entry alone.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
+import logging
 import re
+import time
 from collections.abc import Callable
 from datetime import date
 from functools import wraps
@@ -21,12 +31,15 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, request, url_for
 from flask_babel import force_locale
-from flask_limiter import RateLimitExceeded
+from limits import RateLimitItem, RateLimitItemPerMinute, parse_many
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal import security
+from portal.api import body as api_body
+from portal.api import errors as api_errors
 from portal.api import keys
+from portal.api.errors import ApiError, dumps, json_response
 from portal.api.openapi import document
 from portal.applications.models import Dossier, DossierStatus
 from portal.db import utcnow
@@ -37,68 +50,71 @@ from portal.tracking.models import IdempotencyRecord
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # machines send a bearer key, never a session cookie
+api_errors.register(bp)  # JSON errors, whatever goes wrong
+bp.before_request(api_body.limit_request_body)
+
+logger = logging.getLogger("portal.api")
 
 DEFAULT_RATE_LIMIT = "120 per minute"
+#: At most one audit entry per key, endpoint and refusal in this window.
+REFUSAL_AUDIT_WINDOW = RateLimitItemPerMinute(1)
 PER_PAGE = 100
+MAX_PAGE = 1_000_000
 MAX_REASON = 2000
-_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,100}$")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-class ApiError(Exception):
-    """A refusal, rendered as the JSON error document with its HTTP status."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        fields: dict[str, list[str]] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-        self.fields, self.headers = fields, headers or {}
-
-    def response(self) -> Response:
-        error: dict[str, Any] = {"code": self.code, "message": self.message}
-        if self.fields:
-            error["fields"] = self.fields
-        return _json({"error": error}, self.status, self.headers)
-
-
-def _dumps(payload: Any) -> str:
-    return json.dumps(payload, sort_keys=True, ensure_ascii=False)
+#: A reference as the portal makes them (`SP-2026-7K3QX9-M`), loosely: anything else is 404.
+_REFERENCE = re.compile(r"SP-[0-9]{4}-[0-9A-Z]{6}-[0-9A-Z]")
+_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,100}")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_PAGE = re.compile(r"[0-9]{1,7}")
+#: Decisions are recorded for files of this century; the status rules narrow it further.
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2100, 12, 31)
 
 
 def _json(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    response = Response(_dumps(payload), status=status, mimetype="application/json")
-    response.headers.update(headers or {})
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return json_response(payload, status, headers)
 
 
 def _rate_limit() -> str:
     return current_app.config.get("API_RATE_LIMIT") or DEFAULT_RATE_LIMIT
 
 
-def _rate_key() -> str:
-    client = g.get("api_client")
-    return f"client:{client.key_prefix}" if client else f"ip:{request.remote_addr}"
+def _hit(item: RateLimitItem, *identifiers: str) -> bool:
+    """Count one hit; False when it is over the limit. A broken limit store lets calls through."""
+    try:
+        return limiter.limiter.hit(item, *identifiers)
+    except Exception:  # the store (Redis) is down: serve rather than refuse every call
+        logger.exception("The API rate limit store failed")
+        return True
 
 
-# One budget per client, shared by every endpoint.
-_limited = limiter.shared_limit(_rate_limit, scope="api-v1", key_func=_rate_key)
+def _count_call(rate_key: str) -> ApiError | None:
+    """Count the call against its budget; the 429 to answer when it is over."""
+    if not (limiter.enabled and limiter.initialized):
+        return None
+    for item in parse_many(_rate_limit()):
+        if not _hit(item, "api-v1", rate_key):
+            try:
+                reset = limiter.limiter.get_window_stats(item, "api-v1", rate_key).reset_time
+            except Exception:
+                reset = time.time() + item.get_expiry()
+            return ApiError(
+                429,
+                "rate_limited",
+                f"Too many requests: at most {_rate_limit()}.",
+                headers={"Retry-After": str(max(1, int(reset - time.time()) + 1))},
+            )
+    return None
 
 
-def _retry_after() -> dict[str, str]:
-    current = limiter.current_limit
-    if current is None:
-        return {}
-    return {"Retry-After": str(max(1, current.reset_at - int(utcnow().timestamp())))}
+def _first_refusal_in_window(rate_key: str, action: str, status: int) -> bool:
+    if not (limiter.enabled and limiter.initialized):
+        return True
+    return _hit(REFUSAL_AUDIT_WINDOW, "api-refusal-audit", rate_key, action, str(status))
 
 
-def _finish(client_id: int | None, action: str, response: Response) -> Response:
+def _finish(
+    client: Any, rate_key: str, action: str, response: Response, *, refused_early: bool
+) -> Response:
     """Commit the call: its change and audit entry, or, when refused, the audit entry alone."""
     if response.status_code < 400:
         try:
@@ -113,30 +129,35 @@ def _finish(client_id: int | None, action: str, response: Response) -> Response:
     if response.status_code >= 400:
         db.session.rollback()
         g.pop("outbox_queued", None)  # nothing of a refused call may leave the portal
-    if client_id is not None:
+    if client is not None and (
+        not refused_early or _first_refusal_in_window(rate_key, action, response.status_code)
+    ):
         audit.record(
             f"api:{action}",
-            api_client_id=client_id,
+            api_client_id=client.id,
             dossier_id=g.get("api_dossier_id"),
             detail=str(response.status_code),
         )
-    db.session.commit()
+        db.session.commit()
     return response
 
 
 def api_key(scope: str, action: str) -> Callable[[Callable], Callable]:
-    """Declare and enforce an API endpoint: a valid key with `scope`, within the rate limit."""
+    """Declare and enforce an API endpoint: within the rate limit, a valid key with `scope`."""
 
     def decorator(view: Callable) -> Callable:
-        limited = _limited(view)
-
         @wraps(view)
         def wrapper(**kwargs: Any) -> Response:
             g.api_dossier_id = None
+            g.api_client = None
             header = request.headers.get("Authorization")
             client = keys.identify(header)
-            client_id = client.id if client else None
+            rate_key = f"client:{client.key_prefix}" if client else f"ip:{request.remote_addr}"
+            refused_early = True
             try:
+                over_limit = _count_call(rate_key)
+                if over_limit is not None:
+                    raise over_limit
                 if client is None or client.revoked_at is not None:
                     challenge = 'Bearer realm="api"' + (', error="invalid_token"' if header else "")
                     raise ApiError(
@@ -155,21 +176,15 @@ def api_key(scope: str, action: str) -> Callable[[Callable], Callable]:
                         },
                     )
                 g.api_client = client
+                refused_early = False
                 with force_locale("en"):
-                    result = limited(**kwargs)
+                    result = view(**kwargs)
                 response = result if isinstance(result, Response) else _json(*result)
             except ApiError as error:
                 response = error.response()
             except NotFound:
                 response = _not_found().response()
-            except RateLimitExceeded:
-                response = ApiError(
-                    429,
-                    "rate_limited",
-                    f"Too many requests: at most {_rate_limit()}.",
-                    headers=_retry_after(),
-                ).response()
-            return _finish(client_id, action, response)
+            return _finish(client, rate_key, action, response, refused_early=refused_early)
 
         setattr(wrapper, security.ACCESS_ATTR, ("api", scope))
         return wrapper
@@ -204,7 +219,12 @@ def _dossier_json(dossier: Dossier) -> dict[str, Any]:
 
 
 def _find(reference: str) -> Dossier:
+    """The submitted file with this reference; `NotFound` for anything else."""
+    if not _REFERENCE.fullmatch(reference):
+        raise NotFound  # never a query with a value no reference can have
     dossier = handling.find_by_reference(reference)
+    if dossier.status == DossierStatus.DRAFT:
+        raise NotFound
     g.api_dossier_id = dossier.id
     return dossier
 
@@ -225,12 +245,12 @@ def dossier(reference: str):
 @api_key(keys.FORWARDED_READ, "forwarded")
 def forwarded():
     raw = request.args.get("page", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= 1_000_000:
+    if not _PAGE.fullmatch(raw) or not 1 <= int(raw) <= MAX_PAGE:
         raise ApiError(
             422,
             "invalid_query",
-            "The page must be a whole number from 1.",
-            fields={"page": ["Give a whole number from 1."]},
+            f"The page must be a whole number from 1 to {MAX_PAGE}.",
+            fields={"page": [f"Give a whole number from 1 to {MAX_PAGE}."]},
         )
     page = int(raw)
     waiting = Dossier.status == DossierStatus.FORWARDED
@@ -241,7 +261,7 @@ def forwarded():
         .offset((page - 1) * PER_PAGE)
         .limit(PER_PAGE + 1)
     ).all()
-    more = len(rows) > PER_PAGE
+    more = len(rows) > PER_PAGE and page < MAX_PAGE
     return {
         "items": [
             {"reference": r.reference, "forwarded_on": _iso(r.forwarded_on), "category": r.category}
@@ -254,6 +274,41 @@ def forwarded():
     }, 200
 
 
+DECISION_FIELDS = ("decision", "decided_on", "reason")
+#: Unknown fields named in a 422, at most, and the longest name shown.
+MAX_UNKNOWN_LISTED, MAX_NAME_SHOWN = 10, 100
+
+
+def _unknown_fields(data: dict[str, Any]) -> dict[str, list[str]]:
+    """An error per unknown field; beyond a few, or for long names, one error for the body."""
+    unknown = sorted(set(data) - set(DECISION_FIELDS))
+    listed = [name for name in unknown if len(name) <= MAX_NAME_SHOWN][:MAX_UNKNOWN_LISTED]
+    errors = {name: ["Unknown field."] for name in listed}
+    if len(unknown) > len(listed):
+        errors[""] = [
+            f"The body has {len(unknown)} unknown fields; "
+            "only decision, decided_on and reason exist."
+        ]
+    return errors
+
+
+def _decided_on(raw_day: Any, dossier: Dossier) -> tuple[date | None, str | None]:
+    """The day of the decision, or the error to show for `raw_day`."""
+    day = None
+    if isinstance(raw_day, str) and _ISO_DATE.fullmatch(raw_day):
+        with contextlib.suppress(ValueError):  # 2026-02-30 looks right but is no date
+            day = date.fromisoformat(raw_day)
+    if day is None:
+        return None, "Give the date of the decision as YYYY-MM-DD."
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        return None, f"Give a date from {EARLIEST_DAY} to {LATEST_DAY}."
+    if day > deadlines.local_day(utcnow()):
+        return None, "The date of the decision cannot be in the future."
+    if dossier.forwarded_on and day < dossier.forwarded_on:
+        return None, "The decision cannot predate the forwarding of the file."
+    return day, None
+
+
 def _decision_fields(data: Any, dossier: Dossier) -> tuple[str, date, str | None]:
     """Validate the body of a residence decision; 422 with the errors of each field."""
     if not isinstance(data, dict):
@@ -263,26 +318,22 @@ def _decision_fields(data: Any, dossier: Dossier) -> tuple[str, date, str | None
             "Send a JSON object (Content-Type: application/json).",
             fields={"": ["The body must be a JSON object."]},
         )
-    errors: dict[str, list[str]] = {
-        name: ["Unknown field."]
-        for name in sorted(set(data) - {"decision", "decided_on", "reason"})
-    }
+    errors = _unknown_fields(data)
     decision = data.get("decision")
     if not isinstance(decision, str) or decision not in handling.RESIDENCE:
         errors["decision"] = ["Give 'granted' or 'refused'."]
-    raw_day, decided_on = data.get("decided_on"), None
-    if isinstance(raw_day, str) and _ISO_DATE.match(raw_day):
-        with contextlib.suppress(ValueError):  # 2026-02-30 looks right but is no date
-            decided_on = date.fromisoformat(raw_day)
-    if decided_on is None:
-        errors["decided_on"] = ["Give the date of the decision as YYYY-MM-DD."]
-    elif decided_on > deadlines.local_day(utcnow()):
-        errors["decided_on"] = ["The date of the decision cannot be in the future."]
-    elif dossier.forwarded_on and decided_on < dossier.forwarded_on:
-        errors["decided_on"] = ["The decision cannot predate the forwarding of the file."]
+    decided_on, problem = _decided_on(data.get("decided_on"), dossier)
+    if problem:
+        errors["decided_on"] = [problem]
     reason = data.get("reason")
-    if reason is not None and (not isinstance(reason, str) or len(reason) > MAX_REASON):
-        errors["reason"] = [f"Give the reason as text of at most {MAX_REASON} characters."]
+    if reason is not None:
+        problem = (
+            api_body.text_problem(reason, max_length=MAX_REASON)
+            if isinstance(reason, str)
+            else f"Give the reason as text of at most {MAX_REASON} characters."
+        )
+        if problem:
+            errors["reason"] = [problem]
     if errors:
         raise ApiError(422, "invalid_body", "The body has errors; see the fields.", fields=errors)
     return decision, decided_on, (reason or "").strip() or None
@@ -297,7 +348,7 @@ def _idempotency_key() -> str:
             "Send an Idempotency-Key header: "
             "a unique value per decision, repeated when you retry it.",
         )
-    if not _IDEMPOTENCY_KEY.match(key):
+    if not _IDEMPOTENCY_KEY.fullmatch(key):
         raise ApiError(
             400,
             "idempotency_key_invalid",
@@ -310,10 +361,11 @@ def _idempotency_key() -> str:
 @api_key(keys.DECISIONS_WRITE, "residence-decision")
 def residence_decision(reference: str):
     client = g.api_client
+    if not _REFERENCE.fullmatch(reference):
+        raise NotFound
     key = _idempotency_key()
-    data = request.get_json(silent=True)
-    body = _dumps(data) if data is not None else request.get_data(as_text=True)
-    fingerprint = hashlib.sha256(f"{reference}\n{body}".encode()).hexdigest()
+    data = api_body.read_json()
+    fingerprint = hashlib.sha256(f"{reference}\n{dumps(data)}".encode()).hexdigest()
     stored = db.session.scalar(
         select(IdempotencyRecord).where(
             IdempotencyRecord.api_client_id == client.id, IdempotencyRecord.key == key
