@@ -83,11 +83,14 @@ def _sqlite_begin(conn) -> None:
     # user. A deferred transaction that starts reading and later writes must upgrade its
     # lock; in WAL mode, if another connection committed in between, SQLite answers
     # SQLITE_BUSY_SNAPSHOT at once, and no busy timeout can wait that out (the snapshot
-    # is stale for good). Measured with 20 threads of audited GETs: deferred BEGIN gave
-    # 54 % "database is locked"; BEGIN IMMEDIATE with a busy timeout gave none. Guessing
+    # is stale for good). Measured with tests/test_concurrency.py (60 requests at once:
+    # receipt, document and file-page reads, double submissions, ten officers deciding one
+    # file): deferred BEGIN without WAL gave 55 × "database is locked"; WAL, a 30 s busy
+    # timeout, deferred BEGIN and one retry still gave 56; BEGIN IMMEDIATE gave 0. Guessing
     # per request which GETs will write is fragile, so every transaction is immediate:
     # SQLite writers are one at a time anyway, gunicorn's sync workers bound how many
     # wait, and production runs PostgreSQL. Reads outside a request (CLI, reports) pay
-    # the same small price for the same safety.
+    # the same small price for the same safety. The flip side: an open transaction holds
+    # the database, so code that reads and then waits (a stream, a subprocess) commits first.
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN IMMEDIATE")
