@@ -252,3 +252,44 @@ def test_information_requests_and_answers_race_without_doubling(live):
         assert decide_id != dossier_id
         assert audit.verify().intact
         db.session.commit()
+
+
+def test_the_dvz_deciding_one_file_many_times_at_once_records_one_decision(live):
+    from portal.api import keys
+
+    with live.app_context():
+        forwarded = db.session.scalar(
+            select(Dossier).where(Dossier.status == DossierStatus.FORWARDED).limit(1)
+        )
+        assert forwarded is not None, "the first test forwards a file"
+        reference, dossier_id = forwarded.reference, forwarded.id
+        _client_row, key = keys.create_client(
+            None, "DVZ", [keys.DECISIONS_WRITE, keys.DOSSIERS_READ]
+        )
+        db.session.commit()
+    today = date.today().isoformat()
+
+    def decide(n: int) -> int:
+        # Half send their own Idempotency-Key, half retry one shared key.
+        headers = {
+            "Authorization": f"Bearer {key}",
+            "Idempotency-Key": f"decision-{n if n % 2 else 'shared'}-0001",
+        }
+        with live.test_client() as web:
+            return web.post(
+                f"/api/v1/dossiers/{reference}/residence-decision",
+                json={"decision": "granted", "decided_on": today},
+                headers=headers,
+            ).status_code
+
+    statuses = _run_together([lambda n=n: decide(n) for n in range(THREADS)])
+    assert not [s for s in statuses if s >= 500], Counter(statuses)
+    assert 200 in statuses or 201 in statuses, Counter(statuses)
+    with live.app_context():
+        granted = db.session.scalar(
+            select(func.count(StatusEvent.id)).where(
+                StatusEvent.dossier_id == dossier_id,
+                StatusEvent.to_status == DossierStatus.RESIDENCE_GRANTED,
+            )
+        )
+        assert granted == 1

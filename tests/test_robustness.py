@@ -87,6 +87,10 @@ def failing_app(app, db_session):
     def boom():
         raise RuntimeError("secret detail")
 
+    @bp.get("/api/v1/test-boom")
+    def api_boom():
+        raise RuntimeError("secret detail")
+
     @bp.get("/broken-session")
     def broken_session():
         # A failed flush leaves the session needing a rollback (PendingRollbackError)
@@ -112,7 +116,14 @@ def failing_app(app, db_session):
         raise OperationalError("SELEC", {}, sqlite3.OperationalError("syntax error"))
 
     failing.register_blueprint(bp)
-    for name in ("boom", "broken_session", "locked_once", "locked_always", "broken_sql"):
+    for name in (
+        "boom",
+        "api_boom",
+        "broken_session",
+        "locked_once",
+        "locked_always",
+        "broken_sql",
+    ):
         failing.view_functions[f"failing.{name}"] = public(
             failing.view_functions[f"failing.{name}"]
         )
@@ -190,6 +201,11 @@ def test_the_api_answers_errors_in_json(failing_app):
     response = failing_app.test_client().get("/api/v1/no-such-thing")
     assert response.status_code == 404
     assert response.json["error"]["code"] == "not_found"
+    response = failing_app.test_client().get("/api/v1/test-boom")
+    assert response.status_code == 500 and response.is_json
+    error = response.json["error"]
+    assert error["code"] == "internal_server_error" and "secret" not in error["message"]
+    assert error["request_id"] == response.headers["X-Request-ID"]
 
 
 # One retry --------------------------------------------------------------------------------
