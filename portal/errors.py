@@ -181,8 +181,9 @@ def register(app: Flask) -> None:
     @app.errorhandler(NotAllowed)
     def domain_error(error: DomainError):
         if request.path.startswith("/api/"):
-            code = "not_found" if error.status == 404 else "forbidden"
-            return _json_error(code, str(error), error.status)
+            if error.status == 404:
+                return _json_error("not_found", "Not found.", 404)
+            return _json_error("forbidden", "This key may not do this.", 403)
         return _page(error.status)
 
     @app.errorhandler(500)
