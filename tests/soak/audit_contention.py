@@ -75,7 +75,7 @@ def main() -> None:
         report = audit.verify()
         db.session.commit()
     print(
-        f"{db.engine.dialect.name if False else (url or 'sqlite').split(':')[0]}: "
+        f"{(url or 'sqlite').split(':')[0]}: "
         f"{total} audited reads by {args.threads} threads, {args.work_ms:.0f} ms work each: "
         f"{elapsed:.2f} s, {total / elapsed:.0f}/s, errors {len(errors)}, "
         f"chain {'intact' if report.intact else 'BROKEN'} ({report.entries} entries)"
