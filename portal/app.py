@@ -22,7 +22,9 @@ class PortalFlask(Flask):
     """Flask, with one retry of a request that lost a database race, and request ids in logs."""
 
     def dispatch_request(self):
-        flashes = list(session.get("_flashes", ()))
+        # dict.get: reading the session through its own get() would mark it accessed
+        # and add `Vary: Cookie` to every response, static files included.
+        flashes = list(dict.get(session._get_current_object(), "_flashes", ()))
 
         def rewind() -> None:
             # The retried view reads its uploads from the start and flashes each message once.

@@ -105,6 +105,18 @@ def failing_app(app, db_session):
             raise OperationalError("UPDATE x", {}, sqlite3.OperationalError("database is locked"))
         return "second time lucky"
 
+    @bp.post("/upload-locked-once")
+    def upload_locked_once():
+        from flask import flash, request
+
+        calls["n"] += 1
+        data = request.files["file"].read()
+        flash("saved")
+        if calls["n"] == 1:
+            raise OperationalError("UPDATE x", {}, sqlite3.OperationalError("database is locked"))
+        calls["read"] = data
+        return "ok"
+
     @bp.get("/locked-always")
     def locked_always():
         calls["n"] += 1
@@ -120,6 +132,7 @@ def failing_app(app, db_session):
         "boom",
         "api_boom",
         "broken_session",
+        "upload_locked_once",
         "locked_once",
         "locked_always",
         "broken_sql",
@@ -214,6 +227,21 @@ def test_the_api_answers_errors_in_json(failing_app):
 def test_a_request_that_lost_a_lock_race_runs_once_more(failing_app):
     response = failing_app.test_client().get("/locked-once")
     assert response.status_code == 200 and failing_app.calls["n"] == 2
+
+
+def test_a_retried_request_reads_its_upload_again_and_flashes_once(failing_app):
+    import io
+
+    web = failing_app.test_client()
+    response = web.post(
+        "/upload-locked-once",
+        data={"file": (io.BytesIO(b"%PDF-1.4 the bytes"), "a.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200 and failing_app.calls["n"] == 2
+    assert failing_app.calls["read"] == b"%PDF-1.4 the bytes"
+    with web.session_transaction() as session:
+        assert session["_flashes"] == [("message", "saved")]
 
 
 def test_the_retry_is_bounded_to_one(failing_app):
