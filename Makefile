@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 PYTHON ?= python3
 
-.PHONY: run test test-sqlite test-postgres bench translations extract lint format system-deps clean \
+.PHONY: run test test-sqlite test-postgres bench soak translations extract lint format system-deps clean \
 	fuzz fuzz-api
 
 $(PY):
@@ -72,3 +72,9 @@ fuzz-api: $(VENV)/.test translations
 
 clean:
 	rm -rf $(VENV) node_modules translations/*/LC_MESSAGES/*.mo
+
+# Not part of `make test`: the portal under gunicorn with 50 clients, on SQLite, then on a
+# throwaway PostgreSQL. SOAK_SECONDS (default 60) and SOAK_CLIENTS (default 50) tune it.
+soak: $(VENV)/.test translations
+	env -u DATABASE_URL $(PY) -m tests.soak
+	bash .ci/with-postgres.sh $(PY) -m tests.soak

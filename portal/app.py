@@ -4,21 +4,51 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from urllib.parse import urlencode
 
 from flask import Flask, g, request, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 from portal import config as settings
-from portal import errors, security
+from portal import errors, security, transactions
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 from portal.i18n import COOKIE, LANGUAGES, _l, select_locale
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class PortalFlask(Flask):
+    """Flask, with one retry of a request that lost a database race, and request ids in logs."""
+
+    def dispatch_request(self):
+        # dict.get: reading the session through its own get() would mark it accessed
+        # and add `Vary: Cookie` to every response, static files included.
+        flashes = list(dict.get(session._get_current_object(), "_flashes", ()))
+
+        def rewind() -> None:
+            # The retried view reads its uploads from the start and flashes each message once.
+            for storage in request.files.values():
+                storage.stream.seek(0)
+            if flashes:
+                session["_flashes"] = flashes
+            else:
+                session.pop("_flashes", None)
+
+        return transactions.once_more(super().dispatch_request, before_retry=rewind)
+
+    def log_exception(self, exc_info) -> None:
+        self.logger.error(
+            "Exception on %s [%s] [request %s]",
+            request.path,
+            request.method,
+            errors.request_id(),
+            exc_info=exc_info,
+        )
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the portal. `config` overrides the settings read from the environment."""
-    app = Flask(
+    app = PortalFlask(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
@@ -163,16 +193,26 @@ def _register_hooks(app: Flask) -> None:
 
 
 def _lang_url(code: str) -> str:
-    # Only the page's own query parameters: url_for reads keys like `_external` or
-    # `_method` as instructions, which a visitor must not be able to pass.
-    args = {key: value for key, value in request.args.items() if not key.startswith("_")}
-    args["lang"] = code
-    view_args = request.view_args or {}
+    # The page's own address in another language. The query string never reaches
+    # url_for: keys like `endpoint`, `values`, `_external` or a view argument's name would
+    # be read as its parameters (and answer 500). Only the route's own view arguments go
+    # to url_for; the query string is re-encoded beside it, `lang` replaced.
     from flask import url_for
+    from werkzeug.routing import BuildError
 
-    if request.endpoint and request.method == "GET":
-        return url_for(request.endpoint, **view_args, **args)
-    return url_for("home.index", lang=code)
+    if not (request.endpoint and request.method == "GET"):
+        return url_for("home.index", lang=code)
+    try:
+        path = url_for(request.endpoint, **(request.view_args or {}))
+    except BuildError:
+        return url_for("home.index", lang=code)
+    pairs = [
+        (key, value)
+        for key, value in request.args.items(multi=True)
+        if key != "lang" and not key.startswith("_")
+    ]
+    pairs.append(("lang", code))
+    return f"{path}?{urlencode(pairs)}"
 
 
 def _register_cli(app: Flask) -> None:

@@ -54,18 +54,43 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
 
+# How long a SQLite connection waits for the write lock before it gives up.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # pysqlite's own transaction handling breaks SAVEPOINTs (used by the tests'
     # rolled-back sessions): let SQLAlchemy emit BEGIN itself, and enforce foreign keys.
+    # WAL lets readers go on while one writer works; the busy timeout makes a writer
+    # wait for the lock instead of failing at once with "database is locked".
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")  # stays 'memory' for :memory: databases
+        cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL: no corruption, only
+        cursor.close()  # the last commits may be lost on a power cut
 
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn) -> None:
+    # Every transaction on SQLite takes the write lock up front (BEGIN IMMEDIATE).
+    #
+    # Why not a deferred BEGIN for reads? Many GETs write: a receipt or document
+    # download and the officer's file page append an audit entry, a login stamps the
+    # user. A deferred transaction that starts reading and later writes must upgrade its
+    # lock; in WAL mode, if another connection committed in between, SQLite answers
+    # SQLITE_BUSY_SNAPSHOT at once, and no busy timeout can wait that out (the snapshot
+    # is stale for good). Measured with tests/test_concurrency.py (60 requests at once:
+    # receipt, document and file-page reads, double submissions, ten officers deciding one
+    # file): deferred BEGIN without WAL gave 55 × "database is locked"; WAL, a 30 s busy
+    # timeout, deferred BEGIN and one retry still gave 56; BEGIN IMMEDIATE gave 0. Guessing
+    # per request which GETs will write is fragile, so every transaction is immediate:
+    # SQLite writers are one at a time anyway, gunicorn's sync workers bound how many
+    # wait, and production runs PostgreSQL. Reads outside a request (CLI, reports) pay
+    # the same small price for the same safety. The flip side: an open transaction holds
+    # the database, so code that reads and then waits (a stream, a subprocess) commits first.
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

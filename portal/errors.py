@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+import logging
+import re
+import uuid
+
+from flask import Flask, Response, g, has_request_context, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from portal.extensions import db
 from portal.i18n import _l
+
+log = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
@@ -56,21 +63,103 @@ EXPLANATIONS = {
 }
 
 
+# An incoming X-Request-ID is kept only when it is this plain (a proxy's id); anything
+# else (too long, spaces, CR/LF, quotes) is replaced by our own.
+REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{7,63}")
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'"
+    ),
+}
+# The page of last resort: no template, no translation, no database. It says the same
+# in the four languages, so it needs no locale.
+STATIC_PAGE = """<!doctype html>
+<html lang="nl"><head><meta charset="utf-8"><title>Error {status}</title></head>
+<body><main>
+<h1 lang="nl">Er ging iets mis</h1><p lang="nl">Probeer het over enkele minuten opnieuw.</p>
+<h1 lang="fr">Une erreur s\u2019est produite</h1>
+<p lang="fr">R\u00e9essayez dans quelques minutes.</p>
+<h1 lang="de">Etwas ist schiefgelaufen</h1>
+<p lang="de">Versuchen Sie es in einigen Minuten erneut.</p>
+<h1 lang="en">Something went wrong</h1><p lang="en">Try again in a few minutes.</p>
+<p>Request ID: <code>{request_id}</code></p>
+<p><a href="/">Portal</a></p>
+</main></body></html>
+"""
+
+
+def request_id() -> str:
+    """This request's id: a sane incoming X-Request-ID, else a new random one."""
+    if not has_request_context():
+        return "-"
+    rid = g.get("request_id")
+    if rid is None:
+        incoming = request.headers.get("X-Request-ID", "")
+        rid = incoming if REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        g.request_id = rid
+    return rid
+
+
+def _rollback() -> None:
+    """Undo whatever the failed request left in the session, so the page can query."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - a broken connection must not stop the error page
+        log.exception("rollback failed [request %s]", request_id())
+
+
+def _static_page(status: int) -> Response:
+    body = STATIC_PAGE.format(status=int(status), request_id=request_id())
+    response = Response(body, status=status, mimetype="text/html")
+    response.headers.update(SECURITY_HEADERS)
+    response.headers["X-Request-ID"] = request_id()
+    return response
+
+
 def _page(status: int, title=None, explanation=None):
-    return (
-        render_template(
-            "errors/error.html",
-            status=status,
-            title=title or TITLES.get(status, TITLES[500]),
-            explanation=explanation or EXPLANATIONS.get(status, EXPLANATIONS[500]),
-        ),
-        status,
-    )
+    _rollback()
+    try:
+        return (
+            render_template(
+                "errors/error.html",
+                status=status,
+                title=title or TITLES.get(status, TITLES[500]),
+                explanation=explanation or EXPLANATIONS.get(status, EXPLANATIONS[500]),
+                request_id=request_id() if status >= 500 else None,
+            ),
+            status,
+        )
+    except Exception:  # noqa: BLE001 - the error page itself must never fail
+        log.exception("error page failed to render [request %s]", request_id())
+        _rollback()
+        return _static_page(status)
+
+
+def _json_error(code: str, message: str, status: int):
+    """The API's one error shape (portal.api.errors), after a rollback."""
+    from portal.api.errors import ApiError  # late: the API package imports this module
+
+    _rollback()
+    return ApiError(status, code, message).response()
 
 
 def register(app: Flask) -> None:
+    @app.before_request
+    def _assign_request_id() -> None:
+        request_id()
+
+    @app.after_request
+    def _request_id_header(response):
+        response.headers.setdefault("X-Request-ID", request_id())
+        return response
+
     @app.errorhandler(CSRFError)
-    def csrf_error(_error):
+    def csrf_error(error):
+        if request.path.startswith("/api/"):
+            return _json_error("bad_request", error.description, 400)
         return _page(
             400,
             _l("This form has expired"),
@@ -91,8 +180,20 @@ def register(app: Flask) -> None:
     @app.errorhandler(NotFound)
     @app.errorhandler(NotAllowed)
     def domain_error(error: DomainError):
+        if request.path.startswith("/api/"):
+            if error.status == 404:
+                return _json_error("not_found", "Not found.", 404)
+            return _json_error("forbidden", "This key may not do this.", 403)
         return _page(error.status)
 
     @app.errorhandler(500)
-    def server_error(_error):
+    def server_error(error):
+        # An exception was logged with its traceback and request id by
+        # PortalFlask.log_exception; an explicit abort(500) is logged here.
+        if getattr(error, "original_exception", None) is None:
+            log.error("500 on %s %s [request %s]", request.method, request.path, request_id())
+        if request.path.startswith("/api/"):
+            from portal.api.errors import server_error_response
+
+            return server_error_response(error)
         return _page(500)

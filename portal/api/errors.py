@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from typing import Any
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -92,11 +91,10 @@ def http_error_response(error: HTTPException) -> Response | HTTPException:
 
 
 def request_id() -> str:
-    """The request's id: the one the portal gave it, or a new one kept for this request."""
-    current = g.get("request_id")
-    if not current:
-        current = g.request_id = uuid.uuid4().hex
-    return str(current)
+    """The request's id, as the portal's error pages and logs know it."""
+    from portal.errors import request_id as portal_request_id
+
+    return portal_request_id()
 
 
 def server_error_response(error: BaseException | None = None) -> Response:

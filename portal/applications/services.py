@@ -51,12 +51,21 @@ def dossiers_for(actor: User) -> list[Dossier]:
     return list(db.session.scalars(select(Dossier).where(condition).order_by(Dossier.id.desc())))
 
 
-def get_dossier(actor: User, dossier_id: int) -> Dossier:
-    """A dossier the actor is a party to; anything else looks like a missing one."""
+def get_dossier(actor: User, dossier_id: int, *, for_update: bool = False) -> Dossier:
+    """A dossier the actor is a party to; anything else looks like a missing one.
+
+    `for_update` locks its row until the transaction ends (PostgreSQL; SQLite's
+    BEGIN IMMEDIATE already holds the database) and reads it afresh: a second request
+    that changes the same file (a double submit, two officers deciding) waits for the
+    first, then sees what it did, instead of acting on a stale status.
+    """
     condition = _visible_to(actor)
     dossier = None
     if condition is not None:
-        dossier = db.session.scalar(select(Dossier).where(Dossier.id == dossier_id, condition))
+        query = select(Dossier).where(Dossier.id == dossier_id, condition)
+        if for_update:
+            query = query.with_for_update(of=Dossier).execution_options(populate_existing=True)
+        dossier = db.session.scalar(query)
     if dossier is None:
         raise NotFound
     return dossier
@@ -118,7 +127,7 @@ def submit(actor: User, dossier_id: int, *, token: str, today: date | None = Non
     if replay is not None:
         get_dossier(actor, replay.id)  # only a party may learn of it
         return Submitted(replay, True)
-    dossier = get_dossier(actor, dossier_id)
+    dossier = get_dossier(actor, dossier_id, for_update=True)
     if not dossier.is_draft:
         return Submitted(dossier, True)  # submitted in another tab: show it, do not fail
     refusal = claims.submit_refusal(dossier.organisation)
@@ -178,7 +187,7 @@ def _party_users(dossier: Dossier) -> list[User]:
 
 def withdraw(actor: User, dossier_id: int, reason: str) -> Dossier:
     """Withdraw a file that is not yet decided (a draft is simply deleted)."""
-    dossier = get_dossier(actor, dossier_id)
+    dossier = get_dossier(actor, dossier_id, for_update=True)
     if actor.role not in (Role.EMPLOYER, Role.MANDATARY):
         raise NotAllowed
     if dossier.is_draft:

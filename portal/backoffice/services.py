@@ -60,10 +60,10 @@ def _officer(actor: User) -> None:
         raise NotAllowed
 
 
-def officer_dossier(actor: User, dossier_id: int) -> Dossier:
+def officer_dossier(actor: User, dossier_id: int, *, for_update: bool = False) -> Dossier:
     """A submitted file, for an officer, without writing a view to the trail."""
     _officer(actor)
-    return get_dossier(actor, dossier_id)
+    return get_dossier(actor, dossier_id, for_update=for_update)
 
 
 def officer_file(actor: User, dossier_id: int, *, record_view: bool = True) -> OfficerFile:
@@ -101,7 +101,7 @@ def ask_for_information(actor: User, dossier_id: int, *, question: str, due_on=N
 
 def record_residence_decision(actor: User, dossier_id: int, *, decision: str) -> Dossier:
     """An officer records the Immigration Office's decision on residence by hand."""
-    dossier = officer_dossier(actor, dossier_id)
+    dossier = officer_dossier(actor, dossier_id, for_update=True)  # one decision per file
     return handling.record_residence(dossier, decision, actor=actor)
 
 

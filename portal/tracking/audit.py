@@ -1,8 +1,24 @@
-"""The audit trail: append-only entries, each chained to the previous one by a SHA-256.
+"""The audit trail: append-only entries, sealed into a chain of SHA-256 hashes.
 
-Changing, removing or inserting an entry breaks the chain from that point on, which
-`verify()` (and `flask --app wsgi audit verify`) reports. Writers lock the single
-`AuditHead` row, so two transactions cannot both append after the same entry.
+Writing an entry takes no lock: `record()` only inserts a row. Sealing (`seal()`) puts
+the entries written since the last seal into the chain, in order: each gets the next
+`seq`, the previous entry's hash and its own hash over both. Changing, removing or
+inserting a sealed entry breaks the chain from that point on, which `verify()` (and
+`flask --app wsgi audit verify`) reports.
+
+Why not chain at write time? Then every audited action, reads included (a receipt or
+document download, the officer's file page), had to lock the one `AuditHead` row until
+its transaction ended: on PostgreSQL ten officers opening files queued one behind the
+other for the whole rendering of each page. Now only sealers lock the head, and a writer
+seals opportunistically, *without waiting*: `SKIP LOCKED` on PostgreSQL (if another
+transaction is sealing, this one leaves its entry for the next seal); on SQLite the
+writer already holds the database's write lock, so sealing is free of contention.
+`verify`, `export`, the administrators' download and `flask audit seal` seal what is left.
+Chain order is seal order (`seq`), not id order: on PostgreSQL ids are handed out before
+commit, so a later id can commit (and be sealed) first.
+
+The price: an entry is tamper-evident once sealed, usually within its own transaction
+or the next audited one; `audit seal` in the periodic work bounds the rest.
 """
 
 from __future__ import annotations
@@ -12,13 +28,14 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.db import utcnow
 from portal.extensions import db
 from portal.tracking.models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
+SEAL_BATCH = 500
 
 
 def _digest(prev_hash: str, entry: AuditEntry) -> str:
@@ -47,26 +64,56 @@ def record(
     detail: str | None = None,
     at: datetime | None = None,
 ) -> AuditEntry:
-    """Append an entry to the chain; the caller commits it with the change it records."""
-    head = db.session.scalar(select(AuditHead).with_for_update())
-    if head is None:
-        head = AuditHead(id=1, last_hash=GENESIS, count=0)
-        db.session.add(head)
-    moment = at or utcnow()
+    """Append an entry; the caller commits it with the change it records."""
     entry = AuditEntry(
         dossier_id=dossier_id,
         actor_id=actor_id,
         api_client_id=api_client_id,
         action=action,
         detail=detail,
-        at=moment,
-        prev_hash=head.last_hash,
+        at=at or utcnow(),
     )
-    entry.hash = _digest(head.last_hash, entry)
-    head.last_hash = entry.hash
-    head.count += 1
     db.session.add(entry)
+    seal(wait=False)
     return entry
+
+
+def _head(wait: bool) -> AuditHead | None:
+    """The chain's head, locked; None when another transaction is sealing (wait=False)."""
+    query = select(AuditHead).where(AuditHead.id == 1)
+    head = db.session.scalar(query.with_for_update(skip_locked=not wait))
+    if head is not None or not wait:
+        return head
+    # No head yet (a database older than the migration that creates it): make it.
+    head = AuditHead(id=1, last_hash=GENESIS, count=0)
+    db.session.add(head)
+    db.session.flush()
+    return head
+
+
+def seal(*, wait: bool = True, batch: int = SEAL_BATCH) -> int:
+    """Chain the unsealed entries, in id order; return how many. The caller commits."""
+    head = _head(wait)
+    if head is None:
+        return 0
+    sealed = 0
+    last_seq = db.session.scalar(select(func.max(AuditEntry.seq))) or 0
+    while True:
+        rows = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.seq.is_(None)).order_by(AuditEntry.id).limit(batch)
+        ).all()
+        for entry in rows:
+            last_seq += 1
+            entry.seq = last_seq
+            entry.prev_hash = head.last_hash
+            entry.hash = _digest(head.last_hash, entry)
+            head.last_hash = entry.hash
+            head.count += 1
+        sealed += len(rows)
+        if len(rows) < batch:
+            break
+        db.session.flush()
+    return sealed
 
 
 @dataclass(frozen=True)
@@ -80,18 +127,26 @@ class ChainReport:
 
 
 def verify(batch: int = 5000) -> ChainReport:
-    """Recompute every hash in order; report the first entry whose link does not hold."""
-    previous, count, last_id = GENESIS, 0, 0
+    """Seal what is waiting, then recompute every hash in chain order.
+
+    Reports the first entry whose link does not hold. The caller commits (the seal).
+    """
+    seal()
+    db.session.flush()
+    previous, count, last_seq, last_id = GENESIS, 0, 0, 0
     while True:
         rows = db.session.scalars(
-            select(AuditEntry).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)
+            select(AuditEntry)
+            .where(AuditEntry.seq > last_seq)
+            .order_by(AuditEntry.seq)
+            .limit(batch)
         ).all()
         if not rows:
             break
         for entry in rows:
             if entry.prev_hash != previous or _digest(previous, entry) != entry.hash:
                 return ChainReport(count, entry.id)
-            previous, last_id = entry.hash, entry.id
+            previous, last_seq, last_id = entry.hash, entry.seq, entry.id
             count += 1
     head = db.session.scalar(select(AuditHead))
     if head is not None and (head.last_hash != previous or head.count != count):

@@ -1,4 +1,4 @@
-"""`flask --app wsgi audit verify|export`: check and export the hash-chained audit trail."""
+"""`flask --app wsgi audit verify|seal|export`: check and export the hash-chained audit trail."""
 
 from __future__ import annotations
 
@@ -78,6 +78,7 @@ def register(app: Flask) -> None:
     def verify() -> None:
         """Recompute the chain; exit code 1 when an entry was changed, removed or inserted."""
         report = audit.verify()
+        db.session.commit()  # what verify sealed
         if report.intact:
             click.echo(f"{report.entries} entries: intact")
             return
@@ -85,6 +86,13 @@ def register(app: Flask) -> None:
             f"{report.entries} entries intact, then broken at entry {report.first_broken_id}"
         )
         sys.exit(1)
+
+    @group.command("seal")
+    def seal() -> None:
+        """Chain the entries written since the last seal (the periodic work runs this)."""
+        count = audit.seal()
+        db.session.commit()
+        click.echo(f"{count} entries sealed")
 
     @group.command("export")
     @click.option(
@@ -97,6 +105,8 @@ def register(app: Flask) -> None:
     )
     def export(reference: str | None, output: str | None) -> None:
         """Write the entries as JSON lines, with their hashes, in chain order."""
+        audit.seal()
+        db.session.commit()
         dossier_id = None
         if reference:
             dossier_id = db.session.scalar(select(Dossier.id).where(Dossier.reference == reference))

@@ -51,7 +51,7 @@ def open_for_officer(actor: User, dossier_id: int) -> Dossier:
 def claim(actor: User, dossier_id: int) -> Dossier:
     """Take a file: it shows as yours in the queue."""
     _officer(actor)
-    dossier = get_dossier(actor, dossier_id)
+    dossier = get_dossier(actor, dossier_id, for_update=True)
     dossier.assigned_officer_id = actor.id
     audit.record("claim", dossier_id=dossier.id, actor_id=actor.id)
     return dossier
@@ -70,7 +70,7 @@ def request_info(
 ) -> InfoRequest:
     """Ask the applicant for more; the legal clock stops until they answer online."""
     _officer(actor)
-    dossier = get_dossier(actor, dossier_id)
+    dossier = get_dossier(actor, dossier_id, for_update=True)
     question = (question or "").strip()
     today = _today()
     due_on = due_on or today + timedelta(days=rules.procedure("info_request_days"))
@@ -100,7 +100,7 @@ def answer_info(
     """The applicant answers online before the due date; the file returns to the officer."""
     if actor.role not in (Role.EMPLOYER, Role.MANDATARY):
         raise NotAllowed
-    dossier = get_dossier(actor, dossier_id)
+    dossier = get_dossier(actor, dossier_id, for_update=True)
     request = open_request(dossier)
     if request is None or dossier.status != S.INFO_REQUESTED:
         raise NotFound
@@ -129,7 +129,7 @@ def answer_info(
 def decide(actor: User, dossier_id: int, *, outcome: str, reasons: str = "") -> Dossier:
     """Decide admissibility and work authorisation together; a positive decision forwards at once."""
     _officer(actor)
-    dossier = get_dossier(actor, dossier_id)
+    dossier = get_dossier(actor, dossier_id, for_update=True)
     if outcome not in OUTCOMES:
         raise Invalid({"outcome": [_("Choose a decision.")]})
     reasons = (reasons or "").strip()

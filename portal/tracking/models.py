@@ -107,13 +107,15 @@ class AuditEntry(db.Model):
     action: Mapped[str] = mapped_column(String(60))
     detail: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Set when the entry is sealed into the chain (`tracking.audit.seal`); until then None.
+    seq: Mapped[int | None] = mapped_column(Integer, index=True, unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     actor: Mapped[User | None] = relationship()
 
 
 class AuditHead(db.Model):
-    """One row holding the latest hash; locking it serialises writers of the chain."""
+    """One row holding the latest hash; locking it serialises the sealers of the chain."""
 
     __tablename__ = "audit_head"
     id: Mapped[int] = mapped_column(primary_key=True)

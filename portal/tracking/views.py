@@ -24,7 +24,7 @@ from portal.errors import Invalid
 from portal.extensions import db
 from portal.i18n import _
 from portal.security import authenticated, roles
-from portal.tracking import handling, preferences
+from portal.tracking import audit, handling, preferences
 from portal.tracking import timeline as progress
 from portal.tracking.cli import lines
 from portal.tracking.forms import AnswerForm, NotificationsForm
@@ -127,6 +127,8 @@ def audit_export():
         dossier_id = db.session.scalar(select(Dossier.id).where(Dossier.reference == reference))
         if dossier_id is None:
             abort(404)
+    audit.seal()  # the download shows every entry with its hash
+    db.session.commit()
     return Response(
         stream_with_context(lines(dossier_id)),
         mimetype="application/x-ndjson",

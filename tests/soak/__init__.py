@@ -1,0 +1,1 @@
+"""Load, soak and contention scripts (not part of `make test`)."""

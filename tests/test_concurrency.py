@@ -1,0 +1,295 @@
+"""Concurrent requests on a real database: they wait for each other, never fail or double.
+
+These tests cannot use the rolled-back test session (one connection sees no lock): they
+run on an app of their own, on a database file of its own (SQLite) or a database of its
+own in the same cluster (PostgreSQL, when DATABASE_URL points there), with commits.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import Counter
+from datetime import date, timedelta
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, func, select, text
+
+from portal import create_app
+from portal.accounts.models import Role
+from portal.applications.models import Document, Dossier, DossierStatus
+from portal.extensions import db
+from portal.tracking import audit
+from portal.tracking.models import AuditEntry, StatusEvent
+from tests.applications_support import fill, start, submit
+from tests.support import login, make_user
+
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+
+THREADS = 10
+
+
+def _own_database(tmp_path) -> tuple[str, callable]:
+    url = os.environ.get("DATABASE_URL")
+    if not (url and url.startswith("postgresql")):
+        return f"sqlite:///{tmp_path / 'concurrency.sqlite'}", lambda: None
+    parts = urlsplit(url)
+    name = "portal_concurrency"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        connection.execute(text(f"CREATE DATABASE {name}"))
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+    return urlunsplit(parts._replace(path=f"/{name}")), drop
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    """An app on its own committed database, with an employer, two officers and files."""
+    base = tmp_path_factory.mktemp("concurrency")
+    url, drop = _own_database(base)
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key-of-sufficient-length-000",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": THREADS * 4, "max_overflow": 10},
+            "UPLOAD_DIR": str(base / "uploads"),
+            "MAIL_DIR": str(base / "mail"),
+            "MAIL_SERVER": "",
+            "OUTBOX_SEND_AFTER_REQUEST": False,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "PORTAL_BASE_URL": "http://portal.test",
+        }
+    )
+    with app.app_context():
+        upgrade()
+        make_user("employer@live.example", Role.EMPLOYER)
+        make_user("officer1@live.example", Role.OFFICER)
+        make_user("officer2@live.example", Role.OFFICER)
+        db.session.commit()
+    employer = app.test_client()
+    drafts = []
+    with app.app_context():
+        login(employer, "employer@live.example")
+        for _ in range(7):
+            dossier = start(employer)
+            fill(employer, dossier)
+            drafts.append(dossier.id)
+        db.session.commit()
+    # Two submitted files: one to read, one to decide.
+    with app.app_context():
+        for dossier_id in drafts[:2]:
+            assert submit(employer, dossier_id, token=f"setup-{dossier_id}").status_code == 302
+    app.drafts = drafts
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    drop()  # the SQLite file goes with its temporary directory
+
+
+def _client(app, email):
+    client = app.test_client()
+    with app.app_context():
+        login(client, email)
+    return client
+
+
+def _get(client, url) -> int:
+    with client.get(url) as response:  # closes a streamed file
+        return response.status_code
+
+
+def _run_together(jobs) -> list[int]:
+    """Run each job (a callable returning an HTTP status) in its own thread, all at once."""
+    barrier = threading.Barrier(len(jobs))
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def run(job):
+        barrier.wait()
+        try:
+            status = job()
+        except Exception as error:  # noqa: BLE001 - an exception counts as a 500
+            status = 500
+            print("job failed:", repr(error))
+        with lock:
+            statuses.append(status)
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
+
+
+def test_audited_reads_and_races_on_one_file_never_fail_or_double(live):
+    read_id, decide_id, *drafts = live.drafts
+    with live.app_context():
+        document_id = db.session.scalar(
+            select(Document.id).where(Document.dossier_id == read_id).limit(1)
+        )
+        entries_before = db.session.scalar(select(func.count(AuditEntry.id)))
+    employers = [_client(live, "employer@live.example") for _ in range(THREADS)]
+    officers = [_client(live, f"officer{1 + n % 2}@live.example") for n in range(THREADS)]
+    jobs = []
+    for n in range(THREADS):
+        employer, officer = employers[n], officers[n]
+        jobs.append(lambda c=employer: _get(c, f"/applications/{read_id}/receipt.pdf"))
+        jobs.append(lambda c=officer: _get(c, f"/backoffice/dossiers/{read_id}"))
+        jobs.append(
+            lambda c=officer: _get(c, f"/backoffice/dossiers/{read_id}/documents/{document_id}")
+        )
+        # Two tabs submit each draft (different tokens), and the same tab twice (a double
+        # click): one submission each.
+        draft = drafts[n % len(drafts)]
+        jobs.append(
+            lambda c=employer, d=draft, n=n: submit(c, d, token=f"tab-{d}-{n % 3}").status_code
+        )
+        # Ten officers decide the same file at once: one decision.
+        jobs.append(
+            lambda c=officer: (
+                c.post(
+                    f"/backoffice/dossiers/{decide_id}/decision",
+                    data={"decision-outcome": "authorised", "decision-reasons": ""},
+                ).status_code
+            )
+        )
+        jobs.append(lambda c=officer: c.post(f"/backoffice/dossiers/{decide_id}/claim").status_code)
+    statuses = _run_together(jobs)
+    assert len(statuses) == len(jobs)
+    assert not [s for s in statuses if s >= 500], Counter(statuses)
+
+    with live.app_context():
+        submitted = Counter(
+            db.session.scalars(
+                select(StatusEvent.dossier_id).where(
+                    StatusEvent.to_status == DossierStatus.SUBMITTED
+                )
+            )
+        )
+        assert set(submitted) == set(live.drafts)
+        assert all(count == 1 for count in submitted.values()), submitted
+        decisions = db.session.scalars(
+            select(StatusEvent.to_status).where(
+                StatusEvent.dossier_id == decide_id,
+                StatusEvent.to_status == DossierStatus.WORK_AUTHORISED,
+            )
+        ).all()
+        assert len(decisions) == 1
+        references = db.session.scalars(
+            select(Dossier.reference).where(Dossier.id.in_(live.drafts))
+        ).all()
+        assert len(set(references)) == len(live.drafts)
+        downloads = db.session.scalar(
+            select(func.count(AuditEntry.id)).where(
+                AuditEntry.dossier_id == read_id, AuditEntry.detail == "receipt"
+            )
+        )
+        assert downloads == THREADS
+        assert db.session.scalar(select(func.count(AuditEntry.id))) > entries_before
+        report = audit.verify()
+        db.session.commit()
+        assert report.intact and report.entries == db.session.scalar(
+            select(func.count(AuditEntry.id))
+        )
+
+
+def test_information_requests_and_answers_race_without_doubling(live):
+    decide_id = live.drafts[1]
+    with live.app_context():
+        # A fresh submitted file to ask about.
+        employer = _client(live, "employer@live.example")
+        dossier = start(employer)
+        fill(employer, dossier)
+        assert submit(employer, dossier.id, token=f"ask-{dossier.id}").status_code == 302
+        dossier_id = dossier.id
+    officers = [_client(live, f"officer{1 + n % 2}@live.example") for n in range(THREADS)]
+    due = (date.today() + timedelta(days=10)).isoformat()
+    statuses = _run_together(
+        [
+            lambda c=c: (
+                c.post(
+                    f"/backoffice/dossiers/{dossier_id}/information",
+                    data={"info-question": "Send the contract.", "info-due_on": due},
+                ).status_code
+            )
+            for c in officers
+        ]
+    )
+    assert not [s for s in statuses if s >= 500], Counter(statuses)
+    employers = [_client(live, "employer@live.example") for _ in range(THREADS)]
+    statuses = _run_together(
+        [
+            lambda c=c: (
+                c.post(
+                    f"/applications/{dossier_id}/answer",
+                    data={"answer": "Attached.", "action": "send"},
+                ).status_code
+            )
+            for c in employers
+        ]
+    )
+    assert not [s for s in statuses if s >= 500], Counter(statuses)
+    with live.app_context():
+        events = Counter(
+            db.session.scalars(
+                select(StatusEvent.to_status).where(StatusEvent.dossier_id == dossier_id)
+            )
+        )
+        assert events[DossierStatus.INFO_REQUESTED] == 1
+        assert events[DossierStatus.SUBMITTED] == 2  # the submission and the one answer
+        assert decide_id != dossier_id
+        assert audit.verify().intact
+        db.session.commit()
+
+
+def test_the_dvz_deciding_one_file_many_times_at_once_records_one_decision(live):
+    from portal.api import keys
+
+    with live.app_context():
+        forwarded = db.session.scalar(
+            select(Dossier).where(Dossier.status == DossierStatus.FORWARDED).limit(1)
+        )
+        assert forwarded is not None, "the first test forwards a file"
+        reference, dossier_id = forwarded.reference, forwarded.id
+        _client_row, key = keys.create_client(
+            None, "DVZ", [keys.DECISIONS_WRITE, keys.DOSSIERS_READ]
+        )
+        db.session.commit()
+    today = date.today().isoformat()
+
+    def decide(n: int) -> int:
+        # Half send their own Idempotency-Key, half retry one shared key.
+        headers = {
+            "Authorization": f"Bearer {key}",
+            "Idempotency-Key": f"decision-{n if n % 2 else 'shared'}-0001",
+        }
+        with live.test_client() as web:
+            return web.post(
+                f"/api/v1/dossiers/{reference}/residence-decision",
+                json={"decision": "granted", "decided_on": today},
+                headers=headers,
+            ).status_code
+
+    statuses = _run_together([lambda n=n: decide(n) for n in range(THREADS)])
+    assert not [s for s in statuses if s >= 500], Counter(statuses)
+    assert 200 in statuses or 201 in statuses, Counter(statuses)
+    with live.app_context():
+        granted = db.session.scalar(
+            select(func.count(StatusEvent.id)).where(
+                StatusEvent.dossier_id == dossier_id,
+                StatusEvent.to_status == DossierStatus.RESIDENCE_GRANTED,
+            )
+        )
+        assert granted == 1
