@@ -217,7 +217,7 @@ def test_the_api_answers_errors_in_json(failing_app):
     response = failing_app.test_client().get("/api/v1/test-boom")
     assert response.status_code == 500 and response.is_json
     error = response.json["error"]
-    assert error["code"] == "internal_server_error" and "secret" not in error["message"]
+    assert error["code"] == "internal_error" and "secret" not in error["message"]
     assert error["request_id"] == response.headers["X-Request-ID"]
 
 

@@ -43,7 +43,7 @@ def unique_email(kind: str, lang: str) -> str:
     return f"{kind}-{lang}-{uuid.uuid4().hex[:10]}@example.be"
 
 
-def wait_for_mail(sink, address: str, count: int = 1, timeout: float = 10) -> EmailMessage:
+def wait_for_mail(sink, address: str, count: int = 1, timeout: float = 30) -> EmailMessage:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = sink.to(address)

@@ -147,7 +147,7 @@ def ghent_in(lang: str) -> str:
     return reference.municipality(GHENT).name(lang)
 
 
-def wait_for_text(sink, address: str, needle: str, timeout: float = 10):
+def wait_for_text(sink, address: str, needle: str, timeout: float = 30):
     """The e-mail to `address` whose text contains `needle` (others may share the address)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -214,7 +214,7 @@ def read_pdf(path: Path) -> str:
     return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(path.read_bytes())).pages)
 
 
-def wait_for_subject(sink, address: str, subject: str, timeout: float = 10):
+def wait_for_subject(sink, address: str, subject: str, timeout: float = 30):
     """The e-mail to `address` with this subject (others may arrive before or after)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
