@@ -23,6 +23,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import current_app, g, render_template
 from jinja2 import pass_context
@@ -89,6 +90,17 @@ def queue(
     db.session.add(message)
     g.setdefault("outbox_deferred" if defer else "outbox_queued", []).append(message)
     return message
+
+
+def portal_url(endpoint: str, **values) -> str:
+    """An absolute URL of a route, as `url_for(endpoint, _external=True)` builds it, but at
+    the portal's own address (PORTAL_BASE_URL) rather than the Host of the request that
+    happens to send the e-mail, and also where there is no request (the worker)."""
+    base = urlsplit(current_app.config["PORTAL_BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path.rstrip("/") or "/", url_scheme=base.scheme or "https"
+    )
+    return adapter.build(endpoint, values, force_external=True)
 
 
 @pass_context

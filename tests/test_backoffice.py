@@ -394,8 +394,9 @@ def test_the_decision_letter_is_in_the_applicants_language(app, employer):
             )
     reader = PdfReader(io.BytesIO(data))
     text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
-    assert reader.trailer["/Root"]["/Lang"] == "fr"
-    assert dossier.reference in text and "4 mai 2026" in text
+    # The Dutch letter binds (the document's language); the French translation follows it.
+    assert reader.trailer["/Root"]["/Lang"] == "nl"
+    assert dossier.reference in text and "4 mai 2026" in text and "4 mei 2026" in text
     assert reference_label != "Reference" and reference_label in text
     assert status_title in text
 
@@ -427,7 +428,7 @@ def test_the_letter_of_a_posting_names_the_foreign_employer_and_mandatary(app, c
     response = client.get(f"/backoffice/dossiers/{dossier.id}/decision-letter.pdf")
     reader = PdfReader(io.BytesIO(response.data))
     text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
-    assert reader.trailer["/Root"]["/Lang"] == "de"
+    assert reader.trailer["/Root"]["/Lang"] == "nl"  # Dutch binds; the German translation follows
     assert "Montage GmbH" in text and "Mandates BV" in text and reasons in text
     assert db.session.scalar(
         select(AuditEntry).where(

@@ -567,3 +567,129 @@ def test_administrators_download_the_audit_trail(app, client, db_session):
     other = app.test_client()
     login(other, "clerk@flanders.example")
     assert other.get("/admin/audit.jsonl").status_code == 403
+
+
+# Information requests: the banner, the e-mail's deadline, "back with the officer" ----------
+
+
+def working_days_left(due_on: date) -> int:
+    return deadlines.working_days_between(today(), due_on)
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_an_open_request_is_a_banner_whose_primary_action_is_to_answer(
+    client, employer, officer, lang
+):
+    dossier = submitted_file(client)
+    question = "Send the signed contract.\n\nAnd <b>the payslip</b> of March."
+    request = handling.request_info(officer, dossier.id, question=question)
+    db.session.commit()
+    for url in (f"/applications/{dossier.id}", f"/applications/{dossier.id}/timeline"):
+        soup = page(client, url, lang)
+        banner = soup.select_one("section.info-banner")
+        assert banner is not None, url
+        text = banner.get_text(" ", strip=True)
+        assert "Send the signed contract." in text and "<b>the payslip</b> of March." in text
+        assert banner.find("b") is None  # the question is text, never markup
+        assert long_date(request.due_on, lang) in text
+        assert f"({working_days_left(request.due_on)} " in text
+        primary = banner.find("a", href=f"/applications/{dossier.id}/answer")
+        assert primary is not None and primary["class"] == ["button"]
+        # The only primary button on the page is the answer: the receipt is secondary.
+        buttons = [a for a in soup.select("main a.button") if "button-secondary" not in a["class"]]
+        assert buttons == [primary], url
+    overview = page(client, f"/applications/{dossier.id}", lang)
+    receipt = overview.find("a", href=f"/applications/{dossier.id}/receipt.pdf")
+    assert "button-secondary" in receipt["class"]
+
+
+def test_the_banner_says_answer_by_today_and_then_overdue(client, employer, officer):
+    dossier = submitted_file(client)
+    request = handling.request_info(officer, dossier.id, question="The contract, please.")
+    db.session.commit()
+    assert timeline.banner(dossier, today=request.due_on).working_days_left == 0
+    late = timeline.banner(dossier, today=request.due_on + timedelta(days=1))
+    assert late.overdue and late.working_days_left == 0
+    request.due_on = today() - timedelta(days=1)
+    db.session.commit()
+    text = page(client, f"/applications/{dossier.id}").select_one("section.info-banner").text
+    assert f"The answer was due on {long_date(request.due_on)}." in " ".join(text.split())
+
+
+def test_no_banner_and_a_primary_receipt_without_an_open_request(client, employer):
+    dossier = submitted_file(client)
+    soup = page(client, f"/applications/{dossier.id}")
+    assert soup.select_one("section.info-banner") is None
+    receipt = soup.find("a", href=f"/applications/{dossier.id}/receipt.pdf")
+    assert receipt["class"] == ["button"]
+
+
+def test_a_worker_sees_the_question_but_no_answer_button(app, client, employer, officer):
+    dossier = submitted_file(client)
+    worker = make_user("priya@worker.example", Role.TALENT)
+    db.session.add(DossierViewer(dossier_id=dossier.id, user_id=worker.id))
+    handling.request_info(officer, dossier.id, question="The contract, please.")
+    db.session.commit()
+    other = app.test_client()
+    login(other, worker.email)
+    banner = page(other, f"/applications/{dossier.id}/timeline").select_one("section.info-banner")
+    assert "The contract, please." in banner.text
+    assert banner.find("a", href=f"/applications/{dossier.id}/answer") is None
+
+
+def test_the_request_e_mail_gives_the_deadline_in_the_readers_language_and_no_content(
+    app, client, employer, officer, mailbox
+):
+    dossier = submitted_file(client)
+    french = make_user("collegue@acme.example", organisation=employer.organisation, locale="fr")
+    mailbox.clear()
+    # Sent while an officer's request with a forged Host is being answered: the link still
+    # goes to the portal's own address.
+    with app.test_request_context("/", base_url="http://evil.example"):
+        request = handling.request_info(officer, dossier.id, question="Send Priya's contract.")
+        deliver()
+    days = working_days_left(request.due_on)
+    for user, lang in ((employer, "en"), (french, "fr")):
+        message = mailbox.last_to(user.email)
+        body = text_of(message)
+        flat = " ".join(body.split())
+        assert long_date(request.due_on, lang) in flat, flat
+        assert f"({days} " in flat
+        assert f"http://portal.test/applications/{dossier.id}/answer" in body
+        assert "evil.example" not in body + html_of(message)
+        for part in (body, html_of(message), message["Subject"]):
+            assert "Priya" not in part and "Sharma" not in part and "contract" not in part
+    assert "Answer by" in " ".join(text_of(mailbox.last_to(employer.email)).split())
+
+
+def test_after_the_answer_the_file_is_back_with_the_officer_never_submitted(
+    client, employer, officer, mailbox
+):
+    dossier = submitted_file(client)
+    handling.request_info(officer, dossier.id, question="The contract, please.")
+    deliver()
+    mailbox.clear()
+    response = client.post(
+        f"/applications/{dossier.id}/answer", data={"answer": "Attached.", "action": "send"}
+    )
+    assert response.status_code == 302
+    deliver()
+    assert dossier.status == S.SUBMITTED  # the same status: the officer handles it as before
+    for url in (f"/applications/{dossier.id}", f"/applications/{dossier.id}/timeline"):
+        soup = page(client, url)
+        assert soup.select_one("strong.tag").get_text(strip=True) == "Back with the officer"
+        assert soup.select_one("section.info-banner") is None
+    body = " ".join(page(client, f"/applications/{dossier.id}/timeline").get_text(" ").split())
+    assert "The officer has your answer and continues handling the file." in body
+    listing = page(client, "/applications/")
+    assert "Back with the officer" in listing.get_text(" ", strip=True)
+    message = mailbox.last_to(employer.email)
+    text = " ".join(text_of(message).split())
+    assert f"The status of file {dossier.reference} is now: Back with the officer." in text
+    assert "Submitted" not in text + html_of(message)
+
+
+def test_a_file_never_asked_for_more_still_reads_submitted(client, employer):
+    dossier = submitted_file(client)
+    assert status.title_of(dossier) == "Submitted"
+    assert page(client, f"/applications/{dossier.id}").select_one("strong.tag").text == "Submitted"

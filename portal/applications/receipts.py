@@ -88,7 +88,22 @@ def receipt_context(dossier: Dossier, locale: str) -> dict[str, Any]:
             "duration_months": dossier.duration_months,
             "workplace": workplace(dossier, locale),
         },
+        "posting": posting(dossier, locale),
         "documents": documents,
+    }
+
+
+def posting(dossier: Dossier, locale: str) -> dict[str, Any] | None:
+    """A posting's period, Belgian client, site and Limosa declaration (None otherwise)."""
+    if not dossier.is_posting:
+        return None
+    return {
+        "start": _date(dossier.posting_start, locale),
+        "end": _date(dossier.posting_end, locale),
+        "client_name": dossier.client_name or "",
+        "client_kbo": format_kbo(dossier.client_kbo) if dossier.client_kbo else "",
+        "site_address": dossier.site_address or "",
+        "limosa_reference": dossier.limosa_reference or "",
     }
 
 

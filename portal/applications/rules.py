@@ -231,3 +231,9 @@ def deadline_days() -> dict[str, int]:
     """Legal durations in calendar days per category, with a `default` (rules.toml [deadlines])."""
     table = dict(_data()["deadlines"])
     return {key: value for key, value in table.items() if isinstance(value, int)}
+
+
+def letter() -> dict:
+    """What the decision letter names (rules.toml [letter]): the authority, the signatory,
+    the legal basis per outcome and the appeal route per outcome, with their sources."""
+    return _data()["letter"]

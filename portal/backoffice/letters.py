@@ -1,21 +1,38 @@
-"""The Flemish decision letter, as a PDF/UA document in the applicant's language.
+"""The Flemish decision letter, as one PDF/UA document: the binding Dutch letter, then a
+translation for information in the applicant's language.
 
-Values are formatted here for the locale (as `applications.receipts` does), so
-`templates/pdf/decision_letter.html` only lays them out and holds the translatable text.
+By the laws on the use of languages in administrative matters a Flemish authority writes
+its decisions to private persons in Dutch (see DOMAIN.md). The portal therefore always
+renders the Dutch letter first and, when the file's language is fr, de or en, the same
+letter in that language after it, in the same PDF, marked as a translation for information
+that does not replace the Dutch text. One file keeps the two together: the translation never
+travels without the text that binds, and the applicant downloads one document.
+
+Who decides, the legal basis, the signatory and the appeal routes are data in rules.toml
+[letter] with their sources. Values are formatted here for each language (as
+`applications.receipts` does), so the templates only lay them out.
 """
 
 from __future__ import annotations
 
+from calendar import monthrange
+from datetime import date, timedelta
 from typing import Any
 
+from babel import Locale
 from babel.dates import format_date
+from flask import render_template
+from markupsafe import Markup
 
+from portal.applications import rules
 from portal.applications.models import Dossier, DossierStatus
 from portal.applications.rules import CATEGORY_TITLES
 from portal.errors import NotFound
-from portal.i18n import force_locale
+from portal.i18n import LANGUAGES, force_locale
 from portal.pdf import render_pdf
 from portal.reference import country_name, format_kbo
+
+BINDING = "nl"  # the language of the decision that binds
 
 OUTCOME_STATUS = {
     "authorised": DossierStatus.WORK_AUTHORISED,
@@ -24,17 +41,46 @@ OUTCOME_STATUS = {
 }
 
 
+def letter_languages(locale: str | None) -> list[str]:
+    """The languages of the letter's parts: Dutch, then the translation (if any)."""
+    if locale and locale != BINDING and locale in LANGUAGES:
+        return [BINDING, locale]
+    return [BINDING]
+
+
 def decision_letter_pdf(dossier: Dossier, locale: str | None = None) -> bytes:
-    """The decision letter of a decided `dossier`, in `locale` (default: the dossier's language).
+    """The decision letter of a decided `dossier`: Dutch, plus a translation for information
+    in `locale` (default: the dossier's language) when that is not Dutch.
 
     Raises `NotFound` while Flanders has not decided.
     """
     if not dossier.flemish_decision:
         raise NotFound
-    locale = locale or dossier.locale or "nl"
-    return render_pdf(
-        "pdf/decision_letter.html", locale, **decision_letter_context(dossier, locale)
-    )
+    languages = letter_languages(locale or dossier.locale)
+    translation = languages[1] if len(languages) > 1 else None
+    parts = [
+        _part(dossier, language, binding=language == BINDING, translation=translation)
+        for language in languages
+    ]
+    return render_pdf("pdf/decision_letter.html", BINDING, reference=dossier.reference, parts=parts)
+
+
+def _part(dossier: Dossier, language: str, *, binding: bool, translation: str | None) -> Markup:
+    with force_locale(language):
+        html = render_template(
+            "pdf/_decision_letter_part.html",
+            part_lang=language,
+            binding=binding,
+            translation_language=(
+                Locale.parse(translation).get_display_name(language) if translation else None
+            ),
+            **decision_letter_context(dossier, language),
+        )
+    return Markup(html)
+
+
+def _in(names: dict[str, str], language: str) -> str:
+    return names.get(language) or names[BINDING]
 
 
 def decision_letter_context(dossier: Dossier, locale: str) -> dict[str, Any]:
@@ -47,9 +93,13 @@ def decision_letter_context(dossier: Dossier, locale: str) -> dict[str, Any]:
     employer = dossier.foreign_employer
     mandatary = dossier.mandatary
     reasons = (dossier.flemish_reasons or "").strip()
+    data = rules.letter()
+    outcome = dossier.flemish_decision or ""
+    authority = data["authority"]
+    appeal = data["appeal"].get(outcome)
     return {
         "reference": dossier.reference,
-        "outcome": dossier.flemish_decision,
+        "outcome": outcome,
         "outcome_title": outcome_title,
         "decided_on": _date(dossier.flemish_decision_on, locale),
         "forwarded_on": _date(dossier.forwarded_on, locale),
@@ -61,7 +111,57 @@ def decision_letter_context(dossier: Dossier, locale: str) -> dict[str, Any]:
         "foreign_employer": employer
         and {"name": employer.name, "country": country_name(employer.country, locale)},
         "mandatary": mandatary and {"name": mandatary.name},
+        "authority": {
+            "government": _in(authority["government"], locale),
+            "name": _in(authority["name"], locale),
+            "service": _in(authority["service"], locale),
+            "address": authority["address"],
+            "phone": authority["phone"],
+        },
+        "signatory": _in(data["signatory"]["role"], locale),
+        "legal_basis": {
+            "title": _in(data["legal_basis"]["title"], locale),
+            "article": data["legal_basis"]["articles"].get(outcome, ""),
+        },
+        "appeal": appeal
+        and {
+            "route": appeal["route"],
+            "body": _in(data["appeal"][appeal["route"]], locale),
+            "days": appeal["days"],
+            "article": appeal.get("article", ""),
+        },
+        "validity": validity(dossier, locale) if outcome == "authorised" else None,
     }
+
+
+def validity(dossier: Dossier, locale: str) -> dict[str, Any] | None:
+    """The period the work authorisation covers: the posting period for a posting, else
+    the job's duration from its start date, never longer than the category allows
+    (rules.toml `max_months`)."""
+    try:
+        longest = rules.category(dossier.category or "").max_months
+    except KeyError:
+        longest = None
+    if dossier.is_posting and dossier.posting_start and dossier.posting_end:
+        start, end = dossier.posting_start, dossier.posting_end
+        if longest:
+            end = min(end, add_months(start, longest) - timedelta(days=1))
+    else:
+        start = dossier.start_date or dossier.flemish_decision_on
+        months = dossier.duration_months or longest
+        if longest and months:
+            months = min(months, longest)
+        if start is None or not months:
+            return None
+        end = add_months(start, months) - timedelta(days=1)
+    return {"start": _date(start, locale), "end": _date(end, locale)}
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (the month's last day when it is shorter)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, monthrange(year, month)[1]))
 
 
 def _date(value, locale: str) -> str:

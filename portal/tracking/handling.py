@@ -90,7 +90,12 @@ def request_info(
     db.session.add(request)
     db.session.flush()
     status.change(dossier, S.INFO_REQUESTED, actor, question, notify_parties=False)
-    status.notify(dossier, "info_requested")
+    status.notify(
+        dossier,
+        "info_requested",
+        due_on=due_on,
+        working_days=deadlines.working_days_between(today, due_on),
+    )
     return request
 
 

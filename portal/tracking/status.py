@@ -10,15 +10,15 @@ from __future__ import annotations
 from datetime import date
 
 from blinker import Namespace
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
 
 from portal import mail
 from portal.accounts.models import User
-from portal.applications.models import Dossier, DossierStatus, DossierViewer
+from portal.applications.models import STATUS_TITLES, Dossier, DossierStatus, DossierViewer
 from portal.db import utcnow
 from portal.errors import Invalid
 from portal.extensions import db
-from portal.i18n import _
+from portal.i18n import _, _l
 from portal.tracking import audit, deadlines
 from portal.tracking.models import InfoRequest, StatusEvent
 
@@ -42,6 +42,11 @@ ALLOWED: dict[DossierStatus, frozenset[DossierStatus]] = {
     S.WORK_AUTHORISED: frozenset({S.FORWARDED}),
     S.FORWARDED: frozenset({S.RESIDENCE_GRANTED, S.RESIDENCE_REFUSED}),
 }
+
+# What a submitted file is called once the applicant has answered an information request:
+# the same status (the officer handles it as before), a distinct meaning for its parties,
+# so that an answer never reads like a reset to "Submitted".
+BACK_WITH_OFFICER = _l("Back with the officer")
 
 signals = Namespace()
 # Sent after a permit is granted; `onboarding` listens (portal never imports onboarding).
@@ -143,8 +148,40 @@ def recipients(dossier: Dossier, kind: str) -> list[User]:
     return [user for user in users if kind not in (user.muted_notifications or "").split(",")]
 
 
-def notify(dossier: Dossier, kind: str) -> None:
-    """Tell each party *that* something changed, in their language, without personal data."""
+def answered(dossier: Dossier) -> bool:
+    """Whether the applicant has answered an information request on this file."""
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    InfoRequest.dossier_id == dossier.id, InfoRequest.answered_at.is_not(None)
+                )
+            )
+        )
+    )
+
+
+def title_of(dossier: Dossier):
+    """The status as the file's parties read it (a lazy string, translated when shown).
+
+    A submitted file that came back from an information request is "back with the
+    officer", never "submitted" again.
+    """
+    if dossier.status == S.SUBMITTED and dossier.id is not None and answered(dossier):
+        return BACK_WITH_OFFICER
+    return STATUS_TITLES[dossier.status]
+
+
+def notify(dossier: Dossier, kind: str, **extra) -> None:
+    """Tell each party *that* something changed, in their language, without personal data.
+
+    Links are built from route names at the portal's own address (`mail.portal_url`).
+    """
+    links = {
+        "timeline_link": mail.portal_url("tracking.timeline", dossier_id=dossier.id),
+        "answer_link": mail.portal_url("tracking.answer", dossier_id=dossier.id),
+    }
+    title = title_of(dossier)
     for user in recipients(dossier, kind):
         mail.queue(
             user.email,
@@ -152,5 +189,8 @@ def notify(dossier: Dossier, kind: str) -> None:
             user.locale,
             reference=dossier.reference,
             status=dossier.status,
+            status_title=title,
             dossier_id=dossier.id,
+            **links,
+            **extra,
         )

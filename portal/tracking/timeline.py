@@ -108,6 +108,12 @@ SITUATIONS = {
         _l("The helpdesk of the portal. Give the reference of the file."),
     ),
 }
+# A submitted file that came back from an information request.
+SITUATIONS["answered"] = (
+    _l("The officer has your answer and continues handling the file. The legal clock runs again."),
+    SITUATIONS["submitted"][1],
+    SITUATIONS["submitted"][2],
+)
 SITUATION_OF = {
     S.SUBMITTED: "submitted",
     S.INFO_REQUESTED: "info_requested",
@@ -318,7 +324,11 @@ def build(dossier: Dossier, today: date | None = None) -> Timeline:
     deciding = dossier.status in (S.SUBMITTED, S.INFO_REQUESTED)
     return Timeline(
         steps=_steps(dossier, events, requests),
-        situation=SITUATION_OF.get(dossier.status, "submitted"),
+        situation=(
+            "answered"
+            if dossier.status == S.SUBMITTED and any(r.answered_at for r in requests)
+            else SITUATION_OF.get(dossier.status, "submitted")
+        ),
         deadline=legal_deadline(dossier, today),
         expected=expected_decision(dossier) if deciding else None,
         open_request=handling.open_request(dossier) if dossier.status == S.INFO_REQUESTED else None,
@@ -327,6 +337,30 @@ def build(dossier: Dossier, today: date | None = None) -> Timeline:
 
 
 # Answering an information request -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Banner:
+    """The open information request as the file's pages announce it."""
+
+    request: InfoRequest
+    working_days_left: int  # working days after today up to the due date; 0 on the day
+    overdue: bool
+
+
+def banner(dossier: Dossier, today: date | None = None) -> Banner | None:
+    """The open information request of a file, with the working days left to answer it."""
+    if dossier.status != S.INFO_REQUESTED:
+        return None
+    request = handling.open_request(dossier)
+    if request is None:
+        return None
+    today = today or _today()
+    return Banner(
+        request,
+        deadlines.working_days_between(today, request.due_on),
+        past_due(request, today),
+    )
 
 
 def request_to_answer(actor: User, dossier_id: int) -> tuple[Dossier, InfoRequest]:

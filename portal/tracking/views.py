@@ -24,7 +24,7 @@ from portal.errors import Invalid
 from portal.extensions import db
 from portal.i18n import _
 from portal.security import authenticated, roles
-from portal.tracking import audit, handling, preferences
+from portal.tracking import audit, handling, preferences, status
 from portal.tracking import timeline as progress
 from portal.tracking.cli import lines
 from portal.tracking.forms import AnswerForm, NotificationsForm
@@ -32,6 +32,18 @@ from portal.tracking.forms import AnswerForm, NotificationsForm
 bp = Blueprint("tracking", __name__)
 FILERS = (Role.EMPLOYER, Role.MANDATARY)
 READERS = (Role.EMPLOYER, Role.MANDATARY, Role.TALENT, Role.OFFICER, Role.ADMIN)
+
+
+@bp.app_template_global()
+def status_title(dossier: Dossier) -> str:
+    """The status of a file as its parties read it ("back with the officer" after an answer)."""
+    return str(status.title_of(dossier))
+
+
+@bp.app_template_global()
+def info_banner(dossier: Dossier):
+    """The open information request of a file, for the banner on its pages (or None)."""
+    return progress.banner(dossier)
 
 
 @bp.get("/applications/<int:dossier_id>/timeline")

@@ -3,7 +3,8 @@
 An employer's complete file is submitted straight in the live server's database (the
 wizard has its own journeys in test_applications.py). Then, in the browser with axe on
 every page: an officer finds it in the queue, takes it and asks for more information; the
-employer answers from the timeline; the officer authorises the work, which forwards the
+employer sees the question as a banner with the deadline and answers it, after which the
+file reads "back with the officer"; the officer authorises the work, which forwards the
 file to the Immigration Office at once; the Immigration Office records "granted" through
 the exchange API (replayed once with the same Idempotency-Key); and the employer sees every
 step with its date on the timeline and downloads the decision letter.
@@ -226,6 +227,11 @@ def wait_for_subject(sink, address: str, subject: str, timeout: float = 30):
     raise AssertionError(f"no e-mail {subject!r} to {address}; got {subjects}")
 
 
+def info_banner(page: Page, t):
+    """The banner of the open information request (a region named by its heading)."""
+    return main(page).get_by_role("region", name=t("The officer needs more information"))
+
+
 def open_the_file_as_officer(page: Page, t, axe, reference: str, label: str) -> None:
     """From the dashboard: the queue, the file's row, the file's page."""
     main(page).get_by_role("link", name=t("Files to handle"), exact=True).click()
@@ -321,10 +327,21 @@ def test_a_file_from_submission_through_a_question_to_the_single_permit(
     axe("file page, information requested")
     log_out(page, t)
 
-    # --- 2. The employer answers, from the timeline.
+    # --- 2. The employer sees the question as a banner and answers it.
     log_in_from_the_header(page, t, file.employer_email)
     open_the_file_as_employer(page, t, reference)
     expect(status_tag(page)).to_have_text(t("Additional information requested"))
+    due_text = long_date(live_app, lang, due_on)
+    left = deadlines.working_days_between(brussels_today(), due_on)
+    banner = info_banner(page, t)
+    expect(banner).to_contain_text(question)
+    expect(banner).to_contain_text(due_text)
+    expect(banner).to_contain_text(f"({left} ")
+    answer_button = banner.get_by_role("link", name=t("Answer the officer"), exact=True)
+    expect(answer_button).to_have_class("button")  # the primary action of the page
+    receipt = main(page).get_by_role("link", name=t("Download the receipt (PDF)"))
+    expect(receipt).to_have_class(re.compile(r"\bbutton-secondary\b"))
+    expect(main(page).locator("a.button:not(.button-secondary)")).to_have_count(1)
     axe("overview, information requested")
 
     main(page).get_by_role(
@@ -348,7 +365,8 @@ def test_a_file_from_submission_through_a_question_to_the_single_permit(
     expect(step(page, t("Application submitted"))).to_contain_text(on(today))
     axe("timeline, information requested")
 
-    main(page).get_by_role("link", name=t("Answer the request for more information")).click()
+    expect(info_banner(page, t)).to_contain_text(due_text)
+    info_banner(page, t).get_by_role("link", name=t("Answer the officer"), exact=True).click()
     expect(page).to_have_url(re.compile(r"/applications/\d+/answer$"))
     expect(h1(page)).to_have_text(t("Answer the request for more information"))
     the_question = main(page).get_by_role("region", name=t("The officer's question"))
@@ -364,7 +382,13 @@ def test_a_file_from_submission_through_a_question_to_the_single_permit(
     expect(flash(page)).to_contain_text(
         t("Your answer has been sent. The officer continues with your file.")
     )
-    expect(status_tag(page)).to_have_text(t("Submitted"))
+    expect(status_tag(page)).to_have_text(t("Back with the officer"))
+    expect(main(page)).to_contain_text(
+        t(
+            "The officer has your answer and continues handling the file. "
+            "The legal clock runs again."
+        )
+    )
     expect(current).to_have_count(1)
     expect(current).to_contain_text(t(FLEMISH_STEP))
     deadline_on = deadline_of(live_app, file.dossier_id)
@@ -387,10 +411,9 @@ def test_a_file_from_submission_through_a_question_to_the_single_permit(
 
     main(page).get_by_role("link", name=t("Back to the file")).click()
     expect(page).to_have_url(re.compile(r"/applications/\d+$"))
-    expect(status_tag(page)).to_have_text(t("Submitted"))
-    expect(
-        main(page).get_by_role("link", name=t("Answer the request for more information"))
-    ).to_have_count(0)
+    expect(status_tag(page)).to_have_text(t("Back with the officer"))
+    expect(main(page).locator("section.info-banner")).to_have_count(0)
+    expect(main(page).get_by_role("link", name=t("Answer the officer"))).to_have_count(0)
     axe("overview, answered")
 
     # The employer heard of the question by e-mail, in their language.
@@ -398,13 +421,20 @@ def test_a_file_from_submission_through_a_question_to_the_single_permit(
     message = wait_for_subject(smtp_sink, file.employer_email, subject)
     assert message["Content-Language"] == lang
     assert f"{base_url}/applications/{file.dossier_id}/answer" in text_of(message)
+    assert due_text in " ".join(text_of(message).split()), "the e-mail gives the deadline"
     assert question not in text_of(message), "the e-mail must not carry the file's content"
+    assert file.worker_name not in text_of(message)
+    # After the answer, the news is that the file is back with the officer, not "Submitted".
+    news = wait_for_subject(
+        smtp_sink, file.employer_email, t("News about file %(reference)s", reference=reference)
+    )
+    assert t("Back with the officer") in " ".join(text_of(news).split())
     log_out(page, t)
 
     # --- 3. The officer authorises the work: the file goes to the Immigration Office.
     log_in_from_the_header(page, t, file.officer_email)
     open_the_file_as_officer(page, t, axe, reference, "answered")
-    expect(status_tag(page)).to_have_text(t("Submitted"))
+    expect(status_tag(page)).to_have_text(t("Back with the officer"))
     expect(main(page)).to_contain_text(answer)
     axe("file page, answered")
 
@@ -492,6 +522,17 @@ def test_a_file_from_submission_through_a_question_to_the_single_permit(
     letter = tmp_path / download.suggested_filename
     download.save_as(letter)
     assert letter.read_bytes().startswith(b"%PDF-")
-    text = read_pdf(letter)
+    text = " ".join(read_pdf(letter).split())
     assert reference in text, text
-    assert file.worker_name in " ".join(text.split()), text
+    assert file.worker_name in text, text
+    # The binding letter is Dutch: the authority, the legal basis with its article.
+    data = rules.letter()
+    assert data["authority"]["name"]["nl"] in text
+    basis = f"{data['legal_basis']['title']['nl']}, art. {data['legal_basis']['articles']['authorised']}."
+    assert basis in text
+    marker = t("This translation is for information only; the Dutch text is binding.")
+    if lang == "nl":
+        assert "This translation is for information only" not in text
+    else:  # the translation for information follows the Dutch original, marked as such
+        assert marker in text and text.index(data["authority"]["name"]["nl"]) < text.index(marker)
+        assert data["authority"]["name"][lang] in text[text.index(marker) :]
