@@ -302,7 +302,13 @@ def test_the_timeline_page_shows_the_median_and_its_range(client, employer, offi
 
 def test_a_refusal_ends_the_timeline_with_its_reasons(client, employer, officer):
     dossier = submitted_file(client)
-    handling.decide(officer, dossier.id, outcome="inadmissible", reasons="The fee was not paid.")
+    handling.decide(
+        officer,
+        dossier.id,
+        outcome="inadmissible",
+        reasons="The fee was not paid.",
+        reason_codes=["fee_not_paid"],
+    )
     db.session.commit()
     soup = page(client, f"/applications/{dossier.id}/timeline")
     listed = steps(soup)

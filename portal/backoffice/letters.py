@@ -16,6 +16,7 @@ from portal.errors import NotFound
 from portal.i18n import force_locale
 from portal.pdf import render_pdf
 from portal.reference import country_name, format_kbo
+from portal.tracking import reasons as grounds
 
 OUTCOME_STATUS = {
     "authorised": DossierStatus.WORK_AUTHORISED,
@@ -47,13 +48,19 @@ def decision_letter_context(dossier: Dossier, locale: str) -> dict[str, Any]:
     employer = dossier.foreign_employer
     mandatary = dossier.mandatary
     reasons = (dossier.flemish_reasons or "").strip()
+    # The grounds (codes) in the letter's language, before the officer's own words.
+    ground_labels = grounds.reason_labels(dossier.flemish_reason_codes, locale)
     return {
         "reference": dossier.reference,
         "outcome": dossier.flemish_decision,
         "outcome_title": outcome_title,
         "decided_on": _date(dossier.flemish_decision_on, locale),
         "forwarded_on": _date(dossier.forwarded_on, locale),
-        "reasons": [line.strip() for line in reasons.splitlines() if line.strip()],
+        "reasons": [
+            *ground_labels,
+            *(line.strip() for line in reasons.splitlines() if line.strip()),
+        ],
+        "ground_labels": ground_labels,
         "category_title": category_title,
         "worker_name": dossier.worker_name,
         "organisation": organisation

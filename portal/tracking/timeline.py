@@ -26,7 +26,7 @@ from portal.db import utcnow
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
 from portal.i18n import _, _l
-from portal.tracking import audit, deadlines, handling, status
+from portal.tracking import audit, deadlines, handling, reasons, status
 from portal.tracking.models import InfoRequest, StatusEvent
 
 S = DossierStatus
@@ -130,6 +130,11 @@ class Step:
     reason: str | None = None  # the reasons of a refusal or withdrawal
     due_on: date | None = None  # an information request: answer by
     final: bool = False  # the procedure ended here
+    grounds: tuple[str, ...] = ()  # the reasons as codes (tracking.reasons), labelled on display
+
+    @property
+    def ground_labels(self) -> list[str]:
+        return [reasons.reason_label(code) for code in self.grounds]
 
     @property
     def title(self) -> str:
@@ -215,6 +220,11 @@ def _reason_of(events: list[StatusEvent], to: DossierStatus) -> str | None:
     return found[-1].reason if found else None
 
 
+def _grounds_of(events: list[StatusEvent], to: DossierStatus) -> tuple[str, ...]:
+    found = [event for event in events if event.to_status == to]
+    return tuple(reasons.split(found[-1].reason_codes)) if found else ()
+
+
 def _steps(dossier: Dossier, events: list[StatusEvent], requests: list[InfoRequest]) -> list[Step]:
     state = dossier.status
     first = [e for e in events if e.from_status in (None, S.DRAFT)]
@@ -238,7 +248,11 @@ def _steps(dossier: Dossier, events: list[StatusEvent], requests: list[InfoReque
     )
     if state in (S.INADMISSIBLE, S.WORK_REFUSED):
         reason = dossier.flemish_reasons or _reason_of(events, state)
-        return [*steps, Step("flemish", "current", flemish_on, state.title, reason, final=True)]
+        codes = tuple(reasons.split(dossier.flemish_reason_codes)) or _grounds_of(events, state)
+        step = Step(
+            "flemish", "current", flemish_on, state.title, reason, final=True, grounds=codes
+        )
+        return [*steps, step]
     authorised = state in (S.WORK_AUTHORISED, S.FORWARDED, S.RESIDENCE_GRANTED, S.RESIDENCE_REFUSED)
     if authorised:
         steps.append(Step("flemish", "done", flemish_on, S.WORK_AUTHORISED.title))
