@@ -346,6 +346,7 @@ def test_a_refusal_with_reasons_and_its_letter(client, officer, employer):
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
     assert dossier.reference in text and reasons in " ".join(text.split())
+    assert "The salary is below the threshold of the category" in " ".join(text.split())
 
 
 def test_authorised_forwards_at_once(client, officer, employer):
