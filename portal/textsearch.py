@@ -10,13 +10,23 @@ from __future__ import annotations
 
 import unicodedata
 
+from sqlalchemy import String
+
 # Letters that NFKD does not split into a base letter and a mark.
 _FOLD = str.maketrans(
     {"ø": "o", "Ø": "o", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ł": "l", "Ł": "l", "đ": "d"}
     | {"Đ": "d", "ı": "i", "ß": "ss", "þ": "th", "ð": "d"}
 )
-# The highest character a key can hold: `term + END` bounds every key starting with term.
-END = "\uffff"
+# The highest code point: `term + END` bounds every key starting with term, in binary
+# (code point) order, which SQLite uses and PostgreSQL uses for the "C" collation.
+END = "\U0010ffff"
+
+
+def key_type(length: int):
+    """The column type of a search key: binary ("C") collation on PostgreSQL, so a prefix
+    range means the same as in SQLite whatever the database's locale, and its btree index
+    serves it."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
 def key(text: str | None, limit: int = 200) -> str:

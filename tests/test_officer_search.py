@@ -173,6 +173,8 @@ def test_like_wildcards_are_ordinary_characters(client, officer, employer):
     assert found(client, "a_b") == [odd.reference]
     assert found(client, "100%") == [odd.reference]
     assert found(client, "axb") == []
+    emoji = make_dossier(employer, worker_first_name="Zoë😀", worker_last_name="Ng")
+    assert found(client, "zoe") == [emoji.reference]  # beyond U+FFFF still inside the range
 
 
 def test_a_huge_search_is_refused_with_a_message(client, officer, employer):

@@ -86,7 +86,7 @@ class Organisation(TimestampMixin, db.Model):
     # digits, never a KBO number) takes its place: the number is free again.
     kbo_number: Mapped[str] = mapped_column(String(10), unique=True)
     # portal.textsearch.key of the name, for the officers' search.
-    name_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    name_key: Mapped[str | None] = mapped_column(textsearch.key_type(200), index=True)
     street: Mapped[str] = mapped_column(String(200))
     postal_code: Mapped[str] = mapped_column(String(4))
     municipality_refnis: Mapped[str] = mapped_column(String(5))

@@ -128,8 +128,8 @@ class Dossier(TimestampMixin, db.Model):
     worker_email: Mapped[str | None] = mapped_column(String(254))
     worker_locale: Mapped[str | None] = mapped_column(String(2))
     # Search keys of the names (portal.textsearch.key), kept by `_keep_keys`, indexed.
-    worker_first_key: Mapped[str | None] = mapped_column(String(100), index=True)
-    worker_last_key: Mapped[str | None] = mapped_column(String(100), index=True)
+    worker_first_key: Mapped[str | None] = mapped_column(textsearch.key_type(100), index=True)
+    worker_last_key: Mapped[str | None] = mapped_column(textsearch.key_type(100), index=True)
 
     # Job
     isco_code: Mapped[str | None] = mapped_column(String(4), index=True)

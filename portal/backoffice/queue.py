@@ -6,8 +6,9 @@ in, only the columns the rows show) and one count, both on indexed columns (`sta
 with 100,000 files.
 
 The search box (`search_condition`) looks through every submitted file, whatever its
-status, by reference, the worker's first or last name, the employer's name (each a prefix,
-case- and accent-insensitive) or the employer's KBO number (with or without dots). Every
+status, by reference (exact, any case), the worker's first or last name, the employer's
+name (each a prefix, case- and accent-insensitive) or the employer's KBO number (with or
+without dots). Every
 branch is an index range or equality on a search key (`portal.textsearch`), so it stays
 fast at a million files; no LIKE pattern is built, so `%` and `_` match only themselves.
 """
@@ -100,7 +101,7 @@ def search_condition(query: str | None):
     term = textsearch.key(query)
     if not term:
         return None
-    branches = [textsearch.prefix_range(Dossier.reference, term.upper())]
+    branches = [Dossier.reference == term.upper()]
     kbo = _kbo_of(term)
     if kbo:
         branches.append(

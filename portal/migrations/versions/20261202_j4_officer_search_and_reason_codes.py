@@ -56,16 +56,21 @@ def _backfill(table, columns, limit):
         last = rows[-1].id
 
 
+def _key_type(length):
+    # Binary ("C") collation on PostgreSQL: prefix ranges in code point order, as in SQLite.
+    return sa.String(length).with_variant(sa.String(length, collation="C"), "postgresql")
+
+
 def upgrade():
     with op.batch_alter_table("dossier") as batch:
-        batch.add_column(sa.Column("worker_first_key", sa.String(100), nullable=True))
-        batch.add_column(sa.Column("worker_last_key", sa.String(100), nullable=True))
+        batch.add_column(sa.Column("worker_first_key", _key_type(100), nullable=True))
+        batch.add_column(sa.Column("worker_last_key", _key_type(100), nullable=True))
         batch.add_column(sa.Column("flemish_reason_codes", sa.String(400), nullable=True))
         batch.create_index(batch.f("ix_dossier_worker_first_key"), ["worker_first_key"])
         batch.create_index(batch.f("ix_dossier_worker_last_key"), ["worker_last_key"])
         batch.create_index("ix_dossier_category_decided", ["category", "flemish_decision_on"])
     with op.batch_alter_table("organisation") as batch:
-        batch.add_column(sa.Column("name_key", sa.String(200), nullable=True))
+        batch.add_column(sa.Column("name_key", _key_type(200), nullable=True))
         batch.create_index(batch.f("ix_organisation_name_key"), ["name_key"])
     with op.batch_alter_table("status_event") as batch:
         batch.add_column(sa.Column("reason_codes", sa.String(400), nullable=True))
