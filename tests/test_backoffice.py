@@ -236,7 +236,7 @@ def test_opening_a_file_is_audited_and_shows_it(client, officer, employer):
         select(AuditEntry).where(AuditEntry.dossier_id == dossier.id, AuditEntry.action == "view")
     ).all()
     assert [v.actor_id for v in views] == [officer.id]
-    assert "Opened the file" in text
+    assert "Officer Officer opened the file." in text
 
     link = soup.find("a", string="passport.pdf")["href"]
     assert link == f"/backoffice/dossiers/{dossier.id}/documents/{document.id}"
@@ -249,6 +249,9 @@ def test_opening_a_file_is_audited_and_shows_it(client, officer, employer):
         )
     ]
     assert actions == ["view", "download"]
+    trail = page(client, f"/backoffice/dossiers/{dossier.id}?lang=en").get_text(" ", strip=True)
+    assert "Officer Officer downloaded the document “Copy of the passport (passport.pdf)”." in trail
+    assert "download" not in [td.get_text() for td in soup.select("td")]
     assert client.get(f"/backoffice/dossiers/{dossier.id}/documents/999999").status_code == 404
 
 
@@ -309,8 +312,8 @@ def test_refusal_without_reasons_is_refused_and_nothing_changes(client, officer,
         data={"decision-outcome": "refused", "decision-reasons": ""},
     )
     soup = check_page(response.text)
-    assert "Give the reasons" in field_error(soup, "decision-reasons")
-    assert any("Give the reasons" in message for message in error_summary(soup))
+    assert "Choose at least one ground" in field_error(soup, "decision-reason_codes")
+    assert any("Choose at least one ground" in message for message in error_summary(soup))
     assert soup.find("input", id="decision-outcome-2").has_attr("checked")  # kept
     assert soup.title.get_text().startswith("Error")
     assert dossier.status == S.SUBMITTED and dossier.flemish_decision is None
@@ -326,9 +329,15 @@ def test_a_refusal_with_reasons_and_its_letter(client, officer, employer):
     reasons = "The salary is below the threshold for highly qualified workers."
     client.post(
         f"/backoffice/dossiers/{dossier.id}/decision",
-        data={"decision-outcome": "refused", "decision-reasons": reasons},
+        data={
+            "decision-outcome": "refused",
+            "decision-reason_codes": "salary_below_threshold",
+            "decision-reasons": reasons,
+            "decision-confirmed": "yes",
+        },
     )
     assert dossier.status == S.WORK_REFUSED and dossier.flemish_reasons == reasons
+    assert dossier.flemish_reason_codes == "salary_below_threshold"
     assert db.session.scalar(select(func.count(ExchangeMessage.id))) == 0
     soup = page(client, f"/backoffice/dossiers/{dossier.id}?lang=en")
     assert "The work authorisation is refused." in soup.get_text()
@@ -337,12 +346,14 @@ def test_a_refusal_with_reasons_and_its_letter(client, officer, employer):
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
     assert dossier.reference in text and reasons in " ".join(text.split())
+    assert "The salary is below the threshold of the category" in " ".join(text.split())
 
 
 def test_authorised_forwards_at_once(client, officer, employer):
     dossier = make_dossier(employer)
     response = client.post(
-        f"/backoffice/dossiers/{dossier.id}/decision", data={"decision-outcome": "authorised"}
+        f"/backoffice/dossiers/{dossier.id}/decision",
+        data={"decision-outcome": "authorised", "decision-confirmed": "yes"},
     )
     assert response.status_code == 302
     assert dossier.status == S.FORWARDED and dossier.flemish_decision == "authorised"
@@ -422,7 +433,12 @@ def test_the_letter_of_a_posting_names_the_foreign_employer_and_mandatary(app, c
     reasons = "Die Entsendung ist in dieser Kategorie nicht möglich."
     client.post(
         f"/backoffice/dossiers/{dossier.id}/decision",
-        data={"decision-outcome": "inadmissible", "decision-reasons": reasons},
+        data={
+            "decision-outcome": "inadmissible",
+            "decision-reason_codes": "posting_not_allowed",
+            "decision-reasons": reasons,
+            "decision-confirmed": "yes",
+        },
     )
     assert page(client, f"/backoffice/dossiers/{dossier.id}?lang=en").h1
     response = client.get(f"/backoffice/dossiers/{dossier.id}/decision-letter.pdf")
@@ -560,7 +576,13 @@ def test_the_applicant_downloads_the_decision_letter_in_the_file_language(app, c
     submit(client, dossier.id)
     assert client.get(f"/applications/{dossier.id}/decision-letter.pdf").status_code == 404
     officer = make_user("decider@flanders.example", Role.OFFICER)
-    handling.decide(officer, dossier.id, outcome="refused", reasons="Salary below the market level")
+    handling.decide(
+        officer,
+        dossier.id,
+        outcome="refused",
+        reasons="Salary below the market level",
+        reason_codes=["salary_below_threshold"],
+    )
     db.session.flush()
     with client.get(f"/applications/{dossier.id}/decision-letter.pdf") as response:
         assert response.mimetype == "application/pdf"

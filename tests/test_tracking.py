@@ -170,7 +170,7 @@ def test_the_timeline_follows_a_file_from_submission_to_the_final_decision(
         and "What happens after that" in body
         and "Who to contact" in body
     )
-    assert "We cannot estimate a date yet" in body
+    assert "We do not give an estimate yet" in body
     overview = page(client, f"/applications/{dossier.id}")
     assert overview.find("a", href=f"/applications/{dossier.id}/timeline")
 
@@ -233,34 +233,82 @@ def test_the_timeline_follows_a_file_from_submission_to_the_final_decision(
     assert all("Done" in s for s in steps(soup)[:-1])
 
 
-def test_the_expected_date_appears_once_a_file_was_decided(client, employer, officer):
+def test_one_decided_file_gives_no_estimate(client, employer, officer):
+    """The defect: one decision made "around <today> (0 working days)" on submission day."""
     first = submitted_file(client)
     handling.decide(officer, first.id, outcome="authorised")
     db.session.commit()
     second = submitted_file(client)
     soup = page(client, f"/applications/{second.id}/timeline")
     body = soup.get_text(" ", strip=True)
-    assert "Expected decision date" in body and f"Around {long_date(today())}" in body
-    assert "cannot estimate" not in body
+    assert "Expected decision date" in body
+    assert "We do not give an estimate yet: fewer than 20 files" in body
+    assert "Around" not in body and "0 working days" not in body
 
 
-def test_the_expected_date_averages_the_most_recent_decisions_in_working_days(db_session):
+MONDAY = date(2026, 3, 2)
+
+
+def decided_files(owner, durations, *, category="highly_qualified", start=MONDAY):
+    for days in durations:
+        make_dossier(
+            owner,
+            S.FORWARDED,
+            category=category,
+            submitted_at=datetime.combine(start, datetime.min.time(), tzinfo=UTC).replace(hour=9),
+            submitted_on=start,
+            flemish_decision_on=deadlines.add_working_days(start, days),
+        )
+
+
+def test_the_expected_date_is_the_median_of_twenty_comparable_decisions(db_session):
     owner = make_user("owner@acme.example")
-    monday = datetime(2026, 3, 2, 9, tzinfo=UTC)
-    make_dossier(owner, S.FORWARDED, submitted_at=monday, flemish_decision_on=date(2026, 3, 16))
-    make_dossier(owner, S.FORWARDED, submitted_at=monday, flemish_decision_on=date(2026, 3, 30))
-    make_dossier(owner, S.SUBMITTED, submitted_at=monday)  # not decided: not in the sample
+    decided_files(owner, range(1, 21))  # 1..20 working days
+    decided_files(owner, [200] * 5, category="researcher")  # another category: not comparable
+    decided_files(owner, [300] * 5, start=date(2024, 1, 8))  # decided over a year ago
+    mine = make_dossier(
+        owner, S.SUBMITTED, submitted_at=datetime(2026, 6, 1, 9, tzinfo=UTC), submitted_on=None
+    )
+    expected = timeline.expected_decision(mine, today=date(2026, 6, 1))
+    assert expected.sample == 20
+    # median of 1..20 = 10.5 → 11; interquartile range 5.75 → 6 and 15.25 → 16
+    assert (expected.working_days, expected.low, expected.high) == (11, 6, 16)
+    assert expected.on == date(2026, 6, 16)
+    assert (expected.earliest, expected.latest) == (date(2026, 6, 9), date(2026, 6, 23))
+
+
+def test_nineteen_comparable_decisions_give_no_estimate(db_session):
+    owner = make_user("owner@acme.example")
+    decided_files(owner, range(1, 20))
+    decided_files(owner, [5] * 10, category="researcher")
     mine = make_dossier(owner, S.SUBMITTED, submitted_at=datetime(2026, 6, 1, 9, tzinfo=UTC))
+    expected = timeline.expected_decision(mine, today=date(2026, 6, 1))
+    assert expected.on is None and expected.sample == 19 and expected.minimum == 20
+
+
+def test_the_timeline_page_shows_the_median_and_its_range(client, employer, officer):
+    mine = submitted_file(client)
+    owner = make_user("other@acme.example")
+    start = today() - timedelta(days=60)
+    decided_files(owner, [10] * 10 + [20] * 10, category=mine.category, start=start)
+    db.session.commit()
+    body = page(client, f"/applications/{mine.id}/timeline").get_text(" ", strip=True)
     expected = timeline.expected_decision(mine)
-    assert (expected.working_days, expected.sample) == (15, 2)  # (10 + 20) / 2
-    assert expected.on == date(2026, 6, 22)
-    latest = timeline.expected_decision(mine, sample=1)  # only the most recent decision
-    assert (latest.working_days, latest.on) == (20, date(2026, 6, 29))
+    assert expected.working_days == 15 and expected.sample == 20
+    assert f"Around {long_date(expected.on)}" in body
+    assert f"between {long_date(expected.earliest)} and {long_date(expected.latest)}" in body
+    assert "median processing time (15 working days) of the 20 files" in body
 
 
 def test_a_refusal_ends_the_timeline_with_its_reasons(client, employer, officer):
     dossier = submitted_file(client)
-    handling.decide(officer, dossier.id, outcome="inadmissible", reasons="The fee was not paid.")
+    handling.decide(
+        officer,
+        dossier.id,
+        outcome="inadmissible",
+        reasons="The fee was not paid.",
+        reason_codes=["fee_not_paid"],
+    )
     db.session.commit()
     soup = page(client, f"/applications/{dossier.id}/timeline")
     listed = steps(soup)

@@ -8,8 +8,9 @@ from datetime import date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from portal import textsearch
 from portal.db import TimestampMixin, UtcDateTime, str_enum
 from portal.extensions import db
 from portal.i18n import _l
@@ -84,12 +85,19 @@ class Organisation(TimestampMixin, db.Model):
     # Once a claim on the number lapsed or was refused, a released marker ("X" and nine
     # digits, never a KBO number) takes its place: the number is free again.
     kbo_number: Mapped[str] = mapped_column(String(10), unique=True)
+    # portal.textsearch.key of the name, for the officers' search.
+    name_key: Mapped[str | None] = mapped_column(textsearch.key_type(200), index=True)
     street: Mapped[str] = mapped_column(String(200))
     postal_code: Mapped[str] = mapped_column(String(4))
     municipality_refnis: Mapped[str] = mapped_column(String(5))
     nace_code: Mapped[str] = mapped_column(String(5))
     users: Mapped[list[User]] = relationship(back_populates="organisation")
     claim: Mapped[OrganisationClaim | None] = relationship(back_populates="organisation")
+
+    @validates("name")
+    def _keep_name_key(self, _name: str, value: str | None) -> str | None:
+        self.name_key = textsearch.key(value) or None
+        return value
 
     @property
     def kbo_released(self) -> bool:

@@ -7,8 +7,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Date, ForeignKey, Index, Integer, Numeric, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from portal import textsearch
 from portal.accounts.models import ForeignEmployer, Mandatary, Organisation, User
 from portal.db import TimestampMixin, UtcDateTime, str_enum
 from portal.extensions import db
@@ -88,6 +89,8 @@ class Dossier(TimestampMixin, db.Model):
         Index(
             "ix_dossier_stats_decided", "flemish_decision_on", "flemish_decision", "submitted_on"
         ),
+        # The expected decision date: recent decisions of one category.
+        Index("ix_dossier_category_decided", "category", "flemish_decision_on"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str | None] = mapped_column(String(20), unique=True)
@@ -124,6 +127,9 @@ class Dossier(TimestampMixin, db.Model):
     worker_diplomatic_post: Mapped[str | None] = mapped_column(String(100))
     worker_email: Mapped[str | None] = mapped_column(String(254))
     worker_locale: Mapped[str | None] = mapped_column(String(2))
+    # Search keys of the names (portal.textsearch.key), kept by `_keep_keys`, indexed.
+    worker_first_key: Mapped[str | None] = mapped_column(textsearch.key_type(100), index=True)
+    worker_last_key: Mapped[str | None] = mapped_column(textsearch.key_type(100), index=True)
 
     # Job
     isco_code: Mapped[str | None] = mapped_column(String(4), index=True)
@@ -160,6 +166,9 @@ class Dossier(TimestampMixin, db.Model):
     flemish_decision: Mapped[str | None] = mapped_column(String(20))
     flemish_decision_on: Mapped[date | None] = mapped_column(Date, index=True)
     flemish_reasons: Mapped[str | None] = mapped_column(Text)
+    # The grounds as codes of portal.tracking.reasons, comma-separated; the text above is
+    # the officer's own explanation.
+    flemish_reason_codes: Mapped[str | None] = mapped_column(String(400))
     forwarded_on: Mapped[date | None] = mapped_column(Date, index=True)
     federal_decision: Mapped[str | None] = mapped_column(String(20))
     federal_decision_on: Mapped[date | None] = mapped_column(Date)
@@ -175,6 +184,12 @@ class Dossier(TimestampMixin, db.Model):
     documents: Mapped[list[Document]] = relationship(
         back_populates="dossier", order_by="Document.id", cascade="all, delete-orphan"
     )
+
+    @validates("worker_first_name", "worker_last_name")
+    def _keep_keys(self, name: str, value: str | None) -> str | None:
+        key = textsearch.key(value, 100) or None
+        setattr(self, name.replace("_name", "_key"), key)
+        return value
 
     @property
     def worker_name(self) -> str:

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from wtforms import DateField, IntegerField, RadioField, SelectField, TextAreaField
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SearchField,
+    SelectField,
+    SelectMultipleField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal.applications import rules
 from portal.forms import BaseForm, options, required
 from portal.i18n import _l
+from portal.tracking import reasons as grounds
 
 CHANNEL_TITLES = {"online": _l("Online"), "email": _l("By e-mail")}
 
@@ -18,6 +28,14 @@ class QueueFilterForm(BaseForm):
     class Meta:
         csrf = False
 
+    q = SearchField(
+        _l("Search"),
+        [Length(max=200, message=_l("Search with at most 200 characters."))],
+        description=_l(
+            "A reference, the worker's first or last name, the employer's name or KBO number."
+        ),
+        render_kw={"spellcheck": "false", "autocomplete": "off"},
+    )
     state = SelectField(
         _l("Files"),
         choices=options(
@@ -75,7 +93,7 @@ class QueueFilterForm(BaseForm):
     def values(self) -> dict:
         """The filters to apply: a field with an error falls back to its default."""
         result = {}
-        for name in ("state", "category", "channel", "older_than", "owner", "sort"):
+        for name in ("q", "state", "category", "channel", "older_than", "owner", "sort"):
             field = self[name]
             result[name] = field.default if field.errors else field.data
         return result
@@ -109,13 +127,23 @@ class FlemishDecisionForm(BaseForm):
             ]
         ),
     )
-    reasons = TextAreaField(
-        _l("Reasons"),
-        [Optional(), Length(max=10000)],
+    reason_codes = SelectMultipleField(
+        _l("Grounds"),
+        choices=options(grounds.DECISION.items()),
+        validate_choice=False,  # the service refuses unknown codes with a clear message
         description=_l(
-            "Required for an inadmissible or refused file. The applicant reads them in the decision letter."
+            "Required for an inadmissible or refused file. Choose every ground that applies."
         ),
     )
+    reasons = TextAreaField(
+        _l("Explanation"),
+        [Optional(), Length(max=10000)],
+        description=_l(
+            "In your own words, for the applicant (required for “another reason”). The applicant reads it in the decision letter."
+        ),
+    )
+    # Set by the confirmation page: the officer saw the consequence and confirmed.
+    confirmed = HiddenField()
 
 
 class ResidenceForm(BaseForm):

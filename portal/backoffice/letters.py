@@ -31,6 +31,7 @@ from portal.errors import NotFound
 from portal.i18n import LANGUAGES, force_locale
 from portal.pdf import render_pdf
 from portal.reference import country_name, format_kbo
+from portal.tracking import reasons as grounds
 
 BINDING = "nl"  # the language of the decision that binds
 
@@ -97,13 +98,19 @@ def decision_letter_context(dossier: Dossier, locale: str) -> dict[str, Any]:
     outcome = dossier.flemish_decision or ""
     authority = data["authority"]
     appeal = data["appeal"].get(outcome)
+    # The grounds (codes) in the letter's language, before the officer's own words.
+    ground_labels = grounds.reason_labels(dossier.flemish_reason_codes, locale)
     return {
         "reference": dossier.reference,
         "outcome": outcome,
         "outcome_title": outcome_title,
         "decided_on": _date(dossier.flemish_decision_on, locale),
         "forwarded_on": _date(dossier.forwarded_on, locale),
-        "reasons": [line.strip() for line in reasons.splitlines() if line.strip()],
+        "reasons": [
+            *ground_labels,
+            *(line.strip() for line in reasons.splitlines() if line.strip()),
+        ],
+        "ground_labels": ground_labels,
         "category_title": category_title,
         "worker_name": dossier.worker_name,
         "organisation": organisation

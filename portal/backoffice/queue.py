@@ -1,19 +1,29 @@
 """The officers' queue: the files waiting for a Flemish decision, a page at a time.
 
-One query for the page (the assigned officer joined in, only the columns the rows show)
-and one count, both on indexed columns (`status`, `category`, `submitted_at`,
-`deadline_on`, `assigned_officer_id`), so a page costs the same with 100,000 files.
+One query for the page (the assigned officer, the employer and the foreign employer joined
+in, only the columns the rows show) and one count, both on indexed columns (`status`,
+`category`, `submitted_at`, `deadline_on`, `assigned_officer_id`), so a page costs the same
+with 100,000 files.
+
+The search box (`search_condition`) looks through every submitted file, whatever its
+status, by reference (exact, any case), the worker's first or last name, the employer's
+name (each a prefix, case- and accent-insensitive) or the employer's KBO number (with or
+without dots). Every
+branch is an index range or equality on a search key (`portal.textsearch`), so it stays
+fast at a million files; no LIKE pattern is built, so `%` and `_` match only themselves.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, load_only
 
-from portal.accounts.models import Role, User
+from portal import textsearch
+from portal.accounts.models import ForeignEmployer, Organisation, Role, User
 from portal.applications.models import Channel, Dossier, DossierStatus
 from portal.db import utcnow
 from portal.errors import NotAllowed
@@ -76,9 +86,51 @@ def _cutoff(today: date, days: int) -> datetime:
     return datetime.combine(day, time.min, tzinfo=deadlines.BRUSSELS)
 
 
+# Separators people type inside a KBO number: 0123.456.749, 0123 456 749, BE0123456749.
+_KBO_SEPARATORS = re.compile(r"[\s./-]")
+_KBO = re.compile(r"(?:be)?(\d{9,10})")
+
+
+def _kbo_of(query: str) -> str | None:
+    match = _KBO.fullmatch(_KBO_SEPARATORS.sub("", query.casefold()))
+    return match.group(1).zfill(10) if match else None
+
+
+def search_condition(query: str | None):
+    """The WHERE clause for the search box, or None when there is nothing to search for."""
+    term = textsearch.key(query)
+    if not term:
+        return None
+    branches = [Dossier.reference == term.upper()]
+    kbo = _kbo_of(term)
+    if kbo:
+        branches.append(
+            Dossier.organisation_id.in_(
+                select(Organisation.id).where(Organisation.kbo_number == kbo)
+            )
+        )
+    words = term.split(" ")
+    first, last = Dossier.worker_first_key, Dossier.worker_last_key
+    branches += [textsearch.prefix_range(first, term), textsearch.prefix_range(last, term)]
+    if len(words) > 1:  # "priya sharma" or "sharma priya"
+        head, tail = words[0], " ".join(words[1:])
+        rest, end = " ".join(words[:-1]), words[-1]
+        branches += [
+            textsearch.prefix_range(first, head) & textsearch.prefix_range(last, tail),
+            textsearch.prefix_range(last, rest) & textsearch.prefix_range(first, end),
+        ]
+    branches.append(
+        Dossier.organisation_id.in_(
+            select(Organisation.id).where(textsearch.prefix_range(Organisation.name_key, term))
+        )
+    )
+    return or_(*branches)
+
+
 def conditions(
     actor: User,
     *,
+    query: str | None = None,
     state: str = "open",
     category: str | None = None,
     channel: str | None = None,
@@ -86,8 +138,15 @@ def conditions(
     owner: str = "all",
     today: date,
 ) -> list:
-    """The WHERE clauses of the queue for these filters (unknown values are ignored)."""
-    if state == "forwarded":
+    """The WHERE clauses of the queue for these filters (unknown values are ignored).
+
+    With a search query the state filter gives way: a search looks through every file
+    that was submitted, whatever its status.
+    """
+    search = search_condition(query)
+    if search is not None:
+        where = [Dossier.status != S.DRAFT, search]
+    elif state == "forwarded":
         where = [
             Dossier.status == S.FORWARDED,
             Dossier.forwarded_on >= today - timedelta(days=FORWARDED_WINDOW_DAYS),
@@ -118,6 +177,7 @@ def _order(sort: str) -> list:
 def dossier_queue(
     actor: User,
     *,
+    query: str | None = None,
     state: str = "open",
     category: str | None = None,
     channel: str | None = None,
@@ -134,6 +194,7 @@ def dossier_queue(
     today = today or deadlines.local_day(utcnow())
     where = conditions(
         actor,
+        query=query,
         state=state,
         category=category,
         channel=channel,
@@ -158,8 +219,19 @@ def dossier_queue(
                 Dossier.forwarded_on,
                 Dossier.assigned_officer_id,
                 Dossier.thresholds_missing,
+                Dossier.worker_first_name,
+                Dossier.worker_last_name,
+                Dossier.organisation_id,
+                Dossier.foreign_employer_id,
+                Dossier.is_posting,
             ),
             joinedload(Dossier.assigned_officer).load_only(User.id, User.name),
+            joinedload(Dossier.organisation).load_only(
+                Organisation.id, Organisation.name, Organisation.kbo_number
+            ),
+            joinedload(Dossier.foreign_employer).load_only(
+                ForeignEmployer.id, ForeignEmployer.name, ForeignEmployer.kbo_number
+            ),
         )
         .order_by(*_order(sort))
         .limit(per_page)

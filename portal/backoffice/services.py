@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import Role, User
-from portal.applications import documents
+from portal.applications import documents, rules
 from portal.applications.models import Document, Dossier, DossierStatus
 from portal.applications.services import get_dossier
 from portal.errors import NotAllowed, NotFound
@@ -32,6 +33,24 @@ ACTION_TITLES = {
     "decision_letter": _l("Downloaded the decision letter"),
 }
 
+# One sentence per audit action, with %(actor)s (who) and %(detail)s (what, when known).
+# A status change is "status:<status>"; an unknown code falls back to a generic sentence.
+ACTION_SENTENCES = {
+    "view": _l("%(actor)s opened the file."),
+    "claim": _l("%(actor)s took the file."),
+    "download": _l("%(actor)s downloaded the document “%(detail)s”."),
+    "decision_letter": _l("%(actor)s downloaded the decision letter."),
+    "info:document": _l("%(actor)s added the document “%(detail)s” to the answer."),
+    "fallback:proof_issued": _l("%(actor)s issued a proof of a technical problem."),
+    "fallback:proof_revoked": _l("%(actor)s revoked a proof of a technical problem."),
+    "fallback:proof_used": _l("%(actor)s used a proof of a technical problem to submit by e-mail."),
+    "fallback:data_completed": _l("%(actor)s completed the data of this e-mailed file."),
+    "fallback:quarantine_converted": _l("%(actor)s turned a held e-mail into this file."),
+    "fallback:quarantine_dismissed": _l("%(actor)s dismissed a held e-mail."),
+}
+STATUS_SENTENCE = _l("%(actor)s changed the status to “%(status)s”.")
+UNKNOWN_SENTENCE = _l("%(actor)s: %(action)s.")
+
 
 def action_title(action: str) -> str:
     """An audit action in words: a status change names the new status."""
@@ -42,6 +61,53 @@ def action_title(action: str) -> str:
             return action
     title = ACTION_TITLES.get(action)
     return str(title) if title is not None else action
+
+
+def _who(entry: AuditEntry) -> str:
+    if entry.actor is not None:
+        role = {Role.OFFICER: _("Officer"), Role.ADMIN: _("Administrator")}.get(entry.actor.role)
+        return f"{role} {entry.actor.name}" if role else entry.actor.name
+    if entry.api_client_id:
+        return _("The exchange with the Immigration Office")
+    return _("The portal")
+
+
+def _document_title(detail: str) -> str:
+    """A stored detail "passport.pdf" or "passport sha256:…" as the document's title."""
+    code = detail.split(" ", 1)[0]
+    return str(rules.DOCUMENTS[code]) if code in rules.DOCUMENTS else detail
+
+
+def describe_entry(entry: AuditEntry, documents_by_name: dict[str, str] | None = None) -> str:
+    """The audit entry as a sentence: "Officer An Peeters downloaded the document “Passport”."."""
+    actor = _who(entry)
+    action = entry.action
+    if action.startswith("status:"):
+        try:
+            title = S(action.split(":", 1)[1]).title
+        except ValueError:
+            return str(UNKNOWN_SENTENCE) % {"actor": actor, "action": action}
+        return str(STATUS_SENTENCE) % {"actor": actor, "status": title}
+    sentence = ACTION_SENTENCES.get(action)
+    if sentence is None:
+        return str(UNKNOWN_SENTENCE) % {"actor": actor, "action": action}
+    detail = entry.detail or ""
+    if action == "download":
+        detail = (documents_by_name or {}).get(detail, detail)
+    elif action == "info:document":
+        detail = _document_title(detail)
+    return str(sentence) % {"actor": actor, "detail": detail}
+
+
+def document_age(document: Document, submitted_on) -> str | None:
+    """For a dated certificate: "ok" or "too_old" (at submission, by the 6-month rule in
+    rules.toml); None for other documents, undated ones or an unsubmitted file."""
+    if document.requirement not in rules.dated_documents() or document.issued_on is None:
+        return None
+    if submitted_on is None:
+        return None
+    limit = submitted_on - relativedelta(months=rules.procedure("certificate_max_age_months"))
+    return "too_old" if document.issued_on < limit else "ok"
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
 
-from portal import uploads
+from portal import textsearch, uploads
 from portal.accounts import mandates
 from portal.accounts.forms import DecisionForm
 from portal.accounts.models import Role
@@ -26,9 +26,11 @@ from portal.db import utcnow
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.forms import CsrfForm
-from portal.i18n import _, _l
+from portal.i18n import LANGUAGES, _, _l
+from portal.reference import format_kbo
 from portal.security import roles
-from portal.tracking import deadlines, handling
+from portal.tracking import deadlines, handling, timeline
+from portal.tracking import reasons as grounds
 
 bp = Blueprint("backoffice", __name__, url_prefix="/backoffice")
 
@@ -85,6 +87,7 @@ def dossier_queue():
     values = form.values()
     result = queue.dossier_queue(
         current_user,
+        query=values["q"],
         state=values["state"],
         category=values["category"] or None,
         channel=values["channel"] or None,
@@ -94,13 +97,17 @@ def dossier_queue():
         page=request.args.get("page", 1, type=int),
     )
     filters = {
-        key: value for key, value in request.args.items() if key in form._fields and value != ""
+        key: value
+        for key, value in request.args.items()
+        if key in form._fields and value != "" and not form[key].errors
     }
     return render_template(
         "backoffice/dossiers.html",
         form=form,
         result=result,
         state=values["state"],
+        query=textsearch.visible(values["q"]),
+        format_kbo=format_kbo,
         filters=filters,
         categories=rules.CATEGORY_TITLES,
         channels=CHANNEL_TITLES,
@@ -121,8 +128,18 @@ def _file_page(dossier_id: int, *, record_view: bool = False, **bound):
         "residence_form": ResidenceForm(prefix="residence", formdata=None),
     }
     forms.update(bound)
+    dossier = file.dossier
+    by_name = {
+        d.file_name: f"{rules.DOCUMENTS.get(d.requirement, d.requirement)} ({d.file_name})"
+        for d in dossier.documents
+    }
+    submitted_on = timeline.submission_day(dossier)
     return render_template(
         "backoffice/dossier.html",
+        describe_entry=lambda entry: backoffice_services.describe_entry(entry, by_name),
+        document_age=lambda d: backoffice_services.document_age(d, submitted_on),
+        certificate_months=rules.procedure("certificate_max_age_months"),
+        reason_labels=grounds.reason_labels,
         file=file,
         dossier=file.dossier,
         summary_rows=summary.rows(file.dossier, str(get_locale())),
@@ -214,15 +231,48 @@ DECIDED = {
 }
 
 
+# What an irreversible decision does, shown before the officer confirms it.
+CONSEQUENCES = {
+    "authorised": _l(
+        "The work is authorised and the file is forwarded to the Immigration Office (DVZ) at once. This cannot be undone."
+    ),
+    "inadmissible": _l(
+        "The file is declared inadmissible. The applicant receives a decision letter with these grounds and ends the procedure. This cannot be undone."
+    ),
+    "refused": _l(
+        "The work authorisation is refused. The applicant receives a refusal letter with these grounds. This cannot be undone."
+    ),
+}
+
+
 @bp.post("/dossiers/<int:dossier_id>/decision")
 @roles(Role.OFFICER, Role.ADMIN)
 def decide(dossier_id: int):
+    """Step one checks the choice and shows its consequence; step two (confirmed) decides."""
     form = FlemishDecisionForm(prefix="decision")
     if form.validate_on_submit():
+        values = {
+            "outcome": form.outcome.data,
+            "reasons": form.reasons.data,
+            "reason_codes": form.reason_codes.data or [],
+        }
         try:
-            handling.decide(
-                current_user, dossier_id, outcome=form.outcome.data, reasons=form.reasons.data
-            )
+            if form.confirmed.data != "yes":
+                dossier = backoffice_services.officer_dossier(current_user, dossier_id)
+                codes, text = handling.check_decision(dossier, **values)
+                return render_template(
+                    "backoffice/decision_confirm.html",
+                    dossier=dossier,
+                    form=form,
+                    outcome_title=letters.OUTCOME_STATUS[form.outcome.data].title,
+                    consequence=CONSEQUENCES[form.outcome.data],
+                    codes=grounds.split(codes),
+                    ground_labels=grounds.reason_labels(codes),
+                    letter_labels=grounds.reason_labels(codes, dossier.locale),
+                    text=text,
+                    applicant_language=LANGUAGES.get(dossier.locale, dossier.locale),
+                )
+            handling.decide(current_user, dossier_id, **values)
         except Invalid as error:
             form.add_errors(error.errors)
         else:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from portal.db import utcnow
 from portal.extensions import db
@@ -157,6 +158,9 @@ def verify(batch: int = 5000) -> ChainReport:
 def trail(dossier_id: int) -> list[AuditEntry]:
     return list(
         db.session.scalars(
-            select(AuditEntry).where(AuditEntry.dossier_id == dossier_id).order_by(AuditEntry.id)
+            select(AuditEntry)
+            .where(AuditEntry.dossier_id == dossier_id)
+            .options(joinedload(AuditEntry.actor))
+            .order_by(AuditEntry.id)
         )
     )

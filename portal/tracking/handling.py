@@ -20,6 +20,7 @@ from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
 from portal.i18n import _
 from portal.tracking import audit, deadlines, exchange, status
+from portal.tracking import reasons as grounds
 from portal.tracking.models import InfoRequest
 
 S = DossierStatus
@@ -127,33 +128,54 @@ def answer_info(
     request.answered_at = utcnow()
     request.answered_by_id = actor.id
     db.session.flush()
-    status.change(dossier, S.SUBMITTED, actor, _("Additional information provided"))
+    status.change(dossier, S.SUBMITTED, actor, reason_codes="info_provided")
     return request
 
 
-def decide(actor: User, dossier_id: int, *, outcome: str, reasons: str = "") -> Dossier:
-    """Decide admissibility and work authorisation together; a positive decision forwards at once."""
-    _officer(actor)
-    dossier = get_dossier(actor, dossier_id, for_update=True)
+def check_decision(
+    dossier: Dossier, *, outcome: str, reasons: str = "", reason_codes=()
+) -> tuple[str | None, str | None]:
+    """The decision's stored grounds and text, or Invalid; changes nothing.
+
+    A negative decision needs at least one ground (a code of `tracking.reasons.DECISION`);
+    "other" also needs the officer's explanation in `reasons`.
+    """
     if outcome not in OUTCOMES:
         raise Invalid({"outcome": [_("Choose a decision.")]})
     reasons = (reasons or "").strip()
-    if outcome != "authorised" and not reasons:
+    if any(code not in grounds.DECISION for code in reason_codes or ()):
+        raise Invalid({"reason_codes": [_("Choose the grounds from the list.")]})
+    codes = grounds.join(reason_codes) if outcome != "authorised" else None
+    if outcome != "authorised" and not codes:
         raise Invalid(
-            {"reasons": [_("Give the reasons for this decision; the applicant reads them.")]}
+            {
+                "reason_codes": [
+                    _("Choose at least one ground for this decision; the applicant reads it.")
+                ]
+            }
         )
+    if codes and "other" in grounds.split(codes) and not reasons:
+        raise Invalid({"reasons": [_("Explain the other reason; the applicant reads it.")]})
     if dossier.status != S.SUBMITTED:
         raise Invalid(
             {"": [_("Only a submitted file that is not waiting for information can be decided.")]}
         )
-    status.change(dossier, OUTCOMES[outcome], actor, reasons or None)
+    return codes, reasons or None
+
+
+def decide(
+    actor: User, dossier_id: int, *, outcome: str, reasons: str = "", reason_codes=()
+) -> Dossier:
+    """Decide admissibility and work authorisation together; a positive decision forwards at once."""
+    _officer(actor)
+    dossier = get_dossier(actor, dossier_id, for_update=True)
+    codes, text = check_decision(
+        dossier, outcome=outcome, reasons=reasons, reason_codes=reason_codes
+    )
+    status.change(dossier, OUTCOMES[outcome], actor, text, reason_codes=codes)
     if outcome == "authorised":
         status.change(
-            dossier,
-            S.FORWARDED,
-            None,
-            _("Forwarded automatically to the Immigration Office"),
-            notify_parties=False,
+            dossier, S.FORWARDED, None, notify_parties=False, reason_codes="auto_forwarded"
         )
         exchange.queue_forwarding(dossier)
     return dossier

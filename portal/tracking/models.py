@@ -25,6 +25,8 @@ class StatusEvent(db.Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     api_client_id: Mapped[int | None] = mapped_column(ForeignKey("api_client.id"))
     reason: Mapped[str | None] = mapped_column(Text)
+    # Codes of portal.tracking.reasons (comma-separated), shown in the reader's language.
+    reason_codes: Mapped[str | None] = mapped_column(String(400))
     at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
     dossier: Mapped[Dossier] = relationship()
     actor: Mapped[User | None] = relationship()

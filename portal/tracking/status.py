@@ -66,8 +66,13 @@ def change(
     api_client_id: int | None = None,
     today: date | None = None,
     notify_parties: bool = True,
+    reason_codes: str | None = None,
 ) -> StatusEvent:
-    """Move a dossier to `to` if allowed; record, audit and notify. The caller commits."""
+    """Move a dossier to `to` if allowed; record, audit and notify. The caller commits.
+
+    `reason` is free text as written; `reason_codes` are codes of `tracking.reasons`
+    (comma-separated), rendered in each reader's language, never stored translated.
+    """
     if not can_change(dossier, to):
         raise Invalid(
             _(
@@ -83,11 +88,13 @@ def change(
         actor_id=actor.id if actor else None,
         api_client_id=api_client_id,
         reason=reason,
+        reason_codes=reason_codes,
     )
     dossier.status = to
     if to in FLEMISH_DECISIONS:
         dossier.flemish_decision, dossier.flemish_decision_on = FLEMISH_DECISIONS[to], today
         dossier.flemish_reasons = reason
+        dossier.flemish_reason_codes = reason_codes
     elif to == S.FORWARDED:
         dossier.forwarded_on = today
     elif to in FEDERAL_DECISIONS:
@@ -100,7 +107,7 @@ def change(
         dossier_id=dossier.id,
         actor_id=actor.id if actor else None,
         api_client_id=api_client_id,
-        detail=reason,
+        detail=" · ".join(filter(None, (reason_codes, reason))) or None,
     )
     if notify_parties:
         notify(dossier, "status_changed")

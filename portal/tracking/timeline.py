@@ -4,8 +4,8 @@
 official steps in order (application → admissibility and work authorisation → forwarded to
 DVZ → residence decision → final decision, plus "additional information requested" when it
 happened), with the one current step and plain texts for "what happens now / next" and
-who to contact. `expected_decision()` estimates the Flemish decision date from the average
-processing time, in working days, of the most recently decided files. `attach_to_answer()`
+who to contact. `expected_decision()` estimates the Flemish decision date from the median
+processing time, in working days, of at least 20 recent decisions in the same category. `attach_to_answer()`
 adds a file to the open information request.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import format_date
 from sqlalchemy import or_, select
@@ -26,7 +26,7 @@ from portal.db import utcnow
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
 from portal.i18n import _, _l
-from portal.tracking import audit, deadlines, handling, status
+from portal.tracking import audit, deadlines, handling, reasons, status
 from portal.tracking.models import InfoRequest, StatusEvent
 
 S = DossierStatus
@@ -136,6 +136,11 @@ class Step:
     reason: str | None = None  # the reasons of a refusal or withdrawal
     due_on: date | None = None  # an information request: answer by
     final: bool = False  # the procedure ended here
+    grounds: tuple[str, ...] = ()  # the reasons as codes (tracking.reasons), labelled on display
+
+    @property
+    def ground_labels(self) -> list[str]:
+        return [reasons.reason_label(code) for code in self.grounds]
 
     @property
     def title(self) -> str:
@@ -152,9 +157,14 @@ class Deadline:
 
 @dataclass(frozen=True)
 class Expected:
-    on: date | None  # None: no decided files to estimate from
-    working_days: int | None = None
+    on: date | None  # None: too few comparable decisions to estimate from
+    working_days: int | None = None  # the median
     sample: int = 0
+    minimum: int = 0
+    low: int | None = None  # 25th percentile, working days
+    high: int | None = None  # 75th percentile, working days
+    earliest: date | None = None
+    latest: date | None = None
 
 
 @dataclass(frozen=True)
@@ -216,6 +226,11 @@ def _reason_of(events: list[StatusEvent], to: DossierStatus) -> str | None:
     return found[-1].reason if found else None
 
 
+def _grounds_of(events: list[StatusEvent], to: DossierStatus) -> tuple[str, ...]:
+    found = [event for event in events if event.to_status == to]
+    return tuple(reasons.split(found[-1].reason_codes)) if found else ()
+
+
 def _steps(dossier: Dossier, events: list[StatusEvent], requests: list[InfoRequest]) -> list[Step]:
     state = dossier.status
     first = [e for e in events if e.from_status in (None, S.DRAFT)]
@@ -239,7 +254,11 @@ def _steps(dossier: Dossier, events: list[StatusEvent], requests: list[InfoReque
     )
     if state in (S.INADMISSIBLE, S.WORK_REFUSED):
         reason = dossier.flemish_reasons or _reason_of(events, state)
-        return [*steps, Step("flemish", "current", flemish_on, state.title, reason, final=True)]
+        codes = tuple(reasons.split(dossier.flemish_reason_codes)) or _grounds_of(events, state)
+        step = Step(
+            "flemish", "current", flemish_on, state.title, reason, final=True, grounds=codes
+        )
+        return [*steps, step]
     authorised = state in (S.WORK_AUTHORISED, S.FORWARDED, S.RESIDENCE_GRANTED, S.RESIDENCE_REFUSED)
     if authorised:
         steps.append(Step("flemish", "done", flemish_on, S.WORK_AUTHORISED.title))
@@ -292,28 +311,57 @@ def submission_day(dossier: Dossier) -> date | None:
     return deadlines.local_day(dossier.submitted_at) if dossier.submitted_at else None
 
 
-def expected_decision(dossier: Dossier, *, sample: int | None = None) -> Expected:
-    """The submission day plus the average processing time, in working days, of the most
-    recently decided files (`expected_sample` in rules.toml), rounded up."""
+def _percentile(values: list[int], fraction: float) -> int:
+    """The `fraction` percentile of sorted `values` (linear interpolation), rounded up."""
+    position = (len(values) - 1) * fraction
+    low = math.floor(position)
+    high = min(low + 1, len(values) - 1)
+    return math.ceil(values[low] + (values[high] - values[low]) * (position - low))
+
+
+def expected_decision(
+    dossier: Dossier, *, sample: int | None = None, today: date | None = None
+) -> Expected:
+    """The submission day plus the MEDIAN processing time, in working days, of recent
+    comparable decisions: same category, decided in the last `expected_window_days`
+    (rules.toml), the `expected_sample` most recent. The range is the interquartile range
+    (25th to 75th percentile). Fewer than `expected_minimum` such decisions: no estimate
+    (Expected.on is None), since one or two files say nothing about the next."""
     start = submission_day(dossier)
+    today = today or _today()
     size = sample or rules.procedure("expected_sample")
+    minimum = rules.procedure("expected_minimum")
+    since = today - timedelta(days=rules.procedure("expected_window_days"))
     rows = db.session.execute(
         select(Dossier.submitted_on, Dossier.submitted_at, Dossier.flemish_decision_on)
         .where(
-            Dossier.flemish_decision_on.is_not(None),
+            Dossier.category == dossier.category,
+            Dossier.flemish_decision_on >= since,
+            Dossier.flemish_decision_on <= today,
+            Dossier.id != dossier.id,
             or_(Dossier.submitted_on.is_not(None), Dossier.submitted_at.is_not(None)),
         )
         .order_by(Dossier.flemish_decision_on.desc(), Dossier.id.desc())
         .limit(size)
     ).all()
-    if not rows or start is None:
-        return Expected(None)
-    durations = [
+    if start is None or dossier.category is None or len(rows) < minimum:
+        return Expected(None, sample=len(rows), minimum=minimum)
+    durations = sorted(
         deadlines.working_days_between(day or deadlines.local_day(moment), decided)
         for day, moment, decided in rows
-    ]
-    average = math.ceil(sum(durations) / len(durations))
-    return Expected(deadlines.add_working_days(start, average), average, len(rows))
+    )
+    median = _percentile(durations, 0.5)
+    low, high = _percentile(durations, 0.25), _percentile(durations, 0.75)
+    return Expected(
+        deadlines.add_working_days(start, median),
+        median,
+        len(rows),
+        minimum=minimum,
+        low=low,
+        high=high,
+        earliest=deadlines.add_working_days(start, low),
+        latest=deadlines.add_working_days(start, high),
+    )
 
 
 def build(dossier: Dossier, today: date | None = None) -> Timeline:

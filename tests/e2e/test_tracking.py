@@ -440,7 +440,17 @@ def test_a_file_from_submission_through_a_question_to_the_single_permit(
 
     page.locator("#decision-outcome-0").check()
     expect(page.get_by_label(t("Work authorised"), exact=True)).to_be_checked()
-    main(page).get_by_role("button", name=t("Record the decision"), exact=True).click()
+    main(page).get_by_role("button", name=t("Continue"), exact=True).click()
+    expect(h1(page)).to_have_text(
+        t("Confirm the decision on file %(reference)s", reference=reference)
+    )
+    expect(main(page)).to_contain_text(
+        t(
+            "The work is authorised and the file is forwarded to the Immigration Office (DVZ) at once. This cannot be undone."
+        )
+    )
+    axe("confirm the decision")
+    main(page).get_by_role("button", name=t("Confirm the decision"), exact=True).click()
     expect(page).to_have_url(re.compile(r"/backoffice/dossiers/\d+$"))
     expect(flash(page)).to_contain_text(
         t("The work is authorised and the file was forwarded to the Immigration Office.")

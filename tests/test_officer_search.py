@@ -1,0 +1,461 @@
+"""Officers find files (reference, worker, employer, KBO), see who they are about, confirm a
+decision after reading its consequence, give grounds as codes, and read the trail in words."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+
+import pytest
+from babel.dates import format_date
+from sqlalchemy import event, select
+
+from portal import uploads
+from portal.accounts.models import ForeignEmployer, Role
+from portal.applications.models import Channel, Document, Dossier, DossierStatus
+from portal.backoffice import queue, services
+from portal.db import utcnow
+from portal.extensions import db
+from portal.reference import format_kbo
+from portal.textsearch import key
+from portal.tracking import deadlines, handling, reasons
+from portal.tracking.models import AuditEntry, StatusEvent
+from tests.applications_support import PDF
+from tests.support import (
+    PASSWORD,
+    check_page,
+    error_summary,
+    login,
+    make_organisation,
+    make_user,
+)
+
+S = DossierStatus
+_numbers = itertools.count(1)
+
+
+def today() -> date:
+    return deadlines.local_day(utcnow())
+
+
+def make_dossier(owner, organisation=None, **fields) -> Dossier:
+    number = next(_numbers)
+    values = {
+        "reference": f"SP-2026-Q{number:05d}-X",
+        "status": S.SUBMITTED,
+        "locale": "en",
+        "created_by_id": owner.id,
+        "organisation_id": (organisation or owner.organisation).id,
+        "submitted_at": utcnow() - timedelta(days=3),
+        "worker_first_name": "Priya",
+        "worker_last_name": "Sharma",
+        "category": "highly_qualified",
+        "channel": Channel.ONLINE,
+        "deadline_on": today() + timedelta(days=50),
+        **fields,
+    }
+    dossier = Dossier(**values)
+    db.session.add(dossier)
+    db.session.flush()
+    return dossier
+
+
+@pytest.fixture
+def employer(db_session):
+    user = make_user("hr@acme.example")
+    user.muted_notifications = "info_requested,status_changed"
+    user.organisation.name = "Acme Logistics NV"
+    return user
+
+
+@pytest.fixture
+def officer(client):
+    user = make_user("an.peeters@flanders.example", Role.OFFICER)
+    user.name = "An Peeters"
+    login(client, user.email)
+    return user
+
+
+def page(client, url: str):
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return check_page(response.get_data(as_text=True))
+
+
+def found(client, query: str, **params) -> list[str]:
+    response = client.get("/backoffice/dossiers", query_string={"q": query, "lang": "en", **params})
+    assert response.status_code == 200
+    soup = check_page(response.get_data(as_text=True))
+    return [a.get_text(strip=True) for a in soup.select("table.queue tbody tr td:first-child a")]
+
+
+# --- Search ----------------------------------------------------------------------------------
+
+
+def test_search_keys_fold_case_accents_and_hostile_characters():
+    assert key("  ÉLODIE  Müller-Øster ") == "elodie muller-oster"
+    assert key("Straße") == "strasse"
+    assert key("a\x00b\u202ec") == "a b c"
+    assert key("x" * 100_000) == "x" * 200
+
+
+def test_search_by_reference_worker_employer_and_kbo(client, officer, employer):
+    other = make_organisation(kbo="0403170701", name="Bäckerei Zoë BV")
+    mine = make_dossier(employer, worker_first_name="Élodie", worker_last_name="Van der Berg")
+    theirs = make_dossier(
+        employer, organisation=other, worker_first_name="Ravi", worker_last_name="Kumar"
+    )
+    decided = make_dossier(employer, status=S.WORK_REFUSED, worker_last_name="Okafor")
+    draft = make_dossier(employer, status=S.DRAFT, reference=None, worker_last_name="Okafor")
+    assert draft.id
+    assert found(client, mine.reference) == [mine.reference]
+    assert found(client, mine.reference.lower()) == [mine.reference]
+    assert found(client, "elodie") == [mine.reference]
+    assert found(client, "ÉLODIE van der") == [mine.reference]  # first name and last name
+    assert found(client, "van der berg élodie") == [mine.reference]  # last name first
+    assert found(client, "kumar") == [theirs.reference]
+    assert found(client, "ravi kum") == [theirs.reference]
+    assert found(client, "backerei zoe") == [theirs.reference]  # accents folded
+    assert found(client, "BÄCKEREI") == [theirs.reference]
+    kbo = other.kbo_number
+    assert found(client, kbo) == [theirs.reference]
+    assert found(client, format_kbo(kbo)) == [theirs.reference]  # 0123.456.749
+    assert found(client, f"BE {format_kbo(kbo)}") == [theirs.reference]
+    assert found(client, kbo[1:]) == [theirs.reference]  # nine digits, leading 0 left off
+    # A search looks at decided files too, but never at drafts.
+    assert found(client, "okafor") == [decided.reference]
+    assert found(client, "nobody") == []
+    soup = page(client, "/backoffice/dossiers?q=nobody&lang=en")
+    assert "No files match this search." in soup.get_text()
+    assert soup.find("input", id="q")["value"] == "nobody"
+
+
+def test_the_queue_shows_worker_and_employer(client, officer, employer):
+    posted = ForeignEmployer(
+        mandatary_id=make_user("m@mandates.example", Role.MANDATARY).mandatary_id,
+        name="Montage GmbH",
+        country="DE",
+        registration_number="HRB 1",
+    )
+    db.session.add(posted)
+    db.session.flush()
+    make_dossier(employer, worker_first_name="Li", worker_last_name="Wei")
+    make_dossier(employer, organisation_id=None, foreign_employer_id=posted.id)
+    soup = page(client, "/backoffice/dossiers?lang=en")
+    headers = [th.get_text(strip=True) for th in soup.select("table.queue thead th")]
+    assert headers[:3] == ["Reference", "Worker", "Employer"]
+    rows = [tr.get_text(" ", strip=True) for tr in soup.select("table.queue tbody tr")]
+    kbo = format_kbo(employer.organisation.kbo_number)
+    assert any("Li Wei" in r and "Acme Logistics NV" in r and kbo in r for r in rows)
+    assert any("Montage GmbH" in r and "foreign employer" in r for r in rows)
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ["%", "_", "%%", "a%", "_riya", "\x00%", "\u202eayirP", "' OR 1=1 --", "\\", "\x00_\x00"],
+)
+def test_hostile_searches_find_nothing_and_never_fail(client, officer, employer, hostile):
+    make_dossier(employer)  # Priya Sharma at Acme Logistics NV
+    make_dossier(employer, worker_first_name="A_b", worker_last_name="100%")
+    assert found(client, hostile) == []
+
+
+def test_control_characters_are_spaces(client, officer, employer):
+    priya = make_dossier(employer)
+    assert found(client, "Priya\x00") == [priya.reference]
+    assert found(client, "Priya\u202eSharma") == [priya.reference]
+    assert found(client, "\x00") == [priya.reference]  # nothing to search for: the queue
+
+
+def test_like_wildcards_are_ordinary_characters(client, officer, employer):
+    make_dossier(employer)
+    odd = make_dossier(employer, worker_first_name="A_b", worker_last_name="100%")
+    assert found(client, "a_b") == [odd.reference]
+    assert found(client, "100%") == [odd.reference]
+    assert found(client, "axb") == []
+    emoji = make_dossier(employer, worker_first_name="Zoë😀", worker_last_name="Ng")
+    assert found(client, "zoe") == [emoji.reference]  # beyond U+FFFF still inside the range
+
+
+def test_a_huge_search_is_refused_with_a_message(client, officer, employer):
+    make_dossier(employer)
+    response = client.get("/backoffice/dossiers", query_string={"q": "x" * 100_000, "lang": "en"})
+    assert response.status_code == 200
+    soup = check_page(response.get_data(as_text=True))
+    assert "Search with at most 200 characters." in error_summary(soup)
+    assert len(soup.find("input", id="q")["value"]) <= 200
+    for link in soup.select("nav.pagination a"):
+        assert "xxxxx" not in link["href"]
+    # The service bounds the term itself, whoever calls it.
+    assert queue.dossier_queue(make_user("o2@flanders.example", Role.OFFICER), query="x" * 10**5)
+
+
+def plan(where) -> str:
+    statement = select(Dossier.id).where(*where)
+    compiled = statement.compile(dialect=db.engine.dialect)
+    parameters = tuple(compiled.params[name] for name in compiled.positiontup)
+    rows = (
+        db.session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", parameters).all()
+    )
+    return "\n".join(str(row[-1]) for row in rows)
+
+
+def test_every_search_branch_is_an_index_search(officer, employer):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's; PostgreSQL uses the same btree indexes")
+    make_dossier(employer)
+    for query in ("sharma", "priya sharma", "0123.456.749", "acme"):
+        text = plan(queue.conditions(officer, query=query, today=today()))
+        assert "SCAN dossier" not in text, (query, text)
+        assert "ix_dossier_worker_first_key" in text and "ix_dossier_worker_last_key" in text
+        assert "ix_organisation_name_key" in text
+        assert "sqlite_autoindex_dossier" in text  # the unique index on reference
+    assert "sqlite_autoindex_organisation" in plan(
+        queue.conditions(officer, query="0123456749", today=today())
+    )
+
+
+def test_the_queue_costs_a_fixed_number_of_queries_whatever_the_page_size(
+    client, officer, employer
+):
+    posted = ForeignEmployer(
+        mandatary_id=make_user("m@mandates.example", Role.MANDATARY).mandatary_id,
+        name="Montage GmbH",
+        country="DE",
+        registration_number="HRB 1",
+    )
+    db.session.add(posted)
+    db.session.flush()
+    for number in range(queue.PER_PAGE + 5):
+        organisation = make_organisation(name=f"Firm {number}")
+        if number % 3:
+            make_dossier(employer, organisation=organisation, assigned_officer_id=officer.id)
+        else:
+            make_dossier(employer, organisation_id=None, foreign_employer_id=posted.id)
+
+    def statements(url: str) -> int:
+        db.session.expire_all()
+        seen = []
+        listener = lambda *_args: seen.append(1)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            rows = page(client, url).select("table.queue tbody tr")
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        assert rows
+        return len(seen)
+
+    few = statements("/backoffice/dossiers?lang=en&q=priya&owner=mine")
+    many = statements("/backoffice/dossiers?lang=en")
+    assert many <= 8 and few <= 8, (few, many)
+    assert many == few
+
+
+# --- Deciding --------------------------------------------------------------------------------
+
+
+def test_a_decision_shows_its_consequence_before_it_is_taken(client, officer, employer):
+    dossier = make_dossier(employer, locale="fr")
+    url = f"/backoffice/dossiers/{dossier.id}/decision?lang=en"
+    response = client.post(
+        url,
+        data={
+            "decision-outcome": "refused",
+            "decision-reason_codes": ["salary_below_threshold", "incomplete_documents"],
+            "decision-reasons": "Le salaire annuel est de 30 000 EUR.",
+        },
+    )
+    soup = check_page(response.get_data(as_text=True))
+    text = soup.get_text(" ", strip=True)
+    assert soup.h1.get_text(strip=True) == f"Confirm the decision on file {dossier.reference}"
+    assert "The applicant receives a refusal letter with these grounds" in text
+    assert "This cannot be undone." in text
+    assert "The salary is below the threshold of the category" in text
+    assert "(Français)" in text  # the grounds as the applicant reads them
+    assert dossier.status == S.SUBMITTED and dossier.flemish_decision is None
+    assert db.session.scalar(select(StatusEvent.id)) is None
+    form = soup.find("form", action=f"/backoffice/dossiers/{dossier.id}/decision")
+    hidden = [(i["name"], i["value"]) for i in form.find_all("input", type="hidden")]
+    assert ("decision-confirmed", "yes") in hidden
+    assert ("decision-reason_codes", "incomplete_documents") in hidden
+    assert ("decision-reason_codes", "salary_below_threshold") in hidden
+
+    data = {name: [v for n, v in hidden if n == name] for name, _ in hidden}
+    response = client.post(url, data=data)
+    assert response.status_code == 302
+    assert dossier.status == S.WORK_REFUSED
+    assert dossier.flemish_reason_codes == "incomplete_documents,salary_below_threshold"
+    assert dossier.flemish_reasons == "Le salaire annuel est de 30 000 EUR."
+    shown = page(client, f"/backoffice/dossiers/{dossier.id}?lang=en").get_text(" ", strip=True)
+    assert "Required documents are missing or incomplete" in shown
+
+
+def test_authorising_warns_that_the_file_goes_to_dvz_at_once(client, officer, employer):
+    dossier = make_dossier(employer)
+    soup = check_page(
+        client.post(
+            f"/backoffice/dossiers/{dossier.id}/decision?lang=en",
+            data={"decision-outcome": "authorised"},
+        ).get_data(as_text=True)
+    )
+    text = soup.get_text(" ", strip=True)
+    assert "forwarded to the Immigration Office (DVZ) at once. This cannot be undone." in text
+    assert dossier.status == S.SUBMITTED
+
+
+def test_grounds_are_checked_before_the_confirmation(client, officer, employer):
+    dossier = make_dossier(employer)
+    url = f"/backoffice/dossiers/{dossier.id}/decision?lang=en"
+    soup = check_page(
+        client.post(
+            url, data={"decision-outcome": "refused", "decision-reason_codes": "other"}
+        ).get_data(as_text=True)
+    )
+    assert any("Explain the other reason" in m for m in error_summary(soup))
+    soup = check_page(
+        client.post(
+            url,
+            data={
+                "decision-outcome": "refused",
+                "decision-reason_codes": "<script>",
+                "decision-confirmed": "yes",
+            },
+        ).get_data(as_text=True)
+    )
+    assert any("Choose the grounds from the list." in m for m in error_summary(soup))
+    assert dossier.status == S.SUBMITTED
+
+
+@pytest.mark.csrf
+def test_the_confirmation_needs_its_csrf_token(app, db_session, employer):
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        client = app.test_client()
+        officer = make_user("csrf-officer@flanders.example", Role.OFFICER)
+        token = check_page(client.get("/account/login?lang=en").text).find(
+            "input", {"name": "csrf_token"}
+        )["value"]
+        client.post(
+            "/account/login",
+            data={"csrf_token": token, "email": officer.email, "password": PASSWORD},
+        )
+        dossier = make_dossier(employer)
+        soup = page(client, f"/backoffice/dossiers/{dossier.id}?lang=en")
+        token = soup.find("input", {"name": "decision-csrf_token"})["value"]
+        url = f"/backoffice/dossiers/{dossier.id}/decision?lang=en"
+        confirm = check_page(
+            client.post(
+                url, data={"decision-csrf_token": token, "decision-outcome": "authorised"}
+            ).text
+        )
+        form = confirm.find("form", action=f"/backoffice/dossiers/{dossier.id}/decision")
+        data = {i["name"]: i["value"] for i in form.find_all("input", type="hidden")}
+        assert data["decision-csrf_token"]
+        forged = {k: v for k, v in data.items() if k != "decision-csrf_token"}
+        assert client.post(url, data=forged).status_code in (200, 400)
+        assert dossier.status == S.SUBMITTED
+        assert client.post(url, data=data).status_code == 302
+        assert dossier.status == S.FORWARDED
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_reasons_are_stored_as_codes_not_as_sentences(officer, employer):
+    dossier = make_dossier(employer)
+    handling.request_info(officer, dossier.id, question="Which diploma?")
+    handling.answer_info(employer, dossier.id, answer="Added it.")
+    handling.decide(officer, dossier.id, outcome="authorised")
+    events = db.session.scalars(
+        select(StatusEvent).where(StatusEvent.dossier_id == dossier.id).order_by(StatusEvent.id)
+    ).all()
+    stored = [(e.to_status, e.reason_codes, e.reason) for e in events]
+    assert (S.SUBMITTED, "info_provided", None) in stored
+    assert (S.FORWARDED, "auto_forwarded", None) in stored
+    assert reasons.reason_label("auto_forwarded", "nl")  # a label in any language
+    assert reasons.reason_label("no_such_code") == "no_such_code"
+    assert reasons.join(["other", "fee_not_paid", "bogus"]) == "fee_not_paid,other"
+
+
+def test_the_applicant_reads_the_grounds_on_the_timeline(client, officer, employer):
+    dossier = make_dossier(employer)
+    handling.decide(
+        officer,
+        dossier.id,
+        outcome="inadmissible",
+        reason_codes=["fee_not_paid"],
+        reasons="No payment arrived.",
+    )
+    db.session.commit()
+    login(client, employer.email)
+    text = page(client, f"/applications/{dossier.id}/timeline?lang=en").get_text(" ", strip=True)
+    assert "There is no proof of payment of the federal fee" in text
+    assert "No payment arrived." in text and "fee_not_paid" not in text
+
+
+# --- The file page ---------------------------------------------------------------------------
+
+
+def add_document(dossier, owner, requirement, issued_on=None) -> Document:
+    stored = uploads.store(PDF, f"{requirement}.pdf", ("pdf",), 10_000)
+    document = Document(
+        dossier=dossier,
+        requirement=requirement,
+        file_name=f"{requirement}.pdf",
+        stored_name=stored.stored_name,
+        sha256=stored.sha256,
+        size=stored.size,
+        mime=stored.mime,
+        issued_on=issued_on,
+        uploaded_by_id=owner.id,
+    )
+    db.session.add(document)
+    db.session.flush()
+    return document
+
+
+def test_issue_dates_and_the_six_month_rule_are_shown(client, officer, employer):
+    submitted = date(2026, 11, 2)
+    dossier = make_dossier(employer, submitted_on=submitted)
+    add_document(dossier, employer, "medical_certificate", date(2026, 3, 1))  # > 6 months
+    add_document(dossier, employer, "good_conduct", date(2026, 10, 1))
+    add_document(dossier, employer, "passport")
+    soup = page(client, f"/backoffice/dossiers/{dossier.id}?lang=en")
+    rows = {
+        tr.find("td").get_text(" ", strip=True): tr.get_text(" ", strip=True)
+        for tr in soup.find("th", string="Issued on").find_parent("table").select("tbody tr")
+    }
+    medical = next(v for k, v in rows.items() if k.startswith("Medical"))
+    conduct = next(v for k, v in rows.items() if k.startswith("Certificate of good conduct"))
+    assert (
+        format_date(date(2026, 3, 1), "medium", locale="en") in medical
+        and "More than 6 months old at submission" in medical
+    )
+    assert (
+        format_date(date(2026, 10, 1), "medium", locale="en") in conduct
+        and "At most 6 months old at submission" in conduct
+    )
+    assert services.document_age(dossier.documents[2], submitted) is None
+
+
+def test_the_audit_trail_reads_as_sentences(client, officer, employer):
+    dossier = make_dossier(employer)
+    document = add_document(dossier, employer, "passport")
+    with client.get(f"/backoffice/dossiers/{dossier.id}/documents/{document.id}") as download:
+        assert download.status_code == 200
+    client.post(f"/backoffice/dossiers/{dossier.id}/claim")
+    from portal.tracking import audit
+
+    audit.record("brand.new_action", dossier_id=dossier.id, actor_id=officer.id)
+    db.session.commit()
+    soup = page(client, f"/backoffice/dossiers/{dossier.id}?lang=en")
+    table = soup.find("caption", string="Who did what with this file, oldest first").parent
+    sentences = [tr.select("td")[1].get_text(" ", strip=True) for tr in table.select("tbody tr")]
+    assert "Officer An Peeters downloaded the document “Copy of the passport (passport.pdf)”." in (
+        sentences
+    )
+    assert "Officer An Peeters took the file." in sentences
+    assert "Officer An Peeters opened the file." in sentences
+    assert "Officer An Peeters: brand.new_action." in sentences  # the fallback
+    assert not any(s in ("download", "claim", "view") for s in sentences)
+    unknown = AuditEntry(action="status:nonsense", actor=None, api_client_id=None)
+    assert services.describe_entry(unknown) == "The portal: status:nonsense."
