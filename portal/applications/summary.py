@@ -40,6 +40,12 @@ def _section(dossier: Dossier, section: str, locale: str) -> list[tuple[str, str
                 ),
             ]
         employer = dossier.foreign_employer
+        if employer is None:  # an e-mail file of an employer that is not registered
+            number = dossier.employer_kbo
+            return [
+                (_("Enterprise number"), reference.format_kbo(number) if number else "–"),
+                (_("Organisation"), _("Not registered in the portal")),
+            ]
         return [
             (_("Foreign employer"), employer.name),
             (_("Country"), reference.country_name(employer.country, locale)),

@@ -31,7 +31,7 @@ from portal.fallback import answers, codes, filing, language, mailparse, rawstor
 from portal.fallback.filing import create_dossier
 from portal.fallback.mailparse import Attachment, ParsedMail
 from portal.fallback.models import IntakeMessage, Outcome, Proof
-from portal.fallback.proofs import Party, ProofProblem, consume, verify
+from portal.fallback.proofs import ProofProblem, consume, party_of, verify
 from portal.fallback.sources import Incoming
 from portal.i18n import force_locale
 from portal.tracking.deadlines import local_day
@@ -138,7 +138,7 @@ def _decide(parsed: ParsedMail, too_large: bool, now: datetime) -> Decision:
     try:
         with force_locale(locale):  # a refusal's message is translated, even without a request
             dossier = create_dossier(
-                party=Party(proof.organisation, proof.mandatary, proof.foreign_employer),
+                party=party_of(proof),
                 locale=locale,
                 attachments=parsed.attachments,
                 uploader=sender_account or proof.issued_by,
