@@ -44,7 +44,8 @@ def _section(dossier: Dossier, section: str, locale: str) -> list[tuple[str, str
             number = dossier.employer_kbo
             return [
                 (_("Enterprise number"), reference.format_kbo(number) if number else "–"),
-                (_("Organisation"), _("Not registered in the portal")),
+                (_("Organisation"), dossier.employer_name or "–"),
+                (_("Registered in the portal"), _("No")),
             ]
         return [
             (_("Foreign employer"), employer.name),

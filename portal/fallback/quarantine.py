@@ -18,7 +18,7 @@ from portal.applications.models import Dossier
 from portal.db import utcnow
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
-from portal.fallback import answers, codes, filing, intake, mailparse, rawstore
+from portal.fallback import answers, blankform, codes, filing, intake, mailparse, rawstore
 from portal.fallback.mailparse import Attachment, ParsedMail
 from portal.fallback.models import IntakeMessage, Outcome, Review
 from portal.fallback.proofs import ProofProblem, consume, party_of, resolve_party, verify
@@ -144,6 +144,7 @@ def convert(
         token=filing.submission_token(found.parsed),
         now=utcnow(),
     )
+    blankform.prefill_from_attachments(dossier, kept, record.locale, actor)
     if proof is not None and proof.used_at is None:
         consume(proof, dossier, actor)
     record.review, record.review_reason = Review.CONVERTED, reason.strip()

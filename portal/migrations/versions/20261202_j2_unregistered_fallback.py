@@ -20,10 +20,12 @@ def upgrade():
         batch.add_column(sa.Column("kbo_number", sa.String(length=10), nullable=True))
     with op.batch_alter_table("dossier") as batch:
         batch.add_column(sa.Column("employer_kbo", sa.String(length=10), nullable=True))
+        batch.add_column(sa.Column("employer_name", sa.String(length=200), nullable=True))
 
 
 def downgrade():
     with op.batch_alter_table("dossier") as batch:
+        batch.drop_column("employer_name")
         batch.drop_column("employer_kbo")
     with op.batch_alter_table("fallback_proof") as batch:
         batch.drop_column("kbo_number")
