@@ -113,3 +113,22 @@ def test_the_proof_mail_and_the_intake_answers_carry_the_contact(app, db_session
         and "Monday–Friday" in mails["fallback_intake_refused"]
     )
     assert "helpdesk@portal.example" in mails["fallback_intake_review"]
+
+
+def test_the_ticket_page_and_the_ticket_mails_carry_the_contact(app, client, db_session):
+    ticket = tickets.open_ticket(
+        None,
+        name="Amina",
+        email="amina@example.be",
+        organisation_name=None,
+        organisation_kbo=None,
+        tried="Register",
+        error_text="Error",
+        locale="en",
+    )
+    page = check_page(client.get(f"/helpdesk/tickets/{ticket.access_token}").get_data(True))
+    assert page.find("main").find("a", href="mailto:helpdesk@portal.example")
+    received = db.session.scalar(
+        select(OutboxMessage.body_text).where(OutboxMessage.template == "fallback_ticket_received")
+    )
+    assert PHONE in received and "Monday–Friday" in received
