@@ -178,3 +178,24 @@ def test_a_pdf_that_is_not_our_form_is_left_alone(app, db_session, agent, tmp_pa
     assert blankform.read_fields(PDF) is None
     assert blankform.read_fields(b"%PDF-1.7\n garbage \x00\xff") is None
     assert blankform.read_fields(b"not a pdf") is None
+
+
+def test_an_agent_converting_a_quarantined_form_gets_its_data(app, db_session, agent, tmp_path):
+    from portal.fallback import quarantine
+    from portal.fallback.models import IntakeMessage
+    from tests.support import make_organisation
+
+    organisation = make_organisation(name="Atelier Benali BV")
+    pdf = fill(blankform.blank_form_pdf("fr"), {**GOOD, "employer_kbo": organisation.kbo_number})
+    maildir = tmp_path / "Maildir"
+    deliver(maildir, message("no code at all", pdf, "q1"), "q1.blankform")
+    g.pop("outbox_queued", None)
+    runner.poll(MaildirSource(maildir), deliver=False)
+    record = db.session.scalar(select(IntakeMessage))
+    assert record.in_quarantine
+    with app.test_request_context("/?lang=en"):
+        dossier = quarantine.convert(
+            agent, record.id, reason="Phoned the sender", kbo=organisation.kbo_number
+        )
+    assert dossier.organisation_id == organisation.id
+    assert dossier.worker_last_name == "Sharma" and dossier.category == "seasonal_worker"
