@@ -48,6 +48,10 @@ def from_environment() -> dict:
         "FALLBACK_PROOF_DAYS": _int("FALLBACK_PROOF_DAYS", 5),
         "HELPDESK_SCREENSHOT_MAX_BYTES": _int("HELPDESK_SCREENSHOT_MAX_BYTES", 5 * 1024 * 1024),
         "HELPDESK_REPORT_RATE_LIMIT": os.environ.get("HELPDESK_REPORT_RATE_LIMIT", "10 per hour"),
+        # The helpdesk's contact details, shown wherever the helpdesk is named.
+        "HELPDESK_PHONE": os.environ.get("HELPDESK_PHONE", "+32 2 555 01 00"),
+        "HELPDESK_HOURS": os.environ.get("HELPDESK_HOURS", "mon-fri 09:00-17:00"),
+        "HELPDESK_EMAIL": os.environ.get("HELPDESK_EMAIL", "helpdesk@portal.example"),
         "DVZ_URL": os.environ.get("DVZ_URL", ""),
         "DVZ_TOKEN": os.environ.get("DVZ_TOKEN", ""),
         "DVZ_DROP_DIR": os.environ.get("DVZ_DROP_DIR", str(INSTANCE / "dvz")),

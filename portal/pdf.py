@@ -65,12 +65,13 @@ def static_fetcher() -> StaticOnlyFetcher:
     return StaticOnlyFetcher(Path(current_app.static_folder))
 
 
-def render_pdf(template: str, locale: str, **context) -> bytes:
+def render_pdf(template: str, locale: str, *, pdf_forms: bool = False, **context) -> bytes:
     """Render the Jinja `template` in `locale` and return it as a PDF/UA-1 document.
 
     The template gets `lang` (the locale) for its `<html lang>`, which becomes the PDF's
     document language; its `<title>` becomes the PDF title. Needs an app context.
     Raises `ResourceRefused` when the HTML refers to anything but a static file.
+    With `pdf_forms`, HTML form fields become fillable PDF form fields (AcroForm).
     """
     with force_locale(locale):
         html = render_template(template, lang=locale, **context)
@@ -79,7 +80,7 @@ def render_pdf(template: str, locale: str, **context) -> bytes:
     base_url = fetcher.root.as_uri() + "/"
     try:
         return HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf(
-            pdf_variant=PDF_VARIANT
+            pdf_variant=PDF_VARIANT, pdf_forms=pdf_forms
         )
     except FatalURLFetchingError as error:
         # WeasyPrint's fatal error derives from BaseException, which would slip past

@@ -216,7 +216,7 @@ def test_an_agent_issues_a_proof_that_is_mailed_with_instructions(
     assert proof.code in public
 
 
-def test_a_proof_for_an_unregistered_enterprise_is_refused(client, agent):
+def test_a_proof_for_an_unregistered_enterprise_needs_the_identity_check(client, agent):
     from tests.support import new_kbo
 
     report(client)
@@ -230,7 +230,8 @@ def test_a_proof_for_an_unregistered_enterprise_is_refused(client, agent):
     }
     response = client.post(f"/helpdesk/desk/tickets/{ticket.id}/proof?lang=en", data=data)
     assert response.status_code == 400
-    assert "register" in field_error(check_page(response.get_data(as_text=True)), "proof-kbo")
+    error = field_error(check_page(response.get_data(as_text=True)), "proof-identity_confirmed")
+    assert "registered" in error
     assert db.session.scalar(select(Proof)) is None
 
 

@@ -30,6 +30,7 @@ EXPECTED_PUBLIC = {
     "api.openapi",
     "helpdesk.report",
     "helpdesk.ticket",
+    "helpdesk.blank_form",
 }
 
 

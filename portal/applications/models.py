@@ -105,6 +105,10 @@ class Dossier(TimestampMixin, db.Model):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     mandatary_id: Mapped[int | None] = mapped_column(ForeignKey("mandatary.id"), index=True)
     foreign_employer_id: Mapped[int | None] = mapped_column(ForeignKey("foreign_employer.id"))
+    # An e-mail file of an employer that is not registered: the KBO number the helpdesk
+    # bound the proof to (portal.fallback.proofs), checksum-valid, without an organisation.
+    employer_kbo: Mapped[str | None] = mapped_column(String(10))
+    employer_name: Mapped[str | None] = mapped_column(String(200))  # as the form gave it
     is_posting: Mapped[bool] = mapped_column(default=False)
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id"))
     previous_permit_expires_on: Mapped[date | None] = mapped_column(Date)

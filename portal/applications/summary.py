@@ -40,6 +40,13 @@ def _section(dossier: Dossier, section: str, locale: str) -> list[tuple[str, str
                 ),
             ]
         employer = dossier.foreign_employer
+        if employer is None:  # an e-mail file of an employer that is not registered
+            number = dossier.employer_kbo
+            return [
+                (_("Enterprise number"), reference.format_kbo(number) if number else "–"),
+                (_("Organisation"), dossier.employer_name or "–"),
+                (_("Registered in the portal"), _("No")),
+            ]
         return [
             (_("Foreign employer"), employer.name),
             (_("Country"), reference.country_name(employer.country, locale)),

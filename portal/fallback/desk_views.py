@@ -186,6 +186,7 @@ def issue_proof(ticket_id: int):
             kbo=f.kbo.data,
             foreign_registration=f.foreign_registration.data,
             days=f.days.data,
+            identity_confirmed=bool(f.identity_confirmed.data),
         ),
         _("The proof has been issued and e-mailed to the requester."),
     )

@@ -63,6 +63,7 @@ def create_dossier(
         organisation_id=party.organisation.id if party.organisation else None,
         mandatary_id=party.mandatary.id if party.mandatary else None,
         foreign_employer_id=party.foreign_employer.id if party.foreign_employer else None,
+        employer_kbo=party.kbo_number if party.unregistered else None,
         is_posting=party.mandatary is not None,
         nace_code=party.organisation.nace_code if party.organisation else None,
         submission_token=token,

@@ -99,6 +99,12 @@ class ProofForm(BaseForm):
         _l("I confirm that the technical problem cannot be solved in time for this application."),
         [InputRequired(message=_l("Confirm that the problem cannot be solved in time."))],
     )
+    identity_confirmed = BooleanField(
+        _l(
+            "Only when the enterprise number is not registered: I checked who the requester is and that they act for this enterprise."
+        ),
+        description=_l("Written in the audit trail with your name."),
+    )
 
 
 class ReviewForm(BaseForm):

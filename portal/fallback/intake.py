@@ -27,11 +27,11 @@ from portal.applications.models import Dossier
 from portal.db import utcnow
 from portal.errors import Invalid
 from portal.extensions import db
-from portal.fallback import answers, codes, filing, language, mailparse, rawstore
+from portal.fallback import answers, blankform, codes, filing, language, mailparse, rawstore
 from portal.fallback.filing import create_dossier
 from portal.fallback.mailparse import Attachment, ParsedMail
 from portal.fallback.models import IntakeMessage, Outcome, Proof
-from portal.fallback.proofs import Party, ProofProblem, consume, verify
+from portal.fallback.proofs import ProofProblem, consume, party_of, verify
 from portal.fallback.sources import Incoming
 from portal.i18n import force_locale
 from portal.tracking.deadlines import local_day
@@ -138,7 +138,7 @@ def _decide(parsed: ParsedMail, too_large: bool, now: datetime) -> Decision:
     try:
         with force_locale(locale):  # a refusal's message is translated, even without a request
             dossier = create_dossier(
-                party=Party(proof.organisation, proof.mandatary, proof.foreign_employer),
+                party=party_of(proof),
                 locale=locale,
                 attachments=parsed.attachments,
                 uploader=sender_account or proof.issued_by,
@@ -150,6 +150,8 @@ def _decide(parsed: ParsedMail, too_large: bool, now: datetime) -> Decision:
     except Invalid as refused:  # the virus scanner said no
         savepoint.rollback()
         return Decision(Outcome.REJECTED, ATTACHMENT_REFUSED, str(refused), proof)
+    # Our blank form among the attachments: its fields fill the file (never fails here).
+    blankform.prefill_from_attachments(dossier, parsed.attachments, locale, sender_account)
     if not consume(proof, dossier, sender_account):
         savepoint.rollback()
         return Decision(Outcome.REJECTED, ProofProblem.USED.value, proof.code, proof)

@@ -13,6 +13,7 @@ from portal.applications.models import Dossier
 from portal.db import TimestampMixin, UtcDateTime, str_enum, utcnow
 from portal.extensions import db
 from portal.i18n import _l
+from portal.reference import format_kbo
 
 
 class TicketStatus(enum.StrEnum):
@@ -101,6 +102,8 @@ class Proof(db.Model):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     mandatary_id: Mapped[int | None] = mapped_column(ForeignKey("mandatary.id"))
     foreign_employer_id: Mapped[int | None] = mapped_column(ForeignKey("foreign_employer.id"))
+    # For an employer that is not registered: the KBO number alone (organisation empty).
+    kbo_number: Mapped[str | None] = mapped_column(String(10))
     expires_on: Mapped[date] = mapped_column(Date)
     issued_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
@@ -120,6 +123,8 @@ class Proof(db.Model):
             return self.organisation.name
         if self.mandatary is not None and self.foreign_employer is not None:
             return f"{self.mandatary.name} / {self.foreign_employer.name}"
+        if self.kbo_number:
+            return format_kbo(self.kbo_number)
         return ""
 
 

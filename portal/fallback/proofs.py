@@ -46,10 +46,27 @@ class Party:
     organisation: Organisation | None = None
     mandatary: Mandatary | None = None
     foreign_employer: ForeignEmployer | None = None
+    # An employer nobody registered: only its (checksum-valid) enterprise number.
+    kbo_number: str | None = None
+
+    @property
+    def unregistered(self) -> bool:
+        return self.organisation is None and self.mandatary is None and bool(self.kbo_number)
 
 
-def resolve_party(kbo: str, foreign_registration: str | None) -> Party:
-    """The registered party that files: an employer, or a mandatary and its foreign employer."""
+def party_of(proof: Proof) -> Party:
+    return Party(proof.organisation, proof.mandatary, proof.foreign_employer, proof.kbo_number)
+
+
+def resolve_party(
+    kbo: str, foreign_registration: str | None, *, allow_unregistered: bool = False
+) -> Party:
+    """The party that files: an employer, or a mandatary and its foreign employer.
+
+    With `allow_unregistered`, a valid number that nobody registered gives a party of the
+    number alone (the e-mail fallback for those who cannot register). A registered
+    organisation whose claim is not proven never does: no e-mail route around a claim.
+    """
     number = normalise_kbo(kbo or "")
     if number is None:
         raise Invalid({"kbo": [_("This is not a valid enterprise number.")]})
@@ -67,6 +84,8 @@ def resolve_party(kbo: str, foreign_registration: str | None) -> Party:
             )
         return Party(organisation=organisation)
     mandatary = db.session.scalar(select(Mandatary).where(Mandatary.kbo_number == number))
+    if mandatary is None and allow_unregistered:
+        return Party(kbo_number=number)
     if mandatary is None:
         raise Invalid(
             {
@@ -104,14 +123,30 @@ def issue(
     foreign_registration: str | None = None,
     days: int | None = None,
     today: date | None = None,
+    identity_confirmed: bool = False,
 ) -> Proof:
-    """Issue a proof on a ticket and e-mail it, with the instructions, to `email`."""
+    """Issue a proof on a ticket and e-mail it, with the instructions, to `email`.
+
+    For an enterprise number nobody registered, the agent must confirm that they checked
+    the requester's identity and link with the employer (`identity_confirmed`); the proof
+    is then bound to the address and the number alone, and the confirmation is audited.
+    """
     ticket = get_ticket(actor, ticket_id)
     today = today or local_day(utcnow())
     days = default_days() if days is None else days
     if not 1 <= days <= MAX_DAYS:
         raise Invalid({"days": [_("Choose from 1 to 30 days.")]})
-    party = resolve_party(kbo, foreign_registration)
+    party = resolve_party(kbo, foreign_registration, allow_unregistered=True)
+    if party.unregistered and not identity_confirmed:
+        raise Invalid(
+            {
+                "identity_confirmed": [
+                    _(
+                        "No employer or mandatary with this enterprise number is registered. Confirm that you checked who the requester is and that they act for this enterprise."
+                    )
+                ]
+            }
+        )
     email = codes.normalise_email(email)
     proof = Proof(
         code=f"pending-{secrets.token_hex(12)}",  # replaced once the id is known
@@ -120,6 +155,7 @@ def issue(
         organisation=party.organisation,
         mandatary=party.mandatary,
         foreign_employer=party.foreign_employer,
+        kbo_number=party.kbo_number,
         expires_on=today + timedelta(days=days - 1),
         issued_by_id=actor.id,
     )
@@ -130,6 +166,12 @@ def issue(
     ticket.status = TicketStatus.ANSWERED
     ticket.updated_at = utcnow()
     audit.record("fallback:proof_issued", actor_id=actor.id, detail=f"{proof.code} {email}")
+    if party.unregistered:
+        audit.record(
+            "fallback:proof_unregistered_identity_confirmed",
+            actor_id=actor.id,
+            detail=f"{proof.code} {email} kbo={party.kbo_number} ticket={ticket.number}",
+        )
     mail.queue(
         email,
         "fallback_proof",

@@ -18,10 +18,10 @@ from portal.applications.models import Dossier
 from portal.db import utcnow
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
-from portal.fallback import answers, codes, filing, intake, mailparse, rawstore
+from portal.fallback import answers, blankform, codes, filing, intake, mailparse, rawstore
 from portal.fallback.mailparse import Attachment, ParsedMail
 from portal.fallback.models import IntakeMessage, Outcome, Review
-from portal.fallback.proofs import Party, ProofProblem, consume, resolve_party, verify
+from portal.fallback.proofs import ProofProblem, consume, party_of, resolve_party, verify
 from portal.fallback.tickets import require_agent
 from portal.i18n import _
 from portal.tracking import audit
@@ -125,7 +125,7 @@ def convert(
     if kbo and kbo.strip():
         party = resolve_party(kbo, foreign_registration)
     elif proof is not None:
-        party = Party(proof.organisation, proof.mandatary, proof.foreign_employer)
+        party = party_of(proof)
     else:
         raise Invalid({"kbo": [_("Give the enterprise number of the employer or mandatary.")]})
     kept, skipped = _acceptable(found.parsed.attachments)
@@ -144,6 +144,7 @@ def convert(
         token=filing.submission_token(found.parsed),
         now=utcnow(),
     )
+    blankform.prefill_from_attachments(dossier, kept, record.locale, actor)
     if proof is not None and proof.used_at is None:
         consume(proof, dossier, actor)
     record.review, record.review_reason = Review.CONVERTED, reason.strip()

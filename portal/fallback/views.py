@@ -9,13 +9,16 @@ from flask_login import current_user
 from portal.accounts.models import Role
 from portal.errors import Invalid
 from portal.extensions import db, limiter
-from portal.fallback import formpdf, tickets
+from portal.fallback import blankform, formpdf, tickets
+from portal.fallback.contact import helpdesk_contact
 from portal.fallback.forms import MessageForm, ReportForm
 from portal.i18n import _
 from portal.limits import mail_limits
 from portal.security import public, roles
 
 bp = Blueprint("helpdesk", __name__, url_prefix="/helpdesk")
+# The helpdesk's contact details in every template, e-mails and error pages included.
+bp.record_once(lambda state: state.app.jinja_env.globals.update(helpdesk_contact=helpdesk_contact))
 FILERS = (Role.EMPLOYER, Role.MANDATARY)
 
 
@@ -85,6 +88,20 @@ def ticket(token: str):
         ticket=found,
         entries=tickets.visible_entries(found),
         form=form,
+    )
+
+
+@bp.get("/application-form.pdf")
+@public
+def blank_form():
+    """The blank, fillable application form in the page's language: no account needed."""
+    locale = str(get_locale())
+    return Response(
+        blankform.blank_form_pdf(locale),
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="single-permit-application-form-{locale}.pdf"'
+        },
     )
 
 

@@ -58,7 +58,9 @@ def forwarding_document(dossier: Dossier) -> dict:
             "workplace_refnis": dossier.workplace_refnis,
         },
         "employer": {
-            "kbo": dossier.organisation.kbo_on_record if dossier.organisation else None,
+            "kbo": dossier.organisation.kbo_on_record
+            if dossier.organisation
+            else dossier.employer_kbo,
             "foreign_employer": dossier.foreign_employer.name if dossier.foreign_employer else None,
             "mandatary_kbo": dossier.mandatary.kbo_number if dossier.mandatary else None,
         },
