@@ -81,6 +81,12 @@ def save_worker(dossier: Dossier, data: dict) -> None:
                 "A worker who lives abroad applies for the visa at a Belgian embassy or consulate: name it."
             )
         ]
+    if reference.has_free_movement(data.get("worker_nationality")):
+        errors["worker_nationality"] = [
+            _(
+                "Citizens of the EU, Iceland, Liechtenstein, Norway and Switzerland need no single permit: they may work in Belgium without one and register with the municipality where they live. If the worker also holds another nationality, this application is still not needed."
+            )
+        ]
     birth = data.get("worker_birth_date")
     if birth and birth > date.today() - timedelta(days=15 * 365):
         errors["worker_birth_date"] = [_("Check the birth date: the worker must be at least 15.")]
@@ -242,7 +248,7 @@ REQUIRED_FIELDS = {
         "workplace_street",
         "workplace_postal_code",
     ),
-    "posting": ("posting_start", "posting_end", "client_name", "site_address", "limosa_reference"),
+    "posting": ("posting_start", "posting_end", "client_name", "limosa_reference"),
 }
 
 
@@ -288,9 +294,7 @@ def completeness(dossier: Dossier, today: date) -> list[Problem]:
 
 def stale_certificates(dossier: Dossier, today: date) -> list[Problem]:
     """Certificates older than 6 months (the issue date the applicant gave)."""
-    from dateutil.relativedelta import relativedelta
-
-    limit = today - relativedelta(months=rules.procedure("certificate_max_age_months"))
+    limit = rules.oldest_certificate_date(today)
     return [
         Problem(
             "documents",

@@ -78,9 +78,16 @@ def index():
     )
 
 
+def _chosen_category() -> str | None:
+    """The category carried over from the eligibility check (?category=…), when it is one."""
+    code = request.values.get("category", "")
+    return code if code in rules.categories() else None
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @roles(*FILERS)
 def new():
+    chosen = _chosen_category()
     form = StartForm() if current_user.role == Role.MANDATARY else CsrfForm()
     if current_user.role == Role.MANDATARY:
         eligible = [
@@ -103,8 +110,22 @@ def new():
             form.add_errors(error.errors)
         else:
             db.session.commit()
+            if chosen:  # from the eligibility check: confirm the category it was run for
+                return redirect(
+                    url_for(
+                        "applications.section",
+                        dossier_id=dossier.id,
+                        section="category",
+                        category=chosen,
+                    )
+                )
             return redirect(url_for("applications.task_list", dossier_id=dossier.id))
-    return render_template("applications/new.html", form=form)
+    return render_template(
+        "applications/new.html",
+        form=form,
+        chosen=chosen,
+        chosen_title=rules.category(chosen).title if chosen else None,
+    )
 
 
 @bp.get("/<int:dossier_id>")
@@ -142,6 +163,9 @@ def section(dossier_id: int, section: str):
         return redirect(url_for("applications.task_list", dossier_id=dossier.id))
     form = SECTION_FORMS[section](obj=dossier if request.method == "GET" else None)
     fill_choices(form, _locale())
+    carried = _chosen_category() if section == "category" and request.method == "GET" else None
+    if carried and not dossier.category:
+        form.category.data = carried  # chosen in the eligibility check, still to be saved
     if form.validate_on_submit():
         try:
             SAVERS[section](dossier, section_data(form))
