@@ -20,6 +20,7 @@ from portal.applications import rules
 from portal.applications.models import Dossier
 from portal.errors import Invalid
 from portal.i18n import _, _l
+from portal.progress import Progress, count
 
 SECTIONS = ("employer", "worker", "category", "job", "posting", "documents")
 SECTION_TITLES = {
@@ -35,6 +36,20 @@ LABOUR_MARKET_TEST_DAYS = 63  # 9 weeks of publication on VDAB and EURES (since 
 
 def sections_for(dossier: Dossier) -> tuple[str, ...]:
     return tuple(s for s in SECTIONS if s != "posting" or dossier.is_posting)
+
+
+def steps_for(dossier: Dossier) -> tuple[str, ...]:
+    """The steps of the wizard: the sections, then "check your answers and submit"."""
+    return (*sections_for(dossier), "check")
+
+
+def progress(dossier: Dossier, current: str | None = None) -> Progress:
+    """How far the draft is, and which step a page shows: the one count every page uses."""
+    steps = steps_for(dossier)
+    return count(
+        (name in dossier.done for name in steps),
+        current=steps.index(current) + 1 if current else None,
+    )
 
 
 @dataclass(frozen=True)

@@ -149,6 +149,7 @@ def task_list(dossier_id: int):
         dossier=dossier,
         sections=sections.sections_for(dossier),
         titles=sections.SECTION_TITLES,
+        progress=sections.progress(dossier),
     )
 
 
@@ -180,8 +181,7 @@ def section(dossier_id: int, section: str):
         form=form,
         dossier=dossier,
         section=section,
-        step=order.index(section) + 1,
-        total=len(order) + 1,
+        progress=sections.progress(dossier, section),
         title=sections.SECTION_TITLES[section],
         isco=datalist("isco-codes", tuple(reference.isco_units(_locale())))
         if section == "job"
@@ -225,7 +225,6 @@ def documents_page(dossier_id: int):
             db.session.commit()
             flash(_("The file has been added."), "success")
             return redirect(url_for("applications.documents_page", dossier_id=dossier.id))
-    order = sections.sections_for(dossier)
     return render_template(
         "applications/documents.html",
         form=form,
@@ -235,8 +234,7 @@ def documents_page(dossier_id: int):
         per_file=uploads.megabytes(per_file),
         per_dossier=uploads.megabytes(per_dossier),
         used=uploads.megabytes(documents.used_bytes(dossier)),
-        step=order.index("documents") + 1,
-        total=len(order) + 1,
+        progress=sections.progress(dossier, "documents"),
         dated=rules.dated_documents(),
         titles=rules.DOCUMENTS,
         delete_form=CsrfForm(),
@@ -291,6 +289,7 @@ def check(dossier_id: int):
         dossier=dossier,
         problems=sections.completeness(dossier, date.today()),
         summary_rows=summary.rows(dossier, _locale()),
+        progress=sections.progress(dossier, "check"),
     )
 
 

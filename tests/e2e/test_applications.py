@@ -196,7 +196,7 @@ def test_employer_files_a_highly_qualified_application_and_downloads_the_receipt
     expect(h1(page)).to_have_text(t("Your application"))
     expect(main(page)).to_contain_text(organisation)
     expect(main(page)).to_contain_text(
-        t("You have completed %(done)s of %(total)s sections.", done=1, total=5)
+        t("You have completed %(done)s of %(total)s steps.", done=1, total=6)
     )
     axe("task list")
 
