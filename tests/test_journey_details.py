@@ -68,6 +68,9 @@ def test_an_old_certificate_is_refused_at_upload(client, employer):
     message = field_error(check_page(response.get_data(as_text=True)), "issued_on")
     assert "more than 6 months old" in message
     assert db.session.scalar(select(Document)) is None
+    # The rule is said before the upload, next to the date field.
+    hint = check_page(response.get_data(as_text=True)).find(id="issued_on-hint")
+    assert hint is not None and "at most 6 months old" in hint.get_text()
     recent = (date.today() - timedelta(days=30)).isoformat()
     assert upload(client, dossier.id, "medical_certificate", issued_on=recent).status_code == 302
     # A certificate that ages past the limit before submission is still caught at the check.

@@ -15,7 +15,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
 from flask_login import current_user
 
 from portal import reference, uploads
@@ -207,6 +207,11 @@ def documents_page(dossier_id: int):
     dossier = services.editable_dossier(current_user, dossier_id)
     form = DocumentForm()
     required, form.requirement.choices = documents.requirement_choices(dossier)
+    form.issued_on.description = _(
+        "Required for the medical certificate and the certificate of good conduct: they may be at most %(months)s months old, so issued on or after %(date)s.",
+        months=rules.procedure("certificate_max_age_months"),
+        date=format_date(rules.oldest_certificate_date(date.today())),
+    )
     per_file, per_dossier = documents.limits()
     if form.validate_on_submit():
         upload = form.file.data
