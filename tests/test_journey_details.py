@@ -11,7 +11,7 @@ from portal import reference
 from portal.applications.models import Document
 from portal.extensions import db
 from tests.applications_support import WORKER, start, upload
-from tests.support import check_page, field_error, login, make_user
+from tests.support import PASSWORD, check_page, field_error, login, make_user
 
 
 @pytest.fixture
@@ -160,3 +160,15 @@ def test_the_fee_page_gives_the_amount_with_its_source_and_is_linked(client, emp
         client.get(f"/applications/{dossier.id}/documents?lang=en").get_data(as_text=True)
     )
     assert soup.find(id="fee-help").find("a")["href"] == "/guide/fee"
+
+
+def test_someone_not_logged_in_comes_back_to_the_category_after_logging_in(client):
+    user = make_user("later@details.example")
+    response = client.get("/applications/new?category=executive")
+    assert response.status_code == 302
+    assert "next=%2Fapplications%2Fnew%3Fcategory%3Dexecutive" in response.headers["Location"]
+    response = client.post(
+        "/account/login?next=%2Fapplications%2Fnew%3Fcategory%3Dexecutive",
+        data={"email": user.email, "password": PASSWORD},
+    )
+    assert response.headers["Location"] == "/applications/new?category=executive"
