@@ -23,6 +23,7 @@ from portal.db import utcnow
 from portal.errors import Invalid, NotAllowed
 from portal.extensions import db
 from portal.i18n import LANGUAGES, _
+from portal.progress import count
 
 
 def on_permit_granted(dossier: Dossier, **_extra) -> None:
@@ -185,7 +186,14 @@ def employer_view(actor: User, dossier_id: int) -> EmployerView:
         step = steps.setdefault(entry.item.rule, Step(entry.item.short_title, True))
         step.done = step.done and entry.done
     listed = list(steps.values())
-    done = sum(1 for step in listed if step.done)
+    progress = count(step.done for step in listed)  # the one way of counting steps
     return EmployerView(
-        dossier, True, talent, bool(talent.password_hash), True, listed, done, len(listed)
+        dossier,
+        True,
+        talent,
+        bool(talent.password_hash),
+        True,
+        listed,
+        progress.done,
+        progress.total,
     )

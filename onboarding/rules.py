@@ -9,6 +9,9 @@ Interpretations, stated once:
 - Ages are counted on the day of arrival, or today when that is later (or unknown).
 - Under 3: childcare. From 3 up to (not including) 18: school pre-registration, since
   education is compulsory until 18. OKAN (reception class) is suggested from 12 up to 18.
+- "Abroad" (the "before you travel" part): the application says the worker lives outside
+  Belgium, and the profile gives no arrival date or one still to come. An arrival date that
+  has passed, or a file of a worker who lives in Belgium, means already here.
 - "Within 8 working days of arrival": the 8th working day after the arrival day, skipping
   weekends and Belgian public holidays (`portal.tracking.deadlines.add_working_days`).
 """
@@ -45,6 +48,8 @@ class Facts:
     children: tuple[tuple[int, date], ...] = ()  # (child id, birth date)
     has_partner: bool | None = None
     in_flanders: bool | None = None  # None: no address yet
+    abroad: bool = False  # still to travel to Belgium: the "before you travel" part applies
+    diplomatic_post: str | None = None  # the Belgian post named in the application
 
     @property
     def age_day(self) -> date:
@@ -65,6 +70,7 @@ class Item:
     rule: str
     due_on: date | None = None
     optional: bool = False
+    before_travel: bool = False  # part "Before you travel", shown while the worker is abroad
     refer_to: PartnerKind | None = None  # a referral to this kind of partner is possible
     params: dict = field(default_factory=dict, compare=False, hash=False)
 
@@ -105,6 +111,8 @@ class Item:
 
     @property
     def note(self) -> str | None:
+        if self.params.get("post"):
+            return _("The application named this post: %(post)s.", post=self.params["post"])
         if self.params.get("okan"):
             return _(
                 "Your child is between 12 and 18: a reception class for newcomers who do not yet speak Dutch (OKAN) in secondary school can help in the first year."
@@ -182,12 +190,43 @@ def _childcare(facts: Facts) -> list[Item]:
     ]
 
 
+def _before_travel(code: str) -> Callable[[Facts], list[Item]]:
+    def items(facts: Facts) -> list[Item]:
+        if not facts.abroad:
+            return []
+        params = (
+            {"post": facts.diplomatic_post} if code == "d_visa" and facts.diplomatic_post else {}
+        )
+        return [Item(code, code, due_on=None, before_travel=True, params=params)]
+
+    return items
+
+
 def _single(code: str, optional: bool = False) -> Callable[[Facts], list[Item]]:
     return lambda _facts: [Item(code, code, optional=optional)]
 
 
 AFTER_APPROVAL = "../shared/DOMAIN.md, After approval: the orange carpet"
+BEFORE_TRAVEL = "issue #12, a welcome that starts before the flight"
 RULES: tuple[Rule, ...] = (
+    Rule(
+        "d_visa",
+        f"{BEFORE_TRAVEL} (D visa at the Belgian post; the application names the post for a worker who lives abroad)",
+        False,
+        _before_travel("d_visa"),
+    ),
+    Rule(
+        "travel_documents",
+        f"{BEFORE_TRAVEL} (travel documents)",
+        False,
+        _before_travel("travel_documents"),
+    ),
+    Rule(
+        "municipality_documents",
+        f"{BEFORE_TRAVEL} (what to bring to the municipality; {AFTER_APPROVAL}, municipal registration)",
+        False,
+        _before_travel("municipality_documents"),
+    ),
     Rule(
         "municipal_registration",
         f"{AFTER_APPROVAL} (municipal registration: within 8 working days of arrival)",

@@ -21,6 +21,7 @@ from portal.db import utcnow
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
 from portal.i18n import LANGUAGES, _
+from portal.progress import Progress, count
 from portal.tracking.deadlines import local_day
 
 
@@ -143,10 +144,23 @@ def outside_flanders(profile: WelcomeProfile, locale: str) -> Region | None:
     return Region(found.name(locale), reference.region_name(found.region, locale))
 
 
+def is_abroad(profile: WelcomeProfile, on: date) -> bool:
+    """Still to travel: the file says the worker lives abroad, and no arrival date has passed."""
+    dossier = profile.dossier
+    lives_abroad = bool(
+        dossier and dossier.worker_residence_country and dossier.worker_residence_country != "BE"
+    )
+    arrived = profile.arrival_on is not None and profile.arrival_on <= on
+    return lives_abroad and not arrived
+
+
 def facts(profile: WelcomeProfile, on: date | None = None) -> rules.Facts:
     found = reference.municipality(profile.refnis) if profile.refnis else None
+    on = on or today()
     return rules.Facts(
-        today=on or today(),
+        today=on,
+        abroad=is_abroad(profile, on),
+        diplomatic_post=profile.dossier.worker_diplomatic_post if profile.dossier else None,
         arrival_on=profile.arrival_on,
         category=profile.dossier.category if profile.dossier else None,
         children=tuple((child.id, child.birth_date) for child in profile.children),
@@ -174,17 +188,25 @@ class Checklist:
     entries: list[Entry]
 
     @property
-    def counted(self) -> list[Entry]:
-        """What the progress bar counts: every item except the optional ones."""
-        return [e for e in self.entries if not e.item.optional]
+    def before_travel(self) -> list[Entry]:
+        return [e for e in self.entries if e.item.before_travel]
+
+    @property
+    def after_arrival(self) -> list[Entry]:
+        return [e for e in self.entries if not e.item.before_travel]
+
+    @property
+    def progress(self) -> Progress:
+        """Every card on the page counts, optional ones included (portal.progress)."""
+        return count(e.done for e in self.entries)
 
     @property
     def done_count(self) -> int:
-        return sum(1 for e in self.counted if e.done)
+        return self.progress.done
 
     @property
     def total(self) -> int:
-        return len(self.counted)
+        return self.progress.total
 
     @property
     def dated(self) -> list[Entry]:

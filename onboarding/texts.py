@@ -14,6 +14,43 @@ CARD_WHY = {
 }
 
 TEXTS: dict[str, dict] = {
+    # Before you travel: for a worker still abroad (see onboarding/rules.py, "abroad").
+    "d_visa": {
+        "title": _l("Apply for your D visa at the Belgian embassy or consulate"),
+        "short": _l("D visa"),
+        "why": _l(
+            "The single permit lets you work and live here, but to enter Belgium for a long stay you need a long-stay visa (type D), issued by the Belgian embassy or consulate for the country where you live."
+        ),
+        "how": _l(
+            "Make an appointment with the Belgian post, and bring your passport and the decision that grants your single permit. The post tells you which other documents it needs."
+        ),
+        "when": _l("As soon as your permit is granted: before you book your journey."),
+        "helper": _l("The Belgian embassy or consulate (visa section)"),
+    },
+    "travel_documents": {
+        "title": _l("Keep your travel documents together"),
+        "short": _l("Travel documents"),
+        "why": _l(
+            "At the border and at the municipality you show the documents that allow you to stay."
+        ),
+        "how": _l(
+            "Take in your hand luggage: your passport with the D visa, the decision that grants your single permit, your employment contract, and a copy of each of them."
+        ),
+        "when": _l("Before you leave."),
+        "helper": _l("Information only"),
+    },
+    "municipality_documents": {
+        "title": _l("Pack what the municipality will ask for"),
+        "short": _l("Documents for the municipality"),
+        "why": _l(
+            "You register at the municipality within days of your arrival; documents from abroad are hard to obtain once you are here."
+        ),
+        "how": _l(
+            "Bring your passport with the D visa, the decision that grants your single permit, passport photos, proof of your address in Belgium (such as the rental contract), and, for family members who come along, their birth and marriage certificates, legalised or with an apostille."
+        ),
+        "when": _l("Before you leave."),
+        "helper": _l("Your municipality (civil affairs) can tell you what it asks for"),
+    },
     "municipal_registration": {
         "title": _l("Register at the municipality"),
         "short": _l("Registration at the municipality"),

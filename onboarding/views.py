@@ -71,6 +71,14 @@ def profile():
             "preferred_locale": profile.locale,
         }
     )
+    # One form: "Add a child" and "Remove" are buttons of the profile form, so every answer
+    # typed on the page is saved with them instead of being lost.
+    child_form = ChildForm(prefix="child", meta={"csrf": False})  # the page's token is checked
+    if request.method == "GET":
+        child_form = ChildForm(prefix="child", formdata=None, meta={"csrf": False})
+    action = request.form.get("action", "save")
+    remove = request.form.get("remove_child", "")
+    adding = action == "add_child" or bool(request.form.get("child-birth_date", "").strip())
     if form.validate_on_submit():
         try:
             services.save_profile(
@@ -83,11 +91,29 @@ def profile():
             )
         except Invalid as error:
             form.add_errors(error.errors)
+            return _profile_page(form, child_form)
+        if adding:
+            try:
+                if not child_form.validate():
+                    raise Invalid({})
+                services.add_child(current_user, child_form.birth_date.data)
+            except Invalid as error:
+                # Nothing is half-saved; the page shows every typed answer again.
+                db.session.rollback()
+                child_form.add_errors(error.errors)
+                return _profile_page(form, child_form, 400)
+        if remove.isdigit():
+            services.remove_child(current_user, int(remove))
+        db.session.commit()
+        if adding:
+            flash(_("The child has been added. Your checklist is up to date."), "success")
+        elif remove:
+            flash(_("The child has been removed."), "success")
         else:
-            db.session.commit()
             flash(_("Your profile has been saved. Your checklist is up to date."), "success")
             return redirect(url_for("welcome.checklist"))
-    return _profile_page(form, ChildForm(prefix="child", formdata=None))
+        return redirect(url_for("welcome.profile", _anchor="children"))
+    return _profile_page(form, child_form)
 
 
 @bp.post("/welcome/consents/<int:invitation_id>")

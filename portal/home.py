@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    render_template,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -28,6 +36,17 @@ def dashboard():
     registered = current_app.extensions.get("dashboard_links", {}).get(current_user.role.value, [])
     links = [(url_for(endpoint), label) for endpoint, label in registered]
     return render_template("home/dashboard.html", user=current_user, plugin_links=links)
+
+
+@bp.get("/favicon.ico")
+@public
+def favicon():
+    """Browsers ask for /favicon.ico on their own; answer with the portal's small icon."""
+    icon = Path(current_app.static_folder, "img", "favicon.ico").read_bytes()
+    response = Response(icon, mimetype="image/vnd.microsoft.icon")
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400
+    return response
 
 
 @bp.get("/healthz")

@@ -111,16 +111,72 @@ def nace_choices(locale: str) -> list[tuple[str, str]]:
     return [(code, nace_label(code, locale) or "") for code in sorted(_nace_codes())]
 
 
+# CLDR territories that are no nationality a person can hold:
+# - groupings and placeholders: ZZ unknown, EU, EZ eurozone, UN, QO outlying Oceania,
+#   XA/XB pseudo-locales;
+# - places without a permanent population of their own: AQ Antarctica, BV Bouvet Island,
+#   HM Heard and McDonald Islands, TF French Southern Territories, UM US Outlying Islands,
+#   GS South Georgia, IO British Indian Ocean Territory, CP Clipperton;
+# - parts of a state that CLDR lists separately but are not ISO 3166-1 countries:
+#   AC Ascension, TA Tristan da Cunha, DG Diego Garcia, EA Ceuta and Melilla, IC Canary Islands.
+# Inhabited dependent territories (e.g. Greenland, Hong Kong, Puerto Rico) stay: their
+# passports or nationality documents are what a worker may hold.
+NOT_NATIONALITIES = frozenset(
+    {"ZZ", "EU", "EZ", "UN", "QO", "XA", "XB"}
+    | {"AQ", "BV", "HM", "TF", "UM", "GS", "IO", "CP"}
+    | {"AC", "TA", "DG", "EA", "IC"}
+)
+
+# Nationals of these states move and work freely in Belgium: they need no single permit
+# (DOMAIN.md: the single permit is for non-EU workers; EEA and Swiss nationals likewise).
+# EU 27, the EEA (Iceland, Liechtenstein, Norway) and Switzerland.
+FREE_MOVEMENT = frozenset(
+    [
+        "AT",
+        "BE",
+        "BG",
+        "HR",
+        "CY",
+        "CZ",
+        "DK",
+        "EE",
+        "FI",
+        "FR",
+        "DE",
+        "GR",
+        "HU",
+        "IE",
+        "IT",
+        "LV",
+        "LT",
+        "LU",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SK",
+        "SI",
+        "ES",
+        "SE",
+    ]
+    + ["IS", "LI", "NO", "CH"]
+)
+
+
+def has_free_movement(code: str | None) -> bool:
+    """True for an EU, EEA or Swiss nationality: no single permit is needed."""
+    return (code or "").upper() in FREE_MOVEMENT
+
+
 @cache
 def countries(locale: str) -> list[tuple[str, str]]:
-    """ISO 3166 alpha-2 countries with CLDR names in `locale`, sorted by name."""
+    """ISO 3166 alpha-2 nationalities with CLDR names in `locale`, sorted by name."""
     names = Locale.parse(locale).territories
     pairs = [
         (code, name)
         for code, name in names.items()
-        if len(code) == 2
-        and code.isalpha()
-        and code not in {"ZZ", "EU", "EZ", "UN", "QO", "XA", "XB"}
+        if len(code) == 2 and code.isalpha() and code not in NOT_NATIONALITIES
     ]
     return sorted(pairs, key=lambda p: p[1])
 

@@ -132,7 +132,9 @@ def _register(form, register, **party):
 @public
 def check_email():
     reason = request.args.get("reason", "registered")
-    return render_template("accounts/check_email.html", reason=reason)
+    return render_template(
+        "accounts/check_email.html", reason=reason, resend_form=EmailOnlyForm(formdata=None)
+    )
 
 
 @bp.get("/verify/<token>")

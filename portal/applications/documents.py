@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import current_app
+from flask_babel import format_date
 
 from portal import uploads
 from portal.accounts.models import User
@@ -48,6 +49,15 @@ def add_document(
             errors["issued_on"] = [_("Give the date of issue of this certificate.")]
         elif issued_on > today:
             errors["issued_on"] = [_("The date of issue cannot be in the future.")]
+        elif issued_on < rules.oldest_certificate_date(today):
+            months = rules.procedure("certificate_max_age_months")
+            errors["issued_on"] = [
+                _(
+                    "This certificate is more than %(months)s months old: it would make the file inadmissible. Ask for a recent one, issued on or after %(date)s.",
+                    months=months,
+                    date=format_date(rules.oldest_certificate_date(today)),
+                )
+            ]
     per_file, per_dossier = limits()
     if used_bytes(dossier) + len(data) > per_dossier:
         errors["file"] = [

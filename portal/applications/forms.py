@@ -128,7 +128,7 @@ class PostingForm(BaseForm):
     posting_end = DateField(_l("Last day of the posting"), [required()], description=DATE_HINT)
     client_name = StringField(_l("Belgian client"), [required(), Length(max=200)])
     client_kbo = StringField(_l("Enterprise number of the client"), [Optional(), validate_kbo])
-    site_address = StringField(_l("Address of the site in Belgium"), [required(), Length(max=300)])
+    # The site in Belgium is the place of work given in the job step: not asked twice.
     limosa_reference = StringField(
         _l("Limosa declaration number"),
         [required(), Length(max=60)],

@@ -10,6 +10,8 @@ identifies a person; the Referrer-Policy (same-origin) keeps it from other sites
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, render_template, request, url_for
 
 from portal.applications import eligibility as checker
@@ -47,6 +49,22 @@ def eligibility():
         check_url=url_for("public.eligibility", **args),
         euro=checker.euro,
         threshold_title=checker.threshold_title,
+    )
+
+
+@bp.get("/guide/fee")
+@public
+def fee_guide():
+    """The federal fee: its amount (rules.toml, with its source) and how to pay it."""
+    from portal.applications import rules
+
+    today = date.today()
+    return render_template(
+        "public/fee.html",
+        fee=rules.fee_info(today.year),
+        year=today.year,
+        euro=checker.euro,
+        document_title=rules.DOCUMENTS["fee_payment"],
     )
 
 

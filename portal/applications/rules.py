@@ -219,12 +219,47 @@ def dated_documents() -> frozenset[str]:
     return frozenset(_data()["certificates"]["dated"])
 
 
+def oldest_certificate_date(today: date) -> date:
+    """The earliest issue date a dated certificate may have on `today` (the 6-month rule)."""
+    from dateutil.relativedelta import relativedelta
+
+    return today - relativedelta(months=procedure("certificate_max_age_months"))
+
+
 def fee_for(year: int) -> Decimal | None:
     """The federal fee for `year`: that year's row, or the latest earlier one."""
     rows = [row for row in _data()["fees"] if row["year"] <= year]
     if not rows:
         return None
     return Decimal(str(max(rows, key=lambda row: row["year"])["amount"]))
+
+
+@dataclass(frozen=True)
+class Fee:
+    """The federal fee as the public fee page shows it (rules.toml [fee] and [[fees]])."""
+
+    amount: Decimal | None
+    year: int | None  # the year of the amount: earlier than asked when not yet known
+    payee: str
+    info_url: str
+    source: str
+
+    @property
+    def indexed_since(self) -> bool:
+        return self.year is not None
+
+
+def fee_info(year: int) -> Fee:
+    rows = [row for row in _data()["fees"] if row["year"] <= year]
+    latest = max(rows, key=lambda row: row["year"]) if rows else None
+    table = _data()["fee"]
+    return Fee(
+        amount=Decimal(str(latest["amount"])) if latest else None,
+        year=latest["year"] if latest else None,
+        payee=table["payee"],
+        info_url=table["info_url"],
+        source=table["source"],
+    )
 
 
 def deadline_days() -> dict[str, int]:

@@ -20,6 +20,7 @@ from portal.applications import rules
 from portal.applications.models import Dossier
 from portal.errors import Invalid
 from portal.i18n import _, _l
+from portal.progress import Progress, count
 
 SECTIONS = ("employer", "worker", "category", "job", "posting", "documents")
 SECTION_TITLES = {
@@ -35,6 +36,20 @@ LABOUR_MARKET_TEST_DAYS = 63  # 9 weeks of publication on VDAB and EURES (since 
 
 def sections_for(dossier: Dossier) -> tuple[str, ...]:
     return tuple(s for s in SECTIONS if s != "posting" or dossier.is_posting)
+
+
+def steps_for(dossier: Dossier) -> tuple[str, ...]:
+    """The steps of the wizard: the sections, then "check your answers and submit"."""
+    return (*sections_for(dossier), "check")
+
+
+def progress(dossier: Dossier, current: str | None = None) -> Progress:
+    """How far the draft is, and which step a page shows: the one count every page uses."""
+    steps = steps_for(dossier)
+    return count(
+        (name in dossier.done for name in steps),
+        current=steps.index(current) + 1 if current else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -79,6 +94,12 @@ def save_worker(dossier: Dossier, data: dict) -> None:
         errors["worker_diplomatic_post"] = [
             _(
                 "A worker who lives abroad applies for the visa at a Belgian embassy or consulate: name it."
+            )
+        ]
+    if reference.has_free_movement(data.get("worker_nationality")):
+        errors["worker_nationality"] = [
+            _(
+                "Citizens of the EU, Iceland, Liechtenstein, Norway and Switzerland need no single permit: they may work in Belgium without one and register with the municipality where they live. If the worker also holds another nationality, this application is still not needed."
             )
         ]
     birth = data.get("worker_birth_date")
@@ -242,7 +263,7 @@ REQUIRED_FIELDS = {
         "workplace_street",
         "workplace_postal_code",
     ),
-    "posting": ("posting_start", "posting_end", "client_name", "site_address", "limosa_reference"),
+    "posting": ("posting_start", "posting_end", "client_name", "limosa_reference"),
 }
 
 
@@ -288,9 +309,7 @@ def completeness(dossier: Dossier, today: date) -> list[Problem]:
 
 def stale_certificates(dossier: Dossier, today: date) -> list[Problem]:
     """Certificates older than 6 months (the issue date the applicant gave)."""
-    from dateutil.relativedelta import relativedelta
-
-    limit = today - relativedelta(months=rules.procedure("certificate_max_age_months"))
+    limit = rules.oldest_certificate_date(today)
     return [
         Problem(
             "documents",

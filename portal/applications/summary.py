@@ -132,7 +132,6 @@ def _section(dossier: Dossier, section: str, locale: str) -> list[tuple[str, str
                 else "",
             ),
             (_("Belgian client"), dossier.client_name),
-            (_("Address of the site"), dossier.site_address),
             (_("Limosa declaration"), dossier.limosa_reference),
         ]
     return []

@@ -15,7 +15,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
 from flask_login import current_user
 
 from portal import reference, uploads
@@ -78,9 +78,16 @@ def index():
     )
 
 
+def _chosen_category() -> str | None:
+    """The category carried over from the eligibility check (?category=…), when it is one."""
+    code = request.values.get("category", "")
+    return code if code in rules.categories() else None
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @roles(*FILERS)
 def new():
+    chosen = _chosen_category()
     form = StartForm() if current_user.role == Role.MANDATARY else CsrfForm()
     if current_user.role == Role.MANDATARY:
         eligible = [
@@ -103,8 +110,22 @@ def new():
             form.add_errors(error.errors)
         else:
             db.session.commit()
+            if chosen:  # from the eligibility check: confirm the category it was run for
+                return redirect(
+                    url_for(
+                        "applications.section",
+                        dossier_id=dossier.id,
+                        section="category",
+                        category=chosen,
+                    )
+                )
             return redirect(url_for("applications.task_list", dossier_id=dossier.id))
-    return render_template("applications/new.html", form=form)
+    return render_template(
+        "applications/new.html",
+        form=form,
+        chosen=chosen,
+        chosen_title=rules.category(chosen).title if chosen else None,
+    )
 
 
 @bp.get("/<int:dossier_id>")
@@ -128,6 +149,7 @@ def task_list(dossier_id: int):
         dossier=dossier,
         sections=sections.sections_for(dossier),
         titles=sections.SECTION_TITLES,
+        progress=sections.progress(dossier),
     )
 
 
@@ -142,6 +164,9 @@ def section(dossier_id: int, section: str):
         return redirect(url_for("applications.task_list", dossier_id=dossier.id))
     form = SECTION_FORMS[section](obj=dossier if request.method == "GET" else None)
     fill_choices(form, _locale())
+    carried = _chosen_category() if section == "category" and request.method == "GET" else None
+    if carried and not dossier.category:
+        form.category.data = carried  # chosen in the eligibility check, still to be saved
     if form.validate_on_submit():
         try:
             SAVERS[section](dossier, section_data(form))
@@ -156,8 +181,7 @@ def section(dossier_id: int, section: str):
         form=form,
         dossier=dossier,
         section=section,
-        step=order.index(section) + 1,
-        total=len(order) + 1,
+        progress=sections.progress(dossier, section),
         title=sections.SECTION_TITLES[section],
         isco=datalist("isco-codes", tuple(reference.isco_units(_locale())))
         if section == "job"
@@ -183,6 +207,11 @@ def documents_page(dossier_id: int):
     dossier = services.editable_dossier(current_user, dossier_id)
     form = DocumentForm()
     required, form.requirement.choices = documents.requirement_choices(dossier)
+    form.issued_on.description = _(
+        "Required for the medical certificate and the certificate of good conduct: they may be at most %(months)s months old, so issued on or after %(date)s.",
+        months=rules.procedure("certificate_max_age_months"),
+        date=format_date(rules.oldest_certificate_date(date.today())),
+    )
     per_file, per_dossier = documents.limits()
     if form.validate_on_submit():
         upload = form.file.data
@@ -201,7 +230,6 @@ def documents_page(dossier_id: int):
             db.session.commit()
             flash(_("The file has been added."), "success")
             return redirect(url_for("applications.documents_page", dossier_id=dossier.id))
-    order = sections.sections_for(dossier)
     return render_template(
         "applications/documents.html",
         form=form,
@@ -211,8 +239,7 @@ def documents_page(dossier_id: int):
         per_file=uploads.megabytes(per_file),
         per_dossier=uploads.megabytes(per_dossier),
         used=uploads.megabytes(documents.used_bytes(dossier)),
-        step=order.index("documents") + 1,
-        total=len(order) + 1,
+        progress=sections.progress(dossier, "documents"),
         dated=rules.dated_documents(),
         titles=rules.DOCUMENTS,
         delete_form=CsrfForm(),
@@ -267,6 +294,7 @@ def check(dossier_id: int):
         dossier=dossier,
         problems=sections.completeness(dossier, date.today()),
         summary_rows=summary.rows(dossier, _locale()),
+        progress=sections.progress(dossier, "check"),
     )
 
 

@@ -7,6 +7,7 @@
     var file = form.querySelector("input[type=file]");
     if (!file || !file.files.length) { return; }
     event.preventDefault();
+    bar.value = 0; bar.hidden = false;
     var request = new XMLHttpRequest();
     request.open("POST", form.action || window.location.href);
     request.upload.addEventListener("progress", function (e) {

@@ -320,7 +320,7 @@ def test_a_granted_worker_is_welcomed_and_referred_to_the_municipality_and_a_sch
     for born in (toddler_born, teenager_born):
         page.locator("#child-birth_date").fill(born.isoformat())
         main(page).get_by_role("button", name=t("Add a child"), exact=True).click()
-        expect(page).to_have_url(re.compile(r"/welcome/profile$"))
+        expect(page).to_have_url(re.compile(r"/welcome/profile#children$"))
         expect(flash(page)).to_contain_text(
             t("The child has been added. Your checklist is up to date.")
         )
@@ -352,7 +352,7 @@ def test_a_granted_worker_is_welcomed_and_referred_to_the_municipality_and_a_sch
         expect(item).to_have_attribute("id", re.compile(rf"^item-{code}$"))
 
     registration = card(page, "municipal_registration")
-    expect(registration.get_by_role("heading", level=2)).to_have_text(
+    expect(registration.get_by_role("heading", level=3)).to_have_text(
         t("Register at the municipality")
     )
     expect(registration.locator("dd strong")).to_have_text(
@@ -366,7 +366,7 @@ def test_a_granted_worker_is_welcomed_and_referred_to_the_municipality_and_a_sch
     school_card = main(page).locator('li[id^="item-school-"]')
     expect(school_card).to_have_count(1)
     school_code = school_card.get_attribute("id").removeprefix("item-")
-    expect(school_card.get_by_role("heading", level=2)).to_have_text(
+    expect(school_card.get_by_role("heading", level=3)).to_have_text(
         t("Pre-register your child born on %(date)s at a school", date=long(teenager_born))
     )
     expect(school_card).to_contain_text(
@@ -376,14 +376,18 @@ def test_a_granted_worker_is_welcomed_and_referred_to_the_municipality_and_a_sch
     )
     childcare_card = main(page).locator('li[id^="item-childcare-"]')
     expect(childcare_card).to_have_count(1)
-    expect(childcare_card.get_by_role("heading", level=2)).to_have_text(
+    expect(childcare_card.get_by_role("heading", level=3)).to_have_text(
         t("Find childcare for your child born on %(date)s", date=long(toddler_born))
     )
     expect(childcare_card).not_to_contain_text("OKAN")
 
     optional = items.filter(has=page.locator("span.tag", has_text=t("optional")))
     expect(optional).to_have_count(1)
-    total = len(expected) - 1  # the optional step does not count
+    # The worker lives abroad and arrives in 10 days: "before you travel" comes first.
+    travel = main(page).locator("ol.travel-checklist > li")
+    expect(travel).to_have_count(3)
+    expect(main(page).locator("h2#before-travel")).to_have_text(t("Before you travel"))
+    total = len(expected) + 3  # every card counts, the optional one and the travel steps too
     progress_text = main(page).locator("#progress-text")
     expect(progress_text).to_have_text(t("%(done)s of %(total)s steps done", done=0, total=total))
     expect(main(page).locator("progress")).to_have_attribute("value", "0")
