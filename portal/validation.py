@@ -326,7 +326,7 @@ class AmountField(DecimalField):
     @property
     def readback(self) -> str:
         """ "€ 55.000,00 per year": what the portal read, shown after a submit."""
-        if self.data is None or self.errors or not self.raw_data:
+        if self.data is None or self.process_errors or not self.raw_data:
             return ""
         amount = format_amount(self.data)
         if self.per is None:
@@ -347,9 +347,9 @@ def default_rules(field_class, validators: list, filters: list) -> tuple[list, l
     if issubclass(field_class, StringField):
         multiline = issubclass(field_class, TextAreaField)
         if not issubclass(field_class, PasswordField):
-            filters.append(strip_surrounding)
             if not multiline:
                 filters.append(strip_bidi)
+            filters.append(strip_surrounding)
         validators.insert(0, PlainText(multiline=multiline))
         if not any(isinstance(v, Length) and v.max not in (None, -1) for v in validators):
             validators.append(

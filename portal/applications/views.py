@@ -151,6 +151,13 @@ def section(dossier_id: int, section: str):
             db.session.commit()
             flash(_("Saved. You can come back to this section at any time."), "success")
             return redirect(_next_step(dossier, section))
+    if section == "job" and not form.annual_salary.errors:
+        form.annual_salary.warning = sections.salary_warning(
+            dossier.category,
+            form.annual_salary.data,
+            form.start_date.data if not form.start_date.errors else None,
+            reduced=bool(form.reduced_threshold.data),
+        )
     return render_template(
         "applications/section.html",
         form=form,
