@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 PYTHON ?= python3
 
-.PHONY: run test test-sqlite test-postgres bench translations extract lint format system-deps clean
+.PHONY: run test test-sqlite test-postgres bench fuzz fuzz-forms translations extract lint format system-deps clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,15 @@ test: system-deps lint test-sqlite test-postgres
 
 bench: $(VENV)/.test translations
 	$(PY) -m tests.bench
+
+# Property-based fuzzing in full (a sample runs in `make test`). Each part is its own target;
+# `fuzz` runs them all and reports the counts.
+FUZZ_EXAMPLES ?= 200
+
+fuzz: fuzz-forms
+
+fuzz-forms: $(VENV)/.test translations
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_REPORT=1 $(PY) -m pytest tests/test_fuzz_forms.py -m fuzz -q
 
 clean:
 	rm -rf $(VENV) node_modules translations/*/LC_MESSAGES/*.mo
