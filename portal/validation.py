@@ -16,6 +16,7 @@ default.
   lets a name reorder what follows it in e-mails, PDFs and file names ("invoice\u202efdp.exe").
   Nothing visible changes, so this is not "silently changing what the user sent". Multi-line
   free text keeps them (a paragraph in Arabic may need them); it is always shown escaped.
+- Lists (multiple choices): no more values than options.
 - Integers: within a 32-bit column unless the field says tighter.
 - Amounts: finite, and below 10^8 so they fit `Numeric(10, 2)` (`AmountField`).
 - Dates: between 1900 and 2100, tighter where the domain says so (`DateWindow`).
@@ -36,6 +37,7 @@ from wtforms import (
     FloatField,
     IntegerField,
     PasswordField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -107,6 +109,17 @@ class PlainText:
 def is_plain(value: str, multiline: bool = False) -> bool:
     """True when `value` keeps the text rules (for services that take text outside forms)."""
     return not any(_forbidden(char, multiline) for char in value)
+
+
+MAX_CHOICES = 100  # a multiple choice never has more options than this
+
+
+def few_choices(_form, field) -> None:
+    """A list of choices is bounded: never more values than there are options, nor 100."""
+    values = field.data or []
+    if len(values) > min(MAX_CHOICES, len(field.choices or []) or MAX_CHOICES):
+        field.data = []
+        raise StopValidation(_l("Choose each option at most once."))
 
 
 # -- dates ----------------------------------------------------------------------------------
@@ -358,6 +371,8 @@ def default_rules(field_class, validators: list, filters: list) -> tuple[list, l
                     message=_l("Shorten this text to at most %(max)d characters."),
                 )
             )
+    elif issubclass(field_class, SelectMultipleField):
+        validators.insert(0, few_choices)
     elif issubclass(field_class, IntegerField):
         if not _has(validators, NumberRange):
             validators.append(NumberRange(INT_MIN, INT_MAX, message=_l("Enter a smaller number.")))

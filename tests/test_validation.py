@@ -11,7 +11,7 @@ from babel.numbers import format_currency, format_decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
-from wtforms import DateField, DecimalField, IntegerField, StringField
+from wtforms import DateField, DecimalField, IntegerField, SelectMultipleField, StringField
 from wtforms.validators import Length, NumberRange
 
 from portal import validation
@@ -69,6 +69,8 @@ def test_every_field_of_every_form_is_bounded(app):
                     assert validation.finite in validators, where
                 if isinstance(field, DateField):
                     assert any(isinstance(v, DateWindow) for v in validators), where
+                if isinstance(field, SelectMultipleField):
+                    assert validation.few_choices in validators, where
 
 
 def bound(form_class, data: dict, app):
@@ -123,6 +125,18 @@ def test_a_text_field_without_its_own_length_gets_one(app):
 
     form = bound(Free, {"text": "y" * (validation.MAX_LINE + 1)}, app)
     assert form.text.errors == ["Shorten this text to at most 500 characters."]
+
+
+def test_a_list_of_choices_is_bounded(app):
+    from werkzeug.datastructures import MultiDict
+
+    from portal.api.admin_views import ApiClientForm
+
+    with app.test_request_context("/?lang=en", method="POST"):
+        data = MultiDict([("name", "DVZ")] + [("scopes", "dossiers:read")] * 10_000)
+        form = ApiClientForm(formdata=data)
+        assert not form.validate()
+        assert form.scopes.errors == ["Choose each option at most once."]
 
 
 def test_dates_outside_the_window_are_refused(app):
@@ -310,3 +324,21 @@ def test_an_arrival_in_the_year_9999_is_refused(app):
 
     form = bound(ProfileForm, {"arrival_on": "9999-12-28", "preferred_locale": "en"}, app)
     assert "Enter a date from" in form.arrival_on.errors[0]
+
+
+def test_the_back_office_reads_the_salary_with_the_same_field(client, tmp_path):
+    from tests.test_fallback_pages import email_file
+
+    dossier = email_file(make_user("agent@helpdesk.example", Role.HELPDESK), tmp_path)
+    login(client, make_user("olivia@officer.example", Role.OFFICER).email)
+    client.post(f"/backoffice/email-files/{dossier.id}/category", data={"category": "researcher"})
+    response = client.post(
+        f"/backoffice/email-files/{dossier.id}/job?lang=fr",
+        data=job(annual_salary="55\u202f000,50", workplace_postal_code="0000"),
+    )
+    soup = check_page(response.get_data(as_text=True))
+    assert "55\u202f000,50\u00a0€" in soup.find(id="annual_salary-readback").get_text()
+    response = client.post(
+        f"/backoffice/email-files/{dossier.id}/job?lang=fr", data=job(annual_salary="Infinity")
+    )
+    assert field_error(check_page(response.get_data(as_text=True)), "annual_salary")

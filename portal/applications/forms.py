@@ -229,6 +229,21 @@ def fill_choices(form, locale: str) -> None:
         )
 
 
+def warn_about_salary(form, category: str | None) -> None:
+    """Next to the salary of a job form: a warning when the amount read is below the
+    category's threshold for the year of the start date (the save itself decides)."""
+    if not isinstance(form, JobForm) or form.annual_salary.errors:
+        return
+    from portal.applications import sections
+
+    form.annual_salary.warning = sections.salary_warning(
+        category,
+        form.annual_salary.data,
+        form.start_date.data if not form.start_date.errors else None,
+        reduced=bool(form.reduced_threshold.data),
+    )
+
+
 def section_data(form) -> dict:
     """A section form's answers as plain values: text trimmed, empty text as None."""
     data = {}

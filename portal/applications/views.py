@@ -36,6 +36,7 @@ from portal.applications.forms import (
     WorkerForm,
     fill_choices,
     section_data,
+    warn_about_salary,
 )
 from portal.applications.models import DossierKind
 from portal.db import utcnow
@@ -151,13 +152,7 @@ def section(dossier_id: int, section: str):
             db.session.commit()
             flash(_("Saved. You can come back to this section at any time."), "success")
             return redirect(_next_step(dossier, section))
-    if section == "job" and not form.annual_salary.errors:
-        form.annual_salary.warning = sections.salary_warning(
-            dossier.category,
-            form.annual_salary.data,
-            form.start_date.data if not form.start_date.errors else None,
-            reduced=bool(form.reduced_threshold.data),
-        )
+    warn_about_salary(form, dossier.category)
     return render_template(
         "applications/section.html",
         form=form,
