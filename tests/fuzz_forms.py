@@ -287,12 +287,12 @@ def _kind(tag) -> str:
                             "password", "time"} else "text"  # fmt: skip
 
 
-def forms_on(html: str, page_url: str) -> dict[str, list[Field]]:
-    """The POST forms of a page: action path -> fields."""
+def forms_on(html: str, page_url: str, method: str = "post") -> dict[str, list[Field]]:
+    """The forms of a page sent with `method`: action path -> fields."""
     soup = BeautifulSoup(html, "html.parser")
     result: dict[str, list[Field]] = {}
     for form in soup.find_all("form"):
-        if (form.get("method") or "get").lower() != "post":
+        if (form.get("method") or "get").lower() != method:
             continue
         action = urlsplit(urljoin(page_url, form.get("action") or page_url)).path
         fields: dict[str, Field] = {}
@@ -361,10 +361,12 @@ def form_fields_of_view(app, endpoint: str) -> list[Field]:
     return fields
 
 
-def crawl(app, world: World, clients) -> tuple[dict[str, list[Field]], list[tuple[str, str]]]:
-    """Every GET page of the URL map: the POST forms they show, and (user, url) pairs that
-    answered below 400 (the pages to render back after fuzzing)."""
+def crawl(app, world: World, clients):
+    """Every GET page of the URL map: the POST forms they show, the GET forms (action ->
+    (user, fields)), and (user, url) pairs that answered below 400 (the pages to render
+    back after fuzzing)."""
     forms: dict[str, list[Field]] = defaultdict(list)
+    get_forms: dict[str, tuple[str | None, list[Field]]] = {}
     pages = []
     for target in targets(app, world, "GET"):
         client = clients(target.user)
@@ -375,10 +377,13 @@ def crawl(app, world: World, clients) -> tuple[dict[str, list[Field]], list[tupl
             continue
         pages.append((target.user, target.url))
         if "html" in (response.content_type or ""):
-            for action, fields in forms_on(response.get_data(as_text=True), target.url).items():
+            html = response.get_data(as_text=True)
+            for action, fields in forms_on(html, target.url).items():
                 known = {f.name for f in forms[action]}
                 forms[action] += [f for f in fields if f.name not in known]
-    return dict(forms), pages
+            for action, fields in forms_on(html, target.url, "get").items():
+                get_forms.setdefault(action, (target.user, fields))
+    return dict(forms), get_forms, pages
 
 
 # -- bodies -----------------------------------------------------------------------------
@@ -553,7 +558,11 @@ def explicit_bodies(specs: list[Field], full: bool = True) -> list[Body]:
     return out
 
 
-def send(client, url: str, body: Body):
+def send(client, url: str, body: Body, method: str = "POST"):
+    if method == "GET":
+        if body.raw is not None:
+            return client.get(f"{url}?{body.raw.decode('ascii')}")
+        return client.get(url, query_string=body.fields)
     if body.raw is not None:
         return client.post(url, data=body.raw, content_type="application/x-www-form-urlencoded")
     if body.files:

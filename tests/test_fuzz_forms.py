@@ -27,6 +27,7 @@ from sqlalchemy.exc import SAWarning
 
 from portal.extensions import db, limiter
 from tests.fuzz_forms import (
+    Target,
     _login,
     bodies,
     build_world,
@@ -87,20 +88,29 @@ def test_every_form_answers_hostile_input_without_a_server_error(app, db_session
                 _login(logged_in[user], user)
         return logged_in[user]
 
-    forms, pages = crawl(app, world, client_for)
+    forms, get_forms, pages = crawl(app, world, client_for)
     stored = _snapshot(Path(app.config["UPLOAD_DIR"]))
     known: list[str] = []
     failures: list[str] = []
     table: dict[str, Counter] = {}
     post_targets = targets(app, world, "POST")
     assert len(post_targets) > 40
+    assert len(get_forms) >= 3  # the eligibility check, the officers' queue, the desk
+    post_targets += [
+        Target(f"GET {path}", path, frozenset({"GET"}), user)
+        for path, (user, _fields) in sorted(get_forms.items())
+    ]
     only = os.environ.get("FUZZ_ONLY")  # a part of an endpoint name, to run fewer routes
     if only:
         post_targets = [t for t in post_targets if only in t.endpoint]
 
     for target in post_targets:
         path = urlsplit(target.url).path
-        specs = forms.get(path) or form_fields_of_view(app, target.endpoint)
+        method = "GET" if target.endpoint.startswith("GET ") else "POST"
+        if method == "GET":
+            specs = get_forms[path][1]
+        else:
+            specs = forms.get(path) or form_fields_of_view(app, target.endpoint)
         db.session.commit()  # end the session's savepoint, so that ours holds all of the route
         savepoint = db.session.get_bind().begin_nested()
         client = app.test_client()
@@ -108,10 +118,10 @@ def test_every_form_answers_hostile_input_without_a_server_error(app, db_session
             _login(client, target.user)
         counts: Counter = Counter()
 
-        def one(body, target=target, client=client, counts=counts):
+        def one(body, target=target, client=client, counts=counts, method=method):
             limiter.reset()
             try:
-                response = send(client, target.url, body)
+                response = send(client, target.url, body, method)
             except Exception:  # with TESTING on, Flask raises what would be a 500
                 db.session.rollback()
                 counts["raised"] += 1
