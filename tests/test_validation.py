@@ -342,3 +342,19 @@ def test_the_back_office_reads_the_salary_with_the_same_field(client, tmp_path):
         f"/backoffice/email-files/{dossier.id}/job?lang=fr", data=job(annual_salary="Infinity")
     )
     assert field_error(check_page(response.get_data(as_text=True)), "annual_salary")
+
+
+def test_the_welcome_profile_refuses_an_arrival_in_the_year_9999(client):
+    from tests.test_onboarding_support import granted_dossier, make_talent
+
+    talent = make_talent(dossier=granted_dossier(make_user("hr@acme.example")))
+    login(client, talent.email)
+    response = client.post(
+        "/welcome/profile?lang=en",
+        data={"arrival_on": "9999-12-28", "preferred_locale": "en", "postal_code": "9000"},
+    )
+    assert "Enter a date from" in field_error(
+        check_page(response.get_data(as_text=True)), "arrival_on"
+    )
+    assert client.get("/welcome?lang=en").status_code == 200
+    assert client.get("/welcome/calendar.ics").status_code == 200
