@@ -37,6 +37,7 @@ from wtforms import (
     FloatField,
     IntegerField,
     PasswordField,
+    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -86,13 +87,15 @@ class PlainText:
     Stops the field's other validators, so they never see the characters refused here.
     """
 
-    def __init__(self, multiline: bool = False):
-        self.multiline = multiline
+    def __init__(self, multiline: bool = False, max_length: int | None = None):
+        self.multiline, self.max_length = multiline, max_length
 
     def __call__(self, form, field) -> None:
         value = field.data
         if not isinstance(value, str) or not value:
             return
+        if self.max_length is not None and len(value) > self.max_length:
+            raise StopValidation(_l("Choose one of the options."))
         bad = [char for char in value if _forbidden(char, self.multiline)]
         if not bad:
             return
@@ -373,6 +376,8 @@ def default_rules(field_class, validators: list, filters: list) -> tuple[list, l
             )
     elif issubclass(field_class, SelectMultipleField):
         validators.insert(0, few_choices)
+    elif issubclass(field_class, SelectField):  # radios too; some accept any value
+        validators.insert(0, PlainText(max_length=MAX_LINE))
     elif issubclass(field_class, IntegerField):
         if not _has(validators, NumberRange):
             validators.append(NumberRange(INT_MIN, INT_MAX, message=_l("Enter a smaller number.")))

@@ -11,7 +11,14 @@ from babel.numbers import format_currency, format_decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
-from wtforms import DateField, DecimalField, IntegerField, SelectMultipleField, StringField
+from wtforms import (
+    DateField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.validators import Length, NumberRange
 
 from portal import validation
@@ -71,6 +78,8 @@ def test_every_field_of_every_form_is_bounded(app):
                     assert any(isinstance(v, DateWindow) for v in validators), where
                 if isinstance(field, SelectMultipleField):
                     assert validation.few_choices in validators, where
+                elif isinstance(field, SelectField):
+                    assert any(isinstance(v, validation.PlainText) for v in validators), where
 
 
 def bound(form_class, data: dict, app):
@@ -125,6 +134,15 @@ def test_a_text_field_without_its_own_length_gets_one(app):
 
     form = bound(Free, {"text": "y" * (validation.MAX_LINE + 1)}, app)
     assert form.text.errors == ["Shorten this text to at most 500 characters."]
+
+
+def test_a_free_choice_is_plain_text_too(app):
+    from onboarding.forms import ProfileForm
+
+    form = bound(ProfileForm, {"has_partner": "yes\x00", "preferred_locale": "en"}, app)
+    assert "control characters" in form.has_partner.errors[0]
+    form = bound(ProfileForm, {"has_partner": "y" * 100_000, "preferred_locale": "en"}, app)
+    assert form.has_partner.errors == ["Choose one of the options."]
 
 
 def test_a_list_of_choices_is_bounded(app):
