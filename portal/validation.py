@@ -368,11 +368,13 @@ def default_rules(field_class, validators: list, filters: list) -> tuple[list, l
             filters.append(strip_surrounding)
         validators.insert(0, PlainText(multiline=multiline))
         if not any(isinstance(v, Length) and v.max not in (None, -1) for v in validators):
-            validators.append(
+            # Second in the chain, so that the field's own checks never see longer text.
+            validators.insert(
+                1,
                 Length(
                     max=MAX_TEXT if multiline else MAX_LINE,
                     message=_l("Shorten this text to at most %(max)d characters."),
-                )
+                ),
             )
     elif issubclass(field_class, SelectMultipleField):
         validators.insert(0, few_choices)

@@ -157,6 +157,17 @@ def test_a_list_of_choices_is_bounded(app):
         assert form.scopes.errors == ["Choose each option at most once."]
 
 
+@pytest.mark.parametrize("kbo", ["9" * 5000, "٠٤٠٣١٧٠٧٠١", "0403.170.701" + "." * 100])
+def test_an_enterprise_number_of_any_length_or_script_is_an_error_not_a_crash(app, kbo):
+    from portal.accounts.forms import EmployerRegistrationForm
+    from portal.fallback.forms import ReviewForm
+
+    form = bound(EmployerRegistrationForm, {"kbo_number": kbo}, app)
+    assert form.kbo_number.errors
+    form = bound(ReviewForm, {"decision": "convert", "reason": "x", "kbo": kbo}, app)
+    assert form.kbo.errors
+
+
 def test_dates_outside_the_window_are_refused(app):
     from portal.applications.forms import WorkerForm
 
