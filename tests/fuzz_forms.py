@@ -188,8 +188,10 @@ def build_world(app, tmp_path) -> World:
         "email_files.section": {"dossier_id": email_file.id},
         "helpdesk.ticket": {"token": ticket_token},
         "applications.receipt": {"dossier_id": submitted.id},
+        "applications.decision_letter": {"dossier_id": submitted.id},
     }
-    for endpoint in ("claim", "decide", "request_information", "record_residence", "dossier"):
+    officer_views = ("claim", "decide", "request_information", "record_residence", "dossier_page")
+    for endpoint in (*officer_views, "decision_letter"):
         world.per_endpoint[f"backoffice.{endpoint}"] = {"dossier_id": submitted.id}
     world.roles = {
         Role.EMPLOYER.value: employer.email,
@@ -363,8 +365,7 @@ def form_fields_of_view(app, endpoint: str) -> list[Field]:
 
 def crawl(app, world: World, clients):
     """Every GET page of the URL map: the POST forms they show, the GET forms (action ->
-    (user, fields)), and (user, url) pairs that answered below 400 (the pages to render
-    back after fuzzing)."""
+    (user, fields)), and the (user, url) pairs to render back after fuzzing."""
     forms: dict[str, list[Field]] = defaultdict(list)
     get_forms: dict[str, tuple[str | None, list[Field]]] = {}
     pages = []
@@ -373,9 +374,9 @@ def crawl(app, world: World, clients):
         response = client.get(target.url)
         response.close()
         assert response.status_code < 500, (target.url, response.status_code)
+        pages.append((target.user, target.url))  # a 404 now may show what a POST stores
         if response.status_code >= 400:
             continue
-        pages.append((target.user, target.url))
         if "html" in (response.content_type or ""):
             html = response.get_data(as_text=True)
             for action, fields in forms_on(html, target.url).items():
