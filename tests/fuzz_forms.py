@@ -387,6 +387,72 @@ def crawl(app, world: World, clients):
     return dict(forms), get_forms, pages
 
 
+# -- valid bodies to start from ----------------------------------------------------------
+
+
+def seeds() -> dict[str, dict[str, str]]:
+    """A valid body for the forms whose page shows no values to start from, so that
+    changing one field reaches the services, not only the required-field checks."""
+    from tests.support import new_kbo
+
+    soon = (date.today() + timedelta(days=20)).isoformat()
+    person = {"name": "Jan Peeters", "email": "jan.peeters@example.be"}
+    address = {"street": "Veldstraat 1", "postal_code": "9000"}
+    account = {"contact_name": "Jan Peeters", "email": "jan@example.be",
+               "password": PASSWORD, "confirm": PASSWORD}  # fmt: skip
+    return {
+        "helpdesk.report": {
+            **person,
+            "tried": "Submit the application.",
+            "error_text": "Error 500 on the check page.",
+        },
+        "accounts.register_employer": {
+            "organisation_name": "Peeters NV",
+            "kbo_number": new_kbo(),
+            "nace_code": "49410",
+            **address,
+            **account,
+        },
+        "accounts.register_mandatary": {
+            "kind": "company",
+            "name": "Mandaat BV",
+            "kbo_number": new_kbo(),
+            **address,
+            **account,
+        },
+        "accounts.login": {"email": "fuzz-employer@example.be", "password": PASSWORD},
+        "partner_admin.new": {
+            "name": "Stad Antwerpen",
+            "kind": "municipality",
+            "refnis": "11002",  # Antwerp: Ghent has all three kinds in the world
+            "email": "loket@antwerpen.example",
+            "active": "y",
+        },
+        "backoffice.request_information": {"info-question": "The contract?", "info-due_on": soon},
+        "tracking.answer": {"answer": "Here is the contract.", "action": "send"},
+        "mandates.add_employer": {
+            "name": "Montage GmbH",
+            "country": "DE",
+            "registration_number": "HRB 99",
+        },
+        "desk.issue_proof": {
+            "email": "fuzz-sender@example.be",
+            "kbo": "0403170701",
+            "days": "5",
+            "confirm": "y",
+        },
+        "welcome.add_child": {"child-birth_date": "2019-05-17"},
+        "api_admin.clients": {"name": "DVZ", "scopes": "dossiers:read"},
+    }
+
+
+def with_seed(specs: list[Field], seed: dict[str, str]) -> list[Field]:
+    """The fields, with the seed's values as their defaults (and the seed's extra fields)."""
+    out = [Field(f.name, f.kind, seed.get(f.name, f.default), f.choices) for f in specs]
+    known = {f.name for f in out}
+    return out + [Field(name, "text", value) for name, value in seed.items() if name not in known]
+
+
 # -- bodies -----------------------------------------------------------------------------
 
 HOSTILE = [
