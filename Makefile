@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app wsgi
 PYTHON ?= python3
 
 .PHONY: run test test-sqlite test-postgres bench soak translations extract lint format system-deps clean \
-	fuzz fuzz-api
+	fuzz fuzz-forms fuzz-api
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,13 @@ fuzz: fuzz-forms fuzz-api
 FUZZ_API_EXAMPLES ?= 300
 fuzz-api: $(VENV)/.test translations
 	$(PY) -m tests.fuzz_api --examples $(FUZZ_API_EXAMPLES)
+
+# Property-based fuzzing in full (a sample runs in `make test`). Each part is its own target;
+# `fuzz` runs them all and reports the counts.
+FUZZ_EXAMPLES ?= 200
+
+fuzz-forms: $(VENV)/.test translations
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_REPORT=1 $(PY) -m pytest tests/test_fuzz_forms.py -m fuzz -q
 
 clean:
 	rm -rf $(VENV) node_modules translations/*/LC_MESSAGES/*.mo

@@ -19,6 +19,7 @@ from wtforms.validators import Email, Length, Optional
 from onboarding.models import PARTNER_KIND_TITLES, MessageKind
 from portal.forms import BaseForm, options, required
 from portal.i18n import LANGUAGES, _l
+from portal.validation import DateWindow, days_from_today
 
 DATE_HINT = _l("For example 15 3 2026.")
 
@@ -26,7 +27,9 @@ DATE_HINT = _l("For example 15 3 2026.")
 class ProfileForm(BaseForm):
     arrival_on = DateField(
         _l("Expected arrival date in Belgium"),
-        [Optional()],
+        # Somebody who arrived years ago has no welcome deadlines left; nobody plans further
+        # ahead than a permit's validity.
+        [Optional(), DateWindow(days_from_today(-5 * 366), days_from_today(3 * 366))],
         description=_l(
             "Why we ask: your deadline to register at the municipality counts from this day. For example 15 3 2026."
         ),
@@ -67,7 +70,8 @@ class ProfileForm(BaseForm):
 class ChildForm(BaseForm):
     birth_date = DateField(
         _l("Date of birth of the child"),
-        [required()],
+        # A child coming along is under 25, or not yet born.
+        [required(), DateWindow(days_from_today(-25 * 366), days_from_today(366))],
         description=_l(
             "Why we ask: the age decides whether school or childcare applies. For example 15 3 2026."
         ),
@@ -98,7 +102,11 @@ class PartnerAnswerForm(BaseForm):
         choices=[],
         validate_choice=False,
     )
-    appointment_on = DateField(_l("Date of the appointment"), [Optional()], description=DATE_HINT)
+    appointment_on = DateField(
+        _l("Date of the appointment"),
+        [Optional(), DateWindow(days_from_today(-366), days_from_today(2 * 366))],
+        description=DATE_HINT,
+    )
     appointment_time = TimeField(
         _l("Time of the appointment"), [Optional()], description=_l("For example 09:30.")
     )

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectChoice, StringField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 
-from portal import reference
+from portal import reference, validation
 from portal.i18n import _l
 
 MIN_PASSWORD = 12
@@ -23,7 +23,25 @@ def _anchor(field) -> str:
 
 
 class BaseForm(FlaskForm):
-    """A form whose errors the error summary can list in field order."""
+    """A form whose errors the error summary can list in field order.
+
+    Every field gets the shared input bounds of `portal.validation` (text free of control
+    characters, a maximum length, bounded numbers and dates) on top of its own validators.
+    """
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            args, kwargs = list(unbound_field.args), dict(unbound_field.kwargs)
+            validators = kwargs.pop("validators", None)
+            if validators is None and len(args) > 1:
+                validators = args.pop(1)
+            validators, filters = validation.default_rules(
+                unbound_field.field_class, validators or [], kwargs.pop("filters", None) or []
+            )
+            bound = unbound_field.field_class(
+                *args, validators=validators, filters=filters, **kwargs
+            ).bind(form=form, **options)
+            return bound
 
     def error_list(self) -> list[tuple[str, str]]:
         """(field id, message) pairs in field order; form-wide messages have no id."""

@@ -27,9 +27,11 @@ NACE_VERSION = "2025"
 
 def normalise_kbo(value: str) -> str | None:
     """Return the 10-digit enterprise number, or None when the checksum fails."""
+    if len(value) > 40:  # "BE 0403.170.701" and the like; stdnum would parse any length
+        return None
     try:
         return vat.validate(value)
-    except ValidationError:
+    except (ValidationError, ValueError):
         return None
 
 

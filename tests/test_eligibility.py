@@ -273,7 +273,7 @@ def test_an_unknown_category_is_an_error(client):
 
 def test_an_unreadable_salary_and_date_are_explained(client):
     soup = get(client, category="executive", annual_salary="a lot", start_date="2025-02-30")
-    assert "Enter the salary as an amount in euro" in field_error(soup, "annual_salary")
+    assert "Enter the amount in euro as 55,000 or 55,000.50" in field_error(soup, "annual_salary")
     assert "Enter the start date as a real date" in field_error(soup, "start_date")
     assert soup.find(id="annual_salary")["value"] == "a lot"
     assert soup.find(id="start_date")["value"] == "2025-02-30"

@@ -7,68 +7,28 @@ posting, the labour-market test, the documents and the 4.5-month submission wind
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
 from flask_babel import format_currency
 from wtforms import BooleanField, SelectField
-from wtforms.fields import DateField, DecimalField
-from wtforms.validators import InputRequired, NumberRange, ValidationError
-from wtforms.widgets import TextInput
+from wtforms.fields import DateField
+from wtforms.validators import InputRequired, ValidationError
 
+from portal import validation
 from portal.applications import rules
 from portal.forms import BaseForm, options
 from portal.i18n import _l
+from portal.validation import AmountField
 
-# A salary as people type it in any of the four languages: "48912", "48912.50", "48.912",
-# "48 912,50", "48,912.00", "€ 48.912". A final "." or "," followed by one or two digits is
-# the decimal sign; followed by three digits it groups thousands. Cents come in two
-# digits, so "48.912" is 48,912 euro in every language, never 48 euro.
-_IGNORED = re.compile(r"[\s\u00a0\u202f'’€]|eur", re.IGNORECASE)
-_AMOUNT = re.compile(r"(?P<whole>.+?)(?:(?P<sign>[.,])(?P<cents>\d{1,2}))?")
-_GROUPED = re.compile(r"\d{1,3}(?P<sep>[.,])\d{3}(?:(?P=sep)\d{3})*")
-MAX_DIGITS = 9
 EARLIEST_YEAR = 2000
 LATEST_YEAR = 2099
 
 
-def parse_amount(text: str) -> Decimal:
-    """A euro amount as typed; ValueError when it cannot be read without guessing."""
-    cleaned = _IGNORED.sub("", text)
-    negative = cleaned[:1] in ("-", "\u2212")
-    if negative:
-        cleaned = cleaned[1:]
-    match = _AMOUNT.fullmatch(cleaned)
-    if not match:
-        raise ValueError(text)
-    whole, sign, cents = match.group("whole", "sign", "cents")
-    if not whole.isdigit():
-        grouped = _GROUPED.fullmatch(whole)
-        if not grouped or grouped.group("sep") == sign:
-            raise ValueError(text)  # "48.912.50": one sign cannot both group and divide
-        whole = re.sub(r"[.,]", "", whole)
-    if not whole.isascii() or len(whole) > MAX_DIGITS:
-        raise ValueError(text)
-    amount = Decimal(f"{whole}.{cents or 0}")
-    return -amount if negative else amount
-
-
-class AmountField(DecimalField):
-    """A euro amount in a text input (number inputs drop commas and mangle typing)."""
-
-    widget = TextInput()
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        try:
-            self.data = parse_amount(valuelist[0])
-        except ValueError as error:
-            self.data = None
-            raise ValueError(self.invalid_value_message) from error
+def parse_amount(text: str, locale=None) -> Decimal:
+    """A euro amount as typed (the one parser of the portal: `validation.parse_amount`)."""
+    return validation.parse_amount(text, locale)
 
 
 class DayField(DateField):
@@ -86,9 +46,11 @@ def _known_category(_form, field) -> None:
         raise ValidationError(_l("Choose a category from the list."))
 
 
-def _plausible_year(_form, field) -> None:
-    if field.data and not EARLIEST_YEAR <= field.data.year <= LATEST_YEAR:
-        raise ValidationError(_l("Enter a start date between 2000 and 2099."))
+_plausible_year = validation.DateWindow(
+    date(EARLIEST_YEAR, 1, 1),
+    date(LATEST_YEAR, 12, 31),
+    message=_l("Enter a start date between 2000 and 2099."),
+)
 
 
 class EligibilityForm(BaseForm):
@@ -105,15 +67,12 @@ class EligibilityForm(BaseForm):
     )
     annual_salary = AmountField(
         _l("Gross annual salary in euro"),
-        [
-            InputRequired(message=_l("Enter the gross annual salary in euro.")),
-            NumberRange(min=0, message=_l("The salary cannot be negative.")),
-        ],
-        invalid_value_message=_l("Enter the salary as an amount in euro, e.g. 48912 or 48912.50."),
+        [InputRequired(message=_l("Enter the gross annual salary in euro."))],
         description=_l(
             "The gross salary for a full year, including holiday pay and the end-of-year bonus."
         ),
-        render_kw={"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false"},
+        per=_l("per year"),
+        minimum_message=_l("The salary cannot be negative."),
     )
     start_date = DayField(
         _l("Start date of the work"),

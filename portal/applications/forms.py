@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     EmailField,
     HiddenField,
     IntegerField,
@@ -20,6 +21,14 @@ from wtforms.validators import Email, Length, NumberRange, Optional, ValidationE
 from portal import reference
 from portal.forms import BaseForm, options, required, validate_kbo, validate_postal_code
 from portal.i18n import LANGUAGES, _l
+from portal.validation import (
+    PAST_WINDOW,
+    START_WINDOW,
+    AmountField,
+    DateWindow,
+    days_from_today,
+    today,
+)
 
 DATE_HINT = _l("For example 15 3 2026.")
 
@@ -41,7 +50,9 @@ class StartForm(BaseForm):
 class WorkerForm(BaseForm):
     worker_first_name = StringField(_l("First name(s)"), [required(), Length(max=100)])
     worker_last_name = StringField(_l("Last name"), [required(), Length(max=100)])
-    worker_birth_date = DateField(_l("Date of birth"), [required()], description=DATE_HINT)
+    worker_birth_date = DateField(
+        _l("Date of birth"), [required(), PAST_WINDOW], description=DATE_HINT
+    )
     worker_nationality = SelectField(_l("Nationality"), [required()], choices=[])
     worker_passport = StringField(_l("Passport number"), [required(), Length(max=40)])
     worker_national_number = StringField(
@@ -60,7 +71,11 @@ class WorkerForm(BaseForm):
     )
     worker_email = EmailField(
         _l("E-mail address of the worker"),
-        [Optional(), Email(message=_l("Enter an e-mail address like name@example.be."))],
+        [
+            Optional(),
+            Email(message=_l("Enter an e-mail address like name@example.be.")),
+            Length(max=254),
+        ],
         description=_l(
             "To invite the worker to follow the file and to welcome them after approval."
         ),
@@ -82,7 +97,9 @@ class CategoryForm(BaseForm):
         ),
     )
     vacancy_published_on = DateField(
-        _l("Date the vacancy was published"), [Optional()], description=DATE_HINT
+        _l("Date the vacancy was published"),
+        [Optional(), DateWindow(date(2000, 1, 1), today)],
+        description=DATE_HINT,
     )
 
 
@@ -95,16 +112,15 @@ class JobForm(BaseForm):
         ),
         render_kw={"list": "isco-codes", "autocomplete": "off"},
     )
-    annual_salary = DecimalField(
+    annual_salary = AmountField(
         _l("Gross annual salary in euro"),
-        [required(), NumberRange(min=0, message=_l("Enter an amount of 0 or more."))],
-        places=2,
-        description=_l("For example 52000.00"),
-        render_kw={"inputmode": "decimal"},
+        [required()],
+        description=_l("For example 52.000 or 52.000,50."),
+        per=_l("per year"),
     )
     reduced_threshold = BooleanField(_l("The worker is under 30, or a nurse"))
     start_date = DateField(
-        _l("Start date"), [required()], description=_l("At most 4.5 months from now.")
+        _l("Start date"), [required(), START_WINDOW], description=_l("At most 4.5 months from now.")
     )
     duration_months = IntegerField(
         _l("Duration in months"),
@@ -124,8 +140,12 @@ class JobForm(BaseForm):
 
 
 class PostingForm(BaseForm):
-    posting_start = DateField(_l("First day of the posting"), [required()], description=DATE_HINT)
-    posting_end = DateField(_l("Last day of the posting"), [required()], description=DATE_HINT)
+    posting_start = DateField(
+        _l("First day of the posting"), [required(), START_WINDOW], description=DATE_HINT
+    )
+    posting_end = DateField(
+        _l("Last day of the posting"), [required(), START_WINDOW], description=DATE_HINT
+    )
     client_name = StringField(_l("Belgian client"), [required(), Length(max=200)])
     client_kbo = StringField(_l("Enterprise number of the client"), [Optional(), validate_kbo])
     # The site in Belgium is the place of work given in the job step: not asked twice.
@@ -141,7 +161,7 @@ class DocumentForm(BaseForm):
     file = FileField(_l("File (PDF, JPEG or PNG)"), [FileRequired(message=_l("Choose a file."))])
     issued_on = DateField(
         _l("Date of issue"),
-        [Optional()],
+        [Optional(), PAST_WINDOW],
         description=_l("Required for the medical certificate and the certificate of good conduct."),
     )
 
@@ -172,14 +192,21 @@ class FollowUpForm(BaseForm):
         ),
     )
     expires_on = DateField(
-        _l("Date the current permit expires"), [required()], description=DATE_HINT
+        _l("Date the current permit expires"),
+        # A permit runs for at most 3 years; an expired one is no longer renewed.
+        [required(), DateWindow(days_from_today(-366), days_from_today(4 * 366))],
+        description=DATE_HINT,
     )
 
 
 class InviteWorkerForm(BaseForm):
     email = EmailField(
         _l("E-mail address of the worker"),
-        [required(), Email(message=_l("Enter an e-mail address like name@example.be."))],
+        [
+            required(),
+            Email(message=_l("Enter an e-mail address like name@example.be.")),
+            Length(max=254),
+        ],
     )
     locale = SelectField(
         _l("Language of the invitation"), [required()], choices=options(list(LANGUAGES.items()))
@@ -200,6 +227,21 @@ def fill_choices(form, locale: str) -> None:
             [("", _("Choose a category"))]
             + [(code, spec.title) for code, spec in rules.categories().items()]
         )
+
+
+def warn_about_salary(form, category: str | None) -> None:
+    """Next to the salary of a job form: a warning when the amount read is below the
+    category's threshold for the year of the start date (the save itself decides)."""
+    if not isinstance(form, JobForm) or form.annual_salary.errors:
+        return
+    from portal.applications import sections
+
+    form.annual_salary.warning = sections.salary_warning(
+        category,
+        form.annual_salary.data,
+        form.start_date.data if not form.start_date.errors else None,
+        reduced=bool(form.reduced_threshold.data),
+    )
 
 
 def section_data(form) -> dict:

@@ -216,6 +216,31 @@ def _job_problems(dossier: Dossier, today: date) -> list[Problem]:
     return problems
 
 
+def salary_warning(
+    category: str | None,
+    annual_salary: Decimal | None,
+    start_date: date | None,
+    *,
+    reduced: bool = False,
+    today: date | None = None,
+) -> str | None:
+    """A warning (not an error) when the amount read is below the category's threshold for
+    the year of the start date: shown next to the salary so a slip ("55,00") is seen."""
+    if not category or annual_salary is None or category not in rules.categories():
+        return None
+    check = rules.check_salary(
+        category, annual_salary, start_date or today or date.today(), reduced=reduced
+    )
+    if not (check.known and check.met is False):
+        return None
+    return _(
+        "This is %(shortfall)s below the threshold of %(threshold)s a year for %(year)s.",
+        shortfall=_euro(check.shortfall),
+        threshold=_euro(check.threshold),
+        year=check.year,
+    )
+
+
 def save_job(dossier: Dossier, data: dict, today: date | None = None) -> None:
     """The job: occupation, salary, dates, place of work, checked against the category."""
     today = today or date.today()

@@ -35,6 +35,7 @@ from portal.applications.forms import (
     WorkerForm,
     fill_choices,
     section_data,
+    warn_about_salary,
 )
 from portal.applications.models import DossierKind
 from portal.db import utcnow
@@ -176,6 +177,7 @@ def section(dossier_id: int, section: str):
             db.session.commit()
             flash(_("Saved. You can come back to this section at any time."), "success")
             return redirect(_next_step(dossier, section))
+    warn_about_salary(form, dossier.category)
     return render_template(
         "applications/section.html",
         form=form,

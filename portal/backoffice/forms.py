@@ -18,6 +18,7 @@ from portal.applications import rules
 from portal.forms import BaseForm, options, required
 from portal.i18n import _l
 from portal.tracking import reasons as grounds
+from portal.validation import DateWindow, days_from_today
 
 CHANNEL_TITLES = {"online": _l("Online"), "email": _l("By e-mail")}
 
@@ -110,7 +111,7 @@ class InfoRequestForm(BaseForm):
     )
     due_on = DateField(
         _l("Answer by"),
-        [required()],
+        [required(), DateWindow(latest=days_from_today(366))],
         description=_l("The legal clock stops until the applicant answers."),
     )
 

@@ -16,6 +16,7 @@ from portal.applications.forms import (
     WorkerForm,
     fill_choices,
     section_data,
+    warn_about_salary,
 )
 from portal.errors import Invalid
 from portal.extensions import db
@@ -67,6 +68,7 @@ def section(dossier_id: int, section: str):
             db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("email_files.overview", dossier_id=dossier.id))
+    warn_about_salary(form, dossier.category)
     return render_template(
         "fallback/email_file_section.html",
         form=form,
