@@ -13,7 +13,7 @@ from portal.accounts.models import Role
 from portal.applications import references
 from portal.applications.models import Document, Dossier, DossierStatus
 from portal.extensions import db
-from portal.tracking.models import StatusEvent
+from portal.tracking.models import AuditEntry, StatusEvent
 from tests.applications_support import PDF, PNG, WORKER, fill, job, start, submit, upload
 from tests.support import check_page, error_summary, field_error, login, make_user, text_of
 
@@ -286,6 +286,26 @@ def test_a_draft_is_deleted_not_withdrawn(client, employer):
     client.post(f"/applications/{dossier_id}/withdraw", data={})
     db.session.expire_all()
     assert db.session.get(Dossier, dossier_id) is None
+
+
+def test_a_draft_whose_document_was_downloaded_can_still_be_deleted(client, employer):
+    """The download is audited, but not linked to the draft, so the draft can go."""
+    dossier = start(client)
+    dossier_id = dossier.id
+    fill(client, dossier)  # uploads every required document
+    document = db.session.scalar(
+        select(Document).where(Document.dossier_id == dossier_id).order_by(Document.id)
+    )
+    download = client.get(f"/applications/{dossier_id}/documents/{document.id}")
+    assert download.status_code == 200
+    download.close()
+    response = client.post(f"/applications/{dossier_id}/withdraw", data={})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Dossier, dossier_id) is None
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "download"))
+    assert entry.dossier_id is None
+    assert entry.detail == f"draft {dossier_id}: {document.file_name}"
 
 
 def test_renewal_prefills_and_enforces_the_window(client, employer):
