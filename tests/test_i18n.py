@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -108,6 +110,38 @@ def _catalogs():
         path = CATALOGS / lang / "LC_MESSAGES" / "messages.po"
         with path.open("rb") as handle:
             yield lang, read_po(handle)
+
+
+def test_the_template_holds_every_string_the_code_and_templates_use(tmp_path):
+    """A string added to the code but never extracted would show in English everywhere."""
+    extracted = tmp_path / "messages.pot"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            str(CATALOGS / "babel.cfg"),
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "--no-location",
+            "-o",
+            str(extracted),
+            str(CATALOGS.parent),
+        ],
+        check=True,
+        capture_output=True,
+        cwd=CATALOGS.parent,
+    )
+    with extracted.open("rb") as handle:
+        used = {m.id for m in read_po(handle) if m.id}
+    with (CATALOGS / "messages.pot").open("rb") as handle:
+        known = {m.id for m in read_po(handle) if m.id}
+    missing = used - known
+    assert not missing, f"run `make extract` and translate: {sorted(missing)[:5]}"
 
 
 def test_catalogs_exist_for_every_language_and_cover_the_template():
