@@ -161,7 +161,11 @@ def test_audited_reads_and_races_on_one_file_never_fail_or_double(live):
             lambda c=officer: (
                 c.post(
                     f"/backoffice/dossiers/{decide_id}/decision",
-                    data={"decision-outcome": "authorised", "decision-reasons": ""},
+                    data={
+                        "decision-outcome": "authorised",
+                        "decision-reasons": "",
+                        "decision-confirmed": "yes",
+                    },
                 ).status_code
             )
         )

@@ -246,6 +246,8 @@ def officer(client: Client, rng: random.Random, email: str) -> None:
                 "decision-csrf_token": hidden.get("decision-csrf_token", ""),
                 "decision-outcome": rng.choice(["authorised", "authorised", "refused"]),
                 "decision-reasons": "The salary is below the threshold.",
+                "decision-reason_codes": "salary_below_threshold",
+                "decision-confirmed": "yes",  # the second step: the officer confirmed
             }
             client.call("decision", "POST", f"/backoffice/dossiers/{dossier}/decision", data=body)
 

@@ -42,7 +42,8 @@ def _key(text, limit):
 
 def _backfill(table, columns, limit):
     bind = op.get_bind()
-    t = sa.table(table, sa.column("id"), *(sa.column(c) for c, _ in columns))
+    names = [name for pair in columns for name in pair]  # the sources read, the keys written
+    t = sa.table(table, sa.column("id"), *(sa.column(name) for name in names))
     last = 0
     while True:
         rows = bind.execute(
