@@ -95,7 +95,6 @@ def build_world(app, tmp_path) -> World:
             postal_code="9000",
             has_partner=True,
             preferred_locale="en",
-            consent_employer_view=True,
         )
         child = services.add_child(talent, date.today() - relativedelta(years=6))
         referral = referrals.refer(talent, "municipal_registration", consent=True)

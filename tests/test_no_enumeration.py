@@ -94,7 +94,7 @@ def test_password_reset_does_the_same_work_whether_or_not_the_account_exists(cli
             client,
             mailbox,
             lambda address=address: client.post(
-                "/account/password/forgot", data={"email": address}
+                "/account/password/forgot?lang=en", data={"email": address}
             ),
         )
         bodies.append(page_text(response))
@@ -114,7 +114,9 @@ def test_resend_verification_answers_alike_for_unverified_verified_and_unknown(c
         response, smtp = sent_during_request(
             client,
             mailbox,
-            lambda address=address: client.post("/account/verify/resend", data={"email": address}),
+            lambda address=address: client.post(
+                "/account/verify/resend?lang=en", data={"email": address}
+            ),
         )
         bodies.append(page_text(response))
         assert smtp == 0

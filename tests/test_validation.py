@@ -293,7 +293,7 @@ def test_the_amount_is_read_back_next_to_the_field(client, employer):
         data=job(annual_salary="55.000", workplace_postal_code="0000"),
     )
     soup = check_page(response.get_data(as_text=True))
-    assert "€\u00a055.000,00 per year" in soup.find(id="annual_salary-readback").get_text()
+    assert "€\u00a055.000,00 per jaar" in soup.find(id="annual_salary-readback").get_text()
 
 
 def test_a_saved_salary_below_the_threshold_is_warned_about_on_the_job_page(client, employer):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from wtforms import (
     DateField,
     HiddenField,
@@ -23,6 +25,14 @@ from portal.validation import DateWindow, days_from_today
 CHANNEL_TITLES = {"online": _l("Online"), "email": _l("By e-mail")}
 
 
+def _controls_as_spaces(value):
+    """A search box takes pasted text as it comes: invisible control and direction
+    characters separate words (portal.textsearch), rather than refusing the search."""
+    if not isinstance(value, str):
+        return value
+    return "".join(" " if unicodedata.category(char)[0] == "C" else char for char in value)
+
+
 class QueueFilterForm(BaseForm):
     """Filters read from the query string, so the queue works without JavaScript."""
 
@@ -35,6 +45,7 @@ class QueueFilterForm(BaseForm):
         description=_l(
             "A reference, the worker's first or last name, the employer's name or KBO number."
         ),
+        filters=[_controls_as_spaces],
         render_kw={"spellcheck": "false", "autocomplete": "off"},
     )
     state = SelectField(
