@@ -19,7 +19,7 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from pypdf import PdfReader
 from werkzeug.datastructures import MultiDict
@@ -35,6 +35,7 @@ from portal.i18n import _, force_locale
 from portal.pdf import render_pdf
 from portal.reference import normalise_kbo
 from portal.tracking import audit
+from portal.validation import AmountError, parse_amount
 
 log = logging.getLogger(__name__)
 
@@ -168,24 +169,18 @@ def _clean(value: str) -> str | None:
     return unicodedata.normalize("NFC", value.strip())
 
 
-AMOUNT = re.compile(r"^(\d{1,9}|\d{1,3}(?:[. ]\d{3}){1,2})(?:,(\d{1,2}))?$|^(\d{1,9})\.(\d{1,2})$")
 DATE = re.compile(r"^(\d{1,2})[ ./-](\d{1,2})[ ./-](\d{4})$|^(\d{4})-(\d{2})-(\d{2})$")
 
 
-def _amount(value: str) -> str | None:
-    """A plain, finite amount below 10^9 (55000, 55.000, 55 000, 55.000,50, 55000.50)."""
-    match = AMOUNT.match(value)
-    if not match:
-        return None
-    if match.group(3):
-        whole, cents = match.group(3), match.group(4)
-    else:
-        whole, cents = re.sub(r"[. ]", "", match.group(1)), match.group(2) or "0"
+def _amount(value: str, locale: str) -> str | None:
+    """`value` when the wizard will read it as an amount below 10^8 (the wizard's own
+    parser, portal.validation.parse_amount, in the form's language), else None."""
     try:
-        amount = Decimal(f"{whole}.{cents}")
-    except InvalidOperation:
+        with force_locale(locale):  # its refusal is worded, also where no request is
+            amount = parse_amount(value, locale)
+    except AmountError:
         return None
-    return str(amount) if amount.is_finite() and amount < Decimal(10) ** 8 else None
+    return value if Decimal(0) <= amount < Decimal(10) ** 8 else None
 
 
 def _date(value: str) -> str | None:
@@ -218,7 +213,7 @@ def prefill(dossier: Dossier, values: dict[str, str], locale: str) -> Prefill:
             result.refused[name] = "control characters or too long"
             continue
         if name in AMOUNT_FIELDS:
-            value = _amount(value.replace("\u00a0", " ").replace("€", "").strip())
+            value = _amount(value, locale)
         elif name in DATE_FIELDS:
             value = _date(value)
         if value is None:
