@@ -13,6 +13,26 @@ from flask.cli import AppGroup
 from portal.extensions import db
 
 
+# The continuous `outbox run` also does the periodic upkeep, until a scheduler runs it.
+HOUSEKEEPING_SECONDS = 3600
+
+
+def _housekeeping() -> None:
+    """Seal waiting audit entries into the chain and sweep upload leftovers; a failure is
+    logged and the delivery loop goes on (the next round tries again)."""
+    from portal import uploads_sweep
+    from portal.tracking import audit
+
+    try:
+        audit.seal()
+        db.session.commit()
+        result = uploads_sweep.sweep()
+        click.echo(f"housekeeping: {result.removed} upload leftovers removed")
+    except Exception:  # noqa: BLE001 - upkeep never stops the deliveries
+        db.session.rollback()
+        current_app.logger.exception("housekeeping failed; retried next round")
+
+
 def register(app: Flask) -> None:
     demo = AppGroup("demo", help="Demo data.")
     outbox = AppGroup("outbox", help="The outgoing e-mail queue.")
@@ -47,7 +67,11 @@ def register(app: Flask) -> None:
         """
         from portal import jobs
 
+        next_housekeeping = 0.0
         while True:
+            if not once and time.monotonic() >= next_housekeeping:
+                _housekeeping()
+                next_housekeeping = time.monotonic() + HOUSEKEEPING_SECONDS
             for name, queue in jobs.queues().items():
                 report = jobs.run(queue)
                 if report.sent or report.failed or once:
