@@ -12,7 +12,6 @@ from flask.cli import AppGroup
 
 from portal.extensions import db
 
-
 # The continuous `outbox run` also does the periodic upkeep, until a scheduler runs it.
 HOUSEKEEPING_SECONDS = 3600
 
