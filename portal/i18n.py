@@ -60,7 +60,7 @@ def format_locale(lang: str | None = None) -> Locale:
     return Locale.parse(FORMAT_LOCALES.get(code, code))
 
 
-def format_date(value: date | datetime | None, fmt: str = "long", lang: str | None = None) -> str:
+def format_date(value: date | datetime | None, fmt: str = "medium", lang: str | None = None) -> str:
     """A day in the language's Belgian format: "2 December 2026", "2 décembre 2026"."""
     if value is None:
         return ""

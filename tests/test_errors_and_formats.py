@@ -61,7 +61,7 @@ MOMENT = datetime(2026, 12, 2, 8, 54, 31, tzinfo=UTC)  # 09:54:31 in Brussels (C
 )
 def test_dates_and_times_follow_the_belgian_formats(app, lang, day):
     with app.test_request_context("/"), force_locale(lang):
-        assert format_date(MOMENT.date()) == day
+        assert format_date(MOMENT.date(), "long") == day
         stamp = format_datetime(MOMENT, "long")
         assert stamp == gettext("%(date)s, %(time)s Brussels time", date=day, time="09:54")
         assert "09:54" in stamp
