@@ -82,4 +82,7 @@ def format_datetime(value: datetime | None, fmt: str = "medium", lang: str | Non
         local, fmt if fmt in ("short", "medium", "long") else "medium", locale=locale
     )
     time = babel_dates.format_time(local, "HH:mm", locale=locale)
-    return gettext("%(date)s, %(time)s Brussels time", date=day, time=time)
+    if lang is None:
+        return gettext("%(date)s, %(time)s Brussels time", date=day, time=time)
+    with force_locale(str(locale.language)):  # also outside a request (PDFs, e-mails)
+        return gettext("%(date)s, %(time)s Brussels time", date=day, time=time)
