@@ -7,6 +7,8 @@ rolled-back session), real CSRF protection and the session's SMTP sink for its e
 
 from __future__ import annotations
 
+import os
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -309,9 +311,12 @@ def check_reflow(page: Page, label: str = "") -> None:
         wide = page.evaluate("() => document.documentElement.scrollWidth")
         if wide > REFLOW_WIDTH:
             culprits = page.evaluate(_OVERFLOWING_JS, REFLOW_WIDTH)
+            handle, shot = tempfile.mkstemp(prefix="reflow-320-", suffix=".png")
+            os.close(handle)
+            page.screenshot(path=shot, full_page=True)
             raise ReflowViolation(
                 f"{label or page.url} ({page.url}) is {wide}px wide at {REFLOW_WIDTH}px;"
-                f" sticking out: {', '.join(culprits)}"
+                f" sticking out: {', '.join(culprits)}; screenshot: {shot}"
             )
     finally:
         page.set_viewport_size(before)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 from functools import partial
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import check_reflow
+from tests.e2e.conftest import ReflowViolation, check_reflow
 from tests.e2e.test_journeys import h1, main
 
 LANGS = ["nl", "en"]
@@ -57,3 +58,18 @@ def test_a_long_address_in_a_form_does_not_widen_the_page(page: Page, translate,
     page.locator("#password").fill("x" * 200)
     main(page).get_by_role("button", name=t("Log in"), exact=True).click()
     check_reflow(page, "login with a 250-character address")
+
+
+def test_the_reflow_check_catches_a_page_wider_than_a_phone(page: Page):
+    """The 320-px check itself: a block wider than the screen fails it, with a screenshot."""
+    page.goto("/?lang=en")
+    check_reflow(page, "home")
+    page.evaluate(
+        "() => { const d = document.createElement('div'); d.style.width = '900px';"
+        " d.textContent = 'wide'; document.querySelector('main').append(d); }"
+    )
+    with pytest.raises(ReflowViolation, match=r"is 9\d\dpx wide at 320px") as failure:
+        check_reflow(page, "home with a 900-px block")
+    shot = Path(str(failure.value).rsplit("screenshot: ", 1)[1])
+    assert shot.suffix == ".png" and shot.stat().st_size > 0
+    shot.unlink()
