@@ -47,6 +47,7 @@ def test_an_empty_registration_names_each_field_and_focuses_the_summary(
 
     summary.get_by_role("link", name=re.compile(re.escape(postal))).click()
     expect(page).to_have_url(re.compile(r"#postal_code$"))
+    expect(page.locator("#postal_code")).to_be_focused()  # ready to type in
 
 
 @pytest.mark.parametrize("lang", LANGS)
