@@ -7,12 +7,14 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Flask, g, request, session
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_decimal, get_locale
 
 from portal import config as settings
 from portal import errors, security, transactions
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 from portal.i18n import COOKIE, LANGUAGES, _l, select_locale
+from portal.i18n import format_date as i18n_format_date
+from portal.i18n import format_datetime as i18n_format_datetime
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -186,8 +188,8 @@ def _register_hooks(app: Flask) -> None:
             "lang_url": _lang_url,
         }
 
-    app.jinja_env.filters["date"] = lambda d, fmt="long": format_date(d, fmt) if d else ""
-    app.jinja_env.filters["datetime"] = lambda d, fmt="medium": format_datetime(d, fmt) if d else ""
+    app.jinja_env.filters["date"] = lambda d, fmt="long": i18n_format_date(d, fmt)
+    app.jinja_env.filters["datetime"] = lambda d, fmt="medium": i18n_format_datetime(d, fmt)
     app.jinja_env.filters["number"] = lambda n: format_decimal(n)
     app.jinja_env.filters["as_link"] = mail.as_link
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
+from babel import Locale
+from babel import dates as babel_dates
 from flask import g, request, session
-from flask_babel import force_locale, gettext, lazy_gettext, ngettext
+from flask_babel import force_locale, get_locale, gettext, lazy_gettext, ngettext, to_user_timezone
 from flask_login import current_user
 
 LANGUAGES: dict[str, str] = {"nl": "Nederlands", "fr": "Français", "de": "Deutsch", "en": "English"}
@@ -14,6 +18,10 @@ _ = gettext
 _l = lazy_gettext
 
 __all__ = ["LANGUAGES", "DEFAULT_LANGUAGE", "_", "_l", "force_locale", "ngettext", "select_locale"]
+
+# The language picks the catalog; dates and times follow the Belgian variant of it where
+# CLDR's plain language uses another country's formats ("en" is US: "12/2/26, 9:54 AM").
+FORMAT_LOCALES: dict[str, str] = {"en": "en_BE"}
 
 
 def normalise(code: str | None) -> str | None:
@@ -44,3 +52,37 @@ def select_locale() -> str:
 def localized(names: dict[str, str], locale: str) -> str:
     """Pick a name from a {lang: name} mapping, falling back to Dutch, then French."""
     return names.get(locale) or names.get("nl") or names.get("fr") or next(iter(names.values()))
+
+
+def format_locale(lang: str | None = None) -> Locale:
+    """The CLDR locale for dates and times in `lang` (default: the request's language)."""
+    code = normalise(str(lang or get_locale() or DEFAULT_LANGUAGE)) or DEFAULT_LANGUAGE
+    return Locale.parse(FORMAT_LOCALES.get(code, code))
+
+
+def format_date(value: date | datetime | None, fmt: str = "medium", lang: str | None = None) -> str:
+    """A day in the language's Belgian format: "2 December 2026", "2 décembre 2026"."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_user_timezone(value)
+    return babel_dates.format_date(value, fmt, locale=format_locale(lang))
+
+
+def format_datetime(value: datetime | None, fmt: str = "medium", lang: str | None = None) -> str:
+    """A moment in Brussels time, to the minute, saying so in words (no "+0100", no seconds).
+
+    `fmt` (short, medium, long) picks the date's format; the time is always 24-hour.
+    """
+    if value is None:
+        return ""
+    local = to_user_timezone(value)
+    locale = format_locale(lang)
+    day = babel_dates.format_date(
+        local, fmt if fmt in ("short", "medium", "long") else "medium", locale=locale
+    )
+    time = babel_dates.format_time(local, "HH:mm", locale=locale)
+    if lang is None:
+        return gettext("%(date)s, %(time)s Brussels time", date=day, time=time)
+    with force_locale(str(locale.language)):  # also outside a request (PDFs, e-mails)
+        return gettext("%(date)s, %(time)s Brussels time", date=day, time=time)

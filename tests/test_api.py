@@ -605,7 +605,10 @@ def test_an_admin_creates_a_client_and_sees_its_key_once(client, admin):
 def test_the_create_form_lists_its_errors(client, admin):
     response = client.post("/admin/api-clients/?lang=en", data={"name": ""})
     page = check_page(response.get_data(as_text=True))
-    assert error_summary(page) == ["This field is required.", "Choose at least one scope."]
+    assert error_summary(page) == [
+        "Name of the client: This field is required.",
+        "What the client may do: Choose at least one scope.",
+    ]
     assert page.find("a", href="#scopes") and page.find(id="scopes")
     assert db.session.scalar(select(func.count(ApiClient.id))) == 0
 

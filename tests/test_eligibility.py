@@ -11,7 +11,7 @@ import pytest
 from babel.dates import format_date
 
 from portal.applications import eligibility, rules
-from portal.i18n import LANGUAGES
+from portal.i18n import LANGUAGES, format_locale
 from tests.support import check_page, error_summary, field_error
 
 URL = "/eligibility"
@@ -221,7 +221,7 @@ def test_a_start_more_than_4_5_months_ahead_says_from_when_to_submit(client):
     first_day = start - timedelta(days=rules.procedure("max_days_before_start"))
     when = text(soup, "when-result")
     assert "more than 4.5 months" in when
-    assert format_date(first_day, "long", locale="en") in when
+    assert format_date(first_day, "long", locale=format_locale("en")) in when
 
 
 def test_a_start_within_4_5_months_can_be_submitted_now(client):
@@ -247,7 +247,10 @@ def test_bad_input_shows_the_errors_and_keeps_the_values(client):
         reduced_threshold="y",
     )
     assert soup.title.get_text().startswith("Error")
-    assert error_summary(soup) == ["Choose a category.", "The salary cannot be negative."]
+    assert error_summary(soup) == [
+        "Category of the permit: Choose a category.",
+        "Gross annual salary in euro: The salary cannot be negative.",
+    ]
     links = [a["href"] for a in soup.select(".error-summary a")]
     assert links == ["#category", "#annual_salary"]
     assert "Choose a category." in field_error(soup, "category")
@@ -283,9 +286,9 @@ def test_an_unreadable_salary_and_date_are_explained(client):
 def test_empty_answers_are_required(client):
     soup = get(client, category="", annual_salary="", start_date="")
     assert error_summary(soup) == [
-        "Choose a category.",
-        "Enter the gross annual salary in euro.",
-        "Enter the start date.",
+        "Category of the permit: Choose a category.",
+        "Gross annual salary in euro: Enter the gross annual salary in euro.",
+        "Start date of the work: Enter the start date.",
     ]
 
 

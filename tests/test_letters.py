@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from portal.applications import rules
 from portal.applications.receipts import receipt_pdf
 from portal.backoffice.letters import add_months, decision_letter_pdf, letter_languages
-from portal.i18n import force_locale, gettext
+from portal.i18n import force_locale, format_locale, gettext
 from tests.test_pdf import submitted_dossier
 
 MARKER = "This translation is for information only; the Dutch text is binding."
@@ -225,7 +225,7 @@ def test_a_posting_receipt_shows_period_client_and_limosa_in_the_readers_languag
     assert POSTING["client_name"] in text and "0403.170.701" in text
     assert POSTING["site_address"] in text
     for day in (POSTING["posting_start"], POSTING["posting_end"]):
-        assert format_date(day, "long", locale=language) in text
+        assert format_date(day, "long", locale=format_locale(language)) in text
     for label in ("Posting period", "Belgian client", "Limosa declaration"):
         assert in_language(language, label) in text
 

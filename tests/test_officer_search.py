@@ -16,6 +16,7 @@ from portal.applications.models import Channel, Document, Dossier, DossierStatus
 from portal.backoffice import queue, services
 from portal.db import utcnow
 from portal.extensions import db
+from portal.i18n import format_locale
 from portal.reference import format_kbo
 from portal.textsearch import key
 from portal.tracking import deadlines, handling, reasons
@@ -182,7 +183,7 @@ def test_a_huge_search_is_refused_with_a_message(client, officer, employer):
     response = client.get("/backoffice/dossiers", query_string={"q": "x" * 100_000, "lang": "en"})
     assert response.status_code == 200
     soup = check_page(response.get_data(as_text=True))
-    assert "Search with at most 200 characters." in error_summary(soup)
+    assert "Search: Search with at most 200 characters." in error_summary(soup)
     assert len(soup.find("input", id="q")["value"]) <= 200
     for link in soup.select("nav.pagination a"):
         assert "xxxxx" not in link["href"]
@@ -427,11 +428,11 @@ def test_issue_dates_and_the_six_month_rule_are_shown(client, officer, employer)
     medical = next(v for k, v in rows.items() if k.startswith("Medical"))
     conduct = next(v for k, v in rows.items() if k.startswith("Certificate of good conduct"))
     assert (
-        format_date(date(2026, 3, 1), "medium", locale="en") in medical
+        format_date(date(2026, 3, 1), "medium", locale=format_locale("en")) in medical
         and "More than 6 months old at submission" in medical
     )
     assert (
-        format_date(date(2026, 10, 1), "medium", locale="en") in conduct
+        format_date(date(2026, 10, 1), "medium", locale=format_locale("en")) in conduct
         and "At most 6 months old at submission" in conduct
     )
     assert services.document_age(dossier.documents[2], submitted) is None

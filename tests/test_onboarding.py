@@ -513,7 +513,7 @@ def test_a_reminder_before_the_deadline_once(app, talent, mailbox):
     assert services.remind(date(2026, 4, 16)) == 0  # too late to remind
     [queued] = outbox("onboarding_reminder", talent.email)
     assert "Register at the municipality" in queued.body_text
-    assert "April 15, 2026" in queued.body_text
+    assert "15 April 2026" in queued.body_text
 
 
 def test_no_reminder_for_a_step_done(talent):

@@ -108,9 +108,9 @@ def structure_types(data: bytes) -> list[str]:
             [
                 "9000 Gent",
                 "India",
-                "March 2, 2026",
+                "2 March 2026",
                 "10:15",
-                "July 14, 1994",
+                "14 July 1994",
                 "€61,234.50",
                 "36 months",
             ],

@@ -18,7 +18,7 @@ from portal.applications.models import Document, Dossier, DossierStatus, Dossier
 from portal.db import utcnow
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
-from portal.i18n import LANGUAGES
+from portal.i18n import LANGUAGES, format_locale
 from portal.tracking import audit, deadlines, handling, preferences, status, timeline
 from portal.tracking.models import AuditEntry, InfoRequest, StatusEvent
 from tests.applications_support import PDF, fill, start, submit
@@ -29,7 +29,7 @@ _references = count(1)
 
 
 def long_date(day: date, locale: str = "en") -> str:
-    return format_date(day, "long", locale=locale)
+    return format_date(day, "long", locale=format_locale(locale))
 
 
 def today() -> date:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask import current_app
-from flask_babel import format_date
 
 from portal import uploads
 from portal.accounts.models import User
@@ -13,7 +12,7 @@ from portal.applications import rules
 from portal.applications.models import Document, Dossier
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
-from portal.i18n import _
+from portal.i18n import _, format_date
 
 ALLOWED = ("pdf", "jpeg", "png")
 

@@ -12,13 +12,14 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date
 from babel.numbers import format_currency
 from babel.units import format_unit
 
 from portal.applications.models import Dossier
 from portal.applications.rules import CATEGORY_TITLES, DOCUMENTS
-from portal.i18n import force_locale
+from portal.i18n import force_locale, format_locale
+from portal.i18n import format_datetime as brussels_datetime
 from portal.pdf import render_pdf
 from portal.reference import country_name, format_kbo, municipality, municipality_for_postal_code
 
@@ -53,7 +54,7 @@ def receipt_context(dossier: Dossier, locale: str) -> dict[str, Any]:
     return {
         "reference": dossier.reference,
         "submitted_at": (
-            format_datetime(dossier.submitted_at, "long", tzinfo=BRUSSELS, locale=locale)
+            brussels_datetime(dossier.submitted_at, "long", lang=locale)
             if dossier.submitted_at
             else ""
         ),
@@ -130,7 +131,7 @@ def file_size(size: int, locale: str) -> str:
 
 
 def _date(value: date | None, locale: str) -> str:
-    return format_date(value, "long", locale=locale) if value else ""
+    return format_date(value, "long", locale=format_locale(locale)) if value else ""
 
 
 def _euros(amount: Decimal | None, locale: str) -> str:

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from flask_babel import format_currency, format_date, get_locale
+from flask_babel import format_currency, get_locale
 from stdnum.be import bis, nn
 
 from portal import reference
 from portal.applications import rules
 from portal.applications.models import Dossier
 from portal.errors import Invalid
-from portal.i18n import _, _l
+from portal.i18n import _, _l, format_date
 from portal.progress import Progress, count
 
 SECTIONS = ("employer", "worker", "category", "job", "posting", "documents")

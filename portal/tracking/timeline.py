@@ -15,7 +15,6 @@ import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask_babel import format_date
 from sqlalchemy import or_, select
 
 from portal.accounts.models import Role, User
@@ -25,7 +24,7 @@ from portal.applications.services import get_dossier
 from portal.db import utcnow
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
-from portal.i18n import _, _l
+from portal.i18n import _, _l, format_date
 from portal.tracking import audit, deadlines, handling, reasons, status
 from portal.tracking.models import InfoRequest, StatusEvent
 

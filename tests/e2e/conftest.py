@@ -7,6 +7,8 @@ rolled-back session), real CSRF protection and the session's SMTP sink for its e
 
 from __future__ import annotations
 
+import os
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -271,6 +273,53 @@ def run_axe(page: Page, label: str = "") -> None:
             for node in violation["nodes"]:
                 lines.append(f"    target {node['target']}: {node['summary']}")
         raise AxeViolations("\n".join(lines))
+    check_reflow(page, label)
+
+
+REFLOW_WIDTH = 320
+# The elements that stick out past the right edge, deepest first, for the failure message.
+_OVERFLOWING_JS = """(width) => {
+  const out = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const box = el.getBoundingClientRect();
+    if (box.right > width + 1 && box.width > 0) {
+      const inside = el.closest('[data-scroll-region]');
+      if (inside && inside !== el) continue;
+      const name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+        + (el.className && typeof el.className === 'string'
+           ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+      out.push(name + ' (' + Math.round(box.right) + 'px)');
+    }
+  }
+  return out.slice(-8);
+}"""
+
+
+class ReflowViolation(AssertionError):
+    pass
+
+
+def check_reflow(page: Page, label: str = "") -> None:
+    """WCAG 1.4.10: at 320 CSS px the page does not scroll sideways (the 320-px check).
+
+    Runs with every axe audit, so every page the browser journeys audit is also checked
+    on a phone-sized screen. Wide content may scroll inside its own box, never the page.
+    """
+    before = page.viewport_size or {"width": 1280, "height": 720}
+    page.set_viewport_size({"width": REFLOW_WIDTH, "height": before["height"]})
+    try:
+        wide = page.evaluate("() => document.documentElement.scrollWidth")
+        if wide > REFLOW_WIDTH:
+            culprits = page.evaluate(_OVERFLOWING_JS, REFLOW_WIDTH)
+            handle, shot = tempfile.mkstemp(prefix="reflow-320-", suffix=".png")
+            os.close(handle)
+            page.screenshot(path=shot, full_page=True)
+            raise ReflowViolation(
+                f"{label or page.url} ({page.url}) is {wide}px wide at {REFLOW_WIDTH}px;"
+                f" sticking out: {', '.join(culprits)}; screenshot: {shot}"
+            )
+    finally:
+        page.set_viewport_size(before)
 
 
 @pytest.fixture

@@ -20,12 +20,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from flask_babel import format_date
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from portal.applications import rules
-from portal.i18n import force_locale, gettext
+from portal.i18n import force_locale, format_date, gettext
 from tests.e2e.test_journeys import PDF, h1, kbo_number, log_in, main, unique_email, wait_for_mail
 from tests.support import PASSWORD, text_of
 

@@ -24,7 +24,6 @@ from datetime import date, timedelta
 import pytest
 from dateutil.relativedelta import relativedelta
 from flask import Flask, g
-from flask_babel import format_date
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
@@ -34,7 +33,7 @@ from portal import mail, reference
 from portal.accounts.models import PartnerKind, Role, User
 from portal.applications.models import Dossier, DossierStatus
 from portal.extensions import db
-from portal.i18n import LANGUAGES, force_locale
+from portal.i18n import LANGUAGES, force_locale, format_date
 from portal.tracking import handling
 from portal.tracking.deadlines import add_working_days
 from tests.e2e.test_journeys import NEW_PASSWORD, h1, header, log_in, log_out, main, unique_email

@@ -29,7 +29,6 @@ from pathlib import Path
 
 import pytest
 from flask import Flask, g
-from flask_babel import format_date
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
@@ -40,7 +39,7 @@ from portal.applications import documents, rules, sections, services
 from portal.applications.models import Dossier, DossierStatus
 from portal.db import utcnow
 from portal.extensions import db
-from portal.i18n import force_locale
+from portal.i18n import force_locale, format_date
 from portal.tracking import deadlines
 from tests.e2e.test_journeys import PDF, h1, header, log_in, log_out, main, unique_email
 from tests.support import PASSWORD, make_organisation, make_user, text_of
