@@ -132,8 +132,8 @@ def test_a_posting_is_authorised_for_its_period(app, db_session):
         in_language(
             "en",
             "This work authorisation is valid from %(start)s up to and including %(end)s.",
-            start=format_date(date(2026, 7, 1), "long", locale="en"),
-            end=format_date(date(2026, 12, 31), "long", locale="en"),
+            start=format_date(date(2026, 7, 1), "long", locale=format_locale("en")),
+            end=format_date(date(2026, 12, 31), "long", locale=format_locale("en")),
         )
         in text
     )
@@ -162,7 +162,7 @@ def test_other_languages_get_the_dutch_original_then_a_marked_translation(
     assert f"{LETTER['legal_basis']['title'][language]}, art. 12." in after
     assert appeal_sentence(language, "refused") in after
     assert LETTER["signatory"]["role"][language] in after
-    assert format_date(date(2026, 5, 4), "long", locale=language) in after
+    assert format_date(date(2026, 5, 4), "long", locale=format_locale(language)) in after
     # The Dutch letter announces the translation, naming its language in Dutch.
     with force_locale("nl"):
         from babel import Locale

@@ -20,7 +20,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_date
 from flask import render_template
 from markupsafe import Markup
 
@@ -28,7 +27,7 @@ from portal.applications import rules
 from portal.applications.models import Dossier, DossierStatus
 from portal.applications.rules import CATEGORY_TITLES
 from portal.errors import NotFound
-from portal.i18n import LANGUAGES, force_locale
+from portal.i18n import LANGUAGES, force_locale, format_date
 from portal.pdf import render_pdf
 from portal.reference import country_name, format_kbo
 from portal.tracking import reasons as grounds
@@ -172,4 +171,4 @@ def add_months(day: date, months: int) -> date:
 
 
 def _date(value, locale: str) -> str:
-    return format_date(value, "long", locale=locale) if value else ""
+    return format_date(value, "long", lang=locale) if value else ""

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from flask_babel import format_date
-
 from portal.accounts.models import User
 from portal.applications import rules, services, summary
 from portal.applications.models import Dossier
 from portal.db import utcnow
 from portal.errors import NotFound
-from portal.i18n import force_locale
+from portal.i18n import force_locale, format_date
 from portal.pdf import render_pdf
 from portal.tracking.deadlines import local_day
 
