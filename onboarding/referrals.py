@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from flask_babel import format_date
 from sqlalchemy import select
 
 from onboarding import services, webhooks
@@ -31,7 +30,7 @@ from portal.accounts.models import PartnerKind, Role, User
 from portal.db import utcnow
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
-from portal.i18n import LANGUAGES, _, _l
+from portal.i18n import LANGUAGES, _, _l, format_date
 
 PARTNER_LOCALE = "nl"  # partners are Flemish services
 

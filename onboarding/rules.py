@@ -22,11 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask_babel import format_date
-
 from onboarding.texts import CARD_WHY, TEXTS
 from portal.accounts.models import PartnerKind
-from portal.i18n import _
+from portal.i18n import _, format_date
 from portal.tracking.deadlines import add_working_days
 
 REGISTRATION_WORKING_DAYS = 8

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import current_app
-from flask_babel import format_date
 from sqlalchemy import select
 from sqlalchemy.exc import InterfaceError, OperationalError
 
@@ -20,7 +19,7 @@ from portal.accounts.models import Role, User
 from portal.db import utcnow
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
-from portal.i18n import LANGUAGES, _
+from portal.i18n import LANGUAGES, _, format_date
 from portal.progress import Progress, count
 from portal.tracking.deadlines import local_day
 

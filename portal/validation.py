@@ -156,7 +156,7 @@ class DateWindow:
         earliest, latest = _bound(self.earliest), _bound(self.latest)
         if earliest <= value <= latest:
             return
-        from flask_babel import format_date
+        from portal.i18n import format_date
 
         message = self.message or _l("Enter a date from %(earliest)s to %(latest)s.")
         raise StopValidation(

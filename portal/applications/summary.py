@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import format_currency, format_date
+from flask_babel import format_currency
 
 from portal import reference
 from portal.applications import rules
 from portal.applications.models import Dossier
 from portal.applications.sections import SECTION_TITLES, sections_for
-from portal.i18n import LANGUAGES, _
+from portal.i18n import LANGUAGES, _, format_date
 
 
 def _date(value) -> str:

@@ -15,7 +15,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_date, get_locale
+from flask_babel import get_locale
 from flask_login import current_user
 
 from portal import reference, uploads
@@ -42,7 +42,7 @@ from portal.db import utcnow
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.forms import CsrfForm, options
-from portal.i18n import _
+from portal.i18n import _, format_date
 from portal.limits import mail_limits
 from portal.security import roles
 from portal.tracking import audit

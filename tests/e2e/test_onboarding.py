@@ -128,7 +128,9 @@ def grant_a_permit(app: Flask, lang: str) -> GrantedFile:
         handling.record_residence(dossier, "granted", actor=officer)
         assert dossier.status == DossierStatus.RESIDENCE_GRANTED
         db.session.commit()
-        mail.deliver_due(ids=[message.id for message in g.pop("outbox_queued", [])])
+        # Sent now, as after the portal's response: queued and deferred (account) e-mails.
+        queued = [*g.pop("outbox_queued", []), *g.pop("outbox_deferred", [])]
+        mail.deliver_due(ids=[message.id for message in queued])
         db.session.remove()
     return GrantedFile(file.dossier_id, file.reference, file.worker_name, worker_email)
 
