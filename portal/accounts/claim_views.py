@@ -9,7 +9,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import get_locale
@@ -162,23 +161,11 @@ def claim_detail(claim_id: int):
     )
 
 
-EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
-
-
 def _send_proof(stored_name: str | None, file_name: str | None):
-    """The proof as a download whose extension follows its sniffed type, not its name."""
+    """The proof as a download whose extension follows its sniffed type (portal.uploads)."""
     if not stored_name:
         raise NotFound
-    path = uploads.path_of(stored_name)
-    with path.open("rb") as handle:
-        mime = uploads.sniff(handle.read(8192)) or "application/octet-stream"
-    stem = (file_name or "proof").rsplit(".", 1)[0] or "proof"
-    return send_file(
-        path,
-        mimetype=mime,
-        as_attachment=True,
-        download_name=stem + EXTENSIONS.get(mime, ".bin"),
-    )
+    return uploads.send(stored_name, file_name or "proof")
 
 
 @bp.get("/backoffice/claims/<int:claim_id>/proof")

@@ -197,33 +197,30 @@ def _require_staff(actor: User) -> None:
         raise NotAllowed
 
 
+def _pending_claims(with_proof: bool, order_by) -> list[OrganisationClaim]:
+    proof = OrganisationClaim.proof_uploaded_at
+    return list(
+        db.session.scalars(
+            select(OrganisationClaim)
+            .where(
+                OrganisationClaim.status == ClaimStatus.PENDING,
+                proof.is_not(None) if with_proof else proof.is_(None),
+            )
+            .order_by(order_by)
+        )
+    )
+
+
 def claims_to_review(actor: User) -> list[OrganisationClaim]:
     """Pending claims with a proof, oldest proof first."""
     _require_staff(actor)
-    return list(
-        db.session.scalars(
-            select(OrganisationClaim)
-            .where(
-                OrganisationClaim.status == ClaimStatus.PENDING,
-                OrganisationClaim.proof_uploaded_at.is_not(None),
-            )
-            .order_by(OrganisationClaim.proof_uploaded_at)
-        )
-    )
+    return _pending_claims(True, OrganisationClaim.proof_uploaded_at)
 
 
 def claims_without_proof(actor: User) -> list[OrganisationClaim]:
+    """Pending claims still waiting for their proof, oldest registration first."""
     _require_staff(actor)
-    return list(
-        db.session.scalars(
-            select(OrganisationClaim)
-            .where(
-                OrganisationClaim.status == ClaimStatus.PENDING,
-                OrganisationClaim.proof_uploaded_at.is_(None),
-            )
-            .order_by(OrganisationClaim.created_at)
-        )
-    )
+    return _pending_claims(False, OrganisationClaim.created_at)
 
 
 def open_contests(actor: User) -> list[ClaimContest]:
