@@ -72,7 +72,9 @@ class SmtpSink:
         from portal import mail
         from portal.extensions import db
 
-        if self.worker_app is not None:
+        if has_app_context():
+            mail.deliver_due()
+        elif self.worker_app is not None:
             # The browser tests' live portal: do what its worker (`outbox run`) does, at
             # most once a second, as the worker's own rounds would.
             if time.monotonic() - self._worker_round < 1:
@@ -83,8 +85,6 @@ class SmtpSink:
                     mail.deliver_due()
                 finally:
                     db.session.remove()
-        elif has_app_context():
-            mail.deliver_due()
 
     def clear(self) -> None:
         with self.lock:

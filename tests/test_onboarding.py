@@ -370,7 +370,7 @@ def test_a_postal_code_that_does_not_exist_is_refused(talent):
 def test_an_arrival_before_the_permit_is_refused(talent):
     with pytest.raises(Invalid) as error:
         save(talent, arrival_on=date(2026, 2, 19))
-    assert "February 20, 2026" in error.value.errors["arrival_on"][0]
+    assert "20 February 2026" in error.value.errors["arrival_on"][0]  # Belgian English
     assert save(talent, arrival_on=date(2026, 2, 20)).arrival_on == date(2026, 2, 20)
 
 
