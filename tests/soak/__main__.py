@@ -192,7 +192,9 @@ def _fill(client: Client, dossier: str, rng: random.Random) -> None:
     category = {"category": "highly_qualified"}
     client.form("draft save", f"/applications/{dossier}/category", data=category, fetch=False)
     client.think(rng)
-    client.form("draft save", f"/applications/{dossier}/job", data=job(), fetch=False)
+    # "60000": in Dutch "60000.00" is ambiguous (is the point a thousands mark?) and refused.
+    salary = {"annual_salary": "60000"}
+    client.form("draft save", f"/applications/{dossier}/job", data=job(**salary), fetch=False)
     for n, code in enumerate(DOCUMENTS):
         client.think(rng)
         issued = (today - timedelta(days=30)).isoformat() if code in DATED else ""
@@ -348,6 +350,8 @@ def consistency(env: dict[str, str]) -> list[str]:
         if orphans:
             problems.append(f"{len(orphans)} orphan upload files, e.g. {sorted(orphans)[:3]}")
         print(f"submitted files: {len(submitted)}, uploaded files: {len(on_disk)}")
+        if not submitted:  # the mix must reach officers, decisions and the DVZ to mean much
+            problems.append("no file was submitted: the mix never reached the back office")
         db.session.remove()
         db.engine.dispose()
     verify = subprocess.run(
