@@ -1,0 +1,76 @@
+"""axe-core and the 320-px check, in each of the four languages, on the pages the security
+and robustness work added: the account page with its sessions, proving an organisation's
+claim, contesting a registration, the officers' claims queue and a claim, the parked
+items of the delivery queues, and the page on the federal fee."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Page, expect
+
+from portal.accounts.models import ClaimStatus, OrgRole, Role
+from portal.extensions import db
+from tests.e2e.test_journeys import h1, unique_email
+from tests.e2e.test_pages_axe import log_in_as
+from tests.support import make_organisation, make_user
+
+LANGS = ["nl", "fr", "de", "en"]
+
+
+def pending_employer(app: Flask, lang: str) -> tuple[str, int]:
+    """An employer whose organisation's claim waits for its proof; (e-mail, claim id)."""
+    with app.app_context():
+        organisation = make_organisation(name=f"Pending {lang} NV", claim=ClaimStatus.PENDING)
+        user = make_user(
+            unique_email("pending", lang),
+            Role.EMPLOYER,
+            locale=lang,
+            organisation=organisation,
+            org_role=OrgRole.ADMIN,
+        )
+        organisation.claim.claimant_id = user.id
+        db.session.commit()
+        details = user.email, organisation.claim.id
+        db.session.remove()
+    return details
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_security_pages(
+    page: Page, axe: Callable[..., None], translate, create_account, live_app, lang
+):
+    def t(msgid, **variables):
+        return translate(lang, msgid, **variables)
+
+    def visit(path: str, label: str) -> None:
+        page.goto(f"{path}?lang={lang}")
+        expect(page.locator("html")).to_have_attribute("lang", lang)
+        expect(h1(page)).to_have_count(1)
+        axe(label)
+
+    # Public: contest a registration, and the federal fee.
+    visit("/account/register/contest", "contest a registration")
+    visit("/guide/fee", "the federal fee")
+
+    # An employer whose claim is pending: the account page and the proof page.
+    email, claim_id = pending_employer(live_app, lang)
+    log_in_as(page, t, lang, email)
+    visit("/account/", "account and sessions")
+    expect(page.locator("main table")).to_have_count(1)  # the open sessions
+    visit("/account/claim", "prove the organisation")
+    page.context.clear_cookies()
+
+    # Officers review claims.
+    officer = create_account(unique_email("claims-officer", lang), Role.OFFICER, locale=lang)
+    log_in_as(page, t, lang, officer["email"])
+    visit("/backoffice/claims", "organisation claims")
+    visit(f"/backoffice/claims/{claim_id}", "one organisation claim")
+    page.context.clear_cookies()
+
+    # Administrators see the parked items of the delivery queues.
+    admin = create_account(unique_email("parked-admin", lang), Role.ADMIN, locale=lang)
+    log_in_as(page, t, lang, admin["email"])
+    visit("/admin/parked/", "parked items")
