@@ -19,7 +19,7 @@ def init_app(app) -> None:
     from onboarding.views import bp as welcome_bp
     from onboarding.webhooks import QUEUE
     from portal import jobs
-    from portal.tracking.status import permit_granted
+    from portal.dossiers.lifecycle.status import permit_granted
 
     app.config.setdefault(
         "ONBOARDING_REMIND_DAYS", int(os.environ.get("ONBOARDING_REMIND_DAYS", "3"))

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 from onboarding import services
 from onboarding.models import MessageKind
+from portal.dossiers.lifecycle.deadlines import BRUSSELS
 from portal.i18n import _
-from portal.tracking.deadlines import BRUSSELS
 
 PRODID = "-//Flemish government//Single Permit Portal//EN"
 

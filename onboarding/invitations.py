@@ -1,7 +1,7 @@
 """The invitation after a granted permit, the employer's resend, and the employer's view.
 
 `on_permit_granted` runs inside the status change's transaction (a blinker receiver of
-`portal.tracking.status.permit_granted`): it only adds rows and queues the e-mail.
+`portal.dossiers.lifecycle.status.permit_granted`): it only adds rows and queues the e-mail.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from onboarding.models import WelcomeInvitation, WelcomeProfile
 from portal import mail
 from portal.accounts import services as accounts
 from portal.accounts.models import Role, User
-from portal.applications.models import Dossier, DossierStatus
-from portal.applications.services import get_dossier
-from portal.applications.viewers import not_a_worker
 from portal.db import utcnow
+from portal.dossiers.models import Dossier, DossierStatus
+from portal.dossiers.wizard.services import get_dossier
+from portal.dossiers.wizard.viewers import not_a_worker
 from portal.errors import Invalid, NotAllowed
 from portal.extensions import db
 from portal.i18n import LANGUAGES, _

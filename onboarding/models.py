@@ -16,8 +16,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import jobs
 from portal.accounts.models import PartnerKind, User
-from portal.applications.models import Dossier
 from portal.db import TimestampMixin, UtcDateTime, str_enum, utcnow
+from portal.dossiers.models import Dossier
 from portal.extensions import db
 from portal.i18n import _l
 

@@ -13,7 +13,7 @@ Interpretations, stated once:
   Belgium, and the profile gives no arrival date or one still to come. An arrival date that
   has passed, or a file of a worker who lives in Belgium, means already here.
 - "Within 8 working days of arrival": the 8th working day after the arrival day, skipping
-  weekends and Belgian public holidays (`portal.tracking.deadlines.add_working_days`).
+  weekends and Belgian public holidays (`portal.dossiers.lifecycle.deadlines.add_working_days`).
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from datetime import date
 
 from onboarding.texts import CARD_WHY, TEXTS
 from portal.accounts.models import PartnerKind
+from portal.dossiers.lifecycle.deadlines import add_working_days
 from portal.i18n import _, format_date
-from portal.tracking.deadlines import add_working_days
 
 REGISTRATION_WORKING_DAYS = 8
 CHILDCARE_BELOW = 3

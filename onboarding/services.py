@@ -17,11 +17,11 @@ from onboarding.models import ChecklistItem, Child, Referral, WelcomeInvitation,
 from portal import mail, reference
 from portal.accounts.models import Role, User
 from portal.db import utcnow
+from portal.dossiers.lifecycle.deadlines import local_day
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
 from portal.i18n import LANGUAGES, _, format_date
 from portal.progress import Progress, count
-from portal.tracking.deadlines import local_day
 
 
 def today() -> date:

@@ -94,21 +94,19 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     # Every model module, so that metadata (and Alembic) sees all tables.
-    import portal.applications.models
-    import portal.mail
-    import portal.tracking.models  # noqa: F401
+    import portal.dossiers.lifecycle.models  # noqa: F401
     from portal.accounts.claim_views import bp as claims_bp
     from portal.accounts.mandate_views import bp as mandates_bp
     from portal.accounts.views import bp as accounts_bp
     from portal.api.admin_views import api_admin
     from portal.api.views import bp as api_bp
-    from portal.applications.public_views import bp as public_bp
-    from portal.applications.views import bp as applications_bp
     from portal.backoffice.views import bp as backoffice_bp
+    from portal.dossiers.public.views import bp as public_bp
+    from portal.dossiers.tracking.views import bp as tracking_bp
+    from portal.dossiers.wizard.views import bp as applications_bp
     from portal.fallback.blueprints import ALL as fallback_blueprints
     from portal.home import bp as home_bp
     from portal.stats.views import bp as stats_bp
-    from portal.tracking.views import bp as tracking_bp
 
     for bp in (
         home_bp,
@@ -131,8 +129,8 @@ def _register_blueprints(app: Flask) -> None:
 def _register_queues(app: Flask) -> None:
     """The outboxes the worker delivers and /admin/parked shows (plug-ins add theirs)."""
     from portal import jobs, mail
+    from portal.dossiers.lifecycle import exchange
     from portal.jobs_views import bp as jobs_bp
-    from portal.tracking import exchange
 
     jobs.register(app, mail.QUEUE)
     jobs.register(app, exchange.QUEUE)

@@ -19,8 +19,7 @@ HOUSEKEEPING_SECONDS = 3600
 def _housekeeping() -> None:
     """Seal waiting audit entries into the chain and sweep upload leftovers; a failure is
     logged and the delivery loop goes on (the next round tries again)."""
-    from portal import uploads_sweep
-    from portal.tracking import audit
+    from portal import audit, uploads_sweep
 
     try:
         audit.seal()
@@ -86,9 +85,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(_uploads_group())
     from portal.accounts.cli import register as register_accounts
     from portal.api.cli import register as register_api
+    from portal.dossiers.lifecycle.auditlog import register as register_audit
     from portal.fallback.cli import register as register_intake
     from portal.stats.cli import register as register_stats
-    from portal.tracking.cli import register as register_audit
 
     register_accounts(app)
     register_api(app)

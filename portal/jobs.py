@@ -287,8 +287,8 @@ def parked_items(actor) -> list[tuple[Queue, list]]:
 
 def retry_parked(actor, name: str, item_id: int):
     """An administrator sends a parked item again; recorded in the audit trail."""
+    from portal import audit
     from portal.errors import NotFound
-    from portal.tracking import audit
 
     queue = _queue_for(actor, name)
     item = retry(queue, item_id)

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from portal.applications.models import Dossier
+from portal.dossiers.models import Dossier
 from portal.extensions import db
 
 PDF = (
@@ -73,7 +73,7 @@ def upload(
 
 def fill(client, dossier: Dossier, category: str = "highly_qualified", **job_changes) -> None:
     """Every section of a draft, through the pages, with all required documents."""
-    from portal.applications import rules
+    from portal.dossiers import rules
 
     assert client.post(f"/applications/{dossier.id}/worker", data=WORKER).status_code == 302
     assert (

@@ -35,7 +35,7 @@ from portal import create_app
 from portal.accounts.models import Role, User
 from portal.api import keys
 from portal.api.openapi import EXAMPLE_REFERENCE
-from portal.applications.models import Dossier, DossierStatus
+from portal.dossiers.models import Dossier, DossierStatus
 from portal.extensions import db
 
 OPENAPI = "/api/v1/openapi.json"

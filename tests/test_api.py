@@ -10,17 +10,19 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from portal import create_app
+from portal import audit, create_app
 from portal.accounts.models import Role
 from portal.api import keys
 from portal.api.cli import register as register_cli
-from portal.applications import references
-from portal.applications.models import Dossier, DossierStatus
+from portal.api.models import ApiClient, IdempotencyRecord
+from portal.audit import AuditEntry
+from portal.dossiers import references
+from portal.dossiers.lifecycle import handling
+from portal.dossiers.lifecycle.models import StatusEvent
+from portal.dossiers.models import Dossier, DossierStatus
 from portal.errors import Invalid, NotAllowed
 from portal.extensions import db
 from portal.i18n import force_locale
-from portal.tracking import audit, handling
-from portal.tracking.models import ApiClient, AuditEntry, IdempotencyRecord, StatusEvent
 from tests.applications_support import fill, start, submit
 from tests.support import check_page, error_summary, login, make_user
 

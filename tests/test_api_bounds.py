@@ -10,8 +10,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from portal import audit
 from portal.api import body as api_body
 from portal.api import keys
+from portal.api.models import IdempotencyRecord
 from portal.api.openapi import (
     DOSSIER_STATUSES,
     FEDERAL_DECISIONS,
@@ -19,10 +21,9 @@ from portal.api.openapi import (
     TEXT_PATTERN,
     document,
 )
-from portal.applications.models import Dossier, DossierStatus
+from portal.dossiers.lifecycle import handling, status
+from portal.dossiers.models import Dossier, DossierStatus
 from portal.extensions import db
-from portal.tracking import audit, handling, status
-from portal.tracking.models import IdempotencyRecord
 from tests import test_api
 from tests.support import make_user
 from tests.test_api import TODAY, api_entries, bearer, decide_url, new_key, post_decision
@@ -513,9 +514,9 @@ def test_a_decision_on_a_file_forwarded_yesterday_is_taken(client, forwarded):
 @pytest.mark.parametrize("name", ["DVZ\u0000", "DVZ\nhttp://evil.example", "DV\rZ", "\u202eZVD"])
 def test_a_client_name_with_control_characters_is_refused(client, db_session, name):
     from portal.accounts.models import Role
+    from portal.api.models import ApiClient
     from portal.errors import Invalid
     from portal.i18n import force_locale
-    from portal.tracking.models import ApiClient
     from tests.support import login
 
     with pytest.raises(Invalid) as invalid, force_locale("en"):

@@ -10,10 +10,11 @@ from sqlalchemy import func, select
 
 from portal import uploads
 from portal.accounts.models import Role
-from portal.applications import references
-from portal.applications.models import Document, Dossier, DossierStatus
+from portal.audit import AuditEntry
+from portal.dossiers import references
+from portal.dossiers.lifecycle.models import StatusEvent
+from portal.dossiers.models import Document, Dossier, DossierStatus
 from portal.extensions import db
-from portal.tracking.models import AuditEntry, StatusEvent
 from tests.applications_support import PDF, PNG, WORKER, fill, job, start, submit, upload
 from tests.support import check_page, error_summary, field_error, login, make_user, text_of
 
@@ -92,7 +93,7 @@ def test_a_salary_below_the_threshold_says_by_how_much_and_for_which_year(client
     client.post(f"/applications/{dossier.id}/category", data={"category": "highly_qualified"})
     start_date = date(2025, 12, 1)
     # Use a start date in 2025 (thresholds known) by pinning "today" through the service.
-    from portal.applications import sections
+    from portal.dossiers.contents import sections
 
     dossier.annual_salary = None
     with pytest.raises(Exception) as caught:
@@ -376,7 +377,7 @@ def test_an_employer_address_cannot_be_invited_as_worker_and_is_told_by_e_mail(
     client, employer, mailbox
 ):
     from portal.accounts.models import User
-    from portal.applications.models import DossierViewer
+    from portal.dossiers.models import DossierViewer
 
     dossier = start(client)
     fill(client, dossier)
@@ -401,7 +402,7 @@ def test_an_employer_address_cannot_be_invited_as_worker_and_is_told_by_e_mail(
 
 
 def test_downloads_by_the_parties_are_in_the_audit_trail(client, employer):
-    from portal.tracking import audit
+    from portal import audit
 
     dossier = start(client)
     fill(client, dossier)

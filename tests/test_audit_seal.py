@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select, text
 
+from portal import audit
+from portal.audit import AuditEntry, AuditHead
 from portal.extensions import db
-from portal.tracking import audit
-from portal.tracking.models import AuditEntry, AuditHead
 
 
 def _unsealed(action: str, detail: str) -> AuditEntry:

@@ -55,8 +55,8 @@ from portal.accounts.models import (
 from portal.accounts.models import Mandate as MandateRow
 from portal.accounts.sessions import UserSession
 from portal.api import keys
-from portal.applications.models import Document, Dossier, DossierStatus
 from portal.db import utcnow
+from portal.dossiers.models import Document, Dossier, DossierStatus
 from portal.extensions import db, limiter
 from portal.fallback import rawstore
 from portal.fallback.models import HelpdeskTicket, IntakeMessage, Outcome, Proof

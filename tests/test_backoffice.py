@@ -12,14 +12,15 @@ from sqlalchemy import event, func, select
 
 from portal import uploads
 from portal.accounts.models import ForeignEmployer, Role
-from portal.applications.models import Channel, Document, Dossier, DossierStatus
+from portal.audit import AuditEntry
 from portal.backoffice import queue
-from portal.backoffice.letters import decision_letter_pdf
 from portal.db import utcnow
+from portal.dossiers.letters.decision import decision_letter_pdf
+from portal.dossiers.lifecycle import deadlines, handling
+from portal.dossiers.lifecycle.models import ExchangeMessage, InfoRequest, StatusEvent
+from portal.dossiers.models import Channel, Document, Dossier, DossierStatus
 from portal.extensions import db
 from portal.i18n import LANGUAGES, force_locale, gettext
-from portal.tracking import deadlines, handling
-from portal.tracking.models import AuditEntry, ExchangeMessage, InfoRequest, StatusEvent
 from tests.applications_support import PDF
 from tests.support import PASSWORD, check_page, error_summary, field_error, login, make_user
 
@@ -566,7 +567,7 @@ def test_the_applicant_downloads_the_decision_letter_in_the_file_language(app, c
 
     from pypdf import PdfReader
 
-    from portal.tracking import handling
+    from portal.dossiers.lifecycle import handling
     from tests.applications_support import fill, start, submit
 
     employer = make_user("letters@acme.example")

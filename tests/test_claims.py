@@ -25,10 +25,10 @@ from portal.accounts.models import (
     Role,
     User,
 )
-from portal.applications.models import DossierStatus
+from portal.audit import AuditEntry
 from portal.db import utcnow
+from portal.dossiers.models import DossierStatus
 from portal.extensions import db
-from portal.tracking.models import AuditEntry
 from tests.applications_support import PDF, fill, start, submit
 from tests.support import (
     PASSWORD,

@@ -17,12 +17,12 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, func, select, text
 
-from portal import create_app
+from portal import audit, create_app
 from portal.accounts.models import Role
-from portal.applications.models import Document, Dossier, DossierStatus
+from portal.audit import AuditEntry
+from portal.dossiers.lifecycle.models import StatusEvent
+from portal.dossiers.models import Document, Dossier, DossierStatus
 from portal.extensions import db
-from portal.tracking import audit
-from portal.tracking.models import AuditEntry, StatusEvent
 from tests.applications_support import fill, start, submit
 from tests.support import login, make_user
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from portal.tracking import deadlines
+from portal.dossiers.lifecycle import deadlines
 
 
 def test_a_weekend_has_no_working_days():

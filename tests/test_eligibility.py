@@ -10,7 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from babel.dates import format_date
 
-from portal.applications import eligibility, rules
+from portal.dossiers import rules
+from portal.dossiers.public import eligibility
 from portal.i18n import LANGUAGES, format_locale
 from tests.support import check_page, error_summary, field_error
 

@@ -18,13 +18,13 @@ from pypdf import PdfReader, PdfWriter
 from sqlalchemy import select
 
 from portal.accounts.models import Role
-from portal.applications.models import DossierStatus
+from portal.audit import AuditEntry
+from portal.dossiers.models import DossierStatus
 from portal.extensions import db
 from portal.fallback import blankform, proofs, runner, tickets
 from portal.fallback.models import Outcome
 from portal.fallback.sources import MaildirSource
 from portal.i18n import LANGUAGES
-from portal.tracking.models import AuditEntry
 from tests.fallback_mail import deliver
 from tests.support import make_user, new_kbo
 

@@ -12,14 +12,14 @@ from flask import g
 from sqlalchemy import func, select
 
 from portal.accounts.models import Role
-from portal.applications.models import Channel, Document, Dossier, DossierStatus
 from portal.db import utcnow
+from portal.dossiers.lifecycle.models import StatusEvent
+from portal.dossiers.models import Channel, Document, Dossier, DossierStatus
 from portal.extensions import db
 from portal.fallback import filing, intake, rawstore, runner
 from portal.fallback.models import IntakeMessage, Outcome, Proof
 from portal.fallback.sources import MaildirSource
 from portal.mail import OutboxMessage
-from portal.tracking.models import StatusEvent
 from tests.fallback_mail import PDF, SENDERS, deliver, load, make_proof
 from tests.support import make_user
 

@@ -10,13 +10,13 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from portal.accounts.models import Role
-from portal.applications.models import Channel, Dossier, DossierStatus
+from portal.audit import AuditEntry
+from portal.dossiers.models import Channel, Dossier, DossierStatus
 from portal.extensions import db
 from portal.fallback import runner
 from portal.fallback.models import EntryKind, HelpdeskTicket, IntakeMessage, Outcome, Proof, Review
 from portal.fallback.sources import MaildirSource
 from portal.i18n import LANGUAGES
-from portal.tracking.models import AuditEntry
 from tests.applications_support import PNG
 from tests.fallback_mail import deliver, load, make_proof
 from tests.support import (
@@ -467,7 +467,7 @@ def test_only_email_files_and_only_officers(client, agent, tmp_path):
     client.post("/account/logout")
     login(client, make_user("olivia@officer.example", Role.OFFICER).email)
     assert client.get(f"/backoffice/email-files/{online.id}").status_code == 404
-    from portal.tracking import status
+    from portal.dossiers.lifecycle import status
 
     status.change(dossier, DossierStatus.WORK_REFUSED, None, "Incomplete")
     from tests.applications_support import WORKER

@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import event
 
 from portal.accounts.models import ForeignEmployer, Role
+from portal.audit import AuditEntry
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.fallback import codes, proofs
 from portal.fallback.proofs import ProofProblem
-from portal.tracking.models import AuditEntry
 from tests.fallback_mail import make_proof
 from tests.support import make_organisation, make_user
 

@@ -14,14 +14,14 @@ from flask import g
 from sqlalchemy import select
 
 from portal.accounts.models import ClaimStatus, Organisation, Role
-from portal.applications.models import DossierStatus
+from portal.audit import AuditEntry
+from portal.dossiers.lifecycle import handling
+from portal.dossiers.models import DossierStatus
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.fallback import completion, proofs, runner, tickets
 from portal.fallback.models import Outcome
 from portal.fallback.sources import MaildirSource
-from portal.tracking import handling
-from portal.tracking.models import AuditEntry
 from tests.fallback_mail import deliver, load
 from tests.support import make_organisation, make_user, new_kbo
 
@@ -111,14 +111,14 @@ def test_the_intake_files_the_message_for_the_number_and_an_officer_decides_it(
     with app.test_request_context("/?lang=en"):
         from werkzeug.datastructures import MultiDict
 
-        from portal.applications.forms import WorkerForm, fill_choices, section_data
+        from portal.dossiers.wizard.forms import WorkerForm, fill_choices, section_data
 
         form = WorkerForm(formdata=MultiDict(WORKER), meta={"csrf": False})
         fill_choices(form, "en")
         assert form.validate(), form.errors
         completion.complete(officer, dossier.id, "worker", section_data(form))
         completion.complete(officer, dossier.id, "category", {"category": "seasonal_worker"})
-        from portal.applications import summary
+        from portal.dossiers.contents import summary
 
         employer = dict(summary.rows(dossier, "en")[0][2])
         assert employer["Enterprise number"] == f"{kbo[:4]}.{kbo[4:7]}.{kbo[7:]}"

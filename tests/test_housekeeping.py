@@ -6,9 +6,9 @@ import os
 import time
 from pathlib import Path
 
+from portal import audit
 from portal.cli import _housekeeping
 from portal.extensions import db
-from portal.tracking import audit
 
 
 def test_housekeeping_seals_waiting_entries_and_removes_old_orphans(app, db_session):

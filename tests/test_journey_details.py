@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from portal import reference
-from portal.applications.models import Document
+from portal.dossiers.models import Document
 from portal.extensions import db
 from tests.applications_support import WORKER, start, upload
 from tests.support import PASSWORD, check_page, field_error, login, make_user
@@ -144,7 +144,7 @@ def test_the_country_list_holds_only_nationalities():
 
 
 def test_the_workplace_is_asked_once_for_a_posting():
-    from portal.applications.forms import JobForm, PostingForm
+    from portal.dossiers.wizard.forms import JobForm, PostingForm
 
     assert "site_address" not in PostingForm.__dict__ and hasattr(JobForm, "workplace_street")
 

@@ -15,9 +15,9 @@ import pytest
 from babel.dates import format_date
 from pypdf import PdfReader
 
-from portal.applications import rules
-from portal.applications.receipts import receipt_pdf
-from portal.backoffice.letters import add_months, decision_letter_pdf, letter_languages
+from portal.dossiers import rules
+from portal.dossiers.letters.decision import add_months, decision_letter_pdf, letter_languages
+from portal.dossiers.letters.receipts import receipt_pdf
 from portal.i18n import force_locale, format_locale, gettext
 from tests.test_pdf import submitted_dossier
 

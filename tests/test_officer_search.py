@@ -12,15 +12,16 @@ from sqlalchemy import event, select
 
 from portal import uploads
 from portal.accounts.models import ForeignEmployer, Role
-from portal.applications.models import Channel, Document, Dossier, DossierStatus
+from portal.audit import AuditEntry
 from portal.backoffice import queue, services
 from portal.db import utcnow
+from portal.dossiers.lifecycle import deadlines, handling, reasons
+from portal.dossiers.lifecycle.models import StatusEvent
+from portal.dossiers.models import Channel, Document, Dossier, DossierStatus
 from portal.extensions import db
 from portal.i18n import format_locale
 from portal.reference import format_kbo
 from portal.textsearch import key
-from portal.tracking import deadlines, handling, reasons
-from portal.tracking.models import AuditEntry, StatusEvent
 from tests.applications_support import PDF
 from tests.support import (
     PASSWORD,
@@ -444,7 +445,7 @@ def test_the_audit_trail_reads_as_sentences(client, officer, employer):
     with client.get(f"/backoffice/dossiers/{dossier.id}/documents/{document.id}") as download:
         assert download.status_code == 200
     client.post(f"/backoffice/dossiers/{dossier.id}/claim")
-    from portal.tracking import audit
+    from portal import audit
 
     audit.record("brand.new_action", dossier_id=dossier.id, actor_id=officer.id)
     db.session.commit()

@@ -14,10 +14,10 @@ from onboarding import calendar, invitations, rules, services
 from onboarding.models import ChecklistItem, Child, WelcomeProfile
 from portal import mail
 from portal.accounts.models import PartnerKind, Role, User
-from portal.applications.models import DossierStatus
+from portal.dossiers.lifecycle import handling
+from portal.dossiers.models import DossierStatus
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
-from portal.tracking import handling
 from tests.support import field_error, link_in, login, make_user, text_of
 from tests.test_onboarding_support import (
     BRUSSELS,

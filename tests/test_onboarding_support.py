@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from onboarding.models import Partner, WelcomeInvitation, WelcomeProfile
 from portal.accounts.models import PartnerKind, Role, User
-from portal.applications.models import Dossier, DossierStatus
+from portal.dossiers.models import Dossier, DossierStatus
 from portal.extensions import db
 from portal.mail import OutboxMessage
 from tests.support import make_user

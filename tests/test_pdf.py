@@ -16,9 +16,9 @@ from weasyprint.formatting_structure import boxes
 
 from portal import pdf
 from portal.accounts.models import ForeignEmployer, Mandatary, MandataryKind, Role
-from portal.applications.models import Document, Dossier, DossierStatus
-from portal.applications.receipts import receipt_context, receipt_pdf
-from portal.applications.rules import CATEGORY_TITLES, DOCUMENTS
+from portal.dossiers.letters.receipts import receipt_context, receipt_pdf
+from portal.dossiers.models import Document, Dossier, DossierStatus
+from portal.dossiers.rules import CATEGORY_TITLES, DOCUMENTS
 from portal.extensions import db
 from portal.i18n import force_locale, gettext
 from tests.support import make_user

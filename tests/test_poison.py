@@ -21,13 +21,13 @@ from onboarding.models import WebhookDelivery
 from portal import jobs, mail
 from portal.accounts.models import PartnerKind, Role
 from portal.db import utcnow
+from portal.dossiers.lifecycle import exchange
+from portal.dossiers.lifecycle.models import ExchangeMessage
 from portal.extensions import db
 from portal.fallback import intake, rawstore, runner
 from portal.fallback.models import IntakeMessage, Outcome
 from portal.fallback.sources import MaildirSource
 from portal.mail import OutboxMessage
-from portal.tracking import exchange
-from portal.tracking.models import ExchangeMessage
 from tests.fallback_mail import deliver, load
 from tests.support import check_page, login, make_user
 from tests.test_onboarding_support import (

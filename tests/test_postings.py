@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.accounts.models import ForeignEmployer, Mandate, MandateStatus, Role
-from portal.applications.models import Dossier, DossierStatus
+from portal.dossiers.models import Dossier, DossierStatus
 from portal.extensions import db
 from tests.applications_support import fill, submit
 from tests.support import check_page, field_error, login, make_user

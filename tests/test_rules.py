@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from portal.applications import references, rules
-from portal.applications.services import renewal_window
+from portal.dossiers import references, rules
+from portal.dossiers.wizard.services import renewal_window
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from portal.accounts.models import Role
-from portal.applications.models import Channel, Dossier, DossierStatus
+from portal.dossiers.models import Channel, Dossier, DossierStatus
 from portal.extensions import db
 from portal.stats import exports
 from portal.stats.report import report

@@ -12,15 +12,16 @@ import pytest
 from babel.dates import format_date
 from sqlalchemy import func, select, text
 
-from portal import mail
+from portal import audit, mail
 from portal.accounts.models import Role
-from portal.applications.models import Document, Dossier, DossierStatus, DossierViewer
+from portal.audit import AuditEntry
 from portal.db import utcnow
+from portal.dossiers.lifecycle import deadlines, handling, preferences, status, timeline
+from portal.dossiers.lifecycle.models import InfoRequest, StatusEvent
+from portal.dossiers.models import Document, Dossier, DossierStatus, DossierViewer
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
 from portal.i18n import LANGUAGES, format_locale
-from portal.tracking import audit, deadlines, handling, preferences, status, timeline
-from portal.tracking.models import AuditEntry, InfoRequest, StatusEvent
 from tests.applications_support import PDF, fill, start, submit
 from tests.support import check_page, error_summary, field_error, html_of, login, make_user, text_of
 
@@ -535,7 +536,7 @@ def test_the_audit_chain_of_a_flow_verifies_and_tampering_is_found(client, emplo
 
 def _cli(app):
     if "audit" not in app.cli.commands:
-        from portal.tracking.cli import register
+        from portal.dossiers.lifecycle.auditlog import register
 
         register(app)
     return app.test_cli_runner()
@@ -598,8 +599,8 @@ def test_a_file_added_to_an_answer_is_written_to_the_trail(client, employer, off
 def test_administrators_download_the_audit_trail(app, client, db_session):
     import json as json_module
 
+    from portal import audit
     from portal.accounts.models import Role
-    from portal.tracking import audit
     from tests.support import login, make_user
 
     audit.record("probe", detail="first")

@@ -13,8 +13,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from portal import uploads, uploads_tx
-from portal.applications import documents
-from portal.applications.models import Document
+from portal.dossiers.contents import documents
+from portal.dossiers.models import Document
 from portal.extensions import db
 from portal.uploads_sweep import sweep
 from tests.applications_support import PDF, start, upload

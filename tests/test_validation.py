@@ -33,11 +33,11 @@ from tests.support import check_page, field_error, login, make_user
 FORM_MODULES = (
     "portal.forms",
     "portal.accounts.forms",
-    "portal.applications.forms",
-    "portal.applications.eligibility",
+    "portal.dossiers.wizard.forms",
+    "portal.dossiers.public.eligibility",
     "portal.backoffice.forms",
     "portal.fallback.forms",
-    "portal.tracking.forms",
+    "portal.dossiers.tracking.forms",
     "portal.api.admin_views",
     "onboarding.forms",
 )
@@ -123,7 +123,7 @@ def test_bidi_controls_are_removed_from_names_and_surrounding_space_is_trimmed(a
 
 
 def test_a_text_field_without_its_own_length_gets_one(app):
-    from portal.applications.forms import CategoryForm
+    from portal.dossiers.wizard.forms import CategoryForm
 
     form = bound(CategoryForm, {"category": "x", "vacancy_reference": "y" * 100_000}, app)
     assert form.vacancy_reference.errors  # declared Length(max=60)
@@ -169,7 +169,7 @@ def test_an_enterprise_number_of_any_length_or_script_is_an_error_not_a_crash(ap
 
 
 def test_dates_outside_the_window_are_refused(app):
-    from portal.applications.forms import WorkerForm
+    from portal.dossiers.wizard.forms import WorkerForm
 
     form = bound(WorkerForm, {"worker_birth_date": "0001-01-01"}, app)
     assert "Enter a date from" in form.worker_birth_date.errors[0]
@@ -342,7 +342,7 @@ def test_a_follow_up_expiring_in_year_one_is_refused(client, employer):
 
 
 def test_the_follow_up_form_refuses_year_one(app):
-    from portal.applications.forms import FollowUpForm
+    from portal.dossiers.wizard.forms import FollowUpForm
 
     form = bound(FollowUpForm, {"kind": "renewal", "expires_on": "0001-01-01"}, app)
     assert "Enter a date from" in form.expires_on.errors[0]

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from portal import mail, uploads
+from portal import audit, mail, uploads
 from portal.accounts.models import (
     ClaimContest,
     ClaimStatus,
@@ -32,7 +32,6 @@ from portal.db import utcnow
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
 from portal.i18n import _
-from portal.tracking import audit
 
 STAFF = (Role.OFFICER, Role.HELPDESK, Role.ADMIN)
 PROOF_TYPES = ("pdf", "jpeg", "png")

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from portal import mail
+from portal import audit, mail
 from portal.accounts import claims
 from portal.accounts.models import (
     ClaimStatus,
@@ -25,7 +25,6 @@ from portal.db import utcnow
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
 from portal.i18n import _
-from portal.tracking import audit
 
 
 def request_to_join(user: User, organisation: Organisation) -> MembershipClaim:

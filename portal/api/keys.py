@@ -16,14 +16,14 @@ import string
 
 from sqlalchemy import select
 
+from portal import audit
 from portal.accounts.models import Role, User
 from portal.api.body import text_problem
+from portal.api.models import ApiClient
 from portal.db import utcnow
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
 from portal.i18n import _, _l
-from portal.tracking import audit
-from portal.tracking.models import ApiClient
 
 DOSSIERS_READ = "dossiers:read"
 DECISIONS_WRITE = "decisions:write"

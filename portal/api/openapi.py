@@ -10,9 +10,9 @@ from __future__ import annotations
 from copy import deepcopy
 from typing import Any
 
-from portal.applications.models import DossierStatus
-from portal.tracking.status import FEDERAL_DECISIONS as FEDERAL
-from portal.tracking.status import FLEMISH_DECISIONS as FLEMISH
+from portal.dossiers.lifecycle.status import FEDERAL_DECISIONS as FEDERAL
+from portal.dossiers.lifecycle.status import FLEMISH_DECISIONS as FLEMISH
+from portal.dossiers.models import DossierStatus
 
 
 def _ref(kind: str, name: str) -> dict[str, str]:

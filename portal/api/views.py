@@ -35,18 +35,18 @@ from limits import RateLimitItem, RateLimitItemPerMinute, parse_many
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from portal import security
+from portal import audit, security
 from portal.api import body as api_body
 from portal.api import errors as api_errors
 from portal.api import keys
 from portal.api.errors import ApiError, dumps, json_response
+from portal.api.models import IdempotencyRecord
 from portal.api.openapi import document
-from portal.applications.models import Dossier, DossierStatus
 from portal.db import utcnow
+from portal.dossiers.lifecycle import deadlines, handling
+from portal.dossiers.models import Dossier, DossierStatus
 from portal.errors import Invalid, NotFound
 from portal.extensions import csrf, db, limiter
-from portal.tracking import audit, deadlines, handling
-from portal.tracking.models import IdempotencyRecord
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # machines send a bearer key, never a session cookie

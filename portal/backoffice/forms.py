@@ -16,10 +16,10 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from portal.applications import rules
+from portal.dossiers import rules
+from portal.dossiers.lifecycle import reasons as grounds
 from portal.forms import BaseForm, options, required
 from portal.i18n import _l
-from portal.tracking import reasons as grounds
 from portal.validation import DateWindow, days_from_today
 
 CHANNEL_TITLES = {"online": _l("Online"), "email": _l("By e-mail")}

@@ -24,11 +24,11 @@ from sqlalchemy.orm import joinedload, load_only
 
 from portal import textsearch
 from portal.accounts.models import ForeignEmployer, Organisation, Role, User
-from portal.applications.models import Channel, Dossier, DossierStatus
 from portal.db import utcnow
+from portal.dossiers.lifecycle import deadlines
+from portal.dossiers.models import Channel, Dossier, DossierStatus
 from portal.errors import NotAllowed
 from portal.extensions import db
-from portal.tracking import deadlines
 
 S = DossierStatus
 PER_PAGE = 50

@@ -1,4 +1,4 @@
-"""What the officer's file page needs, on top of `portal.tracking.handling`.
+"""What the officer's file page needs, on top of `portal.dossiers.lifecycle.handling`.
 
 `handling` owns the decisions; this module gathers a file for display, records document
 downloads in the audit trail, and wraps two handling functions whose interface the pages
@@ -14,15 +14,18 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from portal import audit
 from portal.accounts.models import Role, User
-from portal.applications import documents, rules
-from portal.applications.models import Document, Dossier, DossierStatus
-from portal.applications.services import get_dossier
+from portal.audit import AuditEntry
+from portal.dossiers import rules
+from portal.dossiers.contents import documents
+from portal.dossiers.lifecycle import handling
+from portal.dossiers.lifecycle.models import InfoRequest, StatusEvent
+from portal.dossiers.models import Document, Dossier, DossierStatus
+from portal.dossiers.wizard.services import get_dossier
 from portal.errors import NotAllowed, NotFound
 from portal.extensions import db
 from portal.i18n import _, _l
-from portal.tracking import audit, handling
-from portal.tracking.models import AuditEntry, InfoRequest, StatusEvent
 
 S = DossierStatus
 

@@ -12,8 +12,7 @@ from portal import textsearch, uploads
 from portal.accounts import mandates
 from portal.accounts.forms import DecisionForm
 from portal.accounts.models import Role
-from portal.applications import rules, summary
-from portal.backoffice import letters, queue
+from portal.backoffice import queue
 from portal.backoffice import services as backoffice_services
 from portal.backoffice.forms import (
     CHANNEL_TITLES,
@@ -23,14 +22,17 @@ from portal.backoffice.forms import (
     ResidenceForm,
 )
 from portal.db import utcnow
+from portal.dossiers import rules
+from portal.dossiers.contents import summary
+from portal.dossiers.letters import decision as letters
+from portal.dossiers.lifecycle import deadlines, handling, timeline
+from portal.dossiers.lifecycle import reasons as grounds
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.forms import CsrfForm
 from portal.i18n import LANGUAGES, _, _l
 from portal.reference import format_kbo
 from portal.security import roles
-from portal.tracking import deadlines, handling, timeline
-from portal.tracking import reasons as grounds
 
 bp = Blueprint("backoffice", __name__, url_prefix="/backoffice")
 

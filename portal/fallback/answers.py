@@ -14,8 +14,8 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from portal import mail
-from portal.applications.models import Dossier
 from portal.db import utcnow
+from portal.dossiers.models import Dossier
 from portal.extensions import db
 from portal.fallback.mailparse import ParsedMail
 from portal.fallback.models import IntakeMessage, Proof

@@ -25,16 +25,17 @@ from pypdf import PdfReader
 from werkzeug.datastructures import MultiDict
 from wtforms.fields.core import UnboundField
 
+from portal import audit
 from portal.accounts.models import User
-from portal.applications import rules, sections
-from portal.applications.forms import CategoryForm, JobForm, WorkerForm, fill_choices
-from portal.applications.models import Dossier
+from portal.dossiers import rules
+from portal.dossiers.contents import sections
+from portal.dossiers.models import Dossier
+from portal.dossiers.wizard.forms import CategoryForm, JobForm, WorkerForm, fill_choices
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.i18n import _, force_locale
 from portal.pdf import render_pdf
 from portal.reference import normalise_kbo
-from portal.tracking import audit
 from portal.validation import AmountError, parse_amount
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from portal.applications.references import ALPHABET
+from portal.dossiers.references import ALPHABET
 
 EPOCH = date(2020, 1, 1)
 PREFIX = "PRF"

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from datetime import date
 
+from portal import audit
 from portal.accounts.models import Role, User
-from portal.applications import sections
-from portal.applications.models import Channel, Dossier, DossierStatus
 from portal.db import utcnow
+from portal.dossiers.contents import sections
+from portal.dossiers.lifecycle import status
+from portal.dossiers.lifecycle.deadlines import local_day
+from portal.dossiers.models import Channel, Dossier, DossierStatus
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
 from portal.i18n import _
-from portal.tracking import audit, status
-from portal.tracking.deadlines import local_day
 
 SAVERS = {
     "worker": sections.save_worker,

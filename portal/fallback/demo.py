@@ -14,10 +14,10 @@ from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.db import utcnow
+from portal.dossiers.lifecycle.deadlines import local_day
 from portal.extensions import db
 from portal.fallback import codes
 from portal.fallback.models import EntryKind, HelpdeskTicket, Proof, TicketEntry, TicketStatus
-from portal.tracking.deadlines import local_day
 
 EMPLOYER = "employer@demo.example"
 AGENT = "helpdesk@demo.example"

@@ -8,6 +8,7 @@ from flask_login import current_user
 from portal import uploads
 from portal.accounts.models import Role
 from portal.db import utcnow
+from portal.dossiers.lifecycle.deadlines import local_day
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.fallback import proofs, quarantine, tickets
@@ -23,7 +24,6 @@ from portal.fallback.models import OUTCOME_TITLES, TICKET_STATUS_TITLES
 from portal.forms import CsrfForm, options
 from portal.i18n import _, _l
 from portal.security import roles
-from portal.tracking.deadlines import local_day
 
 bp = Blueprint("desk", __name__, url_prefix="/helpdesk/desk")
 AGENTS = (Role.HELPDESK, Role.ADMIN)

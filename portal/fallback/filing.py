@@ -12,13 +12,13 @@ from sqlalchemy import func, select
 
 from portal import uploads
 from portal.accounts.models import User
-from portal.applications.models import Channel, Document, Dossier, DossierStatus
-from portal.applications.references import new_reference
+from portal.dossiers.lifecycle import status
+from portal.dossiers.lifecycle.deadlines import local_day
+from portal.dossiers.models import Channel, Document, Dossier, DossierStatus
+from portal.dossiers.references import new_reference
 from portal.extensions import db
 from portal.fallback.mailparse import Attachment, ParsedMail
 from portal.fallback.proofs import Party
-from portal.tracking import status
-from portal.tracking.deadlines import local_day
 
 ALLOWED = ("pdf", "jpeg", "png")
 EMAIL_ATTACHMENT = "email_attachment"  # the requirement of a file that came by e-mail

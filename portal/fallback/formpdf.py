@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from portal.accounts.models import User
-from portal.applications import rules, services, summary
-from portal.applications.models import Dossier
 from portal.db import utcnow
+from portal.dossiers import rules
+from portal.dossiers.contents import summary
+from portal.dossiers.lifecycle.deadlines import local_day
+from portal.dossiers.models import Dossier
+from portal.dossiers.wizard import services
 from portal.errors import NotFound
 from portal.i18n import force_locale, format_date
 from portal.pdf import render_pdf
-from portal.tracking.deadlines import local_day
 
 
 def drafts(actor: User) -> list[Dossier]:

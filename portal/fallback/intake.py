@@ -23,8 +23,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from portal import uploads
-from portal.applications.models import Dossier
 from portal.db import utcnow
+from portal.dossiers.lifecycle.deadlines import local_day
+from portal.dossiers.models import Dossier
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.fallback import answers, blankform, codes, filing, language, mailparse, rawstore
@@ -34,7 +35,6 @@ from portal.fallback.models import IntakeMessage, Outcome, Proof
 from portal.fallback.proofs import ProofProblem, consume, party_of, verify
 from portal.fallback.sources import Incoming
 from portal.i18n import force_locale
-from portal.tracking.deadlines import local_day
 
 HEADER_BYTES = 256 * 1024
 

@@ -9,8 +9,8 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import ForeignEmployer, Mandatary, Organisation, User
-from portal.applications.models import Dossier
 from portal.db import TimestampMixin, UtcDateTime, str_enum, utcnow
+from portal.dossiers.models import Dossier
 from portal.extensions import db
 from portal.i18n import _l
 from portal.reference import format_kbo

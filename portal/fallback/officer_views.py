@@ -8,8 +8,9 @@ from flask_login import current_user
 
 from portal import reference
 from portal.accounts.models import Role
-from portal.applications import rules, sections, summary
-from portal.applications.forms import (
+from portal.dossiers import rules
+from portal.dossiers.contents import sections, summary
+from portal.dossiers.wizard.forms import (
     CategoryForm,
     JobForm,
     PostingForm,

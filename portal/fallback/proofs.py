@@ -16,10 +16,11 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from portal import mail
+from portal import audit, mail
 from portal.accounts.models import ForeignEmployer, Mandatary, Organisation, User
-from portal.applications.models import Dossier
 from portal.db import utcnow
+from portal.dossiers.lifecycle.deadlines import local_day
+from portal.dossiers.models import Dossier
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.fallback import codes
@@ -27,8 +28,6 @@ from portal.fallback.models import Proof, TicketStatus
 from portal.fallback.tickets import event, get_ticket, require_agent
 from portal.i18n import _
 from portal.reference import normalise_kbo
-from portal.tracking import audit
-from portal.tracking.deadlines import local_day
 
 MAX_DAYS = 30
 

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select
 
-from portal import uploads
+from portal import audit, uploads
 from portal.accounts.models import User
-from portal.applications.models import Dossier
 from portal.db import utcnow
+from portal.dossiers.lifecycle.deadlines import local_day
+from portal.dossiers.models import Dossier
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.fallback import answers, blankform, codes, filing, intake, mailparse, rawstore
@@ -24,8 +25,6 @@ from portal.fallback.models import IntakeMessage, Outcome, Review
 from portal.fallback.proofs import ProofProblem, consume, party_of, resolve_party, verify
 from portal.fallback.tickets import require_agent
 from portal.i18n import _
-from portal.tracking import audit
-from portal.tracking.deadlines import local_day
 
 VIEWS = ("quarantine", "all", "accepted", "rejected", "duplicate", "error")
 

@@ -15,8 +15,8 @@ from sqlalchemy import case, func, select
 
 from portal import mail, uploads
 from portal.accounts.models import Role, User
-from portal.applications.references import ALPHABET
 from portal.db import utcnow
+from portal.dossiers.references import ALPHABET
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
 from portal.fallback.models import EntryKind, HelpdeskTicket, TicketEntry, TicketStatus

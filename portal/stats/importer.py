@@ -16,8 +16,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from portal import reference
-from portal.applications import rules
-from portal.applications.models import Channel, Dossier, DossierStatus
+from portal.dossiers import rules
+from portal.dossiers.models import Channel, Dossier, DossierStatus
 from portal.extensions import db
 from portal.stats import classifications as cls
 

@@ -27,12 +27,12 @@ from functools import cache
 from sqlalchemy import func, select
 
 from portal import reference
-from portal.applications import rules
-from portal.applications.models import Dossier
+from portal.dossiers import rules
+from portal.dossiers.lifecycle.deadlines import working_days_between
+from portal.dossiers.models import Dossier
 from portal.extensions import db
 from portal.i18n import force_locale
 from portal.stats import classifications as cls
-from portal.tracking.deadlines import working_days_between
 
 ADMISSIBLE = ("authorised", "refused")
 KEYS = ("submitted", "admissible", "forwarded", "completed", "avg_processing_working_days")

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from flask_migrate import upgrade
 
-from portal.applications import references
 from portal.demo import PASSWORD
 from portal.demo import load as load_demo
+from portal.dossiers import references
 from portal.extensions import db
 from tests.bench import intake_bench, pdf_bench, stats_bench, tracking_bench
 from tests.bench.common import bench_app, rate

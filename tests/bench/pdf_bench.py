@@ -18,9 +18,9 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from portal.accounts.models import User
-from portal.applications.models import Document, Dossier, DossierStatus
-from portal.applications.receipts import receipt_pdf
 from portal.demo import load as load_demo
+from portal.dossiers.letters.receipts import receipt_pdf
+from portal.dossiers.models import Document, Dossier, DossierStatus
 from portal.extensions import db
 from portal.pdf import render_minimal_pdf
 from tests.bench.common import bench_app

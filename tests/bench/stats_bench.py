@@ -15,8 +15,8 @@ from datetime import date, timedelta
 from flask_migrate import upgrade
 from sqlalchemy import func, insert, select
 
-from portal.applications import rules
-from portal.applications.models import Channel, Dossier, DossierStatus
+from portal.dossiers import rules
+from portal.dossiers.models import Channel, Dossier, DossierStatus
 from portal.extensions import db
 from portal.stats.report import report
 from tests.bench.common import bench_app

@@ -15,12 +15,12 @@ from flask_migrate import upgrade
 from sqlalchemy import insert, select
 
 from portal.accounts.models import User
-from portal.applications import references, rules
-from portal.applications.models import Dossier, DossierStatus
 from portal.demo import PASSWORD
 from portal.demo import load as load_demo
+from portal.dossiers import references, rules
+from portal.dossiers.lifecycle.models import StatusEvent
+from portal.dossiers.models import Dossier, DossierStatus
 from portal.extensions import db
-from portal.tracking.models import StatusEvent
 from tests.bench.common import bench_app, rate
 
 DOSSIERS = 100_000

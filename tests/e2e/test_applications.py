@@ -23,7 +23,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from portal.applications import rules
+from portal.dossiers import rules
 from portal.i18n import force_locale, format_date, gettext
 from tests.e2e.test_journeys import PDF, h1, kbo_number, log_in, main, unique_email, wait_for_mail
 from tests.support import PASSWORD, text_of

@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from portal.applications.models import Dossier
+from portal.dossiers.models import Dossier
 from portal.extensions import db
 from portal.reference import format_kbo
 from tests.e2e.test_journeys import h1, log_in, log_out, main

@@ -31,11 +31,11 @@ from onboarding import demo
 from onboarding.models import Partner
 from portal import mail, reference
 from portal.accounts.models import PartnerKind, Role, User
-from portal.applications.models import Dossier, DossierStatus
+from portal.dossiers.lifecycle import handling
+from portal.dossiers.lifecycle.deadlines import add_working_days
+from portal.dossiers.models import Dossier, DossierStatus
 from portal.extensions import db
 from portal.i18n import LANGUAGES, force_locale, format_date
-from portal.tracking import handling
-from portal.tracking.deadlines import add_working_days
 from tests.e2e.test_journeys import NEW_PASSWORD, h1, header, log_in, log_out, main, unique_email
 from tests.e2e.test_tracking import (
     brussels_today,
@@ -114,7 +114,7 @@ def grant_a_permit(app: Flask, lang: str) -> GrantedFile:
     """A complete file whose worker is invited in `lang`, authorised and granted residence.
 
     The officer's decision and the Immigration Office's "granted" go through
-    `portal.tracking.handling`, as the officer's page and the exchange API call them; the
+    `portal.dossiers.lifecycle.handling`, as the officer's page and the exchange API call them; the
     e-mails they queue are sent as after a request of the portal.
     """
     file = submit_a_complete_file(app, lang)

@@ -21,7 +21,7 @@ from playwright.sync_api import Page, expect
 
 from portal import reference
 from portal.accounts.models import Role
-from portal.applications.models import Channel, Dossier, DossierStatus
+from portal.dossiers.models import Channel, Dossier, DossierStatus
 from portal.extensions import db
 from tests.e2e.test_journeys import h1, log_in, main, unique_email
 from tests.e2e.test_onboarding import ghent_partners

@@ -35,12 +35,14 @@ from pypdf import PdfReader
 from portal import mail
 from portal.accounts.models import OrgRole, Role
 from portal.api import keys
-from portal.applications import documents, rules, sections, services
-from portal.applications.models import Dossier, DossierStatus
 from portal.db import utcnow
+from portal.dossiers import rules
+from portal.dossiers.contents import documents, sections
+from portal.dossiers.lifecycle import deadlines
+from portal.dossiers.models import Dossier, DossierStatus
+from portal.dossiers.wizard import services
 from portal.extensions import db
 from portal.i18n import force_locale, format_date
-from portal.tracking import deadlines
 from tests.e2e.test_journeys import PDF, h1, header, log_in, log_out, main, unique_email
 from tests.support import PASSWORD, make_organisation, make_user, text_of
 

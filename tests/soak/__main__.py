@@ -315,9 +315,9 @@ def consistency(env: dict[str, str]) -> list[str]:
 
     from portal import create_app
     from portal.accounts.models import Mandate
-    from portal.applications.models import Document, Dossier, DossierStatus
+    from portal.dossiers.lifecycle.models import StatusEvent
+    from portal.dossiers.models import Document, Dossier, DossierStatus
     from portal.extensions import db
-    from portal.tracking.models import StatusEvent
 
     problems = []
     app = create_app()

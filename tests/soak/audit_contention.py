@@ -25,9 +25,8 @@ def main() -> None:
     parser.add_argument("--work-ms", type=float, default=20.0)
     args = parser.parse_args()
 
-    from portal import create_app
+    from portal import audit, create_app
     from portal.extensions import db
-    from portal.tracking import audit
 
     url = os.environ.get("DATABASE_URL")
     tmp = tempfile.mkdtemp(prefix="audit-contention-")

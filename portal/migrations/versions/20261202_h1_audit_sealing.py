@@ -38,7 +38,7 @@ def upgrade():
 
 
 def _digest(prev_hash, row):
-    # The same body as portal.tracking.audit._digest (a migration never imports the app).
+    # The same body as portal.audit._digest (a migration never imports the app).
     at = row.at
     if isinstance(at, str):  # SQLite without a type: parse what UtcDateTime stored
         at = datetime.fromisoformat(at)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from portal.applications import rules
+from portal.dossiers import rules
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 

@@ -23,14 +23,14 @@ from babel import Locale
 from flask import render_template
 from markupsafe import Markup
 
-from portal.applications import rules
-from portal.applications.models import Dossier, DossierStatus
-from portal.applications.rules import CATEGORY_TITLES
+from portal.dossiers import rules
+from portal.dossiers.lifecycle import reasons as grounds
+from portal.dossiers.models import Dossier, DossierStatus
+from portal.dossiers.rules import CATEGORY_TITLES
 from portal.errors import NotFound
 from portal.i18n import LANGUAGES, force_locale, format_date
 from portal.pdf import render_pdf
 from portal.reference import country_name, format_kbo
-from portal.tracking import reasons as grounds
 
 BINDING = "nl"  # the language of the decision that binds
 

@@ -17,7 +17,7 @@ from wtforms.fields import DateField
 from wtforms.validators import InputRequired, ValidationError
 
 from portal import validation
-from portal.applications import rules
+from portal.dossiers import rules
 from portal.forms import BaseForm, options
 from portal.i18n import _l
 from portal.validation import AmountField

@@ -8,8 +8,8 @@ from flask import current_app
 
 from portal import uploads
 from portal.accounts.models import User
-from portal.applications import rules
-from portal.applications.models import Document, Dossier
+from portal.dossiers import rules
+from portal.dossiers.models import Document, Dossier
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.i18n import _, format_date
@@ -87,7 +87,7 @@ def add_document(
 
 
 def _missing(dossier: Dossier) -> list[str]:
-    from portal.applications.sections import missing_documents
+    from portal.dossiers.contents.sections import missing_documents
 
     return missing_documents(dossier)
 

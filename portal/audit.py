@@ -28,12 +28,40 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import ForeignKey, Integer, String, Text, func, select
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
-from portal.db import utcnow
+from portal.accounts.models import User
+from portal.db import UtcDateTime, utcnow
 from portal.extensions import db
-from portal.tracking.models import AuditEntry, AuditHead
+
+
+class AuditEntry(db.Model):
+    """An append-only, hash-chained record of an action (see this module)."""
+
+    __tablename__ = "audit_entry"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    api_client_id: Mapped[int | None] = mapped_column(ForeignKey("api_client.id"))
+    action: Mapped[str] = mapped_column(String(60))
+    detail: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+    # Set when the entry is sealed into the chain (`seal`); until then None.
+    seq: Mapped[int | None] = mapped_column(Integer, index=True, unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    actor: Mapped[User | None] = relationship()
+
+
+class AuditHead(db.Model):
+    """One row holding the latest hash; locking it serialises the sealers of the chain."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
 
 GENESIS = "0" * 64
 SEAL_BATCH = 500

@@ -14,7 +14,7 @@ from datetime import date
 
 from flask import Blueprint, render_template, request, url_for
 
-from portal.applications import eligibility as checker
+from portal.dossiers.public import eligibility as checker
 from portal.security import public
 
 bp = Blueprint("public", __name__)
@@ -56,7 +56,7 @@ def eligibility():
 @public
 def fee_guide():
     """The federal fee: its amount (rules.toml, with its source) and how to pay it."""
-    from portal.applications import rules
+    from portal.dossiers import rules
 
     today = date.today()
     return render_template(

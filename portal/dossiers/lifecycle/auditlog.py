@@ -11,10 +11,10 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from portal.applications.models import Dossier
+from portal import audit
+from portal.audit import AuditEntry
+from portal.dossiers.models import Dossier
 from portal.extensions import db
-from portal.tracking import audit
-from portal.tracking.models import AuditEntry
 
 BATCH = 5000
 

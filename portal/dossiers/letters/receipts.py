@@ -16,8 +16,8 @@ from babel.dates import format_date
 from babel.numbers import format_currency
 from babel.units import format_unit
 
-from portal.applications.models import Dossier
-from portal.applications.rules import CATEGORY_TITLES, DOCUMENTS
+from portal.dossiers.models import Dossier
+from portal.dossiers.rules import CATEGORY_TITLES, DOCUMENTS
 from portal.i18n import force_locale, format_locale
 from portal.i18n import format_datetime as brussels_datetime
 from portal.pdf import render_pdf

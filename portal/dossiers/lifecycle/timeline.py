@@ -17,16 +17,18 @@ from datetime import date, timedelta
 
 from sqlalchemy import or_, select
 
+from portal import audit
 from portal.accounts.models import Role, User
-from portal.applications import documents, rules
-from portal.applications.models import Document, Dossier, DossierStatus
-from portal.applications.services import get_dossier
 from portal.db import utcnow
+from portal.dossiers import rules
+from portal.dossiers.contents import documents
+from portal.dossiers.lifecycle import deadlines, handling, reasons, status
+from portal.dossiers.lifecycle.models import InfoRequest, StatusEvent
+from portal.dossiers.models import Document, Dossier, DossierStatus
+from portal.dossiers.wizard.services import get_dossier
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
 from portal.i18n import _, _l, format_date
-from portal.tracking import audit, deadlines, handling, reasons, status
-from portal.tracking.models import InfoRequest, StatusEvent
 
 S = DossierStatus
 FILERS = (Role.EMPLOYER, Role.MANDATARY)

@@ -16,18 +16,20 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal import uploads
+from portal import audit, uploads
 from portal.accounts.models import Role
-from portal.applications import documents, rules, services
-from portal.applications.models import Dossier
+from portal.dossiers import rules
+from portal.dossiers.contents import documents
+from portal.dossiers.lifecycle import handling, preferences, status
+from portal.dossiers.lifecycle import timeline as progress
+from portal.dossiers.lifecycle.auditlog import lines
+from portal.dossiers.models import Dossier
+from portal.dossiers.tracking.forms import AnswerForm, NotificationsForm
+from portal.dossiers.wizard import services
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.i18n import _
 from portal.security import authenticated, roles
-from portal.tracking import audit, handling, preferences, status
-from portal.tracking import timeline as progress
-from portal.tracking.cli import lines
-from portal.tracking.forms import AnswerForm, NotificationsForm
 
 bp = Blueprint("tracking", __name__)
 FILERS = (Role.EMPLOYER, Role.MANDATARY)

@@ -11,15 +11,15 @@ from sqlalchemy import or_, select
 from portal import mail
 from portal.accounts import claims, mandates
 from portal.accounts.models import Role, User
-from portal.applications import references, rules
-from portal.applications.models import Dossier, DossierKind, DossierStatus, DossierViewer
-from portal.applications.sections import completeness
 from portal.db import utcnow
+from portal.dossiers import references, rules
+from portal.dossiers.contents.sections import completeness
+from portal.dossiers.lifecycle import status
+from portal.dossiers.lifecycle.deadlines import local_day
+from portal.dossiers.models import Dossier, DossierKind, DossierStatus, DossierViewer
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
 from portal.i18n import _
-from portal.tracking import status
-from portal.tracking.deadlines import local_day
 
 
 def can_file(actor: User) -> bool:

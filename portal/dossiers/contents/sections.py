@@ -16,8 +16,8 @@ from flask_babel import format_currency, get_locale
 from stdnum.be import bis, nn
 
 from portal import reference
-from portal.applications import rules
-from portal.applications.models import Dossier
+from portal.dossiers import rules
+from portal.dossiers.models import Dossier
 from portal.errors import Invalid
 from portal.i18n import _, _l, format_date
 from portal.progress import Progress, count

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask_babel import format_currency
 
 from portal import reference
-from portal.applications import rules
-from portal.applications.models import Dossier
-from portal.applications.sections import SECTION_TITLES, sections_for
+from portal.dossiers import rules
+from portal.dossiers.contents.sections import SECTION_TITLES, sections_for
+from portal.dossiers.models import Dossier
 from portal.i18n import LANGUAGES, _, format_date
 
 

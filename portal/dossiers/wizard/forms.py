@@ -215,7 +215,7 @@ class InviteWorkerForm(BaseForm):
 
 def fill_choices(form, locale: str) -> None:
     """The country and category lists of a section form, in `locale`."""
-    from portal.applications import rules
+    from portal.dossiers import rules
     from portal.i18n import _
 
     countries = reference.countries(locale)
@@ -234,7 +234,7 @@ def warn_about_salary(form, category: str | None) -> None:
     category's threshold for the year of the start date (the save itself decides)."""
     if not isinstance(form, JobForm) or form.annual_salary.errors:
         return
-    from portal.applications import sections
+    from portal.dossiers.contents import sections
 
     form.annual_salary.warning = sections.salary_warning(
         category,

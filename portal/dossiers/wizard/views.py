@@ -18,11 +18,15 @@ from flask import (
 from flask_babel import get_locale
 from flask_login import current_user
 
-from portal import reference, uploads
+from portal import audit, reference, uploads
 from portal.accounts import mandates
 from portal.accounts.models import Role
-from portal.applications import documents, rules, sections, services, summary, viewers
-from portal.applications.forms import (
+from portal.db import utcnow
+from portal.dossiers import rules
+from portal.dossiers.contents import documents, sections, summary
+from portal.dossiers.models import DossierKind
+from portal.dossiers.wizard import services, viewers
+from portal.dossiers.wizard.forms import (
     CategoryForm,
     CheckForm,
     DocumentForm,
@@ -37,15 +41,12 @@ from portal.applications.forms import (
     section_data,
     warn_about_salary,
 )
-from portal.applications.models import DossierKind
-from portal.db import utcnow
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.forms import CsrfForm, options
 from portal.i18n import _, format_date
 from portal.limits import mail_limits
 from portal.security import roles
-from portal.tracking import audit
 from portal.web import datalist
 
 bp = Blueprint("applications", __name__, url_prefix="/applications")
@@ -319,7 +320,7 @@ def confirmation(dossier_id: int):
 @bp.get("/<int:dossier_id>/receipt.pdf")
 @roles(*READERS)
 def receipt(dossier_id: int):
-    from portal.applications.receipts import receipt_pdf
+    from portal.dossiers.letters.receipts import receipt_pdf
 
     dossier = services.get_dossier(current_user, dossier_id)
     if dossier.is_draft:
@@ -339,7 +340,7 @@ def receipt(dossier_id: int):
 @bp.get("/<int:dossier_id>/decision-letter.pdf")
 @roles(*READERS)
 def decision_letter(dossier_id: int):
-    from portal.backoffice.letters import decision_letter_pdf
+    from portal.dossiers.letters.decision import decision_letter_pdf
 
     dossier = services.get_dossier(current_user, dossier_id)
     pdf = decision_letter_pdf(dossier, dossier.locale)

@@ -12,15 +12,15 @@ from datetime import date
 from blinker import Namespace
 from sqlalchemy import exists, or_, select
 
-from portal import mail
+from portal import audit, mail
 from portal.accounts.models import User
-from portal.applications.models import STATUS_TITLES, Dossier, DossierStatus, DossierViewer
 from portal.db import utcnow
+from portal.dossiers.lifecycle import deadlines
+from portal.dossiers.lifecycle.models import InfoRequest, StatusEvent
+from portal.dossiers.models import STATUS_TITLES, Dossier, DossierStatus, DossierViewer
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.i18n import _, _l
-from portal.tracking import audit, deadlines
-from portal.tracking.models import InfoRequest, StatusEvent
 
 S = DossierStatus
 FINAL = frozenset(

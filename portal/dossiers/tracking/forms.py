@@ -6,9 +6,9 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, HiddenField, SelectField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from portal.dossiers.lifecycle.preferences import KINDS
 from portal.forms import BaseForm
 from portal.i18n import _l
-from portal.tracking.preferences import KINDS
 
 
 class RequiredToSend:

@@ -11,17 +11,18 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from portal import audit
 from portal.accounts.models import Role, User
-from portal.applications import rules
-from portal.applications.models import Dossier, DossierStatus
-from portal.applications.services import get_dossier
 from portal.db import utcnow
+from portal.dossiers import rules
+from portal.dossiers.lifecycle import deadlines, exchange, status
+from portal.dossiers.lifecycle import reasons as grounds
+from portal.dossiers.lifecycle.models import InfoRequest
+from portal.dossiers.models import Dossier, DossierStatus
+from portal.dossiers.wizard.services import get_dossier
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
 from portal.i18n import _
-from portal.tracking import audit, deadlines, exchange, status
-from portal.tracking import reasons as grounds
-from portal.tracking.models import InfoRequest
 
 S = DossierStatus
 OUTCOMES = {

@@ -17,10 +17,10 @@ from typing import Protocol
 from flask import current_app
 
 from portal import jobs
-from portal.applications.models import Dossier
+from portal.dossiers.lifecycle.models import ExchangeMessage
+from portal.dossiers.models import Dossier
 from portal.extensions import db
 from portal.i18n import _l
-from portal.tracking.models import ExchangeMessage
 
 SCHEMA = "https://portal.example/schemas/dvz-forwarding/v1"
 MAX_BACKOFF = jobs.MAX_BACKOFF

@@ -33,7 +33,7 @@ class DossierKind(enum.StrEnum):
 
 
 class DossierStatus(enum.StrEnum):
-    """Every status a dossier can have; `portal.tracking.status` moves between them."""
+    """Every status a dossier can have; `portal.dossiers.lifecycle.status` moves between them."""
 
     DRAFT = "draft"
     SUBMITTED = "submitted"
@@ -170,7 +170,7 @@ class Dossier(TimestampMixin, db.Model):
     flemish_decision: Mapped[str | None] = mapped_column(String(20))
     flemish_decision_on: Mapped[date | None] = mapped_column(Date, index=True)
     flemish_reasons: Mapped[str | None] = mapped_column(Text)
-    # The grounds as codes of portal.tracking.reasons, comma-separated; the text above is
+    # The grounds as codes of portal.dossiers.lifecycle.reasons, comma-separated; the text above is
     # the officer's own explanation.
     flemish_reason_codes: Mapped[str | None] = mapped_column(String(400))
     forwarded_on: Mapped[date | None] = mapped_column(Date, index=True)

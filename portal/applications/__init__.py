@@ -1,1 +1,0 @@
-"""Single-permit applications: rules, dossiers, the wizard, submission and receipts."""

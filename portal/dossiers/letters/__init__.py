@@ -1,0 +1,1 @@
+"""What a file produces on paper: the submission receipt and the decision letter."""

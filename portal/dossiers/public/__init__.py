@@ -1,0 +1,1 @@
+"""Public pages, no account needed: the eligibility check and the posting guide."""

@@ -1,0 +1,1 @@
+"""The applicant following a file: the timeline, answering requests, e-mail preferences."""

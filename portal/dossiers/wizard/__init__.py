@@ -1,0 +1,1 @@
+"""Drafting and submitting a file: task list, sections, documents, check answers, receipt."""

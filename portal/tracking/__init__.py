@@ -1,1 +1,0 @@
-"""Status machine, timeline, deadlines, notifications and the audit trail."""
