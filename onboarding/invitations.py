@@ -17,8 +17,8 @@ from portal import mail
 from portal.accounts import services as accounts
 from portal.accounts.models import Role, User
 from portal.db import utcnow
+from portal.dossiers.access import get_dossier
 from portal.dossiers.models import Dossier, DossierStatus
-from portal.dossiers.wizard.services import get_dossier
 from portal.dossiers.wizard.viewers import not_a_worker
 from portal.errors import Invalid, NotAllowed
 from portal.extensions import db

@@ -27,13 +27,16 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
-from portal.accounts.models import User
 from portal.db import UtcDateTime, utcnow
 from portal.extensions import db
+
+if TYPE_CHECKING:  # the kernel imports no domain; the mapper finds User by name
+    from portal.accounts.models import User
 
 
 class AuditEntry(db.Model):
@@ -51,7 +54,7 @@ class AuditEntry(db.Model):
     seq: Mapped[int | None] = mapped_column(Integer, index=True, unique=True)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str | None] = mapped_column(String(64), unique=True)
-    actor: Mapped[User | None] = relationship()
+    actor: Mapped[User | None] = relationship("User")
 
 
 class AuditHead(db.Model):

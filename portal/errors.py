@@ -6,7 +6,7 @@ import logging
 import re
 import uuid
 
-from flask import Flask, Response, g, has_request_context, render_template, request
+from flask import Flask, Response, current_app, g, has_request_context, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -138,12 +138,23 @@ def _page(status: int, title=None, explanation=None):
         return _static_page(status)
 
 
-def _json_error(code: str, message: str, status: int):
-    """The API's one error shape (portal.api.errors), after a rollback."""
-    from portal.api.errors import ApiError  # late: the API package imports this module
+def _machine_errors():
+    """The JSON error renderer a package registered for its paths (the API), or None.
 
+    The kernel knows no domain: `portal.api.errors.register` puts its renderer into
+    `app.extensions["json_errors"]` with the path prefix it answers for, so that also an
+    unknown URL or a CSRF failure under that prefix gets the machines' error shape.
+    """
+    renderer = current_app.extensions.get("json_errors")
+    if renderer is not None and request.path.startswith(renderer.prefix):
+        return renderer
+    return None
+
+
+def _json_error(code: str, message: str, status: int):
+    """The registered JSON error shape, after a rollback."""
     _rollback()
-    return ApiError(status, code, message).response()
+    return _machine_errors().error(status, code, message)
 
 
 def register(app: Flask) -> None:
@@ -158,7 +169,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        if request.path.startswith("/api/"):
+        if _machine_errors():
             return _json_error("bad_request", error.description, 400)
         return _page(
             400,
@@ -170,17 +181,15 @@ def register(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code and error.code < 400:
             return error
-        if request.path.startswith("/api/"):
+        if renderer := _machine_errors():
             # Machines get the API's JSON error shape, also for unknown URLs and methods.
-            from portal.api.errors import http_error_response
-
-            return http_error_response(error)
+            return renderer.http_error(error)
         return _page(error.code or 500)
 
     @app.errorhandler(NotFound)
     @app.errorhandler(NotAllowed)
     def domain_error(error: DomainError):
-        if request.path.startswith("/api/"):
+        if _machine_errors():
             if error.status == 404:
                 return _json_error("not_found", "Not found.", 404)
             return _json_error("forbidden", "This key may not do this.", 403)
@@ -192,8 +201,6 @@ def register(app: Flask) -> None:
         # PortalFlask.log_exception; an explicit abort(500) is logged here.
         if getattr(error, "original_exception", None) is None:
             log.error("500 on %s %s [request %s]", request.method, request.path, request_id())
-        if request.path.startswith("/api/"):
-            from portal.api.errors import server_error_response
-
-            return server_error_response(error)
+        if renderer := _machine_errors():
+            return renderer.server_error(error)
         return _page(500)

@@ -7,7 +7,7 @@ then lets Schemathesis run every phase (examples, coverage, fuzzing, stateful) a
 ``/api/v1/openapi.json`` with that key. Besides Schemathesis' own checks (no 5xx, statuses,
 headers, content types and bodies as documented, invalid data refused), a check of our
 own requires every error body to be the API's error document. It prints, per operation,
-the cases sent and the failures, and exits non-zero on any failure. `tests/test_api_fuzz.py`
+the cases sent and the failures, and exits non-zero on any failure. `tests/api/test_api_fuzz.py`
 runs a small sample of the same in `make test`.
 """
 

@@ -68,8 +68,8 @@ def build_world(app, tmp_path) -> World:
     from portal.api import keys
     from portal.fallback import runner
     from portal.fallback.sources import MaildirSource
-    from tests.fallback_mail import deliver, load, make_proof
-    from tests.test_onboarding_support import (
+    from tests.fallback.mail import deliver, load, make_proof
+    from tests.onboarding.support import (
         granted_dossier,
         make_partner,
         make_partner_user,

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.fallback_mail import load
+from tests.fallback.mail import load
 from tests.support import free_port
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -28,15 +28,15 @@ from portal.fallback import intake, rawstore, runner
 from portal.fallback.models import IntakeMessage, Outcome
 from portal.fallback.sources import MaildirSource
 from portal.mail import OutboxMessage
-from tests.fallback_mail import deliver, load
-from tests.support import check_page, login, make_user
-from tests.test_onboarding_support import (
+from tests.fallback.mail import deliver, load
+from tests.onboarding.support import (
     granted_dossier,
     make_partner,
     make_talent,
     profile_of,
     receiver_fixture,  # noqa: F401 - the `receiver` fixture
 )
+from tests.support import check_page, login, make_user
 
 # The message that crashed `intake poll` on every run: raw UTF-8 (8-bit) in From.
 EIGHT_BIT_FROM = (

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import redis
 
+from tests.accounts.test_accounts import EMPLOYER
 from tests.support import free_port, login, make_user, new_kbo
-from tests.test_accounts import EMPLOYER
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -341,7 +341,7 @@ def test_a_stored_file_that_is_gone_is_a_404(app, client, employer, folder):
 
 def test_a_mandate_downloads_with_a_clean_name_and_the_sniffed_extension(app, client, folder):
     from portal.accounts.models import Mandate, Role
-    from tests import test_mandates as support_mandates
+    from tests.accounts import test_mandates as support_mandates
 
     user = make_user("m@mandates.example", Role.MANDATARY)
     login(client, user.email)

@@ -356,7 +356,7 @@ def test_an_arrival_in_the_year_9999_is_refused(app):
 
 
 def test_the_back_office_reads_the_salary_with_the_same_field(client, tmp_path):
-    from tests.test_fallback_pages import email_file
+    from tests.fallback.test_pages import email_file
 
     dossier = email_file(make_user("agent@helpdesk.example", Role.HELPDESK), tmp_path)
     login(client, make_user("olivia@officer.example", Role.OFFICER).email)
@@ -374,7 +374,7 @@ def test_the_back_office_reads_the_salary_with_the_same_field(client, tmp_path):
 
 
 def test_the_welcome_profile_refuses_an_arrival_in_the_year_9999(client):
-    from tests.test_onboarding_support import granted_dossier, make_talent
+    from tests.onboarding.support import granted_dossier, make_talent
 
     talent = make_talent(dossier=granted_dossier(make_user("hr@acme.example")))
     login(client, talent.email)

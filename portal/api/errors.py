@@ -119,6 +119,22 @@ def server_error_response(error: BaseException | None = None) -> Response:
     return json_response(body, 500, {"X-Request-Id": rid})
 
 
+class JsonErrors:
+    """What `portal.errors` calls for requests under the API's prefix (outside its routes)."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+
+    def error(self, status: int, code: str, message: str) -> Response:
+        return ApiError(status, code, message).response()
+
+    def http_error(self, error: HTTPException) -> Response:
+        return http_error_response(error)
+
+    def server_error(self, error: BaseException | None) -> Response:
+        return server_error_response(error)
+
+
 def register(bp: Blueprint) -> None:
     """Make every error of a request routed to `bp` answer in the API's JSON shape.
 
@@ -138,3 +154,6 @@ def register(bp: Blueprint) -> None:
     for domain_class in (DomainError, NotFound, NotAllowed, Invalid):
         bp.register_error_handler(domain_class, domain_error)
     bp.register_error_handler(Exception, server_error_response)
+    bp.record_once(
+        lambda state: state.app.extensions.setdefault("json_errors", JsonErrors("/api/"))
+    )

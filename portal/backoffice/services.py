@@ -18,11 +18,11 @@ from portal import audit
 from portal.accounts.models import Role, User
 from portal.audit import AuditEntry
 from portal.dossiers import rules
+from portal.dossiers.access import get_dossier
 from portal.dossiers.contents import documents
 from portal.dossiers.lifecycle import handling
 from portal.dossiers.lifecycle.models import InfoRequest, StatusEvent
 from portal.dossiers.models import Document, Dossier, DossierStatus
-from portal.dossiers.wizard.services import get_dossier
 from portal.errors import NotAllowed, NotFound
 from portal.extensions import db
 from portal.i18n import _, _l

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from portal.accounts.models import User
 from portal.db import utcnow
-from portal.dossiers import rules
+from portal.dossiers import access, rules
 from portal.dossiers.contents import summary
 from portal.dossiers.lifecycle.deadlines import local_day
 from portal.dossiers.models import Dossier
-from portal.dossiers.wizard import services
 from portal.errors import NotFound
 from portal.i18n import force_locale, format_date
 from portal.pdf import render_pdf
@@ -16,12 +15,12 @@ from portal.pdf import render_pdf
 
 def drafts(actor: User) -> list[Dossier]:
     """The drafts of the actor's organisation or mandatary, newest first."""
-    return [dossier for dossier in services.dossiers_for(actor) if dossier.is_draft]
+    return [dossier for dossier in access.dossiers_for(actor) if dossier.is_draft]
 
 
 def application_form_pdf(actor: User, dossier_id: int, locale: str) -> tuple[Dossier, bytes]:
     """A PDF/UA of what the draft says, with the document checklist, in `locale`."""
-    dossier = services.get_dossier(actor, dossier_id)
+    dossier = access.get_dossier(actor, dossier_id)
     if not dossier.is_draft:
         raise NotFound
     with force_locale(locale):

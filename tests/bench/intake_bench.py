@@ -22,7 +22,7 @@ from portal.fallback import runner
 from portal.fallback.models import Outcome
 from portal.fallback.sources import MaildirSource
 from tests.bench.common import bench_app
-from tests.fallback_mail import SENDERS, deliver, load, make_proof
+from tests.fallback.mail import SENDERS, deliver, load, make_proof
 from tests.support import make_organisation, make_user
 
 MESSAGES = 1_000

@@ -14,7 +14,7 @@ import tests.e2e.test_journeys as journeys
 from portal.accounts.models import Role
 from portal.fallback import runner
 from portal.fallback.sources import MaildirSource
-from tests.fallback_mail import deliver, load
+from tests.fallback.mail import deliver, load
 from tests.support import PASSWORD
 
 pytestmark = pytest.mark.e2e

@@ -19,9 +19,9 @@ import tests.e2e.test_journeys as journeys
 from portal.accounts.models import Role
 from portal.fallback import runner
 from portal.fallback.sources import MaildirSource
-from tests.fallback_mail import deliver
+from tests.fallback.mail import deliver
+from tests.fallback.test_blankform import GOOD, fill, message
 from tests.support import PASSWORD
-from tests.test_fallback_blankform import GOOD, fill, message
 
 pytestmark = pytest.mark.e2e
 LANGS = ["nl", "en"]
@@ -73,7 +73,7 @@ def test_an_unregistered_reporter_applies_by_e_mail_with_the_blank_form(
     page.goto("/helpdesk/desk")
     journeys.main(page).get_by_role("link", name=number).click()
     expect(page.locator("#proof-kbo")).to_have_value(kbo)
-    # (Without the identity check the desk refuses with a 400 page: tests/test_fallback_unregistered.py.)
+    # (Without the identity check the desk refuses with a 400 page: tests/fallback/test_unregistered.py.)
     expect(page.locator("label[for='proof-identity_confirmed']")).to_be_visible()
     axe("desk ticket of an unregistered reporter")
     page.locator("#proof-confirm").check()

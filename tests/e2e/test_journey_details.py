@@ -20,8 +20,8 @@ from playwright.sync_api import Page, expect
 from portal.extensions import db
 from tests.e2e.test_journeys import h1, kbo_number, log_in, main, unique_email
 from tests.e2e.test_tracking import brussels_today, flash
+from tests.onboarding.support import granted_dossier, make_talent
 from tests.support import PASSWORD, make_user
-from tests.test_onboarding_support import granted_dossier, make_talent
 
 LANGS = ["nl", "en"]
 POST = "Belgian Embassy in New Delhi"

@@ -15,11 +15,11 @@ from portal import audit
 from portal.accounts.models import Role, User
 from portal.db import utcnow
 from portal.dossiers import rules
+from portal.dossiers.access import get_dossier
 from portal.dossiers.lifecycle import deadlines, exchange, status
 from portal.dossiers.lifecycle import reasons as grounds
 from portal.dossiers.lifecycle.models import InfoRequest
 from portal.dossiers.models import Dossier, DossierStatus
-from portal.dossiers.wizard.services import get_dossier
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
 from portal.i18n import _

@@ -18,14 +18,13 @@ from sqlalchemy import select
 
 from portal import audit, uploads
 from portal.accounts.models import Role
-from portal.dossiers import rules
+from portal.dossiers import access, rules
 from portal.dossiers.contents import documents
 from portal.dossiers.lifecycle import handling, preferences, status
 from portal.dossiers.lifecycle import timeline as progress
 from portal.dossiers.lifecycle.auditlog import lines
 from portal.dossiers.models import Dossier
 from portal.dossiers.tracking.forms import AnswerForm, NotificationsForm
-from portal.dossiers.wizard import services
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.i18n import _
@@ -51,7 +50,7 @@ def info_banner(dossier: Dossier):
 @bp.get("/applications/<int:dossier_id>/timeline")
 @roles(*READERS)
 def timeline(dossier_id: int):
-    dossier = services.get_dossier(current_user, dossier_id)
+    dossier = access.get_dossier(current_user, dossier_id)
     if dossier.is_draft:
         return redirect(url_for("applications.task_list", dossier_id=dossier.id))
     return render_template(
@@ -65,7 +64,7 @@ def timeline(dossier_id: int):
 @bp.route("/applications/<int:dossier_id>/answer", methods=["GET", "POST"])
 @roles(*FILERS)
 def answer(dossier_id: int):
-    dossier = services.get_dossier(current_user, dossier_id)
+    dossier = access.get_dossier(current_user, dossier_id)
     if handling.open_request(dossier) is None:
         flash(_("There is no open request for more information on this file."), "warning")
         return redirect(url_for("tracking.timeline", dossier_id=dossier.id))

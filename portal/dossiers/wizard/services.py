@@ -13,70 +13,14 @@ from portal.accounts import claims, mandates
 from portal.accounts.models import Role, User
 from portal.db import utcnow
 from portal.dossiers import references, rules
+from portal.dossiers.access import can_file, get_dossier
 from portal.dossiers.contents.sections import completeness
 from portal.dossiers.lifecycle import status
 from portal.dossiers.lifecycle.deadlines import local_day
-from portal.dossiers.models import Dossier, DossierKind, DossierStatus, DossierViewer
-from portal.errors import Invalid, NotAllowed, NotFound
+from portal.dossiers.models import Dossier, DossierKind, DossierStatus
+from portal.errors import Invalid, NotAllowed
 from portal.extensions import db
 from portal.i18n import _
-
-
-def can_file(actor: User) -> bool:
-    return (actor.role == Role.EMPLOYER and actor.organisation_id is not None) or (
-        actor.role == Role.MANDATARY and actor.mandatary_id is not None
-    )
-
-
-def _visible_to(actor: User):
-    """The SQL condition for dossiers the actor may see (the parties of the file)."""
-    conditions = []
-    if actor.organisation_id is not None:
-        conditions.append(Dossier.organisation_id == actor.organisation_id)
-    if actor.mandatary_id is not None:
-        conditions.append(Dossier.mandatary_id == actor.mandatary_id)
-    if actor.role in (Role.OFFICER, Role.ADMIN):
-        conditions.append(Dossier.status != DossierStatus.DRAFT)
-    if actor.role == Role.TALENT:
-        invited = select(DossierViewer.dossier_id).where(DossierViewer.user_id == actor.id)
-        conditions.append(Dossier.id.in_(invited) & (Dossier.status != DossierStatus.DRAFT))
-    return or_(*conditions) if conditions else None
-
-
-def dossiers_for(actor: User) -> list[Dossier]:
-    """The actor's dossiers, newest first."""
-    condition = _visible_to(actor)
-    if condition is None:
-        return []
-    return list(db.session.scalars(select(Dossier).where(condition).order_by(Dossier.id.desc())))
-
-
-def get_dossier(actor: User, dossier_id: int, *, for_update: bool = False) -> Dossier:
-    """A dossier the actor is a party to; anything else looks like a missing one.
-
-    `for_update` locks its row until the transaction ends (PostgreSQL; SQLite's
-    BEGIN IMMEDIATE already holds the database) and reads it afresh: a second request
-    that changes the same file (a double submit, two officers deciding) waits for the
-    first, then sees what it did, instead of acting on a stale status.
-    """
-    condition = _visible_to(actor)
-    dossier = None
-    if condition is not None:
-        query = select(Dossier).where(Dossier.id == dossier_id, condition)
-        if for_update:
-            query = query.with_for_update(of=Dossier).execution_options(populate_existing=True)
-        dossier = db.session.scalar(query)
-    if dossier is None:
-        raise NotFound
-    return dossier
-
-
-def editable_dossier(actor: User, dossier_id: int) -> Dossier:
-    """A draft the actor's organisation or mandatary may still change."""
-    dossier = get_dossier(actor, dossier_id)
-    if not dossier.is_draft or actor.role not in (Role.EMPLOYER, Role.MANDATARY):
-        raise NotAllowed
-    return dossier
 
 
 def start_dossier(

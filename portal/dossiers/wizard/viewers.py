@@ -8,8 +8,8 @@ from sqlalchemy import select
 from portal import mail
 from portal.accounts import services as accounts
 from portal.accounts.models import Role, User
+from portal.dossiers.access import get_dossier
 from portal.dossiers.models import DossierViewer
-from portal.dossiers.wizard.services import get_dossier
 from portal.errors import NotAllowed
 from portal.extensions import db
 

@@ -22,7 +22,7 @@ from portal import audit, reference, uploads
 from portal.accounts import mandates
 from portal.accounts.models import Role
 from portal.db import utcnow
-from portal.dossiers import rules
+from portal.dossiers import access, rules
 from portal.dossiers.contents import documents, sections, summary
 from portal.dossiers.models import DossierKind
 from portal.dossiers.wizard import services, viewers
@@ -75,8 +75,8 @@ def _locale() -> str:
 def index():
     return render_template(
         "applications/index.html",
-        dossiers=services.dossiers_for(current_user),
-        can_file=services.can_file(current_user),
+        dossiers=access.dossiers_for(current_user),
+        can_file=access.can_file(current_user),
     )
 
 
@@ -133,7 +133,7 @@ def new():
 @bp.get("/<int:dossier_id>")
 @roles(*READERS)
 def task_list(dossier_id: int):
-    dossier = services.get_dossier(current_user, dossier_id)
+    dossier = access.get_dossier(current_user, dossier_id)
     if not dossier.is_draft:
         plugin_links = [
             link
@@ -160,7 +160,7 @@ def task_list(dossier_id: int):
 )
 @roles(*FILERS)
 def section(dossier_id: int, section: str):
-    dossier = services.editable_dossier(current_user, dossier_id)
+    dossier = access.editable_dossier(current_user, dossier_id)
     order = sections.sections_for(dossier)
     if section not in order:
         return redirect(url_for("applications.task_list", dossier_id=dossier.id))
@@ -207,7 +207,7 @@ def _next_step(dossier, section: str) -> str:
 @bp.route("/<int:dossier_id>/documents", methods=["GET", "POST"])
 @roles(*FILERS)
 def documents_page(dossier_id: int):
-    dossier = services.editable_dossier(current_user, dossier_id)
+    dossier = access.editable_dossier(current_user, dossier_id)
     form = DocumentForm()
     required, form.requirement.choices = documents.requirement_choices(dossier)
     form.issued_on.description = _(
@@ -252,7 +252,7 @@ def documents_page(dossier_id: int):
 @bp.post("/<int:dossier_id>/documents/<int:document_id>/delete")
 @roles(*FILERS)
 def delete_document(dossier_id: int, document_id: int):
-    dossier = services.editable_dossier(current_user, dossier_id)
+    dossier = access.editable_dossier(current_user, dossier_id)
     if CsrfForm().validate_on_submit():
         documents.remove_document(dossier, document_id)
         db.session.commit()
@@ -263,7 +263,7 @@ def delete_document(dossier_id: int, document_id: int):
 @bp.get("/<int:dossier_id>/documents/<int:document_id>")
 @roles(*READERS)
 def download_document(dossier_id: int, document_id: int):
-    dossier = services.get_dossier(current_user, dossier_id)
+    dossier = access.get_dossier(current_user, dossier_id)
     document = documents.get_document(dossier, document_id)
     if dossier.is_draft:
         # A draft may still be deleted, which a chained audit row pointing at it would
@@ -282,7 +282,7 @@ def download_document(dossier_id: int, document_id: int):
 @bp.route("/<int:dossier_id>/check", methods=["GET", "POST"])
 @roles(*FILERS)
 def check(dossier_id: int):
-    dossier = services.get_dossier(current_user, dossier_id)
+    dossier = access.get_dossier(current_user, dossier_id)
     if not dossier.is_draft:
         return redirect(url_for("applications.confirmation", dossier_id=dossier.id))
     form = CheckForm()
@@ -311,7 +311,7 @@ def check(dossier_id: int):
 @bp.get("/<int:dossier_id>/confirmation")
 @roles(*FILERS)
 def confirmation(dossier_id: int):
-    dossier = services.get_dossier(current_user, dossier_id)
+    dossier = access.get_dossier(current_user, dossier_id)
     if dossier.is_draft:
         return redirect(url_for("applications.check", dossier_id=dossier.id))
     return render_template("applications/confirmation.html", dossier=dossier)
@@ -322,7 +322,7 @@ def confirmation(dossier_id: int):
 def receipt(dossier_id: int):
     from portal.dossiers.letters.receipts import receipt_pdf
 
-    dossier = services.get_dossier(current_user, dossier_id)
+    dossier = access.get_dossier(current_user, dossier_id)
     if dossier.is_draft:
         return redirect(url_for("applications.task_list", dossier_id=dossier.id))
     pdf = receipt_pdf(dossier, _locale())
@@ -342,7 +342,7 @@ def receipt(dossier_id: int):
 def decision_letter(dossier_id: int):
     from portal.dossiers.letters.decision import decision_letter_pdf
 
-    dossier = services.get_dossier(current_user, dossier_id)
+    dossier = access.get_dossier(current_user, dossier_id)
     pdf = decision_letter_pdf(dossier, dossier.locale)
     audit.record(
         "download", dossier_id=dossier.id, actor_id=current_user.id, detail="decision letter"
@@ -360,7 +360,7 @@ def decision_letter(dossier_id: int):
 @bp.route("/<int:dossier_id>/withdraw", methods=["GET", "POST"])
 @roles(*FILERS)
 def withdraw(dossier_id: int):
-    dossier = services.get_dossier(current_user, dossier_id)
+    dossier = access.get_dossier(current_user, dossier_id)
     form = WithdrawForm()
     if form.validate_on_submit():
         was_draft = dossier.is_draft
@@ -384,7 +384,7 @@ def withdraw(dossier_id: int):
 @roles(*FILERS)
 @mail_limits()
 def invite_worker(dossier_id: int):
-    dossier = services.get_dossier(current_user, dossier_id)
+    dossier = access.get_dossier(current_user, dossier_id)
     form = InviteWorkerForm()
     if request.method == "GET":
         form.email.data = dossier.worker_email
@@ -408,7 +408,7 @@ def invite_worker(dossier_id: int):
 @bp.route("/<int:dossier_id>/follow-up", methods=["GET", "POST"])
 @roles(*FILERS)
 def follow_up(dossier_id: int):
-    dossier = services.get_dossier(current_user, dossier_id)
+    dossier = access.get_dossier(current_user, dossier_id)
     form = FollowUpForm()
     if form.validate_on_submit():
         try:

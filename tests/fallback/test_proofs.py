@@ -13,7 +13,7 @@ from portal.errors import Invalid
 from portal.extensions import db
 from portal.fallback import codes, proofs
 from portal.fallback.proofs import ProofProblem
-from tests.fallback_mail import make_proof
+from tests.fallback.mail import make_proof
 from tests.support import make_organisation, make_user
 
 SECRET = "test-secret-key-of-sufficient-length-000"
@@ -98,7 +98,7 @@ def test_verify_checks_the_database_after_the_signature(app, db_session, agent):
 
 
 def test_a_proof_is_used_once(app, db_session, agent):
-    from tests.test_backoffice import make_dossier
+    from tests.backoffice.test_backoffice import make_dossier
 
     proof = make_proof(agent, "jan@bouw.be", today=DAY)
     owner = make_user("owner@bouw.be")

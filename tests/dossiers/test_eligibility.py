@@ -28,7 +28,7 @@ GUIDE_ANCHORS = (
     "submit",
 )
 POSTING_EXTRAS = {"posting_declaration", "a1_certificate", "articles_of_association"}
-CSS = Path(__file__).resolve().parent.parent / "static" / "css" / "portal.css"
+CSS = Path(__file__).resolve().parents[2] / "static" / "css" / "portal.css"
 
 
 def get(client, url=URL, lang="en", **answers):

@@ -22,7 +22,7 @@ from portal.extensions import db
 from portal.fallback import completion, proofs, runner, tickets
 from portal.fallback.models import Outcome
 from portal.fallback.sources import MaildirSource
-from tests.fallback_mail import deliver, load
+from tests.fallback.mail import deliver, load
 from tests.support import make_organisation, make_user, new_kbo
 
 DAY = date(2026, 12, 4)

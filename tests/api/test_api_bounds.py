@@ -24,11 +24,11 @@ from portal.api.openapi import (
 from portal.dossiers.lifecycle import handling, status
 from portal.dossiers.models import Dossier, DossierStatus
 from portal.extensions import db
-from tests import test_api
+from tests.api import test_api
+from tests.api.test_api import TODAY, api_entries, bearer, decide_url, new_key, post_decision
 from tests.support import make_user
-from tests.test_api import TODAY, api_entries, bearer, decide_url, new_key, post_decision
 
-# The files of tests/test_api.py: one submitted, one forwarded to DVZ.
+# The files of tests/api/test_api.py: one submitted, one forwarded to DVZ.
 submitted = test_api.submitted
 forwarded = test_api.forwarded
 

@@ -14,8 +14,8 @@ from onboarding.models import WelcomeInvitation
 from portal.accounts.services import hash_password
 from portal.db import utcnow
 from portal.extensions import db
+from tests.onboarding.support import granted_dossier, outbox, profile_of
 from tests.support import PASSWORD, login, make_user
-from tests.test_onboarding_support import granted_dossier, outbox, profile_of
 
 WORKER = "priya@example.in"
 
@@ -92,7 +92,7 @@ def test_the_employer_page_shows_only_its_own_consent(client, two_employers):
 
 def test_a_worker_cannot_set_consent_on_someone_elses_invitation(two_employers):
     from portal.errors import NotFound
-    from tests.test_onboarding_support import make_talent
+    from tests.onboarding.support import make_talent
 
     *_, dossier_b, _talent = two_employers
     stranger = make_talent("stranger@example.in")

@@ -6,7 +6,7 @@ import pytest
 from tnefparse.tnef import TNEF
 
 from portal.fallback import language, mailparse
-from tests.fallback_mail import PDF, load, tnef
+from tests.fallback.mail import PDF, load, tnef
 
 PLAIN = (
     "From: Jan Peeters <jan@bouw.be>\nTo: intake@portal.example\nSubject: {subject}\n"

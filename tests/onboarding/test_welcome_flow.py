@@ -18,8 +18,7 @@ from portal.dossiers.lifecycle import handling
 from portal.dossiers.models import DossierStatus
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
-from tests.support import field_error, link_in, login, make_user, text_of
-from tests.test_onboarding_support import (
+from tests.onboarding.support import (
     BRUSSELS,
     GHENT,
     granted_dossier,
@@ -28,6 +27,7 @@ from tests.test_onboarding_support import (
     outbox,
     profile_of,
 )
+from tests.support import field_error, link_in, login, make_user, text_of
 
 
 @pytest.fixture(autouse=True)

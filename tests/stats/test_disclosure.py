@@ -19,8 +19,8 @@ from bs4 import BeautifulSoup
 from portal.accounts.models import Role
 from portal.extensions import db
 from portal.stats import disclosure
+from tests.stats.test_report import dossier
 from tests.support import login, make_user
-from tests.test_stats import dossier
 
 URL = "/figures?from=2026-01-01&to=2026-04-30&lang=en"
 

@@ -11,11 +11,11 @@ from onboarding import partners, urlcheck, webhooks
 from onboarding.models import WebhookDelivery
 from portal.accounts.models import PartnerKind, Role
 from portal.errors import Invalid
-from tests.support import make_user
-from tests.test_onboarding_support import (
+from tests.onboarding.support import (
     make_partner,
     receiver_fixture,  # noqa: F401 - the `receiver` fixture
 )
+from tests.support import make_user
 
 SECRET = "a-shared-secret-of-some-length"
 PUBLIC = ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946"]

@@ -29,6 +29,7 @@ from portal.audit import AuditEntry
 from portal.db import utcnow
 from portal.dossiers.models import DossierStatus
 from portal.extensions import db
+from tests.accounts.test_accounts import EMPLOYER, register
 from tests.applications_support import PDF, fill, start, submit
 from tests.support import (
     PASSWORD,
@@ -42,7 +43,6 @@ from tests.support import (
     prove_claim,
     text_of,
 )
-from tests.test_accounts import EMPLOYER, register
 
 KBO = "0403170701"
 HTML = b"<!doctype html><html><script>alert(1)</script></html>"

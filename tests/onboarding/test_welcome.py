@@ -10,8 +10,8 @@ from onboarding import services
 from portal import progress
 from portal.extensions import db
 from tests.applications_support import start, upload
+from tests.onboarding.support import granted_dossier, make_talent, profile_of
 from tests.support import check_page, field_error, login, make_user
-from tests.test_onboarding_support import granted_dossier, make_talent, profile_of
 
 BEFORE = ["d_visa", "travel_documents", "municipality_documents"]
 

@@ -15,6 +15,7 @@ from portal.accounts import services
 from portal.accounts.models import OrgRole, Role, User
 from portal.extensions import db
 from portal.mail import OutboxMessage
+from tests.accounts.test_accounts import EMPLOYER
 from tests.support import (
     link_in,
     login,
@@ -22,7 +23,6 @@ from tests.support import (
     new_kbo,
     text_of,
 )
-from tests.test_accounts import EMPLOYER
 
 
 @pytest.fixture

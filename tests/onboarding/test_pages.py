@@ -14,8 +14,7 @@ from onboarding.models import Partner
 from portal.accounts.models import PartnerKind, Role
 from portal.extensions import db
 from portal.i18n import LANGUAGES
-from tests.support import PASSWORD, check_page, error_summary, field_error, login, make_user
-from tests.test_onboarding_support import (
+from tests.onboarding.support import (
     GHENT,
     granted_dossier,
     make_partner,
@@ -23,6 +22,7 @@ from tests.test_onboarding_support import (
     make_talent,
     profile_of,
 )
+from tests.support import PASSWORD, check_page, error_summary, field_error, login, make_user
 
 
 @pytest.fixture(autouse=True)

@@ -19,8 +19,7 @@ from portal.accounts.models import PartnerKind, Role
 from portal.db import utcnow
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
-from tests.support import login, make_user, text_of
-from tests.test_onboarding_support import (
+from tests.onboarding.support import (
     ANTWERP,
     GHENT,
     granted_dossier,
@@ -32,6 +31,7 @@ from tests.test_onboarding_support import (
     profile_of,
     receiver_fixture,  # noqa: F401 - the `receiver` fixture
 )
+from tests.support import login, make_user, text_of
 
 SECRET = "a-shared-secret-of-some-length"
 

@@ -18,7 +18,7 @@ from portal.fallback.models import EntryKind, HelpdeskTicket, IntakeMessage, Out
 from portal.fallback.sources import MaildirSource
 from portal.i18n import LANGUAGES
 from tests.applications_support import PNG
-from tests.fallback_mail import deliver, load, make_proof
+from tests.fallback.mail import deliver, load, make_proof
 from tests.support import (
     check_page,
     error_summary,
@@ -457,7 +457,7 @@ def test_an_officer_completes_an_email_file_from_its_attachments(client, agent, 
 
 
 def test_only_email_files_and_only_officers(client, agent, tmp_path):
-    from tests.test_backoffice import make_dossier
+    from tests.backoffice.test_backoffice import make_dossier
 
     dossier = email_file(agent, tmp_path)
     online = make_dossier(make_user("eva@bouw.be"))

@@ -25,7 +25,7 @@ from portal.fallback import blankform, proofs, runner, tickets
 from portal.fallback.models import Outcome
 from portal.fallback.sources import MaildirSource
 from portal.i18n import LANGUAGES
-from tests.fallback_mail import deliver
+from tests.fallback.mail import deliver
 from tests.support import make_user, new_kbo
 
 SENDER = "amina.benali@atelier-benali.be"
@@ -173,7 +173,7 @@ def test_nasty_values_are_refused_never_a_crash(app, db_session, agent, tmp_path
 
 
 def test_a_pdf_that_is_not_our_form_is_left_alone(app, db_session, agent, tmp_path):
-    from tests.fallback_mail import PDF
+    from tests.fallback.mail import PDF
 
     assert blankform.read_fields(PDF) is None
     assert blankform.read_fields(b"%PDF-1.7\n garbage \x00\xff") is None

@@ -20,7 +20,7 @@ from portal.fallback import filing, intake, rawstore, runner
 from portal.fallback.models import IntakeMessage, Outcome, Proof
 from portal.fallback.sources import MaildirSource
 from portal.mail import OutboxMessage
-from tests.fallback_mail import PDF, SENDERS, deliver, load, make_proof
+from tests.fallback.mail import PDF, SENDERS, deliver, load, make_proof
 from tests.support import make_user
 
 REALISTIC_ATTACHMENTS = {

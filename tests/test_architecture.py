@@ -1,0 +1,68 @@
+"""The layout holds: no package cycles, nothing imports upwards, the kernel knows no domain.
+
+The contracts live in `pyproject.toml` (`[tool.importlinter]`); this test runs them, and
+checks with grimp that no two packages of the portal import each other, whatever the
+contracts say.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import grimp
+from importlinter.cli import lint_imports
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = [
+    "portal.accounts",
+    "portal.api",
+    "portal.backoffice",
+    "portal.dossiers",
+    "portal.fallback",
+    "portal.stats",
+    "onboarding",
+]
+DOSSIER_PARTS = [
+    "portal.dossiers.contents",
+    "portal.dossiers.lifecycle",
+    "portal.dossiers.letters",
+    "portal.dossiers.public",
+    "portal.dossiers.tracking",
+    "portal.dossiers.wizard",
+]
+
+
+def test_the_import_contracts_hold(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    assert lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True) == 0
+
+
+def test_no_two_packages_import_each_other():
+    graph = grimp.build_graph("portal", "onboarding", exclude_type_checking_imports=True)
+    both_ways = [
+        (a, b)
+        for a, b in itertools.combinations(PACKAGES + DOSSIER_PARTS, 2)
+        if not (a.startswith(b) or b.startswith(a))
+        and graph.direct_import_exists(importer=a, imported=b, as_packages=True)
+        and graph.direct_import_exists(importer=b, imported=a, as_packages=True)
+    ]
+    assert both_ways == []
+
+
+def test_the_check_sees_a_cycle(tmp_path, monkeypatch):
+    """The contracts are not vacuous: a package that imports upwards is reported."""
+    pkg = tmp_path / "toy"
+    (pkg / "low").mkdir(parents=True)
+    (pkg / "high").mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "high" / "__init__.py").write_text("from toy import low\n")
+    (pkg / "low" / "__init__.py").write_text("from toy import high\n")
+    config = tmp_path / ".importlinter"
+    config.write_text(
+        "[importlinter]\nroot_package = toy\n\n[importlinter:contract:1]\nname = toy\n"
+        "type = layers\nlayers =\n    toy.high\n    toy.low\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    assert lint_imports(config_filename=str(config), no_cache=True) == 1
