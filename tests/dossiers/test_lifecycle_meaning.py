@@ -4,7 +4,7 @@ a status or a decision outside the vocabulary."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from flask_babel import LazyString
@@ -188,3 +188,23 @@ def _event_id(dossier_id: int) -> int:
     return db.session.scalar(
         text("SELECT max(id) FROM status_event WHERE dossier_id = :id"), {"id": dossier_id}
     )
+
+
+# The legal clock stands still while the file is in a clock-stopped status ----------------
+
+
+def test_the_clock_stops_for_as_long_as_the_file_is_in_a_clock_stopped_status(db_session):
+    owner = make_user("owner@acme.example")
+    dossier = make_dossier(owner, S.SUBMITTED)
+    asked = status.change(dossier, S.INFO_REQUESTED, owner, "Which diploma?")
+    stopped_on = date(2026, 3, 2)
+    asked.at = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    db.session.flush()
+    assert status.pauses(dossier) == [(stopped_on, None)]
+    answered = status.change(dossier, S.SUBMITTED, owner, reason_codes="info_provided")
+    answered.at = datetime(2026, 3, 6, 22, 30, tzinfo=UTC)  # 23:30 in Brussels: still the 6th
+    db.session.flush()
+    assert status.pauses(dossier) == [(stopped_on, date(2026, 3, 6))]
+    # A status that does not stop the clock adds no pause.
+    status.change(dossier, S.WITHDRAWN, owner, "no longer needed")
+    assert status.pauses(dossier) == [(stopped_on, date(2026, 3, 6))]

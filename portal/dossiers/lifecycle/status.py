@@ -106,15 +106,24 @@ def change(
 
 
 def pauses(dossier: Dossier) -> list[tuple[date, date | None]]:
-    """The periods the legal clock stood still (information requests)."""
-    requests = db.session.scalars(select(InfoRequest).where(InfoRequest.dossier_id == dossier.id))
-    return [
-        (
-            deadlines.local_day(r.created_at),
-            deadlines.local_day(r.answered_at) if r.answered_at else None,
-        )
-        for r in requests
-    ]
+    """The periods the legal clock stood still: from the day the file entered a status
+    whose row in the meaning table says `clock_stopped` (an information request) to the day
+    it left it; the period still open ends on None."""
+    events = db.session.execute(
+        select(StatusEvent.to_status, StatusEvent.at)
+        .where(StatusEvent.dossier_id == dossier.id)
+        .order_by(StatusEvent.at, StatusEvent.id)
+    )
+    periods: list[tuple[date, date | None]] = []
+    started: date | None = None
+    for to, at in events:
+        stopped = meaning.of(to).clock_stopped
+        if stopped and started is None:
+            started = deadlines.local_day(at)
+        elif not stopped and started is not None:
+            periods.append((started, deadlines.local_day(at)))
+            started = None
+    return [*periods, (started, None)] if started is not None else periods
 
 
 def refresh_deadline(dossier: Dossier, today: date) -> None:

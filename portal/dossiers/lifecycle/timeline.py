@@ -161,31 +161,51 @@ def _reached(dossier: Dossier, events: list[StatusEvent], key: str) -> Step:
     return Step(key, "current", on, state.title, reason, final=True)
 
 
+def _request_steps(requests: list[InfoRequest], row: meaning.Meaning) -> list[Step]:
+    """One step per information request; the open one is current while the clock stands."""
+    return [
+        Step(
+            "info_requested",
+            "current" if request.answered_at is None and row.clock_stopped else "done",
+            deadlines.local_day(request.created_at),
+            due_on=request.due_on,
+        )
+        for request in requests
+    ]
+
+
+def _progress(dossier: Dossier, events: list[StatusEvent], row: meaning.Meaning) -> list[Step]:
+    """The steps of `PROGRESS`: before the row's step done, its step current, after it
+    upcoming; a final status ends the list on its step."""
+    here = meaning.PROGRESS.index(row.step) if row.step in meaning.PROGRESS else 0
+    passed = meaning.PROGRESS[: here + 1] if row.final else meaning.PROGRESS[:here]
+    ahead = () if row.final else meaning.PROGRESS[here:]
+    return [_reached(dossier, events, key) for key in passed] + [
+        Step(key, "current" if key == row.step else "upcoming") for key in ahead
+    ]
+
+
+def _aside(events: list[StatusEvent], row: meaning.Meaning) -> list[Step]:
+    """A status whose step lies outside `PROGRESS` (a withdrawal, say): its own current
+    step; a final one closes the timeline with its reason. Information requests have
+    their own steps (`_request_steps`)."""
+    if row.step in (None, "info_requested", *meaning.PROGRESS):
+        return []
+    on = _day_of(events, {row.status}, None)
+    reason = _reason_of(events, row.status) if row.final else None
+    outcome = row.title if row.final else None
+    return [Step(row.step, "current", on, outcome, reason, final=row.final)]
+
+
 def _steps(dossier: Dossier, events: list[StatusEvent], requests: list[InfoRequest]) -> list[Step]:
-    """The official steps in order, read from the status's row in the meaning table: the
-    steps before its `step` are done, its `step` is current, those after it upcoming; a
-    final status ends the list on its step."""
+    """The official steps in order, read from the status's row in the meaning table."""
     row = meaning.of(dossier)
     first = [e for e in events if e.from_status in (None, S.DRAFT)]
-    steps = [Step("submitted", "done", _day_of(first, {S.SUBMITTED}, submission_day(dossier)))]
-    for request in requests:
-        is_open = request.answered_at is None and row.clock_stopped
-        state = "current" if is_open else "done"
-        on = deadlines.local_day(request.created_at)
-        steps.append(Step("info_requested", state, on, due_on=request.due_on))
-    if row.step == "withdrawn":
-        reason = dossier.withdrawn_reason or _reason_of(events, S.WITHDRAWN)
-        day = _day_of(events, {S.WITHDRAWN}, None)
-        return [*steps, Step("withdrawn", "current", day, row.title, reason, final=True)]
-    here = meaning.PROGRESS.index(row.step) if row.step in meaning.PROGRESS else 0
-    for index, key in enumerate(meaning.PROGRESS):
-        if index < here or (index == here and row.final):
-            steps.append(_reached(dossier, events, key))
-        else:
-            steps.append(Step(key, "current" if key == row.step else "upcoming"))
-        if row.final and index == here:
-            break
-    return steps
+    submitted = Step("submitted", "done", _day_of(first, {S.SUBMITTED}, submission_day(dossier)))
+    steps = [submitted, *_request_steps(requests, row), *_aside(events, row)]
+    if row.final and row.step not in meaning.PROGRESS:
+        return steps
+    return steps + _progress(dossier, events, row)
 
 
 def legal_deadline(dossier: Dossier, today: date | None = None) -> Deadline | None:
