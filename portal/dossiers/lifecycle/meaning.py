@@ -119,105 +119,104 @@ class Meaning:
         return any(TABLE[to].federal_decision for to in self.moves_to)
 
 
-TABLE: dict[DossierStatus, Meaning] = {
-    row.status: row
-    for row in (
-        Meaning(S.DRAFT),
-        Meaning(
-            S.SUBMITTED,
-            deciding=True,
-            withdrawable=True,
-            step="flemish",
-            now=_l(
-                "The Flemish Department of Work and Social Economy checks whether your file is complete (admissibility) and decides on the work authorisation, both at the same time."
-            ),
-            next=_DECIDING_NEXT,
-            contact=_FLANDERS,
+# The rows, one per status (a test checks that none is missing and none is there twice).
+ROWS: tuple[Meaning, ...] = (
+    Meaning(S.DRAFT),
+    Meaning(
+        S.SUBMITTED,
+        deciding=True,
+        withdrawable=True,
+        step="flemish",
+        now=_l(
+            "The Flemish Department of Work and Social Economy checks whether your file is complete (admissibility) and decides on the work authorisation, both at the same time."
         ),
-        Meaning(
-            S.INFO_REQUESTED,
-            deciding=True,
-            clock_stopped=True,
-            withdrawable=True,
-            step="info_requested",
-            now=_l(
-                "The officer needs more information before deciding. The legal clock has stopped until you answer."
-            ),
-            next=_l(
-                "The employer or the mandatary answers online before the due date. Then the officer continues handling the file and the clock runs again."
-            ),
-            contact=_l(
-                "The officer who asked the question, through the helpdesk of the portal. Give the reference of the file."
-            ),
+        next=_DECIDING_NEXT,
+        contact=_FLANDERS,
+    ),
+    Meaning(
+        S.INFO_REQUESTED,
+        deciding=True,
+        clock_stopped=True,
+        withdrawable=True,
+        step="info_requested",
+        now=_l(
+            "The officer needs more information before deciding. The legal clock has stopped until you answer."
         ),
-        Meaning(
-            S.WORK_AUTHORISED,
-            step="forwarded",
-            flemish_decision=FlemishDecision.AUTHORISED,
-            now=_FORWARDED_NOW,
-            next=_FORWARDED_NEXT,
-            contact=_FORWARDED_CONTACT,
+        next=_l(
+            "The employer or the mandatary answers online before the due date. Then the officer continues handling the file and the clock runs again."
         ),
-        Meaning(
-            S.FORWARDED,
-            step="residence",
-            now=_FORWARDED_NOW,
-            next=_FORWARDED_NEXT,
-            contact=_FORWARDED_CONTACT,
+        contact=_l(
+            "The officer who asked the question, through the helpdesk of the portal. Give the reference of the file."
         ),
-        Meaning(
-            S.RESIDENCE_GRANTED,
-            final=True,
-            step="final",
-            federal_decision=FederalDecision.GRANTED,
-            follow_up=True,
-            now=_l("The single permit is granted. The procedure has ended."),
-            next=_l(
-                "The worker applies for a visa at the Belgian embassy or consulate, and registers with the municipality within 8 working days of arrival."
-            ),
-            contact=_l(
-                "The Belgian embassy or consulate for the visa; after arrival, the municipality where the worker lives."
-            ),
+    ),
+    Meaning(
+        S.WORK_AUTHORISED,
+        step="forwarded",
+        flemish_decision=FlemishDecision.AUTHORISED,
+        now=_FORWARDED_NOW,
+        next=_FORWARDED_NEXT,
+        contact=_FORWARDED_CONTACT,
+    ),
+    Meaning(
+        S.FORWARDED,
+        step="residence",
+        now=_FORWARDED_NOW,
+        next=_FORWARDED_NEXT,
+        contact=_FORWARDED_CONTACT,
+    ),
+    Meaning(
+        S.RESIDENCE_GRANTED,
+        final=True,
+        step="final",
+        federal_decision=FederalDecision.GRANTED,
+        follow_up=True,
+        now=_l("The single permit is granted. The procedure has ended."),
+        next=_l(
+            "The worker applies for a visa at the Belgian embassy or consulate, and registers with the municipality within 8 working days of arrival."
         ),
-        Meaning(
-            S.RESIDENCE_REFUSED,
-            final=True,
-            step="residence",
-            federal_decision=FederalDecision.REFUSED,
-            now=_l("The Immigration Office has refused residence. The procedure has ended."),
-            next=_l(
-                "The decision explains the reasons and how to appeal. You can submit a new application."
-            ),
-            contact=_DVZ,
+        contact=_l(
+            "The Belgian embassy or consulate for the visa; after arrival, the municipality where the worker lives."
         ),
-        Meaning(
-            S.INADMISSIBLE,
-            final=True,
-            step="flemish",
-            flemish_decision=FlemishDecision.INADMISSIBLE,
-            now=_FLEMISH_REFUSED[0],
-            next=_FLEMISH_REFUSED[1],
-            contact=_FLEMISH_REFUSED[2],
+    ),
+    Meaning(
+        S.RESIDENCE_REFUSED,
+        final=True,
+        step="residence",
+        federal_decision=FederalDecision.REFUSED,
+        now=_l("The Immigration Office has refused residence. The procedure has ended."),
+        next=_l(
+            "The decision explains the reasons and how to appeal. You can submit a new application."
         ),
-        Meaning(
-            S.WORK_REFUSED,
-            final=True,
-            step="flemish",
-            flemish_decision=FlemishDecision.REFUSED,
-            now=_FLEMISH_REFUSED[0],
-            next=_FLEMISH_REFUSED[1],
-            contact=_FLEMISH_REFUSED[2],
-        ),
-        Meaning(
-            S.WITHDRAWN,
-            final=True,
-            step="withdrawn",
-            now=_l("The file has been withdrawn. Nobody handles it any more."),
-            next=_l("You can start a new application at any time."),
-            contact=_l("The helpdesk of the portal. Give the reference of the file."),
-        ),
-    )
-}
+        contact=_DVZ,
+    ),
+    Meaning(
+        S.INADMISSIBLE,
+        final=True,
+        step="flemish",
+        flemish_decision=FlemishDecision.INADMISSIBLE,
+        now=_FLEMISH_REFUSED[0],
+        next=_FLEMISH_REFUSED[1],
+        contact=_FLEMISH_REFUSED[2],
+    ),
+    Meaning(
+        S.WORK_REFUSED,
+        final=True,
+        step="flemish",
+        flemish_decision=FlemishDecision.REFUSED,
+        now=_FLEMISH_REFUSED[0],
+        next=_FLEMISH_REFUSED[1],
+        contact=_FLEMISH_REFUSED[2],
+    ),
+    Meaning(
+        S.WITHDRAWN,
+        final=True,
+        step="withdrawn",
+        now=_l("The file has been withdrawn. Nobody handles it any more."),
+        next=_l("You can start a new application at any time."),
+        contact=_l("The helpdesk of the portal. Give the reference of the file."),
+    ),
+)
+TABLE: dict[DossierStatus, Meaning] = {row.status: row for row in ROWS}
 
 # Derived from the table, never typed out again.
 DECIDING = tuple(s for s, row in TABLE.items() if row.deciding)

@@ -162,11 +162,11 @@ def _reached(dossier: Dossier, events: list[StatusEvent], key: str) -> Step:
 
 
 def _request_steps(requests: list[InfoRequest], row: meaning.Meaning) -> list[Step]:
-    """One step per information request; the open one is current while the clock stands."""
+    """One step per information request; the open one is current while the file waits for it."""
     return [
         Step(
             "info_requested",
-            "current" if request.answered_at is None and row.clock_stopped else "done",
+            "current" if request.answered_at is None and row.step == "info_requested" else "done",
             deadlines.local_day(request.created_at),
             due_on=request.due_on,
         )
