@@ -209,3 +209,43 @@ def test_the_clock_stops_for_as_long_as_the_file_is_in_a_clock_stopped_status(db
     # A status that does not stop the clock adds no pause.
     status.change(dossier, S.WITHDRAWN, owner, "no longer needed")
     assert status.pauses(dossier) == [(stopped_on, date(2026, 3, 6))]
+
+
+def test_the_upgrade_names_a_stray_status_instead_of_failing_half_way(tmp_path, capfd):
+    """A row with a value outside the vocabulary stops the upgrade before any change."""
+    import sqlalchemy as sa
+    from alembic.script import ScriptDirectory
+    from flask_migrate import upgrade
+
+    from portal import create_app
+    from portal.extensions import migrate
+
+    url = f"sqlite:///{tmp_path / 'checks.sqlite'}"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "k" * 40})
+    engine = sa.create_engine(url)
+    with app.app_context():
+        config = migrate.get_config()
+        before = ScriptDirectory.from_config(config).get_revision("life0001checks").down_revision
+        upgrade(revision=before)
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO dossier (reference, kind, status, channel, locale, is_posting,"
+                    " thresholds_missing, sections_done, reduced_threshold, created_at,"
+                    " updated_at) VALUES ('SP-CK-1', 'new', 'on_hold', 'online', 'nl', 0, 0,"
+                    " '', 0, '2026-01-01', '2026-01-01')"
+                )
+            )
+        with pytest.raises(SystemExit):  # Flask-Migrate logs the error, then exits
+            upgrade(revision="life0001checks")
+        logged = capfd.readouterr().err
+        assert "dossier.status holds values outside its vocabulary: ['on_hold']" in logged
+        with engine.connect() as connection:
+            version = connection.execute(sa.text("SELECT version_num FROM alembic_version"))
+            assert version.scalar() == before  # nothing changed
+        with engine.begin() as connection:
+            connection.execute(sa.text("UPDATE dossier SET status = 'submitted'"))
+        upgrade(revision="life0001checks")
+        with engine.begin() as connection, pytest.raises(sa.exc.IntegrityError):
+            connection.execute(sa.text("UPDATE dossier SET status = 'on_hold'"))
+    engine.dispose()
