@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 
 from babel import Locale
@@ -17,7 +18,45 @@ COOKIE = "lang"
 _ = gettext
 _l = lazy_gettext
 
-__all__ = ["LANGUAGES", "DEFAULT_LANGUAGE", "_", "_l", "force_locale", "ngettext", "select_locale"]
+__all__ = [
+    "LANGUAGES",
+    "DEFAULT_LANGUAGE",
+    "Choices",
+    "_",
+    "_l",
+    "force_locale",
+    "ngettext",
+    "select_locale",
+]
+
+
+class Choices(enum.StrEnum):
+    """A vocabulary whose members carry their lazily translated label (Open Forms' and
+    Django's `TextChoices`): ``AUTHORISED = "authorised", _l("Work authorised")``.
+
+    The value is what is stored and exchanged; `label` is translated when it is shown.
+    """
+
+    def __new__(cls, value: str, label=None):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = value if label is None else label
+        return member
+
+    @property
+    def title(self) -> str:
+        """The label in the current language."""
+        return str(self.label)
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, object]]:
+        """(value, lazy label) pairs, in the order of the enum, for forms."""
+        return [(member.value, member.label) for member in cls]
+
+    @classmethod
+    def values(cls) -> list[str]:
+        return [member.value for member in cls]
+
 
 # The language picks the catalog; dates and times follow the Belgian variant of it where
 # CLDR's plain language uses another country's formats ("en" is US: "12/2/26, 9:54 AM").

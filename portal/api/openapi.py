@@ -2,7 +2,8 @@
 
 Keep it in step with `portal.api.views`: a test compares its paths and methods with the
 URL map, and resolves every ``$ref``. The enums (statuses, decisions) are read from the
-status machine, so a new status is documented the moment it exists.
+model's enums (`DossierStatus`, `FlemishDecision`, `FederalDecision`), so a new status is
+documented the moment it exists; a test checks the document against them.
 """
 
 from __future__ import annotations
@@ -10,9 +11,7 @@ from __future__ import annotations
 from copy import deepcopy
 from typing import Any
 
-from portal.dossiers.lifecycle.status import FEDERAL_DECISIONS as FEDERAL
-from portal.dossiers.lifecycle.status import FLEMISH_DECISIONS as FLEMISH
-from portal.dossiers.models import DossierStatus
+from portal.dossiers.models import DossierStatus, FederalDecision, FlemishDecision
 
 
 def _ref(kind: str, name: str) -> dict[str, str]:
@@ -44,8 +43,9 @@ _KEYED = (401, 403, 429, 500)
 
 #: Statuses a file has once it has a reference (a draft has none), read from the model.
 DOSSIER_STATUSES = [status.value for status in DossierStatus if status != DossierStatus.DRAFT]
-FLEMISH_DECISIONS = list(dict.fromkeys(FLEMISH.values()))
-FEDERAL_DECISIONS = list(dict.fromkeys(FEDERAL.values()))
+#: The outcome vocabularies, read from their enums (the values stored and exchanged).
+FLEMISH_DECISIONS = FlemishDecision.values()
+FEDERAL_DECISIONS = FederalDecision.values()
 EXAMPLE_REFERENCE = "SP-2026-7K3QX9-M"
 #: Text without C0/C1 control characters (TAB, LF and CR aside) or bidirectional controls.
 TEXT_PATTERN = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*$"

@@ -44,7 +44,7 @@ from portal.api.models import IdempotencyRecord
 from portal.api.openapi import document
 from portal.db import utcnow
 from portal.dossiers.lifecycle import deadlines, handling
-from portal.dossiers.models import Dossier, DossierStatus
+from portal.dossiers.models import Dossier, DossierStatus, FederalDecision
 from portal.errors import Invalid, NotFound
 from portal.extensions import csrf, db, limiter
 
@@ -321,7 +321,7 @@ def _decision_fields(data: Any, dossier: Dossier) -> tuple[str, date, str | None
     errors = _unknown_fields(data)
     decision = data.get("decision")
     if not isinstance(decision, str) or decision not in handling.RESIDENCE:
-        errors["decision"] = ["Give 'granted' or 'refused'."]
+        errors["decision"] = [f"Give {' or '.join(map(repr, FederalDecision.values()))}."]
     decided_on, problem = _decided_on(data.get("decided_on"), dossier)
     if problem:
         errors["decided_on"] = [problem]

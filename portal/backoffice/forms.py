@@ -18,6 +18,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal.dossiers import rules
 from portal.dossiers.lifecycle import reasons as grounds
+from portal.dossiers.models import FederalDecision, FlemishDecision
 from portal.forms import BaseForm, options, required
 from portal.i18n import _l
 from portal.validation import DateWindow, days_from_today
@@ -131,13 +132,7 @@ class FlemishDecisionForm(BaseForm):
     outcome = RadioField(
         _l("Decision"),
         [InputRequired(message=_l("Choose a decision."))],
-        choices=options(
-            [
-                ("authorised", _l("Work authorised")),
-                ("inadmissible", _l("Inadmissible")),
-                ("refused", _l("Work authorisation refused")),
-            ]
-        ),
+        choices=options(FlemishDecision.choices()),
     )
     reason_codes = SelectMultipleField(
         _l("Grounds"),
@@ -162,7 +157,5 @@ class ResidenceForm(BaseForm):
     decision = RadioField(
         _l("Decision of the Immigration Office on residence"),
         [InputRequired(message=_l("Choose a decision."))],
-        choices=options(
-            [("granted", _l("Residence granted")), ("refused", _l("Residence refused"))]
-        ),
+        choices=options(FederalDecision.choices()),
     )

@@ -25,7 +25,7 @@ from sqlalchemy.orm import joinedload, load_only
 from portal import textsearch
 from portal.accounts.models import ForeignEmployer, Organisation, Role, User
 from portal.db import utcnow
-from portal.dossiers.lifecycle import deadlines
+from portal.dossiers.lifecycle import deadlines, meaning
 from portal.dossiers.models import Channel, Dossier, DossierStatus
 from portal.errors import NotAllowed
 from portal.extensions import db
@@ -38,7 +38,7 @@ FORWARDED_WINDOW_DAYS = 30
 STATES = ("open", "forwarded")
 OWNERS = ("all", "mine", "unassigned")
 SORTS = ("deadline", "submitted", "newest")
-OPEN = (S.SUBMITTED, S.INFO_REQUESTED)
+OPEN = meaning.DECIDING  # the files Flanders is deciding on
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from portal.dossiers.contents import summary
 from portal.dossiers.letters import decision as letters
 from portal.dossiers.lifecycle import deadlines, handling, timeline
 from portal.dossiers.lifecycle import reasons as grounds
+from portal.dossiers.models import FlemishDecision
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.forms import CsrfForm
@@ -225,23 +226,23 @@ def request_information(dossier_id: int):
 
 
 DECIDED = {
-    "authorised": _l(
+    FlemishDecision.AUTHORISED: _l(
         "The work is authorised and the file was forwarded to the Immigration Office."
     ),
-    "inadmissible": _l("The file is declared inadmissible."),
-    "refused": _l("The work authorisation is refused."),
+    FlemishDecision.INADMISSIBLE: _l("The file is declared inadmissible."),
+    FlemishDecision.REFUSED: _l("The work authorisation is refused."),
 }
 
 
 # What an irreversible decision does, shown before the officer confirms it.
 CONSEQUENCES = {
-    "authorised": _l(
+    FlemishDecision.AUTHORISED: _l(
         "The work is authorised and the file is forwarded to the Immigration Office (DVZ) at once. This cannot be undone."
     ),
-    "inadmissible": _l(
+    FlemishDecision.INADMISSIBLE: _l(
         "The file is declared inadmissible. The applicant receives a decision letter with these grounds and ends the procedure. This cannot be undone."
     ),
-    "refused": _l(
+    FlemishDecision.REFUSED: _l(
         "The work authorisation is refused. The applicant receives a refusal letter with these grounds. This cannot be undone."
     ),
 }

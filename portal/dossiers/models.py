@@ -6,14 +6,14 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from portal import textsearch
 from portal.accounts.models import ForeignEmployer, Mandatary, Organisation, User
 from portal.db import TimestampMixin, UtcDateTime, str_enum
 from portal.extensions import db
-from portal.i18n import _l
+from portal.i18n import Choices, _l
 
 
 class DossierKind(enum.StrEnum):
@@ -32,37 +32,48 @@ class DossierKind(enum.StrEnum):
         )
 
 
-class DossierStatus(enum.StrEnum):
-    """Every status a dossier can have; `portal.dossiers.lifecycle.status` moves between them."""
+class DossierStatus(Choices):
+    """Every status a dossier can have, with its title.
 
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    INFO_REQUESTED = "info_requested"
-    WORK_AUTHORISED = "work_authorised"
-    FORWARDED = "forwarded"
-    RESIDENCE_GRANTED = "residence_granted"
-    RESIDENCE_REFUSED = "residence_refused"
-    INADMISSIBLE = "inadmissible"
-    WORK_REFUSED = "work_refused"
-    WITHDRAWN = "withdrawn"
+    `portal.dossiers.lifecycle.status` moves between them (`ALLOWED`); what each one means
+    (open, clock stopped, final, withdrawable, timeline step, next step) is the one table
+    in `portal.dossiers.lifecycle.meaning`.
+    """
 
-    @property
-    def title(self) -> str:
-        return str(STATUS_TITLES[self])
+    DRAFT = "draft", _l("Draft")
+    SUBMITTED = "submitted", _l("Submitted")
+    INFO_REQUESTED = "info_requested", _l("Additional information requested")
+    WORK_AUTHORISED = "work_authorised", _l("Work authorised by Flanders")
+    FORWARDED = "forwarded", _l("Forwarded to the Immigration Office")
+    RESIDENCE_GRANTED = "residence_granted", _l("Single permit granted")
+    RESIDENCE_REFUSED = "residence_refused", _l("Residence refused")
+    INADMISSIBLE = "inadmissible", _l("Inadmissible")
+    WORK_REFUSED = "work_refused", _l("Work authorisation refused")
+    WITHDRAWN = "withdrawn", _l("Withdrawn")
 
 
-STATUS_TITLES = {
-    DossierStatus.DRAFT: _l("Draft"),
-    DossierStatus.SUBMITTED: _l("Submitted"),
-    DossierStatus.INFO_REQUESTED: _l("Additional information requested"),
-    DossierStatus.WORK_AUTHORISED: _l("Work authorised by Flanders"),
-    DossierStatus.FORWARDED: _l("Forwarded to the Immigration Office"),
-    DossierStatus.RESIDENCE_GRANTED: _l("Single permit granted"),
-    DossierStatus.RESIDENCE_REFUSED: _l("Residence refused"),
-    DossierStatus.INADMISSIBLE: _l("Inadmissible"),
-    DossierStatus.WORK_REFUSED: _l("Work authorisation refused"),
-    DossierStatus.WITHDRAWN: _l("Withdrawn"),
-}
+class FlemishDecision(Choices):
+    """What Flanders decides, admissibility and work authorisation together
+    (`dossier.flemish_decision`; the exchange API and the import use these values)."""
+
+    AUTHORISED = "authorised", _l("Work authorised")
+    INADMISSIBLE = "inadmissible", _l("Inadmissible")
+    REFUSED = "refused", _l("Work authorisation refused")
+
+
+class FederalDecision(Choices):
+    """What the Immigration Office (DVZ) decides on residence (`dossier.federal_decision`)."""
+
+    GRANTED = "granted", _l("Residence granted")
+    REFUSED = "refused", _l("Residence refused")
+
+
+def enum_check(column: str, vocabulary: type[enum.Enum]) -> CheckConstraint:
+    """The database refuses a value of `column` outside `vocabulary` (named
+    ``ck_<table>_<column>`` by the naming convention). NULL passes; nullability is the
+    column's own business."""
+    allowed = ", ".join(f"'{member.value}'" for member in vocabulary)
+    return CheckConstraint(f"{column} IN ({allowed})", name=column)
 
 
 class Channel(enum.StrEnum):
@@ -91,6 +102,9 @@ class Dossier(TimestampMixin, db.Model):
         ),
         # The expected decision date: recent decisions of one category.
         Index("ix_dossier_category_decided", "category", "flemish_decision_on"),
+        enum_check("status", DossierStatus),
+        enum_check("flemish_decision", FlemishDecision),
+        enum_check("federal_decision", FederalDecision),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str | None] = mapped_column(String(20), unique=True)
@@ -167,14 +181,14 @@ class Dossier(TimestampMixin, db.Model):
     assigned_officer_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id"), index=True
     )
-    flemish_decision: Mapped[str | None] = mapped_column(String(20))
+    flemish_decision: Mapped[FlemishDecision | None] = mapped_column(str_enum(FlemishDecision))
     flemish_decision_on: Mapped[date | None] = mapped_column(Date, index=True)
     flemish_reasons: Mapped[str | None] = mapped_column(Text)
     # The grounds as codes of portal.dossiers.lifecycle.reasons, comma-separated; the text above is
     # the officer's own explanation.
     flemish_reason_codes: Mapped[str | None] = mapped_column(String(400))
     forwarded_on: Mapped[date | None] = mapped_column(Date, index=True)
-    federal_decision: Mapped[str | None] = mapped_column(String(20))
+    federal_decision: Mapped[FederalDecision | None] = mapped_column(str_enum(FederalDecision))
     federal_decision_on: Mapped[date | None] = mapped_column(Date)
     # The legal deadline, kept current by the status machine so the queue can sort on it.
     deadline_on: Mapped[date | None] = mapped_column(Date, index=True)

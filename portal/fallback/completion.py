@@ -13,9 +13,9 @@ from portal import audit
 from portal.accounts.models import Role, User
 from portal.db import utcnow
 from portal.dossiers.contents import sections
-from portal.dossiers.lifecycle import status
+from portal.dossiers.lifecycle import meaning, status
 from portal.dossiers.lifecycle.deadlines import local_day
-from portal.dossiers.models import Channel, Dossier, DossierStatus
+from portal.dossiers.models import Channel, Dossier
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
 from portal.i18n import _
@@ -26,7 +26,7 @@ SAVERS = {
     "job": sections.save_job,
     "posting": sections.save_posting,
 }
-OPEN = (DossierStatus.SUBMITTED, DossierStatus.INFO_REQUESTED)
+OPEN = meaning.DECIDING  # the data can change while Flanders has not decided
 
 
 def email_file(actor: User, dossier_id: int) -> Dossier:

@@ -17,7 +17,8 @@ from sqlalchemy import select
 
 from portal import reference
 from portal.dossiers import rules
-from portal.dossiers.models import Channel, Dossier, DossierStatus
+from portal.dossiers.lifecycle import meaning
+from portal.dossiers.models import Channel, Dossier, DossierStatus, FederalDecision, FlemishDecision
 from portal.extensions import db
 from portal.stats import classifications as cls
 
@@ -35,8 +36,8 @@ COLUMNS = (
     "federal_decision_on",
     "federal_decision",
 )
-FLEMISH = {"authorised", "inadmissible", "refused"}
-FEDERAL = {"granted", "refused"}
+FLEMISH = set(FlemishDecision.values())
+FEDERAL = set(FederalDecision.values())
 
 
 @dataclass
@@ -97,7 +98,7 @@ def _row(raw: dict[str, str], line: int, errors: list[str]) -> Dossier | None:
         errors.append(
             f"line {line}: federal_decision and federal_decision_on go together; decision is one of {sorted(FEDERAL)}"
         )
-    if forwarded_on and value["flemish_decision"] != "authorised":
+    if forwarded_on and value["flemish_decision"] != FlemishDecision.AUTHORISED:
         errors.append(f"line {line}: only an authorised file can be forwarded")
     if federal_on and not forwarded_on:
         errors.append(f"line {line}: a federal decision needs forwarded_on")
@@ -116,10 +117,10 @@ def _row(raw: dict[str, str], line: int, errors: list[str]) -> Dossier | None:
         isco_code=value["isco_code"] or None,
         nace_code=value["nace_code"] or None,
         submitted_on=submitted,
-        flemish_decision=value["flemish_decision"] or None,
+        flemish_decision=FlemishDecision(value["flemish_decision"]) if flemish_on else None,
         flemish_decision_on=flemish_on,
         forwarded_on=forwarded_on,
-        federal_decision=value["federal_decision"] or None,
+        federal_decision=FederalDecision(value["federal_decision"]) if federal_on else None,
         federal_decision_on=federal_on,
         status=_status(value, forwarded_on),
         locale="nl",
@@ -128,19 +129,15 @@ def _row(raw: dict[str, str], line: int, errors: list[str]) -> Dossier | None:
 
 
 def _status(value: dict[str, str], forwarded_on: date | None) -> DossierStatus:
+    """The status the file's last decision leads to (the meaning table), else forwarded or
+    submitted."""
     if value["federal_decision"]:
-        return (
-            DossierStatus.RESIDENCE_GRANTED
-            if value["federal_decision"] == "granted"
-            else DossierStatus.RESIDENCE_REFUSED
-        )
+        return meaning.STATUS_OF_FEDERAL[FederalDecision(value["federal_decision"])]
     if forwarded_on:
         return DossierStatus.FORWARDED
-    return {
-        "authorised": DossierStatus.WORK_AUTHORISED,
-        "inadmissible": DossierStatus.INADMISSIBLE,
-        "refused": DossierStatus.WORK_REFUSED,
-    }.get(value["flemish_decision"], DossierStatus.SUBMITTED)
+    if value["flemish_decision"]:
+        return meaning.STATUS_OF_FLEMISH[FlemishDecision(value["flemish_decision"])]
+    return DossierStatus.SUBMITTED
 
 
 def import_csv(path: Path) -> ImportResult:

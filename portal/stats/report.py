@@ -29,12 +29,13 @@ from sqlalchemy import func, select
 from portal import reference
 from portal.dossiers import rules
 from portal.dossiers.lifecycle.deadlines import working_days_between
-from portal.dossiers.models import Dossier
+from portal.dossiers.models import Dossier, FlemishDecision
 from portal.extensions import db
 from portal.i18n import force_locale
 from portal.stats import classifications as cls
 
-ADMISSIBLE = ("authorised", "refused")
+# Flanders decides admissibility and grounds together: every decision but "inadmissible".
+ADMISSIBLE = tuple(d for d in FlemishDecision if d != FlemishDecision.INADMISSIBLE)
 KEYS = ("submitted", "admissible", "forwarded", "completed", "avg_processing_working_days")
 
 

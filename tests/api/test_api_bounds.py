@@ -22,7 +22,7 @@ from portal.api.openapi import (
     document,
 )
 from portal.dossiers.lifecycle import handling, status
-from portal.dossiers.models import Dossier, DossierStatus
+from portal.dossiers.models import Dossier, DossierStatus, FederalDecision, FlemishDecision
 from portal.extensions import db
 from tests.api import test_api
 from tests.api.test_api import TODAY, api_entries, bearer, decide_url, new_key, post_decision
@@ -465,10 +465,15 @@ def test_the_documented_enums_are_the_models(client, db_session):
     served = client.get("/api/v1/openapi.json").json["components"]["schemas"]
     dossier = served["Dossier"]["properties"]
     expected = {s.value for s in DossierStatus} - {DossierStatus.DRAFT.value}
-    assert set(dossier["status"]["enum"]) == expected and len(dossier["status"]["enum"]) == 9
+    assert set(dossier["status"]["enum"]) == expected
+    assert len(dossier["status"]["enum"]) == len(expected) == len(DossierStatus) - 1
+    # The outcome enums, in their order, and what the status machine records.
+    assert dossier["flemish_decision"]["enum"] == [*FlemishDecision.values(), None]
+    assert dossier["federal_decision"]["enum"] == [*FederalDecision.values(), None]
     assert set(dossier["flemish_decision"]["enum"]) == {*status.FLEMISH_DECISIONS.values(), None}
     assert set(dossier["federal_decision"]["enum"]) == {*status.FEDERAL_DECISIONS.values(), None}
     decision = served["ResidenceDecision"]
+    assert decision["properties"]["decision"]["enum"] == FederalDecision.values()
     assert set(decision["properties"]["decision"]["enum"]) == set(handling.RESIDENCE)
     assert set(decision["properties"]) == {"decision", "decided_on", "reason"}
     assert decision["additionalProperties"] is False

@@ -298,7 +298,8 @@ def test_request_information_stops_the_clock(client, officer, employer):
     assert "Open request for information" in shown and "The signed contract, please." in shown
 
     # Five days later the employer answers: the deadline moves five days.
-    request.created_at = utcnow() - timedelta(days=5)
+    asked = db.session.scalar(select(StatusEvent).where(StatusEvent.to_status == S.INFO_REQUESTED))
+    request.created_at = asked.at = utcnow() - timedelta(days=5)
     handling.answer_info(employer, dossier.id, answer="Added it.")
     assert dossier.status == S.SUBMITTED
     assert dossier.deadline_on == before + timedelta(days=5)

@@ -153,7 +153,7 @@ def test_the_migration_keeps_existing_consent_for_its_own_file_and_back(tmp_path
         upgrade(revision="c4c70fbec13a")
         with engine.begin() as connection:
             user = insert(connection, "user_account", email="t@example.in", role="talent")
-            dossier = insert(connection, "dossier", reference="SP-MIG-1")
+            dossier = insert(connection, "dossier", reference="SP-MIG-1", status="submitted")
             insert(
                 connection,
                 "onboarding_profile",

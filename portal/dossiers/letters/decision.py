@@ -24,8 +24,9 @@ from flask import render_template
 from markupsafe import Markup
 
 from portal.dossiers import rules
+from portal.dossiers.lifecycle import meaning
 from portal.dossiers.lifecycle import reasons as grounds
-from portal.dossiers.models import Dossier, DossierStatus
+from portal.dossiers.models import Dossier, DossierStatus, FlemishDecision
 from portal.dossiers.rules import CATEGORY_TITLES
 from portal.errors import NotFound
 from portal.i18n import LANGUAGES, force_locale, format_date
@@ -34,11 +35,8 @@ from portal.reference import country_name, format_kbo
 
 BINDING = "nl"  # the language of the decision that binds
 
-OUTCOME_STATUS = {
-    "authorised": DossierStatus.WORK_AUTHORISED,
-    "inadmissible": DossierStatus.INADMISSIBLE,
-    "refused": DossierStatus.WORK_REFUSED,
-}
+# The status each Flemish decision leads to, from the meaning table.
+OUTCOME_STATUS: dict[FlemishDecision, DossierStatus] = meaning.STATUS_OF_FLEMISH
 
 
 def letter_languages(locale: str | None) -> list[str]:
@@ -86,15 +84,15 @@ def _in(names: dict[str, str], language: str) -> str:
 def decision_letter_context(dossier: Dossier, locale: str) -> dict[str, Any]:
     """What the letter shows, every value already formatted for `locale`."""
     with force_locale(locale):
-        status = OUTCOME_STATUS.get(dossier.flemish_decision or "")
-        outcome_title = status.title if status else dossier.flemish_decision
+        decided = dossier.flemish_decision
+        outcome = FlemishDecision(decided) if decided else None
+        outcome_title = OUTCOME_STATUS[outcome].title if outcome else ""
         category_title = str(CATEGORY_TITLES.get(dossier.category or "", dossier.category or ""))
     organisation = dossier.organisation
     employer = dossier.foreign_employer
     mandatary = dossier.mandatary
     reasons = (dossier.flemish_reasons or "").strip()
     data = rules.letter()
-    outcome = dossier.flemish_decision or ""
     authority = data["authority"]
     appeal = data["appeal"].get(outcome)
     # The grounds (codes) in the letter's language, before the officer's own words.
@@ -102,6 +100,7 @@ def decision_letter_context(dossier: Dossier, locale: str) -> dict[str, Any]:
     return {
         "reference": dossier.reference,
         "outcome": outcome,
+        "outcomes": FlemishDecision,
         "outcome_title": outcome_title,
         "decided_on": _date(dossier.flemish_decision_on, locale),
         "forwarded_on": _date(dossier.forwarded_on, locale),
@@ -136,7 +135,7 @@ def decision_letter_context(dossier: Dossier, locale: str) -> dict[str, Any]:
             "days": appeal["days"],
             "article": appeal.get("article", ""),
         },
-        "validity": validity(dossier, locale) if outcome == "authorised" else None,
+        "validity": validity(dossier, locale) if outcome == FlemishDecision.AUTHORISED else None,
     }
 
 

@@ -16,21 +16,18 @@ from portal.accounts.models import Role, User
 from portal.db import utcnow
 from portal.dossiers import rules
 from portal.dossiers.access import get_dossier
-from portal.dossiers.lifecycle import deadlines, exchange, status
+from portal.dossiers.lifecycle import deadlines, exchange, meaning, status
 from portal.dossiers.lifecycle import reasons as grounds
 from portal.dossiers.lifecycle.models import InfoRequest
-from portal.dossiers.models import Dossier, DossierStatus
+from portal.dossiers.models import Dossier, DossierStatus, FederalDecision, FlemishDecision
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
 from portal.i18n import _
 
 S = DossierStatus
-OUTCOMES = {
-    "authorised": S.WORK_AUTHORISED,
-    "inadmissible": S.INADMISSIBLE,
-    "refused": S.WORK_REFUSED,
-}
-RESIDENCE = {"granted": S.RESIDENCE_GRANTED, "refused": S.RESIDENCE_REFUSED}
+# The status each decision leads to, from the meaning table.
+OUTCOMES: dict[FlemishDecision, DossierStatus] = meaning.STATUS_OF_FLEMISH
+RESIDENCE: dict[FederalDecision, DossierStatus] = meaning.STATUS_OF_FEDERAL
 
 
 def _officer(actor: User) -> None:
@@ -141,13 +138,14 @@ def check_decision(
     A negative decision needs at least one ground (a code of `tracking.reasons.DECISION`);
     "other" also needs the officer's explanation in `reasons`.
     """
-    if outcome not in OUTCOMES:
+    if not isinstance(outcome, str) or outcome not in OUTCOMES:
         raise Invalid({"outcome": [_("Choose a decision.")]})
+    positive = outcome == FlemishDecision.AUTHORISED
     reasons = (reasons or "").strip()
     if any(code not in grounds.DECISION for code in reason_codes or ()):
         raise Invalid({"reason_codes": [_("Choose the grounds from the list.")]})
-    codes = grounds.join(reason_codes) if outcome != "authorised" else None
-    if outcome != "authorised" and not codes:
+    codes = None if positive else grounds.join(reason_codes)
+    if not positive and not codes:
         raise Invalid(
             {
                 "reason_codes": [
@@ -157,7 +155,7 @@ def check_decision(
         )
     if codes and "other" in grounds.split(codes) and not reasons:
         raise Invalid({"reasons": [_("Explain the other reason; the applicant reads it.")]})
-    if dossier.status != S.SUBMITTED:
+    if not status.can_change(dossier, OUTCOMES[FlemishDecision(outcome)]):
         raise Invalid(
             {"": [_("Only a submitted file that is not waiting for information can be decided.")]}
         )
@@ -173,8 +171,8 @@ def decide(
     codes, text = check_decision(
         dossier, outcome=outcome, reasons=reasons, reason_codes=reason_codes
     )
-    status.change(dossier, OUTCOMES[outcome], actor, text, reason_codes=codes)
-    if outcome == "authorised":
+    status.change(dossier, OUTCOMES[FlemishDecision(outcome)], actor, text, reason_codes=codes)
+    if outcome == FlemishDecision.AUTHORISED:
         status.change(
             dossier, S.FORWARDED, None, notify_parties=False, reason_codes="auto_forwarded"
         )
@@ -204,9 +202,9 @@ def record_residence(
     """
     if actor is not None:
         _officer(actor)
-    if decision not in RESIDENCE:
+    if not isinstance(decision, str) or decision not in RESIDENCE:
         raise Invalid({"decision": [_("Choose a decision.")]})
-    if dossier.status != S.FORWARDED:
+    if not status.can_change(dossier, RESIDENCE[FederalDecision(decision)]):
         raise Invalid(
             {
                 "": [
@@ -217,6 +215,11 @@ def record_residence(
             }
         )
     status.change(
-        dossier, RESIDENCE[decision], actor, reason, api_client_id=api_client_id, today=decided_on
+        dossier,
+        RESIDENCE[FederalDecision(decision)],
+        actor,
+        reason,
+        api_client_id=api_client_id,
+        today=decided_on,
     )
     return dossier

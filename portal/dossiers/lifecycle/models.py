@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal import jobs
 from portal.accounts.models import User
 from portal.db import UtcDateTime, str_enum, utcnow
-from portal.dossiers.models import Dossier, DossierStatus
+from portal.dossiers.models import Dossier, DossierStatus, enum_check
 from portal.extensions import db
 
 
@@ -18,6 +18,10 @@ class StatusEvent(db.Model):
     """One change of a dossier's status (written only by `tracking.status.change`)."""
 
     __tablename__ = "status_event"
+    __table_args__ = (
+        enum_check("from_status", DossierStatus),
+        enum_check("to_status", DossierStatus),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), index=True)
     from_status: Mapped[DossierStatus | None] = mapped_column(str_enum(DossierStatus))

@@ -1,6 +1,7 @@
 """The one status machine: every change of `dossier.status` goes through `change()`.
 
-`change()` checks the transition against `ALLOWED`, records the status event and the
+`change()` checks the transition against `ALLOWED` (the transitions, kept in
+`lifecycle.meaning` beside what each status means), records the status event and the
 audit entry, keeps the handling dates and the legal deadline on the dossier current, and
 queues a notification to every party, all in the caller's transaction.
 """
@@ -15,33 +16,21 @@ from sqlalchemy import exists, or_, select
 from portal import audit, mail
 from portal.accounts.models import User
 from portal.db import utcnow
-from portal.dossiers.lifecycle import deadlines
+from portal.dossiers.lifecycle import deadlines, meaning
 from portal.dossiers.lifecycle.models import InfoRequest, StatusEvent
-from portal.dossiers.models import STATUS_TITLES, Dossier, DossierStatus, DossierViewer
+from portal.dossiers.models import Dossier, DossierStatus, DossierViewer
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.i18n import _, _l
 
 S = DossierStatus
-FINAL = frozenset(
-    {S.RESIDENCE_GRANTED, S.RESIDENCE_REFUSED, S.INADMISSIBLE, S.WORK_REFUSED, S.WITHDRAWN}
-)
-FLEMISH_DECISIONS = {
-    S.WORK_AUTHORISED: "authorised",
-    S.INADMISSIBLE: "inadmissible",
-    S.WORK_REFUSED: "refused",
-}
-FEDERAL_DECISIONS = {S.RESIDENCE_GRANTED: "granted", S.RESIDENCE_REFUSED: "refused"}
+# What each status means is the table in `meaning`; these are read from it.
+FINAL = meaning.FINAL
+FLEMISH_DECISIONS = meaning.FLEMISH_DECISIONS
+FEDERAL_DECISIONS = meaning.FEDERAL_DECISIONS
 
-ALLOWED: dict[DossierStatus, frozenset[DossierStatus]] = {
-    S.DRAFT: frozenset({S.SUBMITTED}),
-    S.SUBMITTED: frozenset(
-        {S.INFO_REQUESTED, S.WORK_AUTHORISED, S.INADMISSIBLE, S.WORK_REFUSED, S.WITHDRAWN}
-    ),
-    S.INFO_REQUESTED: frozenset({S.SUBMITTED, S.WITHDRAWN}),
-    S.WORK_AUTHORISED: frozenset({S.FORWARDED}),
-    S.FORWARDED: frozenset({S.RESIDENCE_GRANTED, S.RESIDENCE_REFUSED}),
-}
+# The transitions, beside what each status means (both in `meaning`).
+ALLOWED = meaning.ALLOWED
 
 # What a submitted file is called once the applicant has answered an information request:
 # the same status (the officer handles it as before), a distinct meaning for its parties,
@@ -117,20 +106,29 @@ def change(
 
 
 def pauses(dossier: Dossier) -> list[tuple[date, date | None]]:
-    """The periods the legal clock stood still (information requests)."""
-    requests = db.session.scalars(select(InfoRequest).where(InfoRequest.dossier_id == dossier.id))
-    return [
-        (
-            deadlines.local_day(r.created_at),
-            deadlines.local_day(r.answered_at) if r.answered_at else None,
-        )
-        for r in requests
-    ]
+    """The periods the legal clock stood still: from the day the file entered a status
+    whose row in the meaning table says `clock_stopped` (an information request) to the day
+    it left it; the period still open ends on None."""
+    events = db.session.execute(
+        select(StatusEvent.to_status, StatusEvent.at)
+        .where(StatusEvent.dossier_id == dossier.id)
+        .order_by(StatusEvent.at, StatusEvent.id)
+    )
+    periods: list[tuple[date, date | None]] = []
+    started: date | None = None
+    for to, at in events:
+        stopped = meaning.of(to).clock_stopped
+        if stopped and started is None:
+            started = deadlines.local_day(at)
+        elif not stopped and started is not None:
+            periods.append((started, deadlines.local_day(at)))
+            started = None
+    return [*periods, (started, None)] if started is not None else periods
 
 
 def refresh_deadline(dossier: Dossier, today: date) -> None:
     """Keep `deadline_on` current while Flanders has to decide; clear it afterwards."""
-    if dossier.status in (S.SUBMITTED, S.INFO_REQUESTED) and dossier.submitted_at:
+    if meaning.of(dossier).deciding and dossier.submitted_at:
         dossier.deadline_on = deadlines.deadline(
             deadlines.local_day(dossier.submitted_at), dossier.category, pauses(dossier), today
         )
@@ -176,7 +174,7 @@ def title_of(dossier: Dossier):
     """
     if dossier.status == S.SUBMITTED and dossier.id is not None and answered(dossier):
         return BACK_WITH_OFFICER
-    return STATUS_TITLES[dossier.status]
+    return dossier.status.label
 
 
 def notify(dossier: Dossier, kind: str, **extra) -> None:

@@ -23,109 +23,15 @@ from portal.db import utcnow
 from portal.dossiers import rules
 from portal.dossiers.access import get_dossier
 from portal.dossiers.contents import documents
-from portal.dossiers.lifecycle import deadlines, handling, reasons, status
+from portal.dossiers.lifecycle import deadlines, handling, meaning, reasons, status
 from portal.dossiers.lifecycle.models import InfoRequest, StatusEvent
-from portal.dossiers.models import Document, Dossier, DossierStatus
+from portal.dossiers.models import Document, Dossier, DossierStatus, FederalDecision
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
-from portal.i18n import _, _l, format_date
+from portal.i18n import _, format_date
 
 S = DossierStatus
 FILERS = (Role.EMPLOYER, Role.MANDATARY)
-
-STEP_TITLES = {
-    "submitted": _l("Application submitted"),
-    "info_requested": _l("Additional information requested"),
-    "flemish": _l("Admissibility and work authorisation (Flanders decides both together)"),
-    "forwarded": _l("Forwarded to the Immigration Office (DVZ)"),
-    "residence": _l("Decision on residence (Immigration Office)"),
-    "final": _l("Final decision"),
-    "withdrawn": _l("Withdrawn"),
-}
-
-# The situation a file is in, in words a person understands: (now, next, contact).
-SITUATIONS = {
-    "submitted": (
-        _l(
-            "The Flemish Department of Work and Social Economy checks whether your file is complete (admissibility) and decides on the work authorisation, both at the same time."
-        ),
-        _l(
-            "If the decision is positive, the file goes to the Immigration Office (DVZ) at once. If the officer needs more information, you get an e-mail and answer online."
-        ),
-        _l(
-            "The Flemish Department of Work and Social Economy. Contact the helpdesk of the portal and give the reference of the file."
-        ),
-    ),
-    "info_requested": (
-        _l(
-            "The officer needs more information before deciding. The legal clock has stopped until you answer."
-        ),
-        _l(
-            "The employer or the mandatary answers online before the due date. Then the officer continues handling the file and the clock runs again."
-        ),
-        _l(
-            "The officer who asked the question, through the helpdesk of the portal. Give the reference of the file."
-        ),
-    ),
-    "forwarded": (
-        _l(
-            "Flanders has authorised the work. The Immigration Office (DVZ) now decides on residence; this includes a security check."
-        ),
-        _l(
-            "When the Immigration Office grants residence, the single permit is granted: that is the final decision. You get an e-mail."
-        ),
-        _l(
-            "The Immigration Office (DVZ) for questions about residence. Give the reference of the file."
-        ),
-    ),
-    "granted": (
-        _l("The single permit is granted. The procedure has ended."),
-        _l(
-            "The worker applies for a visa at the Belgian embassy or consulate, and registers with the municipality within 8 working days of arrival."
-        ),
-        _l(
-            "The Belgian embassy or consulate for the visa; after arrival, the municipality where the worker lives."
-        ),
-    ),
-    "residence_refused": (
-        _l("The Immigration Office has refused residence. The procedure has ended."),
-        _l(
-            "The decision explains the reasons and how to appeal. You can submit a new application."
-        ),
-        _l("The Immigration Office (DVZ). Give the reference of the file."),
-    ),
-    "flemish_refused": (
-        _l("Flanders has decided on your file. The procedure has ended."),
-        _l(
-            "The reasons are given below; the decision explains how to appeal. You can submit a new, complete application."
-        ),
-        _l(
-            "The Flemish Department of Work and Social Economy. Contact the helpdesk of the portal and give the reference of the file."
-        ),
-    ),
-    "withdrawn": (
-        _l("The file has been withdrawn. Nobody handles it any more."),
-        _l("You can start a new application at any time."),
-        _l("The helpdesk of the portal. Give the reference of the file."),
-    ),
-}
-# A submitted file that came back from an information request.
-SITUATIONS["answered"] = (
-    _l("The officer has your answer and continues handling the file. The legal clock runs again."),
-    SITUATIONS["submitted"][1],
-    SITUATIONS["submitted"][2],
-)
-SITUATION_OF = {
-    S.SUBMITTED: "submitted",
-    S.INFO_REQUESTED: "info_requested",
-    S.WORK_AUTHORISED: "forwarded",
-    S.FORWARDED: "forwarded",
-    S.RESIDENCE_GRANTED: "granted",
-    S.RESIDENCE_REFUSED: "residence_refused",
-    S.INADMISSIBLE: "flemish_refused",
-    S.WORK_REFUSED: "flemish_refused",
-    S.WITHDRAWN: "withdrawn",
-}
 
 
 @dataclass(frozen=True)
@@ -145,7 +51,7 @@ class Step:
 
     @property
     def title(self) -> str:
-        return str(STEP_TITLES[self.key])
+        return str(meaning.STEP_TITLES[self.key])
 
 
 @dataclass(frozen=True)
@@ -171,11 +77,12 @@ class Expected:
 @dataclass(frozen=True)
 class Timeline:
     steps: list[Step]
-    situation: str
+    meaning: meaning.Meaning
     deadline: Deadline | None = None
     expected: Expected | None = None
     open_request: InfoRequest | None = None
     decided_on: date | None = None
+    answered: bool = False  # back with the officer after an information request
 
     @property
     def current(self) -> Step | None:
@@ -183,15 +90,15 @@ class Timeline:
 
     @property
     def now(self) -> str:
-        return str(SITUATIONS[self.situation][0])
+        return str(meaning.ANSWERED_NOW if self.answered else self.meaning.now)
 
     @property
     def next(self) -> str:
-        return str(SITUATIONS[self.situation][1])
+        return str(self.meaning.next)
 
     @property
     def contact(self) -> str:
-        return str(SITUATIONS[self.situation][2])
+        return str(self.meaning.contact)
 
 
 def _today() -> date:
@@ -232,59 +139,73 @@ def _grounds_of(events: list[StatusEvent], to: DossierStatus) -> tuple[str, ...]
     return tuple(reasons.split(found[-1].reason_codes)) if found else ()
 
 
-def _steps(dossier: Dossier, events: list[StatusEvent], requests: list[InfoRequest]) -> list[Step]:
+def _reached(dossier: Dossier, events: list[StatusEvent], key: str) -> Step:
+    """A step of `PROGRESS` the file has passed or (when final) ended on, with its outcome."""
     state = dossier.status
-    first = [e for e in events if e.from_status in (None, S.DRAFT)]
-    steps = [Step("submitted", "done", _day_of(first, {S.SUBMITTED}, submission_day(dossier)))]
-    for request in requests:
-        is_open = request.answered_at is None and state == S.INFO_REQUESTED
-        steps.append(
-            Step(
-                "info_requested",
-                "current" if is_open else "done",
-                deadlines.local_day(request.created_at),
-                due_on=request.due_on,
-            )
-        )
-    if state == S.WITHDRAWN:
-        reason = dossier.withdrawn_reason or _reason_of(events, S.WITHDRAWN)
-        day = _day_of(events, {S.WITHDRAWN}, None)
-        return [*steps, Step("withdrawn", "current", day, S.WITHDRAWN.title, reason, final=True)]
-    flemish_on = _day_of(
-        events, {S.WORK_AUTHORISED, S.INADMISSIBLE, S.WORK_REFUSED}, dossier.flemish_decision_on
-    )
-    if state in (S.INADMISSIBLE, S.WORK_REFUSED):
+    row = meaning.of(dossier)
+    ended = row.final and row.step == key
+    if key == "flemish":
+        decided = set(meaning.FLEMISH_DECISIONS)
+        on = _day_of(events, decided, dossier.flemish_decision_on)
+        if not ended:
+            return Step(key, "done", on, S.WORK_AUTHORISED.title)
         reason = dossier.flemish_reasons or _reason_of(events, state)
         codes = tuple(reasons.split(dossier.flemish_reason_codes)) or _grounds_of(events, state)
-        step = Step(
-            "flemish", "current", flemish_on, state.title, reason, final=True, grounds=codes
+        return Step(key, "current", on, state.title, reason, final=True, grounds=codes)
+    if key == "forwarded":
+        return Step(key, "done", _day_of(events, {S.FORWARDED}, dossier.forwarded_on))
+    on = _day_of(events, set(meaning.FEDERAL_DECISIONS), dossier.federal_decision_on)
+    if key == "residence" and not ended:
+        return Step(key, "done", on, FederalDecision.GRANTED.title)
+    reason = _reason_of(events, state) if key == "residence" else None
+    return Step(key, "current", on, state.title, reason, final=True)
+
+
+def _request_steps(requests: list[InfoRequest], row: meaning.Meaning) -> list[Step]:
+    """One step per information request; the open one is current while the file waits for it."""
+    return [
+        Step(
+            "info_requested",
+            "current" if request.answered_at is None and row.step == "info_requested" else "done",
+            deadlines.local_day(request.created_at),
+            due_on=request.due_on,
         )
-        return [*steps, step]
-    authorised = state in (S.WORK_AUTHORISED, S.FORWARDED, S.RESIDENCE_GRANTED, S.RESIDENCE_REFUSED)
-    if authorised:
-        steps.append(Step("flemish", "done", flemish_on, S.WORK_AUTHORISED.title))
-    else:
-        steps.append(Step("flemish", "current" if state == S.SUBMITTED else "upcoming"))
-    forwarded = state in (S.FORWARDED, S.RESIDENCE_GRANTED, S.RESIDENCE_REFUSED)
-    if forwarded:
-        steps.append(
-            Step("forwarded", "done", _day_of(events, {S.FORWARDED}, dossier.forwarded_on))
-        )
-    else:
-        steps.append(Step("forwarded", "current" if state == S.WORK_AUTHORISED else "upcoming"))
-    residence_on = _day_of(
-        events, {S.RESIDENCE_GRANTED, S.RESIDENCE_REFUSED}, dossier.federal_decision_on
-    )
-    if state == S.RESIDENCE_REFUSED:
-        reason = _reason_of(events, state)
-        return [*steps, Step("residence", "current", residence_on, state.title, reason, final=True)]
-    if state == S.RESIDENCE_GRANTED:
-        steps.append(Step("residence", "done", residence_on, _("Residence granted")))
-        steps.append(Step("final", "current", residence_on, state.title, final=True))
-    else:
-        steps.append(Step("residence", "current" if state == S.FORWARDED else "upcoming"))
-        steps.append(Step("final", "upcoming"))
-    return steps
+        for request in requests
+    ]
+
+
+def _progress(dossier: Dossier, events: list[StatusEvent], row: meaning.Meaning) -> list[Step]:
+    """The steps of `PROGRESS`: before the row's step done, its step current, after it
+    upcoming; a final status ends the list on its step."""
+    here = meaning.PROGRESS.index(row.step) if row.step in meaning.PROGRESS else 0
+    passed = meaning.PROGRESS[: here + 1] if row.final else meaning.PROGRESS[:here]
+    ahead = () if row.final else meaning.PROGRESS[here:]
+    return [_reached(dossier, events, key) for key in passed] + [
+        Step(key, "current" if key == row.step else "upcoming") for key in ahead
+    ]
+
+
+def _aside(events: list[StatusEvent], row: meaning.Meaning) -> list[Step]:
+    """A status whose step lies outside `PROGRESS` (a withdrawal, say): its own current
+    step; a final one closes the timeline with its reason. Information requests have
+    their own steps (`_request_steps`)."""
+    if row.step in (None, "info_requested", *meaning.PROGRESS):
+        return []
+    on = _day_of(events, {row.status}, None)
+    reason = _reason_of(events, row.status) if row.final else None
+    outcome = row.title if row.final else None
+    return [Step(row.step, "current", on, outcome, reason, final=row.final)]
+
+
+def _steps(dossier: Dossier, events: list[StatusEvent], requests: list[InfoRequest]) -> list[Step]:
+    """The official steps in order, read from the status's row in the meaning table."""
+    row = meaning.of(dossier)
+    first = [e for e in events if e.from_status in (None, S.DRAFT)]
+    submitted = Step("submitted", "done", _day_of(first, {S.SUBMITTED}, submission_day(dossier)))
+    steps = [submitted, *_request_steps(requests, row), *_aside(events, row)]
+    if row.final and row.step not in meaning.PROGRESS:
+        return steps
+    return steps + _progress(dossier, events, row)
 
 
 def legal_deadline(dossier: Dossier, today: date | None = None) -> Deadline | None:
@@ -294,11 +215,12 @@ def legal_deadline(dossier: Dossier, today: date | None = None) -> Deadline | No
     day later for every day until the answer: it is computed afresh then.
     """
     start = submission_day(dossier)
-    if dossier.status not in (S.SUBMITTED, S.INFO_REQUESTED) or start is None:
+    row = meaning.of(dossier)
+    if not row.deciding or start is None:
         return None
     today = today or _today()
     pauses = status.pauses(dossier)
-    stopped = dossier.status == S.INFO_REQUESTED
+    stopped = row.clock_stopped
     on = dossier.deadline_on
     if stopped or on is None:
         on = deadlines.deadline(start, dossier.category, pauses, today)
@@ -370,18 +292,15 @@ def build(dossier: Dossier, today: date | None = None) -> Timeline:
     today = today or _today()
     events = _events(dossier)
     requests = _requests(dossier)
-    deciding = dossier.status in (S.SUBMITTED, S.INFO_REQUESTED)
+    row = meaning.of(dossier)
     return Timeline(
         steps=_steps(dossier, events, requests),
-        situation=(
-            "answered"
-            if dossier.status == S.SUBMITTED and any(r.answered_at for r in requests)
-            else SITUATION_OF.get(dossier.status, "submitted")
-        ),
+        meaning=row,
         deadline=legal_deadline(dossier, today),
-        expected=expected_decision(dossier) if deciding else None,
-        open_request=handling.open_request(dossier) if dossier.status == S.INFO_REQUESTED else None,
+        expected=expected_decision(dossier) if row.deciding else None,
+        open_request=handling.open_request(dossier) if row.clock_stopped else None,
         decided_on=dossier.flemish_decision_on,
+        answered=dossier.status == S.SUBMITTED and any(r.answered_at for r in requests),
     )
 
 
@@ -399,7 +318,7 @@ class Banner:
 
 def banner(dossier: Dossier, today: date | None = None) -> Banner | None:
     """The open information request of a file, with the working days left to answer it."""
-    if dossier.status != S.INFO_REQUESTED:
+    if not meaning.of(dossier).clock_stopped:
         return None
     request = handling.open_request(dossier)
     if request is None:

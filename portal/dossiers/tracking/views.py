@@ -20,7 +20,7 @@ from portal import audit, uploads
 from portal.accounts.models import Role
 from portal.dossiers import access, rules
 from portal.dossiers.contents import documents
-from portal.dossiers.lifecycle import handling, preferences, status
+from portal.dossiers.lifecycle import handling, meaning, preferences, status
 from portal.dossiers.lifecycle import timeline as progress
 from portal.dossiers.lifecycle.auditlog import lines
 from portal.dossiers.models import Dossier
@@ -39,6 +39,13 @@ READERS = (Role.EMPLOYER, Role.MANDATARY, Role.TALENT, Role.OFFICER, Role.ADMIN)
 def status_title(dossier: Dossier) -> str:
     """The status of a file as its parties read it ("back with the officer" after an answer)."""
     return str(status.title_of(dossier))
+
+
+@bp.app_template_global("meaning")
+def meaning_of(dossier: Dossier) -> meaning.Meaning:
+    """What the file's status means (`lifecycle.meaning`): templates ask it, e.g.
+    ``meaning(dossier).withdrawable``, instead of comparing status values."""
+    return meaning.of(dossier)
 
 
 @bp.app_template_global()

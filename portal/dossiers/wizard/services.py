@@ -15,7 +15,7 @@ from portal.db import utcnow
 from portal.dossiers import references, rules
 from portal.dossiers.access import can_file, get_dossier
 from portal.dossiers.contents.sections import completeness
-from portal.dossiers.lifecycle import status
+from portal.dossiers.lifecycle import meaning, status
 from portal.dossiers.lifecycle.deadlines import local_day
 from portal.dossiers.models import Dossier, DossierKind, DossierStatus
 from portal.errors import Invalid, NotAllowed
@@ -196,7 +196,7 @@ def start_follow_up(
     """A renewal or change of employer, prefilled from an earlier dossier of the actor."""
     today = today or date.today()
     previous = get_dossier(actor, previous_id)
-    if previous.status != DossierStatus.RESIDENCE_GRANTED:
+    if not meaning.of(previous).follow_up:
         raise Invalid({"": [_("Only a granted permit can be renewed.")]})
     if kind == DossierKind.RENEWAL:
         window = renewal_window(expires_on)
