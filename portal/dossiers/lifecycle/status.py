@@ -12,9 +12,8 @@ from datetime import date
 from blinker import Namespace
 from sqlalchemy import exists, or_, select
 
-from portal import audit, mail
+from portal import audit, clock, links, mail
 from portal.accounts.models import User
-from portal.db import utcnow
 from portal.dossiers.lifecycle import deadlines
 from portal.dossiers.lifecycle.models import InfoRequest, StatusEvent
 from portal.dossiers.models import STATUS_TITLES, Dossier, DossierStatus, DossierViewer
@@ -80,7 +79,7 @@ def change(
                 **{"from": dossier.status.title, "to": to.title},
             )
         )
-    today = today or deadlines.local_day(utcnow())
+    today = today or clock.today()
     event = StatusEvent(
         dossier=dossier,
         from_status=dossier.status,
@@ -121,8 +120,8 @@ def pauses(dossier: Dossier) -> list[tuple[date, date | None]]:
     requests = db.session.scalars(select(InfoRequest).where(InfoRequest.dossier_id == dossier.id))
     return [
         (
-            deadlines.local_day(r.created_at),
-            deadlines.local_day(r.answered_at) if r.answered_at else None,
+            clock.local_day(r.created_at),
+            clock.local_day(r.answered_at) if r.answered_at else None,
         )
         for r in requests
     ]
@@ -132,7 +131,7 @@ def refresh_deadline(dossier: Dossier, today: date) -> None:
     """Keep `deadline_on` current while Flanders has to decide; clear it afterwards."""
     if dossier.status in (S.SUBMITTED, S.INFO_REQUESTED) and dossier.submitted_at:
         dossier.deadline_on = deadlines.deadline(
-            deadlines.local_day(dossier.submitted_at), dossier.category, pauses(dossier), today
+            clock.local_day(dossier.submitted_at), dossier.category, pauses(dossier), today
         )
     elif dossier.status != S.DRAFT and dossier.flemish_decision_on:
         dossier.deadline_on = None
@@ -182,11 +181,11 @@ def title_of(dossier: Dossier):
 def notify(dossier: Dossier, kind: str, **extra) -> None:
     """Tell each party *that* something changed, in their language, without personal data.
 
-    Links are built from route names at the portal's own address (`mail.portal_url`).
+    Links are built from route names at the portal's own address (`portal.links.external`).
     """
-    links = {
-        "timeline_link": mail.portal_url("tracking.timeline", dossier_id=dossier.id),
-        "answer_link": mail.portal_url("tracking.answer", dossier_id=dossier.id),
+    urls = {
+        "timeline_link": links.external("tracking.timeline", dossier_id=dossier.id),
+        "answer_link": links.external("tracking.answer", dossier_id=dossier.id),
     }
     title = title_of(dossier)
     for user in recipients(dossier, kind):
@@ -198,6 +197,6 @@ def notify(dossier: Dossier, kind: str, **extra) -> None:
             status=dossier.status,
             status_title=title,
             dossier_id=dossier.id,
-            **links,
+            **urls,
             **extra,
         )
