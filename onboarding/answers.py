@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from flask import current_app
 from sqlalchemy import select
 
 from onboarding import services
 from onboarding.models import MessageKind, Partner, Referral, ReferralMessage, ReferralStatus
-from portal import mail
+from portal import links, mail
 from portal.accounts.models import Role, User
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
@@ -111,13 +110,12 @@ def answer(
     )
     db.session.flush()
     profile = referral.profile
-    base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
     mail.queue(
         referral.talent.email,
         "onboarding_referral_answer",
         profile.locale,
         partner=referral.partner.name,
         message=message,
-        link=f"{base}/welcome/referrals/{referral.id}",
+        link=links.external("welcome.referral", referral_id=referral.id),
     )
     return message

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from onboarding import services
 from onboarding.models import MessageKind
-from portal.dossiers.lifecycle.deadlines import BRUSSELS
+from portal import clock
 from portal.i18n import _
 
 PRODID = "-//Flemish government//Single Permit Portal//EN"
@@ -72,7 +72,7 @@ def _later(start, delta: timedelta):
 
 def local_moment(day: date, at) -> datetime:
     """A date and a wall-clock time in Brussels, as an aware moment."""
-    return datetime.combine(day, at, tzinfo=BRUSSELS)
+    return datetime.combine(day, at, tzinfo=clock.BRUSSELS)
 
 
 def render(events: list[Event], *, name: str, base_url: str, now: datetime) -> str:
@@ -149,6 +149,4 @@ def checklist_calendar(actor, *, base_url: str, now: datetime | None = None) -> 
                         location=message.place or "",
                     )
                 )
-    return render(
-        events, name=_("My welcome checklist"), base_url=base_url, now=now or datetime.now(UTC)
-    )
+    return render(events, name=_("My welcome checklist"), base_url=base_url, now=now or clock.now())

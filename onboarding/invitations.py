@@ -13,10 +13,9 @@ from sqlalchemy import select
 
 from onboarding import rules, services
 from onboarding.models import WelcomeInvitation, WelcomeProfile
-from portal import mail
+from portal import clock, links, mail
 from portal.accounts import services as accounts
 from portal.accounts.models import Role, User
-from portal.db import utcnow
 from portal.dossiers.access import get_dossier
 from portal.dossiers.models import Dossier, DossierStatus
 from portal.dossiers.wizard.viewers import not_a_worker
@@ -70,7 +69,7 @@ def invitation_for(dossier: Dossier, profile: WelcomeProfile) -> WelcomeInvitati
         # someone else's space, so it does not carry over.
         invitation.profile_id = profile.id
         invitation.consent_employer_view = False
-        invitation.consent_changed_at = utcnow()
+        invitation.consent_changed_at = clock.now()
     return invitation
 
 
@@ -102,9 +101,8 @@ def invite(dossier: Dossier, *, granted: bool = False) -> User | None:
     if profile.dossier_id is None or granted:
         profile.dossier_id = dossier.id
     invitation = invitation_for(dossier, profile)
-    invitation.last_sent_at = utcnow()
+    invitation.last_sent_at = clock.now()
     db.session.flush()
-    base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
     new_account = user.password_hash is None
     mail.queue(
         user.email,
@@ -112,8 +110,8 @@ def invite(dossier: Dossier, *, granted: bool = False) -> User | None:
         locale if new_account else user.locale,
         defer=True,
         name=user.name,
-        link=accounts.invitation_link(user) if new_account else f"{base}/account/login",
-        welcome_link=f"{base}/welcome",
+        link=accounts.invitation_link(user) if new_account else links.external("accounts.login"),
+        welcome_link=links.external("welcome.checklist"),
         days=current_app.config["INVITE_LINK_MAX_AGE"] // 86400,
         new_account=new_account,
     )

@@ -14,9 +14,9 @@ from datetime import date, datetime, time
 from sqlalchemy import Date, ForeignKey, Integer, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal import jobs
+from portal import clock, jobs
 from portal.accounts.models import PartnerKind, User
-from portal.db import TimestampMixin, UtcDateTime, str_enum, utcnow
+from portal.db import TimestampMixin, UtcDateTime, str_enum
 from portal.dossiers.models import Dossier
 from portal.extensions import db
 from portal.i18n import _l
@@ -149,7 +149,7 @@ class Referral(TimestampMixin, db.Model):
     talent_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     item_code: Mapped[str] = mapped_column(String(60))
     partner_id: Mapped[int] = mapped_column(ForeignKey("onboarding_partner.id"), index=True)
-    consent_given_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    consent_given_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=clock.now)
     consent_withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
     status: Mapped[ReferralStatus] = mapped_column(
         str_enum(ReferralStatus), default=ReferralStatus.SENT, index=True
@@ -205,7 +205,7 @@ class ReferralMessage(db.Model):
     appointment_time: Mapped[time | None] = mapped_column(Time)
     place: Mapped[str | None] = mapped_column(String(300))
     body: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=clock.now)
     referral: Mapped[Referral] = relationship(back_populates="messages")
 
 
@@ -221,8 +221,8 @@ class WebhookDelivery(jobs.Claimable, db.Model):
     url: Mapped[str] = mapped_column(String(500))
     payload: Mapped[str] = mapped_column(Text)
     signature: Mapped[str] = mapped_column(String(80))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
-    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=clock.now)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=clock.now, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)

@@ -13,7 +13,6 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app
 from sqlalchemy import select
 
 from onboarding import services, webhooks
@@ -25,9 +24,8 @@ from onboarding.models import (
     WelcomeProfile,
 )
 from onboarding.texts import TEXTS
-from portal import mail, reference
+from portal import clock, links, mail, reference
 from portal.accounts.models import PartnerKind, Role, User
-from portal.db import utcnow
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.i18n import LANGUAGES, _, _l, format_date
@@ -155,7 +153,7 @@ def refer(actor: User, code: str, *, consent: bool) -> Referral:
         talent_id=actor.id,
         item_code=code,
         partner_id=partner.id,
-        consent_given_at=utcnow(),
+        consent_given_at=clock.now(),
         status=ReferralStatus.SENT,
         shared_data=json.dumps(proposal.data, ensure_ascii=False),
     )
@@ -188,7 +186,7 @@ def refer(actor: User, code: str, *, consent: bool) -> Referral:
 
 
 def partner_link(referral: Referral) -> str:
-    return f"{current_app.config['PORTAL_BASE_URL'].rstrip('/')}/partner/referrals/{referral.id}"
+    return links.external("partner_inbox.detail", referral_id=referral.id)
 
 
 def talent_referral(actor: User, referral_id: int) -> Referral:
@@ -203,7 +201,7 @@ def withdraw(actor: User, referral_id: int) -> Referral:
     referral = talent_referral(actor, referral_id)
     if referral.withdrawn:
         return referral
-    referral.consent_withdrawn_at = utcnow()
+    referral.consent_withdrawn_at = clock.now()
     referral.shared_data = None
     webhooks.cancel_pending(referral)
     partner = referral.partner

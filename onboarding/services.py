@@ -14,10 +14,8 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from onboarding import rules
 from onboarding.models import ChecklistItem, Child, Referral, WelcomeInvitation, WelcomeProfile
-from portal import mail, reference
+from portal import clock, links, mail, reference
 from portal.accounts.models import Role, User
-from portal.db import utcnow
-from portal.dossiers.lifecycle.deadlines import local_day
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
 from portal.i18n import LANGUAGES, _, format_date
@@ -25,7 +23,7 @@ from portal.progress import Progress, count
 
 
 def today() -> date:
-    return local_day(utcnow())
+    return clock.today()
 
 
 def profile_of(actor: User) -> WelcomeProfile | None:
@@ -97,7 +95,7 @@ def set_employer_consent(actor: User, invitation_id: int, consent: bool) -> Welc
         raise NotFound
     if invitation.consent_employer_view != bool(consent):
         invitation.consent_employer_view = bool(consent)
-        invitation.consent_changed_at = utcnow()
+        invitation.consent_changed_at = clock.now()
     db.session.flush()
     return invitation
 
@@ -266,7 +264,7 @@ def mark(actor: User, code: str, done: bool) -> rules.Item:
     entry = find_item(profile, code)
     state = _state(profile, code)
     if done and state.done_at is None:
-        state.done_at = utcnow()
+        state.done_at = clock.now()
     elif not done:
         state.done_at = None
     db.session.flush()
@@ -292,7 +290,7 @@ def remind_all(on: date | None = None) -> RemindReport:
     """`remind()`, each profile in its own savepoint: one that fails is logged and skipped."""
     on = on or today()
     days = int(current_app.config.get("ONBOARDING_REMIND_DAYS", 3))
-    base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
+    link = links.external("welcome.checklist")
     profile_ids = db.session.scalars(
         select(WelcomeProfile.id)
         .join(User, User.id == WelcomeProfile.user_id)
@@ -308,7 +306,7 @@ def remind_all(on: date | None = None) -> RemindReport:
     for profile_id in profile_ids:
         savepoint = db.session.begin_nested()
         try:
-            queued = _remind_one(db.session.get(WelcomeProfile, profile_id), on, days, base)
+            queued = _remind_one(db.session.get(WelcomeProfile, profile_id), on, days, link)
             savepoint.commit()
         except (OperationalError, InterfaceError):
             raise  # the database itself: stop
@@ -322,7 +320,7 @@ def remind_all(on: date | None = None) -> RemindReport:
     return report
 
 
-def _remind_one(profile: WelcomeProfile, on: date, days: int, base: str) -> int:
+def _remind_one(profile: WelcomeProfile, on: date, days: int, link: str) -> int:
     queued = 0
     for entry in build(profile, on).dated:
         due = entry.item.due_on
@@ -338,7 +336,7 @@ def _remind_one(profile: WelcomeProfile, on: date, days: int, base: str) -> int:
             profile.locale,
             item=entry.item,
             due_on=due,
-            link=f"{base}/welcome",
+            link=link,
         )
         queued += 1
     db.session.flush()

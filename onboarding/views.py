@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     Response,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -17,6 +16,7 @@ from flask_login import current_user
 
 from onboarding import calendar, referrals, services
 from onboarding.forms import ChildForm, ConsentForm, ProfileForm
+from portal import links
 from portal.accounts.models import Role
 from portal.errors import Invalid
 from portal.extensions import db
@@ -179,7 +179,7 @@ def mark(code: str):
 @bp.get("/welcome/calendar.ics")
 @roles(Role.TALENT)
 def calendar_file():
-    text = calendar.checklist_calendar(current_user, base_url=current_app.config["PORTAL_BASE_URL"])
+    text = calendar.checklist_calendar(current_user, base_url=links.external("welcome.checklist"))
     return Response(
         text,
         mimetype="text/calendar",

@@ -24,14 +24,11 @@ from sqlalchemy import select
 
 from onboarding.models import Partner, Referral, WebhookDelivery
 from onboarding.urlcheck import check_url
-from portal import jobs
-from portal.db import utcnow
+from portal import clock, jobs
 from portal.extensions import db
 from portal.i18n import _l
 
 SIGNATURE_HEADER = "X-Portal-Signature"
-FIRST_RETRY = jobs.FIRST_RETRY
-MAX_BACKOFF = jobs.MAX_BACKOFF
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -62,7 +59,7 @@ def queue(
         url=partner.webhook_url,
         payload=body,
         signature=sign(partner.webhook_secret, body.encode()),
-        next_attempt_at=utcnow(),  # due at once, even before the row is flushed
+        next_attempt_at=clock.now(),  # due at once, even before the row is flushed
     )
     db.session.add(delivery)
     return delivery
@@ -78,7 +75,7 @@ def cancel_pending(referral: Referral) -> int:
         )
     ).all()
     for delivery in pending:
-        delivery.payload, delivery.signature, delivery.cancelled_at = "{}", "", utcnow()
+        delivery.payload, delivery.signature, delivery.cancelled_at = "{}", "", clock.now()
     return len(pending)
 
 

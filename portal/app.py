@@ -10,7 +10,7 @@ from flask import Flask, g, request, session
 from flask_babel import format_decimal, get_locale
 
 from portal import config as settings
-from portal import errors, security, transactions
+from portal import errors, links, security, transactions
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 from portal.i18n import COOKIE, LANGUAGES, _l, select_locale
 from portal.i18n import format_date as i18n_format_date
@@ -190,6 +190,7 @@ def _register_hooks(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = lambda d, fmt="medium": i18n_format_datetime(d, fmt)
     app.jinja_env.filters["number"] = lambda n: format_decimal(n)
     app.jinja_env.filters["as_link"] = mail.as_link
+    app.jinja_env.globals["external_url"] = links.external  # e-mails: links from route names
 
 
 def _lang_url(code: str) -> str:

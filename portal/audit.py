@@ -32,7 +32,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
-from portal.db import UtcDateTime, utcnow
+from portal import clock
+from portal.db import UtcDateTime
 from portal.extensions import db
 
 if TYPE_CHECKING:  # the kernel imports no domain; the mapper finds User by name
@@ -49,7 +50,7 @@ class AuditEntry(db.Model):
     api_client_id: Mapped[int | None] = mapped_column(ForeignKey("api_client.id"))
     action: Mapped[str] = mapped_column(String(60))
     detail: Mapped[str | None] = mapped_column(Text)
-    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=clock.now, index=True)
     # Set when the entry is sealed into the chain (`seal`); until then None.
     seq: Mapped[int | None] = mapped_column(Integer, index=True, unique=True)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
@@ -103,7 +104,7 @@ def record(
         api_client_id=api_client_id,
         action=action,
         detail=detail,
-        at=at or utcnow(),
+        at=at or clock.now(),
     )
     db.session.add(entry)
     seal(wait=False)

@@ -9,6 +9,8 @@ from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from portal import clock
+
 # Stable constraint names make Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -24,7 +26,8 @@ class Base(DeclarativeBase):
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Deprecated alias of `portal.clock.now` (kept for old tests); the portal calls the clock."""
+    return clock.now()
 
 
 class UtcDateTime(TypeDecorator):
@@ -50,8 +53,10 @@ def str_enum(cls: type[enum.Enum]) -> Enum:
 
 
 class TimestampMixin:
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(
+        UtcDateTime(), default=clock.now, onupdate=clock.now
+    )
 
 
 # How long a SQLite connection waits for the write lock before it gives up.

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import select
 
-from portal import uploads
+from portal import clock, uploads
 from portal.accounts.mandates import quarter_start
 from portal.accounts.models import (
     ClaimStatus,
@@ -23,7 +21,6 @@ from portal.accounts.models import (
     User,
 )
 from portal.accounts.services import hash_password
-from portal.db import utcnow
 from portal.extensions import db
 
 PASSWORD = "demo-portal-2026"  # noqa: S105 - documented demo password, demo data only
@@ -87,7 +84,7 @@ def _create() -> None:
             role=role,
             password_hash=password_hash,
             locale="nl",
-            email_verified_at=utcnow(),
+            email_verified_at=clock.now(),
         )
         if role == Role.EMPLOYER:
             user.organisation, user.org_role = organisation, OrgRole.ADMIN
@@ -103,7 +100,7 @@ def _create() -> None:
         registration_number="HRB 123456",
     )
     stored = uploads.store(DEMO_PDF, "mandate-demo-montage.pdf", ("pdf",), 1024 * 1024)
-    today = date.today()
+    today = clock.today()
     mandate = Mandate(
         foreign_employer=foreign,
         starts_on=quarter_start(today.year, 1),
@@ -114,7 +111,7 @@ def _create() -> None:
         sha256=stored.sha256,
         size=stored.size,
         uploaded_by=users["mandatary@demo.example"],
-        decided_at=utcnow(),
+        decided_at=clock.now(),
     )
     # The demo employer has proven its claim to its enterprise number: it may submit.
     claim = OrganisationClaim(
@@ -123,7 +120,7 @@ def _create() -> None:
         kbo_number=organisation.kbo_number,
         status=ClaimStatus.PROVEN,
         proven_by="demo",
-        decided_at=utcnow(),
+        decided_at=clock.now(),
     )
     db.session.add_all([organisation, claim, mandatary, *users.values(), foreign, mandate])
     db.session.flush()

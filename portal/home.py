@@ -16,7 +16,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import text
 
-from portal.db import utcnow
+from portal import clock, links
 from portal.extensions import db
 from portal.security import authenticated, public
 
@@ -78,8 +78,7 @@ def security_txt():
     SECURITY_POLICY_URL, SECURITY_ENCRYPTION_URL. See SECURITY.md.
     """
     config = current_app.config
-    base = config["PORTAL_BASE_URL"].rstrip("/")
-    expires = utcnow() + timedelta(days=int(config.get("SECURITY_TXT_DAYS", 180)))
+    expires = clock.now() + timedelta(days=int(config.get("SECURITY_TXT_DAYS", 180)))
     contacts = [c for c in str(config.get("SECURITY_CONTACT", "")).split(",") if c.strip()]
     lines = [f"Contact: {_contact(c)}" for c in contacts]
     lines.append(f"Expires: {expires.strftime('%Y-%m-%dT%H:%M:%SZ')}")
@@ -88,5 +87,5 @@ def security_txt():
     if config.get("SECURITY_POLICY_URL"):
         lines.append(f"Policy: {_field(config['SECURITY_POLICY_URL'])}")
     lines.append("Preferred-Languages: nl, en, fr, de")
-    lines.append(f"Canonical: {_field(base)}/.well-known/security.txt")
+    lines.append(f"Canonical: {_field(links.external('home.security_txt'))}")
     return Response("\n".join(lines) + "\n", mimetype="text/plain")

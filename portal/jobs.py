@@ -30,7 +30,8 @@ from sqlalchemy import Index, and_, func, or_, select, text, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.db import UtcDateTime, utcnow
+from portal import clock
+from portal.db import UtcDateTime
 from portal.extensions import db
 
 FIRST_RETRY = timedelta(seconds=30)
@@ -125,7 +126,7 @@ def _due(queue: Queue, now: datetime):
 def claim(queue: Queue, ids: Iterable[int] | None = None) -> int | None:
     """Lease the next due item to this worker and commit; its id, or None when none is due."""
     model = queue.model
-    now = utcnow()
+    now = clock.now()
     query = select(model.id).where(_due(queue, now)).order_by(model.id).limit(1)
     if ids is not None:
         query = query.where(model.id.in_(list(ids)))
@@ -169,7 +170,7 @@ def process_claimed(queue: Queue, item_id: int, report: Report | None = None) ->
     try:
         queue.process(item)
         item.attempts = (item.attempts or 0) + 1
-        item.sent_at = utcnow()
+        item.sent_at = clock.now()
         item.claimed_until = None
         db.session.commit()
     except INFRASTRUCTURE as error:
@@ -208,7 +209,7 @@ def _record_failure(queue: Queue, item_id: int, error: BaseException, report: Re
     item.attempts = (item.attempts or 0) + 1
     item.last_error = _safe(text)[:ERROR_CHARS]
     item.claimed_until = None
-    now = utcnow()
+    now = clock.now()
     item.next_attempt_at = now + backoff(item.attempts)
     if item.attempts >= max_attempts():
         item.parked_at = now
@@ -244,7 +245,7 @@ def depth(queue: Queue) -> Depth:
     )
     if oldest is not None and oldest.tzinfo is None:
         oldest = oldest.replace(tzinfo=UTC)
-    age = (utcnow() - oldest).total_seconds() if oldest is not None else None
+    age = (clock.now() - oldest).total_seconds() if oldest is not None else None
     return Depth(waiting, parked_count, age)
 
 
@@ -265,7 +266,7 @@ def retry(queue: Queue, item_id: int):
     item.parked_at = None
     item.claimed_until = None
     item.attempts = 0
-    item.next_attempt_at = utcnow()
+    item.next_attempt_at = clock.now()
     return item
 
 

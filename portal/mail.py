@@ -23,19 +23,16 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from flask import current_app, g, render_template
 from jinja2 import pass_context
 from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal import jobs
-from portal.db import UtcDateTime, utcnow
+from portal import clock, jobs
+from portal.db import UtcDateTime
 from portal.extensions import db
 from portal.i18n import _l, force_locale
-
-MAX_BACKOFF = jobs.MAX_BACKOFF
 
 
 class OutboxMessage(jobs.Claimable, db.Model):
@@ -48,8 +45,8 @@ class OutboxMessage(jobs.Claimable, db.Model):
     body_html: Mapped[str] = mapped_column(Text)
     locale: Mapped[str] = mapped_column(String(2))
     template: Mapped[str] = mapped_column(String(80))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
-    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=clock.now)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=clock.now, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
@@ -69,7 +66,6 @@ def queue(
     """
     context["_link_mark"] = secrets.token_hex(12)
     with force_locale(locale):
-        context.setdefault("base_url", current_app.config["PORTAL_BASE_URL"].rstrip("/"))
         template_obj = current_app.jinja_env.get_template(f"emails/{template}.txt")
         subject = _plain(_render_block(template_obj, "subject", context), context).strip()
         marked = template_obj.render(context).strip() + "\n"
@@ -90,17 +86,6 @@ def queue(
     db.session.add(message)
     g.setdefault("outbox_deferred" if defer else "outbox_queued", []).append(message)
     return message
-
-
-def portal_url(endpoint: str, **values) -> str:
-    """An absolute URL of a route, as `url_for(endpoint, _external=True)` builds it, but at
-    the portal's own address (PORTAL_BASE_URL) rather than the Host of the request that
-    happens to send the e-mail, and also where there is no request (the worker)."""
-    base = urlsplit(current_app.config["PORTAL_BASE_URL"])
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path.rstrip("/") or "/", url_scheme=base.scheme or "https"
-    )
-    return adapter.build(endpoint, values, force_external=True)
 
 
 @pass_context

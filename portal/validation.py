@@ -45,6 +45,7 @@ from wtforms import (
 from wtforms.validators import Length, NumberRange, StopValidation
 from wtforms.widgets import TextInput
 
+from portal import clock
 from portal.i18n import _l
 
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
@@ -131,7 +132,7 @@ DateBound = date | Callable[[], date]
 
 
 def today() -> date:
-    return date.today()
+    return clock.today()
 
 
 def days_from_today(days: int) -> Callable[[], date]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from portal import clock
 from portal.dossiers.models import Dossier
 from portal.extensions import db
 
@@ -37,7 +38,7 @@ def job(**changes) -> dict:
     data = {
         "isco_code": "2512",
         "annual_salary": "60000.00",
-        "start_date": (date.today() + timedelta(days=60)).isoformat(),
+        "start_date": (clock.today() + timedelta(days=60)).isoformat(),
         "duration_months": "24",
         "workplace_street": "Kouter 1",
         "workplace_postal_code": "9000",
@@ -85,7 +86,7 @@ def fill(client, dossier: Dossier, category: str = "highly_qualified", **job_cha
     if dossier.is_posting:
         posting = {
             "posting_start": job()["start_date"],
-            "posting_end": (date.today() + timedelta(days=300)).isoformat(),
+            "posting_end": (clock.today() + timedelta(days=300)).isoformat(),
             "client_name": "Bouw NV",
             "client_kbo": "",
             "site_address": "Werfstraat 1, 9000 Gent",
@@ -94,7 +95,7 @@ def fill(client, dossier: Dossier, category: str = "highly_qualified", **job_cha
         assert client.post(f"/applications/{dossier.id}/posting", data=posting).status_code == 302
     for code in rules.required_documents(category, dossier.is_posting):
         issued = (
-            (date.today() - timedelta(days=30)).isoformat()
+            (clock.today() - timedelta(days=30)).isoformat()
             if code in rules.dated_documents()
             else ""
         )

@@ -66,3 +66,60 @@ def test_the_check_sees_a_cycle(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.chdir(tmp_path)
     assert lint_imports(config_filename=str(config), no_cache=True) == 1
+
+
+# One clock (DESIGN rule 11): only portal/clock.py reads the system clock.
+SYSTEM_CLOCK = (
+    "date.today(",
+    "datetime.today(",
+    "datetime.now(",
+    "datetime.utcnow(",
+    "time.localtime(",
+)
+
+
+def _sources():
+    for folder in ("portal", "onboarding"):
+        yield from sorted((ROOT / folder).rglob("*.py"))
+
+
+def test_only_the_clock_reads_the_system_clock():
+    found = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in _sources()
+        if path != ROOT / "portal" / "clock.py"
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if any(call in line for call in SYSTEM_CLOCK)
+    ]
+    assert found == []
+
+
+def test_nothing_calls_the_old_utcnow():
+    """`portal.db.utcnow` survives only as an alias for old tests; the portal asks the clock."""
+    found = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in _sources()
+        if path != ROOT / "portal" / "db.py"
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if "utcnow" in line
+    ]
+    assert found == []
+
+
+def test_one_retry_mechanism():
+    """Backoff is defined once, in portal/jobs.py; every delivery loop is a `jobs.Queue`."""
+    found = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in _sources()
+        if path != ROOT / "portal" / "jobs.py"
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if line.lstrip().startswith(("MAX_BACKOFF", "FIRST_RETRY", "def backoff"))
+    ]
+    assert found == []
+    for loop in (
+        "portal/mail.py",
+        "portal/dossiers/lifecycle/exchange.py",
+        "onboarding/webhooks.py",
+    ):
+        source = (ROOT / loop).read_text()
+        assert "jobs.Queue(" in source and "jobs.run(" in source, loop

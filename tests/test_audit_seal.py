@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import func, select, text
 
-from portal import audit
+from portal import audit, clock
 from portal.audit import AuditEntry, AuditHead
 from portal.extensions import db
 
 
 def _unsealed(action: str, detail: str) -> AuditEntry:
     """An entry as a writer leaves it when another transaction holds the seal."""
-    entry = AuditEntry(action=action, detail=detail, at=audit.utcnow())
+    entry = AuditEntry(action=action, detail=detail, at=clock.now())
     db.session.add(entry)
     db.session.flush()
     return entry

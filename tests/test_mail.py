@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from portal import mail
+from portal import jobs, mail
 from portal.db import utcnow
 from portal.extensions import db
 from portal.mail import OutboxMessage
@@ -81,7 +81,7 @@ def test_backoff_grows_but_is_capped_and_the_message_is_parked_not_dropped(app, 
     finally:
         app.config["MAIL_PORT"] = real_port
     assert delays[1] > delays[0] * 1.5
-    assert max(delays) <= mail.MAX_BACKOFF.total_seconds() + 1
+    assert max(delays) <= jobs.MAX_BACKOFF.total_seconds() + 1
     # After JOBS_MAX_ATTEMPTS it is parked: kept with its error, no longer tried.
     assert message.attempts == app.config["JOBS_MAX_ATTEMPTS"] and message.sent_at is None
     assert message.parked_at is not None and "ConnectionRefusedError" in message.last_error

@@ -6,14 +6,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from portal import home
+from portal import clock
 
 NOW = datetime(2026, 12, 2, 10, 30, tzinfo=UTC)
 
 
 @pytest.fixture
-def frozen(monkeypatch):
-    monkeypatch.setattr(home, "utcnow", lambda: NOW)
+def frozen():
+    with clock.frozen(NOW):
+        yield
 
 
 def fields(body: str) -> list[tuple[str, str]]:

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from portal import audit, mail, uploads
+from portal import audit, clock, mail, uploads
 from portal.accounts.models import (
     ClaimContest,
     ClaimStatus,
@@ -28,7 +28,6 @@ from portal.accounts.models import (
     Role,
     User,
 )
-from portal.db import utcnow
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
 from portal.i18n import _
@@ -50,7 +49,7 @@ def open_claim(organisation: Organisation, claimant: User | None) -> Organisatio
         claimant=claimant,
         kbo_number=organisation.kbo_number,
         status=ClaimStatus.PENDING,
-        expires_at=utcnow() + max_age(),
+        expires_at=clock.now() + max_age(),
     )
     db.session.add(claim)
     return claim
@@ -58,7 +57,7 @@ def open_claim(organisation: Organisation, claimant: User | None) -> Organisatio
 
 def is_lapsed(claim: OrganisationClaim, now: datetime | None = None) -> bool:
     """Pending, no proof waiting for review, and past its time."""
-    now = now or utcnow()
+    now = now or clock.now()
     return (
         claim.status == ClaimStatus.PENDING
         and claim.proof_uploaded_at is None
@@ -125,7 +124,7 @@ def holder(kbo_number: str) -> OrganisationClaim | None:
 
 def expire_lapsed(now: datetime | None = None) -> int:
     """Expire every lapsed pending claim, freeing its number; returns how many."""
-    now = now or utcnow()
+    now = now or clock.now()
     lapsed = db.session.scalars(
         select(OrganisationClaim).where(
             OrganisationClaim.status == ClaimStatus.PENDING,
@@ -179,7 +178,7 @@ def upload_proof(
     claim.proof_stored_name = stored.stored_name
     claim.proof_sha256 = stored.sha256
     claim.proof_size = stored.size
-    claim.proof_uploaded_at = utcnow()
+    claim.proof_uploaded_at = clock.now()
     audit.record(
         "claim.proof_uploaded",
         actor_id=actor.id,
@@ -251,7 +250,7 @@ def get_contest(actor: User, contest_id: int) -> ClaimContest:
 
 def _decide(claim: OrganisationClaim, actor: User | None, reason: str) -> None:
     claim.decided_by_id = actor.id if actor else None
-    claim.decided_at = utcnow()
+    claim.decided_at = clock.now()
     claim.decision_reason = reason or None
 
 
@@ -292,7 +291,7 @@ def prove_by_mandate(claim: OrganisationClaim, *, source: str = "idp") -> Organi
     claim.status = ClaimStatus.PROVEN
     claim.expires_at = None
     claim.proven_by = source
-    claim.decided_at = utcnow()
+    claim.decided_at = clock.now()
     audit.record(
         "claim.approved",
         detail=f"organisation {claim.organisation_id}, KBO {claim.kbo_number}, by {source}",
@@ -350,7 +349,7 @@ def decide_contest(actor: User, record: ClaimContest, *, uphold: bool, reason: s
         raise Invalid({"reason": [_("Give the reason for the decision.")]})
     record.status = ContestStatus.UPHELD if uphold else ContestStatus.DISMISSED
     record.decided_by_id = actor.id
-    record.decided_at = utcnow()
+    record.decided_at = clock.now()
     record.decision_reason = reason
     claim = record.claim
     if uphold and claim is not None and claim.status in HOLDING:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
-from portal import reference, uploads
+from portal import clock, reference, uploads
 from portal.accounts import mandates
 from portal.accounts.forms import ForeignEmployerForm, MandateForm
 from portal.accounts.models import Role
@@ -25,7 +23,7 @@ bp = Blueprint("mandates", __name__, url_prefix="/mandates")
 @roles(Role.MANDATARY)
 def index():
     employers = mandates.foreign_employers(current_user)
-    return render_template("mandates/index.html", employers=employers, today=date.today())
+    return render_template("mandates/index.html", employers=employers, today=clock.today())
 
 
 @bp.route("/employers/new", methods=["GET", "POST"])
@@ -62,7 +60,7 @@ def add_employer():
 def upload(employer_id: int):
     employer = mandates.get_foreign_employer(current_user, employer_id)
     form = MandateForm()
-    choices = mandates.quarter_choices(date.today())
+    choices = mandates.quarter_choices(clock.today())
     form.start_quarter.choices = options([("", _("Choose a quarter"))] + [(q, q) for q in choices])
     form.end_quarter.choices = options([("", _("Open-ended"))] + [(q, q) for q in choices])
     max_bytes = current_app.config["MANDATE_MAX_BYTES"]

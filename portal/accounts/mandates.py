@@ -6,9 +6,8 @@ from datetime import date
 
 from sqlalchemy import select
 
-from portal import mail, uploads
+from portal import clock, mail, uploads
 from portal.accounts.models import ForeignEmployer, Mandate, MandateStatus, Role, User
-from portal.db import utcnow
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
 from portal.i18n import _
@@ -168,7 +167,7 @@ def decide_mandate(actor: User, mandate_id: int, *, verified: bool, reason: str 
     mandate.status = MandateStatus.VERIFIED if verified else MandateStatus.REJECTED
     mandate.rejection_reason = None if verified else reason
     mandate.decided_by_id = actor.id
-    mandate.decided_at = utcnow()
+    mandate.decided_at = clock.now()
     uploader = mandate.uploaded_by
     mail.queue(
         uploader.email,

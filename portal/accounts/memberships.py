@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from portal import audit, mail
+from portal import audit, clock, mail
 from portal.accounts import claims
 from portal.accounts.models import (
     ClaimStatus,
@@ -21,7 +21,6 @@ from portal.accounts.models import (
     OrgRole,
     User,
 )
-from portal.db import utcnow
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
 from portal.i18n import _
@@ -33,7 +32,7 @@ def request_to_join(user: User, organisation: Organisation) -> MembershipClaim:
         organisation=organisation,
         user=user,
         status=ClaimStatus.PENDING,
-        expires_at=utcnow() + claims.max_age(),
+        expires_at=clock.now() + claims.max_age(),
     )
     db.session.add(request)
     return request
@@ -94,7 +93,7 @@ def requests_for(actor: User) -> list[MembershipClaim]:
 
 
 def _lapsed(request: MembershipClaim, now: datetime | None = None) -> bool:
-    now = now or utcnow()
+    now = now or clock.now()
     return (
         request.status == ClaimStatus.PENDING
         and request.expires_at is not None
@@ -117,7 +116,7 @@ def decide(actor: User, request_id: int, *, approve: bool, reason: str = "") -> 
     if request.status != ClaimStatus.PENDING or _lapsed(request):
         raise Invalid({"": [_("This request has already been answered or has expired.")]})
     request.decided_by_id = actor.id
-    request.decided_at = utcnow()
+    request.decided_at = clock.now()
     request.decision_reason = (reason or "").strip() or None
     request.expires_at = None
     user = request.user
@@ -145,7 +144,7 @@ def decide(actor: User, request_id: int, *, approve: bool, reason: str = "") -> 
 
 
 def expire_lapsed(now: datetime | None = None) -> int:
-    now = now or utcnow()
+    now = now or clock.now()
     lapsed = db.session.scalars(
         select(MembershipClaim).where(
             MembershipClaim.status == ClaimStatus.PENDING, MembershipClaim.expires_at <= now

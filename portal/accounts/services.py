@@ -14,7 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import func, select
 
-from portal import mail, tokens
+from portal import clock, links, mail, tokens
 from portal.accounts import claims, memberships, sessions
 from portal.accounts.models import (
     ClaimStatus,
@@ -25,7 +25,6 @@ from portal.accounts.models import (
     Role,
     User,
 )
-from portal.db import utcnow
 from portal.errors import Invalid, NotAllowed
 from portal.extensions import db
 from portal.i18n import LANGUAGES, _, _l
@@ -69,10 +68,6 @@ def load_user(token: str) -> User | None:
     return user
 
 
-def _link(endpoint_path: str, token: str) -> str:
-    return f"{current_app.config['PORTAL_BASE_URL'].rstrip('/')}{endpoint_path}{token}"
-
-
 def send_verification(user: User) -> None:
     """Queue the e-mail with the signed link that confirms the address."""
     token = tokens.make("verify", {"u": user.id, "e": user.email})
@@ -83,7 +78,7 @@ def send_verification(user: User) -> None:
         user.locale,
         defer=True,
         name=user.name,
-        link=_link("/account/verify/", token),
+        link=links.external("accounts.verify", token=token),
         hours=hours,
     )
 
@@ -140,8 +135,8 @@ def _guard_new_email(email: str, locale: str, password: str) -> bool:
         existing.locale or locale,
         defer=True,
         name=existing.name,
-        login_link=_link("/account/login", ""),
-        reset_link=_link("/account/password/forgot", ""),
+        login_link=links.external("accounts.login"),
+        reset_link=links.external("accounts.forgot_password"),
     )
     return False
 
@@ -149,7 +144,7 @@ def _guard_new_email(email: str, locale: str, password: str) -> bool:
 def _no_account(email: str, locale: str) -> None:
     """Tell an address without a (usable) account that someone asked for a link."""
     mail.queue(
-        email, "no_account", locale, defer=True, register_link=_link("/account/register", "")
+        email, "no_account", locale, defer=True, register_link=links.external("accounts.register")
     )
 
 
@@ -284,7 +279,7 @@ def verify_email(token: str) -> User:
     if user is None or user.email != data.get("e"):
         raise tokens.LinkInvalid
     if user.email_verified_at is None:
-        user.email_verified_at = utcnow()
+        user.email_verified_at = clock.now()
         memberships.tell_administrators(user)  # only a confirmed request reaches them
     return user
 
@@ -305,8 +300,8 @@ def resend_verification(email: str, locale: str) -> None:
             user.locale,
             defer=True,
             name=user.name,
-            login_link=_link("/account/login", ""),
-            reset_link=_link("/account/password/forgot", ""),
+            login_link=links.external("accounts.login"),
+            reset_link=links.external("accounts.forgot_password"),
         )
         return
     _no_account(normalise_email(email), locale)
@@ -355,7 +350,7 @@ def request_password_reset(email: str, locale: str) -> None:
         user.locale,
         defer=True,
         name=user.name,
-        link=_link("/account/password/reset/", token),
+        link=links.external("accounts.reset_password", token=token),
         minutes=minutes,
     )
 
@@ -375,7 +370,7 @@ def reset_password(token: str, password: str) -> User:
     user.session_token = secrets.token_urlsafe(32)
     sessions.end_all(user)
     if user.email_verified_at is None:
-        user.email_verified_at = utcnow()  # the link proves the address too
+        user.email_verified_at = clock.now()  # the link proves the address too
     return user
 
 
@@ -418,7 +413,7 @@ def invite_colleague(actor: User, *, email: str, name: str, locale: str) -> User
             name=existing.name,
             inviter=actor.name,
             organisation=actor.organisation.name,
-            login_link=_link("/account/login", ""),
+            login_link=links.external("accounts.login"),
         )
         return None
     user = User(
@@ -448,9 +443,8 @@ def invite_colleague(actor: User, *, email: str, name: str, locale: str) -> User
 
 def invitation_link(user: User) -> str:
     """A signed link with which an invited user (colleague or worker) chooses a password."""
-    return _link(
-        "/account/invitation/", tokens.make("invite", {"u": user.id, "t": user.session_token[:16]})
-    )
+    token = tokens.make("invite", {"u": user.id, "t": user.session_token[:16]})
+    return links.external("accounts.accept_invitation", token=token)
 
 
 def check_invitation(token: str) -> User:
@@ -465,7 +459,7 @@ def accept_invitation(token: str, password: str) -> User:
     """The invited colleague chooses a password; the link proves the address."""
     user = check_invitation(token)
     user.password_hash = hash_password(password)
-    user.email_verified_at = utcnow()
+    user.email_verified_at = clock.now()
     return user
 
 

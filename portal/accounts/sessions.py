@@ -28,7 +28,7 @@ from flask_login import current_user
 from sqlalchemy import ForeignKey, String, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal import db as portal_db
+from portal import clock
 from portal.accounts.models import User
 from portal.db import UtcDateTime
 from portal.extensions import db
@@ -50,8 +50,8 @@ class UserSession(db.Model):
 
 
 def now() -> datetime:
-    """The portal's clock (tests move it by patching `portal.db.utcnow`)."""
-    return portal_db.utcnow()
+    """The portal's clock (tests move it with `portal.clock.frozen`)."""
+    return clock.now()
 
 
 def _hash(token: str) -> str:

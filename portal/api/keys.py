@@ -16,11 +16,10 @@ import string
 
 from sqlalchemy import select
 
-from portal import audit
+from portal import audit, clock
 from portal.accounts.models import Role, User
 from portal.api.body import text_problem
 from portal.api.models import ApiClient
-from portal.db import utcnow
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
 from portal.i18n import _, _l
@@ -108,7 +107,7 @@ def revoke(actor: User | None, client_id: int) -> ApiClient:
     if client is None:
         raise NotFound
     if client.revoked_at is None:
-        client.revoked_at = utcnow()
+        client.revoked_at = clock.now()
         audit.record(
             "api_client:revoke", actor_id=actor.id if actor else None, api_client_id=client.id
         )

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.db import UtcDateTime, utcnow
+from portal import clock
+from portal.db import UtcDateTime
 from portal.extensions import db
 
 
@@ -21,7 +22,7 @@ class ApiClient(db.Model):
     key_hash: Mapped[str] = mapped_column(String(64))
     scopes: Mapped[str] = mapped_column(String(200))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=clock.now)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     @property
@@ -40,4 +41,4 @@ class IdempotencyRecord(db.Model):
     request_hash: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=clock.now)

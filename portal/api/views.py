@@ -35,15 +35,14 @@ from limits import RateLimitItem, RateLimitItemPerMinute, parse_many
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from portal import audit, security
+from portal import audit, clock, security
 from portal.api import body as api_body
 from portal.api import errors as api_errors
 from portal.api import keys
 from portal.api.errors import ApiError, dumps, json_response
 from portal.api.models import IdempotencyRecord
 from portal.api.openapi import document
-from portal.db import utcnow
-from portal.dossiers.lifecycle import deadlines, handling
+from portal.dossiers.lifecycle import handling
 from portal.dossiers.models import Dossier, DossierStatus, FederalDecision
 from portal.errors import Invalid, NotFound
 from portal.extensions import csrf, db, limiter
@@ -302,7 +301,7 @@ def _decided_on(raw_day: Any, dossier: Dossier) -> tuple[date | None, str | None
         return None, "Give the date of the decision as YYYY-MM-DD."
     if not EARLIEST_DAY <= day <= LATEST_DAY:
         return None, f"Give a date from {EARLIEST_DAY} to {LATEST_DAY}."
-    if day > deadlines.local_day(utcnow()):
+    if day > clock.today():
         return None, "The date of the decision cannot be in the future."
     if dossier.forwarded_on and day < dossier.forwarded_on:
         return None, "The decision cannot predate the forwarding of the file."

@@ -22,10 +22,9 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, load_only
 
-from portal import textsearch
+from portal import clock, textsearch
 from portal.accounts.models import ForeignEmployer, Organisation, Role, User
-from portal.db import utcnow
-from portal.dossiers.lifecycle import deadlines, meaning
+from portal.dossiers.lifecycle import meaning
 from portal.dossiers.models import Channel, Dossier, DossierStatus
 from portal.errors import NotAllowed
 from portal.extensions import db
@@ -83,7 +82,7 @@ class QueuePage:
 def _cutoff(today: date, days: int) -> datetime:
     """Submitted more than `days` days ago: before midnight (Brussels) of today − days."""
     day = today - timedelta(days=days)
-    return datetime.combine(day, time.min, tzinfo=deadlines.BRUSSELS)
+    return datetime.combine(day, time.min, tzinfo=clock.BRUSSELS)
 
 
 # Separators people type inside a KBO number: 0123.456.749, 0123 456 749, BE0123456749.
@@ -191,7 +190,7 @@ def dossier_queue(
     """One page of the queue; by default the soonest legal deadline first, undated last."""
     if actor.role not in (Role.OFFICER, Role.ADMIN):
         raise NotAllowed
-    today = today or deadlines.local_day(utcnow())
+    today = today or clock.today()
     where = conditions(
         actor,
         query=query,

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
 
-from portal import textsearch, uploads
+from portal import clock, textsearch, uploads
 from portal.accounts import mandates
 from portal.accounts.forms import DecisionForm
 from portal.accounts.models import Role
@@ -21,11 +21,10 @@ from portal.backoffice.forms import (
     QueueFilterForm,
     ResidenceForm,
 )
-from portal.db import utcnow
 from portal.dossiers import rules
 from portal.dossiers.contents import summary
 from portal.dossiers.letters import decision as letters
-from portal.dossiers.lifecycle import deadlines, handling, timeline
+from portal.dossiers.lifecycle import handling, timeline
 from portal.dossiers.lifecycle import reasons as grounds
 from portal.dossiers.models import FlemishDecision
 from portal.errors import Invalid
@@ -79,7 +78,7 @@ def mandate_detail(mandate_id: int):
 
 
 def _today() -> date:
-    return deadlines.local_day(utcnow())
+    return clock.today()
 
 
 @bp.get("/dossiers")

@@ -14,9 +14,35 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from pathlib import Path
 
+from flask_babel import format_decimal
+
 from portal.i18n import _l
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "rules.toml"
+
+
+def figure(name: str) -> str:
+    """A period as a sentence names it, in the current language (4.5 is "4,5" in Dutch)."""
+    value = procedure(name)
+    try:
+        return format_decimal(value)
+    except (RuntimeError, KeyError):  # no application context: plain digits
+        return f"{value:g}"
+
+
+class Figure:
+    """A period read from the rules when the sentence is rendered, not when it is defined:
+    for lazily translated strings, `_l("... %(months)s months", months=Figure("..."))`."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __str__(self) -> str:
+        return figure(self.name)
+
+    def __repr__(self) -> str:
+        return f"Figure({self.name!r})"
+
 
 CATEGORY_TITLES = {
     "highly_qualified": _l("Highly qualified worker"),
@@ -46,10 +72,12 @@ DOCUMENTS = {
     "diploma": _l("Higher-education diploma"),
     "qualification_proof": _l("Proof of qualification for the occupation"),
     "medical_certificate": _l(
-        "Medical certificate (at most 6 months old, legalised or apostilled)"
+        "Medical certificate (at most %(months)s months old, legalised or apostilled)",
+        months=Figure("certificate_max_age_months"),
     ),
     "good_conduct": _l(
-        "Certificate of good conduct (at most 6 months old, legalised or apostilled)"
+        "Certificate of good conduct (at most %(months)s months old, legalised or apostilled)",
+        months=Figure("certificate_max_age_months"),
     ),
     "fee_payment": _l("Proof of payment of the federal fee"),
     "hosting_agreement": _l("Hosting agreement with the research organisation"),
@@ -126,9 +154,30 @@ def _data() -> dict:
         return tomllib.load(handle)
 
 
+DAYS_PER_MONTH = 365.25 / 12
+
+# Figures the portal counts with, worked out from the periods the law states.
+_DERIVED = {
+    "max_days_before_start": lambda: round(
+        procedure("max_months_before_start") * DAYS_PER_MONTH
+    ),  # 4.5 months = 137 days
+    "labour_market_test_days": lambda: procedure("labour_market_test_weeks") * 7,  # 9 weeks = 63
+}
+
+
 def procedure(name: str):
-    """A procedural figure from the rules file (e.g. `max_days_before_start`)."""
-    return _data()["procedure"][name]
+    """A procedural figure from the rules file (e.g. `certificate_max_age_months`), or one
+    worked out from them (`max_days_before_start`, `labour_market_test_days`)."""
+    if name in _DERIVED:
+        return _DERIVED[name]()
+    entry = _data()["procedure"][name]
+    return entry["value"] if isinstance(entry, dict) else entry
+
+
+def source(name: str) -> str:
+    """Where a legal period of [procedure] comes from (its `source` in the rules file)."""
+    entry = _data()["procedure"][name]
+    return entry["source"] if isinstance(entry, dict) else ""
 
 
 @cache
@@ -215,12 +264,12 @@ def required_documents(category_code: str, posting: bool) -> tuple[str, ...]:
 
 
 def dated_documents() -> frozenset[str]:
-    """Certificates whose issue date must be recent (the 6-month rule)."""
+    """Certificates whose issue date must be recent (`certificate_max_age_months`)."""
     return frozenset(_data()["certificates"]["dated"])
 
 
 def oldest_certificate_date(today: date) -> date:
-    """The earliest issue date a dated certificate may have on `today` (the 6-month rule)."""
+    """The earliest issue date a dated certificate may have on `today`."""
     from dateutil.relativedelta import relativedelta
 
     return today - relativedelta(months=procedure("certificate_max_age_months"))

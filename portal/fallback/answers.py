@@ -13,8 +13,7 @@ from email.utils import getaddresses
 from flask import current_app
 from sqlalchemy import func, select
 
-from portal import mail
-from portal.db import utcnow
+from portal import clock, mail
 from portal.dossiers.models import Dossier
 from portal.extensions import db
 from portal.fallback.mailparse import ParsedMail
@@ -30,7 +29,7 @@ def may_answer(address: str | None, parsed: ParsedMail | None = None) -> bool:
     own |= {a.lower() for _name, a in getaddresses([config["MAIL_FROM"]]) if a}
     if address.lower() in own:
         return False
-    since = utcnow() - timedelta(days=1)
+    since = clock.now() - timedelta(days=1)
     answered = db.session.scalar(
         select(func.count(IntakeMessage.id)).where(
             IntakeMessage.sender == address,

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from portal import audit
+from portal import audit, clock
 from portal.accounts.models import Role, User
-from portal.db import utcnow
 from portal.dossiers.contents import sections
 from portal.dossiers.lifecycle import meaning, status
-from portal.dossiers.lifecycle.deadlines import local_day
 from portal.dossiers.models import Channel, Dossier
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
@@ -54,7 +52,7 @@ def complete(
         raise Invalid({"": [_("A decided file can no longer be changed.")]})
     SAVERS[section](dossier, data)
     if section == "category":
-        status.refresh_deadline(dossier, today or local_day(utcnow()))
+        status.refresh_deadline(dossier, today or clock.today())
     audit.record(
         "fallback:data_completed", dossier_id=dossier.id, actor_id=actor.id, detail=section
     )

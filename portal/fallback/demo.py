@@ -12,9 +12,8 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from portal import clock
 from portal.accounts.models import User
-from portal.db import utcnow
-from portal.dossiers.lifecycle.deadlines import local_day
 from portal.extensions import db
 from portal.fallback import codes
 from portal.fallback.models import EntryKind, HelpdeskTicket, Proof, TicketEntry, TicketStatus
@@ -30,7 +29,7 @@ def load() -> str | None:
     agent = db.session.scalar(select(User).where(User.email == AGENT))
     if employer is None or agent is None or employer.organisation is None:
         return None
-    today = local_day(utcnow())
+    today = clock.today()
     ticket = HelpdeskTicket(
         number=f"HD-{today.year}-DEMAB2",
         access_token=secrets.token_urlsafe(32),

@@ -5,10 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal import uploads
+from portal import clock, uploads
 from portal.accounts.models import Role
-from portal.db import utcnow
-from portal.dossiers.lifecycle.deadlines import local_day
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.fallback import proofs, quarantine, tickets
@@ -94,7 +92,7 @@ def _ticket_page(ticket_id: int, **bound):
         ticket=ticket,
         form=next(iter(bound.values()), None),
         intake_address=proofs.intake_address(),
-        today=local_day(utcnow()),
+        today=clock.today(),
         state_of=proofs.state_of,
         **forms,
     ), status
@@ -205,7 +203,7 @@ def screenshot(ticket_id: int):
 @roles(*AGENTS)
 def proof_list():
     form = _filter(PROOF_CHOICES, "all")
-    today = local_day(utcnow())
+    today = clock.today()
     return render_template(
         "fallback/proofs.html",
         form=form,

@@ -10,10 +10,9 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import func, select
 
-from portal import uploads
+from portal import clock, uploads
 from portal.accounts.models import User
 from portal.dossiers.lifecycle import status
-from portal.dossiers.lifecycle.deadlines import local_day
 from portal.dossiers.models import Channel, Document, Dossier, DossierStatus
 from portal.dossiers.references import new_reference
 from portal.extensions import db
@@ -67,9 +66,9 @@ def create_dossier(
         is_posting=party.mandatary is not None,
         nace_code=party.organisation.nace_code if party.organisation else None,
         submission_token=token,
-        reference=_unique_reference(local_day(now).year),
+        reference=_unique_reference(clock.local_day(now).year),
         submitted_at=now,
-        submitted_on=local_day(now),
+        submitted_on=clock.local_day(now),
     )
     db.session.add(dossier)
     db.session.flush()

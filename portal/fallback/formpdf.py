@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from portal import clock
 from portal.accounts.models import User
-from portal.db import utcnow
 from portal.dossiers import access, rules
 from portal.dossiers.contents import summary
-from portal.dossiers.lifecycle.deadlines import local_day
 from portal.dossiers.models import Dossier
 from portal.errors import NotFound
 from portal.i18n import force_locale, format_date
@@ -33,7 +32,7 @@ def application_form_pdf(actor: User, dossier_id: int, locale: str) -> tuple[Dos
             if dossier.category
             else []
         )
-        made_on = format_date(local_day(utcnow()), "long")
+        made_on = format_date(clock.today(), "long")
     pdf = render_pdf(
         "fallback/application_form_pdf.html",
         locale,

@@ -22,9 +22,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select
 
-from portal import uploads
-from portal.db import utcnow
-from portal.dossiers.lifecycle.deadlines import local_day
+from portal import clock, uploads
 from portal.dossiers.models import Dossier
 from portal.errors import Invalid
 from portal.extensions import db
@@ -73,7 +71,7 @@ def already_recorded(key: str) -> IntakeMessage | None:
 
 def receive(item: Incoming, *, now: datetime | None = None) -> IntakeMessage:
     """Keep, read, decide, record and answer one delivery. The caller commits."""
-    now = now or utcnow()
+    now = now or clock.now()
     with item.open() as stream:
         sha256, size = rawstore.keep(stream)
     too_large = size > max_message_bytes()
@@ -125,7 +123,7 @@ def _decide(parsed: ParsedMail, too_large: bool, now: datetime) -> Decision:
     code_text = codes.find(parsed.subject) or codes.find(parsed.text)
     if code_text is None:
         code_text = next(filter(None, map(codes.find, parsed.nested_texts)), None)
-    verdict = verify(code_text, parsed.sender or "", local_day(now))
+    verdict = verify(code_text, parsed.sender or "", clock.local_day(now))
     if verdict.problem is not None:
         return Decision(Outcome.REJECTED, verdict.problem.value, code_text, verdict.claimed)
     proof = verdict.proof
@@ -227,7 +225,7 @@ def _answer(record: IntakeMessage, parsed: ParsedMail, decision: Decision) -> No
 
 def record_failure(item: Incoming, error: BaseException, *, now: datetime | None = None):
     """After an unexpected error (rolled back): record the delivery as `error`, kept raw."""
-    now = now or utcnow()
+    now = now or clock.now()
     with item.open() as stream:
         sha256, size = rawstore.keep(stream)
     try:
@@ -269,7 +267,7 @@ def record_bare_failure(item: Incoming, errors: list[BaseException], *, now=None
         source_key=mailparse.clean(item.key)[:300],
         sha256=sha256,
         size=size,
-        received_at=now or utcnow(),
+        received_at=now or clock.now(),
         outcome=Outcome.ERROR,
         reason=ERROR,
         detail=mailparse.clean(detail)[:2000],

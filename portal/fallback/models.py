@@ -8,8 +8,9 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal import clock
 from portal.accounts.models import ForeignEmployer, Mandatary, Organisation, User
-from portal.db import TimestampMixin, UtcDateTime, str_enum, utcnow
+from portal.db import TimestampMixin, UtcDateTime, str_enum
 from portal.dossiers.models import Dossier
 from portal.extensions import db
 from portal.i18n import _l
@@ -82,7 +83,7 @@ class TicketEntry(db.Model):
     kind: Mapped[EntryKind] = mapped_column(str_enum(EntryKind))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=clock.now)
     ticket: Mapped[HelpdeskTicket] = relationship(back_populates="entries")
     author: Mapped[User | None] = relationship()
 
@@ -106,7 +107,7 @@ class Proof(db.Model):
     kbo_number: Mapped[str | None] = mapped_column(String(10))
     expires_on: Mapped[date] = mapped_column(Date)
     issued_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=clock.now)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id"))
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
@@ -166,7 +167,7 @@ class IntakeMessage(db.Model):
     content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     message_id: Mapped[str | None] = mapped_column(String(500), index=True)
     size: Mapped[int] = mapped_column(Integer)
-    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=clock.now, index=True)
     sender: Mapped[str | None] = mapped_column(String(254))
     subject: Mapped[str | None] = mapped_column(String(300))
     locale: Mapped[str] = mapped_column(String(2), default="nl")

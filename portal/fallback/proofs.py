@@ -16,10 +16,8 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from portal import audit, mail
+from portal import audit, clock, mail
 from portal.accounts.models import ForeignEmployer, Mandatary, Organisation, User
-from portal.db import utcnow
-from portal.dossiers.lifecycle.deadlines import local_day
 from portal.dossiers.models import Dossier
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
@@ -131,7 +129,7 @@ def issue(
     is then bound to the address and the number alone, and the confirmation is audited.
     """
     ticket = get_ticket(actor, ticket_id)
-    today = today or local_day(utcnow())
+    today = today or clock.today()
     days = default_days() if days is None else days
     if not 1 <= days <= MAX_DAYS:
         raise Invalid({"days": [_("Choose from 1 to 30 days.")]})
@@ -163,7 +161,7 @@ def issue(
     proof.code = codes.make(current_app.config["SECRET_KEY"], proof.id, email, proof.expires_on)
     event(ticket, actor, f"proof_issued|{proof.code}|{proof.expires_on.isoformat()}")
     ticket.status = TicketStatus.ANSWERED
-    ticket.updated_at = utcnow()
+    ticket.updated_at = clock.now()
     audit.record("fallback:proof_issued", actor_id=actor.id, detail=f"{proof.code} {email}")
     if party.unregistered:
         audit.record(
@@ -194,7 +192,7 @@ def revoke(actor: User, proof_id: int) -> Proof:
     if proof.used_at is not None:
         raise Invalid({"": [_("A proof that has been used cannot be revoked.")]})
     if proof.revoked_at is None:
-        proof.revoked_at = utcnow()
+        proof.revoked_at = clock.now()
         event(proof.ticket, actor, f"proof_revoked|{proof.code}|")
         audit.record("fallback:proof_revoked", actor_id=actor.id, detail=proof.code)
     return proof
@@ -250,7 +248,7 @@ def verify(text: str | None, sender: str, today: date) -> Verdict:
 
 def consume(proof: Proof, dossier: Dossier, actor: User | None) -> bool:
     """Mark the proof used for `dossier`; False when another transaction used it first."""
-    now = utcnow()
+    now = clock.now()
     result = db.session.execute(
         update(Proof)
         .where(Proof.id == proof.id, Proof.used_at.is_(None))
@@ -276,7 +274,7 @@ PROOF_STATES = ("all", "unused", "used", "expired", "revoked")
 def desk_proofs(actor: User, state: str = "all", today: date | None = None) -> list[Proof]:
     """Proofs for the helpdesk, newest first: which were used, for which file."""
     require_agent(actor)
-    today = today or local_day(utcnow())
+    today = today or clock.today()
     query = select(Proof)
     if state == "used":
         query = query.where(Proof.used_at.is_not(None))

@@ -12,10 +12,8 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select
 
-from portal import audit, uploads
+from portal import audit, clock, uploads
 from portal.accounts.models import User
-from portal.db import utcnow
-from portal.dossiers.lifecycle.deadlines import local_day
 from portal.dossiers.models import Dossier
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
@@ -86,14 +84,14 @@ def _claimed_proof(record: IntakeMessage, parsed: ParsedMail):
     text = codes.find(parsed.subject) or codes.find(parsed.text)
     if not text or not record.sender:
         return None
-    verdict = verify(text, record.sender, local_day(record.received_at))
+    verdict = verify(text, record.sender, clock.local_day(record.received_at))
     return verdict.proof or (verdict.claimed if verdict.problem != ProofProblem.SENDER else None)
 
 
 def dismiss(actor: User, message_id: int, reason: str) -> IntakeMessage:
     record = _reviewable(actor, message_id, reason)
     record.review, record.review_reason = Review.DISMISSED, reason.strip()
-    record.reviewed_at, record.reviewed_by_id = utcnow(), actor.id
+    record.reviewed_at, record.reviewed_by_id = clock.now(), actor.id
     audit.record("fallback:quarantine_dismissed", actor_id=actor.id, detail=f"{record.id} {reason}")
     return record
 
@@ -141,13 +139,13 @@ def convert(
         actor=actor,
         reason=reason.strip(),
         token=filing.submission_token(found.parsed),
-        now=utcnow(),
+        now=clock.now(),
     )
     blankform.prefill_from_attachments(dossier, kept, record.locale, actor)
     if proof is not None and proof.used_at is None:
         consume(proof, dossier, actor)
     record.review, record.review_reason = Review.CONVERTED, reason.strip()
-    record.reviewed_at, record.reviewed_by_id = utcnow(), actor.id
+    record.reviewed_at, record.reviewed_by_id = clock.now(), actor.id
     record.dossier = dossier
     detail = reason.strip()
     if skipped:

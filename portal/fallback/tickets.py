@@ -13,9 +13,8 @@ from datetime import date
 from flask import current_app
 from sqlalchemy import case, func, select
 
-from portal import mail, uploads
+from portal import clock, links, mail, uploads
 from portal.accounts.models import Role, User
-from portal.db import utcnow
 from portal.dossiers.references import ALPHABET
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
@@ -42,8 +41,7 @@ def _new_number(year: int) -> str:
 
 
 def ticket_link(ticket: HelpdeskTicket) -> str:
-    base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
-    return f"{base}/helpdesk/tickets/{ticket.access_token}"
+    return links.external("helpdesk.ticket", token=ticket.access_token)
 
 
 def open_ticket(
@@ -60,7 +58,7 @@ def open_ticket(
     today: date | None = None,
 ) -> HelpdeskTicket:
     """Record a reported problem and e-mail its number to the requester."""
-    today = today or date.today()
+    today = today or clock.today()
     kbo = None
     if organisation_kbo and organisation_kbo.strip():
         kbo = normalise_kbo(organisation_kbo)
@@ -124,7 +122,7 @@ def requester_reply(ticket: HelpdeskTicket, body: str) -> TicketEntry:
     db.session.add(entry)
     ticket.status = TicketStatus.OPEN
     ticket.resolved_at = ticket.resolved_by_id = None
-    ticket.updated_at = utcnow()
+    ticket.updated_at = clock.now()
     return entry
 
 
@@ -180,7 +178,7 @@ def reply(actor: User, ticket_id: int, body: str) -> TicketEntry:
     db.session.add(entry)
     ticket.status = TicketStatus.ANSWERED
     ticket.resolved_at = ticket.resolved_by_id = None
-    ticket.updated_at = utcnow()
+    ticket.updated_at = clock.now()
     mail.queue(
         ticket.requester_email,
         "fallback_ticket_reply",
@@ -199,7 +197,7 @@ def note(actor: User, ticket_id: int, body: str) -> TicketEntry:
     body = _required_text(body, "body")
     entry = TicketEntry(ticket=ticket, kind=EntryKind.NOTE, author_id=actor.id, body=body)
     db.session.add(entry)
-    ticket.updated_at = utcnow()
+    ticket.updated_at = clock.now()
     return entry
 
 
@@ -222,7 +220,7 @@ def resolve(actor: User, ticket_id: int, message: str = "") -> HelpdeskTicket:
             TicketEntry(ticket=ticket, kind=EntryKind.REPLY, author_id=actor.id, body=message)
         )
     ticket.status = TicketStatus.RESOLVED
-    ticket.resolved_at = utcnow()
+    ticket.resolved_at = clock.now()
     ticket.resolved_by_id = actor.id
     ticket.updated_at = ticket.resolved_at
     mail.queue(
@@ -241,5 +239,5 @@ def reopen(actor: User, ticket_id: int) -> HelpdeskTicket:
     ticket = get_ticket(actor, ticket_id)
     ticket.status = TicketStatus.OPEN
     ticket.resolved_at = ticket.resolved_by_id = None
-    ticket.updated_at = utcnow()
+    ticket.updated_at = clock.now()
     return ticket

@@ -8,6 +8,7 @@ from datetime import date
 from flask import Blueprint, Response, render_template, request
 from flask_babel import get_locale
 
+from portal import clock
 from portal.accounts.models import Role
 from portal.i18n import _
 from portal.security import public, roles
@@ -20,7 +21,7 @@ PUBLIC_MINIMUM = disclosure.MINIMUM  # no public cell below 5 dossiers
 
 def _period() -> tuple[date, date, list[str]]:
     """The period from ?from=&to=, defaulting to the current year; errors in words."""
-    today = date.today()
+    today = clock.today()
     errors: list[str] = []
     try:
         start = date.fromisoformat(request.args.get("from") or f"{today.year}-01-01")

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from flask import render_template_string
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal import db as portal_db
+from portal import clock as portal_clock
 from portal.accounts import sessions
 from portal.accounts.sessions import UserSession, browser_label
 from portal.extensions import db
@@ -18,19 +16,10 @@ from tests.support import PASSWORD, check_page, login, make_user
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 
 
-class Clock:
-    def __init__(self):
-        self.now = portal_db.utcnow()
-
-    def advance(self, **delta):
-        self.now += timedelta(**delta)
-
-
 @pytest.fixture
-def clock(monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr(portal_db, "utcnow", lambda: clock.now)
-    return clock
+def clock():
+    with portal_clock.frozen(portal_clock.now()) as stopped:
+        yield stopped
 
 
 def browser(app, user_agent):
@@ -104,7 +93,7 @@ def test_last_seen_is_written_at_most_once_a_minute(client, clock):
     clock.advance(seconds=31)
     client.get("/dashboard")
     db.session.refresh(record)
-    assert record.last_seen_at == clock.now
+    assert record.last_seen_at == clock.moment
 
 
 def test_a_cookie_replayed_from_another_browser_is_refused(app, client):
@@ -232,5 +221,5 @@ def test_the_wizard_warning_counts_from_the_stored_last_seen(app, client, clock)
         assert 'data-lifetime="1770"' in html
         # Near the absolute lifetime, that ends first, however recent the last request.
         clock.advance(hours=7, minutes=50)
-        sessions.current().last_seen_at = clock.now
+        sessions.current().last_seen_at = clock.moment
         assert sessions.seconds_left() == 8 * 3600 - (30 + 7 * 3600 + 50 * 60)

@@ -6,7 +6,7 @@ from datetime import date
 
 from flask import current_app
 
-from portal import uploads
+from portal import clock, uploads
 from portal.accounts.models import User
 from portal.dossiers import rules
 from portal.dossiers.models import Document, Dossier
@@ -37,7 +37,7 @@ def add_document(
     today: date | None = None,
 ) -> Document:
     """Store one file for one requirement of a draft (several files per requirement allowed)."""
-    today = today or date.today()
+    today = today or clock.today()
     errors: dict[str, list[str]] = {}
     if dossier.category is None or requirement not in rules.required_documents(
         dossier.category, dossier.is_posting

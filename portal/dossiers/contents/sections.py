@@ -15,7 +15,7 @@ from decimal import Decimal
 from flask_babel import format_currency, get_locale
 from stdnum.be import bis, nn
 
-from portal import reference
+from portal import clock, reference
 from portal.dossiers import rules
 from portal.dossiers.models import Dossier
 from portal.errors import Invalid
@@ -31,7 +31,6 @@ SECTION_TITLES = {
     "posting": _l("Posting"),
     "documents": _l("Documents"),
 }
-LABOUR_MARKET_TEST_DAYS = 63  # 9 weeks of publication on VDAB and EURES (since 1 May 2024)
 
 
 def sections_for(dossier: Dossier) -> tuple[str, ...]:
@@ -103,7 +102,7 @@ def save_worker(dossier: Dossier, data: dict) -> None:
             )
         ]
     birth = data.get("worker_birth_date")
-    if birth and birth > date.today() - timedelta(days=15 * 365):
+    if birth and birth > clock.today() - timedelta(days=15 * 365):
         errors["worker_birth_date"] = [_("Check the birth date: the worker must be at least 15.")]
     if errors:
         raise Invalid(errors)
@@ -130,11 +129,14 @@ def save_category(dossier: Dossier, data: dict) -> None:
         published = data.get("vacancy_published_on")
         if not published:
             errors["vacancy_published_on"] = [_("Give the date the vacancy was published.")]
-        elif published > date.today() - timedelta(days=LABOUR_MARKET_TEST_DAYS):
+        elif published > (
+            latest := clock.today() - timedelta(days=rules.procedure("labour_market_test_days"))
+        ):
             errors["vacancy_published_on"] = [
                 _(
-                    "The vacancy must have been published for at least 9 weeks (since %(date)s at the latest).",
-                    date=format_date(date.today() - timedelta(days=LABOUR_MARKET_TEST_DAYS)),
+                    "The vacancy must have been published for at least %(weeks)s weeks (since %(date)s at the latest).",
+                    weeks=rules.figure("labour_market_test_weeks"),
+                    date=format_date(latest),
                 )
             ]
     if errors:
@@ -145,7 +147,7 @@ def save_category(dossier: Dossier, data: dict) -> None:
         data.get("vacancy_published_on") if spec.labour_market_test else None
     )
     dossier.mark_done("category")
-    if "job" in dossier.done and _job_problems(dossier, date.today()):
+    if "job" in dossier.done and _job_problems(dossier, clock.today()):
         dossier.mark_done("job", False)  # the new category changes what the job must meet
 
 
@@ -159,7 +161,8 @@ def _job_problems(dossier: Dossier, today: date) -> list[Problem]:
                     "job",
                     "start_date",
                     _(
-                        "The start date can be at most 4.5 months ahead: submit on %(date)s or later.",
+                        "The start date can be at most %(months)s months ahead: submit on %(date)s or later.",
+                        months=rules.figure("max_months_before_start"),
                         date=format_date(
                             dossier.start_date
                             - timedelta(days=rules.procedure("max_days_before_start"))
@@ -229,7 +232,7 @@ def salary_warning(
     if not category or annual_salary is None or category not in rules.categories():
         return None
     check = rules.check_salary(
-        category, annual_salary, start_date or today or date.today(), reduced=reduced
+        category, annual_salary, start_date or today or clock.today(), reduced=reduced
     )
     if not (check.known and check.met is False):
         return None
@@ -243,7 +246,7 @@ def salary_warning(
 
 def save_job(dossier: Dossier, data: dict, today: date | None = None) -> None:
     """The job: occupation, salary, dates, place of work, checked against the category."""
-    today = today or date.today()
+    today = today or clock.today()
     previous = {name: getattr(dossier, name) for name in data}
     for name, value in data.items():
         setattr(dossier, name, value)
@@ -333,14 +336,15 @@ def completeness(dossier: Dossier, today: date) -> list[Problem]:
 
 
 def stale_certificates(dossier: Dossier, today: date) -> list[Problem]:
-    """Certificates older than 6 months (the issue date the applicant gave)."""
+    """Certificates older than the rules allow (the issue date the applicant gave)."""
     limit = rules.oldest_certificate_date(today)
     return [
         Problem(
             "documents",
             document.requirement,
             _(
-                "“%(document)s” was issued on %(date)s: a certificate may be at most 6 months old.",
+                "“%(document)s” was issued on %(date)s: a certificate may be at most %(months)s months old.",
+                months=rules.figure("certificate_max_age_months"),
                 document=rules.DOCUMENTS[document.requirement],
                 date=format_date(document.issued_on),
             ),

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from babel.numbers import format_currency
@@ -24,7 +23,6 @@ from portal.pdf import render_pdf
 from portal.reference import country_name, format_kbo, municipality, municipality_for_postal_code
 
 # The receipt states when the file reached Flanders, in Belgian time whatever the server's.
-BRUSSELS = ZoneInfo("Europe/Brussels")
 MEGABYTE = 1024 * 1024  # as portal.uploads counts the upload limit
 
 

@@ -9,20 +9,13 @@ skip weekends and Belgian public holidays (`holidays`).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from functools import cache
-from zoneinfo import ZoneInfo
 
 import holidays
 
+from portal.clock import BRUSSELS, local_day  # noqa: F401  (moved to the kernel; old callers)
 from portal.dossiers import rules
-
-BRUSSELS = ZoneInfo("Europe/Brussels")
-
-
-def local_day(moment: datetime) -> date:
-    """The calendar day in Brussels of a UTC moment."""
-    return moment.astimezone(BRUSSELS).date()
 
 
 @cache

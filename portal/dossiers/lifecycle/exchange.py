@@ -23,7 +23,6 @@ from portal.extensions import db
 from portal.i18n import _l
 
 SCHEMA = "https://portal.example/schemas/dvz-forwarding/v1"
-MAX_BACKOFF = jobs.MAX_BACKOFF
 
 
 def forwarding_document(dossier: Dossier) -> dict:

@@ -11,9 +11,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from portal import audit
+from portal import audit, clock
 from portal.accounts.models import Role, User
-from portal.db import utcnow
 from portal.dossiers import rules
 from portal.dossiers.access import get_dossier
 from portal.dossiers.lifecycle import deadlines, exchange, meaning, status
@@ -36,7 +35,7 @@ def _officer(actor: User) -> None:
 
 
 def _today() -> date:
-    return deadlines.local_day(utcnow())
+    return clock.today()
 
 
 def open_for_officer(actor: User, dossier_id: int) -> Dossier:
@@ -123,7 +122,7 @@ def answer_info(
     if not (answer or "").strip():
         raise Invalid({"answer": [_("Write your answer, or explain which documents you added.")]})
     request.answer = answer.strip()
-    request.answered_at = utcnow()
+    request.answered_at = clock.now()
     request.answered_by_id = actor.id
     db.session.flush()
     status.change(dossier, S.SUBMITTED, actor, reason_codes="info_provided")

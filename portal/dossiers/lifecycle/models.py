@@ -7,9 +7,9 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal import jobs
+from portal import clock, jobs
 from portal.accounts.models import User
-from portal.db import UtcDateTime, str_enum, utcnow
+from portal.db import UtcDateTime, str_enum
 from portal.dossiers.models import Dossier, DossierStatus, enum_check
 from portal.extensions import db
 
@@ -31,7 +31,7 @@ class StatusEvent(db.Model):
     reason: Mapped[str | None] = mapped_column(Text)
     # Codes of portal.dossiers.lifecycle.reasons (comma-separated), shown in the reader's language.
     reason_codes: Mapped[str | None] = mapped_column(String(400))
-    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=clock.now, index=True)
     dossier: Mapped[Dossier] = relationship()
     actor: Mapped[User | None] = relationship()
 
@@ -45,7 +45,7 @@ class InfoRequest(db.Model):
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     question: Mapped[str] = mapped_column(Text)
     due_on: Mapped[date] = mapped_column(Date)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=clock.now)
     answer: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -62,8 +62,8 @@ class ExchangeMessage(jobs.Claimable, db.Model):
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
     payload: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
-    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=clock.now)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=clock.now, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)

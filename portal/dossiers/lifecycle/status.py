@@ -13,9 +13,8 @@ from datetime import date
 from blinker import Namespace
 from sqlalchemy import exists, or_, select
 
-from portal import audit, mail
+from portal import audit, clock, links, mail
 from portal.accounts.models import User
-from portal.db import utcnow
 from portal.dossiers.lifecycle import deadlines, meaning
 from portal.dossiers.lifecycle.models import InfoRequest, StatusEvent
 from portal.dossiers.models import Dossier, DossierStatus, DossierViewer
@@ -69,7 +68,7 @@ def change(
                 **{"from": dossier.status.title, "to": to.title},
             )
         )
-    today = today or deadlines.local_day(utcnow())
+    today = today or clock.today()
     event = StatusEvent(
         dossier=dossier,
         from_status=dossier.status,
@@ -119,9 +118,9 @@ def pauses(dossier: Dossier) -> list[tuple[date, date | None]]:
     for to, at in events:
         stopped = meaning.of(to).clock_stopped
         if stopped and started is None:
-            started = deadlines.local_day(at)
+            started = clock.local_day(at)
         elif not stopped and started is not None:
-            periods.append((started, deadlines.local_day(at)))
+            periods.append((started, clock.local_day(at)))
             started = None
     return [*periods, (started, None)] if started is not None else periods
 
@@ -130,7 +129,7 @@ def refresh_deadline(dossier: Dossier, today: date) -> None:
     """Keep `deadline_on` current while Flanders has to decide; clear it afterwards."""
     if meaning.of(dossier).deciding and dossier.submitted_at:
         dossier.deadline_on = deadlines.deadline(
-            deadlines.local_day(dossier.submitted_at), dossier.category, pauses(dossier), today
+            clock.local_day(dossier.submitted_at), dossier.category, pauses(dossier), today
         )
     elif dossier.status != S.DRAFT and dossier.flemish_decision_on:
         dossier.deadline_on = None
@@ -180,11 +179,11 @@ def title_of(dossier: Dossier):
 def notify(dossier: Dossier, kind: str, **extra) -> None:
     """Tell each party *that* something changed, in their language, without personal data.
 
-    Links are built from route names at the portal's own address (`mail.portal_url`).
+    Links are built from route names at the portal's own address (`portal.links.external`).
     """
-    links = {
-        "timeline_link": mail.portal_url("tracking.timeline", dossier_id=dossier.id),
-        "answer_link": mail.portal_url("tracking.answer", dossier_id=dossier.id),
+    urls = {
+        "timeline_link": links.external("tracking.timeline", dossier_id=dossier.id),
+        "answer_link": links.external("tracking.answer", dossier_id=dossier.id),
     }
     title = title_of(dossier)
     for user in recipients(dossier, kind):
@@ -196,6 +195,6 @@ def notify(dossier: Dossier, kind: str, **extra) -> None:
             status=dossier.status,
             status_title=title,
             dossier_id=dossier.id,
-            **links,
+            **urls,
             **extra,
         )

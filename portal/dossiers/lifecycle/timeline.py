@@ -17,9 +17,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import or_, select
 
-from portal import audit
+from portal import audit, clock
 from portal.accounts.models import Role, User
-from portal.db import utcnow
 from portal.dossiers import rules
 from portal.dossiers.access import get_dossier
 from portal.dossiers.contents import documents
@@ -102,7 +101,7 @@ class Timeline:
 
 
 def _today() -> date:
-    return deadlines.local_day(utcnow())
+    return clock.today()
 
 
 def _events(dossier: Dossier) -> list[StatusEvent]:
@@ -126,7 +125,7 @@ def _requests(dossier: Dossier) -> list[InfoRequest]:
 def _day_of(events: list[StatusEvent], statuses: set[DossierStatus], fallback: date | None):
     """The day of the last event that reached one of `statuses`, else `fallback`."""
     found = [event for event in events if event.to_status in statuses]
-    return deadlines.local_day(found[-1].at) if found else fallback
+    return clock.local_day(found[-1].at) if found else fallback
 
 
 def _reason_of(events: list[StatusEvent], to: DossierStatus) -> str | None:
@@ -167,7 +166,7 @@ def _request_steps(requests: list[InfoRequest], row: meaning.Meaning) -> list[St
         Step(
             "info_requested",
             "current" if request.answered_at is None and row.step == "info_requested" else "done",
-            deadlines.local_day(request.created_at),
+            clock.local_day(request.created_at),
             due_on=request.due_on,
         )
         for request in requests
@@ -231,7 +230,7 @@ def submission_day(dossier: Dossier) -> date | None:
     """The day in Brussels the file was submitted (imported files only have the day)."""
     if dossier.submitted_on is not None:
         return dossier.submitted_on
-    return deadlines.local_day(dossier.submitted_at) if dossier.submitted_at else None
+    return clock.local_day(dossier.submitted_at) if dossier.submitted_at else None
 
 
 def _percentile(values: list[int], fraction: float) -> int:
@@ -270,7 +269,7 @@ def expected_decision(
     if start is None or dossier.category is None or len(rows) < minimum:
         return Expected(None, sample=len(rows), minimum=minimum)
     durations = sorted(
-        deadlines.working_days_between(day or deadlines.local_day(moment), decided)
+        deadlines.working_days_between(day or clock.local_day(moment), decided)
         for day, moment, decided in rows
     )
     median = _percentile(durations, 0.5)

@@ -16,7 +16,7 @@ from wtforms import BooleanField, SelectField
 from wtforms.fields import DateField
 from wtforms.validators import InputRequired, ValidationError
 
-from portal import validation
+from portal import clock, validation
 from portal.dossiers import rules
 from portal.forms import BaseForm, options
 from portal.i18n import _l
@@ -140,7 +140,7 @@ def assess(
     today: date | None = None,
 ) -> Outcome:
     """The outcome of the check, from the rules alone."""
-    today = today or date.today()
+    today = today or clock.today()
     spec = rules.category(category_code)
     posting_refused = posting and not spec.posting_allowed
     check = rules.check_salary(category_code, annual_salary, start_date, reduced=reduced)

@@ -10,14 +10,16 @@ identifies a person; the Referrer-Policy (same-origin) keeps it from other sites
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, render_template, request, url_for
 
+from portal import clock
+from portal.dossiers import rules
 from portal.dossiers.public import eligibility as checker
 from portal.security import public
 
 bp = Blueprint("public", __name__)
+# Sentences in templates name legal periods from the rules: rule_figure("max_months_before_start").
+bp.add_app_template_global(rules.figure, "rule_figure")
 
 
 # The answers that make a submission; ?posting=y alone (a link from the posting guide)
@@ -58,7 +60,7 @@ def fee_guide():
     """The federal fee: its amount (rules.toml, with its source) and how to pay it."""
     from portal.dossiers import rules
 
-    today = date.today()
+    today = clock.today()
     return render_template(
         "public/fee.html",
         fee=rules.fee_info(today.year),

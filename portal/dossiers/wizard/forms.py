@@ -19,6 +19,7 @@ from wtforms import (
 from wtforms.validators import Email, Length, NumberRange, Optional, ValidationError
 
 from portal import reference
+from portal.dossiers import rules
 from portal.forms import BaseForm, options, required, validate_kbo, validate_postal_code
 from portal.i18n import LANGUAGES, _l
 from portal.validation import (
@@ -93,7 +94,8 @@ class CategoryForm(BaseForm):
         _l("Reference of the VDAB vacancy"),
         [Optional(), Length(max=60)],
         description=_l(
-            "Only for the category “Other”: the vacancy must have been published for 9 weeks on VDAB and EURES."
+            "Only for the category “Other”: the vacancy must have been published for %(weeks)s weeks on VDAB and EURES.",
+            weeks=rules.Figure("labour_market_test_weeks"),
         ),
     )
     vacancy_published_on = DateField(
@@ -120,7 +122,11 @@ class JobForm(BaseForm):
     )
     reduced_threshold = BooleanField(_l("The worker is under 30, or a nurse"))
     start_date = DateField(
-        _l("Start date"), [required(), START_WINDOW], description=_l("At most 4.5 months from now.")
+        _l("Start date"),
+        [required(), START_WINDOW],
+        description=_l(
+            "At most %(months)s months from now.", months=rules.Figure("max_months_before_start")
+        ),
     )
     duration_months = IntegerField(
         _l("Duration in months"),

@@ -8,15 +8,13 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import or_, select
 
-from portal import mail
+from portal import clock, mail
 from portal.accounts import claims, mandates
 from portal.accounts.models import Role, User
-from portal.db import utcnow
 from portal.dossiers import references, rules
 from portal.dossiers.access import can_file, get_dossier
 from portal.dossiers.contents.sections import completeness
 from portal.dossiers.lifecycle import meaning, status
-from portal.dossiers.lifecycle.deadlines import local_day
 from portal.dossiers.models import Dossier, DossierKind, DossierStatus
 from portal.errors import Invalid, NotAllowed
 from portal.extensions import db
@@ -30,7 +28,7 @@ def start_dossier(
 
     A posting needs a verified mandate from that foreign employer, in force today.
     """
-    today = today or date.today()
+    today = today or clock.today()
     if not can_file(actor):
         raise NotAllowed
     dossier = Dossier(created_by_id=actor.id, locale=locale, status=DossierStatus.DRAFT)
@@ -65,8 +63,13 @@ class Submitted:
 
 
 def submit(actor: User, dossier_id: int, *, token: str, today: date | None = None) -> Submitted:
-    """Submit a complete draft once. A replay of the same form returns the same dossier."""
-    today = today or date.today()
+    """Submit a complete draft once. A replay of the same form returns the same dossier.
+
+    The clock is read once: the reference's year, the submission day and the moment agree,
+    also at midnight on New Year's Eve (the day is the day in Brussels).
+    """
+    moment = clock.now()
+    today = today or clock.local_day(moment)
     replay = db.session.scalar(select(Dossier).where(Dossier.submission_token == token))
     if replay is not None:
         get_dossier(actor, replay.id)  # only a party may learn of it
@@ -90,8 +93,8 @@ def submit(actor: User, dossier_id: int, *, token: str, today: date | None = Non
         raise Invalid({"declaration": [_("Confirm the declaration to submit the file.")]})
     dossier.submission_token = token
     dossier.reference = _unique_reference(today.year)
-    dossier.submitted_at = utcnow()
-    dossier.submitted_on = local_day(dossier.submitted_at)
+    dossier.submitted_at = moment
+    dossier.submitted_on = today
     check = rules.check_salary(
         dossier.category, dossier.annual_salary, today, reduced=dossier.reduced_threshold
     )
@@ -154,7 +157,8 @@ class RenewalWindow:
 
 
 def renewal_window(expires_on: date) -> RenewalWindow:
-    """Renewal is filed 2 to 6 months before the permit expires (rules.toml)."""
+    """Renewal is filed between `renewal_earliest_months` and `renewal_latest_months` before
+    the permit expires (rules.toml)."""
     return RenewalWindow(
         opens=expires_on - relativedelta(months=rules.procedure("renewal_earliest_months")),
         closes=expires_on - relativedelta(months=rules.procedure("renewal_latest_months")),
@@ -194,7 +198,7 @@ def start_follow_up(
     today: date | None = None,
 ) -> Dossier:
     """A renewal or change of employer, prefilled from an earlier dossier of the actor."""
-    today = today or date.today()
+    today = today or clock.today()
     previous = get_dossier(actor, previous_id)
     if not meaning.of(previous).follow_up:
         raise Invalid({"": [_("Only a granted permit can be renewed.")]})
@@ -205,7 +209,9 @@ def start_follow_up(
                 {
                     "expires_on": [
                         _(
-                            "A renewal can be filed from %(opens)s to %(closes)s (2 to 6 months before the permit expires).",
+                            "A renewal can be filed from %(opens)s to %(closes)s (%(latest)s to %(earliest)s months before the permit expires).",
+                            latest=rules.figure("renewal_latest_months"),
+                            earliest=rules.figure("renewal_earliest_months"),
                             opens=window.opens.isoformat(),
                             closes=window.closes.isoformat(),
                         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import select
 
-from portal import mail
+from portal import links, mail
 from portal.accounts import services as accounts
 from portal.accounts.models import Role, User
 from portal.dossiers.access import get_dossier
@@ -46,14 +46,13 @@ def invite_worker(actor: User, dossier_id: int, *, email: str, locale: str) -> D
     if viewer is None:
         viewer = DossierViewer(dossier_id=dossier.id, user_id=user.id)
         db.session.add(viewer)
-    base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
     mail.queue(
         user.email,
         "worker_invitation",
         user.locale if link is None else locale,
         defer=True,
         name=user.name,
-        link=link or f"{base}/applications/{dossier.id}",
+        link=link or links.external("applications.task_list", dossier_id=dossier.id),
         days=current_app.config["INVITE_LINK_MAX_AGE"] // 86400,
         new_account=link is not None,
     )
@@ -62,12 +61,11 @@ def invite_worker(actor: User, dossier_id: int, *, email: str, locale: str) -> D
 
 def not_a_worker(user: User, locale: str) -> None:
     """Tell an account of another kind that an employer tried to invite its address."""
-    base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
     mail.queue(
         user.email,
         "worker_invitation_not_possible",
         user.locale or locale,
         defer=True,
         name=user.name,
-        login_link=f"{base}/account/login",
+        login_link=links.external("accounts.login"),
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from datetime import date
 
 from flask import (
     Blueprint,
@@ -18,10 +17,9 @@ from flask import (
 from flask_babel import get_locale
 from flask_login import current_user
 
-from portal import audit, reference, uploads
+from portal import audit, clock, reference, uploads
 from portal.accounts import mandates
 from portal.accounts.models import Role
-from portal.db import utcnow
 from portal.dossiers import access, rules
 from portal.dossiers.contents import documents, sections, summary
 from portal.dossiers.models import DossierKind
@@ -95,7 +93,7 @@ def new():
         eligible = [
             employer
             for employer in mandates.foreign_employers(current_user)
-            if mandates.current_mandate(current_user.mandatary_id, employer.id, date.today())
+            if mandates.current_mandate(current_user.mandatary_id, employer.id, clock.today())
         ]
         form.foreign_employer.choices = options(
             [("", _("Choose an employer"))] + [(str(e.id), e.name) for e in eligible]
@@ -213,7 +211,7 @@ def documents_page(dossier_id: int):
     form.issued_on.description = _(
         "Required for the medical certificate and the certificate of good conduct: they may be at most %(months)s months old, so issued on or after %(date)s.",
         months=rules.procedure("certificate_max_age_months"),
-        date=format_date(rules.oldest_certificate_date(date.today())),
+        date=format_date(rules.oldest_certificate_date(clock.today())),
     )
     per_file, per_dossier = documents.limits()
     if form.validate_on_submit():
@@ -289,7 +287,7 @@ def check(dossier_id: int):
     if request.method == "GET":
         form.token.data = secrets.token_urlsafe(32)
     if form.validate_on_submit():
-        dossier.declared_at = utcnow()
+        dossier.declared_at = clock.now()
         try:
             result = services.submit(current_user, dossier.id, token=form.token.data)
         except Invalid as error:
@@ -302,7 +300,7 @@ def check(dossier_id: int):
         "applications/check.html",
         form=form,
         dossier=dossier,
-        problems=sections.completeness(dossier, date.today()),
+        problems=sections.completeness(dossier, clock.today()),
         summary_rows=summary.rows(dossier, _locale()),
         progress=sections.progress(dossier, "check"),
     )
