@@ -10,8 +10,8 @@ from flask import Flask, g, request, session
 from flask_babel import format_decimal, get_locale
 
 from portal import config as settings
-from portal import errors, security, transactions
-from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
+from portal import errors, plugins, security, transactions
+from portal.extensions import babel, csrf, db, limiter, login_manager
 from portal.i18n import COOKIE, LANGUAGES, _l, select_locale
 from portal.i18n import format_date as i18n_format_date
 from portal.i18n import format_datetime as i18n_format_datetime
@@ -63,7 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "portal" / "migrations"))
+    plugins.init_app(app)  # the migrations, with each plug-in's branch
     babel.init_app(
         app,
         locale_selector=select_locale,
