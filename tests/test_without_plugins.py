@@ -16,6 +16,7 @@ from jinja2 import TemplateNotFound
 
 from portal import create_app, demo
 from portal.extensions import db, limiter
+from portal.security import access_of
 
 # What the orange carpet shows or names; none of it may appear without the plug-in.
 TRACES = (
@@ -86,6 +87,9 @@ def test_no_route_template_link_or_queue_of_the_plugin(bare):
         view = bare.view_functions[rule.endpoint]
         assert not view.__module__.startswith("onboarding"), rule
         assert not rule.rule.startswith(("/welcome", "/partner", "/admin/partners")), rule
+        access = access_of(view)
+        if isinstance(access, tuple) and access[0] == "roles":
+            assert "partner" not in access[1], rule  # the plug-in's role
     for name in ("onboarding/checklist.html", "emails/onboarding_invitation.txt"):
         with pytest.raises(TemplateNotFound):
             bare.jinja_env.get_template(name)
