@@ -6,7 +6,9 @@ built without the plug-in has none of its migrations, demo data, routes or links
 
 Migrations: each plug-in keeps an Alembic branch (its own `branch_labels`) in its own
 version folder. `flask db upgrade` (Alembic's "head") upgrades every head: the portal's and
-each enabled plug-in's (see `portal/migrations/env.py`).
+each enabled plug-in's (see `portal/migrations/env.py`). Name a line to move one alone:
+`db downgrade portal@-1`, `db downgrade onboarding@base` (drops the plug-in's tables, e.g.
+before taking it out of PORTAL_PLUGINS), `db migrate --head portal@head`.
 """
 
 from __future__ import annotations
