@@ -4,8 +4,11 @@ Imports `portal`, never the reverse: portal signals "permit granted", onboarding
 """
 
 import os
+from pathlib import Path
 
 from portal.i18n import _l
+
+HERE = Path(__file__).resolve().parent
 
 
 def init_app(app) -> None:
@@ -13,12 +16,13 @@ def init_app(app) -> None:
     from onboarding import models  # noqa: F401 - the tables, for the metadata and Alembic
     from onboarding.admin_views import bp as admin_bp
     from onboarding.cli import group
+    from onboarding.demo import load_accounts
     from onboarding.employer_views import bp as employer_bp
     from onboarding.invitations import on_permit_granted
     from onboarding.partner_views import bp as partner_bp
     from onboarding.views import bp as welcome_bp
     from onboarding.webhooks import QUEUE
-    from portal import jobs
+    from portal import jobs, plugins
     from portal.dossiers.lifecycle.status import permit_granted
 
     app.config.setdefault(
@@ -30,6 +34,10 @@ def init_app(app) -> None:
     for bp in (welcome_bp, partner_bp, admin_bp, employer_bp):
         app.register_blueprint(bp)
     app.cli.add_command(group)
+    # Its own parts: an Alembic branch ("onboarding"), templates (the blueprints' own
+    # template folder, onboarding/templates) and demo accounts.
+    plugins.add_migrations(app, HERE / "migrations" / "versions")
+    plugins.add_demo(app, load_accounts)
     app.extensions["onboarding"] = True
     # Its deliveries are claimed, retried and parked by the portal's one mechanism:
     # `outbox run` (and any worker) delivers them, and administrators see them parked.

@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.i18n import _
 from portal.security import roles
 
-bp = Blueprint("partner_admin", __name__)
+bp = Blueprint("partner_admin", __name__, template_folder="templates")
 
 
 @bp.get("/admin/partners")

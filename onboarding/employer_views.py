@@ -14,7 +14,7 @@ from portal.i18n import _
 from portal.limits import mail_limits
 from portal.security import roles
 
-bp = Blueprint("welcome_employer", __name__)
+bp = Blueprint("welcome_employer", __name__, template_folder="templates")
 
 
 @bp.get("/welcome/employer/<int:dossier_id>")

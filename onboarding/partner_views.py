@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.i18n import _
 from portal.security import roles
 
-bp = Blueprint("partner_inbox", __name__)
+bp = Blueprint("partner_inbox", __name__, template_folder="templates")
 
 
 @bp.get("/partner/referrals")

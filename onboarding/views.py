@@ -24,7 +24,7 @@ from portal.forms import CsrfForm
 from portal.i18n import _
 from portal.security import roles
 
-bp = Blueprint("welcome", __name__)
+bp = Blueprint("welcome", __name__, template_folder="templates")
 
 
 @bp.get("/welcome")

@@ -10,13 +10,21 @@ from flask import Flask, g, request, session
 from flask_babel import format_decimal, get_locale
 
 from portal import config as settings
-from portal import errors, links, security, transactions
-from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
+from portal import errors, links, plugins, security, transactions
+from portal.extensions import babel, csrf, db, limiter, login_manager
 from portal.i18n import COOKIE, LANGUAGES, _l, select_locale
 from portal.i18n import format_date as i18n_format_date
 from portal.i18n import format_datetime as i18n_format_datetime
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+ROOT = PACKAGE.parent
+
+
+def shared_folder(name: str) -> Path:
+    """templates/, static/ or translations/: at the top of a checkout, as the design card
+    keeps them; inside the package when installed from the wheel (see setup.py)."""
+    inside = PACKAGE / name
+    return inside if inside.is_dir() else ROOT / name
 
 
 class PortalFlask(Flask):
@@ -52,9 +60,9 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the portal. `config` overrides the settings read from the environment."""
     app = PortalFlask(
         __name__,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
-        instance_path=str(ROOT / "instance"),
+        template_folder=str(shared_folder("templates")),
+        static_folder=str(shared_folder("static")),
+        instance_path=str(settings.INSTANCE),
     )
     app.config.update(settings.from_environment())
     if config:
@@ -63,11 +71,11 @@ def create_app(config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "portal" / "migrations"))
+    plugins.init_app(app)  # the migrations, with each plug-in's branch
     babel.init_app(
         app,
         locale_selector=select_locale,
-        default_translation_directories=str(ROOT / "translations"),
+        default_translation_directories=str(shared_folder("translations")),
         default_locale="nl",
         default_timezone="Europe/Brussels",
     )

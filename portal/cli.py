@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import time
 
 import click
@@ -39,15 +37,14 @@ def register(app: Flask) -> None:
     def demo_load() -> None:
         """Create the demo accounts (if missing) and print them."""
         from portal import demo as demo_data
+        from portal import plugins
         from portal.fallback import demo as fallback_demo
 
         accounts = demo_data.load()
         fallback_demo.load()
-        # Plug-ins bring their own demo data (the orange carpet's partners), if any.
-        for name in current_app.config["PLUGINS"]:
-            module = importlib.util.find_spec(f"{name}.demo")
-            if module is not None:
-                importlib.import_module(f"{name}.demo").load()
+        # Plug-ins bring their own demo data and accounts (the orange carpet's), if any.
+        for load in plugins.demo_loaders(current_app):
+            accounts.extend(load())
         db.session.commit()
         click.echo(f"Demo accounts (password: {demo_data.PASSWORD}):")
         for email, role in accounts:

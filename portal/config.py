@@ -8,7 +8,12 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-INSTANCE = ROOT / "instance"
+# A checkout keeps its instance/ folder beside the package; an installed portal (a wheel in
+# site-packages) uses PORTAL_INSTANCE or ./instance of the folder it is started from.
+INSTANCE = Path(
+    os.environ.get("PORTAL_INSTANCE")
+    or (ROOT / "instance" if (ROOT / "pyproject.toml").is_file() else Path.cwd() / "instance")
+).resolve()
 DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - refused in production below
 
 

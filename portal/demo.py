@@ -1,4 +1,8 @@
-"""Demo data: one account per role, a demo organisation and a mandatary with a mandate."""
+"""Demo data: one account per role, a demo organisation and a mandatary with a mandate.
+
+Plug-ins add their own demo accounts (the orange carpet: its partner desks and the arriving
+talent) through `portal.plugins.add_demo`; `create_user` is there for them.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,6 @@ from portal.accounts.models import (
     Organisation,
     OrganisationClaim,
     OrgRole,
-    PartnerKind,
     Role,
     User,
 )
@@ -31,17 +34,8 @@ ACCOUNTS = [
     ("mandatary@demo.example", "Marc Mandatary", Role.MANDATARY),
     ("officer@demo.example", "Olivia Officer", Role.OFFICER),
     ("helpdesk@demo.example", "Hugo Helpdesk", Role.HELPDESK),
-    ("municipality@demo.example", "Mona Municipality", Role.PARTNER),
-    ("school@demo.example", "Sam School", Role.PARTNER),
-    ("childcare@demo.example", "Chris Childcare", Role.PARTNER),
-    ("talent@demo.example", "Tara Talent", Role.TALENT),
     ("admin@demo.example", "Adam Admin", Role.ADMIN),
 ]
-PARTNER_KINDS = {
-    "municipality@demo.example": PartnerKind.MUNICIPALITY,
-    "school@demo.example": PartnerKind.SCHOOL,
-    "childcare@demo.example": PartnerKind.CHILDCARE,
-}
 # A minimal, valid one-page PDF standing in for a signed mandate.
 DEMO_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
@@ -56,6 +50,18 @@ def load() -> list[tuple[str, str]]:
     if db.session.scalar(select(User.id).where(User.email == ACCOUNTS[0][0])) is None:
         _create()
     return [(email, role.value) for email, _name, role in ACCOUNTS]
+
+
+def create_user(email: str, name: str, role: Role, password_hash: str | None = None) -> User:
+    """A verified demo account with the demo password (not yet added to the session)."""
+    return User(
+        email=email,
+        name=name,
+        role=role,
+        password_hash=password_hash or hash_password(PASSWORD),
+        locale="nl",
+        email_verified_at=clock.now(),
+    )
 
 
 def _create() -> None:
@@ -78,20 +84,11 @@ def _create() -> None:
     password_hash = hash_password(PASSWORD)
     users = {}
     for email, name, role in ACCOUNTS:
-        user = User(
-            email=email,
-            name=name,
-            role=role,
-            password_hash=password_hash,
-            locale="nl",
-            email_verified_at=clock.now(),
-        )
+        user = create_user(email, name, role, password_hash)
         if role == Role.EMPLOYER:
             user.organisation, user.org_role = organisation, OrgRole.ADMIN
         if role == Role.MANDATARY:
             user.mandatary = mandatary
-        if email in PARTNER_KINDS:
-            user.partner_kind, user.partner_refnis = PARTNER_KINDS[email], GHENT
         users[email] = user
     foreign = ForeignEmployer(
         mandatary=mandatary,

@@ -17,6 +17,15 @@ from portal.i18n import _l
 
 
 class Role(enum.StrEnum):
+    """An account's role. One vocabulary for the account table, whichever plug-ins are on.
+
+    PARTNER (with `User.partner_kind` and `partner_refnis`) belongs to the orange carpet:
+    the portal grants it no route and no link (tests/test_without_plugins.py), so without
+    the plug-in no such account exists. It stays in this enum, rather than being registered
+    by the plug-in, because the column's vocabulary is part of the schema: it must not
+    change with PORTAL_PLUGINS. TALENT is the portal's own: the worker following a file.
+    """
+
     EMPLOYER = "employer"
     MANDATARY = "mandatary"
     OFFICER = "officer"

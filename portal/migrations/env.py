@@ -72,6 +72,23 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def every_head(conf_args: dict) -> dict:
+    """`upgrade head` (Flask-Migrate's default) upgrades every head when there are several.
+
+    Each enabled plug-in keeps its own branch (portal/plugins.py), so the portal's head and
+    each plug-in's head coexist, and Alembic refuses "head". Only that case changes: the
+    step becomes Alembic's own `upgrade heads`. (`context._proxy` is the running
+    EnvironmentContext; `_upgrade_revs` is what `alembic.command.upgrade` itself calls.)
+    """
+    environment = context._proxy
+    opts = environment.context_opts
+    script = environment.script
+    upgrading = getattr(opts.get("fn"), "__name__", "") == "upgrade"
+    if upgrading and opts.get("destination_rev") == "head" and len(script.get_heads()) > 1:
+        return {**conf_args, "fn": lambda rev, _context: script._upgrade_revs("heads", rev)}
+    return conf_args
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -108,7 +125,7 @@ def run_migrations_online():
             connection=connection,
             target_metadata=get_metadata(),
             render_item=render_item,
-            **conf_args,
+            **every_head(conf_args),
         )
 
         try:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 # revision identifiers, used by Alembic.
 revision = 'aa226c349eb0'
 down_revision = None
-branch_labels = None
+branch_labels = ('portal',)  # the portal's line; plug-ins have their own (portal/plugins.py)
 depends_on = None
 
 

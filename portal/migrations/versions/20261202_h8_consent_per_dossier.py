@@ -8,6 +8,10 @@ The employer's view of the welcome steps was one flag on the talent's profile, f
 the profile's (movable) dossier: a second employer's permit for the same worker took it
 over. Each dossier now has its own invitation row with its own consent. Existing consent is
 kept for the one file it was given under (the profile's dossier at the time of upgrade).
+
+Historic: the orange carpet now owns its migrations (onboarding/migrations/versions). This
+step runs only on a database whose onboarding tables are in the shape it changes; a portal
+without the plug-in has no such tables, and the plug-in's branch creates them new.
 """
 
 import sqlalchemy as sa
@@ -20,7 +24,16 @@ branch_labels = None
 depends_on = None
 
 
+def _columns(table):
+    inspector = sa.inspect(op.get_bind())
+    if not inspector.has_table(table):
+        return set()
+    return {column["name"] for column in inspector.get_columns(table)}
+
+
 def upgrade():
+    if "consent_employer_view" not in _columns("onboarding_profile"):
+        return
     op.create_table(
         "onboarding_invitation",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -61,6 +74,8 @@ def upgrade():
 
 
 def downgrade():
+    if not _columns("onboarding_invitation"):
+        return
     with op.batch_alter_table("onboarding_profile", schema=None, recreate="never") as batch_op:
         batch_op.add_column(
             sa.Column(
