@@ -134,6 +134,18 @@ def _register_queues(app: Flask) -> None:
 
     jobs.register(app, mail.QUEUE)
     jobs.register(app, exchange.QUEUE)
+    # The periodic jobs of `flask worker` (plug-ins register theirs in init_app).
+    from portal import worker
+    from portal.fallback.cli import register_periodic as register_intake_poll
+
+    worker.register_periodic(app)
+    register_intake_poll(app)
+    # /readyz and /metrics; the intake adds its outcomes to the metrics.
+    from portal import health
+    from portal.fallback.cli import intake_metrics
+
+    health.register(app)
+    health.add_source(app, intake_metrics)
     app.register_blueprint(jobs_bp)
     links = app.extensions.setdefault("dashboard_links", {})
     links.setdefault("admin", []).append(("parked.index", _l("Parked messages")))
