@@ -69,6 +69,7 @@ def from_environment() -> dict:
         "WORKER_HEARTBEAT_MAX_AGE": _int("WORKER_HEARTBEAT_MAX_AGE", 60),
         "INTAKE_POLL_SECONDS": _int("INTAKE_POLL_SECONDS", 60),
         "UPLOADS_SWEEP_HOUR": _int("UPLOADS_SWEEP_HOUR", 3),
+        "CLAIMS_EXPIRE_HOUR": _int("CLAIMS_EXPIRE_HOUR", 2),
         # /metrics: a bearer token; without one, only loopback clients may read it.
         "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", ""),
         "MANDATE_MAX_BYTES": _int("MANDATE_MAX_BYTES", 10 * 1024 * 1024),

@@ -115,7 +115,11 @@ def run_if_due(job: Periodic, worker: str, now: datetime | None = None) -> bool 
         return None
     now = now or utcnow()
     period = job.period(now)
+    known = current_app.extensions.setdefault("periodic_done", {})
+    if known.get(job.name) == period:  # this process saw it done: no query each round
+        return None
     if _done(job, period):
+        known[job.name] = period
         return None
     engine = db.engine
     lock = None
@@ -140,6 +144,7 @@ def run_if_due(job: Periodic, worker: str, now: datetime | None = None) -> bool 
             error = safe_text(f"{type(failure).__name__}: {failure}")[:2000]
             current_app.logger.exception("periodic job %s failed", job.name)
         _record(job.name, period, started, worker, error)
+        known[job.name] = period
         return True
     finally:
         if lock is not None:

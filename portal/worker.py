@@ -89,6 +89,14 @@ class Worker:
         self.started = utcnow()
         self.delivered = 0
         self.failed = 0
+        self.next_beat = 0.0
+
+    def beat_if_due(self) -> None:
+        """The heartbeat, every WORKER_HEARTBEAT_SECONDS, also in the middle of a long round."""
+        if time.monotonic() >= self.next_beat:
+            beat(self.name, self.started)
+            every = float(current_app.config.get("WORKER_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS))
+            self.next_beat = time.monotonic() + every
 
     def deliver_round(self) -> int:
         """Up to `batch` items of each queue, each claimed on its own; how many were done."""
@@ -103,21 +111,18 @@ class Worker:
                     break
                 jobs.process_claimed(queue, item_id, report)
                 worked += 1
+                self.beat_if_due()
             self.delivered += report.sent
             self.failed += report.failed
         return worked
 
     def run(self, *, rounds: int | None = None) -> None:
         """Loop until stopped (or for `rounds` rounds, for tests)."""
-        every = float(current_app.config.get("WORKER_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS))
-        next_beat = 0.0
         done = 0
         while not self.stop.is_set() and (rounds is None or done < rounds):
             done += 1
             try:
-                if time.monotonic() >= next_beat:
-                    beat(self.name, self.started)
-                    next_beat = time.monotonic() + every
+                self.beat_if_due()
                 worked = self.deliver_round()
                 if not self.stop.is_set():
                     scheduler.run_due(self.name, self.stop.is_set)

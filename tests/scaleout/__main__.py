@@ -295,10 +295,17 @@ def throughput(engine, services: Services, env: dict, workers: int, count: int) 
 def main() -> int:  # noqa: PLR0915 - one story, told in order
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=int(os.environ.get("SCALEOUT_FILES", 200)))
-    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--messages", type=int, default=300)
+    parser.add_argument("--give-up", type=int, default=900, help="Seconds before it stops.")
     args = parser.parse_args()
     started_at = time.monotonic()
+
+    def give_up(_signum, _frame):
+        raise SystemExit(f"scaleout: FAILED, still running after {args.give_up} s")
+
+    signal.signal(signal.SIGALRM, give_up)  # whatever hangs, `make test` goes on
+    signal.alarm(args.give_up)
 
     database = os.environ.get("DATABASE_URL", "")
     if not database.startswith("postgresql"):
