@@ -4,8 +4,8 @@
 # 127.0.0.1 only. Migrates and loads the demo data first. Ctrl-C stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-venv=${VENV:-.venv}
-export PATH="$PWD/$venv/bin:$PATH"
+venv=$(realpath "${VENV:-.venv}")
+export PATH="$venv/bin:$PATH"
 redis_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no >/dev/null &
 redis_pid=$!
