@@ -242,3 +242,24 @@ def test_mail_test_refuses_hostile_addresses_and_queues_nothing(app, hostile):
     assert "not a" in result.output  # "... is not a (plain|valid) e-mail address"
     assert "Traceback" not in result.output
     assert db.session.scalar(select(db.func.count()).select_from(OutboxMessage)) == before
+
+
+def test_a_database_outage_is_waited_out_not_fatal(app, no_periodic, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from portal import worker as worker_module
+
+    ids = _queue_test_mails(1)
+    real_claim = jobs.claim
+    calls = []
+
+    def flaky(queue, ids=None):
+        calls.append(queue.name)
+        if len(calls) == 1:
+            raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+        return real_claim(queue, ids)
+
+    monkeypatch.setattr(jobs, "claim", flaky)
+    monkeypatch.setattr(worker_module, "OUTAGE_PAUSE", 0)
+    Worker(name="w-outage").run(rounds=2)
+    assert db.session.get(OutboxMessage, ids[0]).sent_at is not None
