@@ -381,10 +381,12 @@ def main() -> int:  # noqa: PLR0915 - one story, told in order
                 dict(env, GUNICORN_BIND=f"127.0.0.1:{port}"),
             )
         workers = [services.start(f"worker-{n}", FLASK + ["worker"], env) for n in range(3)]
-        run(FLASK + ["demo", "load"], env)
         seeded = run([sys.executable, "-m", "tests.scaleout.seed", str(args.files)], env)
         drafts = [int(x) for x in seeded.split()]
-        print(f"scaleout: {len(drafts)} drafts ready; PostgreSQL, redis-server on :{redis_port}")
+        print(
+            f"scaleout: {len(drafts)} drafts ready after {time.monotonic() - started_at:.0f} s;"
+            f" PostgreSQL, redis-server on :{redis_port}"
+        )
         for base in bases:
             wait_for(lambda b=base: requests.get(b + "/healthz", timeout=5).ok, f"{base}/healthz")
         for base in bases:
@@ -420,6 +422,9 @@ def main() -> int:  # noqa: PLR0915 - one story, told in order
             return waiting == 0
 
         wait_for(empty, "the queues to drain", timeout=DEADLINE, step=0.5)
+        print(
+            f"queues empty {time.monotonic() - burst_started - burst_seconds:.1f} s after the burst"
+        )
         waiting, parked, sent = pending(engine)
         counts = requests.get(f"http://127.0.0.1:{dvz_port}/counts", timeout=10).json()
         with engine.connect() as connection:
@@ -468,9 +473,13 @@ def main() -> int:  # noqa: PLR0915 - one story, told in order
             problems.append(f"{stats.server_errors()} answers were 5xx")
 
         services.stop(workers[1])  # worker 3 goes on alone, then with two new ones
+        phase = time.monotonic()
         one = throughput(engine, services, env, 1, args.messages)
         three = throughput(engine, services, env, 3, args.messages)
-        print(f"throughput: {one:.1f} messages/s with 1 worker, {three:.1f} with 3 workers")
+        print(
+            f"throughput: {one:.1f} messages/s with 1 worker, {three:.1f} with 3 workers"
+            f" ({args.messages} e-mails each; phase {time.monotonic() - phase:.0f} s)"
+        )
         counts = requests.get(f"http://127.0.0.1:{dvz_port}/counts", timeout=10).json()
         total = sum(counts["mail"].values())
         with engine.connect() as connection:

@@ -1,5 +1,6 @@
-"""Seed N drafts that are ready to submit: one filled through the real pages, the rest
-copies of it (the same stored files), all owned by the demo employer.
+"""Load the demo data (`flask demo load`), then seed N drafts that are ready to submit:
+one filled through the real pages, the rest copies of it (the same stored files), all
+owned by the demo employer. One process for both: each start of the app costs seconds.
 
     python -m tests.scaleout.seed N     (prints the ids of the drafts, one per line)
 """
@@ -21,6 +22,8 @@ SKIP = {"id", "reference", "submission_token", "created_at", "updated_at"}
 def main() -> None:
     count = int(sys.argv[1])
     app = create_app({"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+    loaded = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert loaded.exit_code == 0, loaded.output
     with app.app_context():
         client = app.test_client()
         login = client.post(
