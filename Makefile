@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app wsgi
 PYTHON ?= python3
 
 .PHONY: run test test-sqlite test-postgres bench soak translations extract lint format system-deps clean \
-	fuzz fuzz-forms fuzz-api
+	fuzz fuzz-forms fuzz-api serve scaleout
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ $(VENV)/.runtime: pyproject.toml | $(PY)
 # Test packages on top.
 $(VENV)/.test: pyproject.toml $(VENV)/.runtime
 	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+# honcho, for `make serve`.
+$(VENV)/.serve: pyproject.toml $(VENV)/.runtime
+	$(PY) -m pip install --quiet -e ".[serve]"
 	touch $@
 
 node_modules/axe-core/axe.min.js: package.json
@@ -56,6 +61,17 @@ test-sqlite: $(VENV)/.test translations node_modules/axe-core/axe.min.js
 
 test-postgres: $(VENV)/.test translations
 	bash .ci/with-postgres.sh $(PY) -m pytest -m "not e2e"
+	bash .ci/with-postgres.sh $(PY) -m tests.scaleout
+
+# The scale-out proof alone (part of `make test`): 2 gunicorn instances and 3 workers on a
+# throwaway PostgreSQL and redis-server; every e-mail and DVZ message exactly once.
+scaleout: $(VENV)/.test translations
+	bash .ci/with-postgres.sh $(PY) -m tests.scaleout
+
+# The production process model locally: the Procfile under honcho (gunicorn with
+# gunicorn.conf.py, and `flask worker`) on a throwaway PostgreSQL and redis-server.
+serve: $(VENV)/.serve translations
+	VENV=$(VENV) bash .ci/serve.sh
 
 test: system-deps lint test-sqlite test-postgres
 

@@ -9,7 +9,7 @@ ldconfig -p | grep -q 'libpangoft2-1.0.so.0' || need+=(libpangoft2-1.0-0)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 command -v npm >/dev/null || need+=(nodejs npm)
-[ -x /usr/bin/redis-server ] || need+=(redis-server)  # the shared rate-limit storage test
+[ -x /usr/bin/redis-server ] || need+=(redis-server)  # shared rate limits: their test, the scale-out proof, make serve
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing system packages: ${need[*]}"
   sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"

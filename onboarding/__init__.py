@@ -22,7 +22,7 @@ def init_app(app) -> None:
     from onboarding.partner_views import bp as partner_bp
     from onboarding.views import bp as welcome_bp
     from onboarding.webhooks import QUEUE
-    from portal import jobs, plugins
+    from portal import jobs, plugins, scheduler
     from portal.dossiers.lifecycle.status import permit_granted
 
     app.config.setdefault(
@@ -42,6 +42,13 @@ def init_app(app) -> None:
     # Its deliveries are claimed, retried and parked by the portal's one mechanism:
     # `outbox run` (and any worker) delivers them, and administrators see them parked.
     jobs.register(app, QUEUE)
+    # The daily reminders run in `flask worker`, once a day across all workers.
+    app.config.setdefault(
+        "ONBOARDING_REMIND_HOUR", int(os.environ.get("ONBOARDING_REMIND_HOUR", "8"))
+    )
+    scheduler.register(
+        app, scheduler.Periodic("onboarding.remind", _remind, daily_at="ONBOARDING_REMIND_HOUR")
+    )
     # A strong reference: the receiver lives as long as the process.
     permit_granted.connect(on_permit_granted, weak=False)
     # Links the portal's own pages show without knowing this package.
@@ -50,6 +57,18 @@ def init_app(app) -> None:
     links.setdefault("partner", []).append(("partner_inbox.inbox", _l("Referrals to answer")))
     links.setdefault("admin", []).append(("partner_admin.index", _l("Partner services")))
     app.extensions.setdefault("dossier_links", []).append(_employer_welcome_link)
+
+
+def _remind() -> None:
+    """The periodic form of `flask onboarding remind`: today's reminders, committed."""
+    from flask import current_app
+
+    from onboarding import services
+    from portal.extensions import db
+
+    report = services.remind_all()
+    db.session.commit()
+    current_app.logger.info("onboarding reminders queued: %s", report.queued)
 
 
 def _employer_welcome_link(dossier, user):

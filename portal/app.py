@@ -132,6 +132,7 @@ def _register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(bp)
     _register_queues(app)
+    _register_operations(app)
 
 
 def _register_queues(app: Flask) -> None:
@@ -145,6 +146,21 @@ def _register_queues(app: Flask) -> None:
     app.register_blueprint(jobs_bp)
     links = app.extensions.setdefault("dashboard_links", {})
     links.setdefault("admin", []).append(("parked.index", _l("Parked messages")))
+
+
+def _register_operations(app: Flask) -> None:
+    """The periodic jobs of `flask worker` (plug-ins register theirs in init_app), and
+    /readyz and /metrics (the intake adds its outcomes to the metrics)."""
+    from portal import health, worker
+    from portal.accounts.cli import register_periodic as register_claims_expiry
+    from portal.fallback.cli import intake_metrics
+    from portal.fallback.cli import register_periodic as register_intake_poll
+
+    worker.register_periodic(app)
+    register_intake_poll(app)
+    register_claims_expiry(app)
+    health.register(app)
+    health.add_source(app, intake_metrics)
 
 
 def _register_hooks(app: Flask) -> None:

@@ -80,6 +80,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(outbox)
     app.cli.add_command(_uploads_group())
+    app.cli.add_command(_mail_group())
     from portal.accounts.cli import register as register_accounts
     from portal.api.cli import register as register_api
     from portal.dossiers.lifecycle.auditlog import register as register_audit
@@ -91,6 +92,9 @@ def register(app: Flask) -> None:
     register_stats(app)
     register_audit(app)
     register_intake(app)
+    from portal.worker import register_cli as register_worker
+
+    register_worker(app)
 
 
 def _uploads_group() -> AppGroup:
@@ -115,5 +119,50 @@ def _uploads_group() -> AppGroup:
             f"kept {found.kept} referenced and {found.recent} recent; "
             f"finished {found.finished} interrupted moves; {found.missing} referenced missing"
         )
+
+    return group
+
+
+def valid_address(address: str) -> str:
+    """The address, normalised, or a click error that says why it is refused."""
+    from email_validator import EmailNotValidError, validate_email
+
+    from portal.validation import is_plain
+
+    shown = ascii(address)[:80]
+    if not address or len(address) > 254 or not is_plain(address) or address != address.strip():
+        raise click.BadParameter(
+            f"{shown} is not a plain e-mail address (length, spaces or control characters)."
+        )
+    try:
+        checked = validate_email(address, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise click.BadParameter(f"{shown} is not a valid e-mail address: {error}") from error
+    return checked.normalized
+
+
+def _mail_group() -> AppGroup:
+    group = AppGroup("mail", help="Outgoing e-mail.")
+
+    @group.command("test")
+    @click.argument("addresses", nargs=-1, required=True)
+    @click.option(
+        "--locale", type=click.Choice(["nl", "fr", "de", "en"]), default="en", show_default=True
+    )
+    def mail_test(addresses: tuple[str, ...], locale: str) -> None:
+        """Queue a test e-mail to each ADDRESS (all are checked first; none is queued if one is
+        refused). The worker (or `outbox run --once`) sends them."""
+        from portal import mail
+
+        checked = [valid_address(address) for address in addresses]
+        messages = []
+        for number, address in enumerate(checked, start=1):
+            home = mail.portal_url("home.index")
+            messages.append(
+                mail.queue(address, "mail_test", locale, defer=True, number=number, home_link=home)
+            )
+        db.session.commit()
+        for message in messages:
+            click.echo(f"queued test e-mail {message.id} to {message.recipient}")
 
     return group

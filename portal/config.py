@@ -67,6 +67,16 @@ def from_environment() -> dict:
         # Outbox items (portal/jobs.py): parked after this many failures; a claim's lease.
         "JOBS_MAX_ATTEMPTS": _int("JOBS_MAX_ATTEMPTS", 20),
         "JOBS_LEASE_SECONDS": _int("JOBS_LEASE_SECONDS", 300),
+        # `flask worker` (portal/worker.py, portal/scheduler.py): the wait when idle, the
+        # heartbeat (and how old it may be for /readyz), the hours (Brussels) of daily jobs.
+        "WORKER_IDLE_SECONDS": float(os.environ.get("WORKER_IDLE_SECONDS", "1")),
+        "WORKER_HEARTBEAT_SECONDS": _int("WORKER_HEARTBEAT_SECONDS", 15),
+        "WORKER_HEARTBEAT_MAX_AGE": _int("WORKER_HEARTBEAT_MAX_AGE", 60),
+        "INTAKE_POLL_SECONDS": _int("INTAKE_POLL_SECONDS", 60),
+        "UPLOADS_SWEEP_HOUR": _int("UPLOADS_SWEEP_HOUR", 3),
+        "CLAIMS_EXPIRE_HOUR": _int("CLAIMS_EXPIRE_HOUR", 2),
+        # /metrics: a bearer token; without one, only loopback clients may read it.
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", ""),
         "MANDATE_MAX_BYTES": _int("MANDATE_MAX_BYTES", 10 * 1024 * 1024),
         "DOCUMENT_MAX_BYTES": _int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024),
         "DOSSIER_MAX_BYTES": _int("DOSSIER_MAX_BYTES", 50 * 1024 * 1024),

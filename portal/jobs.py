@@ -207,7 +207,7 @@ def _record_failure(queue: Queue, item_id: int, error: BaseException, report: Re
     if item is None:
         return
     item.attempts = (item.attempts or 0) + 1
-    item.last_error = _safe(text)[:ERROR_CHARS]
+    item.last_error = safe_text(text)[:ERROR_CHARS]
     item.claimed_until = None
     now = clock.now()
     item.next_attempt_at = now + backoff(item.attempts)
@@ -219,7 +219,7 @@ def _record_failure(queue: Queue, item_id: int, error: BaseException, report: Re
     db.session.commit()
 
 
-def _safe(text: str) -> str:
+def safe_text(text: str) -> str:
     """No lone surrogates and no NUL bytes: any database can store it."""
     return (
         text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\N{REPLACEMENT CHARACTER}")

@@ -11,6 +11,8 @@ from portal.security import BUILTIN_PUBLIC, access_of
 EXPECTED_PUBLIC = {
     "home.index",
     "home.healthz",
+    "health.readyz",
+    "health.metrics",  # token or loopback, checked in the view (tests/test_health.py)
     "home.security_txt",
     "home.favicon",
     "accounts.register",

@@ -23,3 +23,19 @@ def register(app: Flask) -> None:
         click.echo(f"expired {count} claim(s) and {requests} request(s) to join")
 
     app.cli.add_command(accounts)
+
+
+def register_periodic(app: Flask) -> None:
+    """`flask worker` expires lapsed claims and requests to join once a day."""
+    from portal import scheduler
+
+    def expire() -> None:
+        from portal.accounts import claims, memberships
+
+        claims.expire_lapsed()
+        memberships.expire_lapsed()
+        db.session.commit()
+
+    scheduler.register(
+        app, scheduler.Periodic("accounts.expire_claims", expire, daily_at="CLAIMS_EXPIRE_HOUR")
+    )

@@ -94,3 +94,53 @@ def register(app: Flask) -> None:
             )
 
     app.cli.add_command(group)
+
+
+def register_periodic(app: Flask) -> None:
+    """`flask worker` polls the intake every minute when a Maildir or IMAP is configured."""
+    from datetime import timedelta
+
+    from portal import scheduler
+
+    def configured() -> bool:
+        config = current_app.config
+        return bool(config.get("INTAKE_MAILDIR") or config.get("INTAKE_IMAP_HOST"))
+
+    def poll() -> None:
+        from portal.fallback.runner import poll as run
+
+        source = _source(None, False)
+        try:
+            report = run(source)
+        finally:
+            source.close()
+        if report.read or report.resumed:
+            current_app.logger.info("intake poll: %s", report.summary())
+
+    seconds = int(app.config.get("INTAKE_POLL_SECONDS", 60))
+    scheduler.register(
+        app,
+        scheduler.Periodic(
+            "intake.poll", poll, every=timedelta(seconds=seconds), enabled=configured
+        ),
+    )
+
+
+def intake_metrics():
+    """For /metrics: the intake's messages by outcome (read at scrape time)."""
+    from prometheus_client.core import GaugeMetricFamily
+    from sqlalchemy import func
+
+    family = GaugeMetricFamily(
+        "portal_intake_messages", "E-mails the intake received, by outcome.", labels=["outcome"]
+    )
+    counts = dict(
+        db.session.execute(
+            select(IntakeMessage.outcome, func.count(IntakeMessage.id)).group_by(
+                IntakeMessage.outcome
+            )
+        ).all()
+    )
+    for outcome in Outcome:
+        family.add_metric([outcome.value], counts.get(outcome, 0))
+    yield family
