@@ -18,19 +18,24 @@ hex characters; never the uploader's name) and only ever:
 place with `os.replace` (atomic on one file system, NFS included) and fsyncs the folder,
 so a crash or a concurrent reader never meets a half-written file.
 
-An S3-compatible adapter implements the same seven methods: `put` is one PUT (objects
-are replaced whole), `stage` a PUT under `<key>.part`, `promote` a server-side copy and a
-delete, `open` a GET into a spooled temporary file. None ships here: the portal has no
-object store to test it against, and an untested adapter is worse than none. Name your
-own with `app.extensions["upload_storage"] = MyStorage(...)` in a plug-in's `init_app`.
-The upload sweep (`portal.uploads_sweep`) and the raw incoming mail
-(`portal.fallback.rawstore`) still read the folder directly: an object-store deployment
-also needs those two ported to a listing of keys.
+`S3Storage` (`UPLOAD_STORAGE=s3`, needs boto3: `pip install .[s3]`) keeps them in a
+bucket of any S3-compatible store (AWS, MinIO, Ceph RGW, …): `put` is one PUT (an object
+is replaced whole, and S3 reads are strongly consistent), `stage` a PUT under
+`<key>.part`, `promote` a server-side copy and a delete, `open` a GET. It is tested
+against moto's in-process S3 (no network here), not against a real store: try it on
+yours before relying on it. Any other store plugs in as
+`app.extensions["upload_storage"] = MyStorage(...)` in a plug-in's `init_app`.
+
+Two parts still read the folder `UPLOAD_DIR` directly, so keep it on a shared volume even
+with S3: the upload sweep (`portal.uploads_sweep`: on S3 use a lifecycle rule that expires
+`*.part` objects after a day instead) and the raw incoming mail
+(`portal.fallback.rawstore`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import re
 import secrets
@@ -137,15 +142,96 @@ class FileStorage:
             self.part_path(key).unlink()
 
 
+class S3Storage:
+    """Objects in one bucket of an S3-compatible store, under an optional prefix."""
+
+    def __init__(self, bucket: str, *, prefix: str = "", client=None, **client_options):
+        if client is None:
+            import boto3  # only this store needs it (the `s3` extra)
+
+            client = boto3.client("s3", **client_options)
+        self.client, self.bucket, self.prefix = client, bucket, prefix
+
+    def _name(self, key: str, *, part: bool = False) -> str:
+        return f"{self.prefix}{check_key(key)}{PART if part else ''}"
+
+    @staticmethod
+    def _missing(error: Exception) -> bool:
+        code = getattr(error, "response", {}).get("Error", {}).get("Code")
+        return code in {"404", "NoSuchKey", "NotFound"}
+
+    def put(self, key: str, data: bytes) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=self._name(key), Body=data)
+
+    def open(self, key: str) -> BinaryIO:
+        name = self._name(key)
+        try:
+            answer = self.client.get_object(Bucket=self.bucket, Key=name)
+        except Exception as error:
+            if self._missing(error):
+                raise FileNotFoundError(name) from None
+            raise
+        with contextlib.closing(answer["Body"]) as body:
+            return io.BytesIO(body.read())  # uploads are bounded (DOCUMENT_MAX_BYTES)
+
+    def exists(self, key: str) -> bool:
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self._name(key))
+        except Exception as error:
+            if self._missing(error):
+                return False
+            raise
+        return True
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self._name(key))  # no error if gone
+
+    def stage(self, key: str, data: bytes) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=self._name(key, part=True), Body=data)
+
+    def promote(self, key: str) -> bool:
+        staged = self._name(key, part=True)
+        try:
+            self.client.copy_object(
+                Bucket=self.bucket,
+                Key=self._name(key),
+                CopySource={"Bucket": self.bucket, "Key": staged},
+            )
+        except Exception as error:
+            if self._missing(error):
+                return False
+            raise
+        self.client.delete_object(Bucket=self.bucket, Key=staged)
+        return True
+
+    def unstage(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self._name(key, part=True))
+
+
 def storage() -> Storage:
-    """The app's upload store: a plug-in's own, else the folder UPLOAD_DIR."""
+    """The app's upload store: a plug-in's own, else the one UPLOAD_STORAGE names."""
     custom = current_app.extensions.get("upload_storage")
     if custom is not None:
         return custom
-    kind = current_app.config.get("UPLOAD_STORAGE", "file")
-    if kind != "file":
-        raise RuntimeError(
-            f"UPLOAD_STORAGE={kind!r}: no such store here; register one as "
-            "app.extensions['upload_storage'] (see portal/storage.py)"
+    config = current_app.config
+    kind = config.get("UPLOAD_STORAGE", "file")
+    if kind == "file":
+        return FileStorage(config["UPLOAD_DIR"])
+    if kind == "s3":
+        settings = (
+            config["UPLOAD_S3_BUCKET"],
+            config.get("UPLOAD_S3_PREFIX", ""),
+            config.get("UPLOAD_S3_ENDPOINT") or None,
         )
-    return FileStorage(current_app.config["UPLOAD_DIR"])
+        if not settings[0]:
+            raise RuntimeError("UPLOAD_STORAGE=s3 needs UPLOAD_S3_BUCKET")
+        cached = current_app.extensions.get("upload_storage_s3")
+        if cached is None or cached[0] != settings:
+            bucket, prefix, endpoint = settings
+            store = S3Storage(bucket, prefix=prefix, endpoint_url=endpoint)
+            current_app.extensions["upload_storage_s3"] = cached = (settings, store)
+        return cached[1]
+    raise RuntimeError(
+        f"UPLOAD_STORAGE={kind!r}: use 'file' or 's3', or register a store as "
+        "app.extensions['upload_storage'] (see portal/storage.py)"
+    )
