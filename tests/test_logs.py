@@ -75,6 +75,24 @@ def test_the_log_line_names_the_route_never_the_token_in_the_url(client, json_li
     assert request_lines(json_lines())[-1]["path"] == "/account/password/reset/<token>"
 
 
+def test_no_password_address_or_mail_body_gets_into_the_logs(client, mailbox, json_lines):
+    make_user("private@example.be")
+    client.post("/account/login", data={"email": "private@example.be", "password": "wrong-Pa55"})
+    login(client, "private@example.be", PASSWORD)
+    client.post("/account/logout")
+    response = client.post("/account/password/forgot", data={"email": "private@example.be"})
+    response.close()  # the deferred reset mail goes now, and is logged as delivered
+    message = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.recipient == "private@example.be")
+    ).one()
+    assert message.sent_at is not None
+    text = json.dumps(json_lines())
+    assert [line["status"] for line in request_lines(json_lines())] == [200, 302, 302, 302]
+    for secret in ("wrong-Pa55", PASSWORD, "private@example.be", message.subject):
+        assert secret not in text
+    assert message.body_text.splitlines()[0] not in text
+
+
 @pytest.mark.parametrize(
     "hostile",
     [
