@@ -57,7 +57,8 @@ def instances(tmp_path_factory):
                 "MAIL_SERVER": "",
                 "OUTBOX_SEND_AFTER_REQUEST": False,
                 "WTF_CSRF_ENABLED": False,
-                "RATELIMIT_ENABLED": False,
+                # One Limiter serves every app: leave it switched on, as the suite's app has it.
+                "LOGIN_RATE_LIMIT": "1000 per minute",
                 "PORTAL_BASE_URL": "http://portal.test",
             }
         )
@@ -115,7 +116,7 @@ def test_a_cookie_signed_with_another_secret_is_no_login(instances):
             "TESTING": True,
             "SECRET_KEY": "another-secret-key-of-sufficient-length-1",
             "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
+            "LOGIN_RATE_LIMIT": "1000 per minute",
         }
     )
     client = stranger.test_client()
