@@ -8,7 +8,9 @@ returning an error text or None) is the hook for a virus scanner.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -94,6 +96,9 @@ def send(stored_name: str, file_name: str) -> Response:
         mime = UNKNOWN
     # The response closes the file once it has been sent.
     response = send_file(handle, mimetype=mime, conditional=False, etag=False, max_age=0)
+    if response.content_length is None:  # a real file: werkzeug does not ask its size
+        with contextlib.suppress(OSError, AttributeError, ValueError):
+            response.content_length = os.fstat(handle.fileno()).st_size
     response.headers["Content-Disposition"] = content_disposition(download_name(file_name, mime))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -203,6 +203,8 @@ def test_uploads_go_to_s3_on_commit_and_are_downloaded_from_there(client, on_s3,
     download = client.get(f"/applications/{dossier.id}/documents/{document.id}")
     assert download.status_code == 200 and download.data == PDF
     assert download.mimetype == "application/pdf"
+    assert download.content_length == len(PDF)
+    download.close()
 
 
 def test_a_rollback_leaves_nothing_in_the_bucket(app, db_session, on_s3):
@@ -228,3 +230,22 @@ def test_the_folder_sweep_leaves_an_object_store_alone(app, db_session, on_s3):
     result = sweep(grace=0)
     assert (result.removed, result.missing, result.kept) == (0, 0, 0)
     assert objects(on_s3) == before
+
+
+def test_a_download_from_the_folder_store_says_its_length(client, tmp_path, monkeypatch, app):
+    from portal.dossiers.models import Document
+    from portal.extensions import db
+    from tests.applications_support import PDF, start, upload
+    from tests.support import login, make_user
+
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path))
+    login(client, make_user("folder@acme.example").email)
+    dossier = start(client)
+    client.post(f"/applications/{dossier.id}/category", data={"category": "executive"})
+    assert upload(client, dossier.id, "passport").status_code == 302
+    document = db.session.scalars(select(Document).where(Document.dossier_id == dossier.id)).one()
+    download = client.get(f"/applications/{dossier.id}/documents/{document.id}")
+    assert download.status_code == 200 and download.data == PDF
+    assert download.content_length == len(PDF)
+    assert download.headers["Cache-Control"] == "no-store"
+    download.close()  # as the WSGI server does: closes the file
