@@ -173,3 +173,13 @@ def test_a_job_outside_any_request_queues_items_without_an_id(app, db_session):
         child = mail.queue("child@example.be", "verify_email", "en", link="http://x")
         db.session.flush()
     assert child.request_id == "job-origin-0001"
+
+
+def test_every_outbox_keeps_the_request_id(app):
+    from portal import jobs
+
+    with app.app_context():
+        queues = jobs.queues()
+        assert {"mail", "exchange", "webhooks"} <= set(queues)
+        for queue in queues.values():
+            assert "request_id" in queue.model.__table__.columns, queue.name
