@@ -96,6 +96,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     hardening.register(app)
     errors.register(app)
+    from portal import logs  # JSON lines with the request id (LOG_FORMAT)
+
+    logs.register(app)
     _register_cli(app)
     return app
 

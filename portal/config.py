@@ -100,6 +100,18 @@ def from_environment() -> dict:
         "SECURITY_TXT_DAYS": _int("SECURITY_TXT_DAYS", 180),
         "SECURITY_POLICY_URL": os.environ.get("SECURITY_POLICY_URL", ""),
         "SECURITY_ENCRYPTION_URL": os.environ.get("SECURITY_ENCRYPTION_URL", ""),
+        # Logs (portal/logs.py): one JSON object per line in production, plain text in
+        # development; LOG_LEVEL for the portal's own loggers.
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT") or ("json" if production else "text"),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        # Where uploads are kept (portal/storage.py): "file" = UPLOAD_DIR, a shared volume
+        # when several instances run; "s3" = a bucket of an S3-compatible store.
+        "UPLOAD_STORAGE": os.environ.get("UPLOAD_STORAGE", "file"),
+        # UPLOAD_STORAGE=s3: the bucket, a key prefix, and the endpoint of a store that is
+        # not AWS (MinIO, Ceph); credentials come from the AWS_* variables as boto3 reads them.
+        "UPLOAD_S3_BUCKET": os.environ.get("UPLOAD_S3_BUCKET", ""),
+        "UPLOAD_S3_PREFIX": os.environ.get("UPLOAD_S3_PREFIX", "uploads/"),
+        "UPLOAD_S3_ENDPOINT": os.environ.get("UPLOAD_S3_ENDPOINT", ""),
         "WTF_CSRF_ENABLED": True,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -21,16 +21,17 @@ the portal importing it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Index, and_, func, or_, select, text, update
+from sqlalchemy import Index, String, and_, func, or_, select, text, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal import clock
+from portal import clock, logs
 from portal.db import UtcDateTime
 from portal.extensions import db
 
@@ -39,6 +40,7 @@ MAX_BACKOFF = timedelta(hours=1)
 DEFAULT_MAX_ATTEMPTS = 20
 DEFAULT_LEASE = timedelta(minutes=5)
 ERROR_CHARS = 2000
+_log = logging.getLogger(logs.JOBS)
 # Errors of the database itself: not the item's fault, so they stop the run.
 INFRASTRUCTURE = (OperationalError, InterfaceError)
 
@@ -51,6 +53,8 @@ class Claimable:
 
     claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     parked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The request (or job) that queued the item, for the worker's log lines about it.
+    request_id: Mapped[str | None] = mapped_column(String(64), default=logs.current_request_id)
 
     @property
     def parked(self) -> bool:
@@ -167,21 +171,30 @@ def process_claimed(queue: Queue, item_id: int, report: Report | None = None) ->
     item = db.session.get(queue.model, item_id)
     if item is None:
         return False
-    try:
-        queue.process(item)
-        item.attempts = (item.attempts or 0) + 1
-        item.sent_at = clock.now()
-        item.claimed_until = None
-        db.session.commit()
-    except INFRASTRUCTURE as error:
-        if _is_infrastructure(error):
-            db.session.rollback()
-            raise
-        _record_failure(queue, item_id, error, report)
-        return False
-    except Exception as error:  # noqa: BLE001 - any failure of the item is recorded on it
-        _record_failure(queue, item_id, error, report)
-        return False
+    # Log lines (and items queued) while doing it carry the id of the request that queued it.
+    with logs.job_context(getattr(item, "request_id", None)):
+        try:
+            queue.process(item)
+            item.attempts = (item.attempts or 0) + 1
+            item.sent_at = clock.now()
+            item.claimed_until = None
+            attempts = item.attempts
+            db.session.commit()
+        except INFRASTRUCTURE as error:
+            if _is_infrastructure(error):
+                db.session.rollback()
+                raise
+            _record_failure(queue, item_id, error, report)
+            return False
+        except Exception as error:  # noqa: BLE001 - any failure of the item is recorded on it
+            _record_failure(queue, item_id, error, report)
+            return False
+        _log.info(
+            "%s item %s delivered",
+            queue.name,
+            item_id,
+            extra={"queue": queue.name, "item_id": item_id, "attempts": attempts},
+        )
     report.sent += 1
     return True
 
@@ -211,12 +224,22 @@ def _record_failure(queue: Queue, item_id: int, error: BaseException, report: Re
     item.claimed_until = None
     now = clock.now()
     item.next_attempt_at = now + backoff(item.attempts)
-    if item.attempts >= max_attempts():
+    parked_now = item.attempts >= max_attempts()
+    if parked_now:
         item.parked_at = now
         report.parked += 1
     report.failed += 1
     report.errors.append((item_id, item.last_error))
+    attempts = item.attempts
     db.session.commit()
+    if parked_now:
+        _log.error(
+            "%s item %s parked after %s attempts",
+            queue.name,
+            item_id,
+            attempts,
+            extra={"queue": queue.name, "item_id": item_id, "attempts": attempts},
+        )
 
 
 def safe_text(text: str) -> str:

@@ -1,13 +1,16 @@
 """Uploads are hostile until checked: size, type sniffed from content, safe name, checksum.
 
-Files are stored outside `static/` under `UPLOAD_DIR`, named by a random identifier; the
+Files are stored outside `static/` in the upload store (`portal.storage`: the folder
+`UPLOAD_DIR` on a volume shared by every instance), named by a random identifier; the
 name the user gave is kept only as data. `UPLOAD_SCANNER` (a callable taking the bytes and
 returning an error text or None) is the hook for a virus scanner.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -18,10 +21,11 @@ import filetype
 from flask import Response, current_app, send_file
 from flask_babel import format_decimal
 
-from portal import uploads_tx
+from portal import storage, uploads_tx
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.i18n import _
+from portal.storage import check_key
 
 KINDS = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
 # The extension a download gets, from the type read in its content (first one preferred).
@@ -78,15 +82,23 @@ def content_disposition(name: str, disposition: str = "attachment") -> str:
 def send(stored_name: str, file_name: str) -> Response:
     """A stored file as a download: type and extension from its content, never cached."""
     try:
-        path = path_of(stored_name)
-        with open(path, "rb") as handle:
-            head = handle.read(8192)
+        handle = storage.storage().open(stored_name)
     except (OSError, ValueError):
+        raise NotFound from None
+    try:
+        head = handle.read(8192)
+        handle.seek(0)
+    except OSError:
+        handle.close()
         raise NotFound from None
     mime = sniff(head)
     if mime not in EXTENSIONS:
         mime = UNKNOWN
-    response = send_file(path, mimetype=mime, conditional=False, etag=False, max_age=0)
+    # The response closes the file once it has been sent.
+    response = send_file(handle, mimetype=mime, conditional=False, etag=False, max_age=0)
+    if response.content_length is None:  # a real file: werkzeug does not ask its size
+        with contextlib.suppress(OSError, AttributeError, ValueError):
+            response.content_length = os.fstat(handle.fileno()).st_size
     response.headers["Content-Disposition"] = content_disposition(download_name(file_name, mime))
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -108,8 +120,9 @@ def store(
 ) -> StoredFile:
     """Check and store an upload; raise Invalid with a message for `field` otherwise.
 
-    The bytes go to `<name>.part` and move into place only once the database transaction
-    that records them commits; a rollback deletes them (see `portal.uploads_tx`).
+    The bytes are staged in the upload store (`portal.storage`) and move into place only
+    once the database transaction that records them commits; a rollback deletes them (see
+    `portal.uploads_tx`).
     """
     if not data:
         raise Invalid({field: [_("The selected file is empty.")]})
@@ -127,9 +140,7 @@ def store(
         if problem:
             raise Invalid({field: [_("The file was refused by the virus scanner.")]})
     stored_name = secrets.token_hex(16)
-    folder = Path(current_app.config["UPLOAD_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
-    uploads_tx.write_on_commit(db.session(), folder / stored_name, data)
+    uploads_tx.stage_on_commit(db.session(), storage.storage(), stored_name, data)
     return StoredFile(
         stored_name=stored_name,
         file_name=safe_display_name(file_name),
@@ -141,11 +152,11 @@ def store(
 
 def discard(stored_name: str) -> None:
     """Delete a stored file once the transaction that drops its row commits."""
-    uploads_tx.delete_on_commit(db.session(), path_of(stored_name))
+    uploads_tx.delete_key_on_commit(db.session(), storage.storage(), check_key(stored_name))
 
 
 def path_of(stored_name: str) -> Path:
-    """The path of a stored file; the name is ours (hex), never the user's."""
+    """The path of a stored file in UPLOAD_DIR (the folder store); the name is ours (hex)."""
     if not (len(stored_name) == 32 and all(c in "0123456789abcdef" for c in stored_name)):
         raise ValueError("not a stored file name")
     return Path(current_app.config["UPLOAD_DIR"]) / stored_name

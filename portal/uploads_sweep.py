@@ -1,4 +1,4 @@
-"""Sweep UPLOAD_DIR: finish interrupted moves, delete what no row refers to.
+"""Sweep UPLOAD_DIR (the folder store): finish interrupted moves, delete what no row names.
 
 A stored file is referenced by a column named `stored_name` or ending in `_stored_name`,
 in any table of the metadata (so a plug-in's uploads count as soon as its models are
@@ -16,10 +16,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask import current_app
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.storage import FileStorage, storage
 from portal.uploads_tx import PART, finish
 
 STORED = re.compile(r"^[0-9a-f]{32}$")
@@ -58,8 +58,12 @@ def referenced_names() -> set[str]:
 
 def sweep(*, dry_run: bool = False, grace: float = DEFAULT_GRACE) -> SweepResult:
     """Clean UPLOAD_DIR; with `dry_run`, only count. It writes no row."""
-    folder = Path(current_app.config["UPLOAD_DIR"])
+    store = storage()
     result = SweepResult()
+    if not isinstance(store, FileStorage):
+        # An object store: its stale `.part` objects expire by the bucket's lifecycle rule.
+        return result
+    folder = store.root
     if not folder.is_dir():
         return result
     # List the folder before reading the rows: a file moves in only after its row

@@ -1,10 +1,12 @@
 """Files that follow the database transaction: written on commit, gone on rollback.
 
-`write_on_commit` writes the bytes at once to `<path>.part` (same folder, so the final
-rename is atomic) and remembers them against the session's innermost transaction. When the
-outermost transaction commits, every `.part` is renamed into place; when a transaction or
-savepoint rolls back, the `.part` files written inside it are deleted. `delete_on_commit`
-is the mirror image: the file goes only once the row that named it is gone for good.
+`stage_on_commit` stages the bytes at once in the upload store (`portal.storage`; in a
+folder: `<key>.part` beside the final name, so the final rename is atomic) and remembers
+them against the session's innermost transaction. When the outermost transaction commits,
+every staged key is promoted into place; when a transaction or savepoint rolls back, what
+was staged inside it is dropped. `delete_key_on_commit` is the mirror image: the file goes
+only once the row that named it is gone for good. `write_on_commit` and
+`delete_on_commit` do the same for a path in a folder.
 
 A crash between the commit and the rename leaves a `.part` whose name a row refers to;
 `flask --app wsgi uploads sweep` finishes that move, and deletes everything else that no
@@ -21,38 +23,46 @@ from pathlib import Path
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
-PART = ".part"
+from portal.storage import PART, FileStorage, Storage
+
 _KEY = "portal.uploads_tx"
 
 
 @dataclass
 class _Pending:
     transaction: SessionTransaction
-    path: Path  # the final path
-    write: bool  # True: a .part to move in on commit; False: a file to delete on commit
+    store: Storage
+    key: str
+    write: bool  # True: staged bytes to promote on commit; False: a key to delete on commit
 
 
 def part_path(path: Path) -> Path:
     return path.with_name(path.name + PART)
 
 
+def stage_on_commit(session: Session, store: Storage, key: str, data: bytes) -> None:
+    """Stage `data` under `key` now, and promote it when the session commits."""
+    store.stage(key, data)
+    try:
+        _pending(session).append(_Pending(_current(session), store, key, write=True))
+    except BaseException:
+        store.unstage(key)
+        raise
+
+
+def delete_key_on_commit(session: Session, store: Storage, key: str) -> None:
+    """Delete `key` once the session commits; a rollback keeps it."""
+    _pending(session).append(_Pending(_current(session), store, key, write=False))
+
+
 def write_on_commit(session: Session, path: Path, data: bytes) -> None:
     """Write `data` to `<path>.part` now, and move it to `path` when the session commits."""
-    temporary = part_path(path)
-    with open(temporary, "xb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    try:
-        _pending(session).append(_Pending(_current(session), path, write=True))
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    stage_on_commit(session, FileStorage(path.parent), path.name, data)
 
 
 def delete_on_commit(session: Session, path: Path) -> None:
     """Delete `path` once the session commits; a rollback keeps it."""
-    _pending(session).append(_Pending(_current(session), path, write=False))
+    delete_key_on_commit(session, FileStorage(path.parent), path.name)
 
 
 def _pending(session: Session) -> list[_Pending]:
@@ -98,11 +108,11 @@ def _after_commit(session: Session) -> None:
         return
     session.info[_KEY] = []
     for item in pending:
-        if item.write:
-            finish(item.path)
-        else:
-            with contextlib.suppress(OSError):
-                item.path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            if item.write:
+                item.store.promote(item.key)
+            else:
+                item.store.delete(item.key)
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -115,7 +125,7 @@ def _after_rollback(session: Session, previous: SessionTransaction) -> None:
         if _inside(item.transaction, previous):
             if item.write:
                 with contextlib.suppress(OSError):
-                    part_path(item.path).unlink(missing_ok=True)
+                    item.store.unstage(item.key)
         else:
             keep.append(item)
     session.info[_KEY] = keep

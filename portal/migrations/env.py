@@ -10,7 +10,10 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# Not when the portal has set up its own logs (portal/logs.py: JSON lines in production),
+# so that `flask db upgrade` on deploy logs in the same format as everything else.
+if not any(getattr(h, "_portal_log_handler", False) for h in logging.getLogger().handlers):
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 
