@@ -32,7 +32,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections import deque
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import factory
@@ -265,6 +265,11 @@ def path_to(target: DossierStatus) -> list[DossierStatus]:
     return paths[target]
 
 
+def _submitted_at(day: date | None) -> datetime:
+    """Now, or nine in the morning (UTC) of the submission day a test gave."""
+    return datetime.combine(day, time(9), tzinfo=UTC) if day else utcnow()
+
+
 class DossierFactory(BaseFactory):
     """A dossier of `owner` (an employer by default), walked to `status` by the machine."""
 
@@ -308,8 +313,9 @@ class DossierFactory(BaseFactory):
     status = S.DRAFT
     channel = Channel.ONLINE
     locale = "en"
-    created_by_id = factory.LazyAttribute(lambda d: d.owner.id)
-    organisation_id = factory.LazyAttribute(lambda d: d.owner.organisation_id)
+    # `owner=None`: a file imported from before the portal, without its filer.
+    created_by_id = factory.LazyAttribute(lambda d: d.owner.id if d.owner else None)
+    organisation_id = factory.LazyAttribute(lambda d: d.owner.organisation_id if d.owner else None)
     category = "highly_qualified"
     worker_first_name = "Priya"
     worker_last_name = "Sharma"
@@ -318,7 +324,9 @@ class DossierFactory(BaseFactory):
     def _create(cls, model_class, *args, status=S.DRAFT, officer=None, **kwargs):
         pinned = {name: kwargs.pop(name) for name in MACHINE_FIELDS if name in kwargs}
         if status != S.DRAFT:
-            kwargs["submitted_at"] = kwargs.get("submitted_at") or utcnow()
+            kwargs["submitted_at"] = kwargs.get("submitted_at") or _submitted_at(
+                kwargs.get("submitted_on")
+            )
             if "submitted_on" not in kwargs:
                 kwargs["submitted_on"] = deadlines.local_day(kwargs["submitted_at"])
         dossier = super()._create(model_class, *args, **kwargs)
