@@ -1,4 +1,4 @@
-"""Test helpers: an SMTP sink, a page checker, factories and a login helper."""
+"""Test helpers: an SMTP sink, a page checker, the older account helpers and a login helper."""
 
 from __future__ import annotations
 
@@ -15,21 +15,15 @@ from email.message import EmailMessage
 from aiosmtpd.controller import Controller
 from bs4 import BeautifulSoup
 
-from portal.accounts.models import (
-    ClaimStatus,
-    Mandatary,
-    MandataryKind,
-    Organisation,
-    OrganisationClaim,
-    OrgRole,
-    Role,
-    User,
-)
-from portal.accounts.services import hash_password
-from portal.db import utcnow
+from portal.accounts.models import ClaimStatus, Mandatary, Organisation, OrgRole, Role, User
 from portal.extensions import db
-
-PASSWORD = "correct horse battery staple"
+from tests.factories import (
+    PASSWORD,
+    EmployerFactory,
+    MandataryUserFactory,
+    OrganisationFactory,
+    UserFactory,
+)
 
 
 def free_port() -> int:
@@ -165,27 +159,11 @@ def new_kbo() -> str:
 def make_organisation(
     kbo: str | None = None, name: str = "Test NV", claim: ClaimStatus | None = ClaimStatus.PROVEN
 ) -> Organisation:
-    """An organisation whose claim to its number is proven (or `claim`, or none at all)."""
-    organisation = Organisation(
-        name=name,
-        kbo_number=kbo or new_kbo(),
-        street="Veldstraat 1",
-        postal_code="9000",
-        municipality_refnis="44021",
-        nace_code="49410",
-    )
-    db.session.add(organisation)
-    if claim is not None:
-        db.session.add(
-            OrganisationClaim(
-                organisation=organisation,
-                kbo_number=organisation.kbo_number,
-                status=claim,
-                proven_by="test" if claim == ClaimStatus.PROVEN else None,
-            )
-        )
-    db.session.flush()
-    return organisation
+    """An organisation whose claim to its number is proven (or `claim`, or none at all).
+
+    The calling convention of the older tests; the work is `tests.factories.OrganisationFactory`.
+    """
+    return OrganisationFactory(kbo_number=kbo or new_kbo(), name=name, claim=claim)
 
 
 def prove_claim(organisation: Organisation) -> None:
@@ -206,32 +184,18 @@ def make_user(
     org_role: OrgRole | None = None,
     mandatary: Mandatary | None = None,
 ) -> User:
-    if role == Role.EMPLOYER and organisation is None:
-        organisation = make_organisation()
-        org_role = org_role or OrgRole.ADMIN
-    if role == Role.MANDATARY and mandatary is None:
-        mandatary = Mandatary(
-            kind=MandataryKind.COMPANY,
-            name="Mandates BV",
-            kbo_number=new_kbo(),
-            street="Meir 1",
-            postal_code="2000",
-            municipality_refnis="11002",
-        )
-    user = User(
-        email=email,
-        name=email.split("@")[0].title(),
-        role=role,
-        locale=locale,
-        password_hash=hash_password(PASSWORD),
-        email_verified_at=utcnow() if verified else None,
-        organisation=organisation,
-        org_role=org_role,
-        mandatary=mandatary,
-    )
-    db.session.add(user)
-    db.session.flush()
-    return user
+    """A user of `role` (the older tests' convention over `tests.factories`' role factories):
+    an employer gets a new organisation and a mandatary a new company unless given one."""
+    fields = {"email": email, "role": role, "verified": verified, "locale": locale}
+    if organisation is not None:
+        fields.update(organisation=organisation, org_role=org_role)
+    if mandatary is not None:
+        fields["mandatary"] = mandatary
+    if role == Role.EMPLOYER:
+        return EmployerFactory(**fields)
+    if role == Role.MANDATARY:
+        return MandataryUserFactory(**fields)
+    return UserFactory(**fields)
 
 
 def login(client, user_email: str, password: str = PASSWORD):

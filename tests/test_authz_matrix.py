@@ -56,12 +56,13 @@ from portal.accounts.models import Mandate as MandateRow
 from portal.accounts.sessions import UserSession
 from portal.api import keys
 from portal.db import utcnow
-from portal.dossiers.models import Document, Dossier, DossierStatus
+from portal.dossiers.models import Document, DossierStatus
 from portal.extensions import db, limiter
 from portal.fallback import rawstore
 from portal.fallback.models import HelpdeskTicket, IntakeMessage, Outcome, Proof
 from portal.mail import OutboxMessage
 from portal.security import BUILTIN_PUBLIC, access_of
+from tests.factories import DossierFactory
 from tests.support import PASSWORD, login, make_organisation, make_user
 
 # What identifies the foreign party: none of it may show in a page for another party.
@@ -99,11 +100,11 @@ def foreign(app, db_session) -> Foreign:
     organisation = make_organisation(name=SECRETS["organisation"])
     owner = make_user("owner@foreign.example", organisation=organisation)
     owner.name = "Oswald Foreign-Owner"
-    dossier = Dossier(
+    dossier = DossierFactory(
+        owner=owner,
         reference=SECRETS["reference"],
         status=DossierStatus.RESIDENCE_GRANTED,
         locale="nl",
-        created_by_id=owner.id,
         organisation_id=organisation.id,
         category="highly_qualified",
         sections_done="worker,category,job",
@@ -124,8 +125,6 @@ def foreign(app, db_session) -> Foreign:
         federal_decision="granted",
         federal_decision_on=date.today() - timedelta(days=10),
     )
-    db.session.add(dossier)
-    db.session.flush()
     stored = "ab" * 16
     folder = Path(app.config["UPLOAD_DIR"])
     folder.mkdir(parents=True, exist_ok=True)

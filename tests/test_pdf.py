@@ -17,10 +17,11 @@ from weasyprint.formatting_structure import boxes
 from portal import pdf
 from portal.accounts.models import ForeignEmployer, Mandatary, MandataryKind, Role
 from portal.dossiers.letters.receipts import receipt_context, receipt_pdf
-from portal.dossiers.models import Document, Dossier, DossierStatus
+from portal.dossiers.models import Dossier, DossierStatus
 from portal.dossiers.rules import CATEGORY_TITLES, DOCUMENTS
 from portal.extensions import db
 from portal.i18n import force_locale, gettext
+from tests.factories import DocumentFactory, DossierFactory
 from tests.support import make_user
 
 REFERENCE = "SP-2026-ABCDEF-G"
@@ -31,16 +32,11 @@ FILES = [
 
 
 def submitted_dossier(**overrides) -> Dossier:
-    """A submitted dossier of an employer, with two documents, straight into the database."""
+    """The receipt's file: an employer's, submitted on 2 March 2026, with two documents."""
     user = make_user("hr@receipt.example")
     fields = {
         "reference": REFERENCE,
-        "status": DossierStatus.SUBMITTED,
-        "locale": "en",
-        "created_by_id": user.id,
-        "organisation_id": user.organisation_id,
         "submitted_at": datetime(2026, 3, 2, 9, 15, tzinfo=UTC),
-        "worker_first_name": "Priya",
         "worker_last_name": "Raghunathan",
         "worker_birth_date": date(1994, 7, 14),
         "worker_nationality": "IN",
@@ -52,26 +48,19 @@ def submitted_dossier(**overrides) -> Dossier:
         "duration_months": 36,
         "workplace_postal_code": "9000",
         "workplace_refnis": "44021",
-        "category": "highly_qualified",
         **overrides,
     }
-    dossier = Dossier(**fields)
-    db.session.add(dossier)
-    db.session.flush()
+    dossier = DossierFactory(owner=user, status=DossierStatus.SUBMITTED, **fields)
     for requirement, name, size, sha256 in FILES:
-        db.session.add(
-            Document(
-                dossier_id=dossier.id,
-                requirement=requirement,
-                file_name=name,
-                stored_name=f"{sha256[:16]}.pdf",
-                sha256=sha256,
-                size=size,
-                mime="application/pdf",
-                uploaded_by_id=user.id,
-            )
+        DocumentFactory(
+            dossier=dossier,
+            requirement=requirement,
+            file_name=name,
+            stored_name=f"{sha256[:16]}.pdf",
+            sha256=sha256,
+            size=size,
+            uploaded_by_id=user.id,
         )
-    db.session.flush()
     db.session.refresh(dossier)
     return dossier
 

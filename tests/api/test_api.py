@@ -24,6 +24,7 @@ from portal.errors import Invalid, NotAllowed
 from portal.extensions import db
 from portal.i18n import force_locale
 from tests.applications_support import fill, start, submit
+from tests.factories import DossierFactory
 from tests.support import check_page, error_summary, login, make_user
 
 ALL_SCOPES = [keys.DOSSIERS_READ, keys.DECISIONS_WRITE, keys.FORWARDED_READ]
@@ -236,28 +237,24 @@ def test_the_status_title_is_english_whatever_the_language_asked(client, forward
     assert response.json["status_title_en"] == "Forwarded to the Immigration Office"
 
 
-def _forwarded_rows(count: int, creator_id: int) -> list[str]:
-    """Forwarded files written directly: the list's paging, not the status machine, is tested."""
-    made = []
-    for number in range(count):
-        reference = references.new_reference(TODAY.year)
-        db.session.add(
-            Dossier(
-                reference=reference,
-                created_by_id=creator_id,
-                status=DossierStatus.FORWARDED,
-                forwarded_on=TODAY - timedelta(days=count - number),
-                category="highly_qualified",
-            )
-        )
-        made.append(reference)
+def _forwarded_rows(count: int, creator) -> list[str]:
+    """Forwarded files of `creator`, a day apart, through the status machine (the factories)."""
+    made = [
+        DossierFactory(
+            owner=creator,
+            reference=references.new_reference(TODAY.year),
+            status=DossierStatus.FORWARDED,
+            forwarded_on=TODAY - timedelta(days=count - number),
+        ).reference
+        for number in range(count)
+    ]
     db.session.commit()
     return made
 
 
 def test_the_forwarded_list_pages_by_100_with_a_next_link(client, db_session):
     creator = make_user("hr@acme.example")
-    made = _forwarded_rows(101, creator.id)
+    made = _forwarded_rows(101, creator)
     db.session.add(
         Dossier(
             reference="SP-2026-ZZZZZZ-Z", created_by_id=creator.id, status=DossierStatus.SUBMITTED

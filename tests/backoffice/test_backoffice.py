@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import io
-import itertools
 from datetime import UTC, date, datetime, timedelta
 
+import factory
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import event, func, select
@@ -22,41 +22,21 @@ from portal.dossiers.models import Channel, Document, Dossier, DossierStatus
 from portal.extensions import db
 from portal.i18n import LANGUAGES, force_locale, gettext
 from tests.applications_support import PDF
+from tests.factories import QueuedDossierFactory
 from tests.support import PASSWORD, check_page, error_summary, field_error, login, make_user
 
 S = DossierStatus
-_numbers = itertools.count(1)
 
 
 def today() -> date:
     return deadlines.local_day(utcnow())
 
 
-def make_dossier(owner, **fields) -> Dossier:
-    """A submitted dossier of `owner`'s organisation, straight into the database."""
-    number = next(_numbers)
-    submitted = fields.pop("submitted_days_ago", 3)
-    values = {
-        "reference": f"SP-2026-T{number:05d}-X",
-        "status": S.SUBMITTED,
-        "locale": "en",
-        "created_by_id": owner.id,
-        "organisation_id": owner.organisation_id,
-        "submitted_at": utcnow() - timedelta(days=submitted),
-        "worker_first_name": "Priya",
-        "worker_last_name": f"Sharma {number}",
-        "worker_nationality": "IN",
-        "worker_passport": "Z1234567",
-        "isco_code": "2512",
-        "category": "highly_qualified",
-        "channel": Channel.ONLINE,
-        "deadline_on": today() + timedelta(days=60 - submitted),
-        **fields,
-    }
-    dossier = Dossier(**values)
-    db.session.add(dossier)
-    db.session.flush()
-    return dossier
+class QueuedFile(QueuedDossierFactory):
+    """A file in the queue, each worker with a name of their own."""
+
+    reference = factory.Sequence(lambda n: f"SP-2026-T{n:05d}-X")
+    worker_last_name = factory.Sequence(lambda n: f"Sharma {n}")
 
 
 @pytest.fixture
@@ -88,13 +68,21 @@ def references_in(soup) -> list[str]:
 
 
 def test_the_queue_sorts_by_deadline_and_filters(client, officer, employer):
-    late = make_dossier(employer, deadline_on=today() - timedelta(days=3), submitted_days_ago=70)
-    soon = make_dossier(employer, deadline_on=today() + timedelta(days=5), channel=Channel.EMAIL)
-    later = make_dossier(employer, deadline_on=today() + timedelta(days=40), category="researcher")
-    undated = make_dossier(employer, deadline_on=None, submitted_days_ago=1)
-    waiting = make_dossier(employer, status=S.INFO_REQUESTED, deadline_on=today() + timedelta(1))
-    make_dossier(employer, status=S.WORK_REFUSED, deadline_on=None)  # decided: not listed
-    draft = make_dossier(employer, status=S.DRAFT, reference=None, submitted_at=None)
+    late = QueuedFile(
+        owner=employer, deadline_on=today() - timedelta(days=3), submitted_days_ago=70
+    )
+    soon = QueuedFile(
+        owner=employer, deadline_on=today() + timedelta(days=5), channel=Channel.EMAIL
+    )
+    later = QueuedFile(
+        owner=employer, deadline_on=today() + timedelta(days=40), category="researcher"
+    )
+    undated = QueuedFile(owner=employer, deadline_on=None, submitted_days_ago=1)
+    waiting = QueuedFile(
+        owner=employer, status=S.INFO_REQUESTED, deadline_on=today() + timedelta(1)
+    )
+    QueuedFile(owner=employer, status=S.WORK_REFUSED, deadline_on=None)  # decided: not listed
+    draft = QueuedFile(owner=employer, status=S.DRAFT, reference=None, submitted_at=None)
 
     soup = page(client, "/backoffice/dossiers?lang=en")
     assert references_in(soup) == [
@@ -130,13 +118,16 @@ def test_the_queue_sorts_by_deadline_and_filters(client, officer, employer):
 
 def test_mine_unassigned_and_recently_forwarded(client, officer, employer):
     colleague = make_user("colleague@flanders.example", Role.OFFICER)
-    mine = make_dossier(employer, assigned_officer_id=officer.id)
-    theirs = make_dossier(employer, assigned_officer_id=colleague.id)
-    nobodys = make_dossier(employer)
-    forwarded = make_dossier(
-        employer, status=S.FORWARDED, deadline_on=None, forwarded_on=today() - timedelta(days=2)
+    mine = QueuedFile(owner=employer, assigned_officer_id=officer.id)
+    theirs = QueuedFile(owner=employer, assigned_officer_id=colleague.id)
+    nobodys = QueuedFile(owner=employer)
+    forwarded = QueuedFile(
+        owner=employer,
+        status=S.FORWARDED,
+        deadline_on=None,
+        forwarded_on=today() - timedelta(days=2),
     )
-    make_dossier(employer, status=S.FORWARDED, deadline_on=None, forwarded_on=date(2020, 1, 1))
+    QueuedFile(owner=employer, status=S.FORWARDED, deadline_on=None, forwarded_on=date(2020, 1, 1))
 
     assert references_in(page(client, "/backoffice/dossiers?owner=mine")) == [mine.reference]
     assert references_in(page(client, "/backoffice/dossiers?owner=unassigned")) == [
@@ -151,7 +142,7 @@ def test_mine_unassigned_and_recently_forwarded(client, officer, employer):
 
 
 def test_a_wrong_filter_is_reported_and_the_typed_value_kept(client, officer, employer):
-    make_dossier(employer)
+    QueuedFile(owner=employer)
     soup = page(client, "/backoffice/dossiers?lang=en&older_than=-4")
     assert any(m.endswith(": Give a number of days from 0 to 3650.") for m in error_summary(soup))
     assert "from 0 to 3650" in field_error(soup, "older_than")
@@ -161,8 +152,8 @@ def test_a_wrong_filter_is_reported_and_the_typed_value_kept(client, officer, em
 
 def test_the_queue_pages_by_fifty_without_a_query_per_row(app, client, officer, employer):
     for number in range(queue.PER_PAGE + 5):
-        make_dossier(
-            employer,
+        QueuedFile(
+            owner=employer,
             deadline_on=today() + timedelta(days=number),
             assigned_officer_id=officer.id if number % 2 else None,
         )
@@ -193,7 +184,7 @@ def test_the_queue_pages_by_fifty_without_a_query_per_row(app, client, officer, 
 
 def test_the_queue_service_counts_and_pages(officer, employer):
     for _ in range(7):
-        make_dossier(employer)
+        QueuedFile(owner=employer)
     result = queue.dossier_queue(officer, per_page=3, page=3)
     assert (result.total, result.pages, result.page, len(result.rows)) == (7, 3, 3, 1)
     assert (result.first, result.last) == (7, 7)
@@ -214,7 +205,7 @@ def test_the_queue_service_counts_and_pages(officer, employer):
 
 
 def test_opening_a_file_is_audited_and_shows_it(client, officer, employer):
-    dossier = make_dossier(employer, deadline_on=today() - timedelta(days=1))
+    dossier = QueuedFile(owner=employer, deadline_on=today() - timedelta(days=1))
     stored = uploads.store(PDF, "passport.pdf", ("pdf",), 10_000)
     document = Document(
         dossier=dossier,
@@ -249,7 +240,7 @@ def test_opening_a_file_is_audited_and_shows_it(client, officer, employer):
             select(AuditEntry).where(AuditEntry.dossier_id == dossier.id).order_by(AuditEntry.id)
         )
     ]
-    assert actions == ["view", "download"]
+    assert actions == ["status:submitted", "view", "download"]  # the submission, then these
     trail = page(client, f"/backoffice/dossiers/{dossier.id}?lang=en").get_text(" ", strip=True)
     assert "Officer Officer downloaded the document “Copy of the passport (passport.pdf)”." in trail
     assert "download" not in [td.get_text() for td in soup.select("td")]
@@ -257,12 +248,12 @@ def test_opening_a_file_is_audited_and_shows_it(client, officer, employer):
 
 
 def test_a_draft_is_not_an_officers_business(client, officer, employer):
-    draft = make_dossier(employer, status=S.DRAFT, reference=None, submitted_at=None)
+    draft = QueuedFile(owner=employer, status=S.DRAFT, reference=None, submitted_at=None)
     assert client.get(f"/backoffice/dossiers/{draft.id}").status_code == 404
 
 
 def test_claim(client, officer, employer):
-    dossier = make_dossier(employer)
+    dossier = QueuedFile(owner=employer)
     response = client.post(f"/backoffice/dossiers/{dossier.id}/claim?lang=en")
     assert response.headers["Location"] == f"/backoffice/dossiers/{dossier.id}"
     assert dossier.assigned_officer_id == officer.id
@@ -273,7 +264,7 @@ def test_claim(client, officer, employer):
 
 
 def test_request_information_stops_the_clock(client, officer, employer):
-    dossier = make_dossier(employer, submitted_days_ago=10)
+    dossier = QueuedFile(owner=employer, submitted_days_ago=10)
     url = f"/backoffice/dossiers/{dossier.id}/information?lang=en"
     due = (today() + timedelta(days=15)).isoformat()
     form = page(client, f"/backoffice/dossiers/{dossier.id}?lang=en")
@@ -308,7 +299,8 @@ def test_request_information_stops_the_clock(client, officer, employer):
 
 
 def test_refusal_without_reasons_is_refused_and_nothing_changes(client, officer, employer):
-    dossier = make_dossier(employer)
+    dossier = QueuedFile(owner=employer)
+    history = db.session.scalar(select(func.count(StatusEvent.id)))  # its submission
     response = client.post(
         f"/backoffice/dossiers/{dossier.id}/decision?lang=en",
         data={"decision-outcome": "refused", "decision-reasons": ""},
@@ -319,7 +311,7 @@ def test_refusal_without_reasons_is_refused_and_nothing_changes(client, officer,
     assert soup.find("input", id="decision-outcome-2").has_attr("checked")  # kept
     assert soup.title.get_text().startswith("Error")
     assert dossier.status == S.SUBMITTED and dossier.flemish_decision is None
-    assert db.session.scalar(select(func.count(StatusEvent.id))) == 0
+    assert db.session.scalar(select(func.count(StatusEvent.id))) == history
     no_choice = check_page(
         client.post(f"/backoffice/dossiers/{dossier.id}/decision?lang=en", data={}).text
     )
@@ -327,7 +319,7 @@ def test_refusal_without_reasons_is_refused_and_nothing_changes(client, officer,
 
 
 def test_a_refusal_with_reasons_and_its_letter(client, officer, employer):
-    dossier = make_dossier(employer, locale="en")
+    dossier = QueuedFile(owner=employer, locale="en")
     reasons = "The salary is below the threshold for highly qualified workers."
     client.post(
         f"/backoffice/dossiers/{dossier.id}/decision",
@@ -352,7 +344,7 @@ def test_a_refusal_with_reasons_and_its_letter(client, officer, employer):
 
 
 def test_authorised_forwards_at_once(client, officer, employer):
-    dossier = make_dossier(employer)
+    dossier = QueuedFile(owner=employer)
     response = client.post(
         f"/backoffice/dossiers/{dossier.id}/decision",
         data={"decision-outcome": "authorised", "decision-confirmed": "yes"},
@@ -376,7 +368,7 @@ def test_authorised_forwards_at_once(client, officer, employer):
 
 
 def test_residence_needs_a_choice_and_a_forwarded_file(client, officer, employer):
-    dossier = make_dossier(employer)
+    dossier = QueuedFile(owner=employer)
     soup = check_page(
         client.post(
             f"/backoffice/dossiers/{dossier.id}/residence?lang=en",
@@ -395,7 +387,7 @@ def test_residence_needs_a_choice_and_a_forwarded_file(client, officer, employer
 
 
 def test_the_decision_letter_is_in_the_applicants_language(app, employer):
-    dossier = make_dossier(employer, locale="fr", status=S.FORWARDED)
+    dossier = QueuedFile(owner=employer, locale="fr", status=S.FORWARDED)
     dossier.flemish_decision, dossier.flemish_decision_on = "authorised", date(2026, 5, 4)
     dossier.forwarded_on = date(2026, 5, 4)
     with app.test_request_context():
@@ -424,8 +416,8 @@ def test_the_letter_of_a_posting_names_the_foreign_employer_and_mandatary(app, c
     )
     db.session.add(employer)
     db.session.flush()
-    dossier = make_dossier(
-        mandatary,
+    dossier = QueuedFile(
+        owner=mandatary,
         organisation_id=None,
         mandatary_id=mandatary.mandatary_id,
         foreign_employer_id=employer.id,
@@ -456,7 +448,7 @@ def test_the_letter_of_a_posting_names_the_foreign_employer_and_mandatary(app, c
 
 
 def test_no_letter_before_a_decision(app, client, officer, employer):
-    dossier = make_dossier(employer)
+    dossier = QueuedFile(owner=employer)
     assert client.get(f"/backoffice/dossiers/{dossier.id}/decision-letter.pdf").status_code == 404
 
 
@@ -480,7 +472,7 @@ def backoffice_urls(dossier: Dossier, document_id: int = 1) -> list[tuple[str, s
 
 @pytest.mark.parametrize("role", [Role.EMPLOYER, Role.MANDATARY])
 def test_applicants_get_403_everywhere(client, role, employer):
-    dossier = make_dossier(employer, status=S.WORK_REFUSED, flemish_decision="refused")
+    dossier = QueuedFile(owner=employer, status=S.WORK_REFUSED, flemish_decision="refused")
     user = employer if role == Role.EMPLOYER else make_user("m@mandates.example", role)
     login(client, user.email)
     for method, url in backoffice_urls(dossier):
@@ -491,16 +483,16 @@ def test_applicants_get_403_everywhere(client, role, employer):
 
 @pytest.mark.parametrize("lang", list(LANGUAGES))
 def test_every_page_in_every_language(client, officer, employer, lang):
-    open_file = make_dossier(employer)
-    forwarded = make_dossier(
-        employer,
+    open_file = QueuedFile(owner=employer)
+    forwarded = QueuedFile(
+        owner=employer,
         status=S.FORWARDED,
         deadline_on=None,
         forwarded_on=today(),
         flemish_decision="authorised",
         flemish_decision_on=today(),
     )
-    waiting = make_dossier(employer, status=S.INFO_REQUESTED)
+    waiting = QueuedFile(owner=employer, status=S.INFO_REQUESTED)
     db.session.add(
         InfoRequest(
             dossier_id=waiting.id,
@@ -532,7 +524,7 @@ def test_every_page_in_every_language(client, officer, employer, lang):
 def test_an_admin_may_use_the_back_office(client, employer):
     admin = make_user("admin@flanders.example", Role.ADMIN)
     login(client, admin.email)
-    dossier = make_dossier(employer, submitted_at=datetime(2026, 1, 5, 10, tzinfo=UTC))
+    dossier = QueuedFile(owner=employer, submitted_at=datetime(2026, 1, 5, 10, tzinfo=UTC))
     assert dossier.reference in page(client, f"/backoffice/dossiers/{dossier.id}").h1.get_text()
 
 
@@ -548,7 +540,7 @@ def test_the_action_forms_carry_their_own_csrf_token(app, db_session, employer):
             "/account/login",
             data={"csrf_token": token, "email": officer.email, "password": PASSWORD},
         )
-        dossier = make_dossier(employer)
+        dossier = QueuedFile(owner=employer)
         soup = page(client, f"/backoffice/dossiers/{dossier.id}?lang=en")  # no duplicate ids
         assert client.post(f"/backoffice/dossiers/{dossier.id}/claim").status_code == 400
         assert dossier.assigned_officer_id is None
@@ -593,7 +585,7 @@ def test_the_applicant_downloads_the_decision_letter_in_the_file_language(app, c
 
 
 def test_the_queue_names_every_cell_for_stacked_rows_on_a_phone(client, officer, employer):
-    make_dossier(employer, deadline_on=today() + timedelta(days=5))
+    QueuedFile(owner=employer, deadline_on=today() + timedelta(days=5))
     soup = page(client, "/backoffice/dossiers?lang=en")
     table = soup.find("table", class_="table-stack")
     assert table is not None

@@ -6,7 +6,7 @@ import io
 import json
 import re
 from datetime import UTC, date, datetime, timedelta
-from itertools import count, product
+from itertools import product
 
 import pytest
 from babel.dates import format_date
@@ -23,10 +23,10 @@ from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
 from portal.i18n import LANGUAGES, format_locale
 from tests.applications_support import PDF, fill, start, submit
+from tests.factories import DossierFactory
 from tests.support import check_page, error_summary, field_error, html_of, login, make_user, text_of
 
 S = DossierStatus
-_references = count(1)
 
 
 def long_date(day: date, locale: str = "en") -> str:
@@ -35,26 +35,6 @@ def long_date(day: date, locale: str = "en") -> str:
 
 def today() -> date:
     return deadlines.local_day(utcnow())
-
-
-def make_dossier(owner, state: DossierStatus, **fields) -> Dossier:
-    """A dossier in any status, written directly (the status machine is what is tested)."""
-    values = {
-        "created_by_id": owner.id,
-        "organisation_id": owner.organisation_id,
-        "status": state,
-        "locale": "en",
-        "category": "highly_qualified",
-        "reference": f"SP-TEST-{next(_references):06d}",
-        "submitted_at": None if state == S.DRAFT else utcnow(),
-        "worker_first_name": "Priya",
-        "worker_last_name": "Sharma",
-    }
-    values.update(fields)
-    dossier = Dossier(**values)
-    db.session.add(dossier)
-    db.session.flush()
-    return dossier
 
 
 def count_of(model) -> int:
@@ -119,7 +99,7 @@ def deliver() -> None:
 )
 def test_every_pair_of_statuses_follows_the_transition_table(db_session, source, target):
     owner = make_user("owner@acme.example")
-    dossier = make_dossier(owner, source)
+    dossier = DossierFactory(owner=owner, status=source)
     events, entries = count_of(StatusEvent), count_of(AuditEntry)
     if target in status.ALLOWED.get(source, frozenset()):
         event = status.change(dossier, target, owner, "because")
@@ -253,9 +233,9 @@ MONDAY = date(2026, 3, 2)
 
 def decided_files(owner, durations, *, category="highly_qualified", start=MONDAY):
     for days in durations:
-        make_dossier(
-            owner,
-            S.FORWARDED,
+        DossierFactory(
+            owner=owner,
+            status=S.FORWARDED,
             category=category,
             submitted_at=datetime.combine(start, datetime.min.time(), tzinfo=UTC).replace(hour=9),
             submitted_on=start,
@@ -268,8 +248,11 @@ def test_the_expected_date_is_the_median_of_twenty_comparable_decisions(db_sessi
     decided_files(owner, range(1, 21))  # 1..20 working days
     decided_files(owner, [200] * 5, category="researcher")  # another category: not comparable
     decided_files(owner, [300] * 5, start=date(2024, 1, 8))  # decided over a year ago
-    mine = make_dossier(
-        owner, S.SUBMITTED, submitted_at=datetime(2026, 6, 1, 9, tzinfo=UTC), submitted_on=None
+    mine = DossierFactory(
+        owner=owner,
+        status=S.SUBMITTED,
+        submitted_at=datetime(2026, 6, 1, 9, tzinfo=UTC),
+        submitted_on=None,
     )
     expected = timeline.expected_decision(mine, today=date(2026, 6, 1))
     assert expected.sample == 20
@@ -283,7 +266,9 @@ def test_nineteen_comparable_decisions_give_no_estimate(db_session):
     owner = make_user("owner@acme.example")
     decided_files(owner, range(1, 20))
     decided_files(owner, [5] * 10, category="researcher")
-    mine = make_dossier(owner, S.SUBMITTED, submitted_at=datetime(2026, 6, 1, 9, tzinfo=UTC))
+    mine = DossierFactory(
+        owner=owner, status=S.SUBMITTED, submitted_at=datetime(2026, 6, 1, 9, tzinfo=UTC)
+    )
     expected = timeline.expected_decision(mine, today=date(2026, 6, 1))
     assert expected.on is None and expected.sample == 19 and expected.minimum == 20
 

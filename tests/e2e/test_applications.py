@@ -7,13 +7,12 @@
 3. "Check before you apply" says that a salary does not meet the threshold.
 
 Accounts are made straight in the live server's database: registration has its own
-journeys in test_journeys.py. Expected texts come from the portal's catalogs (`translate`).
+journeys in test_py. Expected texts come from the portal's catalogs (`translate`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import uuid
 from datetime import date, timedelta
@@ -21,14 +20,22 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
-from pypdf import PdfReader
 
 from portal.dossiers import rules
 from portal.i18n import force_locale, format_date, gettext
-from tests.e2e.test_journeys import PDF, h1, kbo_number, log_in, main, unique_email, wait_for_mail
+from tests.e2e.helpers import (
+    LANGS,
+    PDF,
+    h1,
+    kbo_number,
+    log_in,
+    main,
+    read_pdf,
+    unique_email,
+    wait_for_mail,
+)
 from tests.support import PASSWORD, text_of
 
-LANGS = ["nl", "fr", "de", "en"]
 REFERENCE = re.compile(r"SP-\d{4}-[2-9A-Z]{6}-[2-9A-Z]")
 GUIDE = "/guide/detachment"
 GUIDE_ANCHORS = ("mandate", "employer", "worker", "category", "job", "posting", "documents")
@@ -52,10 +59,6 @@ def press_submit(page: Page, within: str | None = None) -> None:
 def document_pdf(label: str) -> bytes:
     """A small valid PDF whose bytes (so whose SHA-256) differ per label."""
     return PDF.replace(b"%PDF-1.4\n", b"%PDF-1.4\n% " + label.encode() + b"\n", 1)
-
-
-def read_pdf(path: Path) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(path.read_bytes())).pages)
 
 
 def flat(text: str) -> str:

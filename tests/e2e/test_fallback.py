@@ -10,15 +10,14 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-import tests.e2e.test_journeys as journeys
 from portal.accounts.models import Role
 from portal.fallback import runner
 from portal.fallback.sources import MaildirSource
+from tests.e2e.helpers import LANGS, h1, kbo_number, log_in, log_out, main, wait_for_mail
 from tests.fallback.mail import deliver, load
 from tests.support import PASSWORD
 
 pytestmark = pytest.mark.e2e
-LANGS = ["nl", "fr", "de", "en"]
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -38,7 +37,7 @@ def test_ticket_proof_email_and_the_officer_sees_the_file(
 
     index = LANGS.index(lang)
     sender = f"sophie.{lang}@transports-dubois.be"
-    kbo = journeys.kbo_number(7_300_000 + index)
+    kbo = kbo_number(7_300_000 + index)
     boss = create_employer(
         f"boss.{lang}@transports-dubois.be",
         organisation=f"Dubois {lang}",
@@ -50,33 +49,33 @@ def test_ticket_proof_email_and_the_officer_sees_the_file(
 
     # Anyone reports the problem, without an account.
     page.goto(f"/helpdesk/new?lang={lang}")
-    expect(journeys.h1(page)).to_have_text(t("Report a technical problem"))
+    expect(h1(page)).to_have_text(t("Report a technical problem"))
     axe("report a problem")
     page.locator("#name").fill("Sophie Dubois")
     page.locator("#email").fill(sender)
     page.locator("#organisation_kbo").fill(kbo)
     page.locator("#tried").fill("Submit the application")
     page.locator("#error_text").fill("Error 500 on the last page")
-    journeys.main(page).get_by_role("button", name=t("Send to the helpdesk")).click()
-    expect(journeys.h1(page)).to_contain_text("HD-")
-    number = re.search(r"HD-\d{4}-\w{6}", journeys.h1(page).inner_text()).group(0)
+    main(page).get_by_role("button", name=t("Send to the helpdesk")).click()
+    expect(h1(page)).to_contain_text("HD-")
+    number = re.search(r"HD-\d{4}-\w{6}", h1(page).inner_text()).group(0)
     axe("ticket page")
 
     # The agent finds the ticket and issues a proof.
     page.goto("/account/login")
-    journeys.log_in(page, t, agent["email"], PASSWORD)
+    log_in(page, t, agent["email"], PASSWORD)
     page.goto("/helpdesk/desk")
     axe("desk")
-    journeys.main(page).get_by_role("link", name=number).click()
-    expect(journeys.h1(page)).to_contain_text(number)
+    main(page).get_by_role("link", name=number).click()
+    expect(h1(page)).to_contain_text(number)
     axe("desk ticket")
     page.locator("#proof-confirm").check()
-    journeys.main(page).get_by_role("button", name=t("Issue the proof")).click()
+    main(page).get_by_role("button", name=t("Issue the proof")).click()
     expect(page.get_by_role("status")).to_contain_text(
         t("The proof has been issued and e-mailed to the requester.")
     )
     axe("desk ticket with a proof")
-    proof_mail = journeys.wait_for_mail(smtp_sink, sender, count=2)
+    proof_mail = wait_for_mail(smtp_sink, sender, count=2)
     code = re.search(r"PRF-[2-9A-Z]+-[2-9A-Z]+-[2-9A-Z]+", proof_mail["Subject"]).group(0)
 
     # The e-mail with the proof arrives in the intake mailbox and is read.
@@ -89,41 +88,41 @@ def test_ticket_proof_email_and_the_officer_sees_the_file(
     with live_app.app_context():
         report = runner.poll(MaildirSource(maildir))
         assert report.read == 1 and report.outcomes["accepted"] == 1, report.summary()
-    acknowledgement = journeys.wait_for_mail(smtp_sink, sender, count=3)
+    acknowledgement = wait_for_mail(smtp_sink, sender, count=3)
     reference = re.search(r"SP-\d{4}-\w{6}-\w", acknowledgement["Subject"]).group(0)
 
     page.goto("/helpdesk/desk/proofs?state=used")
-    expect(journeys.main(page)).to_contain_text(reference)
+    expect(main(page)).to_contain_text(reference)
     axe("proofs")
     page.goto("/helpdesk/desk/intake?state=all")
     axe("mail intake")
-    journeys.main(page).locator("tbody a").first.click()
-    expect(journeys.main(page)).to_contain_text(reference)
+    main(page).locator("tbody a").first.click()
+    expect(main(page)).to_contain_text(reference)
     axe("a message of the mail intake")
-    journeys.log_out(page, t)
+    log_out(page, t)
 
     # The officer sees the e-mail file in the queue and opens it.
     page.goto("/account/login")
-    journeys.log_in(page, t, officer["email"], PASSWORD)
+    log_in(page, t, officer["email"], PASSWORD)
     page.goto("/backoffice/dossiers?channel=email")
     axe("queue of e-mail files")
-    journeys.main(page).get_by_role("link", name=reference).click()
-    expect(journeys.h1(page)).to_contain_text(reference)
-    expect(journeys.main(page)).to_contain_text("Formulaire de demande signé.pdf")
+    main(page).get_by_role("link", name=reference).click()
+    expect(h1(page)).to_contain_text(reference)
+    expect(main(page)).to_contain_text("Formulaire de demande signé.pdf")
     axe("e-mail file")
     # The officer types in the data from the attached form.
     page.goto(
         f"{page.url.rstrip('/').replace('/backoffice/dossiers/', '/backoffice/email-files/')}"
     )
-    expect(journeys.h1(page)).to_contain_text(reference)
+    expect(h1(page)).to_contain_text(reference)
     axe("complete an e-mail file")
     page.goto(page.url + "/worker")
     axe("complete the worker section")
-    journeys.log_out(page, t)
+    log_out(page, t)
 
     # The employer finds the application forms of their drafts (none yet).
     page.goto("/account/login")
-    journeys.log_in(page, t, boss["email"], PASSWORD)
+    log_in(page, t, boss["email"], PASSWORD)
     page.goto("/helpdesk/drafts")
-    expect(journeys.h1(page)).to_have_text(t("Application forms for an e-mail submission"))
+    expect(h1(page)).to_have_text(t("Application forms for an e-mail submission"))
     axe("application forms of drafts")

@@ -18,8 +18,7 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from portal.extensions import db
-from tests.e2e.test_journeys import h1, kbo_number, log_in, main, unique_email
-from tests.e2e.test_tracking import brussels_today, flash
+from tests.e2e.helpers import brussels_today, flash, h1, kbo_number, log_in, main, unique_email
 from tests.onboarding.support import granted_dossier, make_talent
 from tests.support import PASSWORD, make_user
 

@@ -7,88 +7,31 @@ from hard-coded translations, so the tests hold however far the translation work
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from datetime import date
-from email.message import EmailMessage
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from portal.accounts.models import Role
 from portal.i18n import LANGUAGES
-from tests.support import PASSWORD, link_in, text_of
-
-LANGS = ["nl", "fr", "de", "en"]
-NEW_PASSWORD = "a long and memorable sentence"  # >= 12 characters
-INVALID_KBO = "0403.170.702"  # checksum off by one
-
-# A minimal, well-formed one-page PDF (the portal sniffs the %PDF signature).
-PDF = (
-    b"%PDF-1.4\n"
-    b"1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+from tests.e2e.helpers import (
+    LANGS,
+    NEW_PASSWORD,
+    PDF,
+    h1,
+    header,
+    kbo_number,
+    log_in,
+    log_out,
+    main,
+    unique_email,
+    verify_by_mail,
+    wait_for_mail,
 )
+from tests.support import PASSWORD, text_of
 
-
-def kbo_number(first_eight: int) -> str:
-    """A valid Belgian enterprise number: 8 digits and 97 - (those digits mod 97)."""
-    assert 0 < first_eight < 2 * 10**7  # so that it starts with 0 or 1
-    return f"{first_eight:08d}{97 - first_eight % 97:02d}"
-
-
-def unique_email(kind: str, lang: str) -> str:
-    return f"{kind}-{lang}-{uuid.uuid4().hex[:10]}@example.be"
-
-
-def wait_for_mail(sink, address: str, count: int = 1, timeout: float = 30) -> EmailMessage:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = sink.to(address)
-        if len(found) >= count:
-            return found[-1]
-        time.sleep(0.05)
-    return sink.last_to(address)  # fails with the list of recipients
-
-
-def h1(page: Page):
-    return page.get_by_role("heading", level=1)
-
-
-def header(page: Page):
-    return page.locator("header.site-header")
-
-
-def main(page: Page):
-    return page.locator("main")
-
-
-def log_in(page: Page, t, email: str, password: str) -> None:
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(password)
-    main(page).get_by_role("button", name=t("Log in"), exact=True).click()
-    expect(page).to_have_url(re.compile(r"/dashboard$"))
-    expect(h1(page)).to_have_text(t("My dashboard"))
-
-
-def log_out(page: Page, t) -> None:
-    header(page).get_by_role("button", name=t("Log out"), exact=True).click()
-    expect(page).to_have_url(re.compile(r"/$"))
-    expect(page.get_by_role("status")).to_contain_text(t("You are logged out."))
-    expect(header(page).get_by_role("link", name=t("Log in"), exact=True)).to_be_visible()
-    expect(header(page).get_by_role("button")).to_have_count(0)
-
-
-def verify_by_mail(page: Page, t, sink, address: str, lang: str, base_url: str) -> None:
-    message = wait_for_mail(sink, address)
-    assert message["Subject"] == t("Confirm your e-mail address")
-    assert message["Content-Language"] == lang
-    path = link_in(message, "/account/verify/")
-    assert f"{base_url}{path}" in text_of(message), "the link must point to the live server"
-    page.goto(path)
-    expect(h1(page)).to_have_text(t("Your e-mail address is confirmed"))
+INVALID_KBO = "0403.170.702"  # checksum off by one
 
 
 @pytest.mark.parametrize("lang", LANGS)

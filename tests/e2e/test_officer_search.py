@@ -15,8 +15,8 @@ from playwright.sync_api import Page, expect
 from portal.dossiers.models import Dossier
 from portal.extensions import db
 from portal.reference import format_kbo
-from tests.e2e.test_journeys import h1, log_in, log_out, main
-from tests.e2e.test_tracking import log_in_from_the_header, submit_a_complete_file
+from tests.e2e.helpers import h1, log_in, log_in_from_the_header, log_out, main
+from tests.e2e.test_tracking import submit_a_complete_file
 from tests.support import PASSWORD
 
 

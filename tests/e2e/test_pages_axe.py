@@ -23,12 +23,10 @@ from portal import reference
 from portal.accounts.models import Role
 from portal.dossiers.models import Channel, Dossier, DossierStatus
 from portal.extensions import db
-from tests.e2e.test_journeys import h1, log_in, main, unique_email
+from tests.e2e.helpers import LANGS, flash, h1, log_in_as, main, unique_email
 from tests.e2e.test_onboarding import ghent_partners
-from tests.e2e.test_tracking import flash
-from tests.support import PASSWORD
+from tests.factories import DossierFactory
 
-LANGS = ["nl", "fr", "de", "en"]
 # A past half-year that only this module's dossiers fall in.
 PERIOD_FROM, PERIOD_TO = "2024-01-01", "2024-06-30"
 PERIOD = f"from={PERIOD_FROM}&to={PERIOD_TO}"
@@ -39,7 +37,8 @@ PUBLIC_MINIMUM = 5  # portal.stats.views: no public cell below 5
 
 
 def known_dossier(**values) -> Dossier:
-    """A handled file, written directly (the figures count by its dates and codes)."""
+    """A handled file of no one's (the figures count by its dates and codes), walked to its
+    status by the status machine (`tests.factories`), its decision dates pinned."""
     fields = {
         "reference": f"SP-AXE-{uuid.uuid4().hex[:10].upper()}",
         "status": DossierStatus.RESIDENCE_GRANTED,
@@ -53,9 +52,7 @@ def known_dossier(**values) -> Dossier:
         "workplace_refnis": "44021",
     }
     fields.update(values)
-    dossier = Dossier(**fields)
-    db.session.add(dossier)
-    return dossier
+    return DossierFactory(owner=None, **fields)
 
 
 @pytest.fixture(scope="module")
@@ -114,12 +111,6 @@ def known_figures(live_app: Flask) -> None:
 
 def submit_button(page: Page, name: str):
     return main(page).get_by_role("button", name=name, exact=True)
-
-
-def log_in_as(page: Page, t, lang: str, email: str) -> None:
-    page.goto(f"/account/login?lang={lang}")
-    expect(page.locator("html")).to_have_attribute("lang", lang)
-    log_in(page, t, email, PASSWORD)
 
 
 def error_summary(page: Page):

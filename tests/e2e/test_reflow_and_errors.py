@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import ReflowViolation, check_reflow
-from tests.e2e.test_journeys import h1, main
+from tests.e2e.helpers import h1, main
 
 LANGS = ["nl", "en"]
 

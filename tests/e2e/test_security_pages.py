@@ -13,11 +13,8 @@ from playwright.sync_api import Page, expect
 
 from portal.accounts.models import ClaimStatus, OrgRole, Role
 from portal.extensions import db
-from tests.e2e.test_journeys import h1, unique_email
-from tests.e2e.test_pages_axe import log_in_as
+from tests.e2e.helpers import LANGS, h1, log_in_as, unique_email
 from tests.support import make_organisation, make_user
-
-LANGS = ["nl", "fr", "de", "en"]
 
 
 def pending_employer(app: Flask, lang: str) -> tuple[str, int]:

@@ -14,10 +14,8 @@ Expected texts come from the portal's catalogs (`translate`).
 
 from __future__ import annotations
 
-import io
 import json
 import re
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -30,7 +28,6 @@ from pathlib import Path
 import pytest
 from flask import Flask, g
 from playwright.sync_api import Page, expect
-from pypdf import PdfReader
 
 from portal import mail
 from portal.accounts.models import OrgRole, Role
@@ -42,11 +39,24 @@ from portal.dossiers.lifecycle import deadlines
 from portal.dossiers.models import Dossier, DossierStatus
 from portal.dossiers.wizard import services
 from portal.extensions import db
-from portal.i18n import force_locale, format_date
-from tests.e2e.test_journeys import PDF, h1, header, log_in, log_out, main, unique_email
+from portal.i18n import force_locale
+from tests.e2e.helpers import (
+    LANGS,
+    PDF,
+    brussels_today,
+    flash,
+    h1,
+    log_in,
+    log_in_from_the_header,
+    log_out,
+    long_date,
+    main,
+    read_pdf,
+    unique_email,
+    wait_for_mail,
+)
 from tests.support import PASSWORD, make_organisation, make_user, text_of
 
-LANGS = ["nl", "fr", "de", "en"]
 CATEGORY = "highly_qualified"
 FLEMISH_STEP = "Admissibility and work authorisation (Flanders decides both together)"
 
@@ -64,11 +74,6 @@ class SubmittedFile:
     organisation: str
     worker_name: str
     deadline_on: date
-
-
-def brussels_today() -> date:
-    """The portal's "today" (its dates are days in Brussels)."""
-    return deadlines.local_day(utcnow())
 
 
 def submit_a_complete_file(app: Flask, lang: str) -> SubmittedFile:
@@ -194,38 +199,12 @@ def status_tag(page: Page):
     return main(page).locator("strong.tag").first
 
 
-def flash(page: Page):
-    return page.get_by_role("status")
-
-
 def steps(page: Page):
     return main(page).locator("ol.timeline > li")
 
 
 def step(page: Page, title: str):
     return steps(page).filter(has=page.locator(".task-name", has_text=title))
-
-
-def long_date(app: Flask, lang: str, day: date) -> str:
-    """A date as the portal's `date("long")` filter writes it in `lang`."""
-    with app.test_request_context("/"), force_locale(lang):
-        return format_date(day, "long")
-
-
-def read_pdf(path: Path) -> str:
-    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(path.read_bytes())).pages)
-
-
-def wait_for_subject(sink, address: str, subject: str, timeout: float = 30):
-    """The e-mail to `address` with this subject (others may arrive before or after)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = [m for m in sink.to(address) if m["Subject"] == subject]
-        if found:
-            return found[-1]
-        time.sleep(0.05)
-    subjects = [m["Subject"] for m in sink.to(address)]
-    raise AssertionError(f"no e-mail {subject!r} to {address}; got {subjects}")
 
 
 def info_banner(page: Page, t):
@@ -254,12 +233,6 @@ def open_the_file_as_employer(page: Page, t, reference: str) -> None:
     row.get_by_role("link", name=reference, exact=True).click()
     expect(page).to_have_url(re.compile(r"/applications/\d+$"))
     expect(h1(page)).to_have_text(t("File %(reference)s", reference=reference))
-
-
-def log_in_from_the_header(page: Page, t, email: str) -> None:
-    header(page).get_by_role("link", name=t("Log in"), exact=True).click()
-    expect(page).to_have_url(re.compile(r"/account/login$"))
-    log_in(page, t, email, PASSWORD)
 
 
 # --- the journey -----------------------------------------------------------------------------
@@ -419,15 +392,17 @@ def test_a_file_from_submission_through_a_question_to_the_single_permit(
 
     # The employer heard of the question by e-mail, in their language.
     subject = t("More information is needed for file %(reference)s", reference=reference)
-    message = wait_for_subject(smtp_sink, file.employer_email, subject)
+    message = wait_for_mail(smtp_sink, file.employer_email, subject=subject)
     assert message["Content-Language"] == lang
     assert f"{base_url}/applications/{file.dossier_id}/answer" in text_of(message)
     assert due_text in " ".join(text_of(message).split()), "the e-mail gives the deadline"
     assert question not in text_of(message), "the e-mail must not carry the file's content"
     assert file.worker_name not in text_of(message)
     # After the answer, the news is that the file is back with the officer, not "Submitted".
-    news = wait_for_subject(
-        smtp_sink, file.employer_email, t("News about file %(reference)s", reference=reference)
+    news = wait_for_mail(
+        smtp_sink,
+        file.employer_email,
+        subject=t("News about file %(reference)s", reference=reference),
     )
     assert t("Back with the officer") in " ".join(text_of(news).split())
     log_out(page, t)

@@ -457,10 +457,10 @@ def test_an_officer_completes_an_email_file_from_its_attachments(client, agent, 
 
 
 def test_only_email_files_and_only_officers(client, agent, tmp_path):
-    from tests.backoffice.test_backoffice import make_dossier
+    from tests.factories import QueuedDossierFactory
 
     dossier = email_file(agent, tmp_path)
-    online = make_dossier(make_user("eva@bouw.be"))
+    online = QueuedDossierFactory(owner=make_user("eva@bouw.be"))
     employer = make_user("boss@bouw.be")
     login(client, employer.email)
     assert client.get(f"/backoffice/email-files/{dossier.id}").status_code == 403

@@ -98,11 +98,11 @@ def test_verify_checks_the_database_after_the_signature(app, db_session, agent):
 
 
 def test_a_proof_is_used_once(app, db_session, agent):
-    from tests.backoffice.test_backoffice import make_dossier
+    from tests.factories import QueuedDossierFactory
 
     proof = make_proof(agent, "jan@bouw.be", today=DAY)
     owner = make_user("owner@bouw.be")
-    first, second = make_dossier(owner), make_dossier(owner)
+    first, second = QueuedDossierFactory(owner=owner), QueuedDossierFactory(owner=owner)
     assert proofs.consume(proof, first, None) is True
     assert proofs.consume(proof, second, None) is False
     assert proof.dossier_id == first.id

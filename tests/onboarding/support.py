@@ -9,7 +9,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import count
 
@@ -18,36 +18,28 @@ from sqlalchemy import select
 
 from onboarding.models import Partner, WelcomeInvitation, WelcomeProfile
 from portal.accounts.models import PartnerKind, Role, User
-from portal.dossiers.models import Dossier, DossierStatus
+from portal.dossiers.models import Dossier
 from portal.extensions import db
 from portal.mail import OutboxMessage
+from tests.onboarding.factories import (  # the places are the tests' vocabulary too
+    ANTWERP,  # noqa: F401
+    BRUSSELS,  # noqa: F401
+    GHENT,
+    GrantedDossierFactory,
+    PartnerFactory,
+    WelcomeInvitationFactory,
+    WelcomeProfileFactory,
+)
 from tests.support import make_user
 
-GHENT, ANTWERP, BRUSSELS = "44021", "11002", "21004"
 _serial = count(1)
 
 
 def granted_dossier(owner: User, *, granted_on: date | None = None, **fields) -> Dossier:
-    """A file whose permit was granted, written directly (the status machine is tested elsewhere)."""
-    values = {
-        "created_by_id": owner.id,
-        "organisation_id": owner.organisation_id,
-        "status": DossierStatus.RESIDENCE_GRANTED,
-        "locale": "nl",
-        "category": "highly_qualified",
-        "reference": f"SP-ONB-{next(_serial):06d}",
-        "worker_first_name": "Priya",
-        "worker_last_name": "Sharma",
-        "worker_email": f"worker{next(_serial)}@example.in",
-        "worker_locale": "en",
-        "federal_decision": "granted",
-        "federal_decision_on": granted_on or date.today() - timedelta(days=10),
-    }
-    values.update(fields)
-    dossier = Dossier(**values)
-    db.session.add(dossier)
-    db.session.flush()
-    return dossier
+    """A file of `owner` whose permit was granted (`GrantedDossierFactory`, by the status machine)."""
+    if granted_on is not None:
+        fields["federal_decision_on"] = granted_on
+    return GrantedDossierFactory(owner=owner, **fields)
 
 
 def make_talent(
@@ -60,23 +52,11 @@ def make_talent(
 ) -> User:
     """A talent with a welcome profile; with `dossier`, that file's invitation (and consent)."""
     user = make_user(email or f"talent{next(_serial)}@example.in", Role.TALENT, locale=locale)
-    welcome = WelcomeProfile(
-        user_id=user.id,
-        dossier_id=dossier.id if dossier else None,
-        preferred_locale=locale,
-        **profile,
-    )
-    db.session.add(welcome)
-    db.session.flush()
+    welcome = WelcomeProfileFactory(user=user, dossier=dossier, preferred_locale=locale, **profile)
     if dossier is not None:
-        db.session.add(
-            WelcomeInvitation(
-                profile_id=welcome.id,
-                dossier_id=dossier.id,
-                consent_employer_view=consent_employer_view,
-            )
+        WelcomeInvitationFactory(
+            profile=welcome, dossier=dossier, consent_employer_view=consent_employer_view
         )
-        db.session.flush()
     return user
 
 
@@ -91,17 +71,7 @@ def profile_of(user: User) -> WelcomeProfile:
 
 
 def make_partner(kind: PartnerKind, refnis: str = GHENT, **fields) -> Partner:
-    values = {
-        "name": f"{kind.value.title()} {refnis}",
-        "kind": kind,
-        "refnis": refnis,
-        "email": f"{kind.value}-{refnis}@partner.example",
-    }
-    values.update(fields)
-    partner = Partner(**values)
-    db.session.add(partner)
-    db.session.flush()
-    return partner
+    return PartnerFactory(kind=kind, refnis=refnis, **fields)
 
 
 def make_partner_user(email: str, kind: PartnerKind, refnis: str = GHENT) -> User:

@@ -16,30 +16,34 @@ from portal.dossiers.models import Channel, Dossier, DossierStatus
 from portal.extensions import db
 from portal.stats import exports
 from portal.stats.report import report
+from tests.factories import DossierFactory
 from tests.support import check_page, login, make_user
+
+DECIDED = {
+    "authorised": DossierStatus.WORK_AUTHORISED,
+    "refused": DossierStatus.WORK_REFUSED,
+    "inadmissible": DossierStatus.INADMISSIBLE,
+}
 
 
 def dossier(ref, submitted, decided=None, decision=None, forwarded=None, **extra) -> Dossier:
+    """An imported file with known dates, in the status its decision led to."""
     values = dict(
         reference=ref,
-        status=DossierStatus.SUBMITTED,
         locale="nl",
         sections_done="",
         submitted_on=submitted,
         flemish_decision_on=decided,
         flemish_decision=decision,
         forwarded_on=forwarded,
-        category="highly_qualified",
         worker_nationality="IN",
         isco_code="2512",
         nace_code="62010",
-        channel=Channel.ONLINE,
         workplace_refnis="44021",
     )
     values.update(extra)
-    item = Dossier(**values)
-    db.session.add(item)
-    return item
+    state = DossierStatus.FORWARDED if forwarded else DECIDED.get(decision, DossierStatus.SUBMITTED)
+    return DossierFactory(owner=None, status=state, **values)
 
 
 @pytest.fixture

@@ -103,21 +103,7 @@ def deliver(maildir: Path, data: bytes, unique: str) -> Path:
 
 
 def make_proof(agent, email: str, *, organisation=None, days: int = 5, today=None, locale="en"):
-    """A ticket from `email` and a proof issued on it by `agent` (through the services)."""
-    from portal.fallback import proofs, tickets
-    from tests.support import make_organisation
+    """A ticket from `email` and a proof issued on it by `agent` (`tests.factories.proof`)."""
+    from tests.factories import proof
 
-    organisation = organisation or make_organisation(name=f"Org of {email}")
-    ticket = tickets.open_ticket(
-        None,
-        name=email.split("@")[0].title(),
-        email=email,
-        organisation_name=organisation.name,
-        organisation_kbo=organisation.kbo_number,
-        tried="Submit the application",
-        error_text="Error 500 on the check-answers page",
-        locale=locale,
-    )
-    return proofs.issue(
-        agent, ticket.id, email=email, kbo=organisation.kbo_number, days=days, today=today
-    )
+    return proof(agent, email, organisation=organisation, days=days, today=today, locale=locale)
