@@ -8,8 +8,17 @@
   Their *processing time* is the number of working days after the submission day up to
   and including the decision day (weekends and Belgian public holidays excluded); a month's
   average is the mean over the procedures completed that month, rounded to one decimal.
-- Breakdowns (nationality, category, sector, occupation, channel, region) count submitted
-  dossiers.
+  Next to the mean: the *median* and the *90th percentile* (nearest rank) of the same
+  procedures (`portal.stats.distribution`); None where there is nothing to measure.
+- The other intervals, in working days counted the same way, as means over the period:
+  *to forward* (Flemish decision → forwarding to DVZ, over files forwarded in the period),
+  *federal* (forwarding → federal decision, over federal decisions in the period) and *end
+  to end* (submission → federal decision, over federal decisions in the period).
+- *Backlog* as of the period's last day: submitted without a Flemish decision yet (and not
+  withdrawn by then), authorised but not yet forwarded, forwarded without a federal decision.
+- Breakdowns (nationality, category, sector, occupation, channel, region, kind) count
+  submitted dossiers; those by category, channel and kind also carry the processing time of
+  the Flemish decisions in the period (completed, mean, median, p90).
 
 Every query groups in the database by day or by code, so a year costs a few hundred rows
 to read back whatever the number of dossiers; months and groups are added up here.
@@ -20,22 +29,31 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, or_, select
 
 from portal import reference
 from portal.dossiers import rules
-from portal.dossiers.lifecycle.deadlines import working_days_between
-from portal.dossiers.models import Dossier
+from portal.dossiers.lifecycle.deadlines import BRUSSELS, working_days_between
+from portal.dossiers.lifecycle.models import StatusEvent
+from portal.dossiers.models import Dossier, DossierKind, DossierStatus
 from portal.extensions import db
 from portal.i18n import force_locale
 from portal.stats import classifications as cls
+from portal.stats import distribution as dist
 
 ADMISSIBLE = ("authorised", "refused")
 KEYS = ("submitted", "admissible", "forwarded", "completed", "avg_processing_working_days")
+MEDIAN = "median_processing_working_days"
+P90 = "p90_processing_working_days"
+INTERVALS = {  # JSON name: (start, end) columns; counted over `end` in the period
+    "avg_working_days_to_forward": ("flemish_decision_on", "forwarded_on"),
+    "avg_working_days_federal": ("forwarded_on", "federal_decision_on"),
+    "avg_working_days_end_to_end": ("submitted_on", "federal_decision_on"),
+}
+BACKLOG = ("open_at_flemish_level", "authorised_not_forwarded", "awaiting_federal_decision")
 
 
 @dataclass(frozen=True)
@@ -69,24 +87,18 @@ def _working_days(start: date, end: date) -> int:
     return working_days_between(start, end)
 
 
-def _average(total: int, count: int) -> float:
-    if not count:
-        return 0.0
-    return float((Decimal(total) / Decimal(count)).quantize(Decimal("0.1"), ROUND_HALF_UP))
+def _spread(values: Counter) -> dict:
+    """Mean (0.0 when empty, as always), median and p90 of a processing-time distribution."""
+    return {
+        "avg_processing_working_days": dist.mean_or_zero(values),
+        MEDIAN: dist.median(values),
+        P90: dist.p90(values),
+    }
 
 
-def monthly(period: Period) -> tuple[list[dict], dict]:
-    """The month rows and the totals (the average over every completed procedure)."""
-    rows = {month: dict.fromkeys(KEYS[:-1], 0) for month in period.months()}
-    for day, count in _per_day(Dossier.submitted_on, period):
-        rows[_month(day)]["submitted"] += count
-    for day, count in _per_day(
-        Dossier.flemish_decision_on, period, Dossier.flemish_decision.in_(ADMISSIBLE)
-    ):
-        rows[_month(day)]["admissible"] += count
-    for day, count in _per_day(Dossier.forwarded_on, period):
-        rows[_month(day)]["forwarded"] += count
-    days = defaultdict(int)
+def processing_times(period: Period) -> dict[str, Counter]:
+    """{month: Counter(working days -> procedures)} of the Flemish decisions in the period."""
+    times: dict[str, Counter] = defaultdict(Counter)
     pairs = db.session.execute(
         select(Dossier.submitted_on, Dossier.flemish_decision_on, func.count())
         .where(
@@ -98,20 +110,97 @@ def monthly(period: Period) -> tuple[list[dict], dict]:
         .group_by(Dossier.submitted_on, Dossier.flemish_decision_on)
     ).all()
     for submitted, decided, count in pairs:
-        month = _month(decided)
-        rows[month]["completed"] += count
-        days[month] += _working_days(submitted, decided) * count
+        times[_month(decided)][_working_days(submitted, decided)] += count
+    return times
+
+
+def monthly(period: Period) -> tuple[list[dict], dict]:
+    """The month rows and the totals (mean, median and p90 over every completed procedure)."""
+    rows = {month: dict.fromkeys(KEYS[:-1], 0) for month in period.months()}
+    for day, count in _per_day(Dossier.submitted_on, period):
+        rows[_month(day)]["submitted"] += count
+    for day, count in _per_day(
+        Dossier.flemish_decision_on, period, Dossier.flemish_decision.in_(ADMISSIBLE)
+    ):
+        rows[_month(day)]["admissible"] += count
+    for day, count in _per_day(Dossier.forwarded_on, period):
+        rows[_month(day)]["forwarded"] += count
+    times = processing_times(period)
+    everything: Counter = Counter()
+    for month, values in times.items():
+        rows[month]["completed"] += dist.size(values)
+        everything.update(values)
     result = [
-        {
-            "month": month,
-            **values,
-            "avg_processing_working_days": _average(days[month], values["completed"]),
-        }
+        {"month": month, **values, **_spread(times.get(month, Counter()))}
         for month, values in rows.items()
     ]
     totals = {key: sum(row[key] for row in result) for key in KEYS[:-1]}
-    totals["avg_processing_working_days"] = _average(sum(days.values()), totals["completed"])
+    totals.update(_spread(everything))
     return result, totals
+
+
+def interval_means(period: Period) -> dict[str, float | None]:
+    """The mean of each other interval over the period (None when nothing was measured)."""
+    means = {}
+    for name, (first, last) in INTERVALS.items():
+        start, end = getattr(Dossier, first), getattr(Dossier, last)
+        values: Counter = Counter()
+        for begun, ended, count in db.session.execute(
+            select(start, end, func.count())
+            .where(end >= period.start, end <= period.end, start.is_not(None))
+            .group_by(start, end)
+        ).all():
+            values[_working_days(begun, ended)] += count
+        means[name] = dist.mean(values)
+    return means
+
+
+def utc_start_of(day: date) -> datetime | None:
+    """Midnight in Brussels at the start of `day`, in UTC; None when out of range."""
+    try:
+        return datetime.combine(day, time(), BRUSSELS).astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+
+
+def utc_end_of(day: date) -> datetime | None:
+    """Midnight in Brussels at the end of `day`, in UTC; None past the last representable day."""
+    try:
+        return utc_start_of(day + timedelta(days=1))
+    except OverflowError:
+        return None
+
+
+def backlog(as_of: date) -> dict:
+    """The three stocks at the end of `as_of` (see the module's definitions)."""
+    withdrawn = select(StatusEvent.id).where(
+        StatusEvent.dossier_id == Dossier.id,
+        StatusEvent.to_status == DossierStatus.WITHDRAWN,
+    )
+    until = utc_end_of(as_of)
+    if until is not None:
+        withdrawn = withdrawn.where(StatusEvent.at < until)
+
+    def count(*conditions) -> int:
+        return db.session.scalar(select(func.count(Dossier.id)).where(*conditions)) or 0
+
+    return {
+        "as_of": as_of.isoformat(),
+        "open_at_flemish_level": count(
+            Dossier.submitted_on <= as_of,
+            or_(Dossier.flemish_decision_on.is_(None), Dossier.flemish_decision_on > as_of),
+            ~exists(withdrawn),
+        ),
+        "authorised_not_forwarded": count(
+            Dossier.flemish_decision == "authorised",
+            Dossier.flemish_decision_on <= as_of,
+            or_(Dossier.forwarded_on.is_(None), Dossier.forwarded_on > as_of),
+        ),
+        "awaiting_federal_decision": count(
+            Dossier.forwarded_on <= as_of,
+            or_(Dossier.federal_decision_on.is_(None), Dossier.federal_decision_on > as_of),
+        ),
+    }
 
 
 def _grouped(column, period: Period) -> Counter:
@@ -130,8 +219,43 @@ def _entries(counts: Counter, label, **extra) -> list[dict]:
     ]
 
 
+def _decided_by(column, period: Period, key) -> dict[str, Counter]:
+    """{code: Counter(working days -> procedures)} of the period's Flemish decisions."""
+    times: dict[str, Counter] = defaultdict(Counter)
+    for code, submitted, decided, count in db.session.execute(
+        select(column, Dossier.submitted_on, Dossier.flemish_decision_on, func.count())
+        .where(
+            Dossier.flemish_decision_on >= period.start,
+            Dossier.flemish_decision_on <= period.end,
+            Dossier.flemish_decision.is_not(None),
+            Dossier.submitted_on.is_not(None),
+        )
+        .group_by(column, Dossier.submitted_on, Dossier.flemish_decision_on)
+    ).all():
+        times[key(code)][_working_days(submitted, decided)] += count
+    return times
+
+
+def _with_processing(counts: Counter, times: dict[str, Counter], label) -> list[dict]:
+    """Entries counting submitted dossiers and carrying the processing time of decisions."""
+    for code in times:
+        counts.setdefault(code, 0)
+    return [
+        {
+            **entry,
+            "completed": dist.size(times.get(entry["code"], Counter())),
+            **_spread(times.get(entry["code"], Counter())),
+        }
+        for entry in _entries(counts, label)
+    ]
+
+
+_KINDS = {kind.value for kind in DossierKind}
+
+
 def breakdowns(period: Period, locale: str) -> dict[str, list[dict]]:
-    """Submitted dossiers per nationality, category, sector, occupation, channel and region."""
+    """Submitted dossiers per nationality, category, sector, occupation, channel, region and
+    kind; category, channel and kind also carry the processing time of the decisions."""
     unknown = "?"
     nationality = Counter(
         {(k or unknown): v for k, v in _grouped(Dossier.worker_nationality, period).items()}
@@ -140,6 +264,10 @@ def breakdowns(period: Period, locale: str) -> dict[str, list[dict]]:
     channel = Counter(
         {(k.value if k else unknown): v for k, v in _grouped(Dossier.channel, period).items()}
     )
+    kind = Counter(
+        {(k.value if k else unknown): v for k, v in _grouped(Dossier.kind, period).items()}
+    )
+    enum_code = lambda k: k.value if k else unknown  # noqa: E731
     sections, divisions = Counter(), Counter()
     for code, count in _grouped(Dossier.nace_code, period).items():
         sections[cls.nace_section(code)] += count
@@ -156,14 +284,25 @@ def breakdowns(period: Period, locale: str) -> dict[str, list[dict]]:
         "by_nationality": _entries(
             nationality, lambda c: reference.country_name(c, locale) if c != unknown else ""
         ),
-        "by_category": _entries(category, lambda c: str(rules.CATEGORY_TITLES.get(c, ""))),
+        "by_category": _with_processing(
+            category,
+            _decided_by(Dossier.category, period, lambda k: k or unknown),
+            lambda c: str(rules.CATEGORY_TITLES.get(c, "")),
+        ),
         "by_sector": _entries(sections, lambda c: cls.nace_group_label(c, locale), level="section")
         + _entries(divisions, lambda c: cls.nace_group_label(c, locale), level="division"),
         "by_occupation": _entries(majors, lambda c: cls.isco_group_label(c, locale), level="major")
         + _entries(units, lambda c: cls.isco_group_label(c, locale), level="unit"),
-        "by_channel": _entries(channel, lambda c: c),
+        "by_channel": _with_processing(
+            channel, _decided_by(Dossier.channel, period, enum_code), lambda c: c
+        ),
         "by_region": _entries(
             regions, lambda c: reference.region_name(c, locale) if c != unknown else ""
+        ),
+        "by_kind": _with_processing(
+            kind,
+            _decided_by(Dossier.kind, period, enum_code),
+            lambda c: DossierKind(c).title if c in _KINDS else "",
         ),
     }
 
@@ -172,11 +311,13 @@ def report(start: date, end: date, locale: str = "en") -> dict:
     """The whole report for a period, in the stable JSON shape of the exports."""
     period = Period(start, end)
     months, totals = monthly(period)
+    totals.update(interval_means(period))
     with force_locale(locale):  # labels in `locale`, from a request or the command line
         labelled = breakdowns(period, locale)
     return {
         "period": {"from": start.isoformat(), "to": end.isoformat()},
         "months": months,
         "totals": totals,
+        "backlog": backlog(end),
         **labelled,
     }

@@ -15,7 +15,7 @@ from portal.accounts.models import Role
 from portal.dossiers.models import Channel, Dossier, DossierStatus
 from portal.extensions import db
 from portal.stats import exports
-from portal.stats.report import report
+from portal.stats.report import KEYS, report
 from tests.support import check_page, login, make_user
 
 
@@ -74,7 +74,8 @@ def test_every_figure_of_a_report(known):
     data = report(date(2026, 1, 1), date(2026, 6, 30), "en")
     months = {row["month"]: row for row in data["months"]}
     assert list(months) == ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
-    assert months["2026-03"] == {
+    old = lambda row: {k: row[k] for k in ("month", *KEYS)}  # noqa: E731 - the figures as before
+    assert old(months["2026-03"]) == {
         "month": "2026-03",
         "submitted": 1,
         "admissible": 0,
@@ -87,7 +88,7 @@ def test_every_figure_of_a_report(known):
     assert months["2026-04"]["admissible"] == 1 and months["2026-04"]["forwarded"] == 1
     assert months["2026-04"]["completed"] == 2
     assert months["2026-04"]["avg_processing_working_days"] == 11.0  # (4 + 18) / 2
-    assert months["2026-05"] == {
+    assert old(months["2026-05"]) == {
         "month": "2026-05",
         "submitted": 0,
         "admissible": 1,
@@ -97,7 +98,7 @@ def test_every_figure_of_a_report(known):
     }
     assert months["2026-01"]["completed"] == 1 and months["2026-01"]["forwarded"] == 1
     assert months["2026-01"]["submitted"] == 0  # E was submitted in 2025
-    assert data["totals"] == {
+    assert {k: data["totals"][k] for k in KEYS} == {
         "submitted": 4,
         "admissible": 3,
         "forwarded": 2,
