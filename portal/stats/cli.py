@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 from sqlalchemy import text
 
 from portal.extensions import db
+from portal.i18n import force_locale
 from portal.stats import capacity as capacity_figures
 from portal.stats import exports, importer
 from portal.stats import forecast as forecasting
@@ -94,7 +95,8 @@ def register(app: Flask) -> None:
             if not (start and end):
                 raise click.BadParameter("give both --from and --to, or neither")
             first, last = _checked(start, end)
-        inputs, errors = forecasting.parse(fte, inflow, months)
+        with force_locale("en"):
+            inputs, errors = forecasting.parse(fte, inflow, months)
         if errors:
             raise click.BadParameter(" ".join(errors))
         result = forecasting.forecast(first, last, inputs)

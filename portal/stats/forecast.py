@@ -24,8 +24,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
-from portal.dossiers.lifecycle.deadlines import working_days_between
+from portal.dossiers.lifecycle.deadlines import is_working_day, working_days_between
 from portal.i18n import _
 from portal.stats import staffing
 from portal.stats.report import Period, backlog, monthly
@@ -103,8 +104,8 @@ def _next(month: str) -> str | None:
 
 def working_days_in(month: str) -> int:
     first = _first_day(month)
-    if first == date(1, 1, 1):
-        return working_days_between(first, _last_day(month)) + (first.weekday() < 5)
+    if first == date.min:  # no day before it to count from
+        return working_days_between(first, _last_day(month)) + is_working_day(first)
     return working_days_between(first - timedelta(days=1), _last_day(month))
 
 
@@ -117,11 +118,16 @@ def step(open_files: float, inflow: float, capacity: float, working_days: int) -
 
 
 def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
+    """One decimal, half up, as the figures are rounded (11.25 -> 11.3)."""
+    if value is None:
+        return None
+    return float(Decimal(str(value)).quantize(Decimal("0.1"), ROUND_HALF_UP))
 
 
-def _mean(values: list[float]) -> float | None:
-    return round(sum(values) / len(values), 1) if values else None
+def _mean(values: list[Decimal]) -> float | None:
+    if not values:
+        return None
+    return float((sum(values) / len(values)).quantize(Decimal("0.1"), ROUND_HALF_UP))
 
 
 def reference(start: date, end: date) -> dict:
@@ -165,20 +171,21 @@ def reference(start: date, end: date) -> dict:
             }
         )
         open_files = result["backlog"]
+    exact = lambda value: Decimal(str(value))  # noqa: E731 - no binary-float drift
     time_errors = [
-        abs(r["predicted_working_days"] - r["observed_working_days"])
+        abs(exact(r["predicted_working_days"]) - exact(r["observed_working_days"]))
         for r in rows
         if r["predicted_working_days"] is not None and r["observed_working_days"] is not None
     ]
     backlog_errors = [
-        abs(r["predicted_backlog"] - r["observed_backlog"])
+        Decimal(abs(r["predicted_backlog"] - r["observed_backlog"]))
         for r in rows
         if r["predicted_backlog"] is not None
     ]
     return {
         "period": {"from": start.isoformat(), "to": end.isoformat()},
         "productivity_per_fte": _round(productivity),
-        "inflow_per_month": round(inflow, 1),
+        "inflow_per_month": _round(inflow),
         "backlog_at_end": backlog(end)["open_at_flemish_level"],
         "validation": rows,
         "mean_absolute_error_working_days": _mean(time_errors),
@@ -214,8 +221,8 @@ def forecast(start: date, end: date, inputs: Inputs) -> dict:
     if fte is None or not productivity:
         return result  # nothing to forecast with: the page says why
     capacity = fte * productivity
-    result["capacity_per_month"] = round(capacity, 1)
-    result["break_even_fte"] = round(inflow / productivity, 1)
+    result["capacity_per_month"] = _round(capacity)
+    result["break_even_fte"] = _round(inflow / productivity)
     open_files = float(ref["backlog_at_end"])
     month = _next(f"{end.year:04d}-{end.month:02d}")
     for _step in range(inputs.months):
@@ -226,8 +233,8 @@ def forecast(start: date, end: date, inputs: Inputs) -> dict:
         rows.append(
             {
                 "month": month,
-                "inflow": round(inflow, 1),
-                "decisions": round(outcome["decisions"], 1),
+                "inflow": _round(inflow),
+                "decisions": _round(outcome["decisions"]),
                 "backlog": round(outcome["backlog"]),
                 "working_days": _round(outcome["working_days"]),
                 "within_one_month": outcome["working_days"] is not None
