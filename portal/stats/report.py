@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 
 from portal import reference
 from portal.dossiers import rules
@@ -173,13 +173,15 @@ def utc_end_of(day: date) -> datetime | None:
 
 def backlog(as_of: date) -> dict:
     """The three stocks at the end of `as_of` (see the module's definitions)."""
-    withdrawn = select(StatusEvent.id).where(
+    ever = select(StatusEvent.id).where(
         StatusEvent.dossier_id == Dossier.id,
         StatusEvent.to_status == DossierStatus.WITHDRAWN,
     )
     until = utc_end_of(as_of)
-    if until is not None:
-        withdrawn = withdrawn.where(StatusEvent.at < until)
+    by_then = ever.where(StatusEvent.at < until) if until is not None else ever
+    # Withdrawn by then: its withdrawal event says so; a withdrawn file without an event
+    # (written directly, or imported) has no date, and counts as withdrawn all along.
+    withdrawn = or_(exists(by_then), and_(Dossier.status == DossierStatus.WITHDRAWN, ~exists(ever)))
 
     def count(*conditions) -> int:
         return db.session.scalar(select(func.count(Dossier.id)).where(*conditions)) or 0
@@ -189,7 +191,7 @@ def backlog(as_of: date) -> dict:
         "open_at_flemish_level": count(
             Dossier.submitted_on <= as_of,
             or_(Dossier.flemish_decision_on.is_(None), Dossier.flemish_decision_on > as_of),
-            ~exists(withdrawn),
+            ~withdrawn,
         ),
         "authorised_not_forwarded": count(
             Dossier.flemish_decision == "authorised",

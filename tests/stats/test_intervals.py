@@ -77,6 +77,7 @@ def known(db_session):
     r2 = dossier("R2", d(2026, 6, 20), status=DossierStatus.WITHDRAWN)  # withdrawn 25 June
     dossier("R3", d(2026, 6, 29), d(2026, 7, 1), "authorised")  # open on 30 June
     dossier("R4", d(2026, 7, 1))  # after the period
+    dossier("R5", d(2026, 4, 20), status=DossierStatus.WITHDRAWN)  # no event: never open
     db.session.flush()
     db.session.add(
         StatusEvent(
@@ -164,7 +165,7 @@ def test_the_other_intervals(known):
 def test_the_backlog_at_a_date(known):
     assert backlog(date(2026, 6, 30)) == {
         "as_of": "2026-06-30",
-        "open_at_flemish_level": 2,  # R1 and R3; R2 withdrawn on 25 June
+        "open_at_flemish_level": 2,  # R1 and R3; R2 withdrawn on 25 June, R5 undated
         "authorised_not_forwarded": 3,  # P3, Q2, Q4 (forwarded 1 July)
         "awaiting_federal_decision": 1,  # P4 (federal decision 20 July)
     }
