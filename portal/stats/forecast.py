@@ -132,6 +132,11 @@ def _mean(values: list[Decimal]) -> float | None:
 
 def reference(start: date, end: date) -> dict:
     """What the reference period gives the model: productivity, inflow, and the back-test."""
+    return _reference(start, end)[0]
+
+
+def _reference(start: date, end: date) -> tuple[dict, float | None]:
+    """The reference, and the productivity unrounded (the forecast runs on it)."""
     months, _totals = monthly(Period(start, end))
     staffed = [(row, staffing.for_month(row["month"])) for row in months]
     fte_months = sum(staff.fte for _row, staff in staffed if staff)
@@ -190,7 +195,7 @@ def reference(start: date, end: date) -> dict:
         "validation": rows,
         "mean_absolute_error_working_days": _mean(time_errors),
         "mean_absolute_error_backlog": _mean(backlog_errors),
-    }
+    }, productivity
 
 
 def default_reference() -> tuple[date, date]:
@@ -204,11 +209,10 @@ def default_reference() -> tuple[date, date]:
 
 def forecast(start: date, end: date, inputs: Inputs) -> dict:
     """The reference, then `inputs.months` months of the queue after the reference period."""
-    ref = reference(start, end)
+    ref, productivity = _reference(start, end)
     latest = staffing.latest()
     fte = inputs.fte if inputs.fte is not None else (latest.fte if latest else None)
     inflow = inputs.inflow if inputs.inflow is not None else ref["inflow_per_month"]
-    productivity = ref["productivity_per_fte"]
     rows: list[dict] = []
     result = {
         "reference": ref,

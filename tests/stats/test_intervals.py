@@ -571,3 +571,42 @@ def test_the_public_median_follows_the_average_rule():
     assert rows[0]["median_processing_working_days"].hidden
     assert tot["median_processing_working_days"].hidden
     assert "p90_processing_working_days" not in rows[0]
+
+
+def test_the_seed_year_import_keeps_its_table_and_gains_the_new_figures(
+    app, db_session, tmp_path, monkeypatch
+):
+    """The 2021 files of the import test: the mean of 17.0 working days comes out as before,
+    and the new figures with it (14 and 20 working days; H-3 still open at the year's end)."""
+    from tests.stats.test_report import CSV_HEADER
+
+    monkeypatch.setattr(db.session, "commit", db.session.flush)
+    seed = tmp_path / "seed.csv"
+    seed.write_text(
+        CSV_HEADER
+        + "H-1,online,highly_qualified,IN,2512,62010,2021-03-01,2021-03-19,authorised,2021-03-22,2021-04-10,granted\n"
+        + "H-2,email,other,TR,8332,49410,2021-03-02,2021-03-30,refused,,,\n"
+        + "H-3,online,executive,MA,,,2021-04-01,,,,,\n"
+    )
+    assert app.test_cli_runner().invoke(args=["dossiers", "import", str(seed)]).exit_code == 0
+    data = report(date(2021, 1, 1), date(2021, 12, 31))
+    totals = data["totals"]
+    assert totals["avg_processing_working_days"] == 17.0  # as before
+    assert totals["median_processing_working_days"] == 17.0  # (14 + 20) / 2
+    assert totals["p90_processing_working_days"] == 20
+    assert totals["avg_working_days_to_forward"] == 1.0  # Fri 19 -> Mon 22 March
+    assert (
+        totals["avg_working_days_federal"] == 13.0
+    )  # 22 March -> Sat 10 April, Easter Monday 5 April
+    assert totals["avg_working_days_end_to_end"] == 28.0  # 14 + 1 + 13
+    assert data["backlog"] == {
+        "as_of": "2021-12-31",
+        "open_at_flemish_level": 1,
+        "authorised_not_forwarded": 0,
+        "awaiting_federal_decision": 0,
+    }
+    # The 2021 staff (21.4 FTE, configured) gives the forecast its productivity.
+    ref = forecast.reference(date(2021, 1, 1), date(2021, 12, 31))
+    assert ref["productivity_per_fte"] == 0.0  # 2 decisions over 12 x 21.4 FTE-months
+    coming = forecast.forecast(date(2021, 1, 1), date(2021, 12, 31), forecast.Inputs(months=1))
+    assert coming["fte"] == 21.4 and coming["months"][0]["month"] == "2022-01"
