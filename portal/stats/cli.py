@@ -98,7 +98,7 @@ def register(app: Flask) -> None:
         with force_locale("en"):
             inputs, errors = forecasting.parse(fte, inflow, months)
         if errors:
-            raise click.BadParameter(" ".join(errors))
+            raise click.BadParameter(" ".join(m for ms in errors.values() for m in ms))
         result = forecasting.forecast(first, last, inputs)
         _write(json.dumps(result, ensure_ascii=False, indent=2).encode(), None)
 

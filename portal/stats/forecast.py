@@ -55,22 +55,24 @@ def _number(raw: str | None, low: float, high: float) -> float | None:
     return value
 
 
-def parse(fte: str | None, inflow: str | None, months: str | None) -> tuple[Inputs, list[str]]:
-    """The inputs as typed, with errors in words; an empty field keeps its default."""
-    errors: list[str] = []
+def parse(
+    fte: str | None, inflow: str | None, months: str | None
+) -> tuple[Inputs, dict[str, list[str]]]:
+    """The inputs as typed, with errors in words per field; an empty field keeps its default."""
+    errors: dict[str, list[str]] = {}
     values: dict = {}
     if (fte or "").strip():
         try:
             values["fte"] = _number(fte, 0.1, MAX_FTE)
         except ValueError:
-            errors.append(_("Enter the staff as a number of FTE from 0.1 to 10,000."))
+            errors["fte"] = [_("Enter the staff as a number of FTE from 0.1 to 10,000.")]
     if (inflow or "").strip():
         try:
             values["inflow"] = _number(inflow, 0, MAX_INFLOW)
         except ValueError:
-            errors.append(
+            errors["inflow"] = [
                 _("Enter the inflow as a number of applications per month from 0 to 1,000,000.")
-            )
+            ]
     if (months or "").strip():
         try:
             number = _number(months, 1, MAX_MONTHS)
@@ -78,7 +80,7 @@ def parse(fte: str | None, inflow: str | None, months: str | None) -> tuple[Inpu
                 raise ValueError(months)
             values["months"] = int(number)
         except ValueError:
-            errors.append(_("Enter the number of months as a whole number from 1 to 36."))
+            errors["months"] = [_("Enter the number of months as a whole number from 1 to 36.")]
     return Inputs(**values), errors
 
 

@@ -16,6 +16,7 @@ from portal.stats import capacity as capacity_figures
 from portal.stats import charts, disclosure, exports
 from portal.stats import distribution as dist
 from portal.stats import forecast as forecasting
+from portal.stats.forms import ForecastForm
 from portal.stats.report import Period, backlog, monthly, processing_times, report
 
 bp = Blueprint("stats", __name__)
@@ -167,9 +168,13 @@ def capacity_download(fmt: str):
 @roles(Role.OFFICER, Role.ADMIN)
 def forecast_page():
     start, end, errors = _period(forecasting.default_reference())
+    form = ForecastForm(formdata=request.args)
+    form.validate()  # the shared bounds (plain text, length); the numbers below
     inputs, input_errors = forecasting.parse(
-        request.args.get("fte"), request.args.get("inflow"), request.args.get("months")
+        *(None if field.errors else field.data for field in (form.fte, form.inflow, form.months))
     )
+    form.form_errors.extend(errors)
+    form.add_errors(input_errors)
     result = forecasting.forecast(start, end, inputs)
     chart = None
     if result["months"]:
@@ -187,8 +192,7 @@ def forecast_page():
         result=result,
         start=start,
         end=end,
-        errors=errors + input_errors,
-        raw=request.args,
+        form=form,
         chart=chart,
         max_months=forecasting.MAX_MONTHS,
     )
