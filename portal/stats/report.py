@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import Index, and_, case, exists, func, or_, select
 
 from portal import reference
 from portal.dossiers import rules
@@ -48,12 +48,35 @@ ADMISSIBLE = ("authorised", "refused")
 KEYS = ("submitted", "admissible", "forwarded", "completed", "avg_processing_working_days")
 MEDIAN = "median_processing_working_days"
 P90 = "p90_processing_working_days"
-INTERVALS = {  # JSON name: (start, end) columns; counted over `end` in the period
-    "avg_working_days_to_forward": ("flemish_decision_on", "forwarded_on"),
-    "avg_working_days_federal": ("forwarded_on", "federal_decision_on"),
-    "avg_working_days_end_to_end": ("submitted_on", "federal_decision_on"),
-}
 BACKLOG = ("open_at_flemish_level", "authorised_not_forwarded", "awaiting_federal_decision")
+
+# Covering indexes of the backlog and of the forwarding and federal intervals (migration
+# 20261202_stats_figure_indexes); declared here, where they are used.
+Index(
+    "ix_dossier_stats_forwarded",
+    Dossier.forwarded_on,
+    Dossier.submitted_on,
+    Dossier.flemish_decision_on,
+    Dossier.flemish_decision,
+    Dossier.federal_decision_on,
+)
+Index(
+    "ix_dossier_stats_federal",
+    Dossier.federal_decision_on,
+    Dossier.forwarded_on,
+    Dossier.submitted_on,
+)
+# The breakdowns by kind, and the processing time by category, channel and kind.
+Index("ix_dossier_stats_kind", Dossier.submitted_on, Dossier.kind)
+Index(
+    "ix_dossier_stats_decided_by",
+    Dossier.flemish_decision_on,
+    Dossier.flemish_decision,
+    Dossier.submitted_on,
+    Dossier.category,
+    Dossier.channel,
+    Dossier.kind,
+)
 
 
 @dataclass(frozen=True)
@@ -140,19 +163,40 @@ def monthly(period: Period) -> tuple[list[dict], dict]:
 
 
 def interval_means(period: Period) -> dict[str, float | None]:
-    """The mean of each other interval over the period (None when nothing was measured)."""
-    means = {}
-    for name, (first, last) in INTERVALS.items():
-        start, end = getattr(Dossier, first), getattr(Dossier, last)
-        values: Counter = Counter()
-        for begun, ended, count in db.session.execute(
-            select(start, end, func.count())
-            .where(end >= period.start, end <= period.end, start.is_not(None))
-            .group_by(start, end)
-        ).all():
-            values[_working_days(begun, ended)] += count
-        means[name] = dist.mean(values)
-    return means
+    """The mean of each other interval over the period (None when nothing was measured).
+
+    Two queries: the forwardings of the period, and its federal decisions (which give both
+    the federal and the end-to-end interval)."""
+    to_forward, federal, end_to_end = Counter(), Counter(), Counter()
+    for decided, forwarded, count in db.session.execute(
+        select(Dossier.flemish_decision_on, Dossier.forwarded_on, func.count())
+        .where(
+            Dossier.forwarded_on >= period.start,
+            Dossier.forwarded_on <= period.end,
+            Dossier.flemish_decision_on.is_not(None),
+        )
+        .group_by(Dossier.flemish_decision_on, Dossier.forwarded_on)
+    ).all():
+        to_forward[_working_days(decided, forwarded)] += count
+    for submitted, forwarded, concluded, count in db.session.execute(
+        select(
+            Dossier.submitted_on, Dossier.forwarded_on, Dossier.federal_decision_on, func.count()
+        )
+        .where(
+            Dossier.federal_decision_on >= period.start,
+            Dossier.federal_decision_on <= period.end,
+        )
+        .group_by(Dossier.submitted_on, Dossier.forwarded_on, Dossier.federal_decision_on)
+    ).all():
+        if forwarded is not None:
+            federal[_working_days(forwarded, concluded)] += count
+        if submitted is not None:
+            end_to_end[_working_days(submitted, concluded)] += count
+    return {
+        "avg_working_days_to_forward": dist.mean(to_forward),
+        "avg_working_days_federal": dist.mean(federal),
+        "avg_working_days_end_to_end": dist.mean(end_to_end),
+    }
 
 
 def utc_start_of(day: date) -> datetime | None:
@@ -172,36 +216,59 @@ def utc_end_of(day: date) -> datetime | None:
 
 
 def backlog(as_of: date) -> dict:
-    """The three stocks at the end of `as_of` (see the module's definitions)."""
-    ever = select(StatusEvent.id).where(
+    """The three stocks at the end of `as_of` (see the module's definitions).
+
+    Each stock is a difference of counts over one index range (covering indexes
+    `ix_dossier_stats_decided`, `ix_dossier_stats_forwarded`), so no query reads the table:
+    open = submitted − decided − withdrawn undecided; authorised not forwarded = authorised −
+    authorised and forwarded; awaiting = forwarded − forwarded and federally decided; every
+    count among the files submitted by then.
+    """
+
+    def tally(*conditions):
+        return func.coalesce(func.sum(case((and_(*conditions), 1), else_=0)), 0)
+
+    submitted = Dossier.submitted_on <= as_of
+    count_submitted = db.session.scalar(select(func.count()).where(submitted)) or 0
+    decided, authorised = db.session.execute(
+        select(func.count(), tally(Dossier.flemish_decision == "authorised")).where(
+            Dossier.flemish_decision_on <= as_of, submitted
+        )
+    ).one()
+    forwarded, authorised_forwarded, concluded = db.session.execute(
+        select(
+            func.count(),
+            tally(Dossier.flemish_decision == "authorised", Dossier.flemish_decision_on <= as_of),
+            tally(Dossier.federal_decision_on <= as_of),
+        ).where(Dossier.forwarded_on <= as_of, submitted)
+    ).one()
+    # Withdrawn by then: its withdrawal event says so; a withdrawn file without an event
+    # (written directly, or imported) has no date, and counts as withdrawn all along. Only
+    # files whose status is "withdrawn" can be either (the status is final).
+    event = select(StatusEvent.id).where(
         StatusEvent.dossier_id == Dossier.id,
         StatusEvent.to_status == DossierStatus.WITHDRAWN,
     )
     until = utc_end_of(as_of)
-    by_then = ever.where(StatusEvent.at < until) if until is not None else ever
-    # Withdrawn by then: its withdrawal event says so; a withdrawn file without an event
-    # (written directly, or imported) has no date, and counts as withdrawn all along.
-    withdrawn = or_(exists(by_then), and_(Dossier.status == DossierStatus.WITHDRAWN, ~exists(ever)))
-
-    def count(*conditions) -> int:
-        return db.session.scalar(select(func.count(Dossier.id)).where(*conditions)) or 0
-
+    by_then = event.where(StatusEvent.at < until) if until is not None else event
+    withdrawn = (
+        db.session.scalar(
+            select(func.count()).where(
+                Dossier.status == DossierStatus.WITHDRAWN,
+                # coalesce keeps the planner on the status index (the few withdrawn files),
+                # not on a day's index (every file submitted, or undecided, by then)
+                func.coalesce(Dossier.submitted_on, Dossier.submitted_on) <= as_of,
+                func.coalesce(Dossier.flemish_decision_on, date.max) > as_of,
+                or_(exists(by_then), ~exists(event)),
+            )
+        )
+        or 0
+    )
     return {
         "as_of": as_of.isoformat(),
-        "open_at_flemish_level": count(
-            Dossier.submitted_on <= as_of,
-            or_(Dossier.flemish_decision_on.is_(None), Dossier.flemish_decision_on > as_of),
-            ~withdrawn,
-        ),
-        "authorised_not_forwarded": count(
-            Dossier.flemish_decision == "authorised",
-            Dossier.flemish_decision_on <= as_of,
-            or_(Dossier.forwarded_on.is_(None), Dossier.forwarded_on > as_of),
-        ),
-        "awaiting_federal_decision": count(
-            Dossier.forwarded_on <= as_of,
-            or_(Dossier.federal_decision_on.is_(None), Dossier.federal_decision_on > as_of),
-        ),
+        "open_at_flemish_level": count_submitted - decided - withdrawn,
+        "authorised_not_forwarded": int(authorised) - int(authorised_forwarded),
+        "awaiting_federal_decision": forwarded - int(concluded),
     }
 
 
@@ -221,20 +288,27 @@ def _entries(counts: Counter, label, **extra) -> list[dict]:
     ]
 
 
-def _decided_by(column, period: Period, key) -> dict[str, Counter]:
-    """{code: Counter(working days -> procedures)} of the period's Flemish decisions."""
-    times: dict[str, Counter] = defaultdict(Counter)
-    for code, submitted, decided, count in db.session.execute(
-        select(column, Dossier.submitted_on, Dossier.flemish_decision_on, func.count())
+def _decided_by(period: Period, unknown: str) -> dict[str, dict[str, Counter]]:
+    """{"category"|"channel"|"kind": {code: Counter(working days -> procedures)}} of the
+    period's Flemish decisions, in one query."""
+    times: dict[str, dict[str, Counter]] = {
+        name: defaultdict(Counter) for name in ("category", "channel", "kind")
+    }
+    columns = (Dossier.category, Dossier.channel, Dossier.kind)
+    for category, channel, kind, submitted, decided, count in db.session.execute(
+        select(*columns, Dossier.submitted_on, Dossier.flemish_decision_on, func.count())
         .where(
             Dossier.flemish_decision_on >= period.start,
             Dossier.flemish_decision_on <= period.end,
             Dossier.flemish_decision.is_not(None),
             Dossier.submitted_on.is_not(None),
         )
-        .group_by(column, Dossier.submitted_on, Dossier.flemish_decision_on)
+        .group_by(*columns, Dossier.submitted_on, Dossier.flemish_decision_on)
     ).all():
-        times[key(code)][_working_days(submitted, decided)] += count
+        days = _working_days(submitted, decided)
+        times["category"][category or unknown][days] += count
+        times["channel"][channel.value if channel else unknown][days] += count
+        times["kind"][kind.value if kind else unknown][days] += count
     return times
 
 
@@ -269,7 +343,7 @@ def breakdowns(period: Period, locale: str) -> dict[str, list[dict]]:
     kind = Counter(
         {(k.value if k else unknown): v for k, v in _grouped(Dossier.kind, period).items()}
     )
-    enum_code = lambda k: k.value if k else unknown  # noqa: E731
+    decided = _decided_by(period, unknown)
     sections, divisions = Counter(), Counter()
     for code, count in _grouped(Dossier.nace_code, period).items():
         sections[cls.nace_section(code)] += count
@@ -288,22 +362,20 @@ def breakdowns(period: Period, locale: str) -> dict[str, list[dict]]:
         ),
         "by_category": _with_processing(
             category,
-            _decided_by(Dossier.category, period, lambda k: k or unknown),
+            decided["category"],
             lambda c: str(rules.CATEGORY_TITLES.get(c, "")),
         ),
         "by_sector": _entries(sections, lambda c: cls.nace_group_label(c, locale), level="section")
         + _entries(divisions, lambda c: cls.nace_group_label(c, locale), level="division"),
         "by_occupation": _entries(majors, lambda c: cls.isco_group_label(c, locale), level="major")
         + _entries(units, lambda c: cls.isco_group_label(c, locale), level="unit"),
-        "by_channel": _with_processing(
-            channel, _decided_by(Dossier.channel, period, enum_code), lambda c: c
-        ),
+        "by_channel": _with_processing(channel, decided["channel"], lambda c: c),
         "by_region": _entries(
             regions, lambda c: reference.region_name(c, locale) if c != unknown else ""
         ),
         "by_kind": _with_processing(
             kind,
-            _decided_by(Dossier.kind, period, enum_code),
+            decided["kind"],
             lambda c: DossierKind(c).title if c in _KINDS else "",
         ),
     }
