@@ -610,3 +610,17 @@ def test_the_seed_year_import_keeps_its_table_and_gains_the_new_figures(
     assert ref["productivity_per_fte"] == 0.0  # 2 decisions over 12 x 21.4 FTE-months
     coming = forecast.forecast(date(2021, 1, 1), date(2021, 12, 31), forecast.Inputs(months=1))
     assert coming["fte"] == 21.4 and coming["months"][0]["month"] == "2022-01"
+
+
+@pytest.mark.parametrize(
+    ("start", "end"), [("9999-12-31", "9999-12-31"), ("0001-01-01", "0001-12-31")]
+)
+def test_report_cli_at_the_ends_of_the_calendar(app, db_session, start, end):
+    result = app.test_cli_runner().invoke(
+        args=["stats", "report", "--from", start, "--to", end, "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout_bytes)
+    assert (
+        data["backlog"]["as_of"] == end and data["totals"]["median_processing_working_days"] is None
+    )
