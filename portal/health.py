@@ -36,8 +36,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import text
 
-from portal import jobs, scheduler
-from portal.db import utcnow
+from portal import clock, jobs, scheduler
 from portal.extensions import db
 from portal.security import public
 
@@ -107,7 +106,7 @@ def readiness() -> dict[str, str]:
         seen = last_heartbeat()
         if seen is None:
             checks["worker"] = "no heartbeat"
-        elif (utcnow() - seen).total_seconds() > heartbeat_max_age():
+        elif (clock.now() - seen).total_seconds() > heartbeat_max_age():
             checks["worker"] = "heartbeat too old"
         else:
             checks["worker"] = "ok"
@@ -188,7 +187,7 @@ class _DatabaseCollector:
             "portal_worker_heartbeat_age_seconds",
             "Seconds since the freshest worker heartbeat (-1: none).",
         )
-        age.add_metric([], (utcnow() - seen).total_seconds() if seen else -1)
+        age.add_metric([], (clock.now() - seen).total_seconds() if seen else -1)
         yield age
         runs = GaugeMetricFamily(
             "portal_periodic_last_run_timestamp_seconds",

@@ -42,7 +42,8 @@ from flask import current_app
 from sqlalchemy import String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.db import UtcDateTime, utcnow
+from portal import clock
+from portal.db import UtcDateTime
 from portal.extensions import db
 from portal.jobs import safe_text
 
@@ -113,7 +114,7 @@ def run_if_due(job: Periodic, worker: str, now: datetime | None = None) -> bool 
     """
     if not job.enabled():
         return None
-    now = now or utcnow()
+    now = now or clock.now()
     period = job.period(now)
     known = current_app.extensions.setdefault("periodic_done", {})
     if known.get(job.name) == period:  # this process saw it done: no query each round
@@ -134,7 +135,7 @@ def run_if_due(job: Periodic, worker: str, now: datetime | None = None) -> bool 
     try:
         if _done(job, period):  # another worker finished it while we asked for the lock
             return None
-        started = utcnow()
+        started = clock.now()
         error = None
         try:
             job.run()
@@ -162,7 +163,7 @@ def _record(name: str, period: str, started: datetime, worker: str, error: str |
         db.session.add(row)
     row.period = period
     row.started_at = started
-    row.finished_at = utcnow()
+    row.finished_at = clock.now()
     row.worker = worker[:200]
     row.last_error = error
     db.session.commit()

@@ -31,8 +31,8 @@ from sqlalchemy import String, delete
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal import jobs, scheduler
-from portal.db import UtcDateTime, utcnow
+from portal import clock, jobs, scheduler
+from portal.db import UtcDateTime
 from portal.extensions import db
 
 HEARTBEAT_SECONDS = 15
@@ -56,7 +56,7 @@ def worker_name() -> str:
 
 def beat(name: str, started: datetime) -> None:
     """Record that worker `name` is alive; forget workers long gone. Commits."""
-    now = utcnow()
+    now = clock.now()
     row = db.session.get(WorkerHeartbeat, name)
     if row is None:
         db.session.add(WorkerHeartbeat(name=name, started_at=started, last_seen=now))
@@ -86,7 +86,7 @@ class Worker:
         self.name = name or worker_name()
         self.idle, self.batch = idle, batch
         self.stop = threading.Event()
-        self.started = utcnow()
+        self.started = clock.now()
         self.delivered = 0
         self.failed = 0
         self.next_beat = 0.0

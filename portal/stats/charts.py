@@ -110,3 +110,9 @@ def line_chart(
     )
     body = _axes(labels, top, top / 4) + line + dots + _hidden_marks(values)
     return _frame(chart_id, title, desc, body)
+
+
+def histogram(chart_id: str, bins: list[tuple[int, int, int]], title: str, desc: str) -> Markup:
+    """A distribution as bars of equal width, labelled by their range of working days."""
+    labels = [str(low) if low == high else f"{low}–{high}" for low, high, _n in bins]
+    return bar_chart(chart_id, labels, [n for _low, _high, n in bins], title, desc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -11,8 +12,29 @@ from flask.cli import AppGroup
 from sqlalchemy import text
 
 from portal.extensions import db
+from portal.i18n import force_locale
+from portal.stats import capacity as capacity_figures
 from portal.stats import exports, importer
+from portal.stats import forecast as forecasting
 from portal.stats.report import report
+
+MAX_DAYS = 366 * 5  # as on the pages: at most five years
+
+
+def _checked(start, end) -> tuple:
+    if end.date() < start.date():
+        raise click.BadParameter("--to is before --from")
+    if (end.date() - start.date()).days > MAX_DAYS:
+        raise click.BadParameter("choose a period of at most five years")
+    return start.date(), end.date()
+
+
+def _write(data: bytes, output: Path | None) -> None:
+    if output:
+        output.write_bytes(data)
+        click.echo(f"written {output} ({len(data)} bytes)", err=True)
+    else:
+        sys.stdout.buffer.write(data)
 
 
 def register(app: Flask) -> None:
@@ -42,12 +64,43 @@ def register(app: Flask) -> None:
         if end.date() < start.date():
             raise click.BadParameter("--to is before --from")
         render, _mime = exports.FORMATS[fmt]
-        data = render(report(start.date(), end.date(), lang))
-        if output:
-            output.write_bytes(data)
-            click.echo(f"written {output} ({len(data)} bytes)", err=True)
-        else:
-            sys.stdout.buffer.write(data)
+        _write(render(report(start.date(), end.date(), lang)), output)
+
+    @stats.command("capacity")
+    @click.option("--from", "start", required=True, type=click.DateTime(["%Y-%m-%d"]))
+    @click.option("--to", "end", required=True, type=click.DateTime(["%Y-%m-%d"]))
+    @click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(sorted(capacity_figures.FORMATS)),
+        default="json",
+        show_default=True,
+    )
+    @click.option("--output", type=click.Path(dir_okay=False, path_type=Path))
+    def stats_capacity(start, end, fmt: str, output: Path | None) -> None:
+        """Decisions per month, per officer (audit trail) and per FTE (configured staff)."""
+        first, last = _checked(start, end)
+        _write(capacity_figures.FORMATS[fmt](capacity_figures.capacity(first, last)), output)
+
+    @stats.command("forecast")
+    @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="Reference period.")
+    @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]))
+    @click.option("--fte", help="Staff in FTE; default: the latest configured.")
+    @click.option("--inflow", help="Applications per month; default: the reference mean.")
+    @click.option("--months", help="Months ahead, 1 to 36; default 12.")
+    def stats_forecast(start, end, fte, inflow, months) -> None:
+        """Backlog and processing time for a staff level, with the model's error (JSON)."""
+        first, last = forecasting.default_reference()
+        if start or end:
+            if not (start and end):
+                raise click.BadParameter("give both --from and --to, or neither")
+            first, last = _checked(start, end)
+        with force_locale("en"):
+            inputs, errors = forecasting.parse(fte, inflow, months)
+        if errors:
+            raise click.BadParameter(" ".join(m for ms in errors.values() for m in ms))
+        result = forecasting.forecast(first, last, inputs)
+        _write(json.dumps(result, ensure_ascii=False, indent=2).encode(), None)
 
     @dossiers.command("import")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))

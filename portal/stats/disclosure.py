@@ -16,7 +16,14 @@ through `protect` first. The rule, as statistical offices apply it to a one-way 
 4. *Averages.* A month's average processing time is shown only when its count of completed
    procedures is shown and at least 5; the period's average only when the completed total
    is shown.
-5. *Periods.* The public page only shows whole calendar months (the view widens the period),
+   The median follows the same rule as the average (the same procedures). The 90th
+   percentile is not public: on a few procedures it is the longest one, a single file.
+5. *Backlog.* The three stocks at the period's end (open at Flemish level, authorised not
+   forwarded, awaiting the federal decision) are hidden from 1 to 4, like any count. They are
+   stocks at one day, not sums of the months, so no total gives them away.
+6. *Officers only.* The other intervals' means, the breakdowns, the capacity per officer and
+   per FTE and the forecast are not public (per-officer figures are about staff).
+7. *Periods.* The public page only shows whole calendar months (the view widens the period),
    so two overlapping periods cannot be subtracted to isolate a few days.
 """
 
@@ -27,6 +34,8 @@ from dataclasses import dataclass
 MINIMUM = 5
 COUNTS = ("submitted", "admissible", "forwarded", "completed")
 AVERAGE = "avg_processing_working_days"
+MEDIAN = "median_processing_working_days"
+BACKLOG = ("open_at_flemish_level", "authorised_not_forwarded", "awaiting_federal_decision")
 # (larger, smaller): larger - smaller is itself a count that must not be small.
 PAIRS = (("completed", "admissible"),)
 
@@ -69,11 +78,12 @@ def protect(months: list[dict], totals: dict) -> tuple[list[dict], dict]:
         }
         _pairs(raw, cells)
         completed = raw["completed"]
-        cells[AVERAGE] = (
-            Cell(raw[AVERAGE])
-            if cells["completed"].shown and (completed == 0 or completed >= MINIMUM)
-            else _hide(raw[AVERAGE], SMALL)
-        )
+        for key in (AVERAGE, MEDIAN):
+            cells[key] = (
+                Cell(raw.get(key))
+                if cells["completed"].shown and (completed == 0 or completed >= MINIMUM)
+                else _hide(raw.get(key), SMALL)
+            )
         rows.append({"month": raw["month"], **cells})
     total_cells = {}
     for key in COUNTS:
@@ -84,10 +94,19 @@ def protect(months: list[dict], totals: dict) -> tuple[list[dict], dict]:
         else:
             total_cells[key] = Cell(totals[key])
     _pairs(totals, total_cells)
-    total_cells[AVERAGE] = (
-        Cell(totals[AVERAGE]) if total_cells["completed"].shown else _hide(None, DIFFERENCE)
-    )
+    for key in (AVERAGE, MEDIAN):
+        total_cells[key] = (
+            Cell(totals.get(key)) if total_cells["completed"].shown else _hide(None, DIFFERENCE)
+        )
     return rows, total_cells
+
+
+def protect_backlog(stocks: dict) -> dict[str, Cell]:
+    """The public backlog: each stock hidden from 1 to 4 (rule 5)."""
+    return {
+        key: _hide(stocks[key], SMALL) if small(stocks[key]) else Cell(stocks[key])
+        for key in BACKLOG
+    }
 
 
 def values(rows: list[dict], key: str) -> list[int | float | None]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+from collections import Counter
 from datetime import date
 
 from flask import Blueprint, Response, render_template, request
@@ -12,23 +13,28 @@ from portal import clock
 from portal.accounts.models import Role
 from portal.i18n import _
 from portal.security import public, roles
+from portal.stats import capacity as capacity_figures
 from portal.stats import charts, disclosure, exports
-from portal.stats.report import Period, monthly, report
+from portal.stats import distribution as dist
+from portal.stats import forecast as forecasting
+from portal.stats.forms import ForecastForm
+from portal.stats.report import Period, backlog, monthly, processing_times, report
 
 bp = Blueprint("stats", __name__)
 PUBLIC_MINIMUM = disclosure.MINIMUM  # no public cell below 5 dossiers
 
 
-def _period() -> tuple[date, date, list[str]]:
+def _period(default: tuple[date, date] | None = None) -> tuple[date, date, list[str]]:
     """The period from ?from=&to=, defaulting to the current year; errors in words."""
     today = clock.today()
+    first, last = default or (date(today.year, 1, 1), date(today.year, 12, 31))
     errors: list[str] = []
     try:
-        start = date.fromisoformat(request.args.get("from") or f"{today.year}-01-01")
-        end = date.fromisoformat(request.args.get("to") or f"{today.year}-12-31")
+        start = date.fromisoformat(request.args.get("from") or first.isoformat())
+        end = date.fromisoformat(request.args.get("to") or last.isoformat())
     except ValueError:
         errors.append(_("Enter the dates as YYYY-MM-DD."))
-        start, end = date(today.year, 1, 1), date(today.year, 12, 31)
+        start, end = first, last
     if end < start:
         errors.append(_("The end of the period is before its start."))
         start, end = end, start
@@ -70,12 +76,52 @@ def _charts(months: list[dict], *, public: bool = False) -> tuple:
     return bars, line
 
 
+def _distribution(period: Period, totals: dict):
+    """The histogram of the period's processing times, and its bins for the table."""
+    everything: Counter = Counter()
+    for values in processing_times(period).values():
+        everything.update(values)
+    bins = dist.histogram(everything)
+    if not bins:
+        return None, bins
+    summary = _(
+        "Mean %(mean)s, median %(median)s, 90th percentile %(p90)s working days.",
+        mean=totals["avg_processing_working_days"],
+        median=totals["median_processing_working_days"],
+        p90=totals["p90_processing_working_days"],
+    )
+    chart = charts.histogram(
+        "chart-distribution",
+        bins,
+        _("Distribution of the processing time"),
+        _(
+            "Bar chart of the number of Flemish decisions per range of working days; the figures are in the table below."
+        )
+        + " "
+        + summary,
+    )
+    return chart, bins
+
+
+def _capacity_chart(rows: list[dict]):
+    return charts.bar_chart(
+        "chart-capacity",
+        [row["month"][2:] for row in rows],
+        [row["decisions_per_fte"] for row in rows],
+        _("Decisions per FTE per month"),
+        _(
+            "Bar chart of the Flemish decisions per FTE each month; a month without configured staff has no bar. The figures are in the table below."
+        ),
+    )
+
+
 @bp.get("/stats")
 @roles(Role.OFFICER, Role.ADMIN)
 def officer_page():
     start, end, errors = _period()
     data = report(start, end, str(get_locale()))
     bars, line = _charts(data["months"])
+    histogram, bins = _distribution(Period(start, end), data["totals"])
     return render_template(
         "stats/officer.html",
         data=data,
@@ -84,7 +130,72 @@ def officer_page():
         errors=errors,
         bars=bars,
         line=line,
+        histogram=histogram,
+        bins=bins,
         formats=sorted(exports.FORMATS),
+    )
+
+
+@bp.get("/stats/capacity")
+@roles(Role.OFFICER, Role.ADMIN)
+def capacity_page():
+    start, end, errors = _period()
+    capacity = capacity_figures.capacity(start, end)
+    return render_template(
+        "stats/capacity.html",
+        capacity=capacity,
+        capacity_chart=_capacity_chart(capacity["months"]),
+        start=start,
+        end=end,
+        errors=errors,
+        formats=sorted(capacity_figures.FORMATS),
+    )
+
+
+@bp.get("/stats/capacity.<any(json, csv):fmt>")
+@roles(Role.OFFICER, Role.ADMIN)
+def capacity_download(fmt: str):
+    start, end, _errors = _period()
+    body = capacity_figures.FORMATS[fmt](capacity_figures.capacity(start, end))
+    name = f"single-permit-capacity-{start.isoformat()}-{end.isoformat()}.{fmt}"
+    return Response(
+        body,
+        mimetype=exports.FORMATS[fmt][1],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.get("/stats/forecast")
+@roles(Role.OFFICER, Role.ADMIN)
+def forecast_page():
+    start, end, errors = _period(forecasting.default_reference())
+    form = ForecastForm(formdata=request.args)
+    form.validate()  # the shared bounds (plain text, length); the numbers below
+    inputs, input_errors = forecasting.parse(
+        *(None if field.errors else field.data for field in (form.fte, form.inflow, form.months))
+    )
+    form.form_errors.extend(errors)
+    form.add_errors(input_errors)
+    result = forecasting.forecast(start, end, inputs)
+    chart = None
+    if result["months"]:
+        chart = charts.line_chart(
+            "chart-forecast",
+            [row["month"][2:] for row in result["months"]],
+            [row["working_days"] for row in result["months"]],
+            _("Expected processing time in working days"),
+            _(
+                "Line chart of the expected processing time per coming month for the staff entered; the figures are in the table below."
+            ),
+        )
+    return render_template(
+        "stats/forecast.html",
+        result=result,
+        start=start,
+        end=end,
+        form=form,
+        chart=chart,
+        max_months=forecasting.MAX_MONTHS,
     )
 
 
@@ -108,6 +219,7 @@ def public_page():
     start = start.replace(day=1)
     end = end.replace(day=calendar.monthrange(end.year, end.month)[1])
     months, totals = disclosure.protect(*monthly(Period(start, end)))
+    stocks = backlog(end)
     bars, line = _charts(months, public=True)
     return render_template(
         "stats/public.html",
@@ -119,4 +231,6 @@ def public_page():
         bars=bars,
         line=line,
         minimum=PUBLIC_MINIMUM,
+        backlog=disclosure.protect_backlog(stocks),
+        as_of=end,
     )

@@ -137,6 +137,7 @@ def test_public_figures(page: Page, axe: Callable[..., None], translate, known_f
     expect(march.locator("td").first).to_have_text("6")
     expect(table).to_contain_text(t("fewer than %(n)s", n=PUBLIC_MINIMUM))
     expect(main(page)).not_to_contain_text("SP-AXE-")
+    expect(main(page).locator("table")).to_have_count(2)  # the months and the backlog
     axe("public figures")
 
     # A period that ends before it starts: said in words, and the figures still show.
@@ -166,7 +167,11 @@ def test_officer_figures(
     page.goto(f"/stats?{PERIOD}")
     expect(page.locator("html")).to_have_attribute("lang", lang)
     expect(h1(page)).to_have_text(t("Figures"))
-    expect(main(page).locator('svg.chart[role="img"]')).to_have_count(2)
+    # Submitted per month, the mean per month, and the distribution (issue 17).
+    expect(main(page).locator('svg.chart[role="img"]')).to_have_count(3)
+    expect(
+        main(page).get_by_role("table", name=t("Distribution of the processing time"))
+    ).to_have_count(1)
     months = main(page).get_by_role("table", name=t("Per month"))
     expect(months.locator("tfoot td").first).to_have_text("8")
     expect(months).not_to_contain_text(t("fewer than %(n)s", n=PUBLIC_MINIMUM))
@@ -177,6 +182,7 @@ def test_officer_figures(
         "Per occupation (ISCO-08)",
         "Per channel",
         "Per region of the workplace",
+        "Per kind of application",
     ):
         caption = f"{t(title)} · {t('submitted applications')}"
         expect(main(page).get_by_role("table", name=caption)).to_have_count(1)
@@ -184,6 +190,29 @@ def test_officer_figures(
         link = main(page).get_by_role("link", name=fmt, exact=True)
         expect(link).to_have_attribute("href", re.compile(rf"from={PERIOD_FROM}&to={PERIOD_TO}"))
     axe("officer figures, first half of 2024")
+
+    # Capacity: decisions per month and per FTE, a chart and its table.
+    main(page).get_by_role("link", name=t("Capacity: decisions per officer and per FTE")).click()
+    expect(h1(page)).to_have_text(t("Capacity: decisions per officer and per FTE"))
+    expect(main(page).locator('svg.chart[role="img"]')).to_have_count(1)
+    expect(main(page).get_by_role("table", name=t("Decisions per month"))).to_have_count(1)
+    axe("capacity, first half of 2024")
+
+    # The forecast on the seed year's staff, its method, and the nastiest inputs.
+    page.goto(f"/stats/forecast?lang={lang}")
+    expect(h1(page)).to_have_text(t("Forecast of the processing time for a given staff"))
+    expect(main(page)).to_contain_text(t("How the forecast is made"))
+    axe("forecast, default")
+    page.goto(f"/stats/forecast?{PERIOD}&fte=1&inflow=10&months=3")
+    expect(
+        main(page).get_by_role("table", name=t("Validation against the reference period"))
+    ).to_have_count(1)
+    page.locator("#fte").fill("1e999")
+    page.locator("#inflow").fill("NaN")
+    page.locator("#months").fill("-1")
+    submit_button(page, t("Show the forecast")).click()
+    expect(error_summary(page).locator("li")).to_have_count(3)
+    axe("forecast, errors")
 
 
 # --- administrators ----------------------------------------------------------------------------
