@@ -11,13 +11,14 @@ from flask_babel import LazyString
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from portal import clock
 from portal.dossiers.lifecycle import meaning, status, timeline
 from portal.dossiers.lifecycle.meaning import ALLOWED, PROGRESS, STEP_TITLES, TABLE
 from portal.dossiers.lifecycle.models import InfoRequest
 from portal.dossiers.models import DossierStatus, FederalDecision, FlemishDecision
 from portal.extensions import db
 from portal.i18n import force_locale
-from tests.dossiers.test_tracking import make_dossier
+from tests.factories import DossierFactory
 from tests.support import make_user
 
 S = DossierStatus
@@ -132,7 +133,7 @@ def test_an_outcome_is_its_stored_string():
 @pytest.mark.parametrize("row", ROWS[1:], ids=lambda row: row.status.value)
 def test_the_timeline_puts_each_status_on_its_step(app, db_session, row):
     owner = make_user("owner@acme.example")
-    dossier = make_dossier(owner, row.status)
+    dossier = DossierFactory(owner=owner, status=row.status)
     if row.step == "info_requested":
         request = InfoRequest(
             dossier_id=dossier.id,
@@ -173,7 +174,7 @@ BOGUS = [
 @pytest.mark.parametrize(("table", "column", "value"), BOGUS)
 def test_the_database_refuses_a_value_outside_the_vocabulary(db_session, table, column, value):
     owner = make_user("owner@acme.example")
-    dossier = make_dossier(owner, S.SUBMITTED)
+    dossier = DossierFactory(owner=owner, status=S.SUBMITTED)
     status.change(dossier, S.WITHDRAWN, owner, "changed my mind")
     row_id = dossier.id if table == "dossier" else _event_id(dossier.id)
     update = text(f"UPDATE {table} SET {column} = :value WHERE id = :id")  # noqa: S608
@@ -196,7 +197,8 @@ def _event_id(dossier_id: int) -> int:
 
 def test_the_clock_stops_for_as_long_as_the_file_is_in_a_clock_stopped_status(db_session):
     owner = make_user("owner@acme.example")
-    dossier = make_dossier(owner, S.SUBMITTED)
+    with clock.frozen(datetime(2026, 3, 1, 9, tzinfo=UTC)):  # submitted before the request
+        dossier = DossierFactory(owner=owner, status=S.SUBMITTED)
     asked = status.change(dossier, S.INFO_REQUESTED, owner, "Which diploma?")
     stopped_on = date(2026, 3, 2)
     asked.at = datetime(2026, 3, 2, 9, tzinfo=UTC)
