@@ -8,7 +8,6 @@ from flask_login import current_user
 from onboarding import invitations
 from portal.accounts.models import Role
 from portal.errors import Invalid
-from portal.extensions import db
 from portal.forms import CsrfForm
 from portal.i18n import _
 from portal.limits import mail_limits
@@ -36,7 +35,6 @@ def resend(dossier_id: int):
                 for message in messages:
                     flash(message, "warning")
         else:
-            db.session.commit()
             flash(
                 _("If the worker's address can be invited, an e-mail is on its way to it."),
                 "success",

@@ -28,7 +28,6 @@ from portal.dossiers.letters import decision as letters
 from portal.dossiers.lifecycle import deadlines, handling, timeline
 from portal.dossiers.lifecycle import reasons as grounds
 from portal.errors import Invalid
-from portal.extensions import db
 from portal.forms import CsrfForm
 from portal.i18n import LANGUAGES, _, _l
 from portal.reference import format_kbo
@@ -63,7 +62,6 @@ def mandate_detail(mandate_id: int):
         except Invalid as error:
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             message = (
                 _("The mandate is verified.")
                 if form.decision.data == "verify"
@@ -164,7 +162,6 @@ def _back(dossier_id: int):
 @roles(Role.OFFICER, Role.ADMIN)
 def dossier_page(dossier_id: int):
     page = _file_page(dossier_id, record_view=True)
-    db.session.commit()  # the view is in the audit trail
     return page
 
 
@@ -172,7 +169,6 @@ def dossier_page(dossier_id: int):
 @roles(Role.OFFICER, Role.ADMIN)
 def dossier_document(dossier_id: int, document_id: int):
     document = backoffice_services.document_for_officer(current_user, dossier_id, document_id)
-    db.session.commit()  # the download is in the audit trail before the bytes leave
     return uploads.send(document.stored_name, document.file_name)
 
 
@@ -181,7 +177,6 @@ def dossier_document(dossier_id: int, document_id: int):
 def decision_letter(dossier_id: int):
     dossier = backoffice_services.decided_dossier(current_user, dossier_id)
     pdf = letters.decision_letter_pdf(dossier, dossier.locale)
-    db.session.commit()
     return Response(
         pdf,
         mimetype="application/pdf",
@@ -196,7 +191,6 @@ def claim(dossier_id: int):
     if not form.validate_on_submit():
         return _file_page(dossier_id, claim_form=form)
     handling.claim(current_user, dossier_id)
-    db.session.commit()
     flash(_("You took this file. It shows as yours in the queue."), "success")
     return _back(dossier_id)
 
@@ -213,7 +207,6 @@ def request_information(dossier_id: int):
         except Invalid as error:
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             flash(
                 _(
                     "The applicant has been asked for more information. The legal clock stops until they answer."
@@ -278,7 +271,6 @@ def decide(dossier_id: int):
         except Invalid as error:
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             flash(str(DECIDED[form.outcome.data]), "success")
             return _back(dossier_id)
     return _file_page(dossier_id, decision_form=form)
@@ -296,7 +288,6 @@ def record_residence(dossier_id: int):
         except Invalid as error:
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             flash(_("The decision of the Immigration Office is recorded."), "success")
             return _back(dossier_id)
     return _file_page(dossier_id, residence_form=form)

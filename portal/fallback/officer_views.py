@@ -20,7 +20,6 @@ from portal.dossiers.wizard.forms import (
     warn_about_salary,
 )
 from portal.errors import Invalid
-from portal.extensions import db
 from portal.fallback import completion
 from portal.i18n import _
 from portal.security import roles
@@ -66,7 +65,6 @@ def section(dossier_id: int, section: str):
         except Invalid as error:
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("email_files.overview", dossier_id=dossier.id))
     warn_about_salary(form, dossier.category)

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from portal.accounts.models import Role
 from portal.errors import Invalid
-from portal.extensions import db, limiter
+from portal.extensions import limiter
 from portal.fallback import blankform, formpdf, tickets
 from portal.fallback.contact import helpdesk_contact
 from portal.fallback.forms import MessageForm, ReportForm
@@ -56,7 +56,6 @@ def report():
         except Invalid as error:
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             flash(
                 _(
                     "Your ticket number is %(number)s. We sent it to %(email)s with a link to this page.",
@@ -80,7 +79,6 @@ def ticket(token: str):
         except Invalid as error:
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             flash(_("Your message has been added. The helpdesk will answer by e-mail."), "success")
             return redirect(url_for("helpdesk.ticket", token=found.access_token))
     return render_template(

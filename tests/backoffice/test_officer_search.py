@@ -442,6 +442,7 @@ def test_issue_dates_and_the_six_month_rule_are_shown(client, officer, employer)
 def test_the_audit_trail_reads_as_sentences(client, officer, employer):
     dossier = make_dossier(employer)
     document = add_document(dossier, employer, "passport")
+    db.session.commit()  # the stored file is moved into place when its row is committed
     with client.get(f"/backoffice/dossiers/{dossier.id}/documents/{document.id}") as download:
         assert download.status_code == 200
     client.post(f"/backoffice/dossiers/{dossier.id}/claim")

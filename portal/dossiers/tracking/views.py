@@ -124,7 +124,6 @@ def notifications():
     form = NotificationsForm(data=preferences.receives(current_user))
     if form.validate_on_submit():
         preferences.save(current_user, [kind for kind in preferences.KINDS if form[kind].data])
-        db.session.commit()
         flash(_("Your choices have been saved."), "success")
         return redirect(url_for("tracking.notifications"))
     return render_template("tracking/notifications.html", form=form)
@@ -140,8 +139,7 @@ def audit_export():
         dossier_id = db.session.scalar(select(Dossier.id).where(Dossier.reference == reference))
         if dossier_id is None:
             abort(404)
-    audit.seal()  # the download shows every entry with its hash
-    db.session.commit()
+    audit.seal()  # the download shows every entry with its hash (committed before it streams)
     return Response(
         stream_with_context(lines(dossier_id)),
         mimetype="application/x-ndjson",

@@ -42,7 +42,6 @@ from portal.dossiers.wizard.forms import (
     warn_about_salary,
 )
 from portal.errors import Invalid
-from portal.extensions import db
 from portal.forms import CsrfForm, options
 from portal.i18n import _, format_date
 from portal.limits import mail_limits
@@ -111,7 +110,6 @@ def new():
         except Invalid as error:
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             if chosen:  # from the eligibility check: confirm the category it was run for
                 return redirect(
                     url_for(
@@ -175,7 +173,6 @@ def section(dossier_id: int, section: str):
         except Invalid as error:
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             flash(_("Saved. You can come back to this section at any time."), "success")
             return redirect(_next_step(dossier, section))
     warn_about_salary(form, dossier.category)
@@ -230,7 +227,6 @@ def documents_page(dossier_id: int):
         except Invalid as error:
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             flash(_("The file has been added."), "success")
             return redirect(url_for("applications.documents_page", dossier_id=dossier.id))
     return render_template(
@@ -255,7 +251,6 @@ def delete_document(dossier_id: int, document_id: int):
     dossier = access.editable_dossier(current_user, dossier_id)
     if CsrfForm().validate_on_submit():
         documents.remove_document(dossier, document_id)
-        db.session.commit()
         flash(_("The file has been removed."), "success")
     return redirect(url_for("applications.documents_page", dossier_id=dossier.id))
 
@@ -275,7 +270,6 @@ def download_document(dossier_id: int, document_id: int):
         audit.record(
             "download", dossier_id=dossier.id, actor_id=current_user.id, detail=document.file_name
         )
-    db.session.commit()
     return uploads.send(document.stored_name, document.file_name)
 
 
@@ -296,7 +290,6 @@ def check(dossier_id: int):
             dossier.declared_at = None
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             return redirect(url_for("applications.confirmation", dossier_id=result.dossier.id))
     return render_template(
         "applications/check.html",
@@ -327,7 +320,6 @@ def receipt(dossier_id: int):
         return redirect(url_for("applications.task_list", dossier_id=dossier.id))
     pdf = receipt_pdf(dossier, _locale())
     audit.record("download", dossier_id=dossier.id, actor_id=current_user.id, detail="receipt")
-    db.session.commit()
     return Response(
         pdf,
         mimetype="application/pdf",
@@ -347,7 +339,6 @@ def decision_letter(dossier_id: int):
     audit.record(
         "download", dossier_id=dossier.id, actor_id=current_user.id, detail="decision letter"
     )
-    db.session.commit()
     return Response(
         pdf,
         mimetype="application/pdf",
@@ -369,7 +360,6 @@ def withdraw(dossier_id: int):
         except Invalid as error:
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             flash(
                 _("The draft has been deleted.")
                 if was_draft
@@ -393,7 +383,6 @@ def invite_worker(dossier_id: int):
         viewers.invite_worker(
             current_user, dossier.id, email=form.email.data, locale=form.locale.data
         )
-        db.session.commit()
         flash(
             _(
                 "If %(email)s can be invited, an e-mail is on its way to it.",
@@ -422,6 +411,5 @@ def follow_up(dossier_id: int):
         except Invalid as error:
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             return redirect(url_for("applications.task_list", dossier_id=new_dossier.id))
     return render_template("applications/follow_up.html", form=form, dossier=dossier)
