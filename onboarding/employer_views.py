@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from onboarding import invitations
 from portal.accounts.models import Role
+from portal.dossiers import access
 from portal.errors import Invalid
 from portal.forms import CsrfForm
 from portal.i18n import _
@@ -19,7 +20,7 @@ bp = Blueprint("welcome_employer", __name__)
 @bp.get("/welcome/employer/<int:dossier_id>")
 @roles(Role.EMPLOYER, Role.MANDATARY)
 def overview(dossier_id: int):
-    view = invitations.employer_view(current_user, dossier_id)
+    view = invitations.employer_view(current_user, access.get_dossier(current_user, dossier_id))
     return render_template("onboarding/employer.html", view=view, form=CsrfForm())
 
 
@@ -29,7 +30,7 @@ def overview(dossier_id: int):
 def resend(dossier_id: int):
     if CsrfForm().validate_on_submit():
         try:
-            invitations.resend(current_user, dossier_id)
+            invitations.resend(current_user, access.get_dossier(current_user, dossier_id))
         except Invalid as error:
             for messages in error.errors.values():
                 for message in messages:

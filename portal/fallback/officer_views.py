@@ -61,7 +61,7 @@ def section(dossier_id: int, section: str):
     fill_choices(form, _locale())
     if form.validate_on_submit():
         try:
-            completion.complete(current_user, dossier.id, section, section_data(form))
+            completion.complete(current_user, dossier, section, section_data(form))
         except Invalid as error:
             form.add_errors(error.errors)
         else:

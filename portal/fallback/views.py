@@ -7,6 +7,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from portal.accounts.models import Role
+from portal.dossiers import access
 from portal.errors import Invalid
 from portal.extensions import limiter
 from portal.fallback import blankform, formpdf, tickets
@@ -112,7 +113,8 @@ def drafts():
 @bp.get("/drafts/<int:dossier_id>/form.pdf")
 @roles(*FILERS)
 def draft_form(dossier_id: int):
-    dossier, pdf = formpdf.application_form_pdf(current_user, dossier_id, str(get_locale()))
+    dossier = access.get_dossier(current_user, dossier_id)
+    pdf = formpdf.application_form_pdf(dossier, str(get_locale()))
     return Response(
         pdf,
         mimetype="application/pdf",

@@ -299,7 +299,7 @@ def test_request_information_stops_the_clock(client, officer, employer):
 
     # Five days later the employer answers: the deadline moves five days.
     request.created_at = utcnow() - timedelta(days=5)
-    handling.answer_info(employer, dossier.id, answer="Added it.")
+    handling.answer_info(employer, dossier, answer="Added it.")
     assert dossier.status == S.SUBMITTED
     assert dossier.deadline_on == before + timedelta(days=5)
     answered = page(client, f"/backoffice/dossiers/{dossier.id}?lang=en").get_text(" ", strip=True)
@@ -579,7 +579,7 @@ def test_the_applicant_downloads_the_decision_letter_in_the_file_language(app, c
     officer = make_user("decider@flanders.example", Role.OFFICER)
     handling.decide(
         officer,
-        dossier.id,
+        dossier,
         outcome="refused",
         reasons="Salary below the market level",
         reason_codes=["salary_below_threshold"],

@@ -364,9 +364,9 @@ def test_the_confirmation_needs_its_csrf_token(app, db_session, employer):
 
 def test_reasons_are_stored_as_codes_not_as_sentences(officer, employer):
     dossier = make_dossier(employer)
-    handling.request_info(officer, dossier.id, question="Which diploma?")
-    handling.answer_info(employer, dossier.id, answer="Added it.")
-    handling.decide(officer, dossier.id, outcome="authorised")
+    handling.request_info(officer, dossier, question="Which diploma?")
+    handling.answer_info(employer, dossier, answer="Added it.")
+    handling.decide(officer, dossier, outcome="authorised")
     events = db.session.scalars(
         select(StatusEvent).where(StatusEvent.dossier_id == dossier.id).order_by(StatusEvent.id)
     ).all()
@@ -382,7 +382,7 @@ def test_the_applicant_reads_the_grounds_on_the_timeline(client, officer, employ
     dossier = make_dossier(employer)
     handling.decide(
         officer,
-        dossier.id,
+        dossier,
         outcome="inadmissible",
         reason_codes=["fee_not_paid"],
         reasons="No payment arrived.",

@@ -21,7 +21,6 @@ from portal import audit
 from portal.accounts.models import Role, User
 from portal.db import utcnow
 from portal.dossiers import rules
-from portal.dossiers.access import get_dossier
 from portal.dossiers.contents import documents
 from portal.dossiers.lifecycle import deadlines, handling, reasons, status
 from portal.dossiers.lifecycle.models import InfoRequest, StatusEvent
@@ -412,15 +411,14 @@ def banner(dossier: Dossier, today: date | None = None) -> Banner | None:
     )
 
 
-def request_to_answer(actor: User, dossier_id: int) -> tuple[Dossier, InfoRequest]:
-    """The file and its open information request, for a filer who may answer it."""
+def request_to_answer(actor: User, dossier: Dossier) -> InfoRequest | None:
+    """The file's open information request, for a filer who may answer it (None: there is none)."""
     if actor.role not in FILERS:
         raise NotAllowed
-    dossier = get_dossier(actor, dossier_id)
     request = handling.open_request(dossier)
-    if request is None or dossier.status != S.INFO_REQUESTED:
+    if request is not None and dossier.status != S.INFO_REQUESTED:
         raise NotFound
-    return dossier, request
+    return request
 
 
 def past_due(request: InfoRequest, today: date | None = None) -> bool:
@@ -437,7 +435,8 @@ def answer_files(request: InfoRequest) -> list[Document]:
 
 def attach_to_answer(
     actor: User,
-    dossier_id: int,
+    dossier: Dossier,
+    request: InfoRequest,
     *,
     requirement: str,
     data: bytes,
@@ -445,8 +444,10 @@ def attach_to_answer(
     issued_on: date | None,
     today: date | None = None,
 ) -> Document:
-    """Add a file to the answer of the open information request, before its due date."""
-    dossier, request = request_to_answer(actor, dossier_id)
+    """Add a file to the answer of the open information request (from `request_to_answer`),
+    before its due date."""
+    if actor.role not in FILERS or request.dossier_id != dossier.id or request.answered_at:
+        raise NotAllowed
     today = today or _today()
     if past_due(request, today):
         raise Invalid(

@@ -276,7 +276,8 @@ def download_document(dossier_id: int, document_id: int):
 @bp.route("/<int:dossier_id>/check", methods=["GET", "POST"])
 @roles(*FILERS)
 def check(dossier_id: int):
-    dossier = access.get_dossier(current_user, dossier_id)
+    # Loaded once, and locked for a POST: a double click waits for the first submission.
+    dossier = access.get_dossier(current_user, dossier_id, for_update=request.method == "POST")
     if not dossier.is_draft:
         return redirect(url_for("applications.confirmation", dossier_id=dossier.id))
     form = CheckForm()
@@ -285,7 +286,7 @@ def check(dossier_id: int):
     if form.validate_on_submit():
         dossier.declared_at = utcnow()
         try:
-            result = services.submit(current_user, dossier.id, token=form.token.data)
+            result = services.submit(current_user, dossier, token=form.token.data)
         except Invalid as error:
             dossier.declared_at = None
             form.add_errors(error.errors)
@@ -351,12 +352,12 @@ def decision_letter(dossier_id: int):
 @bp.route("/<int:dossier_id>/withdraw", methods=["GET", "POST"])
 @roles(*FILERS)
 def withdraw(dossier_id: int):
-    dossier = access.get_dossier(current_user, dossier_id)
+    dossier = access.get_dossier(current_user, dossier_id, for_update=request.method == "POST")
     form = WithdrawForm()
     if form.validate_on_submit():
         was_draft = dossier.is_draft
         try:
-            services.withdraw(current_user, dossier.id, form.reason.data)
+            services.withdraw(current_user, dossier, form.reason.data)
         except Invalid as error:
             form.add_errors(error.errors)
         else:
@@ -380,9 +381,7 @@ def invite_worker(dossier_id: int):
         form.email.data = dossier.worker_email
         form.locale.data = dossier.worker_locale or _locale()
     if form.validate_on_submit():
-        viewers.invite_worker(
-            current_user, dossier.id, email=form.email.data, locale=form.locale.data
-        )
+        viewers.invite_worker(current_user, dossier, email=form.email.data, locale=form.locale.data)
         flash(
             _(
                 "If %(email)s can be invited, an e-mail is on its way to it.",
@@ -403,7 +402,7 @@ def follow_up(dossier_id: int):
         try:
             new_dossier = services.start_follow_up(
                 current_user,
-                dossier.id,
+                dossier,
                 kind=DossierKind(form.kind.data),
                 expires_on=form.expires_on.data,
                 locale=_locale(),
