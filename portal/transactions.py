@@ -37,7 +37,7 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from flask import g, has_request_context
-from sqlalchemy import event, inspect
+from sqlalchemy import TextClause, event, inspect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -65,7 +65,11 @@ def _flushed(session: Session, _context) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _executed(state) -> None:
-    if not state.is_select:
+    statement = state.statement
+    reads = state.is_select or (
+        isinstance(statement, TextClause) and statement.text.lstrip()[:6].upper() == "SELECT"
+    )
+    if not reads:
         state.session.info[WROTE] = True
 
 
