@@ -36,7 +36,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from flask import g, has_request_context
 from sqlalchemy import TextClause, event, inspect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -54,13 +53,20 @@ RETRYABLE_SQLITE = ("database is locked", "database is busy", "database table is
 FIRST_FAILING_STATUS = 400
 
 
-# Set on a session's `info` when it wrote (a flush, or an UPDATE/DELETE/INSERT statement).
+# Set on a session's `info` when it wrote (a flush, or an UPDATE/DELETE/INSERT statement),
+# and when it committed.
 WROTE = "portal.transactions.wrote"
+COMMITTED = "portal.transactions.committed"
 
 
 @event.listens_for(Session, "after_flush")
 def _flushed(session: Session, _context) -> None:
     session.info[WROTE] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _saved(session: Session) -> None:
+    session.info[COMMITTED] = True
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -76,6 +82,7 @@ def _executed(state) -> None:
 def start() -> None:
     """At the start of a request: what the session wrote before is none of its business."""
     db.session.info.pop(WROTE, None)
+    db.session.info.pop(COMMITTED, None)
 
 
 def settle(status: int) -> None:
@@ -90,7 +97,6 @@ def settle(status: int) -> None:
         return
     if status < FIRST_FAILING_STATUS:
         session.commit()
-        g.transaction_committed = True
     else:
         session.rollback()
 
@@ -100,8 +106,6 @@ def commit_now(why: str) -> None:
     log.debug("early commit: %s", why)
     db.session.commit()
     db.session.info.pop(WROTE, None)
-    if has_request_context():
-        g.transaction_committed = True
 
 
 @contextmanager
@@ -112,11 +116,10 @@ def attempt() -> Iterator[None]:
 
 
 def committed(obj) -> bool:
-    """Whether `obj` has been saved for good by this request (not rolled back, not pending)."""
-    if not g.get("transaction_committed"):
-        return False
+    """Whether `obj` has been saved for good: its session committed since the request began,
+    and `obj` is still in it (an object added in a rolled-back transaction is not)."""
     state = inspect(obj)
-    return state.persistent or state.detached
+    return state.persistent and bool(state.session.info.get(COMMITTED))
 
 
 def rollback_on_error(error: BaseException | None) -> None:
