@@ -10,7 +10,6 @@ from onboarding import partners, referrals
 from onboarding.forms import PartnerForm
 from portal.accounts.models import Role
 from portal.errors import Invalid
-from portal.extensions import db
 from portal.i18n import _
 from portal.security import roles
 
@@ -45,7 +44,6 @@ def _save(form: PartnerForm, partner):
     except Invalid as error:
         form.add_errors(error.errors)
         return None
-    db.session.commit()
     flash(_("The service %(name)s has been saved.", name=saved.name), "success")
     return redirect(url_for("partner_admin.index"))
 

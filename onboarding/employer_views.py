@@ -7,8 +7,8 @@ from flask_login import current_user
 
 from onboarding import invitations
 from portal.accounts.models import Role
+from portal.dossiers import access
 from portal.errors import Invalid
-from portal.extensions import db
 from portal.forms import CsrfForm
 from portal.i18n import _
 from portal.limits import mail_limits
@@ -20,7 +20,7 @@ bp = Blueprint("welcome_employer", __name__, template_folder="templates")
 @bp.get("/welcome/employer/<int:dossier_id>")
 @roles(Role.EMPLOYER, Role.MANDATARY)
 def overview(dossier_id: int):
-    view = invitations.employer_view(current_user, dossier_id)
+    view = invitations.employer_view(current_user, access.get_dossier(current_user, dossier_id))
     return render_template("onboarding/employer.html", view=view, form=CsrfForm())
 
 
@@ -30,13 +30,12 @@ def overview(dossier_id: int):
 def resend(dossier_id: int):
     if CsrfForm().validate_on_submit():
         try:
-            invitations.resend(current_user, dossier_id)
+            invitations.resend(current_user, access.get_dossier(current_user, dossier_id))
         except Invalid as error:
             for messages in error.errors.values():
                 for message in messages:
                     flash(message, "warning")
         else:
-            db.session.commit()
             flash(
                 _("If the worker's address can be invited, an e-mail is on its way to it."),
                 "success",

@@ -16,7 +16,6 @@ from onboarding.models import WelcomeInvitation, WelcomeProfile
 from portal import clock, links, mail
 from portal.accounts import services as accounts
 from portal.accounts.models import Role, User
-from portal.dossiers.access import get_dossier
 from portal.dossiers.models import Dossier, DossierStatus
 from portal.dossiers.wizard.viewers import not_a_worker
 from portal.errors import Invalid, NotAllowed
@@ -118,22 +117,21 @@ def invite(dossier: Dossier, *, granted: bool = False) -> User | None:
     return user
 
 
-def _granted_dossier(actor: User, dossier_id: int) -> Dossier:
+def _granted_dossier(actor: User, dossier: Dossier) -> Dossier:
     if actor.role not in (Role.EMPLOYER, Role.MANDATARY):
         raise NotAllowed
-    dossier = get_dossier(actor, dossier_id)
     if dossier.status != DossierStatus.RESIDENCE_GRANTED:
         raise Invalid(_("The welcome space opens when the single permit is granted."))
     return dossier
 
 
-def resend(actor: User, dossier_id: int) -> User | None:
+def resend(actor: User, dossier: Dossier) -> User | None:
     """The employer (or mandatary) of the file sends the invitation again.
 
     None when the address has an account of another kind; that account is told by e-mail
     and the employer gets the same answer as for any other address.
     """
-    dossier = _granted_dossier(actor, dossier_id)
+    _granted_dossier(actor, dossier)
     if not dossier.worker_email:
         raise Invalid(
             _("The application has no e-mail address of the worker, so there is no one to invite.")
@@ -159,12 +157,11 @@ class EmployerView:
     total: int
 
 
-def employer_view(actor: User, dossier_id: int) -> EmployerView:
+def employer_view(actor: User, dossier: Dossier) -> EmployerView:
     """What HR may see: whether the worker opened the space and, with consent, which steps are done."""
     try:
-        dossier = _granted_dossier(actor, dossier_id)
+        _granted_dossier(actor, dossier)
     except Invalid:
-        dossier = get_dossier(actor, dossier_id)
         return EmployerView(dossier, False, None, False, False, [], 0, 0)
     invitation = db.session.scalar(
         select(WelcomeInvitation).where(WelcomeInvitation.dossier_id == dossier.id)

@@ -10,7 +10,6 @@ from onboarding import answers, referrals
 from onboarding.forms import PartnerAnswerForm
 from portal.accounts.models import Role
 from portal.errors import Invalid
-from portal.extensions import db
 from portal.i18n import _
 from portal.security import roles
 
@@ -49,7 +48,6 @@ def detail(referral_id: int):
         except Invalid as error:
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             flash(_("Your answer has been sent to the newcomer."), "success")
             return redirect(url_for("partner_inbox.detail", referral_id=referral.id))
     return render_template(

@@ -104,7 +104,6 @@ def profile():
                 return _profile_page(form, child_form, 400)
         if remove.isdigit():
             services.remove_child(current_user, int(remove))
-        db.session.commit()
         if adding:
             flash(_("The child has been added. Your checklist is up to date."), "success")
         elif remove:
@@ -123,7 +122,6 @@ def consent(invitation_id: int):
     if CsrfForm().validate_on_submit():
         given = request.form.get("consent") == "1"
         invitation = services.set_employer_consent(current_user, invitation_id, given)
-        db.session.commit()
         employer = invitation.dossier.organisation.name if invitation.dossier.organisation else ""
         if given:
             flash(_("%(employer)s may now see which steps are done.", employer=employer), "success")
@@ -142,7 +140,6 @@ def add_child():
         except Invalid as error:
             child_form.add_errors(error.errors)
         else:
-            db.session.commit()
             flash(_("The child has been added. Your checklist is up to date."), "success")
             return redirect(url_for("welcome.profile"))
     profile = services.require_profile(current_user)
@@ -157,7 +154,6 @@ def add_child():
 def remove_child(child_id: int):
     if CsrfForm().validate_on_submit():
         services.remove_child(current_user, child_id)
-        db.session.commit()
         flash(_("The child has been removed."), "success")
     return redirect(url_for("welcome.profile"))
 
@@ -168,7 +164,6 @@ def mark(code: str):
     if CsrfForm().validate_on_submit():
         done = request.form.get("done") == "1"
         item = services.mark(current_user, code, done)
-        db.session.commit()
         if done:
             flash(_("Marked as done: %(item)s", item=item.title), "success")
         else:
@@ -204,7 +199,6 @@ def refer(code: str):
         except Invalid as error:
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             flash(
                 _("Your request has been sent to %(service)s.", service=proposal.partner.name),
                 "success",
@@ -238,7 +232,6 @@ def referral(referral_id: int):
 def withdraw(referral_id: int):
     if CsrfForm().validate_on_submit():
         found = referrals.withdraw(current_user, referral_id)
-        db.session.commit()
         flash(
             _(
                 "Your consent has been withdrawn. %(service)s no longer receives or sees your data.",

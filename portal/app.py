@@ -28,7 +28,12 @@ def shared_folder(name: str) -> Path:
 
 
 class PortalFlask(Flask):
-    """Flask, with one retry of a request that lost a database race, and request ids in logs."""
+    """Flask, with the request as the unit of work (one commit, or a rollback, and one retry
+    of a request that lost a database race), and request ids in logs."""
+
+    def preprocess_request(self):
+        transactions.start()
+        return super().preprocess_request()
 
     def dispatch_request(self):
         # dict.get: reading the session through its own get() would mark it accessed
@@ -44,7 +49,13 @@ class PortalFlask(Flask):
             else:
                 session.pop("_flashes", None)
 
-        return transactions.once_more(super().dispatch_request, before_retry=rewind)
+        def unit():
+            # The view and its commit are one unit: a commit that lost a race runs again.
+            response = self.make_response(super(PortalFlask, self).dispatch_request())
+            transactions.settle(response.status_code)
+            return response
+
+        return transactions.once_more(unit, before_retry=rewind)
 
     def log_exception(self, exc_info) -> None:
         self.logger.error(
@@ -172,6 +183,7 @@ def _register_hooks(app: Flask) -> None:
 
     login_manager.user_loader(load_user)
     app.before_request(security.refuse_undeclared)
+    app.teardown_request(transactions.rollback_on_error)
 
     @app.after_request
     def remember_language(response):

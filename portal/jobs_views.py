@@ -7,7 +7,6 @@ from flask_login import current_user
 
 from portal import jobs
 from portal.accounts.models import Role
-from portal.extensions import db
 from portal.forms import CsrfForm
 from portal.i18n import _
 from portal.security import roles
@@ -27,6 +26,5 @@ def retry(name: str, item_id: int):
     form = CsrfForm()
     if form.validate_on_submit():
         jobs.retry_parked(current_user, name, item_id)
-        db.session.commit()
         flash(_("The item is back in the queue and will be sent again shortly."), "success")
     return redirect(url_for("parked.index"))

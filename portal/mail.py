@@ -29,7 +29,7 @@ from jinja2 import pass_context
 from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal import clock, jobs
+from portal import clock, jobs, transactions
 from portal.db import UtcDateTime
 from portal.extensions import db
 from portal.i18n import _l, force_locale
@@ -181,16 +181,22 @@ def deliver_due(limit: int = 100, ids: list[int] | None = None) -> tuple[int, in
     return report.sent, report.failed
 
 
+def _committed_ids(queued: list[OutboxMessage]) -> list[int]:
+    """The ids of the queued messages that the request saved for good."""
+    return [m.id for m in queued if transactions.committed(m) and m.id is not None]
+
+
 def deliver_after_request(response):
     """Send what this request queued, once it has been committed; the worker retries.
 
-    The request has committed by now: whatever goes wrong here is recorded on the message
-    (or logged) and never turns the answer into an error.
+    The request has settled by now (`portal.transactions`): only messages it committed are
+    sent, never one a rolled-back request queued. Whatever goes wrong here is recorded on the
+    message (or logged) and never turns the answer into an error.
     """
     queued = g.pop("outbox_queued", None)
     if queued and current_app.config["OUTBOX_SEND_AFTER_REQUEST"]:
         try:
-            ids = [m.id for m in queued if m.id is not None]
+            ids = _committed_ids(queued)
             if ids:
                 deliver_due(ids=ids)
         except Exception:  # noqa: BLE001 - the worker will send it
@@ -210,7 +216,7 @@ def deliver_after_response(response):
     """
     queued = g.pop("outbox_deferred", None)
     if queued and current_app.config["OUTBOX_SEND_AFTER_REQUEST"]:
-        ids = [m.id for m in queued if m.id is not None]
+        ids = _committed_ids(queued)
         app = current_app._get_current_object()
 
         def send() -> None:

@@ -7,6 +7,7 @@ contracts say.
 
 from __future__ import annotations
 
+import ast
 import itertools
 from pathlib import Path
 
@@ -123,3 +124,43 @@ def test_one_retry_mechanism():
     ):
         source = (ROOT / loop).read_text()
         assert "jobs.Queue(" in source and "jobs.run(" in source, loop
+
+
+def _view_modules() -> list[Path]:
+    """Every module that defines a blueprint: the views of portal and its plug-ins."""
+    return sorted(
+        path
+        for folder in ("portal", "onboarding")
+        for path in (ROOT / folder).rglob("*.py")
+        if "Blueprint(" in path.read_text(encoding="utf-8")
+    )
+
+
+def _commits(source: str) -> list[int]:
+    """Lines that call `.commit(` on anything (a session, a savepoint, a transaction)."""
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "commit"
+    ]
+
+
+def test_views_never_commit():
+    """The request commits once, as a mechanism (portal/transactions.py): below 400 it
+    commits, otherwise it rolls back. A view that must save early says why through
+    `transactions.commit_now(why)`."""
+    modules = _view_modules()
+    assert len(modules) >= 15 and ROOT / "portal" / "api" / "views.py" in modules
+    found = {
+        str(path.relative_to(ROOT)): lines
+        for path in modules
+        if (lines := _commits(path.read_text(encoding="utf-8")))
+    }
+    assert found == {}
+
+
+def test_the_commit_check_sees_a_commit():
+    assert _commits("def view():\n    db.session.commit()\n") == [2]
+    assert _commits("def view():\n    transactions.commit_now('why')\n") == []

@@ -148,7 +148,7 @@ def test_a_removed_document_keeps_its_file_until_the_removal_commits(app, client
 def test_repeated_failing_uploads_leave_exactly_the_committed_files(
     app, client, employer, folder, monkeypatch
 ):
-    dossier = draft(client)
+    dossier_id = draft(client).id  # the request's commit expires the object; remove() detaches it
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
     real = documents._missing
 
@@ -160,7 +160,7 @@ def test_repeated_failing_uploads_leave_exactly_the_committed_files(
     monkeypatch.setattr(documents, "_missing", sometimes_broken)
     statuses = []
     for _ in range(12):
-        statuses.append(upload(client, dossier.id, "passport").status_code)
+        statuses.append(upload(client, dossier_id, "passport").status_code)
         db.session.remove()
     assert 500 in statuses and 302 in statuses
     assert names(folder) == referenced() and len(referenced()) == statuses.count(302)

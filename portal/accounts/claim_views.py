@@ -24,7 +24,7 @@ from portal.accounts.claim_forms import (
 )
 from portal.accounts.models import ProofKind, Role
 from portal.errors import Invalid, NotFound
-from portal.extensions import db, limiter
+from portal.extensions import limiter
 from portal.i18n import _
 from portal.security import public, roles
 
@@ -59,12 +59,10 @@ def claim_page():
         except Invalid as error:
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             flash(
                 _("Your proof has been uploaded. We check it within two working days."), "success"
             )
             return redirect(url_for("claims.claim_page"))
-    db.session.commit()  # a lapsed claim found here stays expired
     return render_template(
         "accounts/claim.html",
         claim=claim,
@@ -103,7 +101,6 @@ def contest():
         except Invalid as error:
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             return redirect(url_for("claims.contest_sent"))
     return render_template(
         "accounts/contest.html", form=form, max_mb=uploads.megabytes(_max_bytes())
@@ -143,7 +140,6 @@ def claim_detail(claim_id: int):
         except Invalid as error:
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             flash(
                 _("The claim is approved.")
                 if approve
@@ -187,7 +183,6 @@ def contest_detail(contest_id: int):
         except Invalid as error:
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             flash(
                 _("The contest is upheld: the claim is revoked.")
                 if uphold

@@ -11,7 +11,6 @@ from portal.accounts import mandates
 from portal.accounts.forms import ForeignEmployerForm, MandateForm
 from portal.accounts.models import Role
 from portal.errors import Invalid
-from portal.extensions import db
 from portal.forms import options
 from portal.i18n import _
 from portal.security import roles
@@ -47,7 +46,6 @@ def add_employer():
         except Invalid as error:
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             flash(
                 _("%(name)s has been added. Now upload the mandate.", name=employer.name), "success"
             )
@@ -79,7 +77,6 @@ def upload(employer_id: int):
         except Invalid as error:
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             flash(_("The mandate has been uploaded. An officer will verify it."), "success")
             return redirect(url_for("mandates.index"))
     return render_template(

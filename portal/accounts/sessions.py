@@ -28,7 +28,7 @@ from flask_login import current_user
 from sqlalchemy import ForeignKey, String, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal import clock
+from portal import clock, transactions
 from portal.accounts.models import User
 from portal.db import UtcDateTime
 from portal.extensions import db
@@ -203,7 +203,7 @@ def load_early() -> None:
         return
     current_user.is_authenticated  # noqa: B018 - runs the loader
     if g.pop("session_touched", False):
-        db.session.commit()
+        transactions.commit_now("the touch is saved even if the request then fails")
 
 
 def seconds_left() -> int:

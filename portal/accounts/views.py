@@ -30,7 +30,7 @@ from portal.accounts.forms import (
 )
 from portal.accounts.models import MandataryKind, Role
 from portal.errors import Invalid
-from portal.extensions import db, limiter
+from portal.extensions import limiter
 from portal.forms import CsrfForm
 from portal.i18n import _
 from portal.limits import mail_limits
@@ -124,7 +124,6 @@ def _register(form, register, **party):
     except Invalid as error:
         form.add_errors(error.errors)
         return None
-    db.session.commit()
     return redirect(url_for("accounts.check_email", reason="registered"))
 
 
@@ -150,7 +149,6 @@ def verify(token: str):
         return render_template(
             "accounts/link_problem.html", problem="invalid", form=EmailOnlyForm()
         ), 400
-    db.session.commit()
     return render_template("accounts/verified.html")
 
 
@@ -161,7 +159,6 @@ def resend_verification():
     form = EmailOnlyForm()
     if form.validate_on_submit():
         services.resend_verification(form.email.data, _locale())
-        db.session.commit()
         return redirect(url_for("accounts.check_email", reason="resent"))
     return render_template("accounts/link_problem.html", problem="expired", form=form), 400
 
@@ -185,7 +182,6 @@ def login():
             session.clear()
             login_user(user)
             sessions.login(user)
-            db.session.commit()
             return redirect(target)
         if outcome == services.LoginResult.UNVERIFIED:
             form.form_errors.append(
@@ -214,7 +210,6 @@ def _end_this_session() -> None:
     record = sessions.current()
     if record is not None:
         sessions.end(record)
-        db.session.commit()
     logout_user()
     session.clear()
 
@@ -243,7 +238,6 @@ def change_language():
     form = LanguageForm()
     if form.validate_on_submit():
         services.set_language(current_user, form.locale.data)
-        db.session.commit()
         session["lang"] = form.locale.data
         flash(_("Your language has been saved."), "success")
         return redirect(url_for("accounts.account"))
@@ -266,7 +260,6 @@ def change_password():
         except Invalid as error:
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             login_user(user)  # the cookie names the new session token
             flash(_("Your password has been changed. Your other sessions have ended."), "success")
             return redirect(url_for("accounts.account"))
@@ -286,7 +279,6 @@ def end_session(session_id: int):
             flash(_("You are logged out."), "success")
             return redirect(url_for("home.index"))
         sessions.end(record)
-        db.session.commit()
         flash(_("The session has been ended."), "success")
     return redirect(url_for("accounts.account"))
 
@@ -297,7 +289,6 @@ def end_other_sessions():
     form = CsrfForm()
     if form.validate_on_submit():
         sessions.end_all(current_user, keep=sessions.current())
-        db.session.commit()
         flash(_("Your other sessions have been ended."), "success")
     return redirect(url_for("accounts.account"))
 
@@ -309,7 +300,6 @@ def forgot_password():
     form = EmailOnlyForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data, _locale())
-        db.session.commit()
         return redirect(url_for("accounts.check_email", reason="reset"))
     return render_template("accounts/forgot.html", form=form)
 
@@ -329,7 +319,6 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         services.reset_password(token, form.password.data)
-        db.session.commit()
         logout_user()
         session.pop(sessions.COOKIE_KEY, None)
         flash(_("Your password has been changed. Log in with your new password."), "success")
@@ -347,7 +336,6 @@ def accept_invitation(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         services.accept_invitation(token, form.password.data)
-        db.session.commit()
         flash(_("Welcome! Log in with your e-mail address and new password."), "success")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/invitation.html", form=form, invited=user)
@@ -370,7 +358,6 @@ def organisation():
             services.invite_colleague(
                 current_user, email=form.email.data, name=form.name.data, locale=_locale()
             )
-            db.session.commit()
             flash(
                 _(
                     "If %(email)s can be invited, an e-mail is on its way to it.",
@@ -402,7 +389,6 @@ def decide_membership(request_id: int):
         except Invalid as error:
             flash(" ".join(str(m) for ms in error.errors.values() for m in ms), "error")
         else:
-            db.session.commit()
             message = (
                 _("%(name)s has joined your organisation.", name=done.user.name)
                 if decision == "approve"

@@ -11,7 +11,6 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from portal.accounts.models import Role
 from portal.api import keys
 from portal.errors import Invalid
-from portal.extensions import db
 from portal.forms import BaseForm, CsrfForm, options, required
 from portal.i18n import _, _l
 from portal.security import roles
@@ -48,7 +47,6 @@ def clients():
         except Invalid as error:
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             page = render_template("api/created.html", client=client, key=key)
             # The key is on this page only: no cache may keep a copy.
             return page, 200, {"Cache-Control": "no-store"}
@@ -61,6 +59,5 @@ def revoke(client_id: int):
     form = CsrfForm()
     if form.validate_on_submit():
         client = keys.revoke(current_user, client_id)
-        db.session.commit()
         flash(_("The key of “%(name)s” is revoked.", name=client.name), "success")
     return redirect(url_for("api_admin.clients"))

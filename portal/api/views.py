@@ -35,7 +35,7 @@ from limits import RateLimitItem, RateLimitItemPerMinute, parse_many
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from portal import audit, clock, security
+from portal import audit, clock, security, transactions
 from portal.api import body as api_body
 from portal.api import errors as api_errors
 from portal.api import keys
@@ -114,7 +114,8 @@ def _first_refusal_in_window(rate_key: str, action: str, status: int) -> bool:
 def _finish(
     client: Any, rate_key: str, action: str, response: Response, *, refused_early: bool
 ) -> Response:
-    """Commit the call: its change and audit entry, or, when refused, the audit entry alone."""
+    """Settle the call: its change and audit entry (committed at the request's end), or, when
+    refused, the audit entry alone (committed here)."""
     if response.status_code < 400:
         try:
             db.session.flush()
@@ -137,7 +138,9 @@ def _finish(
             dossier_id=g.get("api_dossier_id"),
             detail=str(response.status_code),
         )
-        db.session.commit()
+        if response.status_code >= 400:
+            # The refusal is in the audit trail although the request's end rolls back.
+            transactions.commit_now("a refused call's audit entry is kept")
     return response
 
 

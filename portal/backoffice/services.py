@@ -1,9 +1,8 @@
 """What the officer's file page needs, on top of `portal.dossiers.lifecycle.handling`.
 
-`handling` owns the decisions; this module gathers a file for display, records document
-downloads in the audit trail, and wraps two handling functions whose interface the pages
-cannot call directly (a status pre-check for an information request, and the residence
-decision that `handling` takes as a dossier rather than an id).
+`handling` owns the decisions; this module loads a file for an officer (the one load of a
+request: `officer_dossier`), gathers it for display and records document downloads in the
+audit trail. Everything after the load takes the loaded `Dossier`.
 """
 
 from __future__ import annotations
@@ -135,13 +134,12 @@ def officer_dossier(actor: User, dossier_id: int, *, for_update: bool = False) -
     return get_dossier(actor, dossier_id, for_update=for_update)
 
 
-def officer_file(actor: User, dossier_id: int, *, record_view: bool = True) -> OfficerFile:
+def officer_file(actor: User, dossier: Dossier, *, record_view: bool = True) -> OfficerFile:
     """The file with its history; opening it (record_view) is written to the audit trail."""
+    _officer(actor)
     if record_view:
-        dossier = handling.open_for_officer(actor, dossier_id)
+        handling.open_for_officer(actor, dossier)
         db.session.flush()
-    else:
-        dossier = officer_dossier(actor, dossier_id)
     events = list(
         db.session.scalars(
             select(StatusEvent)
@@ -162,29 +160,17 @@ def officer_file(actor: User, dossier_id: int, *, record_view: bool = True) -> O
     return OfficerFile(dossier, events, requests, open_request, audit.trail(dossier.id))
 
 
-def ask_for_information(actor: User, dossier_id: int, *, question: str, due_on=None):
-    """An officer asks the applicant for more (see `handling.request_info`)."""
-    dossier = officer_dossier(actor, dossier_id)
-    return handling.request_info(actor, dossier.id, question=question, due_on=due_on)
-
-
-def record_residence_decision(actor: User, dossier_id: int, *, decision: str) -> Dossier:
-    """An officer records the Immigration Office's decision on residence by hand."""
-    dossier = officer_dossier(actor, dossier_id, for_update=True)  # one decision per file
-    return handling.record_residence(dossier, decision, actor=actor)
-
-
-def document_for_officer(actor: User, dossier_id: int, document_id: int) -> Document:
+def document_for_officer(actor: User, dossier: Dossier, document_id: int) -> Document:
     """A document of a file, its download written to the audit trail."""
-    dossier = officer_dossier(actor, dossier_id)
+    _officer(actor)
     document = documents.get_document(dossier, document_id)
     audit.record("download", dossier_id=dossier.id, actor_id=actor.id, detail=document.file_name)
     return document
 
 
-def decided_dossier(actor: User, dossier_id: int) -> Dossier:
+def decided_dossier(actor: User, dossier: Dossier) -> Dossier:
     """A file with a Flemish decision, its letter's download written to the audit trail."""
-    dossier = officer_dossier(actor, dossier_id)
+    _officer(actor)
     if not dossier.flemish_decision:
         raise NotFound
     audit.record("decision_letter", dossier_id=dossier.id, actor_id=actor.id)

@@ -26,9 +26,8 @@ from portal.dossiers.contents import summary
 from portal.dossiers.letters import decision as letters
 from portal.dossiers.lifecycle import handling, timeline
 from portal.dossiers.lifecycle import reasons as grounds
-from portal.dossiers.models import FlemishDecision
+from portal.dossiers.models import Dossier, FlemishDecision
 from portal.errors import Invalid
-from portal.extensions import db
 from portal.forms import CsrfForm
 from portal.i18n import LANGUAGES, _, _l
 from portal.reference import format_kbo
@@ -63,7 +62,6 @@ def mandate_detail(mandate_id: int):
         except Invalid as error:
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             message = (
                 _("The mandate is verified.")
                 if form.decision.data == "verify"
@@ -116,9 +114,16 @@ def dossier_queue():
     )
 
 
-def _file_page(dossier_id: int, *, record_view: bool = False, **bound):
+def _officer_dossier(dossier_id: int) -> Dossier:
+    """The one load of the file in this request; a change (POST) locks its row."""
+    return backoffice_services.officer_dossier(
+        current_user, dossier_id, for_update=request.method == "POST"
+    )
+
+
+def _file_page(dossier: Dossier, *, record_view: bool = False, **bound):
     """The file's page with its action forms; a form given in `bound` keeps its input."""
-    file = backoffice_services.officer_file(current_user, dossier_id, record_view=record_view)
+    file = backoffice_services.officer_file(current_user, dossier, record_view=record_view)
     forms = {
         "claim_form": CsrfForm(prefix="claim", formdata=None),
         "info_form": InfoRequestForm(
@@ -163,25 +168,23 @@ def _back(dossier_id: int):
 @bp.get("/dossiers/<int:dossier_id>")
 @roles(Role.OFFICER, Role.ADMIN)
 def dossier_page(dossier_id: int):
-    page = _file_page(dossier_id, record_view=True)
-    db.session.commit()  # the view is in the audit trail
-    return page
+    return _file_page(_officer_dossier(dossier_id), record_view=True)
 
 
 @bp.get("/dossiers/<int:dossier_id>/documents/<int:document_id>")
 @roles(Role.OFFICER, Role.ADMIN)
 def dossier_document(dossier_id: int, document_id: int):
-    document = backoffice_services.document_for_officer(current_user, dossier_id, document_id)
-    db.session.commit()  # the download is in the audit trail before the bytes leave
+    document = backoffice_services.document_for_officer(
+        current_user, _officer_dossier(dossier_id), document_id
+    )
     return uploads.send(document.stored_name, document.file_name)
 
 
 @bp.get("/dossiers/<int:dossier_id>/decision-letter.pdf")
 @roles(Role.OFFICER, Role.ADMIN)
 def decision_letter(dossier_id: int):
-    dossier = backoffice_services.decided_dossier(current_user, dossier_id)
+    dossier = backoffice_services.decided_dossier(current_user, _officer_dossier(dossier_id))
     pdf = letters.decision_letter_pdf(dossier, dossier.locale)
-    db.session.commit()
     return Response(
         pdf,
         mimetype="application/pdf",
@@ -192,11 +195,11 @@ def decision_letter(dossier_id: int):
 @bp.post("/dossiers/<int:dossier_id>/claim")
 @roles(Role.OFFICER, Role.ADMIN)
 def claim(dossier_id: int):
+    dossier = _officer_dossier(dossier_id)
     form = CsrfForm(prefix="claim")
     if not form.validate_on_submit():
-        return _file_page(dossier_id, claim_form=form)
-    handling.claim(current_user, dossier_id)
-    db.session.commit()
+        return _file_page(dossier, claim_form=form)
+    handling.claim(current_user, dossier)
     flash(_("You took this file. It shows as yours in the queue."), "success")
     return _back(dossier_id)
 
@@ -204,16 +207,16 @@ def claim(dossier_id: int):
 @bp.post("/dossiers/<int:dossier_id>/information")
 @roles(Role.OFFICER, Role.ADMIN)
 def request_information(dossier_id: int):
+    dossier = _officer_dossier(dossier_id)
     form = InfoRequestForm(prefix="info")
     if form.validate_on_submit():
         try:
-            backoffice_services.ask_for_information(
-                current_user, dossier_id, question=form.question.data, due_on=form.due_on.data
+            handling.request_info(
+                current_user, dossier, question=form.question.data, due_on=form.due_on.data
             )
         except Invalid as error:
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             flash(
                 _(
                     "The applicant has been asked for more information. The legal clock stops until they answer."
@@ -221,7 +224,7 @@ def request_information(dossier_id: int):
                 "success",
             )
             return _back(dossier_id)
-    return _file_page(dossier_id, info_form=form)
+    return _file_page(dossier, info_form=form)
 
 
 DECIDED = {
@@ -251,6 +254,7 @@ CONSEQUENCES = {
 @roles(Role.OFFICER, Role.ADMIN)
 def decide(dossier_id: int):
     """Step one checks the choice and shows its consequence; step two (confirmed) decides."""
+    dossier = _officer_dossier(dossier_id)
     form = FlemishDecisionForm(prefix="decision")
     if form.validate_on_submit():
         values = {
@@ -260,7 +264,6 @@ def decide(dossier_id: int):
         }
         try:
             if form.confirmed.data != "yes":
-                dossier = backoffice_services.officer_dossier(current_user, dossier_id)
                 codes, text = handling.check_decision(dossier, **values)
                 return render_template(
                     "backoffice/decision_confirm.html",
@@ -274,29 +277,26 @@ def decide(dossier_id: int):
                     text=text,
                     applicant_language=LANGUAGES.get(dossier.locale, dossier.locale),
                 )
-            handling.decide(current_user, dossier_id, **values)
+            handling.decide(current_user, dossier, **values)
         except Invalid as error:
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             flash(str(DECIDED[form.outcome.data]), "success")
             return _back(dossier_id)
-    return _file_page(dossier_id, decision_form=form)
+    return _file_page(dossier, decision_form=form)
 
 
 @bp.post("/dossiers/<int:dossier_id>/residence")
 @roles(Role.OFFICER, Role.ADMIN)
 def record_residence(dossier_id: int):
+    dossier = _officer_dossier(dossier_id)
     form = ResidenceForm(prefix="residence")
     if form.validate_on_submit():
         try:
-            backoffice_services.record_residence_decision(
-                current_user, dossier_id, decision=form.decision.data
-            )
+            handling.record_residence(dossier, form.decision.data, actor=current_user)
         except Invalid as error:
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             flash(_("The decision of the Immigration Office is recorded."), "success")
             return _back(dossier_id)
-    return _file_page(dossier_id, residence_form=form)
+    return _file_page(dossier, residence_form=form)

@@ -42,10 +42,11 @@ def editable_sections(dossier: Dossier) -> tuple[str, ...]:
 
 
 def complete(
-    actor: User, dossier_id: int, section: str, data: dict, today: date | None = None
+    actor: User, dossier: Dossier, section: str, data: dict, today: date | None = None
 ) -> Dossier:
-    """Save one section of an e-mail file that is still being handled."""
-    dossier = email_file(actor, dossier_id)
+    """Save one section of an e-mail file (as `email_file` loaded it) that is still being handled."""
+    if actor.role not in (Role.OFFICER, Role.ADMIN) or dossier.channel != Channel.EMAIL:
+        raise NotAllowed
     if section not in editable_sections(dossier):
         raise NotFound
     if dossier.status not in OPEN:

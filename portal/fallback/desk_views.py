@@ -8,7 +8,6 @@ from flask_login import current_user
 from portal import clock, uploads
 from portal.accounts.models import Role
 from portal.errors import Invalid, NotFound
-from portal.extensions import db
 from portal.fallback import proofs, quarantine, tickets
 from portal.fallback.forms import (
     DeskFilterForm,
@@ -116,7 +115,6 @@ def _post(ticket_id: int, name: str, form, action, message: str):
         except Invalid as error:
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             flash(message, "success")
             return _back(ticket_id)
     return _ticket_page(ticket_id, **{name: form})
@@ -224,7 +222,6 @@ def revoke_proof(proof_id: int):
         except Invalid as error:
             flash(" ".join(str(m) for ms in error.errors.values() for m in ms), "warning")
         else:
-            db.session.commit()
             flash(_("The proof is revoked: the intake will refuse it."), "success")
     return redirect(url_for("desk.proof_list"))
 
@@ -266,7 +263,6 @@ def intake_message(message_id: int):
         except Invalid as error:
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             flash(message, "success")
             return redirect(url_for("desk.intake_message", message_id=record.id))
     return render_template(

@@ -17,9 +17,8 @@ def drafts(actor: User) -> list[Dossier]:
     return [dossier for dossier in access.dossiers_for(actor) if dossier.is_draft]
 
 
-def application_form_pdf(actor: User, dossier_id: int, locale: str) -> tuple[Dossier, bytes]:
+def application_form_pdf(dossier: Dossier, locale: str) -> bytes:
     """A PDF/UA of what the draft says, with the document checklist, in `locale`."""
-    dossier = access.get_dossier(actor, dossier_id)
     if not dossier.is_draft:
         raise NotFound
     with force_locale(locale):
@@ -41,4 +40,4 @@ def application_form_pdf(actor: User, dossier_id: int, locale: str) -> tuple[Dos
         checklist=checklist,
         made_on=made_on,
     )
-    return dossier, pdf
+    return pdf

@@ -20,7 +20,6 @@ from portal.dossiers.wizard.forms import (
     warn_about_salary,
 )
 from portal.errors import Invalid
-from portal.extensions import db
 from portal.fallback import completion
 from portal.i18n import _
 from portal.security import roles
@@ -62,11 +61,10 @@ def section(dossier_id: int, section: str):
     fill_choices(form, _locale())
     if form.validate_on_submit():
         try:
-            completion.complete(current_user, dossier.id, section, section_data(form))
+            completion.complete(current_user, dossier, section, section_data(form))
         except Invalid as error:
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("email_files.overview", dossier_id=dossier.id))
     warn_about_salary(form, dossier.category)

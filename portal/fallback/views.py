@@ -7,8 +7,9 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from portal.accounts.models import Role
+from portal.dossiers import access
 from portal.errors import Invalid
-from portal.extensions import db, limiter
+from portal.extensions import limiter
 from portal.fallback import blankform, formpdf, tickets
 from portal.fallback.contact import helpdesk_contact
 from portal.fallback.forms import MessageForm, ReportForm
@@ -56,7 +57,6 @@ def report():
         except Invalid as error:
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             flash(
                 _(
                     "Your ticket number is %(number)s. We sent it to %(email)s with a link to this page.",
@@ -80,7 +80,6 @@ def ticket(token: str):
         except Invalid as error:
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             flash(_("Your message has been added. The helpdesk will answer by e-mail."), "success")
             return redirect(url_for("helpdesk.ticket", token=found.access_token))
     return render_template(
@@ -114,7 +113,8 @@ def drafts():
 @bp.get("/drafts/<int:dossier_id>/form.pdf")
 @roles(*FILERS)
 def draft_form(dossier_id: int):
-    dossier, pdf = formpdf.application_form_pdf(current_user, dossier_id, str(get_locale()))
+    dossier = access.get_dossier(current_user, dossier_id)
+    pdf = formpdf.application_form_pdf(dossier, str(get_locale()))
     return Response(
         pdf,
         mimetype="application/pdf",

@@ -84,7 +84,7 @@ def submitted(client):
 def forwarded(submitted):
     """The same file, authorised by an officer and so forwarded to DVZ at once."""
     officer = make_user("officer@flanders.example", Role.OFFICER)
-    handling.decide(officer, submitted.id, outcome="authorised")
+    handling.decide(officer, submitted, outcome="authorised")
     db.session.commit()
     assert submitted.status == DossierStatus.FORWARDED
     return submitted

@@ -291,7 +291,7 @@ def test_request_information_stops_the_clock(client, officer, employer):
     # Five days later the employer answers: the deadline moves five days.
     asked = db.session.scalar(select(StatusEvent).where(StatusEvent.to_status == S.INFO_REQUESTED))
     request.created_at = asked.at = utcnow() - timedelta(days=5)
-    handling.answer_info(employer, dossier.id, answer="Added it.")
+    handling.answer_info(employer, dossier, answer="Added it.")
     assert dossier.status == S.SUBMITTED
     assert dossier.deadline_on == before + timedelta(days=5)
     answered = page(client, f"/backoffice/dossiers/{dossier.id}?lang=en").get_text(" ", strip=True)
@@ -572,7 +572,7 @@ def test_the_applicant_downloads_the_decision_letter_in_the_file_language(app, c
     officer = make_user("decider@flanders.example", Role.OFFICER)
     handling.decide(
         officer,
-        dossier.id,
+        dossier,
         outcome="refused",
         reasons="Salary below the market level",
         reason_codes=["salary_below_threshold"],

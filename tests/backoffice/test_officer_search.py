@@ -354,9 +354,9 @@ def test_the_confirmation_needs_its_csrf_token(app, db_session, employer):
 
 def test_reasons_are_stored_as_codes_not_as_sentences(officer, employer):
     dossier = QueuedFile(owner=employer)
-    handling.request_info(officer, dossier.id, question="Which diploma?")
-    handling.answer_info(employer, dossier.id, answer="Added it.")
-    handling.decide(officer, dossier.id, outcome="authorised")
+    handling.request_info(officer, dossier, question="Which diploma?")
+    handling.answer_info(employer, dossier, answer="Added it.")
+    handling.decide(officer, dossier, outcome="authorised")
     events = db.session.scalars(
         select(StatusEvent).where(StatusEvent.dossier_id == dossier.id).order_by(StatusEvent.id)
     ).all()
@@ -372,7 +372,7 @@ def test_the_applicant_reads_the_grounds_on_the_timeline(client, officer, employ
     dossier = QueuedFile(owner=employer)
     handling.decide(
         officer,
-        dossier.id,
+        dossier,
         outcome="inadmissible",
         reason_codes=["fee_not_paid"],
         reasons="No payment arrived.",
@@ -432,6 +432,7 @@ def test_issue_dates_and_the_six_month_rule_are_shown(client, officer, employer)
 def test_the_audit_trail_reads_as_sentences(client, officer, employer):
     dossier = QueuedFile(owner=employer)
     document = add_document(dossier, employer, "passport")
+    db.session.commit()  # the stored file is moved into place when its row is committed
     with client.get(f"/backoffice/dossiers/{dossier.id}/documents/{document.id}") as download:
         assert download.status_code == 200
     client.post(f"/backoffice/dossiers/{dossier.id}/claim")

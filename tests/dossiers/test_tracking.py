@@ -19,7 +19,7 @@ from portal.db import utcnow
 from portal.dossiers.lifecycle import deadlines, handling, preferences, status, timeline
 from portal.dossiers.lifecycle.models import InfoRequest, StatusEvent
 from portal.dossiers.models import Document, Dossier, DossierStatus, DossierViewer
-from portal.errors import Invalid, NotAllowed, NotFound
+from portal.errors import Invalid, NotAllowed
 from portal.extensions import db
 from portal.i18n import LANGUAGES, format_locale
 from tests.applications_support import PDF, fill, start, submit
@@ -156,7 +156,7 @@ def test_the_timeline_follows_a_file_from_submission_to_the_final_decision(
     overview = page(client, f"/applications/{dossier.id}")
     assert overview.find("a", href=f"/applications/{dossier.id}/timeline")
 
-    request = handling.request_info(officer, dossier.id, question="Send the signed contract.")
+    request = handling.request_info(officer, dossier, question="Send the signed contract.")
     db.session.commit()
     soup = page(client, f"/applications/{dossier.id}/timeline")
     assert "Additional information requested" in current_step(soup)
@@ -197,7 +197,7 @@ def test_the_timeline_follows_a_file_from_submission_to_the_final_decision(
     assert len(info) == 1 and "Done" in info[0]
     assert "Admissibility" in current_step(soup)
 
-    handling.decide(officer, dossier.id, outcome="authorised")
+    handling.decide(officer, dossier, outcome="authorised")
     db.session.commit()
     assert dossier.status == S.FORWARDED and dossier.deadline_on is None
     soup = page(client, f"/applications/{dossier.id}/timeline")
@@ -218,7 +218,7 @@ def test_the_timeline_follows_a_file_from_submission_to_the_final_decision(
 def test_one_decided_file_gives_no_estimate(client, employer, officer):
     """The defect: one decision made "around <today> (0 working days)" on submission day."""
     first = submitted_file(client)
-    handling.decide(officer, first.id, outcome="authorised")
+    handling.decide(officer, first, outcome="authorised")
     db.session.commit()
     second = submitted_file(client)
     soup = page(client, f"/applications/{second.id}/timeline")
@@ -291,7 +291,7 @@ def test_a_refusal_ends_the_timeline_with_its_reasons(client, employer, officer)
     dossier = submitted_file(client)
     handling.decide(
         officer,
-        dossier.id,
+        dossier,
         outcome="inadmissible",
         reasons="The fee was not paid.",
         reason_codes=["fee_not_paid"],
@@ -316,7 +316,7 @@ def test_a_withdrawn_file_ends_with_the_withdrawal(client, employer):
 
 def test_only_parties_see_the_timeline_and_only_filers_answer(app, client, employer, officer):
     dossier = submitted_file(client)
-    handling.request_info(officer, dossier.id, question="Which diploma?")
+    handling.request_info(officer, dossier, question="Which diploma?")
     db.session.commit()
     outsider = app.test_client()
     make_user("other@firm.example")
@@ -336,7 +336,7 @@ def test_only_parties_see_the_timeline_and_only_filers_answer(app, client, emplo
     page(reader, f"/applications/{dossier.id}/timeline")
     assert reader.get(f"/applications/{dossier.id}/answer").status_code == 403
     with pytest.raises(NotAllowed):
-        timeline.request_to_answer(officer, dossier.id)
+        timeline.request_to_answer(officer, dossier)
 
 
 def test_a_draft_has_no_timeline_and_a_file_without_request_no_answer_page(client, employer):
@@ -346,8 +346,7 @@ def test_a_draft_has_no_timeline_and_a_file_without_request_no_answer_page(clien
     dossier = submitted_file(client)
     response = client.get(f"/applications/{dossier.id}/answer")
     assert response.headers["Location"] == f"/applications/{dossier.id}/timeline"
-    with pytest.raises(NotFound):
-        timeline.request_to_answer(employer, dossier.id)
+    assert timeline.request_to_answer(employer, dossier) is None
 
 
 # Answering an information request -------------------------------------------------------
@@ -357,7 +356,7 @@ def test_answering_after_the_due_date_is_refused_and_keeps_what_was_typed(
     client, employer, officer
 ):
     dossier = submitted_file(client)
-    request = handling.request_info(officer, dossier.id, question="Send the diploma.")
+    request = handling.request_info(officer, dossier, question="Send the diploma.")
     request.due_on = today() - timedelta(days=1)
     db.session.commit()
     soup = page(client, f"/applications/{dossier.id}/answer")
@@ -396,7 +395,7 @@ def test_answering_after_the_due_date_is_refused_and_keeps_what_was_typed(
 
 def test_an_empty_answer_or_a_wrong_document_is_refused(client, employer, officer):
     dossier = submitted_file(client)
-    handling.request_info(officer, dossier.id, question="Anything else?")
+    handling.request_info(officer, dossier, question="Anything else?")
     db.session.commit()
     soup = check_page(
         client.post(
@@ -448,7 +447,7 @@ def test_status_changes_are_e_mailed_in_each_partys_language_unless_muted(
     assert soup.find(id="info_requested").has_attr("checked")
     mailbox.clear()
 
-    handling.request_info(officer, dossier.id, question="Send the signed contract.")
+    handling.request_info(officer, dossier, question="Send the signed contract.")
     deliver()
     asked = mailbox.last_to(german.email)
     assert asked["Content-Language"] == "de" and dossier.reference in asked["Subject"]
@@ -456,8 +455,8 @@ def test_status_changes_are_e_mailed_in_each_partys_language_unless_muted(
     assert len(mailbox.to(quiet.email)) == 1  # info requests are still wanted
 
     mailbox.clear()
-    handling.answer_info(employer, dossier.id, answer="Attached.")
-    handling.decide(officer, dossier.id, outcome="authorised")
+    handling.answer_info(employer, dossier, answer="Attached.")
+    handling.decide(officer, dossier, outcome="authorised")
     deliver()
     for user in (employer, german):
         received = mailbox.to(user.email)
@@ -488,11 +487,11 @@ def test_unticking_everything_mutes_both_and_other_kinds_are_kept(client, employ
 
 def _decided_file(client, officer) -> Dossier:
     dossier = submitted_file(client)
-    handling.request_info(officer, dossier.id, question="Send the signed contract.")
+    handling.request_info(officer, dossier, question="Send the signed contract.")
     handling.answer_info(
-        db.session.get(type(officer), dossier.created_by_id), dossier.id, answer="Attached."
+        db.session.get(type(officer), dossier.created_by_id), dossier, answer="Attached."
     )
-    handling.decide(officer, dossier.id, outcome="authorised")
+    handling.decide(officer, dossier, outcome="authorised")
     db.session.commit()
     return dossier
 
@@ -565,11 +564,12 @@ def test_the_audit_commands_verify_and_export(app, client, employer, officer, tm
 
 def test_a_file_added_to_an_answer_is_written_to_the_trail(client, employer, officer):
     dossier = submitted_file(client)
-    request = handling.request_info(officer, dossier.id, question="Send the diploma.")
+    request = handling.request_info(officer, dossier, question="Send the diploma.")
     db.session.commit()
     document = timeline.attach_to_answer(
         employer,
-        dossier.id,
+        dossier,
+        request,
         requirement="diploma",
         data=PDF,
         file_name="diploma.pdf",
@@ -617,7 +617,7 @@ def test_an_open_request_is_a_banner_whose_primary_action_is_to_answer(
 ):
     dossier = submitted_file(client)
     question = "Send the signed contract.\n\nAnd <b>the payslip</b> of March."
-    request = handling.request_info(officer, dossier.id, question=question)
+    request = handling.request_info(officer, dossier, question=question)
     db.session.commit()
     for url in (f"/applications/{dossier.id}", f"/applications/{dossier.id}/timeline"):
         soup = page(client, url, lang)
@@ -640,7 +640,7 @@ def test_an_open_request_is_a_banner_whose_primary_action_is_to_answer(
 
 def test_the_banner_says_answer_by_today_and_then_overdue(client, employer, officer):
     dossier = submitted_file(client)
-    request = handling.request_info(officer, dossier.id, question="The contract, please.")
+    request = handling.request_info(officer, dossier, question="The contract, please.")
     db.session.commit()
     assert timeline.banner(dossier, today=request.due_on).working_days_left == 0
     late = timeline.banner(dossier, today=request.due_on + timedelta(days=1))
@@ -663,7 +663,7 @@ def test_a_worker_sees_the_question_but_no_answer_button(app, client, employer, 
     dossier = submitted_file(client)
     worker = make_user("priya@worker.example", Role.TALENT)
     db.session.add(DossierViewer(dossier_id=dossier.id, user_id=worker.id))
-    handling.request_info(officer, dossier.id, question="The contract, please.")
+    handling.request_info(officer, dossier, question="The contract, please.")
     db.session.commit()
     other = app.test_client()
     login(other, worker.email)
@@ -681,7 +681,7 @@ def test_the_request_e_mail_gives_the_deadline_in_the_readers_language_and_no_co
     # Sent while an officer's request with a forged Host is being answered: the link still
     # goes to the portal's own address.
     with app.test_request_context("/", base_url="http://evil.example"):
-        request = handling.request_info(officer, dossier.id, question="Send Priya's contract.")
+        request = handling.request_info(officer, dossier, question="Send Priya's contract.")
         deliver()
     days = working_days_left(request.due_on)
     for user, lang in ((employer, "en"), (french, "fr")):
@@ -701,7 +701,7 @@ def test_after_the_answer_the_file_is_back_with_the_officer_never_submitted(
     client, employer, officer, mailbox
 ):
     dossier = submitted_file(client)
-    handling.request_info(officer, dossier.id, question="The contract, please.")
+    handling.request_info(officer, dossier, question="The contract, please.")
     deliver()
     mailbox.clear()
     response = client.post(

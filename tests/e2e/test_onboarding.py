@@ -129,7 +129,7 @@ def grant_a_permit(app: Flask, lang: str) -> GrantedFile:
         dossier = db.session.get(Dossier, file.dossier_id)
         dossier.worker_email, dossier.worker_locale = worker_email, lang
         officer = db.session.scalar(select(User).where(User.email == file.officer_email))
-        handling.decide(officer, dossier.id, outcome="authorised")
+        handling.decide(officer, dossier, outcome="authorised")
         assert dossier.status == DossierStatus.FORWARDED
         handling.record_residence(dossier, "granted", actor=officer)
         assert dossier.status == DossierStatus.RESIDENCE_GRANTED

@@ -132,7 +132,7 @@ def submit_a_complete_file(app: Flask, lang: str) -> SubmittedFile:
                 issued_on=issued if code in rules.dated_documents() else None,
             )
         dossier.declared_at = utcnow()
-        submitted = services.submit(employer, dossier.id, token=f"e2e-{uuid.uuid4().hex}")
+        submitted = services.submit(employer, dossier, token=f"e2e-{uuid.uuid4().hex}")
         assert not submitted.replayed
         assert dossier.status == DossierStatus.SUBMITTED and dossier.deadline_on is not None
         details = SubmittedFile(

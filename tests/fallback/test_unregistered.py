@@ -116,14 +116,14 @@ def test_the_intake_files_the_message_for_the_number_and_an_officer_decides_it(
         form = WorkerForm(formdata=MultiDict(WORKER), meta={"csrf": False})
         fill_choices(form, "en")
         assert form.validate(), form.errors
-        completion.complete(officer, dossier.id, "worker", section_data(form))
-        completion.complete(officer, dossier.id, "category", {"category": "seasonal_worker"})
+        completion.complete(officer, dossier, "worker", section_data(form))
+        completion.complete(officer, dossier, "category", {"category": "seasonal_worker"})
         from portal.dossiers.contents import summary
 
         employer = dict(summary.rows(dossier, "en")[0][2])
         assert employer["Enterprise number"] == f"{kbo[:4]}.{kbo[4:7]}.{kbo[7:]}"
-        handling.claim(officer, dossier.id)
-        handling.decide(officer, dossier.id, outcome="authorised")
+        handling.claim(officer, dossier)
+        handling.decide(officer, dossier, outcome="authorised")
     assert dossier.status == DossierStatus.FORWARDED
     assert dossier.worker_name == "Priya Sharma"
 

@@ -51,19 +51,19 @@ def test_another_employers_permit_gets_its_own_invitation_and_no_consent(two_emp
     rows = db.session.query(WelcomeInvitation).order_by(WelcomeInvitation.id).all()
     assert [row.dossier_id for row in rows] == [dossier_a.id, dossier_b.id]
     assert {row.profile_id for row in rows} == {profile_of(talent).id}
-    assert invitations.employer_view(first, dossier_a.id).consent is True
-    assert invitations.employer_view(second, dossier_b.id).consent is False
-    assert invitations.employer_view(second, dossier_b.id).steps == []
+    assert invitations.employer_view(first, dossier_a).consent is True
+    assert invitations.employer_view(second, dossier_b).consent is False
+    assert invitations.employer_view(second, dossier_b).steps == []
 
 
 def test_resend_by_one_employer_does_not_touch_the_others_consent(two_employers):
     first, second, dossier_a, dossier_b, talent = two_employers
-    invitations.resend(second, dossier_b.id)
-    assert invitations.employer_view(first, dossier_a.id).consent is True
-    assert invitations.employer_view(second, dossier_b.id).consent is False
-    invitations.resend(first, dossier_a.id)
-    assert invitations.employer_view(first, dossier_a.id).consent is True
-    assert invitations.employer_view(second, dossier_b.id).consent is False
+    invitations.resend(second, dossier_b)
+    assert invitations.employer_view(first, dossier_a).consent is True
+    assert invitations.employer_view(second, dossier_b).consent is False
+    invitations.resend(first, dossier_a)
+    assert invitations.employer_view(first, dossier_a).consent is True
+    assert invitations.employer_view(second, dossier_b).consent is False
     assert len(outbox("onboarding_invitation", WORKER)) == 4
 
 
@@ -71,10 +71,10 @@ def test_consent_for_b_leaves_a_alone_and_withdrawal_is_per_employer(two_employe
     first, second, dossier_a, dossier_b, talent = two_employers
     consent(talent, dossier_b)
     consent(talent, dossier_a, False)
-    assert invitations.employer_view(first, dossier_a.id).consent is False
-    assert invitations.employer_view(second, dossier_b.id).consent is True
-    invitations.resend(first, dossier_a.id)
-    assert invitations.employer_view(second, dossier_b.id).consent is True
+    assert invitations.employer_view(first, dossier_a).consent is False
+    assert invitations.employer_view(second, dossier_b).consent is True
+    invitations.resend(first, dossier_a)
+    assert invitations.employer_view(second, dossier_b).consent is True
 
 
 def test_the_employer_page_shows_only_its_own_consent(client, two_employers):
@@ -114,11 +114,11 @@ def test_the_talent_gives_consent_per_employer_on_the_profile_page(client, two_e
     assert dossier_a.reference in page and dossier_b.reference in page
     response = client.post(f"/welcome/consents/{invitation.id}", data={"consent": "1"})
     assert response.status_code == 302
-    assert invitations.employer_view(second, dossier_b.id).consent is True
-    assert invitations.employer_view(first, dossier_a.id).consent is True
+    assert invitations.employer_view(second, dossier_b).consent is True
+    assert invitations.employer_view(first, dossier_a).consent is True
     client.post(f"/welcome/consents/{invitation.id}", data={"consent": "0"})
-    assert invitations.employer_view(second, dossier_b.id).consent is False
-    assert invitations.employer_view(first, dossier_a.id).consent is True
+    assert invitations.employer_view(second, dossier_b).consent is False
+    assert invitations.employer_view(first, dossier_a).consent is True
 
 
 def test_the_migration_keeps_existing_consent_for_its_own_file_and_back(tmp_path):

@@ -324,7 +324,7 @@ def test_the_employer_sees_steps_done_only_with_consent_and_never_details(app, c
         s for s in steps if s.startswith(("School", "Childcare", "Registration of the family"))
     ]
     assert "2012" not in page and "May 17" not in page  # no birth dates, no deadlines
-    view = invitations.employer_view(employer, dossier.id)
+    view = invitations.employer_view(employer, dossier)
     assert view.done_count == 1 and view.total == len(view.steps)
 
 

@@ -3,6 +3,10 @@
 Every status change goes through `status.change`; a positive Flemish decision forwards the
 file to DVZ in the same transaction (status "forwarded" and an exchange message), so no
 file waits for a human to forward it.
+
+Each service takes the file as the view loaded and authorised it (`access.get_dossier`,
+with `for_update=True` for a change, so that a second request on the same file waits for
+the first and then sees what it did); none reads the file again.
 """
 
 from __future__ import annotations
@@ -14,7 +18,6 @@ from sqlalchemy import select
 from portal import audit, clock
 from portal.accounts.models import Role, User
 from portal.dossiers import rules
-from portal.dossiers.access import get_dossier
 from portal.dossiers.lifecycle import deadlines, exchange, meaning, status
 from portal.dossiers.lifecycle import reasons as grounds
 from portal.dossiers.lifecycle.models import InfoRequest
@@ -38,18 +41,16 @@ def _today() -> date:
     return clock.today()
 
 
-def open_for_officer(actor: User, dossier_id: int) -> Dossier:
+def open_for_officer(actor: User, dossier: Dossier) -> Dossier:
     """An officer opens a file: allowed for any submitted file, and written to the trail."""
     _officer(actor)
-    dossier = get_dossier(actor, dossier_id)
     audit.record("view", dossier_id=dossier.id, actor_id=actor.id)
     return dossier
 
 
-def claim(actor: User, dossier_id: int) -> Dossier:
+def claim(actor: User, dossier: Dossier) -> Dossier:
     """Take a file: it shows as yours in the queue."""
     _officer(actor)
-    dossier = get_dossier(actor, dossier_id, for_update=True)
     dossier.assigned_officer_id = actor.id
     audit.record("claim", dossier_id=dossier.id, actor_id=actor.id)
     return dossier
@@ -64,11 +65,10 @@ def open_request(dossier: Dossier) -> InfoRequest | None:
 
 
 def request_info(
-    actor: User, dossier_id: int, *, question: str, due_on: date | None = None
+    actor: User, dossier: Dossier, *, question: str, due_on: date | None = None
 ) -> InfoRequest:
     """Ask the applicant for more; the legal clock stops until they answer online."""
     _officer(actor)
-    dossier = get_dossier(actor, dossier_id, for_update=True)
     question = (question or "").strip()
     today = _today()
     due_on = due_on or today + timedelta(days=rules.procedure("info_request_days"))
@@ -98,13 +98,21 @@ def request_info(
 
 
 def answer_info(
-    actor: User, dossier_id: int, *, answer: str, today: date | None = None
+    actor: User,
+    dossier: Dossier,
+    *,
+    answer: str,
+    request: InfoRequest | None = None,
+    today: date | None = None,
 ) -> InfoRequest:
-    """The applicant answers online before the due date; the file returns to the officer."""
+    """The applicant answers online before the due date; the file returns to the officer.
+
+    `request` is the file's open information request when the caller has it already.
+    """
     if actor.role not in (Role.EMPLOYER, Role.MANDATARY):
         raise NotAllowed
-    dossier = get_dossier(actor, dossier_id, for_update=True)
-    request = open_request(dossier)
+    if request is None or request.dossier_id != dossier.id or request.answered_at is not None:
+        request = open_request(dossier)
     if request is None or dossier.status != S.INFO_REQUESTED:
         raise NotFound
     today = today or _today()
@@ -162,11 +170,10 @@ def check_decision(
 
 
 def decide(
-    actor: User, dossier_id: int, *, outcome: str, reasons: str = "", reason_codes=()
+    actor: User, dossier: Dossier, *, outcome: str, reasons: str = "", reason_codes=()
 ) -> Dossier:
     """Decide admissibility and work authorisation together; a positive decision forwards at once."""
     _officer(actor)
-    dossier = get_dossier(actor, dossier_id, for_update=True)
     codes, text = check_decision(
         dossier, outcome=outcome, reasons=reasons, reason_codes=reason_codes
     )

@@ -20,7 +20,6 @@ from sqlalchemy import or_, select
 from portal import audit, clock
 from portal.accounts.models import Role, User
 from portal.dossiers import rules
-from portal.dossiers.access import get_dossier
 from portal.dossiers.contents import documents
 from portal.dossiers.lifecycle import deadlines, handling, meaning, reasons, status
 from portal.dossiers.lifecycle.models import InfoRequest, StatusEvent
@@ -330,15 +329,14 @@ def banner(dossier: Dossier, today: date | None = None) -> Banner | None:
     )
 
 
-def request_to_answer(actor: User, dossier_id: int) -> tuple[Dossier, InfoRequest]:
-    """The file and its open information request, for a filer who may answer it."""
+def request_to_answer(actor: User, dossier: Dossier) -> InfoRequest | None:
+    """The file's open information request, for a filer who may answer it (None: there is none)."""
     if actor.role not in FILERS:
         raise NotAllowed
-    dossier = get_dossier(actor, dossier_id)
     request = handling.open_request(dossier)
-    if request is None or dossier.status != S.INFO_REQUESTED:
+    if request is not None and dossier.status != S.INFO_REQUESTED:
         raise NotFound
-    return dossier, request
+    return request
 
 
 def past_due(request: InfoRequest, today: date | None = None) -> bool:
@@ -355,7 +353,8 @@ def answer_files(request: InfoRequest) -> list[Document]:
 
 def attach_to_answer(
     actor: User,
-    dossier_id: int,
+    dossier: Dossier,
+    request: InfoRequest,
     *,
     requirement: str,
     data: bytes,
@@ -363,8 +362,10 @@ def attach_to_answer(
     issued_on: date | None,
     today: date | None = None,
 ) -> Document:
-    """Add a file to the answer of the open information request, before its due date."""
-    dossier, request = request_to_answer(actor, dossier_id)
+    """Add a file to the answer of the open information request (from `request_to_answer`),
+    before its due date."""
+    if actor.role not in FILERS or request.dossier_id != dossier.id or request.answered_at:
+        raise NotAllowed
     today = today or _today()
     if past_due(request, today):
         raise Invalid(

@@ -16,7 +16,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal import audit, uploads
+from portal import audit, transactions, uploads
 from portal.accounts.models import Role
 from portal.dossiers import access, rules
 from portal.dossiers.contents import documents
@@ -71,11 +71,12 @@ def timeline(dossier_id: int):
 @bp.route("/applications/<int:dossier_id>/answer", methods=["GET", "POST"])
 @roles(*FILERS)
 def answer(dossier_id: int):
-    dossier = access.get_dossier(current_user, dossier_id)
-    if handling.open_request(dossier) is None:
+    # Loaded once, and locked for a POST: a second answer waits, then sees the first.
+    dossier = access.get_dossier(current_user, dossier_id, for_update=request.method == "POST")
+    info = progress.request_to_answer(current_user, dossier)
+    if info is None:
         flash(_("There is no open request for more information on this file."), "warning")
         return redirect(url_for("tracking.timeline", dossier_id=dossier.id))
-    dossier, info = progress.request_to_answer(current_user, dossier.id)
     form = AnswerForm()
     required, form.requirement.choices = documents.requirement_choices(dossier)
     per_file, per_dossier = documents.limits()
@@ -87,7 +88,8 @@ def answer(dossier_id: int):
                 upload = form.file.data
                 added = progress.attach_to_answer(
                     current_user,
-                    dossier.id,
+                    dossier,
+                    info,
                     requirement=form.requirement.data or "",
                     data=upload.read(per_file + 1),
                     file_name=upload.filename or "",
@@ -96,20 +98,22 @@ def answer(dossier_id: int):
             elif not sending:
                 raise Invalid({"file": [_("Choose a file.")]})
             if sending:
-                handling.answer_info(current_user, dossier.id, answer=form.answer.data or "")
+                # A refused answer leaves nothing; a file added just before it is kept.
+                with transactions.attempt():
+                    handling.answer_info(
+                        current_user, dossier, answer=form.answer.data or "", request=info
+                    )
         except Invalid as error:
             form.add_errors(error.errors)
         else:
             if sending:
-                db.session.commit()
                 flash(
                     _("Your answer has been sent. The officer continues with your file."), "success"
                 )
                 return redirect(url_for("tracking.timeline", dossier_id=dossier.id))
         if added is not None:
-            # Kept even when the answer itself was refused; the typed answer stays in the
-            # form, since the page is shown again rather than redirected.
-            db.session.commit()
+            # Kept (the request commits: 200) even when the answer itself was refused; the
+            # typed answer stays in the form, since the page is shown again.
             flash(_("The file has been added."), "success")
             form.requirement.data, form.issued_on.data, form.issued_on.raw_data = "", None, []
     return render_template(
@@ -131,7 +135,6 @@ def notifications():
     form = NotificationsForm(data=preferences.receives(current_user))
     if form.validate_on_submit():
         preferences.save(current_user, [kind for kind in preferences.KINDS if form[kind].data])
-        db.session.commit()
         flash(_("Your choices have been saved."), "success")
         return redirect(url_for("tracking.notifications"))
     return render_template("tracking/notifications.html", form=form)
@@ -147,8 +150,7 @@ def audit_export():
         dossier_id = db.session.scalar(select(Dossier.id).where(Dossier.reference == reference))
         if dossier_id is None:
             abort(404)
-    audit.seal()  # the download shows every entry with its hash
-    db.session.commit()
+    audit.seal()  # the download shows every entry with its hash (committed before it streams)
     return Response(
         stream_with_context(lines(dossier_id)),
         mimetype="application/x-ndjson",

@@ -62,19 +62,22 @@ class Submitted:
     replayed: bool
 
 
-def submit(actor: User, dossier_id: int, *, token: str, today: date | None = None) -> Submitted:
+def submit(actor: User, dossier: Dossier, *, token: str, today: date | None = None) -> Submitted:
     """Submit a complete draft once. A replay of the same form returns the same dossier.
 
-    The clock is read once: the reference's year, the submission day and the moment agree,
-    also at midnight on New Year's Eve (the day is the day in Brussels).
+    `dossier` is loaded by the caller with `for_update=True`: a double click waits for the
+    first submission, then finds the file submitted (or its token used). The clock is read
+    once: the reference's year, the submission day and the moment agree, also at midnight
+    on New Year's Eve (the day is the day in Brussels).
     """
     moment = clock.now()
     today = today or clock.local_day(moment)
+    if dossier.submission_token == token:
+        return Submitted(dossier, True)
     replay = db.session.scalar(select(Dossier).where(Dossier.submission_token == token))
     if replay is not None:
-        get_dossier(actor, replay.id)  # only a party may learn of it
+        get_dossier(actor, replay.id)  # another file: only a party may learn of it
         return Submitted(replay, True)
-    dossier = get_dossier(actor, dossier_id, for_update=True)
     if not dossier.is_draft:
         return Submitted(dossier, True)  # submitted in another tab: show it, do not fail
     refusal = claims.submit_refusal(dossier.organisation)
@@ -132,9 +135,8 @@ def _party_users(dossier: Dossier) -> list[User]:
     )
 
 
-def withdraw(actor: User, dossier_id: int, reason: str) -> Dossier:
+def withdraw(actor: User, dossier: Dossier, reason: str) -> Dossier:
     """Withdraw a file that is not yet decided (a draft is simply deleted)."""
-    dossier = get_dossier(actor, dossier_id, for_update=True)
     if actor.role not in (Role.EMPLOYER, Role.MANDATARY):
         raise NotAllowed
     if dossier.is_draft:
@@ -190,7 +192,7 @@ COPIED_FIELDS = (
 
 def start_follow_up(
     actor: User,
-    previous_id: int,
+    previous: Dossier,
     *,
     kind: DossierKind,
     expires_on: date,
@@ -199,7 +201,6 @@ def start_follow_up(
 ) -> Dossier:
     """A renewal or change of employer, prefilled from an earlier dossier of the actor."""
     today = today or clock.today()
-    previous = get_dossier(actor, previous_id)
     if not meaning.of(previous).follow_up:
         raise Invalid({"": [_("Only a granted permit can be renewed.")]})
     if kind == DossierKind.RENEWAL:

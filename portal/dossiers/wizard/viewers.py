@@ -8,13 +8,14 @@ from sqlalchemy import select
 from portal import links, mail
 from portal.accounts import services as accounts
 from portal.accounts.models import Role, User
-from portal.dossiers.access import get_dossier
-from portal.dossiers.models import DossierViewer
+from portal.dossiers.models import Dossier, DossierViewer
 from portal.errors import NotAllowed
 from portal.extensions import db
 
 
-def invite_worker(actor: User, dossier_id: int, *, email: str, locale: str) -> DossierViewer | None:
+def invite_worker(
+    actor: User, dossier: Dossier, *, email: str, locale: str
+) -> DossierViewer | None:
     """Let the worker follow the dossier: a new worker account gets a set-password link.
 
     The e-mail is in the worker's language and says only that a file can be followed;
@@ -24,7 +25,6 @@ def invite_worker(actor: User, dossier_id: int, *, email: str, locale: str) -> D
     """
     if actor.role not in (Role.EMPLOYER, Role.MANDATARY):
         raise NotAllowed
-    dossier = get_dossier(actor, dossier_id)
     email = accounts.normalise_email(email)
     user = accounts.user_by_email(email)
     if user is not None and user.role != Role.TALENT:

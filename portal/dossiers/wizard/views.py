@@ -40,7 +40,6 @@ from portal.dossiers.wizard.forms import (
     warn_about_salary,
 )
 from portal.errors import Invalid
-from portal.extensions import db
 from portal.forms import CsrfForm, options
 from portal.i18n import _, format_date
 from portal.limits import mail_limits
@@ -109,7 +108,6 @@ def new():
         except Invalid as error:
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             if chosen:  # from the eligibility check: confirm the category it was run for
                 return redirect(
                     url_for(
@@ -173,7 +171,6 @@ def section(dossier_id: int, section: str):
         except Invalid as error:
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             flash(_("Saved. You can come back to this section at any time."), "success")
             return redirect(_next_step(dossier, section))
     warn_about_salary(form, dossier.category)
@@ -228,7 +225,6 @@ def documents_page(dossier_id: int):
         except Invalid as error:
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             flash(_("The file has been added."), "success")
             return redirect(url_for("applications.documents_page", dossier_id=dossier.id))
     return render_template(
@@ -253,7 +249,6 @@ def delete_document(dossier_id: int, document_id: int):
     dossier = access.editable_dossier(current_user, dossier_id)
     if CsrfForm().validate_on_submit():
         documents.remove_document(dossier, document_id)
-        db.session.commit()
         flash(_("The file has been removed."), "success")
     return redirect(url_for("applications.documents_page", dossier_id=dossier.id))
 
@@ -273,14 +268,14 @@ def download_document(dossier_id: int, document_id: int):
         audit.record(
             "download", dossier_id=dossier.id, actor_id=current_user.id, detail=document.file_name
         )
-    db.session.commit()
     return uploads.send(document.stored_name, document.file_name)
 
 
 @bp.route("/<int:dossier_id>/check", methods=["GET", "POST"])
 @roles(*FILERS)
 def check(dossier_id: int):
-    dossier = access.get_dossier(current_user, dossier_id)
+    # Loaded once, and locked for a POST: a double click waits for the first submission.
+    dossier = access.get_dossier(current_user, dossier_id, for_update=request.method == "POST")
     if not dossier.is_draft:
         return redirect(url_for("applications.confirmation", dossier_id=dossier.id))
     form = CheckForm()
@@ -289,12 +284,11 @@ def check(dossier_id: int):
     if form.validate_on_submit():
         dossier.declared_at = clock.now()
         try:
-            result = services.submit(current_user, dossier.id, token=form.token.data)
+            result = services.submit(current_user, dossier, token=form.token.data)
         except Invalid as error:
             dossier.declared_at = None
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             return redirect(url_for("applications.confirmation", dossier_id=result.dossier.id))
     return render_template(
         "applications/check.html",
@@ -325,7 +319,6 @@ def receipt(dossier_id: int):
         return redirect(url_for("applications.task_list", dossier_id=dossier.id))
     pdf = receipt_pdf(dossier, _locale())
     audit.record("download", dossier_id=dossier.id, actor_id=current_user.id, detail="receipt")
-    db.session.commit()
     return Response(
         pdf,
         mimetype="application/pdf",
@@ -345,7 +338,6 @@ def decision_letter(dossier_id: int):
     audit.record(
         "download", dossier_id=dossier.id, actor_id=current_user.id, detail="decision letter"
     )
-    db.session.commit()
     return Response(
         pdf,
         mimetype="application/pdf",
@@ -358,16 +350,15 @@ def decision_letter(dossier_id: int):
 @bp.route("/<int:dossier_id>/withdraw", methods=["GET", "POST"])
 @roles(*FILERS)
 def withdraw(dossier_id: int):
-    dossier = access.get_dossier(current_user, dossier_id)
+    dossier = access.get_dossier(current_user, dossier_id, for_update=request.method == "POST")
     form = WithdrawForm()
     if form.validate_on_submit():
         was_draft = dossier.is_draft
         try:
-            services.withdraw(current_user, dossier.id, form.reason.data)
+            services.withdraw(current_user, dossier, form.reason.data)
         except Invalid as error:
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             flash(
                 _("The draft has been deleted.")
                 if was_draft
@@ -388,10 +379,7 @@ def invite_worker(dossier_id: int):
         form.email.data = dossier.worker_email
         form.locale.data = dossier.worker_locale or _locale()
     if form.validate_on_submit():
-        viewers.invite_worker(
-            current_user, dossier.id, email=form.email.data, locale=form.locale.data
-        )
-        db.session.commit()
+        viewers.invite_worker(current_user, dossier, email=form.email.data, locale=form.locale.data)
         flash(
             _(
                 "If %(email)s can be invited, an e-mail is on its way to it.",
@@ -412,7 +400,7 @@ def follow_up(dossier_id: int):
         try:
             new_dossier = services.start_follow_up(
                 current_user,
-                dossier.id,
+                dossier,
                 kind=DossierKind(form.kind.data),
                 expires_on=form.expires_on.data,
                 locale=_locale(),
@@ -420,6 +408,5 @@ def follow_up(dossier_id: int):
         except Invalid as error:
             form.add_errors(error.errors)
         else:
-            db.session.commit()
             return redirect(url_for("applications.task_list", dossier_id=new_dossier.id))
     return render_template("applications/follow_up.html", form=form, dossier=dossier)

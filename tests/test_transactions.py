@@ -1,0 +1,160 @@
+"""The request is the unit of work: it commits below 400 and rolls back otherwise.
+
+Views never commit (tests/test_architecture.py checks that); these tests drive a few
+throwaway views through the real mechanism (`portal.transactions`, wired in
+`PortalFlask.dispatch_request`) and look at what reached the database afterwards.
+"""
+
+from __future__ import annotations
+
+import pytest
+from flask import Blueprint, redirect, render_template_string
+from sqlalchemy import event, func, select
+
+from portal import create_app, mail, transactions
+from portal.accounts.models import Role, User
+from portal.errors import Invalid
+from portal.extensions import db
+from portal.mail import OutboxMessage
+from portal.security import public
+
+
+def _user(email: str) -> User:
+    user = User(email=email, name="Unit of work", role=Role.EMPLOYER, locale="en")
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+@pytest.fixture
+def tx_app(app, db_session):
+    """The portal with views that write and then answer in different ways."""
+    tx = create_app(dict(app.config, TESTING=False, PROPAGATE_EXCEPTIONS=False))
+    bp = Blueprint("tx", __name__)
+
+    @bp.post("/tx/redirect")
+    def write_and_redirect():
+        _user("redirect@tx.example")
+        return redirect("/")
+
+    @bp.post("/tx/page")
+    def write_and_render():
+        _user("page@tx.example")
+        return render_template_string("<p>saved</p>")
+
+    @bp.post("/tx/refused")
+    def write_and_refuse():
+        _user("refused@tx.example")
+        return "refused", 422
+
+    @bp.post("/tx/boom")
+    def write_and_raise():
+        _user("boom@tx.example")
+        raise RuntimeError("half-way")
+
+    @bp.post("/tx/early")
+    def commit_early_then_refuse():
+        _user("early@tx.example")
+        transactions.commit_now("the test's first write must outlive the refusal")
+        _user("late@tx.example")
+        return "refused", 400
+
+    @bp.post("/tx/attempt")
+    def failed_attempt_on_a_page():
+        _user("kept@tx.example")
+        try:
+            with transactions.attempt():
+                _user("attempted@tx.example")
+                raise Invalid({"": ["no"]})
+        except Invalid:
+            pass
+        return "shown again with its errors"
+
+    @bp.post("/tx/mail-refused")
+    def queue_mail_and_refuse():
+        mail.queue("refused-mail@tx.example", "no_account", "en", register_link="https://x.test")
+        return "refused", 400
+
+    @bp.post("/tx/mail-deferred")
+    def queue_deferred_mail_and_redirect():
+        mail.queue(
+            "deferred@tx.example", "no_account", "en", defer=True, register_link="https://x.test"
+        )
+        return redirect("/")
+
+    tx.register_blueprint(bp)
+    for name, view in list(tx.view_functions.items()):
+        if name.startswith("tx."):
+            tx.view_functions[name] = public(view)
+    return tx
+
+
+def users(email: str) -> int:
+    return db.session.scalar(select(func.count(User.id)).where(User.email == email))
+
+
+def test_a_redirect_commits(tx_app):
+    assert tx_app.test_client().post("/tx/redirect").status_code == 302
+    assert users("redirect@tx.example") == 1
+
+
+def test_a_page_below_400_commits(tx_app):
+    assert tx_app.test_client().post("/tx/page").status_code == 200
+    assert users("page@tx.example") == 1
+
+
+def test_a_4xx_rolls_back(tx_app):
+    assert tx_app.test_client().post("/tx/refused").status_code == 422
+    assert users("refused@tx.example") == 0
+
+
+def test_a_view_raising_after_a_write_leaves_nothing(tx_app):
+    assert tx_app.test_client().post("/tx/boom").status_code == 500
+    assert users("boom@tx.example") == 0
+
+
+def test_commit_now_keeps_what_came_before_it(tx_app):
+    assert tx_app.test_client().post("/tx/early").status_code == 400
+    assert users("early@tx.example") == 1
+    assert users("late@tx.example") == 0
+
+
+def test_a_failed_attempt_leaves_nothing_and_the_rest_is_kept(tx_app):
+    assert tx_app.test_client().post("/tx/attempt").status_code == 200
+    assert users("kept@tx.example") == 1
+    assert users("attempted@tx.example") == 0
+
+
+def test_a_refused_request_sends_no_e_mail(tx_app, mailbox):
+    assert tx_app.test_client().post("/tx/mail-refused").status_code == 400
+    outbox = select(func.count(OutboxMessage.id)).where(
+        OutboxMessage.recipient == "refused-mail@tx.example"
+    )
+    assert db.session.scalar(outbox) == 0
+    assert not [m for m in mailbox.messages if m["To"] == "refused-mail@tx.example"]
+
+
+def test_deferred_mail_leaves_after_the_commit_when_the_response_closes(tx_app, mailbox):
+    response = tx_app.test_client().post("/tx/mail-deferred")
+    assert response.status_code == 302
+    assert not [m for m in mailbox.messages if m["To"] == "deferred@tx.example"]
+    stored = db.session.scalar(
+        select(OutboxMessage).where(OutboxMessage.recipient == "deferred@tx.example")
+    )
+    assert stored is not None and stored.sent_at is None  # committed, not yet sent
+    response.close()  # the server closes the response: now it is sent
+    assert [m for m in mailbox.messages if m["To"] == "deferred@tx.example"]
+
+
+def test_a_read_only_request_does_not_commit(client):
+    statements = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement.split()[0].upper())
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert client.get("/healthz").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert "COMMIT" not in statements and "RELEASE" not in statements
