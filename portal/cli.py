@@ -152,12 +152,12 @@ def _mail_group() -> AppGroup:
     def mail_test(addresses: tuple[str, ...], locale: str) -> None:
         """Queue a test e-mail to each ADDRESS (all are checked first; none is queued if one is
         refused). The worker (or `outbox run --once`) sends them."""
-        from portal import mail
+        from portal import links, mail
 
         checked = [valid_address(address) for address in addresses]
         messages = []
         for number, address in enumerate(checked, start=1):
-            home = mail.portal_url("home.index")
+            home = links.external("home.index")
             messages.append(
                 mail.queue(address, "mail_test", locale, defer=True, number=number, home_link=home)
             )

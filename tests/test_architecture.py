@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import ast
 import itertools
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import grimp
-from importlinter.cli import lint_imports
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = [
@@ -32,6 +34,18 @@ DOSSIER_PARTS = [
     "portal.dossiers.tracking",
     "portal.dossiers.wizard",
 ]
+
+
+def lint_imports(config_filename: str, no_cache: bool = True) -> int:
+    """import-linter's exit code, run in its own process: it reconfigures logging, which
+    would leave the log tests of this process without their handlers."""
+    code = (
+        "import sys; from importlinter.cli import lint_imports; "
+        f"sys.exit(lint_imports(config_filename={config_filename!r}, no_cache={no_cache!r}))"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, cwd=os.getcwd(), env=os.environ
+    ).returncode
 
 
 def test_the_import_contracts_hold(monkeypatch):
@@ -65,6 +79,7 @@ def test_the_check_sees_a_cycle(tmp_path, monkeypatch):
         "type = layers\nlayers =\n    toy.high\n    toy.low\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))  # lint_imports runs in its own process
     monkeypatch.chdir(tmp_path)
     assert lint_imports(config_filename=str(config), no_cache=True) == 1
 

@@ -367,6 +367,8 @@ def check(role, rule, method, response, has_object, unknown) -> str | None:
     """A problem in words, or None when the answer is one the matrix allows."""
     status = response.status_code
     access = access_of(rule_view(rule))
+    if status == 503 and rule.endpoint == "health.readyz":
+        return None  # not ready by design: no worker heartbeat in the tests
     if status >= 500:
         return f"server error {status}"
     if isinstance(access, tuple) and access[0] == "api":

@@ -127,7 +127,8 @@ def test_demo_data_and_every_page_without_a_trace(bare):
             assert client.get("/dashboard").status_code == 200, email
         for page in pages:
             response = client.get(page)
-            assert response.status_code < 500, (email, page)
+            # /readyz answers 503 by design here: no worker has sent a heartbeat.
+            assert response.status_code < 500 or page == "/readyz", (email, page)
             if not response.mimetype.startswith(("text/", "application/json")):
                 continue  # a PDF or a spreadsheet
             body = response.get_data(as_text=True)

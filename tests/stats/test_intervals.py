@@ -40,7 +40,7 @@ import pytest
 from bs4 import BeautifulSoup
 from openpyxl import load_workbook
 
-from portal import audit
+from portal import audit, clock
 from portal.accounts.models import Role
 from portal.dossiers.lifecycle.models import StatusEvent
 from portal.dossiers.models import Channel, DossierKind, DossierStatus
@@ -77,7 +77,8 @@ def known(db_session):
     r2 = dossier("R2", d(2026, 6, 20), status=DossierStatus.WITHDRAWN)  # withdrawn 25 June
     dossier("R3", d(2026, 6, 29), d(2026, 7, 1), "authorised")  # open on 30 June
     dossier("R4", d(2026, 7, 1))  # after the period
-    dossier("R5", d(2026, 4, 20), status=DossierStatus.WITHDRAWN)  # no event: never open
+    with clock.frozen(datetime(2026, 4, 20, 9, tzinfo=UTC)):  # withdrawn the day it came in
+        dossier("R5", d(2026, 4, 20), status=DossierStatus.WITHDRAWN)
     db.session.flush()
     db.session.add(
         StatusEvent(

@@ -43,7 +43,7 @@ def dossier(ref, submitted, decided=None, decision=None, forwarded=None, **extra
     )
     values.update(extra)
     state = DossierStatus.FORWARDED if forwarded else DECIDED.get(decision, DossierStatus.SUBMITTED)
-    return DossierFactory(owner=None, status=state, **values)
+    return DossierFactory(owner=None, **{"status": state, **values})
 
 
 @pytest.fixture
