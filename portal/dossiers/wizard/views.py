@@ -7,6 +7,7 @@ import secrets
 from flask import (
     Blueprint,
     Response,
+    abort,
     current_app,
     flash,
     redirect,
@@ -70,9 +71,14 @@ def _locale() -> str:
 @bp.get("/")
 @roles(*FILERS, Role.TALENT)
 def index():
+    try:
+        page = access.dossiers_page(current_user, request.args.get("before"))
+    except Invalid:
+        abort(400)  # a cursor that is not one of the actor's files: garbage or tampered
     return render_template(
         "applications/index.html",
-        dossiers=access.dossiers_for(current_user),
+        dossiers=page.dossiers,
+        page=page,
         can_file=access.can_file(current_user),
     )
 
