@@ -23,6 +23,7 @@ from portal.accounts import mandates
 from portal.accounts.models import Role
 from portal.dossiers import access, rules
 from portal.dossiers.contents import documents, sections, summary
+from portal.dossiers.lifecycle import status
 from portal.dossiers.models import DossierKind
 from portal.dossiers.wizard import services, viewers
 from portal.dossiers.wizard.forms import (
@@ -78,6 +79,7 @@ def index():
     return render_template(
         "applications/index.html",
         dossiers=page.dossiers,
+        titles=status.titles_of(page.dossiers),  # one query for the page's status titles
         page=page,
         can_file=access.can_file(current_user),
     )
