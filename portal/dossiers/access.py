@@ -70,13 +70,16 @@ class DossierPage:
 
 def _cursor(actor: User, condition, before: str) -> int:
     """The id in `before` when it is one of the actor's files; anything else is refused."""
-    refused = Invalid(_("This list of files cannot be shown. Start again from the first page."))
     if not _CURSOR.fullmatch(before) or int(before) > _MAX_ID or condition is None:
-        raise refused
+        raise _refused()
     mine = db.session.scalar(select(Dossier.id).where(Dossier.id == int(before), condition))
     if mine is None:  # someone else's file, or none: the same answer, nothing to learn
-        raise refused
+        raise _refused()
     return mine
+
+
+def _refused() -> Invalid:
+    return Invalid(_("This list of files cannot be shown. Start again from the first page."))
 
 
 def dossiers_page(actor: User, before: str | None = None, per_page: int = PER_PAGE) -> DossierPage:
