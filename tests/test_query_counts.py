@@ -10,12 +10,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event
 
+from portal.backoffice import queue
 from portal.extensions import db
 from tests.factories import DossierFactory, EmployerFactory, InfoRequestFactory, OfficerFactory
 from tests.support import PASSWORD, login
 
 # At most this many statements a page, whatever the number of files (measured on SQLite:
-# dashboard 1, my applications 3, officer queue 3; a little room, never a row's worth).
+# dashboard 1, my applications 3, officer queue 3 on its first page and 5 past it; a little
+# room, never a row's worth).
 BUDGET = {"/dashboard": 3, "/applications/": 4, "/backoffice/dossiers": 8}
 
 
@@ -82,14 +84,18 @@ def test_my_applications_still_says_back_with_the_officer_after_an_answer(client
     assert html.count(">Submitted<") == 1
 
 
-def test_officer_queue_does_not_grow_with_the_files(client, officer):
+@pytest.mark.parametrize("cursor", [False, True])
+def test_officer_queue_does_not_grow_with_the_files(client, officer, cursor):
     owners = [EmployerFactory() for _ in range(6)]
     for owner in owners[:2]:
         _files(owner, 1, submitted=True)
-    few = statements(client, "/backoffice/dossiers")
+    first = queue.dossier_queue(officer).rows[0].dossier.id
+    # Past the first page: the cursor's file is read, and the files before are counted.
+    url = f"/backoffice/dossiers?after={first}" if cursor else "/backoffice/dossiers"
+    few = statements(client, url)
     for owner in owners[2:]:
         _files(owner, 1, submitted=True)
         _files(owner, 1, in_review=True, officer=officer)
-    many = statements(client, "/backoffice/dossiers")
+    many = statements(client, url)
     assert len(many) == len(few), show(many)
     assert len(many) <= BUDGET["/backoffice/dossiers"], show(many)
