@@ -208,7 +208,7 @@ def _cursor_values(cursor: str, sort: str) -> list:
 
 
 def _refused() -> Invalid:
-    return Invalid(_("This page of the queue cannot be shown. Start again from the first page."))
+    return Invalid(_("The request could not be understood"))  # the 400 page's title
 
 
 def dossier_queue(

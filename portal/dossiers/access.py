@@ -79,7 +79,7 @@ def _cursor(actor: User, condition, before: str) -> int:
 
 
 def _refused() -> Invalid:
-    return Invalid(_("This list of files cannot be shown. Start again from the first page."))
+    return Invalid(_("The request could not be understood"))  # the 400 page's title
 
 
 def dossiers_page(actor: User, before: str | None = None, per_page: int = PER_PAGE) -> DossierPage:
