@@ -35,7 +35,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from html import unescape
 from pathlib import Path
@@ -82,10 +82,11 @@ def seed(database: str, files: int, workdir: Path) -> int:
     from portal import create_app, textsearch
     from portal.accounts.models import User
     from portal.demo import load as load_demo
-    from portal.dossiers import references, rules
+    from portal.dossiers import rules
     from portal.dossiers.lifecycle.models import StatusEvent
     from portal.dossiers.models import Dossier, DossierStatus
     from portal.extensions import db
+    from tests.bench.common import random_file
 
     app = create_app(
         {
@@ -97,16 +98,6 @@ def seed(database: str, files: int, workdir: Path) -> int:
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)  # no line per revision
     rng = random.Random(2026)
-    statuses = [
-        (DossierStatus.SUBMITTED, 0.15),
-        (DossierStatus.INFO_REQUESTED, 0.05),
-        (DossierStatus.FORWARDED, 0.10),
-        (DossierStatus.RESIDENCE_GRANTED, 0.55),
-        (DossierStatus.RESIDENCE_REFUSED, 0.05),
-        (DossierStatus.WORK_REFUSED, 0.05),
-        (DossierStatus.INADMISSIBLE, 0.05),
-    ]
-    states, weights = zip(*statuses, strict=True)
     with app.app_context():
         upgrade()
         load_demo()
@@ -122,15 +113,7 @@ def seed(database: str, files: int, workdir: Path) -> int:
                 rows.clear()
 
         for number in range(files):
-            reference = references.new_reference(2025)
-            while reference in seen:
-                reference = references.new_reference(2025)
-            seen.add(reference)
-            submitted = datetime(2023, 1, 1, 9, tzinfo=UTC) + timedelta(
-                minutes=rng.randrange(0, 3 * 365 * 24 * 60)
-            )
-            state = rng.choices(states, weights)[0]
-            decided = state not in (DossierStatus.SUBMITTED, DossierStatus.INFO_REQUESTED)
+            reference, submitted, state, decided = random_file(rng, seen)
             mine = rng.random() < SHARE_MINE
             rows.append(
                 {
