@@ -10,13 +10,12 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import event, func, select
 
-from portal import uploads
+from portal import clock, uploads
 from portal.accounts.models import ForeignEmployer, Role
 from portal.audit import AuditEntry
 from portal.backoffice import queue
-from portal.db import utcnow
 from portal.dossiers.letters.decision import decision_letter_pdf
-from portal.dossiers.lifecycle import deadlines, handling
+from portal.dossiers.lifecycle import handling
 from portal.dossiers.lifecycle.models import ExchangeMessage, InfoRequest, StatusEvent
 from portal.dossiers.models import Channel, Document, Dossier, DossierStatus
 from portal.extensions import db
@@ -29,7 +28,7 @@ S = DossierStatus
 
 
 def today() -> date:
-    return deadlines.local_day(utcnow())
+    return clock.today()
 
 
 class QueuedFile(QueuedDossierFactory):
@@ -322,7 +321,7 @@ def test_request_information_stops_the_clock(client, officer, employer):
 
     # Five days later the employer answers: the deadline moves five days.
     asked = db.session.scalar(select(StatusEvent).where(StatusEvent.to_status == S.INFO_REQUESTED))
-    request.created_at = asked.at = utcnow() - timedelta(days=5)
+    request.created_at = asked.at = clock.now() - timedelta(days=5)
     handling.answer_info(employer, dossier, answer="Added it.")
     assert dossier.status == S.SUBMITTED
     assert dossier.deadline_on == before + timedelta(days=5)
