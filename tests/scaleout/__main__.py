@@ -84,16 +84,8 @@ class Person:
         self.http.headers.update({"X-Forwarded-For": address, "User-Agent": "portal-scaleout"})
 
     def call(self, action: str, method: str, path: str, **kwargs) -> requests.Response:
-        kwargs.setdefault("allow_redirects", False)
         kwargs.setdefault("timeout", 60)
-        started = time.perf_counter()
-        try:
-            response = self.http.request(method, self.base + path, **kwargs)
-        except requests.RequestException as error:
-            self.stats.add(action, 599, time.perf_counter() - started, repr(error)[:200])
-            raise
-        self.stats.add(action, response.status_code, time.perf_counter() - started)
-        return response
+        return self.stats.timed(self.http, action, method, self.base + path, **kwargs)
 
     def form(self, action: str, page: str, data: dict, post_to: str | None = None):
         shown = self.call(f"{action} (page)", "GET", page)

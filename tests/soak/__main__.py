@@ -75,6 +75,22 @@ class Stats:
             if status >= 500 and len(self.failures) < 20:
                 self.failures.append(f"{action}: {status} {note}")
 
+    def timed(
+        self, http: requests.Session, action: str, method: str, url: str, **kwargs
+    ) -> requests.Response:
+        """One request, recorded under `action` with its status and time (599 when the
+        connection fails, then re-raised); the note is the server's request id."""
+        kwargs.setdefault("allow_redirects", False)
+        started = time.perf_counter()
+        try:
+            response = http.request(method, url, **kwargs)
+        except requests.RequestException as error:
+            self.add(action, 599, time.perf_counter() - started, repr(error)[:200])
+            raise
+        rid = response.headers.get("X-Request-ID", "")
+        self.add(action, response.status_code, time.perf_counter() - started, rid)
+        return response
+
     def server_errors(self) -> int:
         return sum(n for s in self.statuses.values() for code, n in s.items() if code >= 500)
 
@@ -107,17 +123,8 @@ class Client:
         self.thinking = True
 
     def call(self, action: str, method: str, path: str, **kwargs) -> requests.Response:
-        kwargs.setdefault("allow_redirects", False)
         kwargs.setdefault("timeout", 120)
-        started = time.perf_counter()
-        try:
-            response = self.http.request(method, self.base + path, **kwargs)
-        except requests.RequestException as error:
-            self.stats.add(action, 599, time.perf_counter() - started, repr(error)[:200])
-            raise
-        rid = response.headers.get("X-Request-ID", "")
-        self.stats.add(action, response.status_code, time.perf_counter() - started, rid)
-        return response
+        return self.stats.timed(self.http, action, method, self.base + path, **kwargs)
 
     def form(self, action: str, page: str, data=None, *, fetch: bool = True, **kwargs):
         """POST a form with the page's hidden fields: GET the page first, as a person does,
