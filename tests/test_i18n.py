@@ -141,7 +141,7 @@ def test_the_template_holds_every_string_the_code_and_templates_use(tmp_path):
     with (CATALOGS / "messages.pot").open("rb") as handle:
         known = {m.id for m in read_po(handle) if m.id}
     missing = used - known
-    assert not missing, f"run `make extract` and translate: {sorted(missing)[:5]}"
+    assert not missing, f"run `make extract` and translate: {sorted(missing, key=str)[:5]}"
 
 
 def test_catalogs_exist_for_every_language_and_cover_the_template():
