@@ -169,10 +169,12 @@ def _register_operations(app: Flask) -> None:
     from portal.accounts.cli import register_periodic as register_claims_expiry
     from portal.fallback.cli import intake_metrics
     from portal.fallback.cli import register_periodic as register_intake_poll
+    from portal.privacy.run import register_periodic as register_retention
 
     worker.register_periodic(app)
     register_intake_poll(app)
     register_claims_expiry(app)
+    register_retention(app)
     health.register(app)
     health.add_source(app, intake_metrics)
 
@@ -257,5 +259,7 @@ def _lang_url(code: str) -> str:
 
 def _register_cli(app: Flask) -> None:
     from portal.cli import register
+    from portal.privacy.cli import register as register_retention_cli
 
     register(app)
+    register_retention_cli(app)
