@@ -32,18 +32,13 @@ What each series means here:
   helpdesk tickets, accounts; webhooks and welcome profiles belong to the orange carpet,
   which adds its handlers to `app.extensions["retention_handlers"]`) are reported as such.
 
-**The audit trail** (design chosen; only partly built). Entries are sealed into a SHA-256
-chain (`portal.audit`) whose digest covers the `detail` text itself, so blanking a detail
-would break `audit verify`. The purge therefore never edits a sealed entry, and it writes
-its own entries without personal data (the series, the action, the dossier's id). The
-redaction design for the details that do carry personal data (a document's file name on a
-download, an e-mail address in a proof) is a *commitment*: a new digest version covers
-SHA-256(detail) instead of the detail, with the detail's hash kept in a column; redacting
-then empties `detail` and sets `redacted_at`, and `verify` checks the stored hash for a
-redacted entry and the recomputed one for any other. Entries sealed under the current
-version are re-chained once by the migration that brings the new version, which records
-the old head hash in an entry of its own so the earlier chain stays provable. Not built in
-this step: today no purge touches an audit entry, so `audit verify` passes unchanged.
+**The audit trail**: entries are sealed into a SHA-256 chain (`portal.audit`). The design
+chosen for redaction is a salted *commitment*: the digest covers SHA-256(salt ‖ detail)
+rather than the detail, so anonymising a file empties the details of its entries (a
+document's file name on a download, say) and their salts, keeps their hashes, and
+`audit verify` still passes; without the salt a redacted detail cannot be guessed back.
+Entries sealed before the commitment existed cannot be redacted: they are counted
+("audit details left") and kept. The purge's own entries carry no personal data.
 """
 
 from __future__ import annotations
@@ -79,6 +74,7 @@ class Outcome:
     done: int = 0
     held: int = 0
     left: list[str] = field(default_factory=list)  # records that could not be handled
+    unredacted: int = 0  # audit details sealed before commitments: kept as they are
     sample: list[str] = field(default_factory=list)
     note: str = ""
 
@@ -91,6 +87,8 @@ class Outcome:
         text = f"{self.series}: {count} {verb} ({self.action}{cutoff})"
         if self.held:
             text += f", {self.held} on legal hold"
+        if self.unredacted:
+            text += f", {self.unredacted} audit details left (sealed before redaction)"
         if self.left:
             text += f", {len(self.left)} left: {', '.join(self.left[:SAMPLE])}"
         if dry_run and self.sample:
@@ -328,13 +326,14 @@ def _files(entry: Entry, p: Pass) -> Outcome:
         return outcome
     for ids in _batches(due, Dossier.id, p.batch):
         for dossier_id in ids:
-            anonymise_file(db.session.get(Dossier, dossier_id), p.now)
+            redaction = anonymise_file(db.session.get(Dossier, dossier_id), p.now)
+            outcome.unredacted += redaction.legacy
             outcome.done += 1
         _commit(p)
     return outcome
 
 
-def anonymise_file(dossier: Dossier, now: datetime) -> None:
+def anonymise_file(dossier: Dossier, now: datetime) -> audit.Redaction:
     """Take the person out of a file, keeping what the figures count (see this module)."""
     for name in PERSONAL:
         setattr(dossier, name, None)
@@ -357,7 +356,9 @@ def anonymise_file(dossier: Dossier, now: datetime) -> None:
     )
     db.session.execute(delete(DossierViewer).where(DossierViewer.dossier_id == dossier.id))
     dossier.anonymised_at = now
+    redaction = audit.redact(dossier.id, now=now)
     audit.record("retention:anonymised", dossier_id=dossier.id, detail="retention schedule")
+    return redaction
 
 
 HANDLERS: dict[str, Handler] = {

@@ -200,6 +200,7 @@ def files(db_session):
         pending = decided(submitted=True)  # no decision: never due
         stored_document(granted, "b" * 32)
         InfoRequestFactory(dossier=refused, answered=True)
+        audit.record("download", dossier_id=granted.id, detail="passport Priya.pdf")
     with clock.frozen(LAST_MONTH):
         recent = decided(granted=True)
     db.session.commit()
@@ -249,6 +250,13 @@ def test_anonymising_a_file_keeps_what_the_figures_need_and_nothing_of_the_perso
     # Held, undecided and recent files are untouched.
     for kept in (held, pending, recent):
         assert kept.anonymised_at is None and kept.worker_first_name == "Priya"
+    # The audit trail keeps its entries and hashes, without the file name in them.
+    download = db.session.scalar(
+        select(audit.AuditEntry).where(
+            audit.AuditEntry.dossier_id == granted.id, audit.AuditEntry.action == "download"
+        )
+    )
+    assert download.detail is None and download.redacted_at == NOW and download.hash
     assert chain_intact()
     # Nothing is done twice.
     assert sum(o.done for o in run.run(dry_run=False, now=NOW, entries=entries)) == 0
