@@ -213,7 +213,7 @@ def _outbox(entry: Entry, p: Pass) -> Outcome:
     if entry.action == ANONYMISE:
         due = due.where(or_(OutboxMessage.recipient != "", OutboxMessage.body_text != ""))
     blank = dict(recipient="", subject="", body_text="", body_html="", last_error=None)
-    return _bulk(entry, p, cutoff, due, OutboxMessage, blank, "message")
+    return bulk(entry, p, cutoff, due, OutboxMessage, blank, "message")
 
 
 def _exchange(entry: Entry, p: Pass) -> Outcome:
@@ -224,10 +224,12 @@ def _exchange(entry: Entry, p: Pass) -> Outcome:
     if entry.action == ANONYMISE:
         due = due.where(ExchangeMessage.payload != "")
     blank = dict(payload="", last_error=None)
-    return _bulk(entry, p, cutoff, due, ExchangeMessage, blank, "exchange message")
+    return bulk(entry, p, cutoff, due, ExchangeMessage, blank, "exchange message")
 
 
-def _bulk(entry: Entry, p: Pass, cutoff, due: Select, model, blank: dict, noun: str) -> Outcome:
+def bulk(entry: Entry, p: Pass, cutoff, due: Select, model, blank: dict, noun: str) -> Outcome:
+    """Anonymise (set the `blank` values) or delete the rows of `model` whose ids `due`
+    selects, a batch at a time; for handlers of plain rows (plug-ins' included)."""
     outcome = Outcome(entry.series, entry.action, cutoff, due=_count(due))
     if p.dry_run:
         outcome.sample = _sample(due, model.id, lambda i: f"{noun} {i}")
