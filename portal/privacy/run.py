@@ -27,10 +27,12 @@ What each series means here:
   free text (reasons, withdrawal reason, information requests and answers, event reasons),
   the viewers, and the stored documents: a document row stays with requirement, size, type
   and SHA-256 (the receipt's record of what was filed) but without its name or file.
+- **documents** (delete): the stored bytes of a decided file's documents, once the final
+  decision lies before the cutoff (sooner than the file itself); the rows stay as above.
 - A file on **legal hold** (`held_at`) is skipped and counted as held.
-- Series without a handler yet (documents on their own, intake messages, quarantine,
-  helpdesk tickets, accounts; webhooks and welcome profiles belong to the orange carpet,
-  which adds its handlers to `app.extensions["retention_handlers"]`) are reported as such.
+- Series without a handler yet (intake messages, quarantine, helpdesk tickets, accounts,
+  and the orange carpet's welcome profiles) are reported as such and kept. A plug-in adds
+  its own handlers to `app.extensions["retention_handlers"]` (the orange carpet: webhooks).
 
 **The audit trail**: entries are sealed into a SHA-256 chain (`portal.audit`). The design
 chosen for redaction is a salted *commitment*: the digest covers SHA-256(salt ‖ detail)
@@ -340,10 +342,7 @@ def anonymise_file(dossier: Dossier, now: datetime) -> audit.Redaction:
     for name in PERSONAL:
         setattr(dossier, name, None)
     for document in dossier.documents:
-        if KEY.fullmatch(document.stored_name or ""):
-            uploads.discard(document.stored_name)
-        document.stored_name = ""  # downloads answer 404: the bytes are gone
-        document.file_name = ""
+        _remove_document(document)
     db.session.execute(
         update(InfoRequest)
         .where(InfoRequest.dossier_id == dossier.id)
@@ -363,8 +362,48 @@ def anonymise_file(dossier: Dossier, now: datetime) -> audit.Redaction:
     return redaction
 
 
+def _documents(entry: Entry, p: Pass) -> Outcome:
+    """The bytes of a decided file's documents, sooner than the file itself; the rows stay
+    (requirement, size, type, SHA-256: the receipt's record of what was filed)."""
+    cutoff = entry.period.before(p.now)
+    day = clock.local_day(cutoff)
+    finals = {**FINAL["files_granted"], **FINAL["files_refused"]}
+    decided = or_(
+        *(
+            and_(Dossier.status == status, column.is_not(None), column < day)
+            for status, column in finals.items()
+        )
+    )
+    due = (
+        select(Document.id)
+        .join(Dossier, Dossier.id == Document.dossier_id)
+        .where(decided, Document.stored_name != "")
+    )
+    outcome = Outcome(entry.series, entry.action, cutoff)
+    outcome.held = _count(due.where(Dossier.held_at.is_not(None)))
+    due = due.where(Dossier.held_at.is_(None))
+    outcome.due = _count(due)
+    if p.dry_run:
+        outcome.sample = _sample(due, Document.id, lambda i: f"document {i}")
+        return outcome
+    for ids in _batches(due, Document.id, p.batch):
+        for document in db.session.scalars(select(Document).where(Document.id.in_(ids))):
+            _remove_document(document)
+            outcome.done += 1
+        _commit(p)
+    return outcome
+
+
+def _remove_document(document: Document) -> None:
+    if KEY.fullmatch(document.stored_name or ""):
+        uploads.discard(document.stored_name)  # once the commit has gone through
+    document.stored_name = ""  # downloads answer 404: the bytes are gone
+    document.file_name = ""
+
+
 HANDLERS: dict[str, Handler] = {
     "drafts": _drafts,
+    "documents": _documents,
     "outbox": _outbox,
     "exchange_outbox": _exchange,
     "files_granted": _files,

@@ -317,3 +317,38 @@ def test_the_worker_runs_it_daily(app):
     with app.app_context():
         assert job.period(datetime(2026, 12, 3, 2, tzinfo=UTC)) == date(2026, 12, 2).isoformat()
         assert job.enabled()
+
+
+def test_documents_lose_their_bytes_a_year_after_the_final_decision(db_session):
+    with clock.frozen(LONG_AGO):
+        decided_long_ago = DossierFactory(refused=True)
+        held = DossierFactory(refused=True, held_at=LONG_AGO, hold_reason="appeal")
+        undecided = DossierFactory(submitted=True)
+        gone = stored_document(decided_long_ago, "c" * 32)
+        kept = [stored_document(held, "d" * 32), stored_document(undecided, "e" * 32)]
+    db.session.commit()
+    (dry,) = run.run(dry_run=True, now=NOW, entries=only("documents"))
+    assert (dry.due, dry.held, dry.sample) == (1, 1, [f"document {gone.id}"])
+    (outcome,) = run.run(dry_run=False, now=NOW, entries=only("documents"))
+    db.session.commit()
+    assert outcome.done == 1
+    assert not storage.storage().exists("c" * 32)
+    assert (gone.stored_name, gone.file_name) == ("", "") and gone.sha256
+    assert decided_long_ago.worker_first_name == "Priya"  # the file itself is not yet due
+    for document in kept:
+        assert storage.storage().exists(document.stored_name)
+
+
+def test_the_daily_job_applies_the_schedule_once_a_day(app, db_session, messages, monkeypatch):
+    from portal import scheduler
+
+    monkeypatch.setitem(app.extensions, "periodic_done", {})  # this process's memory of runs
+    delivered_long_ago, *_ = messages
+    job = app.extensions["periodic_jobs"]["retention.run"]
+    with clock.frozen(NOW):
+        assert scheduler.run_if_due(job, "test-worker") is True
+        assert scheduler.run_if_due(job, "test-worker") is None  # once per day
+    db.session.expire_all()
+    assert db.session.get(OutboxMessage, delivered_long_ago).recipient == ""
+    row = db.session.get(scheduler.ScheduledRun, "retention.run")
+    assert row.last_error is None
