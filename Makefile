@@ -75,6 +75,9 @@ serve: $(VENV)/.serve translations
 
 test: system-deps lint test-sqlite test-postgres
 
+# In-process page rates, PDF, tracking, intake and stats, then the pages behind gunicorn
+# (2 sync workers) and wrk against a bare Flask app: BENCH_SCALES (default 10000,100000;
+# add 1000000 for the optional run), BENCH_SECONDS (5 a page), BENCH_CLIENTS (8).
 bench: $(VENV)/.test translations
 	$(PY) -m tests.bench
 

@@ -25,11 +25,6 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def utcnow() -> datetime:
-    """Deprecated alias of `portal.clock.now` (kept for old tests); the portal calls the clock."""
-    return clock.now()
-
-
 class UtcDateTime(TypeDecorator):
     """A moment in UTC, aware on every database (SQLite forgets the offset)."""
 

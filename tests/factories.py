@@ -38,6 +38,7 @@ from decimal import Decimal
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
+from portal import clock
 from portal.accounts.models import (
     ClaimStatus,
     ForeignEmployer,
@@ -54,8 +55,6 @@ from portal.accounts.models import (
 )
 from portal.accounts.services import hash_password
 from portal.api.models import ApiClient
-from portal.db import utcnow
-from portal.dossiers.lifecycle import deadlines
 from portal.dossiers.lifecycle import status as machine
 from portal.dossiers.lifecycle.models import ExchangeMessage, InfoRequest
 from portal.dossiers.models import Channel, Document, Dossier, DossierKind, DossierStatus
@@ -141,7 +140,7 @@ class UserFactory(BaseFactory):
     role = Role.EMPLOYER
     locale = "en"
     password_hash = factory.LazyFunction(lambda: hash_password(PASSWORD))
-    email_verified_at = factory.LazyAttribute(lambda u: utcnow() if u.verified else None)
+    email_verified_at = factory.LazyAttribute(lambda u: clock.now() if u.verified else None)
     organisation = None
     org_role = None
     mandatary = None
@@ -201,13 +200,13 @@ class MandateFactory(BaseFactory):
 
     class Params:
         verified = factory.Trait(
-            status=MandateStatus.VERIFIED, decided_at=factory.LazyFunction(utcnow)
+            status=MandateStatus.VERIFIED, decided_at=factory.LazyFunction(clock.now)
         )
 
     foreign_employer = factory.SubFactory(ForeignEmployerFactory)
     uploaded_by = factory.SubFactory(MandataryUserFactory)
     uploaded_by_id = factory.LazyAttribute(lambda m: m.uploaded_by.id)
-    starts_on = factory.LazyFunction(lambda: deadlines.local_day(utcnow()))
+    starts_on = factory.LazyFunction(lambda: clock.today())
     status = MandateStatus.PENDING
     file_name = "mandate.pdf"
     stored_name = factory.Sequence(lambda n: f"mandate{n:08d}.pdf")
@@ -229,7 +228,7 @@ COMPLETE = {
     "isco_code": "2512",
     "nace_code": "62010",
     "annual_salary": Decimal("60000.00"),
-    "start_date": factory.LazyFunction(lambda: deadlines.local_day(utcnow()) + timedelta(60)),
+    "start_date": factory.LazyFunction(lambda: clock.today() + timedelta(60)),
     "duration_months": 24,
     "workplace_street": "Kouter 1",
     "workplace_postal_code": "9000",
@@ -267,7 +266,7 @@ def path_to(target: DossierStatus) -> list[DossierStatus]:
 
 def _submitted_at(day: date | None) -> datetime:
     """Now, or nine in the morning (UTC) of the submission day a test gave."""
-    return datetime.combine(day, time(9), tzinfo=UTC) if day else utcnow()
+    return datetime.combine(day, time(9), tzinfo=UTC) if day else clock.now()
 
 
 class DossierFactory(BaseFactory):
@@ -298,12 +297,8 @@ class DossierFactory(BaseFactory):
         change_of_employer = factory.Trait(kind=DossierKind.CHANGE_OF_EMPLOYER)
         posting = factory.Trait(
             is_posting=True,
-            posting_start=factory.LazyFunction(
-                lambda: deadlines.local_day(utcnow()) + timedelta(60)
-            ),
-            posting_end=factory.LazyFunction(
-                lambda: deadlines.local_day(utcnow()) + timedelta(300)
-            ),
+            posting_start=factory.LazyFunction(lambda: clock.today() + timedelta(60)),
+            posting_end=factory.LazyFunction(lambda: clock.today() + timedelta(300)),
             client_name="Bouw NV",
             site_address="Werfstraat 1, 9000 Gent",
             limosa_reference="L-2026-000123",
@@ -328,7 +323,7 @@ class DossierFactory(BaseFactory):
                 kwargs.get("submitted_on")
             )
             if "submitted_on" not in kwargs:
-                kwargs["submitted_on"] = deadlines.local_day(kwargs["submitted_at"])
+                kwargs["submitted_on"] = clock.local_day(kwargs["submitted_at"])
         dossier = super()._create(model_class, *args, **kwargs)
         if status != S.DRAFT:
             owner = db.session.get(User, dossier.created_by_id) if dossier.created_by_id else None
@@ -366,13 +361,13 @@ class InfoRequestFactory(BaseFactory):
 
     class Params:
         answered = factory.Trait(
-            answer="Here is the signed contract.", answered_at=factory.LazyFunction(utcnow)
+            answer="Here is the signed contract.", answered_at=factory.LazyFunction(clock.now)
         )
 
     dossier = factory.SubFactory(DossierFactory, info_requested=True)
     requested_by = factory.SubFactory(OfficerFactory)
     question = "Please send the signed employment contract."
-    due_on = factory.LazyFunction(lambda: deadlines.local_day(utcnow()) + timedelta(days=15))
+    due_on = factory.LazyFunction(lambda: clock.today() + timedelta(days=15))
 
 
 class ExchangeMessageFactory(BaseFactory):
@@ -441,7 +436,7 @@ class QueuedDossierFactory(DossierFactory):
     worker_nationality = "IN"
     worker_passport = "Z1234567"
     isco_code = "2512"
-    submitted_at = factory.LazyAttribute(lambda d: utcnow() - timedelta(days=d.submitted_days_ago))
-    deadline_on = factory.LazyAttribute(
-        lambda d: deadlines.local_day(utcnow()) + timedelta(days=d.deadline_in)
+    submitted_at = factory.LazyAttribute(
+        lambda d: clock.now() - timedelta(days=d.submitted_days_ago)
     )
+    deadline_on = factory.LazyAttribute(lambda d: clock.today() + timedelta(days=d.deadline_in))

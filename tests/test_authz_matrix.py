@@ -43,6 +43,7 @@ from onboarding.models import (
     WelcomeInvitation,
     WelcomeProfile,
 )
+from portal import clock
 from portal.accounts import claims, memberships
 from portal.accounts.models import (
     ForeignEmployer,
@@ -55,7 +56,6 @@ from portal.accounts.models import (
 from portal.accounts.models import Mandate as MandateRow
 from portal.accounts.sessions import UserSession
 from portal.api import keys
-from portal.db import utcnow
 from portal.dossiers.models import Document, DossierStatus
 from portal.extensions import db, limiter
 from portal.fallback import rawstore
@@ -108,7 +108,7 @@ def foreign(app, db_session) -> Foreign:
         organisation_id=organisation.id,
         category="highly_qualified",
         sections_done="worker,category,job",
-        submitted_at=utcnow() - timedelta(days=40),
+        submitted_at=clock.now() - timedelta(days=40),
         submitted_on=date.today() - timedelta(days=40),
         worker_first_name=SECRETS["worker_first"],
         worker_last_name=SECRETS["worker_last"],
@@ -237,8 +237,8 @@ def foreign(app, db_session) -> Foreign:
     owner_session = UserSession(
         token_hash="f" * 64,
         user_id=owner.id,
-        created_at=utcnow(),
-        last_seen_at=utcnow(),
+        created_at=clock.now(),
+        last_seen_at=clock.now(),
         ip="198.51.100.7",
         user_agent="Foreign browser",
     )
@@ -249,7 +249,7 @@ def foreign(app, db_session) -> Foreign:
         body_html="<p>Hello</p>",
         locale="nl",
         template="matrix",
-        parked_at=utcnow(),
+        parked_at=clock.now(),
         attempts=20,
         last_error="OSError: refused",
     )

@@ -8,8 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from portal import health, jobs, mail
-from portal.db import utcnow
+from portal import clock, health, jobs, mail
 from portal.extensions import db
 from portal.worker import WorkerHeartbeat, beat
 
@@ -18,7 +17,7 @@ REMOTE = {"REMOTE_ADDR": "203.0.113.7"}
 
 @pytest.fixture
 def alive(db_session):
-    beat("test-host:1", utcnow())
+    beat("test-host:1", clock.now())
 
 
 def test_ready_with_database_migrations_and_a_fresh_heartbeat(client, alive):
@@ -41,7 +40,7 @@ def test_not_ready_without_any_worker(client):
 
 def test_not_ready_when_the_heartbeat_is_too_old(client, app):
     db.session.execute(db.delete(WorkerHeartbeat))
-    long_ago = utcnow() - timedelta(seconds=app.config["WORKER_HEARTBEAT_MAX_AGE"] + 5)
+    long_ago = clock.now() - timedelta(seconds=app.config["WORKER_HEARTBEAT_MAX_AGE"] + 5)
     db.session.add(WorkerHeartbeat(name="old:1", started_at=long_ago, last_seen=long_ago))
     db.session.flush()
     response = client.get("/readyz")
@@ -86,7 +85,7 @@ def _queue_one(app) -> None:
             body_html="h",
             locale="en",
             template="mail_test",
-            next_attempt_at=utcnow() + timedelta(hours=1),
+            next_attempt_at=clock.now() + timedelta(hours=1),
         )
     )
     db.session.commit()  # a savepoint here: a later 404 rolls back only its own work
@@ -122,7 +121,7 @@ def test_parked_items_are_counted(client, app):
     message = db.session.scalars(
         db.select(mail.OutboxMessage).where(mail.OutboxMessage.recipient == "metrics@example.be")
     ).first()
-    message.parked_at = utcnow()
+    message.parked_at = clock.now()
     db.session.commit()
     body = client.get("/metrics").get_data(as_text=True)
     parked = next(

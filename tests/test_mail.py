@@ -6,8 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from portal import jobs, mail
-from portal.db import utcnow
+from portal import clock, jobs, mail
 from portal.extensions import db
 from portal.mail import OutboxMessage
 from tests.support import free_port, html_of, text_of
@@ -60,9 +59,9 @@ def test_a_failure_is_kept_and_retried_with_backoff(app, db_session, mailbox):
         app.config["MAIL_PORT"] = real_port
     assert message.sent_at is None and message.attempts == 1
     assert "ConnectionRefusedError" in message.last_error
-    assert message.next_attempt_at > utcnow() + timedelta(seconds=20)
+    assert message.next_attempt_at > clock.now() + timedelta(seconds=20)
     assert mail.deliver_due() == (0, 0)  # not due yet
-    message.next_attempt_at = utcnow()
+    message.next_attempt_at = clock.now()
     assert mail.deliver_due() == (1, 0)
     assert mailbox.last_to("worker@example.be")
 
@@ -74,8 +73,8 @@ def test_backoff_grows_but_is_capped_and_the_message_is_parked_not_dropped(app, 
     delays = []
     try:
         for _ in range(app.config["JOBS_MAX_ATTEMPTS"] + 2):
-            message.next_attempt_at = utcnow()
-            before = utcnow()
+            message.next_attempt_at = clock.now()
+            before = clock.now()
             mail.deliver_due()
             delays.append((message.next_attempt_at - before).total_seconds())
     finally:

@@ -18,9 +18,8 @@ from sqlalchemy import select
 from onboarding import services as onboarding
 from onboarding import webhooks
 from onboarding.models import WebhookDelivery
-from portal import jobs, mail
+from portal import clock, jobs, mail
 from portal.accounts.models import PartnerKind, Role
-from portal.db import utcnow
 from portal.dossiers.lifecycle import exchange
 from portal.dossiers.lifecycle.models import ExchangeMessage
 from portal.extensions import db
@@ -64,7 +63,7 @@ def exhaust(queue: jobs.Queue, item, run) -> None:
     for _ in range(jobs.max_attempts() + 2):
         if item.parked_at is not None:
             return
-        item.next_attempt_at = utcnow()
+        item.next_attempt_at = clock.now()
         db.session.commit()
         run()
 
@@ -86,13 +85,13 @@ def test_a_mail_that_cannot_be_built_is_parked_and_the_others_are_sent(app, mail
     assert mail.deliver_due() == (2, 1)
     assert first.sent_at and last.sent_at and poison.sent_at is None
     assert poison.attempts == 1 and "ValueError" in poison.last_error
-    assert poison.next_attempt_at > utcnow() and poison.claimed_until is None
+    assert poison.next_attempt_at > clock.now() and poison.claimed_until is None
 
     exhaust(mail.QUEUE, poison, mail.deliver_due)
     assert poison.parked_at is not None and poison.attempts == jobs.max_attempts()
     later = queue_mail("later@example.be")
     db.session.commit()
-    poison.next_attempt_at = utcnow()  # due, but parked: never tried again
+    poison.next_attempt_at = clock.now()  # due, but parked: never tried again
     assert mail.deliver_due() == (1, 0)
     assert later.sent_at is not None and poison.attempts == jobs.max_attempts()
     assert {m["To"] for m in mailbox.messages} == {
@@ -125,7 +124,7 @@ def test_a_claimed_message_is_not_sent_by_a_second_worker(app, mailbox):
     assert jobs.claim(mail.QUEUE) == message.id  # worker A holds the lease
     assert mail.deliver_due() == (0, 0)  # worker B (or the request) skips it
     assert jobs.claim(mail.QUEUE) is None
-    message.claimed_until = utcnow()  # worker A died; its lease ran out
+    message.claimed_until = clock.now()  # worker A died; its lease ran out
     db.session.commit()
     assert mail.deliver_due() == (1, 0)
     assert len(mailbox.to("once@example.be")) == 1
@@ -175,7 +174,7 @@ def test_a_webhook_that_fails_oddly_is_parked_and_the_others_are_posted(app, rec
             url=url,
             payload="{}",
             signature=webhooks.sign("s" * 32, b"{}"),
-            next_attempt_at=utcnow(),
+            next_attempt_at=clock.now(),
         )
         db.session.add(found)
         return found
@@ -350,12 +349,12 @@ def test_administrators_see_parked_items_of_every_queue_and_retry_one(app, clien
     partner = make_partner(PartnerKind.SCHOOL, name="Aanmeldpunt Gent")
     hook = WebhookDelivery(
         partner_id=partner.id, event="referral.created", url=receiver.url, payload="{}",
-        signature="sha256=x", next_attempt_at=utcnow(),
+        signature="sha256=x", next_attempt_at=clock.now(),
     )  # fmt: skip
     db.session.add_all([forwarding, hook])
     db.session.flush()
     for item in (message, forwarding, hook):
-        item.parked_at, item.attempts, item.last_error = utcnow(), 8, "OSError: <b>refused</b>"
+        item.parked_at, item.attempts, item.last_error = clock.now(), 8, "OSError: <b>refused</b>"
     make_user("admin@portal.example", Role.ADMIN)
     db.session.commit()
 
@@ -373,7 +372,7 @@ def test_administrators_see_parked_items_of_every_queue_and_retry_one(app, clien
 
     response = client.post(f"/admin/parked/webhooks/{hook.id}/retry")
     assert response.status_code == 302
-    assert hook.parked_at is None and hook.attempts == 0 and hook.next_attempt_at <= utcnow()
+    assert hook.parked_at is None and hook.attempts == 0 and hook.next_attempt_at <= clock.now()
     assert webhooks.deliver_webhooks() == (1, 0)
     assert client.post(f"/admin/parked/webhooks/{hook.id}/retry").status_code == 404
     assert client.post("/admin/parked/nothing/1/retry").status_code == 404
@@ -382,7 +381,7 @@ def test_administrators_see_parked_items_of_every_queue_and_retry_one(app, clien
 def test_only_administrators_see_parked_items_and_retry_needs_the_csrf_token(app, client):
     message = queue_mail("parked@example.be")
     db.session.flush()
-    message.parked_at = utcnow()
+    message.parked_at = clock.now()
     make_user("officer@portal.example", Role.OFFICER)
     make_user("admin@portal.example", Role.ADMIN)
     db.session.commit()

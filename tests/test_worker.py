@@ -11,8 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, text
 
-from portal import jobs, mail, scheduler
-from portal.db import utcnow
+from portal import clock, jobs, mail, scheduler
 from portal.extensions import db
 from portal.mail import OutboxMessage
 from portal.scheduler import Periodic, ScheduledRun
@@ -166,8 +165,8 @@ def test_stopping_finishes_the_item_in_hand_and_takes_no_other(app, no_periodic,
 
 
 def test_heartbeats_and_the_freshest(app):
-    assert last_heartbeat() is None or last_heartbeat() < utcnow()
-    started = utcnow()
+    assert last_heartbeat() is None or last_heartbeat() < clock.now()
+    started = clock.now()
     beat("w-a", started)
     beat("w-a", started)  # the same row again
     assert (
@@ -183,7 +182,7 @@ def test_heartbeats_and_the_freshest(app):
     db.session.commit()
     beat("w-a", started)
     assert db.session.get(WorkerHeartbeat, "w-gone") is None  # forgotten
-    assert (utcnow() - last_heartbeat()).total_seconds() < 60
+    assert (clock.now() - last_heartbeat()).total_seconds() < 60
 
 
 def test_the_worker_command_stops_on_sigterm(app, no_periodic):

@@ -3,7 +3,9 @@
 One query for the page (the assigned officer, the employer and the foreign employer joined
 in, only the columns the rows show) and one count, both on indexed columns (`status`,
 `category`, `submitted_at`, `deadline_on`, `assigned_officer_id`), so a page costs the same
-with 100,000 files.
+with 100,000 files. Pages follow each other by keyset (the next page starts after the last
+file shown, by the sort keys), not by OFFSET, so page 1,000 costs what page 1 does; past
+the first page one more count gives the position ("Files 51 to 100 of 2,000").
 
 The search box (`search_condition`) looks through every submitted file, whatever its
 status, by reference (exact, any case), the worker's first or last name, the employer's
@@ -19,15 +21,16 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import joinedload, load_only
 
 from portal import clock, textsearch
 from portal.accounts.models import ForeignEmployer, Organisation, Role, User
 from portal.dossiers.lifecycle import meaning
 from portal.dossiers.models import Channel, Dossier, DossierStatus
-from portal.errors import NotAllowed
+from portal.errors import Invalid, NotAllowed
 from portal.extensions import db
+from portal.i18n import _
 
 S = DossierStatus
 PER_PAGE = 50
@@ -49,34 +52,19 @@ class QueueRow:
 
 @dataclass(frozen=True)
 class QueuePage:
+    """A page of the queue. `older`/`newer` are the cursors of the next and the previous
+    page (the id of this page's last or first file), None at either end."""
+
     rows: list[QueueRow]
     total: int
-    page: int
+    first: int  # the position of the first row (1-based; 0 for an empty page)
     per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def first(self) -> int:
-        """The position of the first row on this page (1-based; 0 for an empty queue)."""
-        return (self.page - 1) * self.per_page + 1 if self.rows else 0
+    next_cursor: int | None = None
+    previous_cursor: int | None = None
 
     @property
     def last(self) -> int:
         return self.first + len(self.rows) - 1 if self.rows else 0
-
-    def page_numbers(self, around: int = 2) -> list[int | None]:
-        """Page numbers to link: the first, the last and a few around the current; None = gap."""
-        wanted = {1, self.pages, *range(self.page - around, self.page + around + 1)}
-        numbers = sorted(n for n in wanted if 1 <= n <= self.pages)
-        result: list[int | None] = []
-        for number in numbers:
-            if result and number - result[-1] > 1:
-                result.append(None)
-            result.append(number)
-        return result
 
 
 def _cutoff(today: date, days: int) -> datetime:
@@ -165,12 +153,62 @@ def conditions(
     return where
 
 
-def _order(sort: str) -> list:
-    if sort == "submitted":
-        return [Dossier.submitted_at.asc(), Dossier.id.asc()]
-    if sort == "newest":
-        return [Dossier.submitted_at.desc(), Dossier.id.desc()]
-    return [Dossier.deadline_on.asc().nulls_last(), Dossier.submitted_at.asc(), Dossier.id.asc()]
+# The sort keys of each order: (column, ascending). NULLs sort last in every order, on SQLite
+# and PostgreSQL alike; the id breaks ties, so every file has one place.
+SORT_KEYS = {
+    "deadline": [(Dossier.deadline_on, True), (Dossier.submitted_at, True), (Dossier.id, True)],
+    "submitted": [(Dossier.submitted_at, True), (Dossier.id, True)],
+    "newest": [(Dossier.submitted_at, False), (Dossier.id, False)],
+}
+# A cursor is a file's id: digits, no sign, no leading zero, within 64-bit integers.
+_CURSOR = re.compile(r"[1-9][0-9]{0,18}")
+_MAX_ID = 2**63 - 1
+
+
+def _keys(sort: str) -> list:
+    return SORT_KEYS.get(sort, SORT_KEYS["deadline"])
+
+
+def _order(sort: str, *, backwards: bool = False) -> list:
+    order = []
+    for column, ascending in _keys(sort):
+        term = column.asc() if ascending != backwards else column.desc()
+        order.append(term.nulls_first() if backwards else term.nulls_last())
+    return order
+
+
+def _beyond(sort: str, values: list, *, backwards: bool = False):
+    """The files after (backwards: before) the file with these sort values, in the order
+    of `sort`: keyset pagination, one index range however deep the page."""
+    condition = None
+    for (column, ascending), value in reversed(list(zip(_keys(sort), values, strict=True))):
+        if value is None:  # NULLs are last: nothing is after one but other NULLs
+            strictly = column.is_not(None) if backwards else false()
+            equal = column.is_(None)
+        else:
+            strictly = (column > value) if ascending != backwards else (column < value)
+            if not backwards:
+                strictly = or_(strictly, column.is_(None))
+            equal = column == value
+        condition = strictly if condition is None else or_(strictly, and_(equal, condition))
+    return condition
+
+
+def _cursor_values(cursor: str, sort: str) -> list:
+    """The sort values of the file a cursor names: a submitted file, else refused."""
+    if not _CURSOR.fullmatch(cursor) or int(cursor) > _MAX_ID:
+        raise _refused()
+    columns = [column for column, _ascending in _keys(sort)]
+    row = db.session.execute(
+        select(*columns).where(Dossier.id == int(cursor), Dossier.status != S.DRAFT)
+    ).first()
+    if row is None:
+        raise _refused()
+    return list(row)
+
+
+def _refused() -> Invalid:
+    return Invalid(_("The request could not be understood"))  # the 400 page's title
 
 
 def dossier_queue(
@@ -183,11 +221,16 @@ def dossier_queue(
     older_than_days: int | None = None,
     owner: str = "all",
     sort: str = "deadline",
-    page: int = 1,
+    after: str | None = None,
+    before: str | None = None,
     per_page: int = PER_PAGE,
     today: date | None = None,
 ) -> QueuePage:
-    """One page of the queue; by default the soonest legal deadline first, undated last."""
+    """One page of the queue; by default the soonest legal deadline first, undated last.
+
+    `after` (the next page) or `before` (the previous one) is the id of a file the officer
+    saw on the page before; anything else (garbage, a draft, no file) raises `Invalid`.
+    """
     if actor.role not in (Role.OFFICER, Role.ADMIN):
         raise NotAllowed
     today = today or clock.today()
@@ -202,11 +245,14 @@ def dossier_queue(
         today=today,
     )
     total = db.session.scalar(select(func.count(Dossier.id)).where(*where)) or 0
-    pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)
+    backwards = not after and bool(before)
+    cursor = after or before or None
+    page_where = list(where)
+    if cursor:
+        page_where.append(_beyond(sort, _cursor_values(cursor, sort), backwards=backwards))
     query = (
         select(Dossier)
-        .where(*where)
+        .where(*page_where)
         .options(
             load_only(
                 Dossier.reference,
@@ -232,12 +278,34 @@ def dossier_queue(
                 ForeignEmployer.id, ForeignEmployer.name, ForeignEmployer.kbo_number
             ),
         )
-        .order_by(*_order(sort))
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        .order_by(*_order(sort, backwards=backwards))
+        .limit(per_page + 1)
     )
-    rows = [
-        QueueRow(d, (d.deadline_on - today).days if d.deadline_on else None)
-        for d in db.session.scalars(query)
-    ]
-    return QueuePage(rows=rows, total=total, page=page, per_page=per_page)
+    found = list(db.session.scalars(query))
+    more = len(found) > per_page
+    found = found[:per_page]
+    if backwards:
+        found.reverse()
+    rows = [QueueRow(d, (d.deadline_on - today).days if d.deadline_on else None) for d in found]
+    if not rows:
+        return QueuePage(rows=[], total=total, first=0, per_page=per_page)
+    # The position of the first row: the files before it (only counted past the first page).
+    earlier = 0
+    if cursor and (more or not backwards):
+        values = [getattr(rows[0].dossier, column.key) for column, _asc in _keys(sort)]
+        earlier = (
+            db.session.scalar(
+                select(func.count(Dossier.id)).where(*where, _beyond(sort, values, backwards=True))
+            )
+            or 0
+        )
+    at_start = earlier == 0
+    at_end = not more if not backwards else False
+    return QueuePage(
+        rows=rows,
+        total=total,
+        first=earlier + 1,
+        per_page=per_page,
+        next_cursor=None if at_end else rows[-1].dossier.id,
+        previous_cursor=None if at_start else rows[0].dossier.id,
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -86,17 +86,21 @@ def dossier_queue():
     form = QueueFilterForm(formdata=request.args)
     form.validate()
     values = form.values()
-    result = queue.dossier_queue(
-        current_user,
-        query=values["q"],
-        state=values["state"],
-        category=values["category"] or None,
-        channel=values["channel"] or None,
-        older_than_days=values["older_than"],
-        owner=values["owner"],
-        sort=values["sort"],
-        page=request.args.get("page", 1, type=int),
-    )
+    try:
+        result = queue.dossier_queue(
+            current_user,
+            query=values["q"],
+            state=values["state"],
+            category=values["category"] or None,
+            channel=values["channel"] or None,
+            older_than_days=values["older_than"],
+            owner=values["owner"],
+            sort=values["sort"],
+            after=request.args.get("after"),
+            before=request.args.get("before"),
+        )
+    except Invalid:
+        abort(400)  # a cursor that names no submitted file: garbage or tampered
     filters = {
         key: value
         for key, value in request.args.items()

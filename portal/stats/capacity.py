@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.audit import AuditEntry
-from portal.dossiers.lifecycle.deadlines import local_day
+from portal.clock import local_day
 from portal.dossiers.models import DossierStatus
 from portal.extensions import db
 from portal.stats import distribution as dist

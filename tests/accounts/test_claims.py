@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from portal import clock
 from portal.accounts import claims, memberships
 from portal.accounts.models import (
     ClaimContest,
@@ -26,7 +27,6 @@ from portal.accounts.models import (
     User,
 )
 from portal.audit import AuditEntry
-from portal.db import utcnow
 from portal.dossiers.models import DossierStatus
 from portal.extensions import db
 from tests.accounts.test_accounts import EMPLOYER, register
@@ -53,7 +53,7 @@ def _registered(client, email: str = EMPLOYER["email"], verified: bool = True) -
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     user = db.session.scalar(select(User).where(User.email == email))
     if verified:
-        user.email_verified_at = utcnow()
+        user.email_verified_at = clock.now()
         db.session.flush()
     return user
 
@@ -110,8 +110,8 @@ def test_the_database_refuses_an_unknown_claim_status(db_session):
         organisation_id=organisation.id,
         kbo_number=organisation.kbo_number,
         status="approved-by-me",
-        created_at=utcnow(),
-        updated_at=utcnow(),
+        created_at=clock.now(),
+        updated_at=clock.now(),
     )
     with pytest.raises(IntegrityError, match="(?i)check"):
         db.session.execute(insert)
@@ -211,7 +211,7 @@ def test_a_squatter_does_not_block_the_real_company_after_expiry(client, mailbox
     contest = soup.find(id="number-held").find("a")
     assert contest["href"] == f"/account/register/contest?kbo={KBO}"
 
-    squatter.organisation.claim.expires_at = utcnow() - timedelta(seconds=1)
+    squatter.organisation.claim.expires_at = clock.now() - timedelta(seconds=1)
     db.session.flush()
     response = register(client, email="real@transport.example")
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
@@ -227,12 +227,12 @@ def test_a_squatter_does_not_block_the_real_company_after_expiry(client, mailbox
 
 def test_the_cleanup_command_expires_lapsed_claims_only(app, client, monkeypatch):
     lapsed = _registered(client, email="lapsed@example.be").organisation
-    lapsed.claim.expires_at = utcnow() - timedelta(hours=1)
+    lapsed.claim.expires_at = clock.now() - timedelta(hours=1)
     waiting = make_organisation(claim=ClaimStatus.PENDING)
-    waiting.claim.expires_at = utcnow() - timedelta(hours=1)
-    waiting.claim.proof_uploaded_at = utcnow()  # waiting for staff: does not lapse
+    waiting.claim.expires_at = clock.now() - timedelta(hours=1)
+    waiting.claim.proof_uploaded_at = clock.now()  # waiting for staff: does not lapse
     fresh = make_organisation(claim=ClaimStatus.PENDING)
-    fresh.claim.expires_at = utcnow() + timedelta(hours=1)
+    fresh.claim.expires_at = clock.now() + timedelta(hours=1)
     proven = make_organisation()
     db.session.flush()
     monkeypatch.setattr(db.session, "commit", db.session.flush)
@@ -352,7 +352,7 @@ def test_a_proven_claim_keeps_its_number(client):
 
 def test_a_lapsed_claimant_is_told_and_loses_the_number(client, mailbox):
     user = _registered(client)
-    user.organisation.claim.expires_at = utcnow() - timedelta(seconds=1)
+    user.organisation.claim.expires_at = clock.now() - timedelta(seconds=1)
     db.session.flush()
     login(client, EMPLOYER["email"], PASSWORD)
     soup = check_page(client.get("/account/claim?lang=en").get_data(as_text=True))
@@ -439,7 +439,7 @@ def test_the_demo_employer_is_proven(app, db_session, monkeypatch):
 def test_a_released_organisation_keeps_its_real_number_on_record(client):
     user = _registered(client)
     organisation = user.organisation
-    organisation.claim.expires_at = utcnow() - timedelta(seconds=1)
+    organisation.claim.expires_at = clock.now() - timedelta(seconds=1)
     assert claims.expire_lapsed() == 1
     assert organisation.kbo_released and organisation.kbo_number != KBO
     assert organisation.kbo_on_record == KBO

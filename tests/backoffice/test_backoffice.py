@@ -10,13 +10,12 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import event, func, select
 
-from portal import uploads
+from portal import clock, uploads
 from portal.accounts.models import ForeignEmployer, Role
 from portal.audit import AuditEntry
 from portal.backoffice import queue
-from portal.db import utcnow
 from portal.dossiers.letters.decision import decision_letter_pdf
-from portal.dossiers.lifecycle import deadlines, handling
+from portal.dossiers.lifecycle import handling
 from portal.dossiers.lifecycle.models import ExchangeMessage, InfoRequest, StatusEvent
 from portal.dossiers.models import Channel, Document, Dossier, DossierStatus
 from portal.extensions import db
@@ -29,7 +28,7 @@ S = DossierStatus
 
 
 def today() -> date:
-    return deadlines.local_day(utcnow())
+    return clock.today()
 
 
 class QueuedFile(QueuedDossierFactory):
@@ -172,33 +171,65 @@ def test_the_queue_pages_by_fifty_without_a_query_per_row(app, client, officer, 
     assert len(statements) <= 5, len(statements)  # the user, the count, one page query: 3
     assert "Files 1 to 50 of 55" in soup.get_text(" ", strip=True)
     nav = soup.find("nav", class_="pagination")
-    assert nav.find("a", attrs={"aria-current": "page"}).get_text(strip=True) == "1"
+    assert nav.find("a", rel="prev") is None  # the first page
     next_link = nav.find("a", rel="next")["href"]
-    assert "page=2" in next_link
-    second = page(client, "/backoffice/dossiers?page=2&lang=en&owner=all")
+    assert "after=" in next_link
+    second = page(client, next_link + "&owner=all")
     assert len(references_in(second)) == 5
-    assert "owner=all" in second.find("nav", class_="pagination").find("a", rel="prev")["href"]
-    # A page past the end shows the last one.
-    assert len(references_in(page(client, "/backoffice/dossiers?page=99"))) == 5
+    assert "Files 51 to 55 of 55" in second.get_text(" ", strip=True)
+    nav = second.find("nav", class_="pagination")
+    assert nav.find("a", rel="next") is None  # the last page
+    assert "owner=all" in nav.find("a", rel="prev")["href"]
+    back = page(client, nav.find("a", rel="prev")["href"])
+    assert references_in(back) == references_in(soup)
 
 
-def test_the_queue_service_counts_and_pages(officer, employer):
-    for _ in range(7):
-        QueuedFile(owner=employer)
-    result = queue.dossier_queue(officer, per_page=3, page=3)
-    assert (result.total, result.pages, result.page, len(result.rows)) == (7, 3, 3, 1)
-    assert (result.first, result.last) == (7, 7)
-    assert queue.QueuePage([], 2000 * 50, 1000, 50).page_numbers() == [
-        1,
-        None,
-        998,
-        999,
-        1000,
-        1001,
-        1002,
-        None,
-        2000,
-    ]
+def test_the_queue_service_pages_by_keyset_both_ways(officer, employer):
+    for number in range(7):
+        QueuedFile(owner=employer, deadline_on=today() + timedelta(days=number % 3))
+    QueuedFile(owner=employer, deadline_on=None)  # undated: last
+    for sort in queue.SORTS:
+        whole = [r.dossier.id for r in queue.dossier_queue(officer, sort=sort, per_page=50).rows]
+        assert len(whole) == 8
+        seen, result = [], queue.dossier_queue(officer, sort=sort, per_page=3)
+        while True:
+            assert len(result.rows) <= 3 and result.total == 8
+            assert result.first == len(seen) + 1
+            seen += [r.dossier.id for r in result.rows]
+            if result.next_cursor is None:
+                break
+            result = queue.dossier_queue(
+                officer, sort=sort, per_page=3, after=str(result.next_cursor)
+            )
+        assert seen == whole, sort
+        # And back again from the last page.
+        back = queue.dossier_queue(
+            officer, sort=sort, per_page=3, before=str(result.previous_cursor)
+        )
+        assert [r.dossier.id for r in back.rows] == whole[3:6]
+        assert (back.first, back.last) == (4, 6)
+
+
+@pytest.mark.parametrize(
+    "cursor", ["garbage", "-1", "0", "007", "1e3", " 5", "١٢", str(10**30), str(2**63), "1" * 5000]
+)
+@pytest.mark.parametrize("direction", ["after", "before"])
+def test_hostile_queue_cursors_are_refused(client, officer, employer, cursor, direction):
+    QueuedFile(owner=employer)
+    db.session.commit()
+    response = client.get("/backoffice/dossiers", query_string={direction: cursor})
+    assert response.status_code == 400
+
+
+def test_a_draft_or_a_missing_file_is_no_queue_cursor(client, officer, employer):
+    draft = make_user("other@acme.example")
+    from tests.factories import DossierFactory
+
+    hidden = DossierFactory(owner=draft)  # a draft: officers never see it
+    QueuedFile(owner=employer)
+    db.session.commit()
+    for cursor in (hidden.id, hidden.id + 1000):
+        assert client.get(f"/backoffice/dossiers?after={cursor}").status_code == 400
 
 
 # --- A file ------------------------------------------------------------------------------
@@ -290,7 +321,7 @@ def test_request_information_stops_the_clock(client, officer, employer):
 
     # Five days later the employer answers: the deadline moves five days.
     asked = db.session.scalar(select(StatusEvent).where(StatusEvent.to_status == S.INFO_REQUESTED))
-    request.created_at = asked.at = utcnow() - timedelta(days=5)
+    request.created_at = asked.at = clock.now() - timedelta(days=5)
     handling.answer_info(employer, dossier, answer="Added it.")
     assert dossier.status == S.SUBMITTED
     assert dossier.deadline_on == before + timedelta(days=5)

@@ -10,12 +10,11 @@ import pytest
 from babel.dates import format_date
 from sqlalchemy import event, select
 
-from portal import uploads
+from portal import clock, uploads
 from portal.accounts.models import ForeignEmployer, Role
 from portal.audit import AuditEntry
 from portal.backoffice import queue, services
-from portal.db import utcnow
-from portal.dossiers.lifecycle import deadlines, handling, reasons
+from portal.dossiers.lifecycle import handling, reasons
 from portal.dossiers.lifecycle.models import StatusEvent
 from portal.dossiers.models import Document, Dossier, DossierStatus
 from portal.extensions import db
@@ -37,7 +36,7 @@ S = DossierStatus
 
 
 def today() -> date:
-    return deadlines.local_day(utcnow())
+    return clock.today()
 
 
 class QueuedFile(QueuedDossierFactory):

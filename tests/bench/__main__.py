@@ -1,5 +1,8 @@
 """`make bench`: throughput of key pages, as ratios to a bare health check.
 
+Then the HTTP benchmark (tests/bench/http_bench.py): the pages behind gunicorn with 2 sync
+workers and wrk, as shares of a bare Flask app, at 10,000 and 100,000 files.
+
 Run in one process on a fresh SQLite database with demo data. Absolute numbers depend on
 the machine; the ratios (page time / health-check time) are what to compare over time.
 """
@@ -12,7 +15,7 @@ from portal.demo import PASSWORD
 from portal.demo import load as load_demo
 from portal.dossiers import references
 from portal.extensions import db
-from tests.bench import intake_bench, pdf_bench, stats_bench, tracking_bench
+from tests.bench import http_bench, intake_bench, pdf_bench, stats_bench, tracking_bench
 from tests.bench.common import bench_app, rate
 from tests.bench.pdf_bench import make_dossier
 
@@ -63,6 +66,9 @@ def main() -> None:
     print()
     for name, value in stats_bench.run():
         print(f"{name:<36} {value:>10.2f}")
+    print()
+    # The pages behind gunicorn against a bare Flask app (BENCH_SCALES, BENCH_SECONDS).
+    http_bench.main([])
 
 
 if __name__ == "__main__":

@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import random
 import statistics
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flask import Flask
 
 from portal import create_app
+from portal.dossiers import references
+from portal.dossiers.models import DossierStatus
+
+# The mix of statuses of a bench's files: mostly granted, some still with Flanders.
+STATUSES = [
+    (DossierStatus.SUBMITTED, 0.15),
+    (DossierStatus.INFO_REQUESTED, 0.05),
+    (DossierStatus.FORWARDED, 0.10),
+    (DossierStatus.RESIDENCE_GRANTED, 0.55),
+    (DossierStatus.RESIDENCE_REFUSED, 0.05),
+    (DossierStatus.WORK_REFUSED, 0.05),
+    (DossierStatus.INADMISSIBLE, 0.05),
+]
 
 
 def bench_app(name: str, **settings) -> Flask:
@@ -37,3 +52,19 @@ def rate(client, url: str, rounds: int, requests: int) -> float:
             assert response.status_code == 200, (url, response.status_code)
         rates.append(requests / (time.perf_counter() - start))
     return statistics.median(rates)
+
+
+def random_file(rng: random.Random, seen: set[str]) -> tuple[str, datetime, DossierStatus, bool]:
+    """A new reference (not in `seen`), a submission moment in 2023-2025, a status drawn
+    from STATUSES, and whether Flanders has decided: what every bench file starts from."""
+    reference = references.new_reference(2025)
+    while reference in seen:
+        reference = references.new_reference(2025)
+    seen.add(reference)
+    submitted = datetime(2023, 1, 1, 9, tzinfo=UTC) + timedelta(
+        minutes=rng.randrange(0, 3 * 365 * 24 * 60)
+    )
+    states, weights = zip(*STATUSES, strict=True)
+    state = rng.choices(states, weights)[0]
+    decided = state not in (DossierStatus.SUBMITTED, DossierStatus.INFO_REQUESTED)
+    return reference, submitted, state, decided

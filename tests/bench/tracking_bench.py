@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from flask_migrate import upgrade
@@ -17,42 +17,24 @@ from sqlalchemy import insert, select
 from portal.accounts.models import User
 from portal.demo import PASSWORD
 from portal.demo import load as load_demo
-from portal.dossiers import references, rules
+from portal.dossiers import rules
 from portal.dossiers.lifecycle.models import StatusEvent
 from portal.dossiers.models import Dossier, DossierStatus
 from portal.extensions import db
-from tests.bench.common import bench_app, rate
+from tests.bench.common import bench_app, random_file, rate
 
 DOSSIERS = 100_000
 BATCH = 10_000
 ROUNDS = 5
 REQUESTS = 40
-STATUSES = [
-    (DossierStatus.SUBMITTED, 0.15),
-    (DossierStatus.INFO_REQUESTED, 0.05),
-    (DossierStatus.FORWARDED, 0.10),
-    (DossierStatus.RESIDENCE_GRANTED, 0.55),
-    (DossierStatus.RESIDENCE_REFUSED, 0.05),
-    (DossierStatus.WORK_REFUSED, 0.05),
-    (DossierStatus.INADMISSIBLE, 0.05),
-]
 
 
 def _rows(employer: User, rng: random.Random) -> list[dict]:
     categories = list(rules.categories())
     seen: set[str] = set()
     rows = []
-    statuses, weights = zip(*STATUSES, strict=True)
     for _ in range(DOSSIERS):
-        reference = references.new_reference(2025)
-        while reference in seen:
-            reference = references.new_reference(2025)
-        seen.add(reference)
-        submitted = datetime(2023, 1, 1, 9, tzinfo=UTC) + timedelta(
-            minutes=rng.randrange(0, 3 * 365 * 24 * 60)
-        )
-        state = rng.choices(statuses, weights)[0]
-        decided = state not in (DossierStatus.SUBMITTED, DossierStatus.INFO_REQUESTED)
+        reference, submitted, state, decided = random_file(rng, seen)
         decision_day = submitted.date() + timedelta(days=rng.randrange(10, 60))
         rows.append(
             {

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from portal import clock
 from portal.dossiers.lifecycle import deadlines
 
 
@@ -92,5 +93,5 @@ def test_an_open_pause_counts_up_to_today():
 
 
 def test_the_local_day_is_the_day_in_brussels():
-    assert deadlines.local_day(datetime(2026, 3, 31, 22, 30, tzinfo=UTC)) == date(2026, 4, 1)
-    assert deadlines.local_day(datetime(2026, 1, 15, 22, 30, tzinfo=UTC)) == date(2026, 1, 15)
+    assert clock.local_day(datetime(2026, 3, 31, 22, 30, tzinfo=UTC)) == date(2026, 4, 1)
+    assert clock.local_day(datetime(2026, 1, 15, 22, 30, tzinfo=UTC)) == date(2026, 1, 15)

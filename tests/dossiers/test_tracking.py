@@ -12,10 +12,9 @@ import pytest
 from babel.dates import format_date
 from sqlalchemy import func, select, text
 
-from portal import audit, mail
+from portal import audit, clock, mail
 from portal.accounts.models import Role
 from portal.audit import AuditEntry
-from portal.db import utcnow
 from portal.dossiers.lifecycle import deadlines, handling, preferences, status, timeline
 from portal.dossiers.lifecycle.models import InfoRequest, StatusEvent
 from portal.dossiers.models import Document, Dossier, DossierStatus, DossierViewer
@@ -34,7 +33,7 @@ def long_date(day: date, locale: str = "en") -> str:
 
 
 def today() -> date:
-    return deadlines.local_day(utcnow())
+    return clock.today()
 
 
 def count_of(model) -> int:

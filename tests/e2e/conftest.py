@@ -21,7 +21,7 @@ from flask_migrate import upgrade
 from playwright.sync_api import ConsoleMessage, Page
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from portal import create_app, uploads
+from portal import clock, create_app, uploads
 from portal.accounts.models import (
     ForeignEmployer,
     Mandatary,
@@ -31,7 +31,6 @@ from portal.accounts.models import (
     OrgRole,
     Role,
 )
-from portal.db import utcnow
 from portal.extensions import db
 from portal.i18n import force_locale, gettext
 from tests.support import free_port, make_organisation, make_user
@@ -232,7 +231,7 @@ def create_mandatary(live_app) -> Callable[..., dict]:
                 sha256=stored.sha256,
                 size=stored.size,
                 uploaded_by_id=user.id,
-                decided_at=utcnow(),
+                decided_at=clock.now(),
             )
             db.session.add_all([foreign, mandate])
             db.session.commit()

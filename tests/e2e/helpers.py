@@ -19,8 +19,7 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from portal.db import utcnow
-from portal.dossiers.lifecycle import deadlines
+from portal import clock
 from portal.i18n import force_locale, format_date
 from tests.support import PASSWORD, link_in, text_of
 
@@ -52,7 +51,7 @@ def unique_email(kind: str, lang: str) -> str:
 
 def brussels_today() -> date:
     """The portal's "today" (its dates are days in Brussels)."""
-    return deadlines.local_day(utcnow())
+    return clock.today()
 
 
 def long_date(app: Flask, lang: str, day: date) -> str:

@@ -232,7 +232,8 @@ def test_employer_files_a_highly_qualified_application_and_downloads_the_receipt
     window = timedelta(days=rules.procedure("max_days_before_start"))
     with live_app.test_request_context("/"), force_locale(lang):
         too_early = gettext(
-            "The start date can be at most 4.5 months ahead: submit on %(date)s or later.",
+            "The start date can be at most %(months)s months ahead: submit on %(date)s or later.",
+            months=rules.figure("max_months_before_start"),
             date=format_date(too_far - window),
         )
     summary = page.locator(".error-summary")

@@ -29,10 +29,9 @@ import pytest
 from flask import Flask, g
 from playwright.sync_api import Page, expect
 
-from portal import mail
+from portal import clock, mail
 from portal.accounts.models import OrgRole, Role
 from portal.api import keys
-from portal.db import utcnow
 from portal.dossiers import rules
 from portal.dossiers.contents import documents, sections
 from portal.dossiers.lifecycle import deadlines
@@ -131,7 +130,7 @@ def submit_a_complete_file(app: Flask, lang: str) -> SubmittedFile:
                 file_name=f"{code}.pdf",
                 issued_on=issued if code in rules.dated_documents() else None,
             )
-        dossier.declared_at = utcnow()
+        dossier.declared_at = clock.now()
         submitted = services.submit(employer, dossier, token=f"e2e-{uuid.uuid4().hex}")
         assert not submitted.replayed
         assert dossier.status == DossierStatus.SUBMITTED and dossier.deadline_on is not None

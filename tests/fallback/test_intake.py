@@ -11,8 +11,8 @@ import pytest
 from flask import g
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.accounts.models import Role
-from portal.db import utcnow
 from portal.dossiers.lifecycle.models import StatusEvent
 from portal.dossiers.models import Channel, Document, Dossier, DossierStatus
 from portal.extensions import db
@@ -163,7 +163,7 @@ def hostile_maildir(maildir, agent, app, monkeypatch) -> dict[str, str]:
     """Deliver the hostile messages; return {unique name: fixture name}."""
     today = date.today()
     used = make_proof(agent, "ines@wouters.example.be")
-    used.used_at = utcnow()
+    used.used_at = clock.now()
     altered = make_proof(agent, "lotte@willems.example.be")
     last = altered.code[-1]
     altered_code = altered.code[:-1] + ("X" if last != "X" else "Y")

@@ -12,9 +12,8 @@ from datetime import timedelta
 import factory
 
 from onboarding.models import Partner, Referral, WelcomeInvitation, WelcomeProfile
+from portal import clock
 from portal.accounts.models import PartnerKind
-from portal.db import utcnow
-from portal.dossiers.lifecycle import deadlines
 from portal.dossiers.models import DossierStatus
 from tests.factories import BaseFactory, DossierFactory, TalentFactory
 
@@ -30,9 +29,7 @@ class GrantedDossierFactory(DossierFactory):
     worker_email = factory.Sequence(lambda n: f"worker{n}@example.in")
     worker_locale = "en"
     federal_decision = "granted"
-    federal_decision_on = factory.LazyFunction(
-        lambda: deadlines.local_day(utcnow()) - timedelta(days=10)
-    )
+    federal_decision_on = factory.LazyFunction(lambda: clock.today() - timedelta(days=10))
 
 
 class WelcomeProfileFactory(BaseFactory):

@@ -11,8 +11,8 @@ import pytest
 
 from onboarding import invitations, services
 from onboarding.models import WelcomeInvitation
+from portal import clock
 from portal.accounts.services import hash_password
-from portal.db import utcnow
 from portal.extensions import db
 from tests.onboarding.support import granted_dossier, outbox, profile_of
 from tests.support import PASSWORD, login, make_user
@@ -105,7 +105,7 @@ def test_a_worker_cannot_set_consent_on_someone_elses_invitation(two_employers):
 def test_the_talent_gives_consent_per_employer_on_the_profile_page(client, two_employers):
     first, second, dossier_a, dossier_b, talent = two_employers
     talent.password_hash = hash_password(PASSWORD)
-    talent.email_verified_at = utcnow()
+    talent.email_verified_at = clock.now()
     db.session.commit()
     invitation = db.session.query(WelcomeInvitation).filter_by(dossier_id=dossier_b.id).one()
     login(client, talent.email)

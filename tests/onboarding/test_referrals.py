@@ -6,7 +6,7 @@ import hmac
 import json
 import time
 from datetime import date, timedelta
-from datetime import time as clock
+from datetime import time as time_of_day
 
 import pytest
 from dateutil.relativedelta import relativedelta
@@ -14,9 +14,8 @@ from sqlalchemy import select
 
 from onboarding import answers, referrals, services, webhooks
 from onboarding.models import MessageKind, Referral, ReferralStatus, WebhookDelivery
-from portal import mail
+from portal import clock, mail
 from portal.accounts.models import PartnerKind, Role
-from portal.db import utcnow
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
 from tests.onboarding.support import (
@@ -199,7 +198,7 @@ def test_partner_answers_reach_the_talent(app, client, talent, ghent, mailbox):
         referral.id,
         kind="appointment",
         appointment_on=tomorrow,
-        appointment_time=clock(9, 30),
+        appointment_time=time_of_day(9, 30),
         place="Stadhuis, Botermarkt 1",
         body="Bring your passport.",
     )
@@ -345,14 +344,14 @@ def test_a_failing_webhook_is_recorded_and_retried_later(app, talent, ghent, rec
     assert webhooks.deliver_webhooks() == (0, 1)
     delivery = db.session.scalar(select(WebhookDelivery))
     assert delivery.sent_at is None and delivery.attempts == 1 and "500" in delivery.last_error
-    assert delivery.next_attempt_at > utcnow() + timedelta(seconds=20)
+    assert delivery.next_attempt_at > clock.now() + timedelta(seconds=20)
     assert webhooks.deliver_webhooks() == (0, 0)  # not due yet: nothing is hammered
-    delivery.next_attempt_at = utcnow() - timedelta(seconds=1)
+    delivery.next_attempt_at = clock.now() - timedelta(seconds=1)
     assert webhooks.deliver_webhooks() == (0, 1)
     assert delivery.attempts == 2
-    assert delivery.next_attempt_at > utcnow() + timedelta(seconds=50)  # backoff doubles
+    assert delivery.next_attempt_at > clock.now() + timedelta(seconds=50)  # backoff doubles
     receiver.status = 200
-    delivery.next_attempt_at = utcnow() - timedelta(seconds=1)
+    delivery.next_attempt_at = clock.now() - timedelta(seconds=1)
     assert webhooks.deliver_webhooks() == (1, 0)
     assert delivery.sent_at is not None and delivery.attempts == 3
     bodies = {r["body"] for r in receiver.requests}

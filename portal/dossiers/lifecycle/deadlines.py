@@ -14,7 +14,6 @@ from functools import cache
 
 import holidays
 
-from portal.clock import BRUSSELS, local_day  # noqa: F401  (moved to the kernel; old callers)
 from portal.dossiers import rules
 
 

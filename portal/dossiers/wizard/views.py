@@ -7,6 +7,7 @@ import secrets
 from flask import (
     Blueprint,
     Response,
+    abort,
     current_app,
     flash,
     redirect,
@@ -22,6 +23,7 @@ from portal.accounts import mandates
 from portal.accounts.models import Role
 from portal.dossiers import access, rules
 from portal.dossiers.contents import documents, sections, summary
+from portal.dossiers.lifecycle import status
 from portal.dossiers.models import DossierKind
 from portal.dossiers.wizard import services, viewers
 from portal.dossiers.wizard.forms import (
@@ -70,9 +72,15 @@ def _locale() -> str:
 @bp.get("/")
 @roles(*FILERS, Role.TALENT)
 def index():
+    try:
+        page = access.dossiers_page(current_user, request.args.get("before"))
+    except Invalid:
+        abort(400)  # a cursor that is not one of the actor's files: garbage or tampered
     return render_template(
         "applications/index.html",
-        dossiers=access.dossiers_for(current_user),
+        dossiers=page.dossiers,
+        titles=status.titles_of(page.dossiers),  # one query for the page's status titles
+        page=page,
         can_file=access.can_file(current_user),
     )
 

@@ -1,0 +1,17 @@
+"""gunicorn for the HTTP benchmark: the same set-up for the portal and the bare Flask app.
+
+2 sync workers on 127.0.0.1 only (BENCH_BIND), as in the measurements of the speed issue.
+"""
+
+import os
+
+bind = os.environ.get("BENCH_BIND", "127.0.0.1:8790")
+workers = 2
+worker_class = "sync"
+timeout = 120
+graceful_timeout = 5
+keepalive = 5
+accesslog = None
+errorlog = "-"
+loglevel = "warning"
+control_socket_disable = True

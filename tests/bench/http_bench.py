@@ -1,0 +1,453 @@
+"""HTTP benchmark: portal pages behind gunicorn against a bare Flask app, side by side.
+
+    python -m tests.bench.http_bench [--scales 10000,100000] [--seconds 5] [--clients 8]
+
+For each scale (a number of files in a fresh SQLite database, seeded in bulk after the demo
+data) it starts gunicorn with 2 sync workers (tests/bench/gunicorn.conf.py) on the portal,
+and measures the same gunicorn on a bare Flask "hello" app (tests/bench/hello_app.py) just
+before, so that both see the machine's load of the moment.
+It logs in an employer and an officer, checks that every page answers 200, then loads each
+page with wrk (or, when wrk is missing, a Python load generator) for `--seconds` with
+`--clients` connections. It prints requests/s, p50 and p99 and the throughput as a share of
+bare Flask, one column group per scale, and how much slower each page got from the smallest
+to the largest scale. Absolute numbers depend on the machine; compare the ratios.
+
+A share of the files (SHARE_MINE) belongs to the demo employer, so "my applications" grows
+with the scale as an employer's list does. BENCH_SCALES, BENCH_SECONDS and BENCH_CLIENTS
+set the defaults (`make bench`); 1000000 is the optional large run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import logging
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from html import unescape
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CONF = ROOT / "tests/bench/gunicorn.conf.py"
+PASSWORD = "demo-portal-2026"
+BATCH = 10_000
+SHARE_MINE = 0.01  # of the files belong to the demo employer: 100 at 10,000, 1,000 at 100,000
+# (label, who asks, path); "{timeline}" is one of the employer's files with a history.
+PAGES = [
+    ("start page", None, "/"),
+    ("login page", None, "/account/login"),
+    ("eligibility", None, "/eligibility"),
+    ("public figures", None, "/figures"),
+    ("dashboard", "employer", "/dashboard"),
+    ("my applications", "employer", "/applications/"),
+    ("timeline", "employer", "/applications/{timeline}/timeline"),
+    ("file (employer)", "employer", "/applications/{timeline}"),
+    ("officer queue", "officer", "/backoffice/dossiers"),
+    ("officer search", "officer", "/backoffice/dossiers?q=worker+1"),
+    ("file (officer)", "officer", "/backoffice/dossiers/{timeline}"),
+]
+INPUT = re.compile(r"<input\b[^>]*>", re.S)
+ATTR = re.compile(r'([\w-]+)="([^"]*)"')
+
+
+@dataclass(frozen=True)
+class Result:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int = 0
+
+
+# --- Seeding -------------------------------------------------------------------------------
+
+
+def seed(database: str, files: int, workdir: Path) -> int:
+    """Migrate, load the demo data and insert `files` files in bulk; return a timeline id."""
+    from flask_migrate import upgrade
+    from sqlalchemy import insert, select
+
+    from portal import create_app, textsearch
+    from portal.accounts.models import User
+    from portal.demo import load as load_demo
+    from portal.dossiers import rules
+    from portal.dossiers.lifecycle.models import StatusEvent
+    from portal.dossiers.models import Dossier, DossierStatus
+    from portal.extensions import db
+    from tests.bench.common import random_file
+
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database,
+            "UPLOAD_DIR": str(workdir / "uploads"),
+            "MAIL_DIR": str(workdir / "mail"),
+            "SECRET_KEY": "bench-secret-key-of-sufficient-length",
+        }
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # no line per revision
+    rng = random.Random(2026)
+    with app.app_context():
+        upgrade()
+        load_demo()
+        db.session.commit()
+        employer = db.session.scalar(select(User).where(User.email == "employer@demo.example"))
+        categories = list(rules.categories())
+        seen: set[str] = set()
+        rows: list[dict] = []
+
+        def flush() -> None:
+            if rows:
+                db.session.execute(insert(Dossier), rows)
+                rows.clear()
+
+        for number in range(files):
+            reference, submitted, state, decided = random_file(rng, seen)
+            mine = rng.random() < SHARE_MINE
+            rows.append(
+                {
+                    "reference": reference,
+                    "status": state,
+                    "created_by_id": employer.id,
+                    "organisation_id": employer.organisation_id if mine else None,
+                    "locale": "nl",
+                    "submitted_at": submitted,
+                    "category": rng.choice(categories),
+                    "isco_code": "2512",
+                    "nace_code": "49410",
+                    "annual_salary": Decimal("55000"),
+                    "worker_first_name": "Test",
+                    "worker_last_name": f"Worker {number}",
+                    "worker_first_key": "test",
+                    "worker_last_key": textsearch.key(f"Worker {number}"),
+                    "worker_nationality": rng.choice(["IN", "TR", "MA", "UA", "PH"]),
+                    "flemish_decision": "authorised" if decided else None,
+                    "flemish_decision_on": (
+                        submitted.date() + timedelta(days=rng.randrange(10, 60))
+                        if decided
+                        else None
+                    ),
+                    "deadline_on": None if decided else submitted.date() + timedelta(days=120),
+                    "sections_done": "",
+                    "is_posting": False,
+                    "thresholds_missing": False,
+                    "reduced_threshold": False,
+                }
+            )
+            if len(rows) >= BATCH:
+                flush()
+        flush()
+        db.session.commit()
+        db.session.execute(db.text("ANALYZE"))  # as after any bulk load
+        mine = db.session.scalar(
+            select(Dossier)
+            .where(Dossier.organisation_id == employer.organisation_id)
+            .order_by(Dossier.id.desc())
+            .limit(1)
+        )
+        for old, new in [
+            (DossierStatus.DRAFT, DossierStatus.SUBMITTED),
+            (DossierStatus.SUBMITTED, DossierStatus.WORK_AUTHORISED),
+        ]:
+            db.session.add(StatusEvent(dossier_id=mine.id, from_status=old, to_status=new))
+        db.session.commit()
+        timeline_id = mine.id
+        db.session.remove()
+        db.engine.dispose()
+    return timeline_id
+
+
+# --- Servers -------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _get(port: int, path: str, cookie: str = "") -> tuple[int, str, list[tuple[str, str]]]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+        response = connection.getresponse()
+        return response.status, response.read().decode("utf-8", "replace"), response.getheaders()
+    finally:
+        connection.close()
+
+
+class Server:
+    """gunicorn with the benchmark's settings on a free port, stopped on exit."""
+
+    def __init__(self, app: str, env: dict[str, str], log: Path) -> None:
+        self.port = free_port()
+        self.log = log.open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", str(CONF), app],
+            env={**env, "BENCH_BIND": f"127.0.0.1:{self.port}"},
+            cwd=ROOT,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        for _ in range(600):
+            if self.process.poll() is not None:
+                sys.exit(f"gunicorn ({app}) stopped before it served; see {log}")
+            try:
+                _get(self.port, "/")
+                return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        sys.exit(f"gunicorn ({app}) did not answer; see {log}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.log.close()
+
+
+def login(port: int, email: str) -> str:
+    """Log in through the form (CSRF on) and return the Cookie header of the session."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    connection.request("GET", "/account/login")
+    response = connection.getresponse()
+    html = response.read().decode()
+    cookies = _cookies(response.getheaders(), {})
+    fields = {}
+    for tag in INPUT.findall(html):
+        attrs = dict(ATTR.findall(tag))
+        if attrs.get("type") == "hidden" and "name" in attrs:
+            fields[attrs["name"]] = unescape(attrs.get("value", ""))
+    fields.update({"email": email, "password": PASSWORD})
+    from urllib.parse import urlencode
+
+    connection.request(
+        "POST",
+        "/account/login",
+        body=urlencode(fields),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": _header(cookies),
+        },
+    )
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    if response.status != 302:
+        sys.exit(f"login of {email} failed: {response.status}")
+    return _header(_cookies(response.getheaders(), cookies))
+
+
+def _cookies(headers: list[tuple[str, str]], jar: dict[str, str]) -> dict[str, str]:
+    jar = dict(jar)
+    for name, value in headers:
+        if name.lower() == "set-cookie":
+            key, _, rest = value.partition("=")
+            jar[key.strip()] = rest.split(";", 1)[0]
+    return jar
+
+
+def _header(jar: dict[str, str]) -> str:
+    return "; ".join(f"{key}={value}" for key, value in jar.items())
+
+
+# --- Load ----------------------------------------------------------------------------------
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(number) * _UNITS[unit]
+
+
+def wrk(url: str, cookie: str, seconds: int, clients: int) -> Result:
+    command = ["wrk", f"-t{min(2, clients)}", f"-c{clients}", f"-d{seconds}s", "--latency"]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
+    return parse_wrk(out)
+
+
+def parse_wrk(out: str) -> Result:
+    """Requests/s, p50 and p99 (--latency) and the failed requests of wrk's report."""
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    # Anchored: "+/- Stdev" columns such as "87.50%" are no percentiles.
+    p50 = _ms(re.search(r"^\s*50%\s+(\S+)", out, re.M).group(1))
+    p99 = _ms(re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = int(bad.group(1)) if bad else 0
+    errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    return Result(rps, p50, p99, errors)
+
+
+def python_load(port: int, path: str, cookie: str, seconds: int, clients: int) -> Result:
+    """The fallback when wrk is missing: `clients` threads on keep-alive connections."""
+    times: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def client() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine = []
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            try:
+                connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+                response = connection.getresponse()
+                response.read()
+                ok = response.status < 400
+            except (OSError, http.client.HTTPException):
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                ok = False
+            mine.append(time.perf_counter() - started)
+            if not ok:
+                with lock:
+                    errors[0] += 1
+        connection.close()
+        with lock:
+            times.extend(mine)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    ordered = sorted(times) or [0.0]
+    return Result(
+        len(times) / elapsed,
+        statistics.median(ordered) * 1000,
+        ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] * 1000,
+        errors[0],
+    )
+
+
+def load(port: int, path: str, cookie: str, seconds: int, clients: int) -> Result:
+    if shutil.which("wrk"):
+        return wrk(f"http://127.0.0.1:{port}{path}", cookie, seconds, clients)
+    return python_load(port, path, cookie, seconds, clients)
+
+
+# --- The run -------------------------------------------------------------------------------
+
+
+def measure_scale(files: int, args, workdir: Path) -> dict[str, Result]:
+    folder = workdir / f"files-{files}"
+    folder.mkdir()
+    database = f"sqlite:///{folder / 'bench.sqlite'}"
+    started = time.perf_counter()
+    timeline_id = seed(database, files, folder)
+    print(f"  {files:,} files seeded in {time.perf_counter() - started:.0f} s", flush=True)
+    env = dict(
+        os.environ,
+        DATABASE_URL=database,
+        SECRET_KEY="bench-secret-key-of-sufficient-length",
+        UPLOAD_DIR=str(folder / "uploads"),
+        MAIL_DIR=str(folder / "mail"),
+        MAIL_SERVER="",
+        DVZ_DROP_DIR=str(folder / "dvz"),
+        OUTBOX_SEND_AFTER_REQUEST="0",
+        RATELIMIT_ENABLED="0",
+    )
+    server = Server("wsgi:app", env, folder / "gunicorn.log")
+    try:
+        cookies = {
+            None: "",
+            **{who: login(server.port, f"{who}@demo.example") for who in ("employer", "officer")},
+        }
+        results = {}
+        for label, who, path in PAGES:
+            path = path.format(timeline=timeline_id)
+            status, _, _ = _get(server.port, path, cookies[who])
+            if status != 200:
+                sys.exit(f"{label} ({path}) answered {status}, not 200")
+            results[label] = load(server.port, path, cookies[who], args.seconds, args.clients)
+        return results
+    finally:
+        server.stop()
+
+
+def table(
+    baselines: dict[int, Result], scales: list[int], runs: dict[int, dict[str, Result]]
+) -> str:
+    head = f"{'page':<18}"
+    for files in scales:
+        head += f" | {f'{files:,} files':^30}"
+    if len(scales) > 1:
+        head += f" | {'time':>6}"
+    sub = f"{'':<18}" + f" | {'req/s':>7} {'p50ms':>6} {'p99ms':>6} {'×Flask':>7}" * len(scales)
+    if len(scales) > 1:
+        sub += f" | {'growth':>6}"
+    lines = [head, sub, "-" * len(sub)]
+    flask = f"{'bare Flask':<18}"
+    for files in scales:
+        b = baselines[files]
+        flask += f" | {b.rps:>7.0f} {b.p50_ms:>6.1f} {b.p99_ms:>6.1f} {1:>6.2f}×"
+    lines.append(flask)
+    for label, _, _ in PAGES:
+        line = f"{label:<18}"
+        for files in scales:
+            r = runs[files][label]
+            share = r.rps / baselines[files].rps
+            line += f" | {r.rps:>7.0f} {r.p50_ms:>6.1f} {r.p99_ms:>6.1f} {share:>6.3f}×"
+            if r.errors:
+                line += f" ({r.errors} errors)"
+        if len(scales) > 1:
+            # Time per request at the largest scale over the smallest (target ≤ 1.25), each
+            # as a share of its own bare Flask.
+            first, last = runs[scales[0]][label], runs[scales[-1]][label]
+            growth = (first.rps / baselines[scales[0]].rps) / (last.rps / baselines[scales[-1]].rps)
+            line += f" | {growth:>5.2f}×"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", default=os.environ.get("BENCH_SCALES", "10000,100000"))
+    parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", 5)))
+    parser.add_argument("--clients", type=int, default=int(os.environ.get("BENCH_CLIENTS", 8)))
+    args = parser.parse_args(argv)
+    scales = [int(s) for s in args.scales.split(",") if s.strip()]
+    workdir = Path(tempfile.mkdtemp(prefix="portal-http-bench-"))
+    generator = "wrk" if shutil.which("wrk") else "a Python load generator (wrk not found)"
+    print(
+        f"HTTP benchmark: gunicorn, 2 sync workers, {generator}, {args.clients} connections, "
+        f"{args.seconds} s a page, SQLite; logs in {workdir}",
+        flush=True,
+    )
+    # Bare Flask is measured again beside every scale: on a shared machine the load of the
+    # moment moves both alike, and the share of Flask is what the targets are stated in.
+    hello = Server("tests.bench.hello_app:app", dict(os.environ), workdir / "hello.log")
+    runs, baselines = {}, {}
+    try:
+        for files in scales:
+            baselines[files] = load(hello.port, "/", "", args.seconds, args.clients)
+            runs[files] = measure_scale(files, args, workdir)
+    finally:
+        hello.stop()
+    print(table(baselines, scales, runs))
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

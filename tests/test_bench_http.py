@@ -1,0 +1,31 @@
+"""The HTTP benchmark reads wrk's report right (no load is run here)."""
+
+from tests.bench.http_bench import parse_wrk
+
+REPORT = """Running 2s test @ http://127.0.0.1:8790/
+  2 threads and 8 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency    12.10ms   30.20ms   1.07s    87.50%
+    Req/Sec   950.00    120.00     1.20k    75.00%
+  Latency Distribution
+     50%  850.00us
+     75%    3.10ms
+     90%   12.00ms
+     99%    1.05s
+  3800 requests in 2.00s, 600.00KB read
+  Socket errors: connect 0, read 2, write 0, timeout 3
+  Non-2xx or 3xx responses: 4
+Requests/sec:   1899.50
+Transfer/sec:    300.00KB
+"""
+
+
+def test_percentiles_come_from_the_distribution_not_the_stdev_column():
+    result = parse_wrk(REPORT)
+    assert result.rps == 1899.5
+    assert result.p50_ms == 0.85
+    assert result.p99_ms == 1050.0
+
+
+def test_failed_requests_are_counted():
+    assert parse_wrk(REPORT).errors == 4 + 2 + 3
