@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "20261203_retention"
-down_revision = "20261202_stats"
+down_revision = "20261202_speed"
 branch_labels = None
 depends_on = None
 
