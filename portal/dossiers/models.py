@@ -32,6 +32,19 @@ class DossierKind(enum.StrEnum):
         )
 
 
+class Permit(Choices):
+    """What the file asks for: the kind of dossier (`dossier.permit`).
+
+    Both kinds share one lifecycle; where they differ, the lifecycle table says so. The
+    public interfaces call this the *kind* (`stats report` JSON `by_kind`, the `kind`
+    column of `dossiers import`); `DossierKind` (new, renewal, change of employer) is older
+    and stays what `Dossier.kind` means.
+    """
+
+    SINGLE_PERMIT = "single_permit", _l("Single permit")
+    PROFESSIONAL_CARD = "professional_card", _l("Professional card")
+
+
 class DossierStatus(Choices):
     """Every status a dossier can have, with its title.
 
@@ -105,10 +118,14 @@ class Dossier(TimestampMixin, db.Model):
         enum_check("status", DossierStatus),
         enum_check("flemish_decision", FlemishDecision),
         enum_check("federal_decision", FederalDecision),
+        enum_check("permit", Permit),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str | None] = mapped_column(String(20), unique=True)
     kind: Mapped[DossierKind] = mapped_column(str_enum(DossierKind), default=DossierKind.NEW)
+    permit: Mapped[Permit] = mapped_column(
+        str_enum(Permit), default=Permit.SINGLE_PERMIT, server_default="single_permit", index=True
+    )
     status: Mapped[DossierStatus] = mapped_column(
         str_enum(DossierStatus), default=DossierStatus.DRAFT, index=True
     )
@@ -208,6 +225,10 @@ class Dossier(TimestampMixin, db.Model):
     documents: Mapped[list[Document]] = relationship(
         back_populates="dossier", order_by="Document.id", cascade="all, delete-orphan"
     )
+    # The professional card's own answers; None for a single permit.
+    card: Mapped[CardDetails | None] = relationship(
+        back_populates="dossier", uselist=False, cascade="all, delete-orphan"
+    )
 
     @validates("worker_first_name", "worker_last_name")
     def _keep_keys(self, name: str, value: str | None) -> str | None:
@@ -260,3 +281,50 @@ class DossierViewer(TimestampMixin, db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     dossier: Mapped[Dossier] = relationship()
     user: Mapped[User] = relationship()
+
+
+class CardDetails(TimestampMixin, db.Model):
+    """What a professional-card file adds to the dossier (one row per card dossier).
+
+    The person is the dossier's worker (`worker_*`: name, birth date, nationality,
+    passport, e-mail, language), the activity's NACE code and place of establishment are
+    the dossier's `nace_code` and `workplace_*`, and its category is `dossier.category`
+    (the card's own codes, see `rules.toml [card]`), so the figures count both kinds
+    alike. The rest lives here.
+    """
+
+    __tablename__ = "card_details"
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), primary_key=True)
+    # Where the person files from: "belgium" (online) or "abroad" (a Belgian post).
+    files_from: Mapped[str | None] = mapped_column(String(10))
+    # The residence document in Belgium (A, H, I, J card, diplomatic id, annex 3)
+    residence_document: Mapped[str | None] = mapped_column(String(20))
+    residence_valid_until: Mapped[date | None] = mapped_column(Date)
+    address_street: Mapped[str | None] = mapped_column(String(200))
+    address_postal_code: Mapped[str | None] = mapped_column(String(10))
+    address_city: Mapped[str | None] = mapped_column(String(100))
+    address_country: Mapped[str | None] = mapped_column(String(2))
+    # The activity: "company" or "sole_trader"; the KBO number if there is one yet.
+    legal_form: Mapped[str | None] = mapped_column(String(20))
+    company_name: Mapped[str | None] = mapped_column(String(200))
+    company_kbo: Mapped[str | None] = mapped_column(String(10))
+    activity_description: Mapped[str | None] = mapped_column(Text)
+    # The economic benefit
+    jobs_planned: Mapped[int | None] = mapped_column(Integer)
+    investment_eur: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    start_capital_eur: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    innovation: Mapped[str | None] = mapped_column(Text)
+    export: Mapped[str | None] = mapped_column(Text)
+    # Qualifications: the diploma's qualification level (1-8) and a regulated profession
+    diploma_level: Mapped[int | None] = mapped_column(Integer)
+    regulated_profession: Mapped[bool | None] = mapped_column()
+    # Means of subsistence a year, in euro (checked against 110% of the leefloon)
+    means_eur: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    # The officer's grant: the card's validity (1-3 years, never past the residence right)
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date, index=True)
+    # A card first granted before 2022 renews from 90 days before expiry, later ones 60.
+    first_granted_before_2022: Mapped[bool] = mapped_column(default=False)
+    # The renewal reminders already sent ("90,60"): each goes out once.
+    reminders_sent: Mapped[str] = mapped_column(String(20), default="")
+    dossier: Mapped[Dossier] = relationship(back_populates="card")
