@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "20261203_retention"
-down_revision = "20261202_speed"
+down_revision = "20261202_card"
 branch_labels = None
 depends_on = None
 
