@@ -49,10 +49,12 @@ def init_app(app) -> None:
     scheduler.register(
         app, scheduler.Periodic("onboarding.remind", _remind, daily_at="ONBOARDING_REMIND_HOUR")
     )
-    # Its series of the retention schedule (portal.privacy): webhook bodies after delivery.
-    from onboarding import retention
+    # Its series of the retention schedule (portal.privacy): webhook bodies after delivery
+    # and welcome profiles; its section of a person's own-data download ("welcome").
+    from onboarding import own_data, retention
 
     retention.register(app)
+    own_data.register(app)
     # A strong reference: the receiver lives as long as the process.
     permit_granted.connect(on_permit_granted, weak=False)
     # Links the portal's own pages show without knowing this package.

@@ -128,6 +128,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.dossiers.wizard.views import bp as applications_bp
     from portal.fallback.blueprints import ALL as fallback_blueprints
     from portal.home import bp as home_bp
+    from portal.privacy.page import bp as privacy_page_bp
     from portal.stats.views import bp as stats_bp
 
     for bp in (
@@ -142,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
         api_bp,
         api_admin,
         stats_bp,
+        privacy_page_bp,
         *fallback_blueprints,
     ):
         app.register_blueprint(bp)

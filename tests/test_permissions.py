@@ -30,6 +30,8 @@ EXPECTED_PUBLIC = {
     "public.eligibility",
     "public.detachment_guide",
     "public.fee_guide",
+    "privacy_page.index",
+    "privacy_page.record",
     "stats.public_page",
     "api.openapi",
     "helpdesk.report",
