@@ -9,11 +9,13 @@ referral to the partner's users.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import InvalidRequestError
 
 from onboarding import services, webhooks
 from onboarding.models import (
@@ -226,9 +228,11 @@ def stop(referral: Referral, *, actor: User | None = None) -> bool:
         .values(consent_withdrawn_at=now, shared_data=None)
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.refresh(referral)
     if not taken:
+        with contextlib.suppress(InvalidRequestError):  # erased meanwhile: nothing to do
+            db.session.refresh(referral)
         return False
+    db.session.refresh(referral)
     webhooks.cancel_pending(referral)
     partner = referral.partner
     webhooks.queue(

@@ -22,6 +22,7 @@ from collections import Counter
 from datetime import date, datetime
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 
 from onboarding import referrals, services
 from onboarding.models import (
@@ -37,6 +38,7 @@ from onboarding.models import (
 )
 from portal import audit, clock
 from portal.accounts.models import User
+from portal.errors import NotFound
 from portal.extensions import db
 
 # What the figures count: (month, event, partner kind) -> number.
@@ -56,6 +58,8 @@ def withdraw(actor: User, *, erase_now: bool) -> WelcomeProfile | None:
         .values(consent_withdrawn_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
+    if db.session.scalar(select(WelcomeProfile.id).where(WelcomeProfile.id == profile.id)) is None:
+        raise NotFound  # erased meanwhile (another tab asked for it)
     db.session.refresh(profile)
     for referral in referrals_of(profile):
         referrals.stop(referral, actor=actor)
@@ -96,21 +100,37 @@ def _counts(profile: WelcomeProfile, found: list[Referral]) -> Counter:
 
 
 def _tally(counts: Counter) -> None:
-    for (month, event, kind), number in counts.items():
+    """Add to the anonymous counts; two erasures at once both count (an atomic
+    `count = count + n`, and a row made by the other one first is added to, not doubled)."""
+    for (month, event, kind), number in sorted(counts.items()):
         if not number:
             continue
-        row = db.session.scalar(
-            select(WelcomeTally).where(
+        if _add(month, event, kind, number):
+            continue
+        savepoint = db.session.begin_nested()
+        try:
+            db.session.add(WelcomeTally(month=month, event=event, partner_kind=kind, count=number))
+            db.session.flush()
+        except IntegrityError:
+            savepoint.rollback()
+            _add(month, event, kind, number)
+        else:
+            savepoint.commit()
+
+
+def _add(month: date, event: str, kind: str, number: int) -> bool:
+    return bool(
+        db.session.execute(
+            update(WelcomeTally)
+            .where(
                 WelcomeTally.month == month,
                 WelcomeTally.event == event,
                 WelcomeTally.partner_kind == kind,
             )
-        )
-        if row is None:
-            row = WelcomeTally(month=month, event=event, partner_kind=kind, count=0)
-            db.session.add(row)
-        row.count += number
-    db.session.flush()
+            .values(count=WelcomeTally.count + number)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    )
 
 
 def erase(profile: WelcomeProfile, *, actor: User | None = None, why: str) -> None:
@@ -122,6 +142,15 @@ def erase(profile: WelcomeProfile, *, actor: User | None = None, why: str) -> No
     newcomer's account is not touched: it belongs to the portal (closing it is theirs).
     The caller commits.
     """
+    # The profile's row first (PostgreSQL: FOR UPDATE): of two erasures at once the second
+    # waits, then finds nothing left to erase or count.
+    profile_id = profile.id
+    locked = db.session.scalar(
+        select(WelcomeProfile.id).where(WelcomeProfile.id == profile_id).with_for_update()
+    )
+    if locked is None:
+        return
+    db.session.refresh(profile)
     found = referrals_of(profile)
     # Counted as they stand: a referral the erasure itself ends is not a withdrawal.
     counts = _counts(profile, found)
@@ -129,7 +158,6 @@ def erase(profile: WelcomeProfile, *, actor: User | None = None, why: str) -> No
         referrals.stop(referral, actor=actor)
     _tally(counts)
     ids = [referral.id for referral in found]
-    profile_id = profile.id
     if ids:
         db.session.execute(
             update(WebhookDelivery)
