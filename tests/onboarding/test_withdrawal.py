@@ -25,7 +25,7 @@ from onboarding.models import (
     WelcomeProfile,
 )
 from portal import audit, clock, jobs
-from portal.accounts.models import PartnerKind
+from portal.accounts.models import PartnerKind, Role
 from portal.audit import AuditEntry
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
@@ -321,3 +321,41 @@ def test_another_person_cannot_withdraw_for_the_newcomer(client, tara, ghent):
     assert client.post("/welcome/withdraw", data={"choice": "erase"}).status_code in (403, 404)
     db.session.expire_all()
     assert profile_of(tara) is not None and profile_of(tara).consent_withdrawn_at is None
+
+
+def test_after_withdrawal_the_checklist_offers_no_referral(client, tara, ghent):
+    login(client, tara.email)
+    assert "/referral" in client.get("/welcome").get_data(as_text=True)
+    withdrawal.withdraw(tara, erase_now=False)
+    db.session.commit()
+    html = client.get("/welcome").get_data(as_text=True)
+    assert 'id="consent-withdrawn"' in html and "/welcome/withdraw" in html
+    assert '/referral"' not in html and "items/municipal_registration/referral" not in html
+    assert client.get("/welcome/items/municipal_registration/referral").status_code == 302
+
+
+@pytest.mark.parametrize("locale", ["xx", "<script>", "nl-BE"])
+def test_a_partner_language_must_be_one_of_the_four(locale):
+    from onboarding import partners
+
+    admin = make_user("admin@portal.example", Role.ADMIN)
+    with pytest.raises(Invalid) as refused:
+        partners.save_partner(
+            admin, None, name="Ville de Bruxelles", kind="municipality", refnis="21004",
+            email="accueil@bruxelles.example", webhook_url=None, webhook_secret=None,
+            active=True, locale=locale,
+        )  # fmt: skip
+    assert "locale" in refused.value.errors
+
+
+def test_a_partner_written_in_french():
+    from onboarding import partners
+
+    admin = make_user("admin@portal.example", Role.ADMIN)
+    saved = partners.save_partner(
+        admin, None, name="Ville de Bruxelles", kind="municipality", refnis="21004",
+        email="accueil@bruxelles.example", webhook_url=None, webhook_secret=None,
+        active=True, locale="fr",
+    )  # fmt: skip
+    assert saved.locale == "fr"
+    assert referrals.partner_locale(saved) == "fr"
