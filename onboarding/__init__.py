@@ -31,6 +31,11 @@ def init_app(app) -> None:
     app.config.setdefault(
         "ONBOARDING_WEBHOOK_TIMEOUT", float(os.environ.get("ONBOARDING_WEBHOOK_TIMEOUT", "5"))
     )
+    # The welcome period (months after the latest of arrival and grant): its end starts the
+    # retention period of the welcome profile (onboarding.retention).
+    app.config.setdefault(
+        "ONBOARDING_WELCOME_MONTHS", int(os.environ.get("ONBOARDING_WELCOME_MONTHS", "12"))
+    )
     for bp in (welcome_bp, partner_bp, admin_bp, employer_bp):
         app.register_blueprint(bp)
     app.cli.add_command(group)

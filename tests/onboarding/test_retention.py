@@ -10,6 +10,7 @@ from onboarding import withdrawal
 from onboarding.models import Child, Referral, WebhookDelivery, WelcomeProfile
 from portal.accounts.models import Role
 from portal.extensions import db
+from portal.mail import OutboxMessage
 from portal.privacy import run, schedule
 from tests.onboarding.factories import GrantedDossierFactory, PartnerFactory, WelcomeProfileFactory
 from tests.support import make_user
@@ -104,6 +105,12 @@ def test_welcome_profiles_of_known_age_dry_run_real_run_and_one_day_younger_kept
         db.session.scalar(select(func.count()).where(WebhookDelivery.event == "referral.withdrawn"))
         == 0
     )  # this partner has no system of its own: told by e-mail
+    told = db.session.scalars(
+        select(OutboxMessage.recipient).where(
+            OutboxMessage.template == "onboarding_referral_withdrawn"
+        )
+    ).all()
+    assert told == [partner.email]
     assert withdrawal.figures() == before
     # Again: nothing more is due.
     (again,) = run.run(dry_run=True, now=NOW, entries=welcome_entry())
