@@ -55,6 +55,8 @@ class BuildPy(build_py):
                 ignore=shutil.ignore_patterns("*.mo", "__pycache__", ".*"),
             )
         compile_catalogs(package / "translations")
+        # The record of processing, served at /privacy/record (portal/privacy/page.py).
+        shutil.copyfile(HERE / "PRIVACY.md", package / "data" / "PRIVACY.md")
 
 
 setup(cmdclass={"build_py": BuildPy})

@@ -31,6 +31,11 @@ def init_app(app) -> None:
     app.config.setdefault(
         "ONBOARDING_WEBHOOK_TIMEOUT", float(os.environ.get("ONBOARDING_WEBHOOK_TIMEOUT", "5"))
     )
+    # The welcome period (months after the latest of arrival and grant): its end starts the
+    # retention period of the welcome profile (onboarding.retention).
+    app.config.setdefault(
+        "ONBOARDING_WELCOME_MONTHS", int(os.environ.get("ONBOARDING_WELCOME_MONTHS", "12"))
+    )
     for bp in (welcome_bp, partner_bp, admin_bp, employer_bp):
         app.register_blueprint(bp)
     app.cli.add_command(group)
@@ -49,6 +54,12 @@ def init_app(app) -> None:
     scheduler.register(
         app, scheduler.Periodic("onboarding.remind", _remind, daily_at="ONBOARDING_REMIND_HOUR")
     )
+    # Its series of the retention schedule (portal.privacy): webhook bodies after delivery
+    # and welcome profiles; its section of a person's own-data download ("welcome").
+    from onboarding import own_data, retention
+
+    retention.register(app)
+    own_data.register(app)
     # A strong reference: the receiver lives as long as the process.
     permit_granted.connect(on_permit_granted, weak=False)
     # Links the portal's own pages show without knowing this package.

@@ -40,6 +40,7 @@ def _save(form: PartnerForm, partner):
             webhook_url=form.webhook_url.data,
             webhook_secret=form.webhook_secret.data,
             active=form.active.data,
+            locale=form.locale.data,
         )
     except Invalid as error:
         form.add_errors(error.errors)

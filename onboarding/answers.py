@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from onboarding import services
 from onboarding.models import MessageKind, Partner, Referral, ReferralMessage, ReferralStatus
-from portal import links, mail
+from portal import clock, links, mail
 from portal.accounts.models import Role, User
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
@@ -94,6 +94,17 @@ def answer(
         errors["body"] = [_("Write the next step or your message.")]
     if errors:
         raise Invalid(errors)
+    # The referral's row, taken only while consent stands: a withdrawal (or erasure) that
+    # got there first leaves nothing to answer, one that comes later waits for this answer
+    # and then withdraws it with the rest (see `onboarding.referrals.stop`).
+    taken = db.session.execute(
+        update(Referral)
+        .where(Referral.id == referral.id, Referral.consent_withdrawn_at.is_(None))
+        .values(updated_at=clock.now())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not taken:
+        raise NotFound
     message = ReferralMessage(
         referral=referral,
         author_id=actor.id,

@@ -14,7 +14,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import Email, Length, Optional
+from wtforms.validators import Email, InputRequired, Length, Optional
 
 from onboarding.models import PARTNER_KIND_TITLES, MessageKind
 from portal.forms import BaseForm, options, required
@@ -84,6 +84,30 @@ class DoneForm(BaseForm):
 
 class ConsentForm(BaseForm):
     consent = BooleanField(_l("I agree that exactly these data are sent to this service"))
+
+
+class WithdrawForm(BaseForm):
+    choice = RadioField(
+        _l("What should happen to your welcome data?"),
+        [InputRequired(message=_l("Choose what should happen to your welcome data."))],
+        choices=options(
+            [
+                (
+                    "stop",
+                    _l(
+                        "Stop all referrals. Keep my checklist for now: it is erased at the end of the welcome period."
+                    ),
+                ),
+                (
+                    "erase",
+                    _l(
+                        "Stop all referrals and erase my profile, my children's dates of birth and my answers now."
+                    ),
+                ),
+            ]
+        ),
+        validate_choice=False,
+    )
 
 
 ANSWER_LABELS = {
@@ -156,6 +180,11 @@ class PartnerForm(BaseForm):
             "At least 16 characters, shared with the service to check the signature. Leave empty to keep the current secret."
         ),
         render_kw={"autocomplete": "off"},
+    )
+    locale = SelectField(
+        _l("Language of the service's e-mails"),
+        choices=options(LANGUAGES.items()),
+        default="nl",
     )
     active = BooleanField(_l("Active: receives new referrals"), default=True)
 

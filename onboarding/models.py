@@ -47,6 +47,9 @@ class WelcomeProfile(TimestampMixin, db.Model):
     refnis: Mapped[str | None] = mapped_column(String(5))
     has_partner: Mapped[bool | None] = mapped_column()
     preferred_locale: Mapped[str | None] = mapped_column(String(2))
+    # The talent withdrew consent for the welcome: no referrals from then on, and the profile
+    # ends with it (`onboarding.withdrawal`, the retention schedule's `welcome_profiles`).
+    consent_withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     user: Mapped[User] = relationship()
     dossier: Mapped[Dossier | None] = relationship()
     children: Mapped[list[Child]] = relationship(
@@ -116,6 +119,8 @@ class Partner(TimestampMixin, db.Model):
     webhook_url: Mapped[str | None] = mapped_column(String(500))
     webhook_secret: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
+    # The language of the service's e-mails (a Brussels or German-speaking service, say).
+    locale: Mapped[str] = mapped_column(String(2), default="nl", server_default="nl")
 
     @property
     def kind_title(self) -> str:
@@ -229,3 +234,23 @@ class WebhookDelivery(jobs.Claimable, db.Model):
     # Set when consent was withdrawn before the data left: the payload is emptied, not sent.
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     partner: Mapped[Partner] = relationship()
+
+
+class WelcomeTally(db.Model):
+    """Anonymous counts of erased welcome data, so the figures outlive the people.
+
+    When a profile is erased (withdrawal or the retention schedule) what it counted for is
+    added here: per month (the first day of the month it happened in), per event and per
+    kind of partner (empty for the profile's own counts). No person, municipality or date
+    of a person is kept. `onboarding.withdrawal.figures()` adds these to the live rows.
+    """
+
+    __tablename__ = "onboarding_tally"
+    __table_args__ = (
+        UniqueConstraint("month", "event", "partner_kind", name="uq_onboarding_tally"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(Date)
+    event: Mapped[str] = mapped_column(String(40))
+    partner_kind: Mapped[str] = mapped_column(String(20), default="")
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -11,7 +11,7 @@ from portal.accounts.models import PartnerKind, Role, User
 from portal.accounts.services import normalise_email
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
-from portal.i18n import _
+from portal.i18n import LANGUAGES, _
 
 MIN_SECRET = 16
 
@@ -57,6 +57,7 @@ def save_partner(
     webhook_url: str | None,
     webhook_secret: str | None,
     active: bool,
+    locale: str | None = None,
 ) -> Partner:
     """Create (`partner` None) or change a partner. An empty secret keeps the current one."""
     _admin(actor)
@@ -99,6 +100,8 @@ def save_partner(
                     "This municipality already has an active service of this kind. Deactivate that one first."
                 )
             ]
+    if locale and locale not in LANGUAGES:
+        errors["locale"] = [_("Choose one of the languages in the list.")]
     if errors:
         raise Invalid(errors)
     if partner is None:
@@ -109,5 +112,9 @@ def save_partner(
     partner.webhook_url = webhook_url
     partner.webhook_secret = secret if webhook_url else (webhook_secret or partner.webhook_secret)
     partner.active = bool(active)
+    if locale:
+        partner.locale = locale
+    elif partner.locale is None:
+        partner.locale = "nl"
     db.session.flush()
     return partner

@@ -9,11 +9,13 @@ referral to the partner's users.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import InvalidRequestError
 
 from onboarding import services, webhooks
 from onboarding.models import (
@@ -24,13 +26,13 @@ from onboarding.models import (
     WelcomeProfile,
 )
 from onboarding.texts import TEXTS
-from portal import clock, links, mail, reference
+from portal import audit, clock, links, mail, reference
 from portal.accounts.models import PartnerKind, Role, User
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.i18n import LANGUAGES, _, _l, format_date
 
-PARTNER_LOCALE = "nl"  # partners are Flemish services
+PARTNER_LOCALE = "nl"  # a partner without a language of its own is a Flemish service
 
 FIELD_LABELS = {
     "name": _l("Name"),
@@ -118,6 +120,8 @@ def propose(actor: User, code: str) -> Proposal:
     entry = services.find_item(profile, code)
     if entry.item.refer_to is None:
         raise NotFound
+    if profile.consent_withdrawn_at is not None:
+        raise Invalid(_("You withdrew your consent for the welcome: no referrals are sent."))
     if entry.referral is not None:
         raise Invalid(
             _("You have already asked for this referral. You can withdraw it on your checklist.")
@@ -137,6 +141,8 @@ def propose(actor: User, code: str) -> Proposal:
 def refer(actor: User, code: str, *, consent: bool) -> Referral:
     """Send the referral, with the talent's explicit consent for exactly these data."""
     proposal = propose(actor, code)
+    if proposal.profile.consent_withdrawn_at is not None:
+        raise Invalid(_("You withdrew your consent for the welcome: no referrals are sent."))
     if not consent:
         raise Invalid(
             {
@@ -163,7 +169,7 @@ def refer(actor: User, code: str, *, consent: bool) -> Referral:
     mail.queue(
         partner.email,
         "onboarding_referral_new",
-        PARTNER_LOCALE,
+        partner_locale(partner),
         partner=partner.name,
         kind=PARTNER_KIND_TITLES[partner.kind],  # lazy: translated in the e-mail's language
         link=link,
@@ -199,28 +205,65 @@ def talent_referral(actor: User, referral_id: int) -> Referral:
 def withdraw(actor: User, referral_id: int) -> Referral:
     """Withdraw consent: no more data shared, and the partner can no longer open it."""
     referral = talent_referral(actor, referral_id)
-    if referral.withdrawn:
-        return referral
-    referral.consent_withdrawn_at = clock.now()
-    referral.shared_data = None
+    stop(referral, actor=actor)
+    db.session.flush()
+    return referral
+
+
+def stop(referral: Referral, *, actor: User | None = None) -> bool:
+    """Withdraw one referral's consent, exactly once; False when it was already withdrawn.
+
+    A conditional UPDATE, not a read-then-write: of two withdrawals at once (a double
+    click, the welcome withdrawal and the referral's own button) only the one whose UPDATE
+    takes the row tells the partner; the other waits for the row (PostgreSQL) and then
+    finds it withdrawn. A partner answering at that moment is stopped the same way
+    (`onboarding.answers.answer`). What has not left for the partner's system is emptied
+    and never sent; the partner is told by webhook and by e-mail in its own language that
+    the referral is withdrawn and its data must be deleted.
+    """
+    now = clock.now()
+    taken = db.session.execute(
+        update(Referral)
+        .where(Referral.id == referral.id, Referral.consent_withdrawn_at.is_(None))
+        .values(consent_withdrawn_at=now, shared_data=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not taken:
+        with contextlib.suppress(InvalidRequestError):  # erased meanwhile: nothing to do
+            db.session.refresh(referral)
+        return False
+    db.session.refresh(referral)
     webhooks.cancel_pending(referral)
     partner = referral.partner
     webhooks.queue(
         partner,
         "referral.withdrawn",
-        {"referral": referral.id, "kind": partner.kind.value, "municipality": partner.refnis},
+        {
+            "referral": referral.id,
+            "kind": partner.kind.value,
+            "municipality": partner.refnis,
+            "delete_data": True,
+        },
         referral,
     )
     mail.queue(
         partner.email,
         "onboarding_referral_withdrawn",
-        PARTNER_LOCALE,
+        partner_locale(partner),
         partner=partner.name,
         kind=PARTNER_KIND_TITLES[partner.kind],  # lazy: translated in the e-mail's language
         number=referral.id,
     )
-    db.session.flush()
-    return referral
+    audit.record(
+        "welcome:referral_withdrawn",
+        actor_id=actor.id if actor else None,
+        detail=f"referral {referral.id} to partner {partner.id}",
+    )
+    return True
+
+
+def partner_locale(partner: Partner) -> str:
+    return partner.locale if partner.locale in LANGUAGES else PARTNER_LOCALE
 
 
 def step_title(referral: Referral) -> str:

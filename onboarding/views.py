@@ -14,8 +14,8 @@ from flask import (
 from flask_babel import get_locale
 from flask_login import current_user
 
-from onboarding import calendar, referrals, services
-from onboarding.forms import ChildForm, ConsentForm, ProfileForm
+from onboarding import calendar, referrals, services, withdrawal
+from onboarding.forms import ChildForm, ConsentForm, ProfileForm, WithdrawForm
 from portal import links
 from portal.accounts.models import Role
 from portal.errors import Invalid
@@ -240,3 +240,33 @@ def withdraw(referral_id: int):
             "success",
         )
     return redirect(url_for("welcome.referral", referral_id=referral_id))
+
+
+@bp.route("/welcome/withdraw", methods=["GET", "POST"])
+@roles(Role.TALENT)
+def withdraw_consent():
+    """Withdraw consent for the welcome: referrals stop and, if asked, the data go now."""
+    profile = services.require_profile(current_user)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        erase_now = form.choice.data == "erase"
+        withdrawal.withdraw(current_user, erase_now=erase_now)
+        if erase_now:
+            flash(
+                _(
+                    "Your consent has been withdrawn and your welcome data have been erased. The services you were referred to have been told to delete your data."
+                ),
+                "success",
+            )
+            return redirect(url_for("home.dashboard"))
+        flash(
+            _(
+                "Your consent has been withdrawn. No service receives your data any more, and the services you were referred to have been told to delete them."
+            ),
+            "success",
+        )
+        return redirect(url_for("welcome.checklist"))
+    open_referrals = [r for r in withdrawal.referrals_of(profile) if not r.withdrawn]
+    return render_template(
+        "onboarding/withdraw.html", form=form, profile=profile, referrals=open_referrals
+    )

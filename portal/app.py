@@ -129,6 +129,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.dossiers.wizard.views import bp as applications_bp
     from portal.fallback.blueprints import ALL as fallback_blueprints
     from portal.home import bp as home_bp
+    from portal.privacy.page import bp as privacy_page_bp
     from portal.stats.views import bp as stats_bp
 
     for bp in (
@@ -144,6 +145,7 @@ def _register_blueprints(app: Flask) -> None:
         api_bp,
         api_admin,
         stats_bp,
+        privacy_page_bp,
         *fallback_blueprints,
     ):
         app.register_blueprint(bp)
@@ -171,10 +173,12 @@ def _register_operations(app: Flask) -> None:
     from portal.accounts.cli import register_periodic as register_claims_expiry
     from portal.fallback.cli import intake_metrics
     from portal.fallback.cli import register_periodic as register_intake_poll
+    from portal.privacy.run import register_periodic as register_retention
 
     worker.register_periodic(app)
     register_intake_poll(app)
     register_claims_expiry(app)
+    register_retention(app)
     health.register(app)
     health.add_source(app, intake_metrics)
 
@@ -259,5 +263,7 @@ def _lang_url(code: str) -> str:
 
 def _register_cli(app: Flask) -> None:
     from portal.cli import register
+    from portal.privacy.cli import register as register_retention_cli
 
     register(app)
+    register_retention_cli(app)

@@ -19,12 +19,25 @@ commit, so a later id can commit (and be sealed) first.
 
 The price: an entry is tamper-evident once sealed, usually within its own transaction
 or the next audited one; `audit seal` in the periodic work bounds the rest.
+
+**Redaction** (retention, issue 18): a detail may carry personal data (a document's file
+name, an e-mail address) that must go when the file is anonymised, while the chain must
+still verify. So the digest covers a *commitment* to the detail, not the detail itself:
+`detail_hash = SHA-256(detail_salt ‖ detail)` with a random salt per entry. `redact()`
+empties `detail` and `detail_salt` and sets `redacted_at`; the hash stays, so the chain
+still verifies, and without the salt nobody can confirm a guess of what was there (an
+unsalted hash of an e-mail address could be). `verify()` checks, for an entry that is not
+redacted, that its detail still matches its commitment; changing a detail, dropping a
+commitment or forging one all break the chain as before. Entries sealed before the
+commitment existed (no `detail_hash`) keep the old digest over the detail itself: they
+verify as they always did and cannot be redacted (`redact` skips and counts them).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -55,6 +68,11 @@ class AuditEntry(db.Model):
     seq: Mapped[int | None] = mapped_column(Integer, index=True, unique=True)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The commitment the digest covers instead of the detail (see this module); None for
+    # entries sealed before it existed. Redaction empties detail and salt, keeps the hash.
+    detail_salt: Mapped[str | None] = mapped_column(String(32))
+    detail_hash: Mapped[str | None] = mapped_column(String(64))
+    redacted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     actor: Mapped[User | None] = relationship("User")
 
 
@@ -71,21 +89,39 @@ GENESIS = "0" * 64
 SEAL_BATCH = 500
 
 
+def commitment(salt: str, detail: str | None) -> str:
+    """SHA-256 over the salt and the detail (None and "" differ: a marker byte says which)."""
+    marker = "\x00" if detail is None else "\x01"
+    return hashlib.sha256(f"{salt}{marker}{detail or ''}".encode()).hexdigest()
+
+
+def _commit_detail(entry: AuditEntry) -> None:
+    entry.detail_salt = secrets.token_hex(16)
+    entry.detail_hash = commitment(entry.detail_salt, entry.detail)
+
+
 def _digest(prev_hash: str, entry: AuditEntry) -> str:
-    body = json.dumps(
-        {
-            "prev": prev_hash,
-            "dossier": entry.dossier_id,
-            "actor": entry.actor_id,
-            "client": entry.api_client_id,
-            "action": entry.action,
-            "detail": entry.detail,
-            "at": entry.at.isoformat(timespec="microseconds"),
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-    )
+    fields = {
+        "prev": prev_hash,
+        "dossier": entry.dossier_id,
+        "actor": entry.actor_id,
+        "client": entry.api_client_id,
+        "action": entry.action,
+        "at": entry.at.isoformat(timespec="microseconds"),
+    }
+    if entry.detail_hash is None:  # sealed before commitments: the detail itself
+        fields["detail"] = entry.detail
+    else:
+        fields["detail_sha256"] = entry.detail_hash
+    body = json.dumps(fields, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _detail_holds(entry: AuditEntry) -> bool:
+    """An unredacted entry's detail still matches the commitment its digest covers."""
+    if entry.detail_hash is None or entry.redacted_at is not None:
+        return True
+    return commitment(entry.detail_salt or "", entry.detail) == entry.detail_hash
 
 
 def record(
@@ -106,6 +142,7 @@ def record(
         detail=detail,
         at=at or clock.now(),
     )
+    _commit_detail(entry)
     db.session.add(entry)
     seal(wait=False)
     return entry
@@ -136,6 +173,8 @@ def seal(*, wait: bool = True, batch: int = SEAL_BATCH) -> int:
             select(AuditEntry).where(AuditEntry.seq.is_(None)).order_by(AuditEntry.id).limit(batch)
         ).all()
         for entry in rows:
+            if entry.detail_hash is None:  # written without `record()`: commit it here
+                _commit_detail(entry)
             last_seq += 1
             entry.seq = last_seq
             entry.prev_hash = head.last_hash
@@ -177,7 +216,11 @@ def verify(batch: int = 5000) -> ChainReport:
         if not rows:
             break
         for entry in rows:
-            if entry.prev_hash != previous or _digest(previous, entry) != entry.hash:
+            if (
+                entry.prev_hash != previous
+                or _digest(previous, entry) != entry.hash
+                or not _detail_holds(entry)
+            ):
                 return ChainReport(count, entry.id)
             previous, last_seq, last_id = entry.hash, entry.seq, entry.id
             count += 1
@@ -185,6 +228,40 @@ def verify(batch: int = 5000) -> ChainReport:
     if head is not None and (head.last_hash != previous or head.count != count):
         return ChainReport(count, last_id + 1)  # entries removed from the end
     return ChainReport(count, None)
+
+
+@dataclass(frozen=True)
+class Redaction:
+    redacted: int
+    legacy: int  # sealed before commitments: left as they are
+
+
+def redact(
+    dossier_id: int, *, actions: tuple[str, ...] | None = None, now: datetime | None = None
+) -> Redaction:
+    """Empty the details of a dossier's entries (of `actions`, or all); the chain holds.
+
+    Seals first, so every entry to redact has its place in the chain. The caller commits.
+    """
+    seal()
+    query = select(AuditEntry).where(
+        AuditEntry.dossier_id == dossier_id,
+        AuditEntry.detail.is_not(None),
+        AuditEntry.redacted_at.is_(None),
+    )
+    if actions is not None:
+        query = query.where(AuditEntry.action.in_(actions))
+    redacted = legacy = 0
+    now = now or clock.now()
+    for entry in db.session.scalars(query):
+        if entry.detail_hash is None:
+            legacy += 1
+            continue
+        entry.detail = None
+        entry.detail_salt = None
+        entry.redacted_at = now
+        redacted += 1
+    return Redaction(redacted, legacy)
 
 
 def trail(dossier_id: int) -> list[AuditEntry]:

@@ -75,6 +75,11 @@ def from_environment() -> dict:
         "INTAKE_POLL_SECONDS": _int("INTAKE_POLL_SECONDS", 60),
         "UPLOADS_SWEEP_HOUR": _int("UPLOADS_SWEEP_HOUR", 3),
         "CLAIMS_EXPIRE_HOUR": _int("CLAIMS_EXPIRE_HOUR", 2),
+        # Retention (portal/privacy): the daily purge's hour (Brussels), whether the worker
+        # runs it, and an operator's own schedule file instead of portal/data/retention.toml.
+        "RETENTION_HOUR": _int("RETENTION_HOUR", 4),
+        "RETENTION_DAILY": os.environ.get("RETENTION_DAILY", "1") == "1",
+        "RETENTION_SCHEDULE": os.environ.get("RETENTION_SCHEDULE", ""),
         # /metrics: a bearer token; without one, only loopback clients may read it.
         "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", ""),
         "MANDATE_MAX_BYTES": _int("MANDATE_MAX_BYTES", 10 * 1024 * 1024),

@@ -32,6 +32,8 @@ EXPECTED_PUBLIC = {
     "public.fee_guide",
     "card_public.exemption_check",
     "card_public.info",
+    "privacy_page.index",
+    "privacy_page.record",
     "stats.public_page",
     "api.openapi",
     "helpdesk.report",

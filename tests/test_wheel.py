@@ -35,6 +35,7 @@ MUST_SHIP = [
     "portal/translations/nl/LC_MESSAGES/messages.mo",
     "portal/data/rules.toml",
     "portal/data/isco08.csv",
+    "portal/data/PRIVACY.md",  # copied from the checkout's root by setup.py
     "portal/migrations/alembic.ini",
     "portal/migrations/env.py",
     "portal/migrations/script.py.mako",
@@ -54,6 +55,7 @@ fee = client.get("/guide/fee?lang=fr")
 login = client.post("/account/login", data={"email": "talent@demo.example",
                                             "password": "demo-portal-2026"})
 welcome = client.get("/welcome?lang=fr")
+record = client.get("/privacy/record")
 print(json.dumps({
     "package": portal.__file__,
     "templates": app.template_folder,
@@ -63,6 +65,7 @@ print(json.dumps({
     "fee": fee.status_code,
     "login": login.status_code,
     "welcome": [welcome.status_code, welcome.get_data(as_text=True)],
+    "record": [record.status_code, record.get_data(as_text=True)],
 }))
 """
 
@@ -154,3 +157,5 @@ def test_the_installed_wheel_migrates_loads_demo_data_and_serves_pages(wheel, tm
     assert page["login"] == 302
     assert page["welcome"][0] == 200  # a plug-in template, from the installed package
     assert '<html lang="fr"' in page["welcome"][1]
+    # The record of processing, from the wheel's copy of PRIVACY.md.
+    assert page["record"][0] == 200 and "GDPR article 30" in page["record"][1]

@@ -159,3 +159,17 @@ class ResidenceForm(BaseForm):
         [InputRequired(message=_l("Choose a decision."))],
         choices=options(FederalDecision.choices()),
     )
+
+
+class HoldForm(BaseForm):
+    reason = TextAreaField(
+        _l("Why is the file kept?"),
+        [
+            InputRequired(message=_l("Say why the file is kept, for example the appeal.")),
+            Length(max=1000),
+        ],
+        description=_l(
+            "For example: appeal at the Council for Alien Law Litigation, with its number. "
+            "While the hold lasts, the file is not anonymised or deleted."
+        ),
+    )

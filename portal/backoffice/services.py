@@ -33,6 +33,9 @@ ACTION_TITLES = {
     "claim": _l("Took the file"),
     "download": _l("Downloaded a document"),
     "decision_letter": _l("Downloaded the decision letter"),
+    "retention:hold_placed": _l("Put the file on legal hold"),
+    "retention:hold_lifted": _l("Lifted the legal hold"),
+    "retention:anonymised": _l("Anonymised by the retention schedule"),
 }
 
 # One sentence per audit action, with %(actor)s (who) and %(detail)s (what, when known).
@@ -49,6 +52,9 @@ ACTION_SENTENCES = {
     "fallback:data_completed": _l("%(actor)s completed the data of this e-mailed file."),
     "fallback:quarantine_converted": _l("%(actor)s turned a held e-mail into this file."),
     "fallback:quarantine_dismissed": _l("%(actor)s dismissed a held e-mail."),
+    "retention:hold_placed": _l("%(actor)s put the file on legal hold: %(detail)s"),
+    "retention:hold_lifted": _l("%(actor)s lifted the legal hold."),
+    "retention:anonymised": _l("%(actor)s anonymised the file under the retention schedule."),
 }
 STATUS_SENTENCE = _l("%(actor)s changed the status to “%(status)s”.")
 UNKNOWN_SENTENCE = _l("%(actor)s: %(action)s.")

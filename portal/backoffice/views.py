@@ -17,6 +17,7 @@ from portal.backoffice import services as backoffice_services
 from portal.backoffice.forms import (
     CHANNEL_TITLES,
     FlemishDecisionForm,
+    HoldForm,
     InfoRequestForm,
     QueueFilterForm,
     ResidenceForm,
@@ -24,7 +25,7 @@ from portal.backoffice.forms import (
 from portal.dossiers import rules
 from portal.dossiers.contents import summary
 from portal.dossiers.letters import decision as letters
-from portal.dossiers.lifecycle import handling, timeline
+from portal.dossiers.lifecycle import handling, hold, timeline
 from portal.dossiers.lifecycle import reasons as grounds
 from portal.dossiers.models import Dossier, FlemishDecision
 from portal.errors import Invalid
@@ -137,6 +138,8 @@ def _file_page(dossier: Dossier, *, record_view: bool = False, **bound):
         ),
         "decision_form": FlemishDecisionForm(prefix="decision", formdata=None),
         "residence_form": ResidenceForm(prefix="residence", formdata=None),
+        "hold_form": HoldForm(prefix="hold", formdata=None),
+        "lift_form": CsrfForm(prefix="lift", formdata=None),
     }
     forms.update(bound)
     dossier = file.dossier
@@ -304,3 +307,35 @@ def record_residence(dossier_id: int):
             flash(_("The decision of the Immigration Office is recorded."), "success")
             return _back(dossier_id)
     return _file_page(dossier, residence_form=form)
+
+
+@bp.post("/dossiers/<int:dossier_id>/hold")
+@roles(Role.OFFICER, Role.ADMIN)
+def place_hold(dossier_id: int):
+    dossier = _officer_dossier(dossier_id)
+    form = HoldForm(prefix="hold")
+    if form.validate_on_submit():
+        try:
+            hold.place(current_user, dossier, form.reason.data)
+        except Invalid as error:
+            form.add_errors(error.errors)
+        else:
+            flash(_("The file is on legal hold: retention leaves it alone."), "success")
+            return _back(dossier_id)
+    return _file_page(dossier, hold_form=form)
+
+
+@bp.post("/dossiers/<int:dossier_id>/hold/lift")
+@roles(Role.OFFICER, Role.ADMIN)
+def lift_hold(dossier_id: int):
+    dossier = _officer_dossier(dossier_id)
+    form = CsrfForm(prefix="lift")
+    if form.validate_on_submit():
+        try:
+            hold.lift(current_user, dossier)
+        except Invalid as error:
+            form.add_errors(error.errors)
+        else:
+            flash(_("The legal hold is lifted."), "success")
+            return _back(dossier_id)
+    return _file_page(dossier, lift_form=form)

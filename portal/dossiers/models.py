@@ -210,6 +210,12 @@ class Dossier(TimestampMixin, db.Model):
     # The legal deadline, kept current by the status machine so the queue can sort on it.
     deadline_on: Mapped[date | None] = mapped_column(Date, index=True)
 
+    # Retention (portal.privacy): an officer's legal hold (an appeal pending) makes the
+    # purge skip the file; `anonymised_at` is when the purge took the person out of it.
+    held_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    hold_reason: Mapped[str | None] = mapped_column(Text)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     assigned_officer: Mapped[User | None] = relationship(foreign_keys=[assigned_officer_id])
     organisation: Mapped[Organisation | None] = relationship()

@@ -271,6 +271,7 @@ def test_withdrawing_consent_stops_all_sharing(client, talent, ghent):
         "referral": referral.id,
         "kind": "school",
         "municipality": GHENT,
+        "delete_data": True,
     }
     [notice] = outbox("onboarding_referral_withdrawn", partner.email)
     assert "Tara" not in notice.body_text

@@ -46,6 +46,11 @@ def as_json(entry: AuditEntry, reference: str | None) -> str:
             "at": entry.at.isoformat(timespec="microseconds"),
             "prev_hash": entry.prev_hash,
             "hash": entry.hash,
+            # The commitment the digest covers (portal.audit, "Redaction"); salt and detail
+            # are empty once redacted.
+            "detail_salt": entry.detail_salt,
+            "detail_hash": entry.detail_hash,
+            "redacted_at": entry.redacted_at.isoformat() if entry.redacted_at else None,
         },
         ensure_ascii=False,
         sort_keys=True,
