@@ -128,6 +128,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.dossiers.wizard.views import bp as applications_bp
     from portal.fallback.blueprints import ALL as fallback_blueprints
     from portal.home import bp as home_bp
+    from portal.privacy.views import bp as privacy_bp
     from portal.stats.views import bp as stats_bp
 
     for bp in (
@@ -143,6 +144,7 @@ def _register_blueprints(app: Flask) -> None:
         api_admin,
         stats_bp,
         *fallback_blueprints,
+        privacy_bp,
     ):
         app.register_blueprint(bp)
     _register_queues(app)
