@@ -55,7 +55,9 @@ TITLES = {
 def _title(value) -> str | None:
     if value is None:
         return None
-    return getattr(value, "title", None) or str(value)
+    if isinstance(getattr(type(value), "title", None), property):
+        return value.title  # the vocabulary's label, in the current language
+    return value.value if isinstance(value, Enum) else str(value)
 
 
 def _account(user: User) -> dict:
