@@ -81,5 +81,5 @@ def close():
             session.clear()
             flash(_("Your account is closed. We have removed your personal details."), "success")
             return redirect(url_for("home.index"))
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template("privacy/close.html", form=form, refusal=refusal), status
+    # A refused closure is shown on the page (200, as the login does): nothing was changed.
+    return render_template("privacy/close.html", form=form, refusal=refusal)

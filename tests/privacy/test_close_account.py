@@ -88,7 +88,7 @@ def test_a_wrong_password_closes_nothing(client, colleagues, password):
     leaving, *_ = colleagues
     login(client, leaving.email)
     response = close(client, password)
-    assert response.status_code == 400
+    assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "There is a problem" in page
     db.session.expire_all()
@@ -107,7 +107,7 @@ def test_the_last_administrator_must_hand_over_first(client, db_session):
     page = client.get("/account/close?lang=en").get_data(as_text=True)
     assert "You are the only administrator of" in page and 'type="password"' not in page
     response = close(client)
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "ask the helpdesk to make a colleague the administrator" in response.get_data(
         as_text=True
     )
@@ -131,7 +131,7 @@ def test_staff_accounts_are_not_closed_from_the_account_page(client, db_session)
     db.session.commit()
     login(client, officer.email)
     response = close(client)
-    assert response.status_code == 400
+    assert response.status_code == 200 and "Staff accounts" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(User, officer.id).closed_at is None
 
