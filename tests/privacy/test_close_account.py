@@ -153,3 +153,21 @@ def test_closing_without_the_csrf_token_is_refused(app, client, colleagues):
     assert response.status_code == 400
     db.session.expire_all()
     assert db.session.get(User, leaving.id).closed_at is None
+
+
+def test_the_officers_trail_names_a_closed_account_as_such(client, colleagues):
+    from portal.backoffice.services import describe_entry
+
+    leaving, staying, filed = colleagues
+    audit.record("download", dossier_id=filed.id, actor_id=leaving.id, detail="contract.pdf")
+    db.session.commit()
+    login(client, leaving.email)
+    assert close(client).status_code == 302
+    db.session.expire_all()
+    entry = db.session.scalar(
+        select(audit.AuditEntry).where(
+            audit.AuditEntry.dossier_id == filed.id, audit.AuditEntry.actor_id == leaving.id
+        )
+    )
+    sentence = describe_entry(entry)
+    assert sentence.startswith("A closed account") and "Lea" not in sentence
