@@ -9,7 +9,9 @@ the password hash becomes one no password matches ("!", not an argon2 hash), the
 token is renewed (every cookie, reset, verification and invitation link dies), the login
 sessions are deleted (with their addresses and browsers) and so are the files it followed
 as a viewer and its choices of notifications. The address is free again at once: its owner
-may register anew.
+may register anew. A plug-in takes its own data of the account out as well by adding a
+callable(user) to the list `app.extensions["account_anonymisers"]` (called before the
+row is changed, in the same transaction).
 
 The series **accounts** (anonymise, trigger last_login): an account whose last login
 (the start of its latest session; its creation when it never logged in) lies before the
@@ -21,6 +23,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import delete, func, select
 
 from portal import audit
@@ -41,6 +44,8 @@ def placeholder_email(user_id: int) -> str:
 
 def anonymise_account(user: User, now: datetime) -> None:
     """Take the person out of `user` (see this module); the caller commits."""
+    for anonymiser in current_app.extensions.get("account_anonymisers", ()):
+        anonymiser(user)
     user.email = placeholder_email(user.id)
     user.name = ""
     user.password_hash = UNUSABLE_PASSWORD

@@ -324,3 +324,13 @@ def test_the_command_lists_every_series_with_a_handler(app, db_session, monkeypa
     assert result.exit_code == 0, result.output
     for series in ("intake_messages", "quarantine", "helpdesk_tickets", "accounts"):
         assert f"\n{series}: 0 due" in result.output, result.output
+
+
+def test_plugins_take_their_own_data_of_an_anonymised_account_out(app, people, monkeypatch):
+    unused, never, *_ = people
+    seen = []
+    monkeypatch.setitem(
+        app.extensions, "account_anonymisers", [lambda user: seen.append(user.email)]
+    )
+    run.run(dry_run=False, now=NOW, entries=only("accounts"))
+    assert sorted(seen) == ["never@example.test", "unused@example.test"]  # before the change
