@@ -130,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.fallback.blueprints import ALL as fallback_blueprints
     from portal.home import bp as home_bp
     from portal.privacy.page import bp as privacy_page_bp
+    from portal.privacy.views import bp as privacy_bp
     from portal.stats.views import bp as stats_bp
 
     for bp in (
@@ -147,6 +148,7 @@ def _register_blueprints(app: Flask) -> None:
         stats_bp,
         privacy_page_bp,
         *fallback_blueprints,
+        privacy_bp,
     ):
         app.register_blueprint(bp)
     _register_queues(app)

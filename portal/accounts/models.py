@@ -167,6 +167,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     partner_refnis: Mapped[str | None] = mapped_column(String(5))
     # Notification kinds this user chose not to receive by e-mail (comma-separated).
     muted_notifications: Mapped[str] = mapped_column(String(200), default="")
+    # The person closed the account (it logs in no more); retention or the closure took
+    # the person out of the row, which stays for the files and audit entries naming it.
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    anonymised_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")
     mandatary: Mapped[Mandatary | None] = relationship(back_populates="users")
 

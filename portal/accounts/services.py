@@ -469,7 +469,7 @@ def organisation_members(actor: User) -> list[User]:
     return list(
         db.session.scalars(
             select(User)
-            .where(User.organisation_id == actor.organisation_id)
+            .where(User.organisation_id == actor.organisation_id, User.anonymised_at.is_(None))
             .order_by(func.lower(User.name))
         )
     )

@@ -72,6 +72,8 @@ def action_title(action: str) -> str:
 
 
 def _who(entry: AuditEntry) -> str:
+    if entry.actor is not None and entry.actor.anonymised_at is not None:
+        return _("A closed account")  # retention or its owner took the person out of it
     if entry.actor is not None:
         role = {Role.OFFICER: _("Officer"), Role.ADMIN: _("Administrator")}.get(entry.actor.role)
         return f"{role} {entry.actor.name}" if role else entry.actor.name

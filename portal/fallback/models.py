@@ -66,6 +66,8 @@ class HelpdeskTicket(TimestampMixin, db.Model):
     screenshot_sha256: Mapped[str | None] = mapped_column(String(64))
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Retention took the requester out of the ticket (portal.privacy.tickets).
+    anonymised_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
     entries: Mapped[list[TicketEntry]] = relationship(
@@ -182,10 +184,17 @@ class IntakeMessage(db.Model):
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     review: Mapped[Review | None] = mapped_column(str_enum(Review))
     review_reason: Mapped[str | None] = mapped_column(Text)
+    # Retention deleted the raw message and the sender's details (portal.privacy.intake);
+    # the row stays with its hashes, so a second delivery is still known as a duplicate.
+    purged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     proof: Mapped[Proof | None] = relationship()
     dossier: Mapped[Dossier | None] = relationship()
     reviewed_by: Mapped[User | None] = relationship()
 
     @property
     def in_quarantine(self) -> bool:
-        return self.outcome in (Outcome.REJECTED, Outcome.ERROR) and self.reviewed_at is None
+        return (
+            self.outcome in (Outcome.REJECTED, Outcome.ERROR)
+            and self.reviewed_at is None
+            and self.purged_at is None
+        )

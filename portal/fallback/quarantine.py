@@ -34,6 +34,7 @@ def messages(actor: User, view: str = "quarantine", limit: int = 300) -> list[In
         query = query.where(
             IntakeMessage.outcome.in_((Outcome.REJECTED, Outcome.ERROR)),
             IntakeMessage.reviewed_at.is_(None),
+            IntakeMessage.purged_at.is_(None),
         )
     elif view in {o.value for o in Outcome}:
         query = query.where(IntakeMessage.outcome == Outcome(view))
@@ -49,6 +50,8 @@ def get_message(actor: User, message_id: int) -> IntakeMessage:
 
 
 def raw_bytes(record: IntakeMessage) -> bytes:
+    if record.purged_at is not None:  # deleted under the retention schedule
+        raise NotFound
     return rawstore.path_of(record.sha256).read_bytes()
 
 
@@ -59,7 +62,9 @@ class Content:
 
 
 def content(record: IntakeMessage) -> Content:
-    """The message as the intake read it (nothing for one too large to open)."""
+    """The message as the intake read it (nothing for one too large to open, or purged)."""
+    if record.purged_at is not None:
+        return Content(ParsedMail(), False)
     if record.reason == intake.TOO_LARGE and record.size > intake.max_message_bytes():
         return Content(ParsedMail(), False)
     parsed = mailparse.parse(raw_bytes(record))

@@ -30,9 +30,15 @@ What each series means here:
 - **documents** (delete): the stored bytes of a decided file's documents, once the final
   decision lies before the cutoff (sooner than the file itself); the rows stay as above.
 - A file on **legal hold** (`held_at`) is skipped and counted as held.
-- Series without a handler yet (intake messages, quarantine, helpdesk tickets, accounts,
-  and the orange carpet's welcome profiles) are reported as such and kept. A plug-in adds
-  its own handlers to `app.extensions["retention_handlers"]` (the orange carpet: webhooks).
+- **intake_messages**, **quarantine** (delete): the raw message and its sender's details,
+  the row kept with its hashes (`portal.privacy.intake`).
+- **helpdesk_tickets** (anonymise or delete): a resolved ticket without its requester
+  (`portal.privacy.tickets`).
+- **accounts** (anonymise): an account unused since the cutoff keeps its row without the
+  person (`portal.privacy.accounts`); a closed account is anonymised at its closure.
+- A series without a handler (the orange carpet's welcome profiles when the plug-in is
+  off) is reported as such and kept. A plug-in adds its own handlers to
+  `app.extensions["retention_handlers"]` (the orange carpet: webhooks).
 
 **The audit trail**: entries are sealed into a SHA-256 chain (`portal.audit`). The design
 chosen for redaction is a salted *commitment*: the digest covers SHA-256(salt ‖ detail)
@@ -45,12 +51,10 @@ Entries sealed before the commitment existed cannot be redacted: they are counte
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import Select, and_, delete, exists, func, or_, select, update
+from sqlalchemy import Select, and_, delete, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal import audit, clock, uploads
@@ -58,79 +62,20 @@ from portal.dossiers.lifecycle.models import ExchangeMessage, InfoRequest, Statu
 from portal.dossiers.models import Document, Dossier, DossierStatus, DossierViewer
 from portal.extensions import db
 from portal.mail import OutboxMessage
-from portal.privacy import schedule
+from portal.privacy import accounts, intake, schedule, tickets
+from portal.privacy.batches import (  # noqa: F401 - bulk, Handler: for plug-ins' handlers
+    SAMPLE,
+    Handler,
+    Outcome,
+    Pass,
+    bulk,
+)
+from portal.privacy.batches import commit as _commit
+from portal.privacy.batches import count as _count
+from portal.privacy.batches import ids_in_batches as _batches
+from portal.privacy.batches import sample as _sample
 from portal.privacy.schedule import ANONYMISE, Entry
 from portal.storage import KEY
-
-SAMPLE = 10  # what a dry run names per series
-
-
-@dataclass
-class Outcome:
-    """What one series came to in one run."""
-
-    series: str
-    action: str
-    cutoff: datetime | None
-    due: int = 0
-    done: int = 0
-    held: int = 0
-    left: list[str] = field(default_factory=list)  # records that could not be handled
-    unredacted: int = 0  # audit details sealed before commitments: kept as they are
-    sample: list[str] = field(default_factory=list)
-    note: str = ""
-
-    def line(self, dry_run: bool) -> str:
-        cutoff = f" before {self.cutoff:%Y-%m-%d}" if self.cutoff else ""
-        if self.note:
-            return f"{self.series}: {self.note}"
-        verb = "due" if dry_run else f"{self.action}d"
-        count = self.due if dry_run else self.done
-        text = f"{self.series}: {count} {verb} ({self.action}{cutoff})"
-        if self.held:
-            text += f", {self.held} on legal hold"
-        if self.unredacted:
-            text += f", {self.unredacted} audit details left (sealed before redaction)"
-        if self.left:
-            text += f", {len(self.left)} left: {', '.join(self.left[:SAMPLE])}"
-        if dry_run and self.sample:
-            text += f": {', '.join(self.sample)}"
-        return text
-
-
-@dataclass(frozen=True)
-class Pass:
-    dry_run: bool
-    batch: int
-    now: datetime
-
-
-Handler = Callable[[Entry, Pass], Outcome]
-
-
-def _batches(query: Select, column, size: int) -> Iterator[list[int]]:
-    """Ids of `query` (a select of `column`) in ascending batches of `size`."""
-    last = 0
-    while True:
-        ids = list(db.session.scalars(query.where(column > last).order_by(column).limit(size)))
-        if not ids:
-            return
-        yield ids
-        last = ids[-1]
-
-
-def _count(query: Select) -> int:
-    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-
-
-def _sample(query: Select, column, label: Callable[[int], str]) -> list[str]:
-    return [label(i) for i in db.session.scalars(query.order_by(column).limit(SAMPLE))]
-
-
-def _commit(p: Pass) -> None:
-    if not p.dry_run:
-        db.session.commit()
-
 
 # --- drafts ---------------------------------------------------------------------------------
 
@@ -227,24 +172,6 @@ def _exchange(entry: Entry, p: Pass) -> Outcome:
         due = due.where(ExchangeMessage.payload != "")
     blank = dict(payload="", last_error=None)
     return bulk(entry, p, cutoff, due, ExchangeMessage, blank, "exchange message")
-
-
-def bulk(entry: Entry, p: Pass, cutoff, due: Select, model, blank: dict, noun: str) -> Outcome:
-    """Anonymise (set the `blank` values) or delete the rows of `model` whose ids `due`
-    selects, a batch at a time; for handlers of plain rows (plug-ins' included)."""
-    outcome = Outcome(entry.series, entry.action, cutoff, due=_count(due))
-    if p.dry_run:
-        outcome.sample = _sample(due, model.id, lambda i: f"{noun} {i}")
-        return outcome
-    for ids in _batches(due, model.id, p.batch):
-        if entry.action == ANONYMISE:
-            statement = update(model).where(model.id.in_(ids)).values(**blank)
-        else:
-            statement = delete(model).where(model.id.in_(ids))
-        db.session.execute(statement.execution_options(synchronize_session=False))
-        outcome.done += len(ids)
-        _commit(p)
-    return outcome
 
 
 # --- decided and withdrawn files -----------------------------------------------------------------
@@ -403,6 +330,10 @@ def _remove_document(document: Document) -> None:
 
 HANDLERS: dict[str, Handler] = {
     "drafts": _drafts,
+    "intake_messages": intake.intake_messages,
+    "quarantine": intake.quarantine,
+    "helpdesk_tickets": tickets.helpdesk_tickets,
+    "accounts": accounts.accounts,
     "documents": _documents,
     "outbox": _outbox,
     "exchange_outbox": _exchange,

@@ -1,0 +1,422 @@
+"""What the portal holds about the logged-in person (GDPR art. 15), as JSON and as a PDF.
+
+`collect(user)` builds one document of sections: the account, its organisation or
+mandatary and the role in it, requests to join and claims, mandates uploaded, the files
+the person filed or follows, helpdesk tickets, the choice of e-mails, the login sessions,
+and the audit of who viewed or changed those files (and what the person did). Plug-ins add
+sections through `app.extensions["own_data_sections"]`: a dict name -> callable(user)
+returning a JSON-serialisable dict; every registered section is included under its name.
+
+Nothing of other people: a file the person *filed* shows its reference, kind, status and
+dates, not the worker it concerns (another person); a file the person *follows* as a
+viewer (they are its worker) shows the worker's details as well. The audit names who acted
+by role ("Officer"), never by name, and leaves out the entries' details (a document's
+file name may name the worker). Internal helpdesk notes are left out. Never secrets:
+no password hash, session token, token hash, salt, access token or API key.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+
+from flask import current_app
+from sqlalchemy import or_, select
+
+from portal import audit, clock, pdf
+from portal.accounts import services
+from portal.accounts.models import Mandate, MembershipClaim, OrganisationClaim, User
+from portal.accounts.sessions import UserSession, browser_label
+from portal.dossiers.lifecycle import preferences
+from portal.dossiers.models import Dossier, DossierViewer
+from portal.extensions import db
+from portal.fallback.models import EntryKind, HelpdeskTicket
+from portal.i18n import _, _l, force_locale
+
+Section = Callable[[User], dict]
+AUDIT_LIMIT = 5000  # the newest entries; an account with more is told how many were left
+
+TITLES = {
+    "about": _l("About this document"),
+    "account": _l("Your account"),
+    "organisation": _l("Your organisation"),
+    "mandatary": _l("The mandatary you act for"),
+    "files": _l("Files"),
+    "tickets": _l("Helpdesk tickets"),
+    "notifications": _l("E-mails you receive"),
+    "sessions": _l("Login sessions"),
+    "audit": _l("Who viewed or changed your files"),
+}
+
+
+def _title(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(getattr(type(value), "title", None), property):
+        return value.title  # the vocabulary's label, in the current language
+    return value.value if isinstance(value, Enum) else str(value)
+
+
+def _account(user: User) -> dict:
+    return {
+        "name": user.name,
+        "email": user.email,
+        "role": _title(user.role),
+        "language": user.locale,
+        "created_at": user.created_at,
+        "email_verified_at": user.email_verified_at,
+        "active": user.active,
+        "closed_at": user.closed_at,
+    }
+
+
+def _organisation(user: User) -> dict:
+    organisation = user.organisation
+    joined = db.session.scalars(
+        select(MembershipClaim).where(MembershipClaim.user_id == user.id)
+    ).all()
+    claims = db.session.scalars(
+        select(OrganisationClaim).where(OrganisationClaim.claimant_id == user.id)
+    ).all()
+    return {
+        "name": organisation.name if organisation else None,
+        "enterprise_number": organisation.kbo_on_record if organisation else None,
+        "your_role": _title(user.org_role),
+        "requests_to_join": [
+            {
+                "organisation": claim.organisation.name,
+                "status": _title(claim.status),
+                "asked_at": claim.created_at,
+                "decided_at": claim.decided_at,
+                "reason": claim.decision_reason,
+            }
+            for claim in joined
+        ],
+        "claims": [
+            {
+                "organisation": claim.organisation.name,
+                "enterprise_number": claim.kbo_number,
+                "status": _title(claim.status),
+                "proof": claim.proof_file_name,
+                "asked_at": claim.created_at,
+                "decided_at": claim.decided_at,
+                "reason": claim.decision_reason,
+            }
+            for claim in claims
+        ],
+    }
+
+
+def _mandatary(user: User) -> dict:
+    mandatary = user.mandatary
+    mandates = db.session.scalars(
+        select(Mandate).where(Mandate.uploaded_by_id == user.id).order_by(Mandate.id)
+    ).all()
+    return {
+        "name": mandatary.name if mandatary else None,
+        "enterprise_number": mandatary.kbo_number if mandatary else None,
+        "mandates_you_uploaded": [
+            {
+                "foreign_employer": mandate.foreign_employer.name,
+                "country": mandate.foreign_employer.country,
+                "starts_on": mandate.starts_on,
+                "ends_on": mandate.ends_on,
+                "status": _title(mandate.status),
+                "file": mandate.file_name,
+                "uploaded_at": mandate.created_at,
+                "rejection_reason": mandate.rejection_reason,
+            }
+            for mandate in mandates
+        ],
+    }
+
+
+def _file(dossier: Dossier) -> dict:
+    return {
+        "reference": dossier.reference,
+        "kind": _title(dossier.permit),
+        "status": _title(dossier.status),
+        "created_at": dossier.created_at,
+        "submitted_on": dossier.submitted_on,
+        "flemish_decision_on": dossier.flemish_decision_on,
+        "federal_decision_on": dossier.federal_decision_on,
+    }
+
+
+def _worker(dossier: Dossier) -> dict:
+    """The worker's details of a file the person follows (they are its worker)."""
+    return {
+        "first_name": dossier.worker_first_name,
+        "last_name": dossier.worker_last_name,
+        "birth_date": dossier.worker_birth_date,
+        "nationality": dossier.worker_nationality,
+        "passport": dossier.worker_passport,
+        "email": dossier.worker_email,
+        "language": dossier.worker_locale,
+    }
+
+
+def _filed(user: User) -> list[Dossier]:
+    return list(
+        db.session.scalars(
+            select(Dossier).where(Dossier.created_by_id == user.id).order_by(Dossier.id)
+        )
+    )
+
+
+def _followed(user: User) -> list[Dossier]:
+    return list(
+        db.session.scalars(
+            select(Dossier)
+            .join(DossierViewer, DossierViewer.dossier_id == Dossier.id)
+            .where(DossierViewer.user_id == user.id)
+            .order_by(Dossier.id)
+        )
+    )
+
+
+def _files(user: User) -> dict:
+    return {
+        "filed_by_you": [_file(d) for d in _filed(user)],
+        "followed_by_you": [_file(d) | {"worker": _worker(d)} for d in _followed(user)],
+    }
+
+
+def _tickets(user: User) -> dict:
+    mine = or_(
+        HelpdeskTicket.user_id == user.id,
+        HelpdeskTicket.requester_email == services.normalise_email(user.email),
+    )
+    tickets = db.session.scalars(select(HelpdeskTicket).where(mine).order_by(HelpdeskTicket.id))
+    return {
+        "tickets": [
+            {
+                "number": ticket.number,
+                "status": _title(ticket.status),
+                "opened_at": ticket.created_at,
+                "resolved_at": ticket.resolved_at,
+                "name": ticket.requester_name,
+                "email": ticket.requester_email,
+                "organisation": ticket.organisation_name,
+                "what_you_tried": ticket.tried,
+                "error": ticket.error_text,
+                "screenshot": ticket.screenshot_name,
+                "messages": [
+                    {"kind": entry.kind.value, "at": entry.created_at, "text": entry.body}
+                    for entry in ticket.entries
+                    if entry.kind != EntryKind.NOTE
+                ],
+            }
+            for ticket in tickets
+        ]
+    }
+
+
+def _notifications(user: User) -> dict:
+    return {
+        "emails": [
+            {"about": str(preferences.KINDS[kind]), "receive": receive}
+            for kind, receive in preferences.receives(user).items()
+        ]
+    }
+
+
+def _sessions(user: User) -> dict:
+    rows = db.session.scalars(
+        select(UserSession).where(UserSession.user_id == user.id).order_by(UserSession.id)
+    )
+    return {
+        "sessions": [
+            {
+                "started_at": row.created_at,
+                "last_seen_at": row.last_seen_at,
+                "ended_at": row.ended_at,
+                "ip_address": row.ip,
+                "browser": browser_label(row.user_agent),
+            }
+            for row in rows
+        ]
+    }
+
+
+def _audit(user: User) -> dict:
+    own = {d.id: d.reference for d in _filed(user) + _followed(user)}
+    query = (
+        select(audit.AuditEntry)
+        .where(
+            or_(
+                audit.AuditEntry.dossier_id.in_(list(own) or [0]),
+                audit.AuditEntry.actor_id == user.id,
+            )
+        )
+        .order_by(audit.AuditEntry.at.desc(), audit.AuditEntry.id.desc())
+    )
+    entries = db.session.scalars(query.limit(AUDIT_LIMIT + 1)).all()
+    return {
+        "entries": [
+            {
+                "at": entry.at,
+                "action": entry.action,
+                "file": own.get(entry.dossier_id),
+                "by": _who(entry, user),
+            }
+            for entry in entries[:AUDIT_LIMIT]
+        ],
+        "more_not_shown": len(entries) > AUDIT_LIMIT,
+    }
+
+
+def _who(entry: audit.AuditEntry, user: User) -> str:
+    if entry.actor_id == user.id:
+        return _("You")
+    if entry.actor is not None:
+        return _title(entry.actor.role)
+    if entry.api_client_id is not None:
+        return _("A connected system")
+    return _("The portal")
+
+
+CORE: dict[str, Section] = {
+    "account": _account,
+    "organisation": _organisation,
+    "mandatary": _mandatary,
+    "files": _files,
+    "tickets": _tickets,
+    "notifications": _notifications,
+    "sessions": _sessions,
+    "audit": _audit,
+}
+
+
+def sections() -> dict[str, Section]:
+    """The portal's sections, then every plug-in's (`own_data_sections`), by name."""
+    added = current_app.extensions.get("own_data_sections", {})
+    clash = set(added) & (set(CORE) | {"about"})
+    if clash:
+        raise RuntimeError(f"own_data_sections may not replace {', '.join(sorted(clash))}")
+    return CORE | added
+
+
+def collect(user: User) -> dict:
+    """Everything the portal holds about `user`, JSON-ready (dates as ISO text)."""
+    document = {
+        "about": {
+            "made_at": clock.now(),
+            "for": user.email,
+            "explanation": _(
+                "What the Single Permit Portal holds about you, as asked under article 15 "
+                "of the GDPR."
+            ),
+        }
+    }
+    for name, section in sections().items():
+        document[name] = section(user)
+    return json.loads(to_json(document))
+
+
+def _plain(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    return str(value)  # lazy strings
+
+
+def to_json(document: dict) -> str:
+    return json.dumps(document, default=_plain, ensure_ascii=False, indent=2)
+
+
+LABELS = {
+    "made_at": _l("Made on"),
+    "for": _l("For"),
+    "explanation": _l("What it is"),
+    "name": _l("Name"),
+    "email": _l("E-mail address"),
+    "role": _l("Role"),
+    "language": _l("Language"),
+    "created_at": _l("Created"),
+    "email_verified_at": _l("E-mail address confirmed"),
+    "active": _l("Active"),
+    "closed_at": _l("Closed"),
+    "enterprise_number": _l("Enterprise number"),
+    "your_role": _l("Your role"),
+    "requests_to_join": _l("Requests to join"),
+    "claims": _l("Claims to the enterprise number"),
+    "organisation": _l("Organisation"),
+    "status": _l("Status"),
+    "asked_at": _l("Asked"),
+    "decided_at": _l("Decided"),
+    "reason": _l("Reason"),
+    "proof": _l("Proof"),
+    "mandates_you_uploaded": _l("Mandates you uploaded"),
+    "foreign_employer": _l("Foreign employer"),
+    "country": _l("Country"),
+    "starts_on": _l("Starts"),
+    "ends_on": _l("Ends"),
+    "file": _l("File"),
+    "uploaded_at": _l("Uploaded"),
+    "rejection_reason": _l("Reason for the rejection"),
+    "filed_by_you": _l("Files you filed"),
+    "followed_by_you": _l("Files you follow"),
+    "reference": _l("Reference"),
+    "kind": _l("Kind"),
+    "submitted_on": _l("Submitted"),
+    "flemish_decision_on": _l("Decision of Flanders"),
+    "federal_decision_on": _l("Decision on the residence"),
+    "worker": _l("Worker"),
+    "first_name": _l("First name"),
+    "last_name": _l("Last name"),
+    "birth_date": _l("Date of birth"),
+    "nationality": _l("Nationality"),
+    "passport": _l("Passport number"),
+    "tickets": _l("Tickets"),
+    "number": _l("Number"),
+    "opened_at": _l("Opened"),
+    "resolved_at": _l("Resolved"),
+    "what_you_tried": _l("What you tried"),
+    "error": _l("Error"),
+    "screenshot": _l("Screenshot"),
+    "messages": _l("Messages"),
+    "at": _l("When"),
+    "text": _l("Text"),
+    "emails": _l("E-mails"),
+    "about": _l("About"),
+    "receive": _l("You receive them"),
+    "sessions": _l("Sessions"),
+    "started_at": _l("Started"),
+    "last_seen_at": _l("Last active"),
+    "ended_at": _l("Ended"),
+    "ip_address": _l("IP address"),
+    "browser": _l("Browser"),
+    "entries": _l("Entries"),
+    "action": _l("Action"),
+    "by": _l("By"),
+    "more_not_shown": _l("Older entries left out"),
+}
+
+
+def label(key: str) -> str:
+    known = LABELS.get(key)
+    return str(known) if known is not None else key.replace("_", " ").capitalize()
+
+
+def section_title(name: str) -> str:
+    known = TITLES.get(name)
+    return str(known) if known is not None else name.replace("_", " ").capitalize()
+
+
+def render_pdf(user: User, locale: str) -> bytes:
+    with force_locale(locale):
+        document = collect(user)
+    return pdf.render_pdf(
+        "pdf/own_data.html",
+        locale,
+        document=document,
+        label=label,
+        section_title=section_title,
+    )

@@ -1,0 +1,231 @@
+"""The person's own data (GDPR art. 15): everything about them, nothing of anyone else."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from pypdf import PdfReader
+
+from portal import audit
+from portal.accounts.models import OrgRole
+from portal.dossiers.lifecycle import preferences
+from portal.dossiers.models import DossierViewer
+from portal.extensions import db
+from portal.fallback.models import EntryKind, HelpdeskTicket, TicketEntry
+from portal.privacy import own_data
+from tests.factories import DossierFactory, EmployerFactory, OfficerFactory, TalentFactory
+from tests.support import login
+
+
+def helpdesk_ticket(user, number: str, note: str | None = None) -> HelpdeskTicket:
+    ticket = HelpdeskTicket(
+        number=number,
+        access_token=f"secret-access-{number}".ljust(40, "z"),
+        requester_name=user.name,
+        requester_email=user.email,
+        user_id=user.id,
+        tried="Uploading the contract",
+        error_text="Error 500",
+    )
+    ticket.entries.append(TicketEntry(kind=EntryKind.REQUESTER, body=f"Help, {user.name}"))
+    if note:
+        ticket.entries.append(TicketEntry(kind=EntryKind.NOTE, body=note))
+    db.session.add(ticket)
+    return ticket
+
+
+@pytest.fixture
+def world(db_session):
+    alice = EmployerFactory(email="alice.filer@example.test", name="Alice Filer")
+    bob = EmployerFactory(
+        email="bob.colleague@example.test",
+        name="Bob Colleague",
+        organisation=alice.organisation,
+        org_role=OrgRole.MEMBER,
+    )
+    priya = TalentFactory(email="priya.worker@example.test", name="Priya Worker")
+    carol = EmployerFactory(email="carol.other@example.test", name="Carol Otherorg")
+    olga = OfficerFactory(email="olga.officer@example.test", name="Olga Officer")
+    alices = DossierFactory(
+        owner=alice,
+        submitted=True,
+        reference="SP-2026-ALICE-1",
+        worker_first_name="Priyanka",
+        worker_last_name="Sharmawitz",
+        worker_email="priyanka.in.file@example.in",
+    )
+    bobs = DossierFactory(owner=bob, submitted=True, reference="SP-2026-BOBBY-2")
+    carols = DossierFactory(
+        owner=carol, submitted=True, reference="SP-2026-CAROL-3", worker_first_name="Wangwei"
+    )
+    db.session.add(DossierViewer(dossier_id=alices.id, user_id=priya.id))
+    audit.record("download", dossier_id=alices.id, actor_id=olga.id, detail="passport Priyanka.pdf")
+    audit.record("download", dossier_id=bobs.id, actor_id=olga.id, detail="bob file.pdf")
+    audit.record("download", dossier_id=carols.id, actor_id=olga.id, detail="carol file.pdf")
+    audit.record("view", dossier_id=alices.id, actor_id=bob.id)
+    helpdesk_ticket(alice, "HD-ALICE", note="Internal: Olga thinks Alice is confused")
+    helpdesk_ticket(bob, "HD-BOBBY")
+    preferences.save(alice, ["info_requested"])
+    db.session.commit()
+    return alice, bob, priya, carol, olga, alices, bobs, carols
+
+
+OTHERS_OF_ALICE = [
+    "Bob Colleague",
+    "bob.colleague@example.test",
+    "Priya Worker",
+    "priya.worker@example.test",
+    "Priyanka",  # the worker of her file is another person
+    "Sharmawitz",
+    "priyanka.in.file@example.in",
+    "Carol Otherorg",
+    "carol.other@example.test",
+    "Olga",
+    "olga.officer@example.test",
+    "passport Priyanka.pdf",
+    "SP-2026-BOBBY-2",
+    "SP-2026-CAROL-3",
+    "Wangwei",
+    "HD-BOBBY",
+    "Internal:",
+]
+
+
+def secrets_of(user) -> list[str]:
+    from portal.accounts.sessions import UserSession
+
+    found = [user.password_hash, user.session_token]
+    found += [row.token_hash for row in db.session.query(UserSession).filter_by(user_id=user.id)]
+    found += [t.access_token for t in db.session.query(HelpdeskTicket).filter_by(user_id=user.id)]
+    return found
+
+
+def download(client, user, kind: str):
+    login(client, user.email)
+    response = client.get(f"/account/my-data.{kind}?lang=en")
+    assert response.status_code == 200
+    assert "attachment" in response.headers["Content-Disposition"]
+    return response
+
+
+def test_the_json_holds_everything_about_the_filer(client, world):
+    alice, bob, priya, carol, olga, alices, *_ = world
+    response = download(client, alice, "json")
+    assert response.mimetype == "application/json"
+    data = json.loads(response.get_data(as_text=True))
+    assert data["account"]["email"] == "alice.filer@example.test"
+    assert data["account"]["name"] == "Alice Filer"
+    assert data["organisation"]["name"] == alice.organisation.name
+    assert data["organisation"]["your_role"] == "admin"
+    assert [f["reference"] for f in data["files"]["filed_by_you"]] == ["SP-2026-ALICE-1"]
+    assert data["files"]["followed_by_you"] == []
+    assert [t["number"] for t in data["tickets"]["tickets"]] == ["HD-ALICE"]
+    assert [m["text"] for m in data["tickets"]["tickets"][0]["messages"]] == ["Help, Alice Filer"]
+    assert {e["about"]: e["receive"] for e in data["notifications"]["emails"]} == {
+        "Changes in the status of my files": False,
+        "Requests for more information about my files": True,
+    }
+    assert len(data["sessions"]["sessions"]) == 1  # the login of this download
+    assert data["sessions"]["sessions"][0]["ip_address"]
+    by_file = [(e["file"], e["action"], e["by"]) for e in data["audit"]["entries"]]
+    assert ("SP-2026-ALICE-1", "download", "Officer") in by_file
+    assert ("SP-2026-ALICE-1", "view", "Employer") in by_file  # a colleague, by role only
+    assert all(e["file"] in ("SP-2026-ALICE-1", None) for e in data["audit"]["entries"])
+    text = response.get_data(as_text=True)
+    for other in OTHERS_OF_ALICE:
+        assert other not in text, other
+    for secret in secrets_of(alice):
+        assert secret not in text
+    for word in ("password", "token", "salt", "api_key", "hash"):
+        assert word not in text.lower(), word
+
+
+def test_the_viewer_sees_the_file_they_follow_with_their_own_details_and_no_one_else(client, world):
+    alice, bob, priya, carol, olga, alices, *_ = world
+    data = json.loads(download(client, priya, "json").get_data(as_text=True))
+    (followed,) = data["files"]["followed_by_you"]
+    assert followed["reference"] == "SP-2026-ALICE-1"
+    assert followed["worker"]["first_name"] == "Priyanka"  # the file's worker is the viewer
+    assert data["files"]["filed_by_you"] == []
+    assert ("SP-2026-ALICE-1", "download", "Officer") in [
+        (e["file"], e["action"], e["by"]) for e in data["audit"]["entries"]
+    ]
+    text = json.dumps(data)
+    for other in (
+        "Alice Filer",
+        "alice.filer@example.test",
+        "Bob Colleague",
+        "bob.colleague@example.test",
+        "Olga",
+        "passport Priyanka.pdf",
+        "SP-2026-BOBBY-2",
+        "SP-2026-CAROL-3",
+        "HD-ALICE",
+    ):
+        assert other not in text, other
+
+
+def test_another_organisation_sees_none_of_it(client, world):
+    alice, bob, priya, carol, *_ = world
+    text = download(client, carol, "json").get_data(as_text=True)
+    assert "SP-2026-CAROL-3" in text and "Carol Otherorg" in text
+    for other in ("Alice", "alice.filer", "Bob", "Priya", "SP-2026-ALICE-1", "SP-2026-BOBBY-2"):
+        assert other not in text, other
+
+
+def test_every_registered_section_is_included(app, client, world, monkeypatch):
+    alice, *_ = world
+    sections = dict(app.extensions.get("own_data_sections", {}))
+    sections["welcome_test"] = lambda user: {"profile": {"user": user.id, "city": "Gent"}}
+    monkeypatch.setitem(app.extensions, "own_data_sections", sections)
+    data = json.loads(download(client, alice, "json").get_data(as_text=True))
+    assert data["welcome_test"] == {"profile": {"user": alice.id, "city": "Gent"}}
+    for name in sections:
+        assert name in data
+    pdf = download(client, alice, "pdf")
+    assert "Gent" in pdf_text(pdf.data)
+
+
+def test_a_plugin_section_cannot_replace_the_portals(app, world, monkeypatch):
+    alice, *_ = world
+    monkeypatch.setitem(app.extensions, "own_data_sections", {"account": lambda user: {}})
+    with pytest.raises(RuntimeError):
+        own_data.collect(alice)
+
+
+def pdf_text(data: bytes) -> str:
+    reader = PdfReader(io.BytesIO(data))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def test_the_pdf_reads_back_with_the_same_facts_and_nothing_of_others(client, world):
+    alice, *_ = world
+    response = download(client, alice, "pdf")
+    assert response.mimetype == "application/pdf" and response.data.startswith(b"%PDF")
+    text = pdf_text(response.data)
+    assert "Your data on the Single Permit Portal" in text
+    for fact in ("alice.filer@example.test", "Alice Filer", "SP-2026-ALICE-1", "HD-ALICE"):
+        assert fact in text, fact
+    assert "Who viewed or changed your files" in text and "Officer" in text
+    for other in OTHERS_OF_ALICE:
+        assert other not in text, other
+
+
+def test_the_downloads_are_audited_and_need_a_login(client, world):
+    alice, *_ = world
+    assert client.get("/account/my-data.json").status_code == 302
+    assert client.get("/account/my-data.pdf").status_code == 302
+    download(client, alice, "json")
+    entry = db.session.query(audit.AuditEntry).filter_by(action="account:own_data_downloaded")
+    assert entry.one().actor_id == alice.id
+
+
+def test_the_my_data_page_links_both_downloads(client, world):
+    alice, *_ = world
+    login(client, alice.email)
+    assert 'href="/account/my-data"' in client.get("/account/").get_data(as_text=True)
+    page = client.get("/account/my-data").get_data(as_text=True)
+    assert page.count("<h1") == 1
+    assert 'href="/account/my-data.pdf"' in page and 'href="/account/my-data.json"' in page

@@ -1,0 +1,336 @@
+"""The purge of what concerns people directly: intake messages, quarantine, tickets, accounts.
+
+Each series with records of known age: one just past its period (due), one a day younger
+(kept). A dry run lists, a real run applies.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from portal import audit, clock, storage
+from portal.accounts import services, sessions
+from portal.dossiers.models import Dossier, DossierViewer
+from portal.extensions import db
+from portal.fallback import quarantine as desk_quarantine
+from portal.fallback import rawstore
+from portal.fallback.models import (
+    EntryKind,
+    HelpdeskTicket,
+    IntakeMessage,
+    Outcome,
+    Proof,
+    Review,
+    TicketEntry,
+    TicketStatus,
+)
+from portal.privacy import run, schedule
+from portal.privacy.accounts import PLACEHOLDER_DOMAIN
+from tests.factories import (
+    PASSWORD,
+    DossierFactory,
+    EmployerFactory,
+    HelpdeskFactory,
+    TalentFactory,
+)
+from tests.privacy.test_run import NOW, only
+
+HALF_DAY = timedelta(hours=12)
+
+
+def cutoff(series: str) -> datetime:
+    return schedule.load()[series].period.before(NOW)
+
+
+def due_and_younger(series: str) -> tuple[datetime, datetime]:
+    """A moment just past the period, and one a day younger (not yet due)."""
+    edge = cutoff(series)
+    return edge - HALF_DAY, edge + HALF_DAY
+
+
+# --- intake messages and the quarantine ----------------------------------------------------------
+
+SENDER = "priya.sharma@example.test"
+
+
+def intake(received_at: datetime, outcome: Outcome, raw: bytes, **extra) -> IntakeMessage:
+    sha, size = rawstore.keep(io.BytesIO(raw))
+    message = IntakeMessage(
+        source_key=f"test/{received_at.isoformat()}/{outcome}/{sha}/{len(extra)}",
+        sha256=sha,
+        size=size,
+        received_at=received_at,
+        sender=SENDER,
+        subject="Application Priya Sharma",
+        message_id="<abc@priya.example>",
+        content_hash="c" * 64,
+        outcome=outcome,
+        reason="no_proof" if outcome == Outcome.REJECTED else None,
+        detail="from Priya Sharma",
+        **extra,
+    )
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def mail(text: str) -> bytes:
+    return f"From: {SENDER}\r\nSubject: {text}\r\n\r\nPassport of Priya\r\n".encode()
+
+
+@pytest.fixture
+def messages(db_session):
+    old, young = due_and_younger("intake_messages")
+    q_old, q_young = due_and_younger("quarantine")
+    found = {
+        "accepted_old": intake(old, Outcome.ACCEPTED, mail("a")),
+        "accepted_young": intake(young, Outcome.ACCEPTED, mail("b")),
+        # Reviewed long ago: no longer in the quarantine, an intake message like the rest.
+        "dismissed_old": intake(
+            old,
+            Outcome.REJECTED,
+            mail("c"),
+            reviewed_at=old,
+            review=Review.DISMISSED,
+            review_reason="Priya sent her CV",
+        ),
+        "quarantined_old": intake(q_old, Outcome.REJECTED, mail("d")),
+        "quarantined_young": intake(q_young, Outcome.ERROR, mail("e")),
+        # The same bytes as an old one, delivered again lately: the file must stay for it.
+        "shared_young": intake(young, Outcome.DUPLICATE, mail("a")),
+    }
+    db.session.commit()
+    return found
+
+
+def purged(message: IntakeMessage) -> bool:
+    db.session.refresh(message)
+    return message.purged_at is not None
+
+
+def test_a_dry_run_lists_old_intake_messages_and_quarantine_apart(messages):
+    outcomes = run.run(dry_run=True, now=NOW, entries=only("intake_messages") | only("quarantine"))
+    by = {o.series: o for o in outcomes}
+    assert by["intake_messages"].sample == [
+        f"intake message {messages['accepted_old'].id}",
+        f"intake message {messages['dismissed_old'].id}",
+    ]
+    assert by["quarantine"].sample == [f"intake message {messages['quarantined_old'].id}"]
+    assert not any(purged(m) for m in messages.values())
+    assert rawstore.path_of(messages["accepted_old"].sha256).exists()
+
+
+def test_a_real_run_deletes_the_old_messages_and_keeps_the_rows_and_the_young(app, messages):
+    outcomes = run.run(
+        dry_run=False, now=NOW, entries=only("intake_messages") | only("quarantine"), batch=1
+    )
+    assert [o.done for o in outcomes] == [2, 1]
+    for name in ("accepted_old", "dismissed_old", "quarantined_old"):
+        message = messages[name]
+        assert purged(message)
+        assert (message.sender, message.subject, message.message_id, message.detail) == (
+            None,
+            None,
+            None,
+            None,
+        )
+        assert message.review_reason is None
+        # The row stays with what the helpdesk's list and the duplicate check need.
+        assert message.content_hash == "c" * 64 and message.outcome and message.received_at
+    assert not rawstore.path_of(messages["dismissed_old"].sha256).exists()
+    assert not rawstore.path_of(messages["quarantined_old"].sha256).exists()
+    # Shared bytes stay while a younger message still names them.
+    assert rawstore.path_of(messages["accepted_old"].sha256).exists()
+    for name in ("accepted_young", "quarantined_young", "shared_young"):
+        assert not purged(messages[name]) and messages[name].sender == SENDER
+    # A purged message leaves the quarantine; the page says it cannot be read.
+    quarantined = messages["quarantined_old"]
+    assert not quarantined.in_quarantine and messages["quarantined_young"].in_quarantine
+    agent = HelpdeskFactory()
+    listed = desk_quarantine.messages(agent, "quarantine")
+    assert quarantined not in listed and messages["quarantined_young"] in listed
+    assert desk_quarantine.content(quarantined).readable is False
+    # Nothing is done twice.
+    again = run.run(dry_run=False, now=NOW, entries=only("intake_messages") | only("quarantine"))
+    assert [o.done for o in again] == [0, 0]
+
+
+def test_the_raw_download_of_a_purged_message_is_gone(app, client, messages):
+    run.run(dry_run=False, now=NOW, entries=only("quarantine"))
+    agent = HelpdeskFactory()
+    db.session.commit()
+    from tests.support import login
+
+    login(client, agent.email)
+    response = client.get(f"/helpdesk/desk/intake/{messages['quarantined_old'].id}/raw")
+    assert response.status_code == 404
+    page = client.get(f"/helpdesk/desk/intake/{messages['quarantined_old'].id}")
+    assert page.status_code == 200 and SENDER not in page.get_data(as_text=True)
+
+
+# --- helpdesk tickets ------------------------------------------------------------------------------
+
+
+def ticket(resolved_at: datetime | None, number: str, *, screenshot: str | None = None):
+    status = TicketStatus.RESOLVED if resolved_at else TicketStatus.ANSWERED
+    record = HelpdeskTicket(
+        number=number,
+        access_token=number.lower() * 4,
+        requester_name="Priya Sharma",
+        requester_email=SENDER,
+        organisation_name="Sharma Consulting",
+        organisation_kbo="0123456749",
+        tried="Uploading my passport P1234567",
+        error_text="Error 500",
+        status=status,
+        resolved_at=resolved_at,
+        screenshot_name="screen Priya.png" if screenshot else None,
+        screenshot_stored_name=screenshot,
+    )
+    record.entries.append(TicketEntry(kind=EntryKind.REQUESTER, body="Please help, Priya"))
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+@pytest.fixture
+def tickets(db_session):
+    old, young = due_and_younger("helpdesk_tickets")
+    storage.storage().put("f" * 32, b"\x89PNG screenshot")
+    found = {
+        "old": ticket(old, "HD-OLD1", screenshot="f" * 32),
+        "young": ticket(young, "HD-YNG1"),
+        "open": ticket(None, "HD-OPN1"),  # never resolved: no end yet, however old
+    }
+    found["open"].created_at = old - timedelta(days=2000)
+    with_proof = ticket(old, "HD-PRF1")
+    db.session.add(
+        Proof(
+            code="PRF1",
+            ticket_id=with_proof.id,
+            email=SENDER,
+            expires_on=old.date(),
+            issued_by_id=HelpdeskFactory().id,
+        )
+    )
+    found["with_proof"] = with_proof
+    db.session.commit()
+    return found
+
+
+def test_old_resolved_tickets_lose_their_requester(tickets):
+    (dry,) = run.run(dry_run=True, now=NOW, entries=only("helpdesk_tickets"))
+    assert dry.sample == [f"ticket {tickets['old'].id}", f"ticket {tickets['with_proof'].id}"]
+    assert tickets["old"].requester_email == SENDER
+    (outcome,) = run.run(dry_run=False, now=NOW, entries=only("helpdesk_tickets"))
+    assert outcome.done == 2
+    db.session.expire_all()
+    for name in ("old", "with_proof"):
+        record = tickets[name]
+        assert record.anonymised_at == NOW
+        assert (record.requester_name, record.requester_email, record.tried) == ("", "", "")
+        assert record.organisation_name is None and record.error_text == ""
+        assert record.access_token != name.lower() * 4
+        assert all(entry.body == "" for entry in record.entries)
+        assert record.number and record.status == TicketStatus.RESOLVED  # the record stays
+    assert tickets["with_proof"].proofs[0].email == ""
+    assert tickets["old"].screenshot_stored_name is None
+    assert not storage.storage().exists("f" * 32)
+    for name in ("young", "open"):
+        assert tickets[name].requester_email == SENDER and tickets[name].anonymised_at is None
+
+
+def test_the_schedule_can_say_delete_for_tickets_and_a_proof_keeps_its_ticket(tickets):
+    (outcome,) = run.run(dry_run=False, now=NOW, entries=only("helpdesk_tickets", "delete"))
+    assert outcome.done == 1 and outcome.left == [f"ticket {tickets['with_proof'].id} (proof)"]
+    db.session.expire_all()
+    assert db.session.get(HelpdeskTicket, tickets["old"].id) is None
+    assert db.session.scalar(select(func.count(TicketEntry.id))) == 3  # the others' threads
+    assert not storage.storage().exists("f" * 32)
+    assert db.session.get(HelpdeskTicket, tickets["young"].id) is not None
+
+
+# --- accounts unused for years ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def people(db_session):
+    old, young = due_and_younger("accounts")
+    with clock.frozen(old - timedelta(days=400)):
+        unused = EmployerFactory(email="unused@example.test", name="Ulla Unused")
+        never = TalentFactory(email="never@example.test", name="Nora Never")  # no login
+        lately = EmployerFactory(email="lately@example.test", name="Lena Lately")
+        filed = DossierFactory(owner=unused, submitted=True)
+        db.session.add(DossierViewer(dossier_id=filed.id, user_id=never.id))
+    never.created_at = old
+    with clock.frozen(old):
+        sessions.start(unused, ip="203.0.113.9", user_agent="Firefox")
+        audit.record("login", actor_id=unused.id)
+    with clock.frozen(young):
+        sessions.start(lately, ip="203.0.113.10", user_agent="Firefox")
+    with clock.frozen(young):
+        young_one = EmployerFactory(email="young@example.test", name="Yara Young")
+    db.session.commit()
+    return unused, never, lately, young_one, filed
+
+
+def test_a_dry_run_lists_the_accounts_unused_for_years(people):
+    unused, never, lately, young_one, filed = people
+    (outcome,) = run.run(dry_run=True, now=NOW, entries=only("accounts"))
+    assert sorted(outcome.sample) == sorted([f"account {unused.id}", f"account {never.id}"])
+    assert unused.email == "unused@example.test"
+
+
+def test_anonymised_accounts_keep_nothing_personal_but_stay_as_rows(people):
+    unused, never, lately, young_one, filed = people
+    (outcome,) = run.run(dry_run=False, now=NOW, entries=only("accounts"), batch=1)
+    assert outcome.done == 2
+    db.session.expire_all()
+    for user in (unused, never):
+        assert user.anonymised_at == NOW and not user.active
+        assert user.email.endswith("@" + PLACEHOLDER_DOMAIN) and user.name == ""
+        assert str(user.id) in user.email
+        assert services.authenticate(user.email, PASSWORD) == (services.LoginResult.FAILED, None)
+        assert not services.password_matches(user.password_hash, "")
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(sessions.UserSession)
+                .where(sessions.UserSession.user_id == user.id)
+            )
+            == 0
+        )
+    assert unused.email != never.email  # unique placeholders
+    # The file stays with its organisation and still names its filer's row.
+    assert db.session.get(Dossier, filed.id).created_by_id == unused.id
+    assert db.session.scalar(select(func.count(DossierViewer.id))) == 0
+    assert audit.verify().intact
+    # The address is free: its owner can register anew.
+    assert services.user_by_email("unused@example.test") is None
+    for kept in (lately, young_one):
+        assert kept.anonymised_at is None and kept.name
+        assert services.authenticate(kept.email, PASSWORD)[0] == services.LoginResult.OK
+    (again,) = run.run(dry_run=False, now=NOW, entries=only("accounts"))
+    assert again.done == 0
+
+
+def test_the_command_lists_every_series_with_a_handler(app, db_session, monkeypatch):
+    monkeypatch.setattr(db.session, "commit", db.session.flush)
+    result = app.test_cli_runner().invoke(args=["retention", "run", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    for series in ("intake_messages", "quarantine", "helpdesk_tickets", "accounts"):
+        assert f"\n{series}: 0 due" in result.output, result.output
+
+
+def test_plugins_take_their_own_data_of_an_anonymised_account_out(app, people, monkeypatch):
+    unused, never, *_ = people
+    seen = []
+    monkeypatch.setitem(
+        app.extensions, "account_anonymisers", [lambda user: seen.append(user.email)]
+    )
+    run.run(dry_run=False, now=NOW, entries=only("accounts"))
+    assert sorted(seen) == ["never@example.test", "unused@example.test"]  # before the change
