@@ -38,7 +38,8 @@ What each series means here:
   person (`portal.privacy.accounts`); a closed account is anonymised at its closure.
 - A series without a handler (the orange carpet's welcome profiles when the plug-in is
   off) is reported as such and kept. A plug-in adds its own handlers to
-  `app.extensions["retention_handlers"]` (the orange carpet: webhooks).
+  `app.extensions["retention_handlers"]` (the orange carpet: webhook bodies and welcome
+  profiles, `onboarding.retention`).
 
 **The audit trail**: entries are sealed into a SHA-256 chain (`portal.audit`). The design
 chosen for redaction is a salted *commitment*: the digest covers SHA-256(salt ‖ detail)
