@@ -11,6 +11,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import text
 
+from portal.dossiers.models import Permit
 from portal.extensions import db
 from portal.i18n import force_locale
 from portal.stats import capacity as capacity_figures
@@ -59,12 +60,19 @@ def register(app: Flask) -> None:
     @click.option(
         "--lang", default="en", type=click.Choice(["nl", "fr", "de", "en"]), show_default=True
     )
-    def stats_report(start, end, fmt: str, output: Path | None, lang: str) -> None:
+    @click.option(
+        "--kind",
+        type=click.Choice(Permit.values()),
+        help="Keep one kind of permit; every kind if omitted.",
+    )
+    def stats_report(
+        start, end, fmt: str, output: Path | None, lang: str, kind: str | None
+    ) -> None:
         """The report for a period (both days included)."""
         if end.date() < start.date():
             raise click.BadParameter("--to is before --from")
         render, _mime = exports.FORMATS[fmt]
-        _write(render(report(start.date(), end.date(), lang)), output)
+        _write(render(report(start.date(), end.date(), lang, kind)), output)
 
     @stats.command("capacity")
     @click.option("--from", "start", required=True, type=click.DateTime(["%Y-%m-%d"]))
