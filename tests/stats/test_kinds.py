@@ -215,12 +215,16 @@ def test_import_names_an_unknown_kind_on_its_line(app, db_session, tmp_path, mon
     )
     body += line.format(ref="H-9", kind="single_permit")
     body += "K-1,online,highly_qualified,US,,,2021-03-02,,,,,,professional_card\n"
-    body += "K-2,online,economic,US,,,2021-03-02,2021-03-05,authorised,2021-03-06,,,professional_card\n"
+    body += (
+        "K-2,online,economic,US,,,2021-03-02,2021-03-05,authorised,2021-03-06,,,professional_card\n"
+    )
     body += "H-8,online,economic,US,,,2021-03-02,,,,,,single_permit\n"
     result = _import(app, tmp_path, body)
     assert result.exit_code == 1
     output = result.output
-    assert "line 2: kind must be one of ['professional_card', 'single_permit'], not '=cmd'" in output
+    assert (
+        "line 2: kind must be one of ['professional_card', 'single_permit'], not '=cmd'" in output
+    )
     assert "line 3: kind must be" in output and "'a\\x00b'" in output
     assert "line 4: kind must be" in output and "y" * 61 not in output and "…" in output
     assert "line 5: kind must be" in output and "'PROFESSIONAL_CARD'" in output
