@@ -23,7 +23,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from portal import reference
-from portal.dossiers import rules
+from portal.dossiers import card_rules, rules
 from portal.dossiers.lifecycle import meaning
 from portal.dossiers.models import (
     Channel,
@@ -53,7 +53,6 @@ COLUMNS = (
 OPTIONAL = ("kind",)
 FLEMISH = set(FlemishDecision.values())
 KINDS = set(Permit.values())
-CARD_CATEGORIES = ("economic", "innovative", "sporting_cultural_artistic")
 SHOWN = 60  # at most this many characters of a refused value in a message
 
 
@@ -95,9 +94,9 @@ def _row(raw: dict[str, str], line: int, errors: list[str]) -> Dossier | None:
         errors.append(f"line {line}: reference is empty")
     if value["channel"] not in {c.value for c in Channel}:
         errors.append(f"line {line}: channel must be online or email, not {value['channel']!r}")
-    if card and value["category"] not in CARD_CATEGORIES:
+    if card and value["category"] not in (card_categories := list(card_rules.categories())):
         errors.append(
-            f"line {line}: a professional card's category is one of {list(CARD_CATEGORIES)},"
+            f"line {line}: a professional card's category is one of {card_categories},"
             f" not {_shown(value['category'])}"
         )
     elif kind == Permit.SINGLE_PERMIT and value["category"] not in rules.categories():

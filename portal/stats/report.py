@@ -40,12 +40,12 @@ from sqlalchemy import Index, String, and_, case, exists, func, or_, select, typ
 
 from portal import reference
 from portal.clock import BRUSSELS
-from portal.dossiers import rules
+from portal.dossiers import card_rules, rules
 from portal.dossiers.lifecycle.deadlines import working_days_between
 from portal.dossiers.lifecycle.models import StatusEvent
 from portal.dossiers.models import Dossier, DossierKind, DossierStatus, FlemishDecision, Permit
 from portal.extensions import db
-from portal.i18n import _l, force_locale
+from portal.i18n import force_locale
 from portal.stats import classifications as cls
 from portal.stats import distribution as dist
 
@@ -368,19 +368,13 @@ def _with_processing(counts: Counter, times: dict[str, Counter], label) -> list[
 
 
 _KINDS = {kind.value for kind in DossierKind}
-# The professional card's own categories (`dossier.category` of a card file).
-CARD_CATEGORY_TITLES = {
-    "economic": _l("Economic"),
-    "innovative": _l("Innovative"),
-    "sporting_cultural_artistic": _l("Sporting, cultural or artistic"),
-}
 
 
 def _category_label(code: str) -> str:
     """A single-permit category's title, or a professional-card category's label."""
     if code in rules.CATEGORY_TITLES:
         return str(rules.CATEGORY_TITLES[code])
-    return str(CARD_CATEGORY_TITLES.get(code, ""))
+    return str(card_rules.CATEGORY_TITLES.get(code, ""))
 
 
 def by_kind(period: Period, permit: str | None = None) -> list[dict]:

@@ -65,7 +65,10 @@ def test_a_report_over_both_kinds_counts_each(mixed):
     assert cards["backlog"]["open_at_flemish_level"] == 1  # K1
     assert {e["code"] for e in cards["by_nationality"]} == {"IN", "US"}
     categories = {e["code"]: e["label"] for e in cards["by_category"]}
-    assert categories == {"economic": "Economic", "innovative": "Innovative"}
+    assert categories == {
+        "economic": "Economic added value",
+        "innovative": "Innovative added value",
+    }
     single = report(START, END, "en", "single_permit")
     assert single["totals"]["submitted"] == 3 and single["backlog"]["open_at_flemish_level"] == 2
     months = {row["month"]: row["submitted"] for row in data["months"]}
