@@ -85,10 +85,16 @@ def register(app: Flask) -> None:
         show_default=True,
     )
     @click.option("--output", type=click.Path(dir_okay=False, path_type=Path))
-    def stats_capacity(start, end, fmt: str, output: Path | None) -> None:
+    @click.option(
+        "--kind",
+        type=click.Choice(Permit.values()),
+        help="Keep the decisions on one kind of permit; every kind if omitted.",
+    )
+    def stats_capacity(start, end, fmt: str, output: Path | None, kind: str | None) -> None:
         """Decisions per month, per officer (audit trail) and per FTE (configured staff)."""
         first, last = _checked(start, end)
-        _write(capacity_figures.FORMATS[fmt](capacity_figures.capacity(first, last)), output)
+        data = capacity_figures.capacity(first, last, kind)
+        _write(capacity_figures.FORMATS[fmt](data), output)
 
     @stats.command("forecast")
     @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="Reference period.")

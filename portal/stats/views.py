@@ -175,14 +175,18 @@ def officer_page():
 @roles(Role.OFFICER, Role.ADMIN)
 def capacity_page():
     start, end, errors = _period()
-    capacity = capacity_figures.capacity(start, end)
+    kind, kind_errors = _kind()
+    capacity = capacity_figures.capacity(start, end, kind)
     return render_template(
         "stats/capacity.html",
         capacity=capacity,
         capacity_chart=_capacity_chart(capacity["months"]),
         start=start,
         end=end,
-        errors=errors,
+        errors=errors + kind_errors,
+        kind=kind,
+        kinds=_kinds(),
+        filter_args=_filter_args(start, end, kind),
         formats=sorted(capacity_figures.FORMATS),
     )
 
@@ -191,7 +195,10 @@ def capacity_page():
 @roles(Role.OFFICER, Role.ADMIN)
 def capacity_download(fmt: str):
     start, end, _errors = _period()
-    body = capacity_figures.FORMATS[fmt](capacity_figures.capacity(start, end))
+    kind, kind_errors = _kind()
+    if kind_errors:
+        abort(400)
+    body = capacity_figures.FORMATS[fmt](capacity_figures.capacity(start, end, kind))
     name = f"single-permit-capacity-{start.isoformat()}-{end.isoformat()}.{fmt}"
     return Response(
         body,

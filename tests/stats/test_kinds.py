@@ -7,16 +7,17 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from portal import audit
 from portal.accounts.models import Role
 from portal.dossiers.models import Dossier, Permit
 from portal.extensions import db
-from portal.stats import exports
+from portal.stats import capacity, exports
 from portal.stats.report import report
 from tests.stats.test_report import CSV_HEADER, dossier
 from tests.support import check_page, error_summary, login, make_user
@@ -167,6 +168,30 @@ def test_the_public_page_filters_by_kind(client, mixed):
         assert error_summary(check_page(response.get_data(as_text=True))) == [
             "Choose a kind of permit from the list."
         ]
+
+
+def test_capacity_keeps_one_kind(app, client, mixed):
+    officer = make_user("officer@flanders.example", Role.OFFICER)
+    for reference in ("S1", "K2"):
+        found = db.session.scalar(select(Dossier).where(Dossier.reference == reference))
+        action = "status:work_authorised" if reference == "S1" else "status:work_refused"
+        audit.record(
+            action,
+            dossier_id=found.id,
+            actor_id=officer.id,
+            at=datetime.combine(found.flemish_decision_on, time(10), tzinfo=UTC),
+        )
+    db.session.flush()
+    assert capacity.capacity(START, END)["totals"]["officer_decisions"] == 2
+    cards = capacity.capacity(START, END, "professional_card")
+    assert cards["totals"]["decisions"] == 1 and cards["totals"]["officer_decisions"] == 1
+    login(client, officer.email)
+    page = client.get("/stats/capacity?kind=professional_card&lang=en").get_data(as_text=True)
+    soup = check_page(page)
+    assert soup.find("select", id="kind").find("option", selected=True)["value"] == CARD
+    links = [a["href"] for a in soup.find_all("a") if "capacity.csv" in a.get("href", "")]
+    assert "kind=professional_card" in links[0]
+    assert client.get("/stats/capacity.json?kind=%00").status_code == 400
 
 
 # --- the import's kind column -------------------------------------------------------------
