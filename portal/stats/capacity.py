@@ -3,7 +3,8 @@
 - *decisions*: the Flemish decisions of the month (authorised, inadmissible, refused), from
   the dossiers, by the decision day, so historical (imported) files count too.
 - *per officer*: the audit entries of those decisions (`status:work_authorised`,
-  `status:inadmissible`, `status:work_refused`) with an officer as actor, by the Brussels day
+  `status:inadmissible`, `status:work_refused`, and a card's `status:card_granted`,
+  `status:card_refused`) with an officer as actor, by the Brussels day
   of the entry; decisions through the API or imported have no officer and are not in it.
   `decisions_per_officer` is the officers' decisions over the officers who decided that month.
 - *FTE*: configured data per month (`portal/data/staffing.toml`, with its source);
@@ -33,7 +34,13 @@ from portal.stats.report import Period, processing_times, scope, utc_end_of, utc
 
 DECISION_ACTIONS = tuple(
     f"status:{s.value}"
-    for s in (DossierStatus.WORK_AUTHORISED, DossierStatus.INADMISSIBLE, DossierStatus.WORK_REFUSED)
+    for s in (
+        DossierStatus.WORK_AUTHORISED,
+        DossierStatus.INADMISSIBLE,
+        DossierStatus.WORK_REFUSED,
+        DossierStatus.CARD_GRANTED,
+        DossierStatus.CARD_REFUSED,
+    )
 )
 
 

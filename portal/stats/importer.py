@@ -163,21 +163,22 @@ def _row(raw: dict[str, str], line: int, errors: list[str]) -> Dossier | None:
         forwarded_on=forwarded_on,
         federal_decision=FederalDecision(value["federal_decision"]) if federal_on else None,
         federal_decision_on=federal_on,
-        status=_status(value, forwarded_on),
+        status=_status(value, forwarded_on, Permit(kind)),
         locale="nl",
         sections_done="",
     )
 
 
-def _status(value: dict[str, str], forwarded_on: date | None) -> DossierStatus:
-    """The status the file's last decision leads to (the meaning table), else forwarded or
-    submitted."""
+def _status(value: dict[str, str], forwarded_on: date | None, permit: Permit) -> DossierStatus:
+    """The status the file's last decision leads to (the meaning table, per kind: a card's
+    authorisation is a granted card), else forwarded or submitted."""
     if value["federal_decision"]:
         return meaning.STATUS_OF_FEDERAL[FederalDecision(value["federal_decision"])]
     if forwarded_on:
         return DossierStatus.FORWARDED
     if value["flemish_decision"]:
-        return meaning.STATUS_OF_FLEMISH[FlemishDecision(value["flemish_decision"])]
+        decision = FlemishDecision(value["flemish_decision"])
+        return meaning.STATUS_OF_FLEMISH_BY_PERMIT[permit][decision]
     return DossierStatus.SUBMITTED
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from onboarding import invitations, rules, services
 from portal.accounts.models import Role, User
+from portal.dossiers.lifecycle import status
 from portal.dossiers.lifecycle.status import permit_granted
 from portal.dossiers.models import DossierStatus, Permit
 from portal.extensions import db
@@ -96,6 +97,18 @@ def test_a_granted_card_creates_the_entrepreneurs_checklist(app, client):
         services.set_employer_consent(talent, invitation_of(dossier).id, True)
     assert type(refused.value).__name__ == "NotFound"
     assert invitation_of(dossier).consent_employer_view is False
+
+
+def test_the_card_grant_itself_opens_the_welcome_space(app):
+    """The status machine sends `permit_granted` for a granted card as for a single permit."""
+    officer = make_user("officer@flanders.example", Role.OFFICER)
+    dossier = card_file()
+    status.change(dossier, DossierStatus.CARD_GRANTED, officer, notify_parties=False)
+    profile = profile_of(db.session.scalar(select(User).where(User.email == "mei@example.cn")))
+    assert profile is not None and profile.dossier_id == dossier.id
+    codes = [entry.item.code for entry in services.build(profile, on=TODAY).entries]
+    assert set(ENTREPRENEUR) <= set(codes)
+    assert len(outbox("onboarding_invitation")) == 1
 
 
 def test_the_entrepreneurs_pages_show_no_employer(app, client):

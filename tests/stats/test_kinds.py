@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from portal import audit
 from portal.accounts.models import Role
-from portal.dossiers.models import Dossier, Permit
+from portal.dossiers.models import Dossier, DossierStatus, Permit
 from portal.extensions import db
 from portal.stats import capacity, exports
 from portal.stats.report import report
@@ -41,6 +41,7 @@ def mixed(db_session):
         permit=CARD,
         category="innovative",
         worker_nationality="US",
+        status=DossierStatus.CARD_REFUSED,
     )
     db.session.flush()
 
@@ -174,7 +175,7 @@ def test_capacity_keeps_one_kind(app, client, mixed):
     officer = make_user("officer@flanders.example", Role.OFFICER)
     for reference in ("S1", "K2"):
         found = db.session.scalar(select(Dossier).where(Dossier.reference == reference))
-        action = "status:work_authorised" if reference == "S1" else "status:work_refused"
+        action = "status:work_authorised" if reference == "S1" else "status:card_refused"
         audit.record(
             action,
             dossier_id=found.id,
@@ -211,7 +212,8 @@ def test_import_reads_the_kind_column(app, db_session, tmp_path, monkeypatch):
         "H-1,online,highly_qualified,IN,2512,62010,2021-03-01,,,,,,\n"
         + "H-2,online,highly_qualified,IN,2512,62010,2021-03-01,,,,,,single_permit\n"
         + "K-1,online,economic,US,,62010,2021-03-02,,,,,,professional_card\n"
-        + "K-2,email,innovative,US,,,2021-03-03,,,,,, professional_card \n",
+        + "K-2,email,innovative,US,,,2021-03-03,,,,,, professional_card \n"
+        + "K-3,online,economic,US,,,2021-03-03,2021-05-03,authorised,,,,professional_card\n",
     )
     assert result.exit_code == 0, result.output
     kinds = dict(db.session.execute(select(Dossier.reference, Dossier.permit)).all())
@@ -220,9 +222,12 @@ def test_import_reads_the_kind_column(app, db_session, tmp_path, monkeypatch):
         "H-2": Permit.SINGLE_PERMIT,
         "K-1": CARD,
         "K-2": CARD,  # trimmed, like every other cell
+        "K-3": CARD,
     }
+    granted = db.session.scalar(select(Dossier).where(Dossier.reference == "K-3"))
+    assert granted.status == DossierStatus.CARD_GRANTED  # a card's own outcome
     by_kind = report(date(2021, 1, 1), date(2021, 12, 31))["by_kind"]
-    assert [e["submitted"] for e in by_kind] == [2, 2]
+    assert [e["submitted"] for e in by_kind] == [2, 3]
 
 
 def test_import_without_the_kind_column_is_single_permits(app, db_session, tmp_path, monkeypatch):

@@ -37,8 +37,10 @@ ALLOWED = meaning.ALLOWED
 BACK_WITH_OFFICER = _l("Back with the officer")
 
 signals = Namespace()
-# Sent after a permit is granted; `onboarding` listens (portal never imports onboarding).
+# Sent after a permit is granted, a single permit or a professional card (the dossier's
+# `permit` says which); `onboarding` listens (portal never imports onboarding).
 permit_granted = signals.signal("permit-granted")
+GRANTED = frozenset({S.RESIDENCE_GRANTED, S.CARD_GRANTED})
 
 
 def can_change(dossier: Dossier, to: DossierStatus) -> bool:
@@ -101,7 +103,7 @@ def change(
     )
     if notify_parties:
         notify(dossier, "status_changed")
-    if to == S.RESIDENCE_GRANTED:
+    if to in GRANTED:
         permit_granted.send(dossier)
     return event
 
