@@ -75,6 +75,7 @@ def from_environment() -> dict:
         "INTAKE_POLL_SECONDS": _int("INTAKE_POLL_SECONDS", 60),
         "UPLOADS_SWEEP_HOUR": _int("UPLOADS_SWEEP_HOUR", 3),
         "CLAIMS_EXPIRE_HOUR": _int("CLAIMS_EXPIRE_HOUR", 2),
+        "CARD_REMINDER_HOUR": _int("CARD_REMINDER_HOUR", 7),
         # /metrics: a bearer token; without one, only loopback clients may read it.
         "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", ""),
         "MANDATE_MAX_BYTES": _int("MANDATE_MAX_BYTES", 10 * 1024 * 1024),
