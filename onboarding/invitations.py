@@ -16,7 +16,7 @@ from onboarding.models import WelcomeInvitation, WelcomeProfile
 from portal import clock, links, mail
 from portal.accounts import services as accounts
 from portal.accounts.models import Role, User
-from portal.dossiers.models import Dossier, DossierStatus
+from portal.dossiers.models import Dossier, DossierStatus, Permit
 from portal.dossiers.wizard.viewers import not_a_worker
 from portal.errors import Invalid, NotAllowed
 from portal.extensions import db
@@ -113,6 +113,7 @@ def invite(dossier: Dossier, *, granted: bool = False) -> User | None:
         welcome_link=links.external("welcome.checklist"),
         days=current_app.config["INVITE_LINK_MAX_AGE"] // 86400,
         new_account=new_account,
+        entrepreneur=dossier.permit == Permit.PROFESSIONAL_CARD,
     )
     return user
 

@@ -14,15 +14,20 @@ Interpretations, stated once:
   has passed, or a file of a worker who lives in Belgium, means already here.
 - "Within 8 working days of arrival": the 8th working day after the arrival day, skipping
   weekends and Belgian public holidays (`portal.dossiers.lifecycle.deadlines.add_working_days`).
+- An entrepreneur (a granted professional card, `Facts.entrepreneur`) gets the same steps,
+  told without an employer or a single permit (`texts.ENTREPRENEUR_OVERRIDES`), and two of
+  their own after the residence card (`ENTREPRENEUR_RULES`): registration in the KBO and
+  joining a social insurance fund, both through an accredited business counter. There is
+  no employer, so there is no employer view either (`invitations.employer_view`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
-from onboarding.texts import CARD_WHY, TEXTS
+from onboarding.texts import CARD_WHY, ENTREPRENEUR_OVERRIDES, ENTREPRENEUR_TEXTS, TEXTS
 from portal.accounts.models import PartnerKind
 from portal.dossiers.lifecycle.deadlines import add_working_days
 from portal.i18n import _, format_date
@@ -48,6 +53,7 @@ class Facts:
     in_flanders: bool | None = None  # None: no address yet
     abroad: bool = False  # still to travel to Belgium: the "before you travel" part applies
     diplomatic_post: str | None = None  # the Belgian post named in the application
+    entrepreneur: bool = False  # a professional card, not a single permit: no employer
 
     @property
     def age_day(self) -> date:
@@ -74,7 +80,10 @@ class Item:
 
     @property
     def texts(self) -> dict:
-        return TEXTS[self.rule]
+        texts = TEXTS.get(self.rule) or ENTREPRENEUR_TEXTS[self.rule]
+        if self.params.get("entrepreneur") and self.rule in ENTREPRENEUR_OVERRIDES:
+            return {**texts, **ENTREPRENEUR_OVERRIDES[self.rule]}
+        return texts
 
     @property
     def title(self) -> str:
@@ -90,7 +99,7 @@ class Item:
 
     @property
     def why(self) -> str:
-        if self.rule == "residence_card":
+        if self.rule == "residence_card" and not self.params.get("entrepreneur"):
             return str(CARD_WHY[self.params["card"]])
         return str(self.texts["why"])
 
@@ -265,6 +274,15 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+ON_GRANTED_CARD = "../shared/DOMAIN.md, The professional card (after a grant from abroad: registration in the KBO and with a social insurance fund via a business counter)"
+# The entrepreneur's own steps, after the residence card (a business counter does both).
+ENTREPRENEUR_AFTER = "residence_card"
+ENTREPRENEUR_RULES: tuple[Rule, ...] = (
+    Rule("kbo_registration", ON_GRANTED_CARD, False, _single("kbo_registration")),
+    Rule("social_insurance_fund", ON_GRANTED_CARD, False, _single("social_insurance_fund")),
+)
+
+
 def checklist(facts: Facts) -> list[Item]:
     """Every item for these facts, in the order they are best done."""
     items: list[Item] = []
@@ -272,4 +290,9 @@ def checklist(facts: Facts) -> list[Item]:
         if rule.flemish and facts.in_flanders is False:
             continue  # another region's services apply; the page says which
         items.extend(rule.items(facts))
+        if facts.entrepreneur and rule.code == ENTREPRENEUR_AFTER:
+            for own in ENTREPRENEUR_RULES:
+                items.extend(own.items(facts))
+    if facts.entrepreneur:
+        items = [replace(item, params={**item.params, "entrepreneur": True}) for item in items]
     return items

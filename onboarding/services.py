@@ -16,6 +16,7 @@ from onboarding import rules
 from onboarding.models import ChecklistItem, Child, Referral, WelcomeInvitation, WelcomeProfile
 from portal import clock, links, mail, reference
 from portal.accounts.models import Role, User
+from portal.dossiers.models import Permit
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
 from portal.i18n import LANGUAGES, _, format_date
@@ -93,6 +94,8 @@ def set_employer_consent(actor: User, invitation_id: int, consent: bool) -> Welc
     invitation = db.session.get(WelcomeInvitation, invitation_id)
     if invitation is None or invitation.profile_id != profile.id:
         raise NotFound
+    if invitation.dossier.permit == Permit.PROFESSIONAL_CARD:
+        raise NotFound  # an entrepreneur's file has no employer to show anything to
     if invitation.consent_employer_view != bool(consent):
         invitation.consent_employer_view = bool(consent)
         invitation.consent_changed_at = clock.now()
@@ -163,6 +166,7 @@ def facts(profile: WelcomeProfile, on: date | None = None) -> rules.Facts:
         children=tuple((child.id, child.birth_date) for child in profile.children),
         has_partner=profile.has_partner,
         in_flanders=found.in_flanders if found else None,
+        entrepreneur=bool(profile.dossier and profile.dossier.permit == Permit.PROFESSIONAL_CARD),
     )
 
 

@@ -168,3 +168,78 @@ TEXTS: dict[str, dict] = {
         "helper": _l("Information only"),
     },
 }
+
+# The orange carpet for entrepreneurs: a professional card (`Permit.PROFESSIONAL_CARD`) was
+# granted. Source: ../shared/DOMAIN.md, "The professional card", row "after a grant from
+# abroad" (D visa, municipal registration, A card; registration in the KBO and with a
+# social insurance fund via a business counter). No employer: nothing here mentions one.
+ENTREPRENEUR_TEXTS: dict[str, dict] = {
+    "kbo_registration": {
+        "title": _l("Register your business in the Crossroads Bank for Enterprises (KBO)"),
+        "short": _l("KBO registration"),
+        "why": _l(
+            "As a self-employed person, or as the director of a company, you need an enterprise number in the Crossroads Bank for Enterprises (KBO) before you start your activity."
+        ),
+        "how": _l(
+            "An accredited business counter (ondernemingsloket) registers your business in the KBO for you and checks your access to the profession where it is regulated. Bring your passport, the decision that grants your professional card and, for a company, its articles of association."
+        ),
+        "when": _l("Before you start your activity."),
+        "helper": _l("An accredited business counter (ondernemingsloket)"),
+    },
+    "social_insurance_fund": {
+        "title": _l("Join a social insurance fund for the self-employed"),
+        "short": _l("Social insurance fund"),
+        "why": _l(
+            "Self-employed people pay their social contributions to a social insurance fund (sociaal verzekeringsfonds); it opens your rights to health care, family allowances and a pension."
+        ),
+        "how": _l(
+            "Choose a social insurance fund; the business counter can register you with it when it registers your business in the KBO."
+        ),
+        "when": _l("At the latest on the day you start your activity."),
+        "helper": _l("An accredited business counter (ondernemingsloket)"),
+    },
+}
+
+# What the other steps say to an entrepreneur where their usual text names the single
+# permit, an employer or a salary (only the parts that differ).
+ENTREPRENEUR_OVERRIDES: dict[str, dict] = {
+    "d_visa": {
+        "why": _l(
+            "The professional card lets you work here as self-employed, but to enter Belgium for a long stay you need a long-stay visa (type D), issued by the Belgian embassy or consulate for the country where you live."
+        ),
+        "how": _l(
+            "Make an appointment with the Belgian post, and bring your passport and the decision that grants your professional card. The post tells you which other documents it needs."
+        ),
+    },
+    "travel_documents": {
+        "how": _l(
+            "Take in your hand luggage: your passport with the D visa, the decision that grants your professional card, your business plan, and a copy of each of them."
+        ),
+    },
+    "municipality_documents": {
+        "how": _l(
+            "Bring your passport with the D visa, the decision that grants your professional card, passport photos, proof of your address in Belgium (such as the rental contract), and, for family members who come along, their birth and marriage certificates, legalised or with an apostille."
+        ),
+    },
+    "municipal_registration": {
+        "how": _l(
+            "Go to the foreigners' or population service of your municipality with your passport and the decision that grants your professional card. A local police officer then visits your address to check that you live there."
+        ),
+    },
+    "residence_card": {
+        "why": _l(
+            "The card proves your right to live here. As the holder of a professional card, you receive an A card."
+        ),
+    },
+    "health_insurance": {
+        "how": _l(
+            "Choose a fund and join it with the certificate of your social insurance fund for the self-employed."
+        ),
+        "when": _l("As soon as you start your activity."),
+    },
+    "bank_account": {
+        "why": _l(
+            "Your business income is paid into a bank account, and most bills are paid by transfer; a separate account for your business keeps its books clear."
+        ),
+    },
+}

@@ -173,6 +173,7 @@ def _register_operations(app: Flask) -> None:
     /readyz and /metrics (the intake adds its outcomes to the metrics)."""
     from portal import health, worker
     from portal.accounts.cli import register_periodic as register_claims_expiry
+    from portal.dossiers.wizard.card_renewal import register as register_card_renewal
     from portal.fallback.cli import intake_metrics
     from portal.fallback.cli import register_periodic as register_intake_poll
     from portal.privacy.run import register_periodic as register_retention
@@ -181,6 +182,7 @@ def _register_operations(app: Flask) -> None:
     register_intake_poll(app)
     register_claims_expiry(app)
     register_retention(app)
+    register_card_renewal(app)
     health.register(app)
     health.add_source(app, intake_metrics)
 

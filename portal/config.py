@@ -80,6 +80,7 @@ def from_environment() -> dict:
         "RETENTION_HOUR": _int("RETENTION_HOUR", 4),
         "RETENTION_DAILY": os.environ.get("RETENTION_DAILY", "1") == "1",
         "RETENTION_SCHEDULE": os.environ.get("RETENTION_SCHEDULE", ""),
+        "CARD_REMINDER_HOUR": _int("CARD_REMINDER_HOUR", 7),
         # /metrics: a bearer token; without one, only loopback clients may read it.
         "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", ""),
         "MANDATE_MAX_BYTES": _int("MANDATE_MAX_BYTES", 10 * 1024 * 1024),

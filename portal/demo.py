@@ -6,6 +6,9 @@ talent) through `portal.plugins.add_demo`; `create_user` is there for them.
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
+
 from sqlalchemy import select
 
 from portal import clock, uploads
@@ -24,8 +27,17 @@ from portal.accounts.models import (
     User,
 )
 from portal.accounts.services import hash_password
+from portal.dossiers.models import (
+    CardDetails,
+    Dossier,
+    DossierKind,
+    DossierStatus,
+    FlemishDecision,
+    Permit,
+)
 from portal.extensions import db
 
+CARD_GRANTED_REF, CARD_SUBMITTED_REF = "PC-DEMO-000001", "PC-DEMO-000002"
 PASSWORD = "demo-portal-2026"  # noqa: S105 - documented demo password, demo data only
 GHENT = "44021"
 
@@ -49,6 +61,8 @@ def load() -> list[tuple[str, str]]:
     """Create the demo data unless it exists; return (e-mail, role) of every demo account."""
     if db.session.scalar(select(User.id).where(User.email == ACCOUNTS[0][0])) is None:
         _create()
+    if db.session.scalar(select(Dossier.id).where(Dossier.reference == CARD_GRANTED_REF)) is None:
+        _create_cards()  # added later: also on a database whose demo data is older
     return [(email, role.value) for email, _name, role in ACCOUNTS]
 
 
@@ -122,3 +136,92 @@ def _create() -> None:
     db.session.add_all([organisation, claim, mandatary, *users.values(), foreign, mandate])
     db.session.flush()
     mandate.decided_by_id = users["officer@demo.example"].id
+
+
+def _create_cards() -> None:
+    """Two professional-card files filed by the demo mandatary (a business counter): one
+    granted card whose renewal is open (it expires in 45 days; the 90-day reminder went
+    out) and one submitted card waiting for a decision."""
+    mandatary = db.session.scalar(select(Mandatary).where(Mandatary.kbo_number == "0202239951"))
+    filer = db.session.scalar(select(User).where(User.email == "mandatary@demo.example"))
+    if mandatary is None or filer is None:
+        return
+    today = clock.today()
+    person = dict(
+        created_by_id=filer.id,
+        mandatary_id=mandatary.id,
+        permit=Permit.PROFESSIONAL_CARD,
+        kind=DossierKind.NEW,
+        locale="nl",
+        worker_residence_country="BE",
+        workplace_street="Veldstraat 10",
+        workplace_postal_code="9000",
+        workplace_refnis=GHENT,
+        sections_done="",
+    )
+    valid_until = today + timedelta(days=45)
+    granted = Dossier(
+        **person,
+        reference=CARD_GRANTED_REF,
+        status=DossierStatus.CARD_GRANTED,
+        worker_first_name="Mei",
+        worker_last_name="Lin",
+        worker_birth_date=today.replace(year=today.year - 38, day=1),
+        worker_nationality="CN",
+        worker_passport="EC1234567",
+        worker_email="mei.lin@demo.example",
+        worker_locale="en",
+        category="economic",
+        nace_code="56101",
+        submitted_on=valid_until - timedelta(days=3 * 365 + 60),
+        flemish_decision=FlemishDecision.AUTHORISED,
+        flemish_decision_on=valid_until - timedelta(days=3 * 365 + 1),
+    )
+    granted.card = CardDetails(
+        files_from="belgium",
+        residence_document="a_card",
+        residence_valid_until=valid_until + timedelta(days=365),
+        legal_form="sole_trader",
+        company_kbo="0000000097",
+        activity_description="Restaurant with Sichuan cuisine",
+        jobs_planned=2,
+        investment_eur=Decimal("60000.00"),
+        start_capital_eur=Decimal("20000.00"),
+        diploma_level=6,
+        regulated_profession=False,
+        means_eur=Decimal("32000.00"),
+        valid_from=valid_until - timedelta(days=3 * 365),
+        valid_until=valid_until,
+        reminders_sent="90",
+    )
+    submitted = Dossier(
+        **person,
+        reference=CARD_SUBMITTED_REF,
+        status=DossierStatus.SUBMITTED,
+        worker_first_name="Tunde",
+        worker_last_name="Adeyemi",
+        worker_birth_date=today.replace(year=today.year - 31, day=1),
+        worker_nationality="NG",
+        worker_passport="A09876543",
+        worker_email="tunde.adeyemi@demo.example",
+        worker_locale="fr",
+        category="innovative",
+        nace_code="62010",
+        submitted_on=today - timedelta(days=10),
+    )
+    submitted.card = CardDetails(
+        files_from="belgium",
+        residence_document="a_card",
+        residence_valid_until=today + timedelta(days=400),
+        legal_form="company",
+        company_name="Tunde Labs BV",
+        activity_description="Software for precision farming",
+        jobs_planned=4,
+        investment_eur=Decimal("150000.00"),
+        innovation="Sensor data models for small farms",
+        diploma_level=7,
+        regulated_profession=False,
+        means_eur=Decimal("30000.00"),
+    )
+    db.session.add_all([granted, submitted])
+    db.session.flush()

@@ -3,11 +3,14 @@
 - *decisions*: the Flemish decisions of the month (authorised, inadmissible, refused), from
   the dossiers, by the decision day, so historical (imported) files count too.
 - *per officer*: the audit entries of those decisions (`status:work_authorised`,
-  `status:inadmissible`, `status:work_refused`) with an officer as actor, by the Brussels day
+  `status:inadmissible`, `status:work_refused`, and a card's `status:card_granted`,
+  `status:card_refused`) with an officer as actor, by the Brussels day
   of the entry; decisions through the API or imported have no officer and are not in it.
   `decisions_per_officer` is the officers' decisions over the officers who decided that month.
 - *FTE*: configured data per month (`portal/data/staffing.toml`, with its source);
   `decisions_per_fte` = decisions / FTE, None for a month without configured FTE.
+- *kind*: `permit` keeps the decisions (and the officers' decisions) on one kind of
+  permit; the staff is shared by both kinds, so its FTE stays the whole service's.
 """
 
 from __future__ import annotations
@@ -23,15 +26,21 @@ from sqlalchemy import select
 from portal.accounts.models import User
 from portal.audit import AuditEntry
 from portal.clock import local_day
-from portal.dossiers.models import DossierStatus
+from portal.dossiers.models import Dossier, DossierStatus
 from portal.extensions import db
 from portal.stats import distribution as dist
 from portal.stats import staffing
-from portal.stats.report import Period, processing_times, utc_end_of, utc_start_of
+from portal.stats.report import Period, processing_times, scope, utc_end_of, utc_start_of
 
 DECISION_ACTIONS = tuple(
     f"status:{s.value}"
-    for s in (DossierStatus.WORK_AUTHORISED, DossierStatus.INADMISSIBLE, DossierStatus.WORK_REFUSED)
+    for s in (
+        DossierStatus.WORK_AUTHORISED,
+        DossierStatus.INADMISSIBLE,
+        DossierStatus.WORK_REFUSED,
+        DossierStatus.CARD_GRANTED,
+        DossierStatus.CARD_REFUSED,
+    )
 )
 
 
@@ -41,11 +50,13 @@ def _ratio(numerator: float, denominator: float) -> float | None:
     return round(numerator / denominator, 1)
 
 
-def officer_decisions(period: Period) -> dict[int, Counter]:
+def officer_decisions(period: Period, permit: str | None = None) -> dict[int, Counter]:
     """{officer id: Counter(month -> decisions)} from the audit trail."""
     query = select(AuditEntry.actor_id, AuditEntry.at).where(
         AuditEntry.action.in_(DECISION_ACTIONS), AuditEntry.actor_id.is_not(None)
     )
+    if permit is not None:
+        query = query.join(Dossier, Dossier.id == AuditEntry.dossier_id).where(*scope(permit))
     lower, upper = utc_start_of(period.start), utc_end_of(period.end)
     if lower is not None:
         query = query.where(AuditEntry.at >= lower)
@@ -58,11 +69,13 @@ def officer_decisions(period: Period) -> dict[int, Counter]:
     return per_officer
 
 
-def capacity(start: date, end: date) -> dict:
+def capacity(start: date, end: date, permit: str | None = None) -> dict:
     period = Period(start, end)
     months = period.months()
-    decided = {month: dist.size(values) for month, values in processing_times(period).items()}
-    per_officer = officer_decisions(period)
+    decided = {
+        month: dist.size(values) for month, values in processing_times(period, permit).items()
+    }
+    per_officer = officer_decisions(period, permit)
     names = dict(
         db.session.execute(select(User.id, User.name).where(User.id.in_(per_officer))).all()
         if per_officer

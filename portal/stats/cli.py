@@ -11,6 +11,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import text
 
+from portal.dossiers.models import Permit
 from portal.extensions import db
 from portal.i18n import force_locale
 from portal.stats import capacity as capacity_figures
@@ -59,12 +60,19 @@ def register(app: Flask) -> None:
     @click.option(
         "--lang", default="en", type=click.Choice(["nl", "fr", "de", "en"]), show_default=True
     )
-    def stats_report(start, end, fmt: str, output: Path | None, lang: str) -> None:
+    @click.option(
+        "--kind",
+        type=click.Choice(Permit.values()),
+        help="Keep one kind of permit; every kind if omitted.",
+    )
+    def stats_report(
+        start, end, fmt: str, output: Path | None, lang: str, kind: str | None
+    ) -> None:
         """The report for a period (both days included)."""
         if end.date() < start.date():
             raise click.BadParameter("--to is before --from")
         render, _mime = exports.FORMATS[fmt]
-        _write(render(report(start.date(), end.date(), lang)), output)
+        _write(render(report(start.date(), end.date(), lang, kind)), output)
 
     @stats.command("capacity")
     @click.option("--from", "start", required=True, type=click.DateTime(["%Y-%m-%d"]))
@@ -77,10 +85,16 @@ def register(app: Flask) -> None:
         show_default=True,
     )
     @click.option("--output", type=click.Path(dir_okay=False, path_type=Path))
-    def stats_capacity(start, end, fmt: str, output: Path | None) -> None:
+    @click.option(
+        "--kind",
+        type=click.Choice(Permit.values()),
+        help="Keep the decisions on one kind of permit; every kind if omitted.",
+    )
+    def stats_capacity(start, end, fmt: str, output: Path | None, kind: str | None) -> None:
         """Decisions per month, per officer (audit trail) and per FTE (configured staff)."""
         first, last = _checked(start, end)
-        _write(capacity_figures.FORMATS[fmt](capacity_figures.capacity(first, last)), output)
+        data = capacity_figures.capacity(first, last, kind)
+        _write(capacity_figures.FORMATS[fmt](data), output)
 
     @stats.command("forecast")
     @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="Reference period.")

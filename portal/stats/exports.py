@@ -3,7 +3,8 @@ sheet each). Every name is the JSON name, so the three formats read the same way
 
 CSV: the month table (its last row the totals), then the totals-only figures and the backlog
 as name/value rows, then the breakdowns; a breakdown that carries the processing time (by
-category, channel, kind) fills the four columns after `submitted`, the others stop there.
+category, channel, application type) fills the four columns after `submitted`, the others
+stop there. `by_kind` (per `Permit`) has code, label and submitted only.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ BREAKDOWNS = (
     "by_occupation",
     "by_channel",
     "by_region",
+    "by_application_type",
     "by_kind",
 )
 MONTH_COLUMNS = (
@@ -109,7 +111,7 @@ def as_xlsx(report: dict) -> bytes:
         carries = any("completed" in entry for entry in report[name]) or name in (
             "by_category",
             "by_channel",
-            "by_kind",
+            "by_application_type",
         )
         sheet.append([*BREAKDOWN_COLUMNS, *(PROCESSING if carries else ())])
         for entry in report[name]:

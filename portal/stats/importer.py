@@ -4,6 +4,13 @@
 the whole import (nothing is written) and is reported with its line number. A reference
 that is already in the database is skipped, so importing the same file twice changes
 nothing.
+
+An optional `kind` column says which permit a line is (`Permit`): `single_permit` when the
+column is absent or the cell empty, or `professional_card`. Like every other cell it is
+trimmed first, so " professional_card " is a card; any other value is an error on its line
+that names it (shortened, printed as a Python literal so a NUL or "=cmd" shows as text).
+A card line takes a card category (economic, innovative, sporting_cultural_artistic) and
+is never forwarded to DVZ (no forwarded_on, no federal decision).
 """
 
 from __future__ import annotations
@@ -16,9 +23,16 @@ from pathlib import Path
 from sqlalchemy import select
 
 from portal import reference
-from portal.dossiers import rules
+from portal.dossiers import card_rules, rules
 from portal.dossiers.lifecycle import meaning
-from portal.dossiers.models import Channel, Dossier, DossierStatus, FederalDecision, FlemishDecision
+from portal.dossiers.models import (
+    Channel,
+    Dossier,
+    DossierStatus,
+    FederalDecision,
+    FlemishDecision,
+    Permit,
+)
 from portal.extensions import db
 from portal.stats import classifications as cls
 
@@ -36,7 +50,17 @@ COLUMNS = (
     "federal_decision_on",
     "federal_decision",
 )
+OPTIONAL = ("kind",)
 FLEMISH = set(FlemishDecision.values())
+KINDS = set(Permit.values())
+SHOWN = 60  # at most this many characters of a refused value in a message
+
+
+def _shown(value: str) -> str:
+    """A refused value as a Python literal, cut to SHOWN characters."""
+    return repr(value[:SHOWN]) + ("…" if len(value) > SHOWN else "")
+
+
 FEDERAL = set(FederalDecision.values())
 
 
@@ -58,14 +82,30 @@ def _date(value: str, line: int, name: str, errors: list[str]) -> date | None:
 
 
 def _row(raw: dict[str, str], line: int, errors: list[str]) -> Dossier | None:
-    value = {key: (raw.get(key) or "").strip() for key in COLUMNS}
+    value = {key: (raw.get(key) or "").strip() for key in (*COLUMNS, *OPTIONAL)}
     before = len(errors)
+    kind = value["kind"] or Permit.SINGLE_PERMIT.value
+    card = kind == Permit.PROFESSIONAL_CARD
+    if kind not in KINDS:
+        errors.append(
+            f"line {line}: kind must be one of {sorted(KINDS)}, not {_shown(value['kind'])}"
+        )
     if not value["reference"]:
         errors.append(f"line {line}: reference is empty")
     if value["channel"] not in {c.value for c in Channel}:
         errors.append(f"line {line}: channel must be online or email, not {value['channel']!r}")
-    if value["category"] not in rules.categories():
+    if card and value["category"] not in (card_categories := list(card_rules.categories())):
+        errors.append(
+            f"line {line}: a professional card's category is one of {card_categories},"
+            f" not {_shown(value['category'])}"
+        )
+    elif kind == Permit.SINGLE_PERMIT and value["category"] not in rules.categories():
         errors.append(f"line {line}: unknown category {value['category']!r}")
+    if card and (forwarded := value["forwarded_on"] or value["federal_decision_on"]):
+        errors.append(
+            f"line {line}: a professional card is not forwarded to DVZ"
+            f" (forwarded_on, federal_decision_on): {_shown(forwarded)}"
+        )
     if value["nationality"] not in dict(reference.countries("en")):
         errors.append(
             f"line {line}: nationality must be an ISO 3166 alpha-2 code, not {value['nationality']!r}"
@@ -111,6 +151,7 @@ def _row(raw: dict[str, str], line: int, errors: list[str]) -> Dossier | None:
         return None
     return Dossier(
         reference=value["reference"],
+        permit=Permit(kind),
         channel=Channel(value["channel"]),
         category=value["category"],
         worker_nationality=value["nationality"],
@@ -122,21 +163,22 @@ def _row(raw: dict[str, str], line: int, errors: list[str]) -> Dossier | None:
         forwarded_on=forwarded_on,
         federal_decision=FederalDecision(value["federal_decision"]) if federal_on else None,
         federal_decision_on=federal_on,
-        status=_status(value, forwarded_on),
+        status=_status(value, forwarded_on, Permit(kind)),
         locale="nl",
         sections_done="",
     )
 
 
-def _status(value: dict[str, str], forwarded_on: date | None) -> DossierStatus:
-    """The status the file's last decision leads to (the meaning table), else forwarded or
-    submitted."""
+def _status(value: dict[str, str], forwarded_on: date | None, permit: Permit) -> DossierStatus:
+    """The status the file's last decision leads to (the meaning table, per kind: a card's
+    authorisation is a granted card), else forwarded or submitted."""
     if value["federal_decision"]:
         return meaning.STATUS_OF_FEDERAL[FederalDecision(value["federal_decision"])]
     if forwarded_on:
         return DossierStatus.FORWARDED
     if value["flemish_decision"]:
-        return meaning.STATUS_OF_FLEMISH[FlemishDecision(value["flemish_decision"])]
+        decision = FlemishDecision(value["flemish_decision"])
+        return meaning.STATUS_OF_FLEMISH_BY_PERMIT[permit][decision]
     return DossierStatus.SUBMITTED
 
 

@@ -16,9 +16,13 @@
   to end* (submission → federal decision, over federal decisions in the period).
 - *Backlog* as of the period's last day: submitted without a Flemish decision yet (and not
   withdrawn by then), authorised but not yet forwarded, forwarded without a federal decision.
-- Breakdowns (nationality, category, sector, occupation, channel, region, kind) count
-  submitted dossiers; those by category, channel and kind also carry the processing time of
-  the Flemish decisions in the period (completed, mean, median, p90).
+- Breakdowns (nationality, category, sector, occupation, channel, region, application type
+  = `DossierKind`: new, renewal, change of employer, and kind = `Permit`: single permit or
+  professional card) count submitted dossiers; those by category, channel and application
+  type also carry the processing time of the Flemish decisions in the period (completed,
+  mean, median, p90). `by_kind` lists every kind, in order, even at zero.
+- Every figure can be kept to one kind (`permit`): the same definitions over its dossiers
+  only. Without it, every kind counts, so a period of single permits only reads as before.
 
 Every query groups in the database by day or by code, so a year costs a few hundred rows
 to read back whatever the number of dossiers; months and groups are added up here.
@@ -36,10 +40,10 @@ from sqlalchemy import Index, String, and_, case, exists, func, or_, select, typ
 
 from portal import reference
 from portal.clock import BRUSSELS
-from portal.dossiers import rules
+from portal.dossiers import card_rules, rules
 from portal.dossiers.lifecycle.deadlines import working_days_between
 from portal.dossiers.lifecycle.models import StatusEvent
-from portal.dossiers.models import Dossier, DossierKind, DossierStatus, FlemishDecision
+from portal.dossiers.models import Dossier, DossierKind, DossierStatus, FlemishDecision, Permit
 from portal.extensions import db
 from portal.i18n import force_locale
 from portal.stats import classifications as cls
@@ -104,10 +108,17 @@ def _rows(query):
     return db.session.connection().execute(query).all()
 
 
-def _per_day(column, period: Period, *conditions) -> Iterable[tuple[date, int]]:
+def scope(permit: str | None) -> tuple:
+    """The condition that keeps one kind (`Permit`) of dossier; none for every kind."""
+    return () if permit is None else (Dossier.permit == Permit(permit),)
+
+
+def _per_day(
+    column, period: Period, *conditions, permit: str | None = None
+) -> Iterable[tuple[date, int]]:
     query = (
         select(column, func.count())
-        .where(column >= period.start, column <= period.end, *conditions)
+        .where(column >= period.start, column <= period.end, *conditions, *scope(permit))
         .group_by(column)
     )
     return db.session.execute(query).all()
@@ -127,7 +138,7 @@ def _spread(values: Counter) -> dict:
     }
 
 
-def processing_times(period: Period) -> dict[str, Counter]:
+def processing_times(period: Period, permit: str | None = None) -> dict[str, Counter]:
     """{month: Counter(working days -> procedures)} of the Flemish decisions in the period."""
     times: dict[str, Counter] = defaultdict(Counter)
     pairs = _rows(
@@ -137,6 +148,7 @@ def processing_times(period: Period) -> dict[str, Counter]:
             Dossier.flemish_decision_on <= period.end,
             Dossier.flemish_decision.is_not(None),
             Dossier.submitted_on.is_not(None),
+            *scope(permit),
         )
         .group_by(Dossier.submitted_on, Dossier.flemish_decision_on)
     )
@@ -145,18 +157,21 @@ def processing_times(period: Period) -> dict[str, Counter]:
     return times
 
 
-def monthly(period: Period) -> tuple[list[dict], dict]:
+def monthly(period: Period, permit: str | None = None) -> tuple[list[dict], dict]:
     """The month rows and the totals (mean, median and p90 over every completed procedure)."""
     rows = {month: dict.fromkeys(KEYS[:-1], 0) for month in period.months()}
-    for day, count in _per_day(Dossier.submitted_on, period):
+    for day, count in _per_day(Dossier.submitted_on, period, permit=permit):
         rows[_month(day)]["submitted"] += count
     for day, count in _per_day(
-        Dossier.flemish_decision_on, period, Dossier.flemish_decision.in_(ADMISSIBLE)
+        Dossier.flemish_decision_on,
+        period,
+        Dossier.flemish_decision.in_(ADMISSIBLE),
+        permit=permit,
     ):
         rows[_month(day)]["admissible"] += count
-    for day, count in _per_day(Dossier.forwarded_on, period):
+    for day, count in _per_day(Dossier.forwarded_on, period, permit=permit):
         rows[_month(day)]["forwarded"] += count
-    times = processing_times(period)
+    times = processing_times(period, permit)
     everything: Counter = Counter()
     for month, values in times.items():
         rows[month]["completed"] += dist.size(values)
@@ -170,7 +185,7 @@ def monthly(period: Period) -> tuple[list[dict], dict]:
     return result, totals
 
 
-def interval_means(period: Period) -> dict[str, float | None]:
+def interval_means(period: Period, permit: str | None = None) -> dict[str, float | None]:
     """The mean of each other interval over the period (None when nothing was measured).
 
     Two queries: the forwardings of the period, and its federal decisions (which give both
@@ -182,6 +197,7 @@ def interval_means(period: Period) -> dict[str, float | None]:
             Dossier.forwarded_on >= period.start,
             Dossier.forwarded_on <= period.end,
             Dossier.flemish_decision_on.is_not(None),
+            *scope(permit),
         )
         .group_by(Dossier.flemish_decision_on, Dossier.forwarded_on)
     ).all():
@@ -193,6 +209,7 @@ def interval_means(period: Period) -> dict[str, float | None]:
         .where(
             Dossier.federal_decision_on >= period.start,
             Dossier.federal_decision_on <= period.end,
+            *scope(permit),
         )
         .group_by(Dossier.submitted_on, Dossier.forwarded_on, Dossier.federal_decision_on)
     ).all():
@@ -223,7 +240,7 @@ def utc_end_of(day: date) -> datetime | None:
         return None
 
 
-def backlog(as_of: date) -> dict:
+def backlog(as_of: date, permit: str | None = None) -> dict:
     """The three stocks at the end of `as_of` (see the module's definitions).
 
     Each stock is a difference of counts over one index range (covering indexes
@@ -236,7 +253,7 @@ def backlog(as_of: date) -> dict:
     def tally(*conditions):
         return func.coalesce(func.sum(case((and_(*conditions), 1), else_=0)), 0)
 
-    submitted = Dossier.submitted_on <= as_of
+    submitted = and_(Dossier.submitted_on <= as_of, *scope(permit))
     count_submitted = db.session.scalar(select(func.count()).where(submitted)) or 0
     decided, authorised = db.session.execute(
         select(func.count(), tally(Dossier.flemish_decision == FlemishDecision.AUTHORISED)).where(
@@ -271,6 +288,7 @@ def backlog(as_of: date) -> dict:
                 func.coalesce(Dossier.submitted_on, Dossier.submitted_on) <= as_of,
                 func.coalesce(Dossier.flemish_decision_on, date.max) > as_of,
                 or_(exists(by_then), ~exists(event)),
+                *scope(permit),
             )
         )
         or 0
@@ -283,10 +301,14 @@ def backlog(as_of: date) -> dict:
     }
 
 
-def _grouped(column, period: Period) -> Counter:
+def _grouped(column, period: Period, permit: str | None = None) -> Counter:
     query = (
         select(column, func.count())
-        .where(Dossier.submitted_on >= period.start, Dossier.submitted_on <= period.end)
+        .where(
+            Dossier.submitted_on >= period.start,
+            Dossier.submitted_on <= period.end,
+            *scope(permit),
+        )
         .group_by(column)
     )
     return Counter({key: count for key, count in db.session.execute(query).all()})
@@ -299,7 +321,9 @@ def _entries(counts: Counter, label, **extra) -> list[dict]:
     ]
 
 
-def _decided_by(period: Period, unknown: str) -> dict[str, dict[str, Counter]]:
+def _decided_by(
+    period: Period, unknown: str, permit: str | None = None
+) -> dict[str, dict[str, Counter]]:
     """{"category"|"channel"|"kind": {code: Counter(working days -> procedures)}} of the
     period's Flemish decisions, in one query."""
     times: dict[str, dict[str, Counter]] = {
@@ -318,6 +342,7 @@ def _decided_by(period: Period, unknown: str) -> dict[str, dict[str, Counter]]:
             Dossier.flemish_decision_on <= period.end,
             Dossier.flemish_decision.is_not(None),
             Dossier.submitted_on.is_not(None),
+            *scope(permit),
         )
         .group_by(*columns, Dossier.submitted_on, Dossier.flemish_decision_on)
     ):
@@ -345,31 +370,54 @@ def _with_processing(counts: Counter, times: dict[str, Counter], label) -> list[
 _KINDS = {kind.value for kind in DossierKind}
 
 
-def breakdowns(period: Period, locale: str) -> dict[str, list[dict]]:
-    """Submitted dossiers per nationality, category, sector, occupation, channel, region and
-    kind; category, channel and kind also carry the processing time of the decisions."""
+def _category_label(code: str) -> str:
+    """A single-permit category's title, or a professional-card category's label."""
+    if code in rules.CATEGORY_TITLES:
+        return str(rules.CATEGORY_TITLES[code])
+    return str(card_rules.CATEGORY_TITLES.get(code, ""))
+
+
+def by_kind(period: Period, permit: str | None = None) -> list[dict]:
+    """Submitted dossiers per kind (`Permit`): every kind, in its order, even at zero."""
+    counts = _grouped(Dossier.permit, period, permit)
+    return [
+        {"code": kind.value, "label": kind.title, "submitted": counts.get(kind, 0)}
+        for kind in Permit
+        if permit is None or kind == permit
+    ]
+
+
+def breakdowns(period: Period, locale: str, permit: str | None = None) -> dict[str, list[dict]]:
+    """Submitted dossiers per nationality, category, sector, occupation, channel, region,
+    application type (new, renewal, change of employer) and kind (`Permit`); category,
+    channel and application type also carry the processing time of the decisions."""
     unknown = "?"
     nationality = Counter(
-        {(k or unknown): v for k, v in _grouped(Dossier.worker_nationality, period).items()}
+        {(k or unknown): v for k, v in _grouped(Dossier.worker_nationality, period, permit).items()}
     )
-    category = Counter({(k or unknown): v for k, v in _grouped(Dossier.category, period).items()})
+    category = Counter(
+        {(k or unknown): v for k, v in _grouped(Dossier.category, period, permit).items()}
+    )
     channel = Counter(
-        {(k.value if k else unknown): v for k, v in _grouped(Dossier.channel, period).items()}
+        {
+            (k.value if k else unknown): v
+            for k, v in _grouped(Dossier.channel, period, permit).items()
+        }
     )
     kind = Counter(
-        {(k.value if k else unknown): v for k, v in _grouped(Dossier.kind, period).items()}
+        {(k.value if k else unknown): v for k, v in _grouped(Dossier.kind, period, permit).items()}
     )
-    decided = _decided_by(period, unknown)
+    decided = _decided_by(period, unknown, permit)
     sections, divisions = Counter(), Counter()
-    for code, count in _grouped(Dossier.nace_code, period).items():
+    for code, count in _grouped(Dossier.nace_code, period, permit).items():
         sections[cls.nace_section(code)] += count
         divisions[cls.nace_division(code)] += count
     majors, units = Counter(), Counter()
-    for code, count in _grouped(Dossier.isco_code, period).items():
+    for code, count in _grouped(Dossier.isco_code, period, permit).items():
         majors[cls.isco_major(code)] += count
         units[code or unknown] += count
     regions = Counter()
-    for refnis, count in _grouped(Dossier.workplace_refnis, period).items():
+    for refnis, count in _grouped(Dossier.workplace_refnis, period, permit).items():
         place = reference.municipality(refnis) if refnis else None
         regions[place.region if place else unknown] += count
     return {
@@ -379,7 +427,7 @@ def breakdowns(period: Period, locale: str) -> dict[str, list[dict]]:
         "by_category": _with_processing(
             category,
             decided["category"],
-            lambda c: str(rules.CATEGORY_TITLES.get(c, "")),
+            _category_label,
         ),
         "by_sector": _entries(sections, lambda c: cls.nace_group_label(c, locale), level="section")
         + _entries(divisions, lambda c: cls.nace_group_label(c, locale), level="division"),
@@ -389,25 +437,28 @@ def breakdowns(period: Period, locale: str) -> dict[str, list[dict]]:
         "by_region": _entries(
             regions, lambda c: reference.region_name(c, locale) if c != unknown else ""
         ),
-        "by_kind": _with_processing(
+        "by_application_type": _with_processing(
             kind,
             decided["kind"],
             lambda c: DossierKind(c).title if c in _KINDS else "",
         ),
+        "by_kind": by_kind(period, permit),
     }
 
 
-def report(start: date, end: date, locale: str = "en") -> dict:
-    """The whole report for a period, in the stable JSON shape of the exports."""
+def report(start: date, end: date, locale: str = "en", permit: str | None = None) -> dict:
+    """The whole report for a period, in the stable JSON shape of the exports; `permit`
+    (a `Permit` value) keeps one kind of dossier, None every kind (`"kind": null`)."""
     period = Period(start, end)
-    months, totals = monthly(period)
-    totals.update(interval_means(period))
+    months, totals = monthly(period, permit)
+    totals.update(interval_means(period, permit))
     with force_locale(locale):  # labels in `locale`, from a request or the command line
-        labelled = breakdowns(period, locale)
+        labelled = breakdowns(period, locale, permit)
     return {
         "period": {"from": start.isoformat(), "to": end.isoformat()},
+        "kind": permit,
         "months": months,
         "totals": totals,
-        "backlog": backlog(end),
+        "backlog": backlog(end, permit),
         **labelled,
     }

@@ -6,11 +6,12 @@ import calendar
 from collections import Counter
 from datetime import date
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import get_locale
 
 from portal import clock
 from portal.accounts.models import Role
+from portal.dossiers.models import Permit
 from portal.i18n import _
 from portal.security import public, roles
 from portal.stats import capacity as capacity_figures
@@ -42,6 +43,36 @@ def _period(default: tuple[date, date] | None = None) -> tuple[date, date, list[
         errors.append(_("Choose a period of at most five years."))
         end = date(start.year + 4, 12, 31)
     return start, end, errors
+
+
+# The kind filter's longest accepted value; anything longer is refused unread.
+_KIND_MAX = max(len(value) for value in Permit.values())
+
+
+def _kind() -> tuple[str | None, list[str]]:
+    """The kind (`Permit`) from ?kind=, None for every kind; an unknown value in words.
+
+    Taken as sent: no trimming, so " professional_card " is refused like any other value
+    that names no kind (a form only ever sends the exact values)."""
+    raw = request.args.get("kind") or ""
+    if not raw:
+        return None, []
+    if len(raw) <= _KIND_MAX and raw in Permit.values():
+        return raw, []
+    return None, [_("Choose a kind of permit from the list.")]
+
+
+def _kinds() -> list[tuple[str, str]]:
+    """The options of the kind filter: every kind first, then each kind."""
+    return [("", _("All kinds")), *((kind.value, kind.title) for kind in Permit)]
+
+
+def _filter_args(start: date, end: date, kind: str | None) -> dict:
+    """The query string that keeps the period and the kind in links."""
+    args = {"from": start.isoformat(), "to": end.isoformat()}
+    if kind:
+        args["kind"] = kind
+    return args
 
 
 def _charts(months: list[dict], *, public: bool = False) -> tuple:
@@ -76,10 +107,10 @@ def _charts(months: list[dict], *, public: bool = False) -> tuple:
     return bars, line
 
 
-def _distribution(period: Period, totals: dict):
+def _distribution(period: Period, totals: dict, kind: str | None = None):
     """The histogram of the period's processing times, and its bins for the table."""
     everything: Counter = Counter()
-    for values in processing_times(period).values():
+    for values in processing_times(period, kind).values():
         everything.update(values)
     bins = dist.histogram(everything)
     if not bins:
@@ -119,15 +150,19 @@ def _capacity_chart(rows: list[dict]):
 @roles(Role.OFFICER, Role.ADMIN)
 def officer_page():
     start, end, errors = _period()
-    data = report(start, end, str(get_locale()))
+    kind, kind_errors = _kind()
+    data = report(start, end, str(get_locale()), kind)
     bars, line = _charts(data["months"])
-    histogram, bins = _distribution(Period(start, end), data["totals"])
+    histogram, bins = _distribution(Period(start, end), data["totals"], kind)
     return render_template(
         "stats/officer.html",
         data=data,
         start=start,
         end=end,
-        errors=errors,
+        errors=errors + kind_errors,
+        kind=kind,
+        kinds=_kinds(),
+        filter_args=_filter_args(start, end, kind),
         bars=bars,
         line=line,
         histogram=histogram,
@@ -140,14 +175,18 @@ def officer_page():
 @roles(Role.OFFICER, Role.ADMIN)
 def capacity_page():
     start, end, errors = _period()
-    capacity = capacity_figures.capacity(start, end)
+    kind, kind_errors = _kind()
+    capacity = capacity_figures.capacity(start, end, kind)
     return render_template(
         "stats/capacity.html",
         capacity=capacity,
         capacity_chart=_capacity_chart(capacity["months"]),
         start=start,
         end=end,
-        errors=errors,
+        errors=errors + kind_errors,
+        kind=kind,
+        kinds=_kinds(),
+        filter_args=_filter_args(start, end, kind),
         formats=sorted(capacity_figures.FORMATS),
     )
 
@@ -156,7 +195,10 @@ def capacity_page():
 @roles(Role.OFFICER, Role.ADMIN)
 def capacity_download(fmt: str):
     start, end, _errors = _period()
-    body = capacity_figures.FORMATS[fmt](capacity_figures.capacity(start, end))
+    kind, kind_errors = _kind()
+    if kind_errors:
+        abort(400)
+    body = capacity_figures.FORMATS[fmt](capacity_figures.capacity(start, end, kind))
     name = f"single-permit-capacity-{start.isoformat()}-{end.isoformat()}.{fmt}"
     return Response(
         body,
@@ -203,9 +245,13 @@ def forecast_page():
 @roles(Role.OFFICER, Role.ADMIN)
 def download(fmt: str):
     start, end, _errors = _period()
+    kind, kind_errors = _kind()
+    if kind_errors:
+        abort(400)
     render, mime = exports.FORMATS[fmt]
-    body = render(report(start, end, str(get_locale())))
-    name = f"single-permit-figures-{start.isoformat()}-{end.isoformat()}.{fmt}"
+    body = render(report(start, end, str(get_locale()), kind))
+    prefix = kind.replace("_", "-") if kind else "single-permit"
+    name = f"{prefix}-figures-{start.isoformat()}-{end.isoformat()}.{fmt}"
     return Response(
         body, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
@@ -215,11 +261,12 @@ def download(fmt: str):
 @public
 def public_page():
     start, end, errors = _period()
+    kind, kind_errors = _kind()
     # Whole months only: two overlapping periods must not be subtractable (disclosure rule 5).
     start = start.replace(day=1)
     end = end.replace(day=calendar.monthrange(end.year, end.month)[1])
-    months, totals = disclosure.protect(*monthly(Period(start, end)))
-    stocks = backlog(end)
+    months, totals = disclosure.protect(*monthly(Period(start, end), kind))
+    stocks = backlog(end, kind)
     bars, line = _charts(months, public=True)
     return render_template(
         "stats/public.html",
@@ -227,7 +274,9 @@ def public_page():
         totals=totals,
         start=start,
         end=end,
-        errors=errors,
+        errors=errors + kind_errors,
+        kind=kind,
+        kinds=_kinds(),
         bars=bars,
         line=line,
         minimum=PUBLIC_MINIMUM,

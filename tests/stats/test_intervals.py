@@ -184,7 +184,7 @@ def test_the_backlog_at_a_date(known):
 
 def test_breakdowns_carry_the_processing_time(known):
     data = report(START, END, "en")
-    kinds = {e["code"]: e for e in data["by_kind"]}
+    kinds = {e["code"]: e for e in data["by_application_type"]}
     renewal = kinds["renewal"]
     assert renewal["submitted"] == 2 and renewal["completed"] == 2
     assert renewal["avg_processing_working_days"] == 7.5
@@ -226,14 +226,14 @@ def test_json_csv_and_xlsx_names(known):
     assert ["backlog", "open_at_flemish_level", "2"] in rows
     assert ["backlog", "authorised_not_forwarded", "3"] in rows
     assert ["backlog", "awaiting_federal_decision", "1"] in rows
-    assert ["by_kind", "", "renewal", "Renewal", "2", "2", "7.5", "7.5", "10"] in rows
+    assert ["by_application_type", "", "renewal", "Renewal", "2", "2", "7.5", "7.5", "10"] in rows
     book = load_workbook(io.BytesIO(exports.as_xlsx(data)))
     header = [c.value for c in next(book["months"].iter_rows())]
     assert header[-2:] == ["median_processing_working_days", "p90_processing_working_days"]
     summary = {(r[0], r[1]): r[2] for r in book["summary"].iter_rows(values_only=True)}
     assert summary[("totals", "avg_working_days_federal")] == 8.5
     assert summary[("backlog", "awaiting_federal_decision")] == 1
-    kind = [r for r in book["by_kind"].iter_rows(values_only=True)]
+    kind = [r for r in book["by_application_type"].iter_rows(values_only=True)]
     assert kind[0][-1] == "p90_processing_working_days"
 
 

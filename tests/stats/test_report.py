@@ -152,6 +152,7 @@ def test_exports_carry_the_same_figures(known):
         "by_occupation",
         "by_channel",
         "by_region",
+        "by_application_type",
         "by_kind",
         "summary",
     ]

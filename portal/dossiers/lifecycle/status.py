@@ -37,12 +37,16 @@ ALLOWED = meaning.ALLOWED
 BACK_WITH_OFFICER = _l("Back with the officer")
 
 signals = Namespace()
-# Sent after a permit is granted; `onboarding` listens (portal never imports onboarding).
+# Sent after a permit is granted, a single permit or a professional card (the dossier's
+# `permit` says which); `onboarding` listens (portal never imports onboarding).
 permit_granted = signals.signal("permit-granted")
+GRANTED = frozenset({S.RESIDENCE_GRANTED, S.CARD_GRANTED})
 
 
 def can_change(dossier: Dossier, to: DossierStatus) -> bool:
-    return to in ALLOWED.get(dossier.status, frozenset())
+    """Whether `ALLOWED` lets this kind of file (`dossier.permit`) go to `to`: a single
+    permit never reaches a card's outcome, a card never goes to DVZ."""
+    return to in meaning.allowed(dossier.permit, dossier.status)
 
 
 def change(
@@ -99,7 +103,7 @@ def change(
     )
     if notify_parties:
         notify(dossier, "status_changed")
-    if to == S.RESIDENCE_GRANTED:
+    if to in GRANTED:
         permit_granted.send(dossier)
     return event
 

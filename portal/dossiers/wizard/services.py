@@ -16,6 +16,7 @@ from portal.dossiers.access import can_file, get_dossier
 from portal.dossiers.contents.sections import completeness
 from portal.dossiers.lifecycle import meaning, status
 from portal.dossiers.models import Dossier, DossierKind, DossierStatus
+from portal.dossiers.wizard import card_renewal
 from portal.errors import Invalid, NotAllowed
 from portal.extensions import db
 from portal.i18n import _
@@ -89,6 +90,9 @@ def submit(actor: User, dossier: Dossier, *, token: str, today: date | None = No
         is None
     ):
         raise Invalid({"": [_("The mandate of this foreign employer is no longer in force.")]})
+    # A card renewal that changes the activity substantially is a new application: said
+    # first, before the sections it would have to complete.
+    card_renewal.refuse_substantial_change(dossier)
     problems = completeness(dossier, today)
     if problems:
         raise Invalid({"": [str(p.message) for p in problems]})

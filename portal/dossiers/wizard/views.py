@@ -418,3 +418,7 @@ def follow_up(dossier_id: int):
         else:
             return redirect(url_for("applications.task_list", dossier_id=new_dossier.id))
     return render_template("applications/follow_up.html", form=form, dossier=dossier)
+
+
+# The renewal of a professional card (its own module; routes of this blueprint).
+from portal.dossiers.wizard import renewal_views  # noqa: E402, F401
