@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "20261203_retention"
-down_revision = "20261202_card"
+down_revision = "20261202_cardcore"
 branch_labels = None
 depends_on = None
 
