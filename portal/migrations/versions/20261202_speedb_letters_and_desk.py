@@ -7,6 +7,8 @@ Create Date: 2026-12-02 17:00:00
 `issued_letter`: a receipt or decision letter as rendered once when issued, where its bytes
 are kept (`stored_name`, in the upload store) and their SHA-256 (portal/dossiers/letters/
 stored.py). No existing rows: letters issued before are rendered on their first download.
+`ix_helpdesk_ticket_desk`: the desk's keyset order (status, longest waiting, id), declared
+in portal/fallback/tickets.py.
 """
 
 import sqlalchemy as sa
@@ -37,7 +39,13 @@ def upgrade():
             "dossier_id", "kind", "locale", name="uq_issued_letter_dossier_kind"
         ),
     )
+    with op.batch_alter_table("helpdesk_ticket", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_helpdesk_ticket_desk", ["status", "updated_at", "id"], unique=False
+        )
 
 
 def downgrade():
+    with op.batch_alter_table("helpdesk_ticket", schema=None) as batch_op:
+        batch_op.drop_index("ix_helpdesk_ticket_desk")
     op.drop_table("issued_letter")
