@@ -20,7 +20,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from datetime import datetime
+import time
+from datetime import datetime, timedelta
 
 from prometheus_client import Counter
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, select
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 RECEIPT = "receipt"
 DECISION = "decision"
 RENDER = {RECEIPT: receipt_pdf, DECISION: decision_letter_pdf}
+JUST_ISSUED = timedelta(minutes=1)
 
 DAMAGED = Counter(
     "portal_letter_integrity_failures",
@@ -117,6 +119,14 @@ def issue(dossier: Dossier, kind: str, locale: str) -> tuple[IssuedLetter, bytes
     return letter, data
 
 
+def _read(letter: IssuedLetter) -> bytes | None:
+    try:
+        with storage().open(letter.stored_name) as handle:
+            return handle.read()
+    except (OSError, ValueError):
+        return None
+
+
 def letter_pdf(dossier: Dossier, kind: str, locale: str) -> bytes:
     """The letter's bytes as issued, checked against their hash; issued now if never yet.
 
@@ -126,11 +136,15 @@ def letter_pdf(dossier: Dossier, kind: str, locale: str) -> bytes:
     letter, data = issue(dossier, kind, locale)
     if data is not None:
         return data
-    try:
-        with storage().open(letter.stored_name) as handle:
-            data = handle.read()
-    except (OSError, ValueError):
-        data = None
+    data = _read(letter)
+    if data is None and clock.now() - letter.issued_at < JUST_ISSUED:
+        # Issued a moment ago by a concurrent first download, whose file moves into place
+        # right after its commit: give that move a moment before calling it missing.
+        for _ in range(20):
+            time.sleep(0.05)
+            data = _read(letter)
+            if data is not None:
+                break
     if data is None or sha256(data) != letter.sha256:
         DAMAGED.labels(kind).inc()
         log.error(
