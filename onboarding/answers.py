@@ -6,13 +6,14 @@ Partner users see only referrals of their own kind and municipality (`user.partn
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, time
 
-from sqlalchemy import select, update
+from sqlalchemy import Index, select, update
 
 from onboarding import services
 from onboarding.models import MessageKind, Partner, Referral, ReferralMessage, ReferralStatus
-from portal import clock, links, mail
+from portal import clock, links, mail, paging
 from portal.accounts.models import Role, User
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
@@ -31,14 +32,56 @@ def _scope(actor: User):
 
 
 def inbox(actor: User) -> list[Referral]:
-    return list(
-        db.session.scalars(
-            select(Referral)
-            .join(Partner, Partner.id == Referral.partner_id)
-            .where(*_scope(actor))
-            .order_by(Referral.id.desc())
-        )
+    """The first page of the inbox (see `inbox_page`)."""
+    return inbox_page(actor).referrals
+
+
+PER_PAGE = paging.PER_PAGE
+# The inbox newest first, a page after a cursor: one index range per partner service, read
+# backwards. Migration onboarding0003.
+Index("ix_onboarding_referral_partner_newest", Referral.partner_id, Referral.id)
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    """A page of the inbox, newest first; `older` is the cursor of the next page."""
+
+    referrals: list[Referral]
+    older: int | None
+    first: bool
+
+
+def inbox_page(actor: User, before: str | None = None, per_page: int | None = None) -> InboxPage:
+    """The referrals for the partner's service, newest first, after the referral `before`
+    (keyset: page 1,000 costs what page 1 does, and holds at most `per_page`).
+
+    The cursor must be a referral of the partner's own kind and municipality (one whose
+    consent was withdrawn since the page before still counts: the next page goes on from
+    where it stood); anything else is refused (`Invalid`, a 400), someone else's referral
+    exactly like garbage.
+    """
+    per_page = per_page or PER_PAGE
+    scope = _scope(actor)
+    query = (
+        select(Referral)
+        .join(Partner, Partner.id == Referral.partner_id)
+        .where(*scope)
+        .order_by(Referral.id.desc())
+        .limit(per_page + 1)
     )
+    if paging.given(before):
+        cursor = paging.cursor_id(before)
+        ours = db.session.scalar(
+            select(Referral.id)
+            .join(Partner, Partner.id == Referral.partner_id)
+            .where(Referral.id == cursor, *scope[:2])
+        )
+        if ours is None:
+            raise paging.refused()
+        query = query.where(Referral.id < cursor)
+    rows = list(db.session.scalars(query))
+    older = rows[per_page - 1].id if len(rows) > per_page else None
+    return InboxPage(rows[:per_page], older, not paging.given(before))
 
 
 def open_for_partner(actor: User, referral_id: int) -> Referral:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -19,9 +19,14 @@ bp = Blueprint("partner_inbox", __name__, template_folder="templates")
 @bp.get("/partner/referrals")
 @roles(Role.PARTNER)
 def inbox():
+    try:
+        page = answers.inbox_page(current_user, request.args.get("before"))
+    except Invalid:
+        abort(400)  # a cursor that is not one of this service's referrals
     return render_template(
         "onboarding/partner_inbox.html",
-        referrals=answers.inbox(current_user),
+        referrals=page.referrals,
+        page=page,
         municipality=referrals.municipality_label(
             current_user.partner_refnis or "", str(get_locale())
         ),

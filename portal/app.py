@@ -116,6 +116,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     # Every model module, so that metadata (and Alembic) sees all tables.
+    import portal.dossiers.letters.stored  # noqa: F401
     import portal.dossiers.lifecycle.models  # noqa: F401
     from portal.accounts.claim_views import bp as claims_bp
     from portal.accounts.mandate_views import bp as mandates_bp

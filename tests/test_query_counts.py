@@ -1,5 +1,6 @@
-"""Statements per page: the dashboard, "my applications" and the officer queue send the same
-number of statements to the database with few files or many (no N+1), within a budget.
+"""Statements per page: the dashboard, "my applications", the officer queue and search, the
+partner inbox and the helpdesk desk send the same number of statements to the database with
+few rows or many, and with a page of 2 rows or of 50 (no N+1), within a budget.
 
 Counted with SQLAlchemy's `before_cursor_execute` on the engine, for one GET, after a
 warm-up GET (caches of the first request are no page's cost).
@@ -7,18 +8,42 @@ warm-up GET (caches of the first request are no page's cost).
 
 from __future__ import annotations
 
+from datetime import timedelta
+from functools import partial
+
 import pytest
 from sqlalchemy import event
 
+from onboarding import answers
+from portal import clock
+from portal.accounts.models import PartnerKind
 from portal.backoffice import queue
+from portal.dossiers import access
 from portal.extensions import db
-from tests.factories import DossierFactory, EmployerFactory, InfoRequestFactory, OfficerFactory
+from portal.fallback import tickets
+from tests.factories import (
+    DossierFactory,
+    EmployerFactory,
+    HelpdeskFactory,
+    InfoRequestFactory,
+    OfficerFactory,
+)
+from tests.onboarding.factories import GHENT, PartnerFactory, ReferralFactory
+from tests.onboarding.support import make_partner_user
 from tests.support import PASSWORD, login
 
 # At most this many statements a page, whatever the number of files (measured on SQLite:
-# dashboard 1, my applications 3, officer queue 3 on its first page and 5 past it; a little
-# room, never a row's worth).
-BUDGET = {"/dashboard": 3, "/applications/": 4, "/backoffice/dossiers": 8}
+# dashboard 1, my applications 3, officer queue 3 on its first page and 5 past it; the
+# partner inbox 3 and 4, the helpdesk desk 4 and 5, each counting the 2 of loading the user
+# and the session; a little room, never a row's worth).
+BUDGET = {
+    "/dashboard": 3,
+    "/applications/": 4,
+    "/backoffice/dossiers": 8,
+    "/backoffice/dossiers?q=priya": 8,
+    "/partner/referrals": 4,
+    "/helpdesk/desk": 5,
+}
 
 
 def statements(client, url: str) -> list[str]:
@@ -99,3 +124,84 @@ def test_officer_queue_does_not_grow_with_the_files(client, officer, cursor):
     many = statements(client, url)
     assert len(many) == len(few), show(many)
     assert len(many) <= BUDGET["/backoffice/dossiers"], show(many)
+
+
+# Whatever the page size: the same page at 2 rows and at 50 rows a page, with more rows than
+# the small page holds, on its first page and past it (a cursor is read, nothing else).
+
+
+def _small_pages(monkeypatch, size: int) -> None:
+    monkeypatch.setattr(queue, "dossier_queue", partial(queue.dossier_queue, per_page=size))
+    monkeypatch.setattr(access, "dossiers_page", partial(access.dossiers_page, per_page=size))
+    monkeypatch.setattr(answers, "PER_PAGE", size)
+    monkeypatch.setattr(tickets, "PER_PAGE", size)
+
+
+def _queue_rows(client):
+    officer = OfficerFactory()
+    for _ in range(5):
+        DossierFactory(owner=EmployerFactory(), submitted=True)
+    db.session.commit()
+    login(client, officer.email, PASSWORD)
+    first = queue.dossier_queue(officer, per_page=2).next_cursor
+    return f"after={first}"
+
+
+def _my_rows(client):
+    employer = EmployerFactory()
+    _files(employer, 5, submitted=True)
+    login(client, employer.email, PASSWORD)
+    return f"before={access.dossiers_page(employer, per_page=2).older}"
+
+
+def _inbox_rows(client):
+    service = PartnerFactory(kind=PartnerKind.SCHOOL, refnis=GHENT)
+    for _ in range(5):
+        ReferralFactory(partner=service, item_code="school")
+    desk = make_partner_user("desk@school.gent", PartnerKind.SCHOOL, GHENT)
+    db.session.commit()
+    login(client, desk.email, PASSWORD)
+    return f"before={answers.inbox_page(desk, per_page=2).older}"
+
+
+def _desk_rows(client):
+    agent = HelpdeskFactory()
+    for n in range(5):
+        ticket = tickets.open_ticket(
+            None,
+            name="Jan",
+            email=f"jan{n}@example.be",
+            organisation_name=None,
+            organisation_kbo=None,
+            tried="Submit",
+            error_text="Error 500",
+            locale="en",
+        )
+        ticket.updated_at = clock.now() - timedelta(hours=10 - n)
+    db.session.commit()
+    login(client, agent.email, PASSWORD)
+    return f"after={tickets.desk_page(agent, 'open', per_page=2).later}"
+
+
+PAGES = {
+    "/backoffice/dossiers": _queue_rows,
+    "/backoffice/dossiers?q=priya": _queue_rows,
+    "/applications/": _my_rows,
+    "/partner/referrals": _inbox_rows,
+    "/helpdesk/desk": _desk_rows,
+}
+
+
+@pytest.mark.parametrize("url", list(PAGES))
+@pytest.mark.parametrize("past_the_first", [False, True])
+def test_a_page_sends_as_many_statements_at_2_as_at_50_rows(
+    app, client, monkeypatch, url, past_the_first
+):
+    with app.test_request_context():
+        cursor = PAGES[url](client)
+    page = url + ("&" if "?" in url else "?") + cursor if past_the_first else url
+    full = statements(client, page)
+    _small_pages(monkeypatch, 2)
+    small = statements(client, page)
+    assert len(small) == len(full), show(small)
+    assert len(small) <= BUDGET[url], show(small)

@@ -50,6 +50,19 @@ class QueueRow:
     days_left: int | None
 
 
+# The queue's size is counted up to COUNT_CAP files and shown as "1,000+" beyond: a count
+# that reads at most COUNT_CAP + 1 index entries however long the queue grows (no law or
+# figure needs the exact size here; the figures count in portal.stats). The position of a
+# page ("Files 51 to 100") stays exact.
+COUNT_CAP = 1000
+
+
+def capped_count(where: list) -> int:
+    """The files matching `where`, counted up to COUNT_CAP + 1 (more means "more than")."""
+    limited = select(Dossier.id).where(*where).limit(COUNT_CAP + 1).subquery()
+    return db.session.scalar(select(func.count()).select_from(limited)) or 0
+
+
 @dataclass(frozen=True)
 class QueuePage:
     """A page of the queue. `older`/`newer` are the cursors of the next and the previous
@@ -61,6 +74,15 @@ class QueuePage:
     per_page: int
     next_cursor: int | None = None
     previous_cursor: int | None = None
+
+    @property
+    def total_capped(self) -> bool:
+        """More than COUNT_CAP files: `total` is then COUNT_CAP + 1, shown as "1,000+"."""
+        return self.total > COUNT_CAP
+
+    @property
+    def cap(self) -> int:
+        return COUNT_CAP
 
     @property
     def last(self) -> int:
@@ -244,7 +266,7 @@ def dossier_queue(
         owner=owner,
         today=today,
     )
-    total = db.session.scalar(select(func.count(Dossier.id)).where(*where)) or 0
+    total = capped_count(where)
     backwards = not after and bool(before)
     cursor = after or before or None
     page_where = list(where)

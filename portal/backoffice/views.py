@@ -25,6 +25,7 @@ from portal.backoffice.forms import (
 from portal.dossiers import rules
 from portal.dossiers.contents import summary
 from portal.dossiers.letters import decision as letters
+from portal.dossiers.letters import stored
 from portal.dossiers.lifecycle import handling, hold, timeline
 from portal.dossiers.lifecycle import reasons as grounds
 from portal.dossiers.models import Dossier, FlemishDecision
@@ -191,7 +192,10 @@ def dossier_document(dossier_id: int, document_id: int):
 @roles(Role.OFFICER, Role.ADMIN)
 def decision_letter(dossier_id: int):
     dossier = backoffice_services.decided_dossier(current_user, _officer_dossier(dossier_id))
-    pdf = letters.decision_letter_pdf(dossier, dossier.locale)
+    try:
+        pdf = stored.letter_pdf(dossier, stored.DECISION, dossier.locale)
+    except stored.LetterDamaged:
+        abort(500)  # logged and counted where it was found; never re-rendered silently
     return Response(
         pdf,
         mimetype="application/pdf",
@@ -285,6 +289,7 @@ def decide(dossier_id: int):
                     applicant_language=LANGUAGES.get(dossier.locale, dossier.locale),
                 )
             handling.decide(current_user, dossier, **values)
+            stored.issue(dossier, stored.DECISION, dossier.locale)  # the letter, as issued
         except Invalid as error:
             form.add_errors(error.errors)
         else:

@@ -51,12 +51,15 @@ def _visible_to(actor: User):
     return or_(*conditions) if conditions else None
 
 
-def dossiers_for(actor: User) -> list[Dossier]:
-    """The actor's dossiers, newest first."""
+def dossiers_for(actor: User, status: DossierStatus | None = None) -> list[Dossier]:
+    """The actor's dossiers (only those in `status`, when given), newest first."""
     condition = _visible_to(actor)
     if condition is None:
         return []
-    return list(db.session.scalars(select(Dossier).where(condition).order_by(Dossier.id.desc())))
+    query = select(Dossier).where(condition).order_by(Dossier.id.desc())
+    if status is not None:
+        query = query.where(Dossier.status == status)
+    return list(db.session.scalars(query))
 
 
 @dataclass(frozen=True)

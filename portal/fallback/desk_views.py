@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from portal import clock, uploads
@@ -60,10 +69,15 @@ def _filter(choices, default: str) -> DeskFilterForm:
 @roles(*AGENTS)
 def queue():
     form = _filter(QUEUE_CHOICES, "open")
+    try:
+        page = tickets.desk_page(current_user, form.state.data, request.args.get("after"))
+    except Invalid:
+        abort(400)  # a cursor that is no ticket: garbage or hand-made
     return render_template(
         "fallback/desk.html",
         form=form,
-        tickets=tickets.desk_queue(current_user, form.state.data),
+        tickets=page.tickets,
+        page=page,
         counts=tickets.desk_counts(current_user),
         titles=TICKET_STATUS_TITLES,
     )

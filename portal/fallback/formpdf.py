@@ -6,15 +6,16 @@ from portal import clock
 from portal.accounts.models import User
 from portal.dossiers import access, rules
 from portal.dossiers.contents import summary
-from portal.dossiers.models import Dossier
+from portal.dossiers.models import Dossier, DossierStatus
 from portal.errors import NotFound
 from portal.i18n import force_locale, format_date
 from portal.pdf import render_pdf
 
 
 def drafts(actor: User) -> list[Dossier]:
-    """The drafts of the actor's organisation or mandatary, newest first."""
-    return [dossier for dossier in access.dossiers_for(actor) if dossier.is_draft]
+    """The drafts of the actor's organisation or mandatary, newest first (only the drafts
+    are read, not every file the organisation ever filed)."""
+    return access.dossiers_for(actor, DossierStatus.DRAFT)
 
 
 def application_form_pdf(dossier: Dossier, locale: str) -> bytes:

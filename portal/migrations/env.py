@@ -140,7 +140,11 @@ def run_migrations_online():
                         raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
         finally:
             if sqlite:
-                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+                # The pragma is a no-op while a transaction is open, and Alembic's may still
+                # be: never hand this connection back to the pool (it would keep foreign keys
+                # off for whoever gets it next). The next one is opened afresh, with the
+                # pragmas of portal.db.
+                connection.invalidate()
 
 
 if context.is_offline_mode():

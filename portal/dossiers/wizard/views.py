@@ -23,6 +23,7 @@ from portal.accounts import mandates
 from portal.accounts.models import Role
 from portal.dossiers import access, rules
 from portal.dossiers.contents import documents, sections, summary
+from portal.dossiers.letters import stored
 from portal.dossiers.lifecycle import status
 from portal.dossiers.models import DossierKind
 from portal.dossiers.wizard import services, viewers
@@ -297,6 +298,8 @@ def check(dossier_id: int):
             dossier.declared_at = None
             form.add_errors(error.errors)
         else:
+            if not result.replayed:  # the receipt is issued now, in the submitter's language
+                stored.issue(result.dossier, stored.RECEIPT, _locale())
             return redirect(url_for("applications.confirmation", dossier_id=result.dossier.id))
     return render_template(
         "applications/check.html",
@@ -317,15 +320,21 @@ def confirmation(dossier_id: int):
     return render_template("applications/confirmation.html", dossier=dossier)
 
 
+def _stored_letter(dossier, kind: str, locale: str) -> bytes:
+    """The letter as issued; a damaged one (logged and counted there) is the error page."""
+    try:
+        return stored.letter_pdf(dossier, kind, locale)
+    except stored.LetterDamaged:
+        abort(500)
+
+
 @bp.get("/<int:dossier_id>/receipt.pdf")
 @roles(*READERS)
 def receipt(dossier_id: int):
-    from portal.dossiers.letters.receipts import receipt_pdf
-
     dossier = access.get_dossier(current_user, dossier_id)
     if dossier.is_draft:
         return redirect(url_for("applications.task_list", dossier_id=dossier.id))
-    pdf = receipt_pdf(dossier, _locale())
+    pdf = _stored_letter(dossier, stored.RECEIPT, _locale())
     audit.record("download", dossier_id=dossier.id, actor_id=current_user.id, detail="receipt")
     return Response(
         pdf,
@@ -339,10 +348,8 @@ def receipt(dossier_id: int):
 @bp.get("/<int:dossier_id>/decision-letter.pdf")
 @roles(*READERS)
 def decision_letter(dossier_id: int):
-    from portal.dossiers.letters.decision import decision_letter_pdf
-
     dossier = access.get_dossier(current_user, dossier_id)
-    pdf = decision_letter_pdf(dossier, dossier.locale)
+    pdf = _stored_letter(dossier, stored.DECISION, dossier.locale)
     audit.record(
         "download", dossier_id=dossier.id, actor_id=current_user.id, detail="decision letter"
     )

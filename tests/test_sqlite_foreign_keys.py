@@ -1,0 +1,26 @@
+"""SQLite enforces foreign keys in the test app too, also on the pooled connection that ran
+the migrations (their `PRAGMA foreign_keys=OFF` must not leak into the pool)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from portal.extensions import db
+
+
+def test_every_pooled_connection_enforces_foreign_keys(app):
+    with app.app_context(), db.engine.connect() as connection:
+        if connection.dialect.name != "sqlite":
+            pytest.skip("PostgreSQL always enforces foreign keys")
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_a_dangling_foreign_key_is_refused(db_session):
+    # An invitation to a file that does not exist, for a user who does not: refused on
+    # SQLite as on PostgreSQL.
+    with pytest.raises(IntegrityError), db_session.begin_nested():
+        db_session.execute(
+            db.text("INSERT INTO dossier_viewer (dossier_id, user_id) VALUES (:d, :u)"),
+            {"d": 2_000_000_001, "u": 2_000_000_002},
+        )
