@@ -38,7 +38,7 @@ def inbox(actor: User) -> list[Referral]:
 
 PER_PAGE = paging.PER_PAGE
 # The inbox newest first, a page after a cursor: one index range per partner service, read
-# backwards. Migration onboarding0003.
+# backwards. Migration onboarding0004.
 Index("ix_onboarding_referral_partner_newest", Referral.partner_id, Referral.id)
 
 
