@@ -123,6 +123,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.api.admin_views import api_admin
     from portal.api.views import bp as api_bp
     from portal.backoffice.views import bp as backoffice_bp
+    from portal.dossiers.public.card_views import bp as card_public_bp
     from portal.dossiers.public.views import bp as public_bp
     from portal.dossiers.tracking.views import bp as tracking_bp
     from portal.dossiers.wizard.views import bp as applications_bp
@@ -138,6 +139,7 @@ def _register_blueprints(app: Flask) -> None:
         backoffice_bp,
         applications_bp,
         public_bp,
+        card_public_bp,
         tracking_bp,
         api_bp,
         api_admin,

@@ -55,9 +55,18 @@ from portal.accounts.models import (
 )
 from portal.accounts.services import hash_password
 from portal.api.models import ApiClient
+from portal.dossiers.lifecycle import meaning
 from portal.dossiers.lifecycle import status as machine
 from portal.dossiers.lifecycle.models import ExchangeMessage, InfoRequest
-from portal.dossiers.models import Channel, Document, Dossier, DossierKind, DossierStatus
+from portal.dossiers.models import (
+    CardDetails,
+    Channel,
+    Document,
+    Dossier,
+    DossierKind,
+    DossierStatus,
+    Permit,
+)
 from portal.extensions import db
 
 S = DossierStatus
@@ -248,14 +257,43 @@ MACHINE_FIELDS = (
 )
 APPLICANT_STEPS = {S.SUBMITTED, S.WITHDRAWN}
 
+# A professional card's own answers as a card wizard writes them (`card_details`): a
+# person in Belgium with an A card valid for four more years, an economic activity.
+CARD_COMPLETE = {
+    "files_from": "belgium",
+    "residence_document": "a_card",
+    "residence_valid_until": lambda: clock.today() + timedelta(days=4 * 365),
+    "address_street": "Veldstraat 10",
+    "address_postal_code": "9000",
+    "address_city": "Gent",
+    "address_country": "BE",
+    "legal_form": "sole_trader",
+    "activity_description": "Software consultancy for logistics firms",
+    "jobs_planned": 2,
+    "investment_eur": Decimal("25000.00"),
+    "start_capital_eur": Decimal("18600.00"),
+    "diploma_level": 6,
+    "regulated_profession": False,
+    "means_eur": Decimal("30000.00"),
+}
 
-def path_to(target: DossierStatus) -> list[DossierStatus]:
-    """The shortest walk from draft to `target` through `status.ALLOWED`."""
+
+def card_details(**given) -> CardDetails:
+    """A card's complete details; what the test gives wins."""
+    values = {k: v() if callable(v) else v for k, v in CARD_COMPLETE.items()}
+    return CardDetails(**{**values, **given})
+
+
+def path_to(target: DossierStatus, permit: Permit | None = None) -> list[DossierStatus]:
+    """The shortest walk from draft to `target` through `status.ALLOWED`, as the status
+    machine allows it for this kind of file (`permit`; default: the kind `target` belongs
+    to, else a single permit)."""
+    permit = permit or meaning.TABLE[target].permit or Permit.SINGLE_PERMIT
     paths = {S.DRAFT: []}
     todo = deque([S.DRAFT])
     while todo:
         here = todo.popleft()
-        for there in sorted(machine.ALLOWED.get(here, ())):
+        for there in sorted(meaning.allowed(permit, here) & machine.ALLOWED.get(here, set())):
             if there not in paths:
                 paths[there] = [*paths[here], there]
                 todo.append(there)
@@ -292,6 +330,11 @@ class DossierFactory(BaseFactory):
         withdrawn = factory.Trait(complete=True, status=S.WITHDRAWN)
         granted = factory.Trait(complete=True, status=S.RESIDENCE_GRANTED)
         residence_refused = factory.Trait(complete=True, status=S.RESIDENCE_REFUSED)
+        # A professional card (with its `card_details`, see `card_details()`).
+        professional_card = factory.Trait(permit=Permit.PROFESSIONAL_CARD, category="economic")
+        card_submitted = factory.Trait(professional_card=True, submitted=True)
+        card_granted = factory.Trait(professional_card=True, complete=True, status=S.CARD_GRANTED)
+        card_refused = factory.Trait(professional_card=True, complete=True, status=S.CARD_REFUSED)
         email = factory.Trait(channel=Channel.EMAIL)
         renewal = factory.Trait(kind=DossierKind.RENEWAL)
         change_of_employer = factory.Trait(kind=DossierKind.CHANGE_OF_EMPLOYER)
@@ -318,6 +361,13 @@ class DossierFactory(BaseFactory):
     @classmethod
     def _create(cls, model_class, *args, status=S.DRAFT, officer=None, **kwargs):
         pinned = {name: kwargs.pop(name) for name in MACHINE_FIELDS if name in kwargs}
+        # A status only a card reaches makes a card; a card gets its details.
+        kwargs["permit"] = kwargs.get("permit") or meaning.TABLE[status].permit
+        kwargs["permit"] = kwargs["permit"] or Permit.SINGLE_PERMIT
+        if kwargs["permit"] == Permit.PROFESSIONAL_CARD:
+            kwargs["card"] = kwargs.get("card") or card_details()
+            if kwargs.get("category") == "highly_qualified":
+                kwargs["category"] = "economic"
         if status != S.DRAFT:
             kwargs["submitted_at"] = kwargs.get("submitted_at") or _submitted_at(
                 kwargs.get("submitted_on")
@@ -328,9 +378,13 @@ class DossierFactory(BaseFactory):
         if status != S.DRAFT:
             owner = db.session.get(User, dossier.created_by_id) if dossier.created_by_id else None
             with machine.permit_granted.muted():
-                for step in path_to(status):
+                for step in path_to(status, dossier.permit):
                     actor = owner if step in APPLICANT_STEPS else officer
                     machine.change(dossier, step, actor, notify_parties=False)
+            if status == S.CARD_GRANTED and dossier.card.valid_from is None:
+                granted_on = dossier.flemish_decision_on
+                dossier.card.valid_from = granted_on
+                dossier.card.valid_until = granted_on + timedelta(days=729)
         for name, value in pinned.items():
             setattr(dossier, name, value)
         db.session.flush()

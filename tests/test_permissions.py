@@ -30,6 +30,8 @@ EXPECTED_PUBLIC = {
     "public.eligibility",
     "public.detachment_guide",
     "public.fee_guide",
+    "card_public.exemption_check",
+    "card_public.info",
     "stats.public_page",
     "api.openapi",
     "helpdesk.report",

@@ -257,6 +257,7 @@ def dossier_queue(
             load_only(
                 Dossier.reference,
                 Dossier.status,
+                Dossier.permit,
                 Dossier.category,
                 Dossier.channel,
                 Dossier.submitted_at,

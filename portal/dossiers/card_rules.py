@@ -143,6 +143,11 @@ def number(amount, places: int | None = None) -> str:
     return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
 
 
+def euro(amount) -> str:
+    """An amount in euro as the reader writes it: "EUR 26.086,66" (a no-break space)."""
+    return f"EUR\u00a0{number(amount)}"
+
+
 def figure(name: str) -> str:
     """A fact as a sentence names it, in the reader's number format."""
     return number(value(name))

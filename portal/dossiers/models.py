@@ -63,6 +63,9 @@ class DossierStatus(Choices):
     INADMISSIBLE = "inadmissible", _l("Inadmissible")
     WORK_REFUSED = "work_refused", _l("Work authorisation refused")
     WITHDRAWN = "withdrawn", _l("Withdrawn")
+    # The professional card's own outcomes (Flanders decides alone; no DVZ).
+    CARD_GRANTED = "card_granted", _l("Professional card granted")
+    CARD_REFUSED = "card_refused", _l("Professional card refused")
 
 
 class FlemishDecision(Choices):

@@ -13,9 +13,9 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import clock
 from portal.dossiers.lifecycle import meaning, status, timeline
-from portal.dossiers.lifecycle.meaning import ALLOWED, PROGRESS, STEP_TITLES, TABLE
+from portal.dossiers.lifecycle.meaning import ALLOWED, STEP_TITLES, TABLE
 from portal.dossiers.lifecycle.models import InfoRequest
-from portal.dossiers.models import DossierStatus, FederalDecision, FlemishDecision
+from portal.dossiers.models import DossierStatus, FederalDecision, FlemishDecision, Permit
 from portal.extensions import db
 from portal.i18n import force_locale
 from tests.factories import DossierFactory
@@ -23,6 +23,15 @@ from tests.support import make_user
 
 S = DossierStatus
 ROWS = list(meaning.ROWS)
+# Every row a file can read: the shared rows and each kind's own (`OVERRIDES`).
+ALL_ROWS = ROWS + [row for own in meaning.OVERRIDES.values() for row in own.values()]
+# Each status as each kind of file that may reach it reads it.
+PER_KIND = [
+    (permit, meaning.of(row.status, permit))
+    for permit in Permit
+    for row in ROWS[1:]
+    if row.permit in (None, permit)
+]
 
 
 def reachable(source: DossierStatus) -> set[DossierStatus]:
@@ -70,7 +79,7 @@ def test_flanders_is_deciding_until_its_decision_and_the_clock_stops_only_then(r
         assert not row.deciding and not row.clock_stopped
 
 
-@pytest.mark.parametrize("row", ROWS, ids=lambda row: row.status.value)
+@pytest.mark.parametrize("row", ALL_ROWS, ids=lambda row: f"{row.permit}-{row.status.value}")
 def test_every_submitted_status_has_a_step_and_words_for_the_applicant(row):
     if row.status == S.DRAFT:
         assert row.step is None and row.now is None
@@ -79,11 +88,15 @@ def test_every_submitted_status_has_a_step_and_words_for_the_applicant(row):
     for words in (row.now, row.next, row.contact):
         assert isinstance(words, LazyString) and str(words)
     if row.final:
-        assert row.step in (*PROGRESS, "withdrawn")
+        assert row.step in (*meaning.progress(row.permit), "withdrawn")
 
 
 def test_each_decision_belongs_to_exactly_one_status_that_only_the_decider_reaches():
-    assert sorted(meaning.FLEMISH_DECISIONS.values()) == sorted(FlemishDecision)
+    for permit in Permit:  # per kind of file: one status per Flemish decision
+        outcomes = meaning.STATUS_OF_FLEMISH_BY_PERMIT[permit]
+        assert sorted(outcomes) == sorted(FlemishDecision)
+        assert all(meaning.TABLE[s].permit in (None, permit) for s in outcomes.values())
+    assert meaning.STATUS_OF_FLEMISH is meaning.STATUS_OF_FLEMISH_BY_PERMIT[Permit.SINGLE_PERMIT]
     assert sorted(meaning.FEDERAL_DECISIONS.values()) == sorted(FederalDecision)
     for decided in meaning.FLEMISH_DECISIONS:
         assert [s for s in ALLOWED if decided in ALLOWED[s]] == [S.SUBMITTED]
@@ -104,6 +117,8 @@ def test_the_status_machine_reads_the_table():
         S.WORK_AUTHORISED: FlemishDecision.AUTHORISED,
         S.INADMISSIBLE: FlemishDecision.INADMISSIBLE,
         S.WORK_REFUSED: FlemishDecision.REFUSED,
+        S.CARD_GRANTED: FlemishDecision.AUTHORISED,
+        S.CARD_REFUSED: FlemishDecision.REFUSED,
     }
 
 
@@ -130,10 +145,14 @@ def test_an_outcome_is_its_stored_string():
 # The timeline reads the table -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("row", ROWS[1:], ids=lambda row: row.status.value)
-def test_the_timeline_puts_each_status_on_its_step(app, db_session, row):
+@pytest.mark.parametrize(
+    ("permit", "row"), PER_KIND, ids=lambda value: getattr(value, "status", value)
+)
+def test_the_timeline_puts_each_status_on_its_step(app, db_session, permit, row):
     owner = make_user("owner@acme.example")
-    dossier = DossierFactory(owner=owner, status=row.status)
+    dossier = DossierFactory(owner=owner, status=row.status, permit=permit)
+    assert meaning.of(dossier) is row
+    PROGRESS = meaning.progress(permit)  # noqa: N806 (the kind's steps)
     if row.step == "info_requested":
         request = InfoRequest(
             dossier_id=dossier.id,

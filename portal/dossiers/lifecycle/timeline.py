@@ -150,6 +150,14 @@ def _reached(dossier: Dossier, events: list[StatusEvent], key: str) -> Step:
         reason = dossier.flemish_reasons or _reason_of(events, state)
         codes = tuple(reasons.split(dossier.flemish_reason_codes)) or _grounds_of(events, state)
         return Step(key, "current", on, state.title, reason, final=True, grounds=codes)
+    if key in ("card_decision", "final") and dossier.permit == meaning.P.PROFESSIONAL_CARD:
+        # A card: Flanders decides alone; a grant is the final decision.
+        on = _day_of(events, set(meaning.FLEMISH_DECISIONS), dossier.flemish_decision_on)
+        if key == "card_decision" and not ended:
+            return Step(key, "done", on, S.CARD_GRANTED.title)
+        reason = dossier.flemish_reasons or _reason_of(events, state)
+        codes = tuple(reasons.split(dossier.flemish_reason_codes)) or _grounds_of(events, state)
+        return Step(key, "current", on, state.title, reason, final=True, grounds=codes)
     if key == "forwarded":
         return Step(key, "done", _day_of(events, {S.FORWARDED}, dossier.forwarded_on))
     on = _day_of(events, set(meaning.FEDERAL_DECISIONS), dossier.federal_decision_on)
@@ -175,19 +183,22 @@ def _request_steps(requests: list[InfoRequest], row: meaning.Meaning) -> list[St
 def _progress(dossier: Dossier, events: list[StatusEvent], row: meaning.Meaning) -> list[Step]:
     """The steps of `PROGRESS`: before the row's step done, its step current, after it
     upcoming; a final status ends the list on its step."""
-    here = meaning.PROGRESS.index(row.step) if row.step in meaning.PROGRESS else 0
-    passed = meaning.PROGRESS[: here + 1] if row.final else meaning.PROGRESS[:here]
-    ahead = () if row.final else meaning.PROGRESS[here:]
+    progress = meaning.progress(dossier.permit)
+    here = progress.index(row.step) if row.step in progress else 0
+    passed = progress[: here + 1] if row.final else progress[:here]
+    ahead = () if row.final else progress[here:]
     return [_reached(dossier, events, key) for key in passed] + [
         Step(key, "current" if key == row.step else "upcoming") for key in ahead
     ]
 
 
-def _aside(events: list[StatusEvent], row: meaning.Meaning) -> list[Step]:
+def _aside(
+    events: list[StatusEvent], row: meaning.Meaning, progress: tuple[str, ...]
+) -> list[Step]:
     """A status whose step lies outside `PROGRESS` (a withdrawal, say): its own current
     step; a final one closes the timeline with its reason. Information requests have
     their own steps (`_request_steps`)."""
-    if row.step in (None, "info_requested", *meaning.PROGRESS):
+    if row.step in (None, "info_requested", *progress):
         return []
     on = _day_of(events, {row.status}, None)
     reason = _reason_of(events, row.status) if row.final else None
@@ -200,8 +211,9 @@ def _steps(dossier: Dossier, events: list[StatusEvent], requests: list[InfoReque
     row = meaning.of(dossier)
     first = [e for e in events if e.from_status in (None, S.DRAFT)]
     submitted = Step("submitted", "done", _day_of(first, {S.SUBMITTED}, submission_day(dossier)))
-    steps = [submitted, *_request_steps(requests, row), *_aside(events, row)]
-    if row.final and row.step not in meaning.PROGRESS:
+    progress = meaning.progress(dossier.permit)
+    steps = [submitted, *_request_steps(requests, row), *_aside(events, row, progress)]
+    if row.final and row.step not in progress:
         return steps
     return steps + _progress(dossier, events, row)
 
