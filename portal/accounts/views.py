@@ -148,9 +148,8 @@ def _exemption_url() -> str | None:
     """The public exemption check, when the card's public pages are on."""
     from flask import current_app as app
 
-    for endpoint in ("card.exemption", "cards.exemption", "public.card_exemption"):
-        if endpoint in app.view_functions:
-            return url_for(endpoint)
+    if "card_public.exemption_check" in app.view_functions:
+        return url_for("card_public.exemption_check")
     return None
 
 

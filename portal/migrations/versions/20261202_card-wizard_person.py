@@ -1,7 +1,7 @@
 """card-wizard: an entrepreneur's identity (card_person) and the kind of a mandate
 
 Revision ID: 20261202_card_wizard
-Revises: 20261202_card
+Revises: 20261202_cardcore
 Create Date: 2026-12-02 17:00:00
 
 An entrepreneur registers without an organisation: their identity, residence document and
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "20261202_card_wizard"
-down_revision = "20261202_card"
+down_revision = "20261202_cardcore"
 branch_labels = None
 depends_on = None
 
