@@ -395,3 +395,30 @@ def test_every_card_page_in_four_languages(client, entrepreneur, lang):
         assert response.status_code == 200, path
         check_page(response.get_data(as_text=True))
     assert _page(client.get(f"/applications/new-card?lang={lang}"))
+
+
+def test_the_entrepreneur_follows_and_answers_their_file(client, entrepreneur, mailbox):
+    from portal.dossiers.lifecycle import handling
+    from tests.factories import OfficerFactory
+
+    dossier = start_card(client)
+    fill_card(client, dossier)
+    submit(client, dossier.id)
+    officer = OfficerFactory()
+    handling.request_info(officer, dossier, question="Send the business plan signed.")
+    assert dossier.status == DossierStatus.INFO_REQUESTED
+    from portal.dossiers.lifecycle import status
+
+    assert status.recipients(dossier, "status_changed") == [entrepreneur]  # told of changes
+    other = make_entrepreneur("other@example.test")
+    assert other not in status.recipients(dossier, "status_changed")
+    timeline = _page(client.get(f"/applications/{dossier.id}/timeline?lang=en"))
+    assert timeline.find("a", href=f"/applications/{dossier.id}/answer") is not None
+    answer = _page(client.get(f"/applications/{dossier.id}/answer?lang=en"))
+    assert "Business plan" in answer.get_text()
+    response = client.post(
+        f"/applications/{dossier.id}/answer?lang=en",
+        data={"answer": "Signed plan attached to the file.", "action": "send"},
+    )
+    assert response.status_code == 302
+    assert dossier.status == DossierStatus.SUBMITTED
