@@ -422,3 +422,18 @@ def test_the_entrepreneur_follows_and_answers_their_file(client, entrepreneur, m
     )
     assert response.status_code == 302
     assert dossier.status == DossierStatus.SUBMITTED
+
+
+def test_a_card_draft_as_a_pdf_form_and_the_card_confirmation(client, entrepreneur):
+    dossier = start_card(client)
+    assert post(client, dossier.id, "activity", ACTIVITY).status_code == 302
+    listing = client.get("/helpdesk/drafts?lang=en")
+    assert listing.status_code == 200
+    form = client.get(f"/helpdesk/drafts/{dossier.id}/form.pdf?lang=en")
+    assert form.status_code == 200 and form.data.startswith(b"%PDF")
+    fill_card(client, dossier)
+    check = _page(client.get(f"/applications/{dossier.id}/check?lang=en"))
+    assert "the worker agrees" not in check.get_text()
+    submit(client, dossier.id)
+    confirmation = _page(client.get(f"/applications/{dossier.id}/confirmation?lang=en"))
+    assert confirmation.find(id="card-next") is not None

@@ -40,7 +40,7 @@ def add_document(
     """Store one file for one requirement of a draft (several files per requirement allowed)."""
     today = today or clock.today()
     errors: dict[str, list[str]] = {}
-    if requirement not in _required(dossier):
+    if requirement not in required(dossier):
         errors["requirement"] = [_("Choose one of the documents on the checklist.")]
     if card.is_card(dossier) and requirement in card.DATED:
         oldest = card.oldest_dated_document(today)
@@ -126,7 +126,8 @@ def remove_document(dossier: Dossier, document_id: int) -> None:
     uploads.discard(document.stored_name)
 
 
-def _required(dossier: Dossier) -> tuple[str, ...]:
+def required(dossier: Dossier) -> tuple[str, ...]:
+    """The documents the dossier needs (none before its category is chosen)."""
     if card.is_card(dossier):
         return card.required_documents(dossier)
     if dossier.category is None:
@@ -148,9 +149,7 @@ def requirement_choices(dossier: Dossier) -> tuple[tuple[str, ...], list]:
     """The dossier's required documents, and the same as choices for a document form."""
     from portal.forms import options
 
-    required = _required(dossier)
+    codes = required(dossier)
     names = titles(dossier)
-    choices = options(
-        [("", _("Choose a document"))] + [(code, str(names[code])) for code in required]
-    )
-    return required, choices
+    choices = options([("", _("Choose a document"))] + [(code, str(names[code])) for code in codes])
+    return codes, choices

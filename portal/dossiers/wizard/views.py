@@ -386,6 +386,15 @@ def check(dossier_id: int):
     if not dossier.is_draft:
         return redirect(url_for("applications.confirmation", dossier_id=dossier.id))
     form = CheckForm()
+    if card.is_card(dossier):  # no worker: the person applies, or agrees to a counter's filing
+        form.declaration.label.text = (
+            _(
+                "I declare that the information is correct and complete, and that the person "
+                "agrees to this application."
+            )
+            if dossier.mandatary_id
+            else _("I declare that the information is correct and complete.")
+        )
     if request.method == "GET":
         form.token.data = secrets.token_urlsafe(32)
     if form.validate_on_submit():
