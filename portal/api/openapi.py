@@ -11,7 +11,7 @@ from __future__ import annotations
 from copy import deepcopy
 from typing import Any
 
-from portal.dossiers.models import DossierStatus, FederalDecision, FlemishDecision
+from portal.dossiers.models import DossierStatus, FederalDecision, FlemishDecision, Permit
 
 
 def _ref(kind: str, name: str) -> dict[str, str]:
@@ -257,6 +257,11 @@ _DOCUMENT: dict[str, Any] = {
                 "required": ["reference", "status", "status_title_en"],
                 "properties": {
                     "reference": {"type": "string"},
+                    "permit": {
+                        "type": "string",
+                        "enum": Permit.values(),
+                        "description": "The kind of file: a single permit or a professional card.",
+                    },
                     "status": {"type": "string", "enum": DOSSIER_STATUSES},
                     "status_title_en": {"type": "string"},
                     "submitted_at": {"type": ["string", "null"], "format": "date-time"},
@@ -272,6 +277,12 @@ _DOCUMENT: dict[str, Any] = {
                     },
                     "federal_decision_on": _date("The day the Immigration Office decided."),
                     "deadline_on": _date("The legal deadline while Flanders decides."),
+                    "valid_from": _date(
+                        "A granted professional card: the first day it is valid (null otherwise)."
+                    ),
+                    "valid_until": _date(
+                        "A granted professional card: the last day it is valid (1 to 3 years, never beyond the right of residence; null otherwise)."
+                    ),
                 },
             },
             "ForwardedPage": {

@@ -43,7 +43,7 @@ from portal.api.errors import ApiError, dumps, json_response
 from portal.api.models import IdempotencyRecord
 from portal.api.openapi import document
 from portal.dossiers.lifecycle import handling
-from portal.dossiers.models import Dossier, DossierStatus, FederalDecision
+from portal.dossiers.models import Dossier, DossierStatus, FederalDecision, Permit
 from portal.errors import Invalid, NotFound
 from portal.extensions import csrf, db, limiter
 
@@ -206,8 +206,10 @@ def _dossier_json(dossier: Dossier) -> dict[str, Any]:
     """The handling state of a file: identifiers, statuses and dates, no personal data."""
     with force_locale("en"):
         title = dossier.status.title
+    card = dossier.card if dossier.permit == Permit.PROFESSIONAL_CARD else None
     return {
         "reference": dossier.reference,
+        "permit": dossier.permit.value,
         "status": dossier.status.value,
         "status_title_en": title,
         "submitted_at": dossier.submitted_at.isoformat() if dossier.submitted_at else None,
@@ -217,6 +219,8 @@ def _dossier_json(dossier: Dossier) -> dict[str, Any]:
         "federal_decision": dossier.federal_decision,
         "federal_decision_on": _iso(dossier.federal_decision_on),
         "deadline_on": _iso(dossier.deadline_on),
+        "valid_from": _iso(card.valid_from) if card else None,
+        "valid_until": _iso(card.valid_until) if card else None,
     }
 
 
@@ -255,7 +259,8 @@ def forwarded():
             fields={"page": [f"Give a whole number from 1 to {MAX_PAGE}."]},
         )
     page = int(raw)
-    waiting = Dossier.status == DossierStatus.FORWARDED
+    # A professional card never goes to DVZ; the filter says so once more.
+    waiting = (Dossier.status == DossierStatus.FORWARDED) & (Dossier.permit == Permit.SINGLE_PERMIT)
     rows = db.session.execute(
         select(Dossier.reference, Dossier.forwarded_on, Dossier.category)
         .where(waiting)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import date
 
 from wtforms import (
     DateField,
@@ -16,9 +17,9 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from portal.dossiers import rules
+from portal.dossiers import card_rules, rules
 from portal.dossiers.lifecycle import reasons as grounds
-from portal.dossiers.models import FederalDecision, FlemishDecision
+from portal.dossiers.models import FederalDecision, FlemishDecision, Permit
 from portal.forms import BaseForm, options, required
 from portal.i18n import _l
 from portal.validation import DateWindow, days_from_today
@@ -58,6 +59,11 @@ class QueueFilterForm(BaseForm):
             ]
         ),
         default="open",
+    )
+    kind = SelectField(
+        _l("Kind"),
+        choices=options([("", _l("All kinds")), *Permit.choices()]),
+        default="",
     )
     category = SelectField(_l("Category"), choices=[], default="")
     channel = SelectField(
@@ -101,12 +107,13 @@ class QueueFilterForm(BaseForm):
         self.category.choices = options(
             [("", _l("All categories"))]
             + [(code, spec.title) for code, spec in rules.categories().items()]
+            + [(code, title) for code, title in card_rules.category_choices()]
         )
 
     def values(self) -> dict:
         """The filters to apply: a field with an error falls back to its default."""
         result = {}
-        for name in ("q", "state", "category", "channel", "older_than", "owner", "sort"):
+        for name in ("q", "state", "kind", "category", "channel", "older_than", "owner", "sort"):
             field = self[name]
             result[name] = field.default if field.errors else field.data
         return result
@@ -151,6 +158,48 @@ class FlemishDecisionForm(BaseForm):
     )
     # Set by the confirmation page: the officer saw the consequence and confirmed.
     confirmed = HiddenField()
+
+
+# The choices of a card's decision: the stored outcomes, in the card's own words.
+CARD_OUTCOMES = {
+    FlemishDecision.AUTHORISED: _l("Grant the professional card"),
+    FlemishDecision.INADMISSIBLE: _l("Inadmissible"),
+    FlemishDecision.REFUSED: _l("Refuse the professional card"),
+}
+# A validity date an officer can type: a generous window, refined by the service.
+CARD_DATE_WINDOW = DateWindow(date(2000, 1, 1), date(2099, 12, 31))
+
+
+class CardDecisionForm(FlemishDecisionForm):
+    """The decision on a professional card: the same outcomes and grounds of the card's
+    own vocabulary, and for a grant the validity the officer sets (`handling.check_validity`
+    holds the rules: 1–3 years, never beyond the right of residence)."""
+
+    outcome = RadioField(
+        _l("Decision"),
+        [InputRequired(message=_l("Choose a decision."))],
+        choices=options(CARD_OUTCOMES.items()),
+    )
+    reason_codes = SelectMultipleField(
+        _l("Grounds"),
+        choices=options(grounds.CARD_DECISION.items()),
+        validate_choice=False,
+        description=_l(
+            "Required for an inadmissible or refused application. Choose every ground that applies."
+        ),
+    )
+    valid_from = DateField(
+        _l("Card valid from"),
+        [Optional(), CARD_DATE_WINDOW],
+        description=_l("For a grant: the first day the card is valid."),
+    )
+    valid_until = DateField(
+        _l("Card valid until"),
+        [Optional(), CARD_DATE_WINDOW],
+        description=_l(
+            "For a grant: the last day. One to three years, never beyond the right of residence."
+        ),
+    )
 
 
 class ResidenceForm(BaseForm):

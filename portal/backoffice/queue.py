@@ -27,7 +27,7 @@ from sqlalchemy.orm import joinedload, load_only
 from portal import clock, textsearch
 from portal.accounts.models import ForeignEmployer, Organisation, Role, User
 from portal.dossiers.lifecycle import meaning
-from portal.dossiers.models import Channel, Dossier, DossierStatus
+from portal.dossiers.models import Channel, Dossier, DossierStatus, Permit
 from portal.errors import Invalid, NotAllowed
 from portal.extensions import db
 from portal.i18n import _
@@ -124,6 +124,7 @@ def conditions(
     older_than_days: int | None = None,
     owner: str = "all",
     today: date,
+    kind: str | None = None,
 ) -> list:
     """The WHERE clauses of the queue for these filters (unknown values are ignored).
 
@@ -144,6 +145,8 @@ def conditions(
         where.append(Dossier.category == category)
     if channel in {c.value for c in Channel}:
         where.append(Dossier.channel == Channel(channel))
+    if kind in Permit.values():  # the kind of file: single permit or professional card
+        where.append(Dossier.permit == Permit(kind))
     if older_than_days is not None and older_than_days >= 0:
         where.append(Dossier.submitted_at < _cutoff(today, older_than_days))
     if owner == "mine":
@@ -221,6 +224,7 @@ def dossier_queue(
     older_than_days: int | None = None,
     owner: str = "all",
     sort: str = "deadline",
+    kind: str | None = None,
     after: str | None = None,
     before: str | None = None,
     per_page: int = PER_PAGE,
@@ -243,6 +247,7 @@ def dossier_queue(
         older_than_days=older_than_days,
         owner=owner,
         today=today,
+        kind=kind,
     )
     total = db.session.scalar(select(func.count(Dossier.id)).where(*where)) or 0
     backwards = not after and bool(before)

@@ -16,12 +16,13 @@ from portal.backoffice import queue
 from portal.backoffice import services as backoffice_services
 from portal.backoffice.forms import (
     CHANNEL_TITLES,
+    CardDecisionForm,
     FlemishDecisionForm,
     InfoRequestForm,
     QueueFilterForm,
     ResidenceForm,
 )
-from portal.dossiers import rules
+from portal.dossiers import card_rules, rules
 from portal.dossiers.contents import summary
 from portal.dossiers.letters import decision as letters
 from portal.dossiers.lifecycle import handling, timeline
@@ -95,6 +96,7 @@ def dossier_queue():
             older_than_days=values["older_than"],
             owner=values["owner"],
             sort=values["sort"],
+            kind=values["kind"] or None,
             after=request.args.get("after"),
             before=request.args.get("before"),
         )
@@ -113,9 +115,14 @@ def dossier_queue():
         query=textsearch.visible(values["q"]),
         format_kbo=format_kbo,
         filters=filters,
-        categories=rules.CATEGORY_TITLES,
+        categories=_category_titles(),
         channels=CHANNEL_TITLES,
     )
+
+
+def _category_titles() -> dict:
+    """Every category an officer sees: the single permit's and the professional card's."""
+    return {**rules.CATEGORY_TITLES, **dict(card_rules.category_choices())}
 
 
 def _officer_dossier(dossier_id: int) -> Dossier:
@@ -135,7 +142,7 @@ def _file_page(dossier: Dossier, *, record_view: bool = False, **bound):
             formdata=None,
             due_on=_today() + timedelta(days=rules.procedure("info_request_days")),
         ),
-        "decision_form": FlemishDecisionForm(prefix="decision", formdata=None),
+        "decision_form": _decision_form(dossier, formdata=None),
         "residence_form": ResidenceForm(prefix="residence", formdata=None),
     }
     forms.update(bound)
@@ -157,8 +164,10 @@ def _file_page(dossier: Dossier, *, record_view: bool = False, **bound):
         form=next(iter(bound.values()), None),  # the one that failed: title and error summary
         action_title=backoffice_services.action_title,
         documents_titles=rules.DOCUMENTS,
-        categories=rules.CATEGORY_TITLES,
-        decision_titles={key: s.title for key, s in letters.OUTCOME_STATUS.items()},
+        categories=_category_titles(),
+        decision_titles={
+            key: handling.outcome_status(dossier, key).title for key in FlemishDecision
+        },
         channels=CHANNEL_TITLES,
         today=_today(),
         **forms,
@@ -231,6 +240,36 @@ def request_information(dossier_id: int):
     return _file_page(dossier, info_form=form)
 
 
+def _decision_form(dossier: Dossier, **kwargs):
+    """The decision form of this kind of file; a card's validity is proposed at its longest
+    (the rules' longest validity from today, never beyond the right of residence)."""
+    if not handling.is_card(dossier):
+        return FlemishDecisionForm(prefix="decision", **kwargs)
+    today = _today()
+    until = handling.longest_until(today, handling.validity_years()[1])
+    residence = dossier.card.residence_valid_until if dossier.card else None
+    if residence is not None:
+        until = min(until, residence)
+    return CardDecisionForm(prefix="decision", valid_from=today, valid_until=until, **kwargs)
+
+
+CARD_DECIDED = {
+    FlemishDecision.AUTHORISED: _l("The professional card is granted."),
+    FlemishDecision.INADMISSIBLE: _l("The application is declared inadmissible."),
+    FlemishDecision.REFUSED: _l("The professional card is refused."),
+}
+CARD_CONSEQUENCES = {
+    FlemishDecision.AUTHORISED: _l(
+        "The professional card is granted for the period below. Flanders decides alone: nothing goes to the Immigration Office. This cannot be undone."
+    ),
+    FlemishDecision.INADMISSIBLE: _l(
+        "The application is declared inadmissible. The applicant receives a decision letter with these grounds and the appeal route. This cannot be undone."
+    ),
+    FlemishDecision.REFUSED: _l(
+        "The professional card is refused. The applicant receives a decision letter with these grounds and the appeal route. This cannot be undone."
+    ),
+}
+
 DECIDED = {
     FlemishDecision.AUTHORISED: _l(
         "The work is authorised and the file was forwarded to the Immigration Office."
@@ -259,22 +298,28 @@ CONSEQUENCES = {
 def decide(dossier_id: int):
     """Step one checks the choice and shows its consequence; step two (confirmed) decides."""
     dossier = _officer_dossier(dossier_id)
-    form = FlemishDecisionForm(prefix="decision")
+    form = _decision_form(dossier)
+    card = handling.is_card(dossier)
     if form.validate_on_submit():
         values = {
             "outcome": form.outcome.data,
             "reasons": form.reasons.data,
             "reason_codes": form.reason_codes.data or [],
         }
+        if card:
+            values["valid_from"] = form.valid_from.data
+            values["valid_until"] = form.valid_until.data
         try:
             if form.confirmed.data != "yes":
                 codes, text = handling.check_decision(dossier, **values)
+                granted = card and form.outcome.data == FlemishDecision.AUTHORISED
                 return render_template(
                     "backoffice/decision_confirm.html",
                     dossier=dossier,
                     form=form,
-                    outcome_title=letters.OUTCOME_STATUS[form.outcome.data].title,
-                    consequence=CONSEQUENCES[form.outcome.data],
+                    validity=granted and (values["valid_from"], values["valid_until"]),
+                    outcome_title=handling.outcome_status(dossier, form.outcome.data).title,
+                    consequence=(CARD_CONSEQUENCES if card else CONSEQUENCES)[form.outcome.data],
                     codes=grounds.split(codes),
                     ground_labels=grounds.reason_labels(codes),
                     letter_labels=grounds.reason_labels(codes, dossier.locale),
@@ -285,7 +330,7 @@ def decide(dossier_id: int):
         except Invalid as error:
             form.add_errors(error.errors)
         else:
-            flash(str(DECIDED[form.outcome.data]), "success")
+            flash(str((CARD_DECIDED if card else DECIDED)[form.outcome.data]), "success")
             return _back(dossier_id)
     return _file_page(dossier, decision_form=form)
 

@@ -213,6 +213,7 @@ def test_a_forwarded_file_is_read_without_personal_data(client, forwarded):
     body = response.json
     assert body == {
         "reference": forwarded.reference,
+        "permit": "single_permit",
         "status": "forwarded",
         "status_title_en": "Forwarded to the Immigration Office",
         "submitted_at": forwarded.submitted_at.isoformat(),
@@ -222,6 +223,8 @@ def test_a_forwarded_file_is_read_without_personal_data(client, forwarded):
         "federal_decision": None,
         "federal_decision_on": None,
         "deadline_on": None,
+        "valid_from": None,
+        "valid_until": None,
     }
     text = response.get_data(as_text=True)
     for personal in ("Priya", "Sharma", "Z1234567", "priya@example.in", "hr@acme.example"):

@@ -82,7 +82,12 @@ def _section(dossier: Dossier, section: str, locale: str) -> list[tuple[str, str
         ]
     if section == "category":
         items = [
-            (_("Category"), rules.category(dossier.category).title if dossier.category else "")
+            (
+                _("Category"),
+                rules.category(dossier.category).title
+                if dossier.category in rules.CATEGORY_TITLES
+                else (dossier.category or ""),
+            )
         ]
         if dossier.vacancy_reference:
             items += [

@@ -18,7 +18,7 @@ from flask import current_app
 
 from portal import jobs
 from portal.dossiers.lifecycle.models import ExchangeMessage
-from portal.dossiers.models import Dossier
+from portal.dossiers.models import Dossier, Permit
 from portal.extensions import db
 from portal.i18n import _l
 
@@ -67,7 +67,17 @@ def forwarding_document(dossier: Dossier) -> dict:
     }
 
 
+class NotForDvz(ValueError):
+    """A professional card is decided by Flanders alone: it never goes to DVZ."""
+
+
+def _refuse_a_card(dossier: Dossier | None) -> None:
+    if dossier is not None and dossier.permit == Permit.PROFESSIONAL_CARD:
+        raise NotForDvz(f"{dossier.reference}: a professional card never goes to DVZ")
+
+
 def queue_forwarding(dossier: Dossier) -> ExchangeMessage:
+    _refuse_a_card(dossier)
     message = ExchangeMessage(
         dossier_id=dossier.id,
         kind="forward",
@@ -125,6 +135,7 @@ def adapter() -> Adapter:
 
 
 def _deliver(message: ExchangeMessage) -> None:
+    _refuse_a_card(message.dossier)  # a stray message is parked, never sent
     adapter().send(message)
 
 

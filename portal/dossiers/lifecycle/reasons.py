@@ -5,7 +5,7 @@ comma-separated) plus the officer's free text; the label is rendered in the read
 language, so an applicant reading in French sees French even when the officer works in
 Dutch. The refusal grounds follow the conditions of the procedure in DOMAIN.md and
 rules.toml (thresholds, documents, certificates, labour-market test, fee, postings,
-timing); `SYSTEM` holds the portal's own reasons for automatic changes.
+timing), `CARD_DECISION` those of a professional card; `SYSTEM` holds the portal's own reasons for automatic changes.
 """
 
 from __future__ import annotations
@@ -28,13 +28,41 @@ DECISION = {
     "no_valid_mandate": _l("The mandatary has no valid mandate for this employer"),
     "other": _l("Another reason, explained below"),
 }
+# Grounds for an inadmissible or refused professional card (the card's own conditions:
+# DOMAIN.md "The professional card", rules.toml [card]), in the order offered.
+CARD_DECISION = {
+    "card_incomplete_documents": _l("Required documents are missing or incomplete"),
+    "card_incomplete_after_request": _l(
+        "The file is still incomplete after the request for additional information"
+    ),
+    "card_no_economic_benefit": _l(
+        "The activity brings no economic benefit: it meets no economic need, is neither innovative nor specialised, and creates no jobs, investment or export"
+    ),
+    "card_start_capital": _l("The start capital of the economic category is not shown"),
+    "card_insufficient_means": _l(
+        "The means of subsistence are below 110% of the leefloon of the year"
+    ),
+    "card_diploma_level": _l("The diploma is below qualification level 4"),
+    "card_criminal_record": _l(
+        "The criminal record stands in the way, or the extract is older than 6 months"
+    ),
+    "card_regulated_profession": _l("Access to the regulated profession is not shown"),
+    "card_residence": _l("The residence document does not allow filing in Belgium"),
+    "card_other_region": _l("The activity is established outside the Flemish Region"),
+    "other": _l("Another reason, explained below"),
+}
 # Reasons the portal itself gives for a status change.
 SYSTEM = {
     "info_provided": _l("Additional information provided"),
     "auto_forwarded": _l("Forwarded automatically to the Immigration Office"),
 }
-LABELS = {**DECISION, **SYSTEM}
+LABELS = {**DECISION, **CARD_DECISION, **SYSTEM}
 SEPARATOR = ","
+
+
+def decision_grounds(permit) -> dict:
+    """The grounds an officer may give for a negative decision on this kind of file."""
+    return CARD_DECISION if permit == "professional_card" else DECISION
 
 
 def join(codes) -> str | None:
