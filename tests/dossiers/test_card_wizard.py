@@ -437,3 +437,25 @@ def test_a_card_draft_as_a_pdf_form_and_the_card_confirmation(client, entreprene
     submit(client, dossier.id)
     confirmation = _page(client.get(f"/applications/{dossier.id}/confirmation?lang=en"))
     assert confirmation.find(id="card-next") is not None
+
+
+def test_the_entrepreneur_reads_the_granted_validity(client, entrepreneur):
+    from portal.dossiers.lifecycle import handling
+    from tests.factories import OfficerFactory
+
+    dossier = start_card(client)
+    fill_card(client, dossier)
+    submit(client, dossier.id)
+    start = clock.today()
+    handling.decide(
+        OfficerFactory(),
+        dossier,
+        outcome="authorised",
+        valid_from=start,
+        valid_until=handling.longest_until(start, 1),
+    )
+    page = _page(client.get(f"/applications/{dossier.id}?lang=en"))
+    assert "Professional card granted" in page.get_text()
+    assert page.find(id="card-validity") is not None
+    letter = client.get(f"/applications/{dossier.id}/decision-letter.pdf?lang=en")
+    assert letter.status_code == 200 and letter.data.startswith(b"%PDF")
