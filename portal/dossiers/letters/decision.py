@@ -9,7 +9,10 @@ that does not replace the Dutch text. One file keeps the two together: the trans
 travels without the text that binds, and the applicant downloads one document.
 
 Who decides, the legal basis, the signatory and the appeal routes are data in rules.toml
-[letter] with their sources. Values are formatted here for each language (as
+[letter] with their sources. A professional card's letter names the card's own legal basis
+([letter.card]), states the validity the officer set, and on a refusal or inadmissibility
+gives the card's appeal route (`card_rules.appeal()`: a written appeal to the Flemish
+minister of Work within 30 days, then the Council of State within 60 days). Values are formatted here for each language (as
 `applications.receipts` does), so the templates only lay them out.
 """
 
@@ -23,10 +26,10 @@ from babel import Locale
 from flask import render_template
 from markupsafe import Markup
 
-from portal.dossiers import rules
+from portal.dossiers import card_rules, rules
 from portal.dossiers.lifecycle import meaning
 from portal.dossiers.lifecycle import reasons as grounds
-from portal.dossiers.models import Dossier, DossierStatus, FlemishDecision
+from portal.dossiers.models import Dossier, DossierStatus, FlemishDecision, Permit
 from portal.dossiers.rules import CATEGORY_TITLES
 from portal.errors import NotFound
 from portal.i18n import LANGUAGES, force_locale, format_date
@@ -83,11 +86,15 @@ def _in(names: dict[str, str], language: str) -> str:
 
 def decision_letter_context(dossier: Dossier, locale: str) -> dict[str, Any]:
     """What the letter shows, every value already formatted for `locale`."""
+    card = dossier.permit == Permit.PROFESSIONAL_CARD
+    permit = Permit.PROFESSIONAL_CARD if card else Permit.SINGLE_PERMIT
     with force_locale(locale):
         decided = dossier.flemish_decision
         outcome = FlemishDecision(decided) if decided else None
-        outcome_title = OUTCOME_STATUS[outcome].title if outcome else ""
-        category_title = str(CATEGORY_TITLES.get(dossier.category or "", dossier.category or ""))
+        statuses = meaning.STATUS_OF_FLEMISH_BY_PERMIT[permit]
+        outcome_title = statuses[outcome].title if outcome else ""
+        titles = {**CATEGORY_TITLES, **dict(card_rules.category_choices())}
+        category_title = str(titles.get(dossier.category or "", dossier.category or ""))
     organisation = dossier.organisation
     employer = dossier.foreign_employer
     mandatary = dossier.mandatary
@@ -136,6 +143,37 @@ def decision_letter_context(dossier: Dossier, locale: str) -> dict[str, Any]:
             "article": appeal.get("article", ""),
         },
         "validity": validity(dossier, locale) if outcome == FlemishDecision.AUTHORISED else None,
+        "card": card,
+    } | (_card_context(dossier, outcome, locale) if card else {})
+
+
+def _card_context(dossier: Dossier, outcome: FlemishDecision | None, locale: str) -> dict:
+    """What a professional card's letter says differently: its legal basis, the validity
+    the officer set, and the appeal route of a refusal or inadmissibility; no employer."""
+    data = rules.letter()
+    details = dossier.card
+    granted = outcome == FlemishDecision.AUTHORISED
+    route = card_rules.appeal()
+    return {
+        "organisation": None,
+        "foreign_employer": None,
+        "legal_basis": {"title": _in(data["card"]["legal_basis"], locale), "article": ""},
+        "validity": (
+            {"start": _date(details.valid_from, locale), "end": _date(details.valid_until, locale)}
+            if granted and details and details.valid_until
+            else None
+        ),
+        "appeal": None
+        if granted or outcome is None
+        else {
+            "route": "card",
+            "body": _in(data["appeal"]["minister"], locale),
+            "days": route.minister_days,
+            "advice_months": route.advice_months,
+            "decision_months": route.minister_decision_months,
+            "council": _in(data["appeal"]["council_of_state"], locale),
+            "council_days": route.council_of_state_days,
+        },
     }
 
 
