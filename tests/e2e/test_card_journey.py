@@ -244,4 +244,7 @@ def test_an_entrepreneur_applies_for_a_professional_card(
     info.value.save_as(letter)
     letter_text = " ".join(read_pdf(letter).split())
     assert reference in letter_text
+    # Binding in Dutch, with the validity the officer set (card-core's card letter).
+    end = long_date(live_app, "nl", date.fromisoformat(valid_until))
+    assert end in letter_text, (end, letter_text[:2000])
     # The renewal reminder is card-renew's; this branch may not merge it (see the report).
