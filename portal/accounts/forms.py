@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
     PasswordField,
     RadioField,
@@ -14,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
+from portal.accounts.models import RESIDENCE_DOCUMENT_TITLES, MandateKind
 from portal.forms import (
     BaseForm,
     address_fields,
@@ -25,6 +27,7 @@ from portal.forms import (
     validate_nace,
 )
 from portal.i18n import LANGUAGES, _l
+from portal.validation import PAST_WINDOW, DateWindow, today
 
 
 class LoginForm(BaseForm):
@@ -137,6 +140,16 @@ class MandateForm(BaseForm):
     )
     start_quarter = SelectField(_l("First quarter of the mandate"), [required()], choices=[])
     end_quarter = SelectField(_l("Last quarter (leave empty if open-ended)"), choices=[])
+    kind = RadioField(
+        _l("The mandate allows you to file"),
+        [Optional()],  # single permits unless the card is chosen
+        choices=options([(kind.value, kind.title) for kind in MandateKind]),
+        default=MandateKind.EMPLOYER.value,
+        description=_l(
+            "A business counter filing a professional card for an entrepreneur chooses the "
+            "professional card: record the person with their nationality and passport number."
+        ),
+    )
 
 
 class DecisionForm(BaseForm):
@@ -166,4 +179,54 @@ class ChangePasswordForm(BaseForm):
     current_password = PasswordField(
         _l("Current password"), [required()], render_kw={"autocomplete": "current-password"}
     )
+    password, confirm = new_password_fields()
+
+
+def residence_document_choices():
+    return options([(code.value, title) for code, title in RESIDENCE_DOCUMENT_TITLES.items()])
+
+
+class EntrepreneurRegistrationForm(BaseForm):
+    """A foreign entrepreneur registers to file their own professional card."""
+
+    first_name = StringField(
+        _l("First name(s)"), [required(), Length(max=100)], render_kw={"autocomplete": "given-name"}
+    )
+    last_name = StringField(
+        _l("Last name"), [required(), Length(max=100)], render_kw={"autocomplete": "family-name"}
+    )
+    birth_date = DateField(
+        _l("Date of birth"),
+        [required(), PAST_WINDOW],
+        description=_l("For example 15 3 2026."),
+        render_kw={"autocomplete": "bday"},
+    )
+    nationality = SelectField(_l("Nationality"), [required()], choices=[])
+    residence_document = RadioField(
+        _l("Your residence document in Belgium"),
+        [required()],
+        choices=residence_document_choices(),
+    )
+    residence_valid_until = DateField(
+        _l("Valid until"),
+        [Optional(), DateWindow(today, lambda: today().replace(year=today().year + 10))],
+        description=_l("As on the document. Not needed if you live abroad."),
+    )
+    address_street = StringField(
+        _l("Street and number"),
+        [required(), Length(max=200)],
+        render_kw={"autocomplete": "street-address"},
+    )
+    address_postal_code = StringField(
+        _l("Postal code"),
+        [required(), Length(max=10)],
+        render_kw={"autocomplete": "postal-code"},
+    )
+    address_city = StringField(
+        _l("Town or city"),
+        [required(), Length(max=100)],
+        render_kw={"autocomplete": "address-level2"},
+    )
+    address_country = SelectField(_l("Country"), [required()], choices=[])
+    email = email_field()
     password, confirm = new_password_fields()

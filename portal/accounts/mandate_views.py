@@ -9,7 +9,7 @@ from flask_login import current_user
 from portal import clock, reference, uploads
 from portal.accounts import mandates
 from portal.accounts.forms import ForeignEmployerForm, MandateForm
-from portal.accounts.models import Role
+from portal.accounts.models import MandateKind, Role
 from portal.errors import Invalid
 from portal.forms import options
 from portal.i18n import _
@@ -73,6 +73,7 @@ def upload(employer_id: int):
                 start=mandates.parse_quarter(form.start_quarter.data),
                 end=mandates.parse_quarter(form.end_quarter.data),
                 max_bytes=max_bytes,
+                kind=MandateKind(form.kind.data),
             )
         except Invalid as error:
             form.add_errors(error.errors)

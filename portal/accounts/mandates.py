@@ -7,7 +7,14 @@ from datetime import date
 from sqlalchemy import select
 
 from portal import clock, mail, uploads
-from portal.accounts.models import ForeignEmployer, Mandate, MandateStatus, Role, User
+from portal.accounts.models import (
+    ForeignEmployer,
+    Mandate,
+    MandateKind,
+    MandateStatus,
+    Role,
+    User,
+)
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
 from portal.i18n import _
@@ -86,14 +93,17 @@ def upload_mandate(
     start: tuple[int, int],
     end: tuple[int, int] | None,
     max_bytes: int,
+    kind: MandateKind = MandateKind.EMPLOYER,
 ) -> Mandate:
-    """Store a mandate PDF for a foreign employer; it waits for an officer's check."""
+    """Store a mandate PDF for a foreign employer (or, of kind professional_card, for the
+    person the row names); it waits for an officer's check."""
     employer = get_foreign_employer(actor, employer_id)
     if end is not None and end < start:
         raise Invalid({"end_quarter": [_("The last quarter cannot be before the first quarter.")]})
     stored = uploads.store(data, file_name, ("pdf",), max_bytes, field="file")
     mandate = Mandate(
         foreign_employer=employer,
+        kind=kind,
         starts_on=quarter_start(*start),
         ends_on=quarter_end(*end) if end else None,
         file_name=stored.file_name,
@@ -107,12 +117,15 @@ def upload_mandate(
     return mandate
 
 
-def current_mandate(mandatary_id: int, employer_id: int, on: date) -> Mandate | None:
-    """The verified mandate in force on `on`, which filing for that employer requires."""
+def current_mandate(
+    mandatary_id: int, employer_id: int, on: date, kind: MandateKind = MandateKind.EMPLOYER
+) -> Mandate | None:
+    """The verified mandate of `kind` in force on `on`, which filing for that party requires
+    (a professional-card mandate allows no single permit, and the other way round)."""
     employer = db.session.get(ForeignEmployer, employer_id)
     if employer is None or employer.mandatary_id != mandatary_id:
         return None
-    return next((m for m in employer.mandates if m.is_current(on)), None)
+    return next((m for m in employer.mandates if m.kind == kind and m.is_current(on)), None)
 
 
 def _require_officer(actor: User) -> None:

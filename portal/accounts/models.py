@@ -33,6 +33,8 @@ class Role(enum.StrEnum):
     PARTNER = "partner"
     TALENT = "talent"
     ADMIN = "admin"
+    # A foreign entrepreneur filing their own professional card (no organisation, no KBO).
+    ENTREPRENEUR = "entrepreneur"
 
     @property
     def title(self) -> str:
@@ -47,6 +49,7 @@ ROLE_TITLES = {
     Role.PARTNER: _l("Partner service"),
     Role.TALENT: _l("Arriving talent"),
     Role.ADMIN: _l("Administrator"),
+    Role.ENTREPRENEUR: _l("Entrepreneur"),
 }
 
 
@@ -64,6 +67,61 @@ class PartnerKind(enum.StrEnum):
 class MandataryKind(enum.StrEnum):
     PERSON = "person"
     COMPANY = "company"
+
+
+class MandateKind(enum.StrEnum):
+    """What a mandate allows: filing single permits for a foreign employer, or filing a
+    professional card for a named person (a business counter or other mandatary)."""
+
+    EMPLOYER = "employer"
+    PROFESSIONAL_CARD = "professional_card"
+
+    @property
+    def title(self) -> str:
+        return str(
+            {
+                MandateKind.EMPLOYER: _l("Single permits for a foreign employer"),
+                MandateKind.PROFESSIONAL_CARD: _l("A professional card for a person"),
+            }[self]
+        )
+
+
+class ResidenceDocument(enum.StrEnum):
+    """The document a person lives in Belgium on (or none: they live abroad).
+
+    Filing a professional card online from Belgium needs an A, H, I or J card, a
+    diplomatic identity card or an annex 3; an attestation of immatriculation is not
+    enough (vlaanderen.be; `rules.toml [card]` holds the source).
+    """
+
+    A_CARD = "a_card"
+    H_CARD = "h_card"
+    I_CARD = "i_card"
+    J_CARD = "j_card"
+    DIPLOMATIC_ID = "diplomatic_id"
+    ANNEX_3 = "annex_3"
+    IMMATRICULATION = "immatriculation"
+    NONE = "none"
+
+    @property
+    def title(self) -> str:
+        return str(RESIDENCE_DOCUMENT_TITLES[self])
+
+    @property
+    def allows_filing_in_belgium(self) -> bool:
+        return self not in (ResidenceDocument.IMMATRICULATION, ResidenceDocument.NONE)
+
+
+RESIDENCE_DOCUMENT_TITLES = {
+    ResidenceDocument.A_CARD: _l("A card (limited stay)"),
+    ResidenceDocument.H_CARD: _l("H card (EU Blue Card)"),
+    ResidenceDocument.I_CARD: _l("I card (intra-corporate transfer)"),
+    ResidenceDocument.J_CARD: _l("J card (mobile intra-corporate transfer)"),
+    ResidenceDocument.DIPLOMATIC_ID: _l("Diplomatic identity card"),
+    ResidenceDocument.ANNEX_3: _l("Annex 3 (declaration of arrival)"),
+    ResidenceDocument.IMMATRICULATION: _l("Attestation of immatriculation (orange card)"),
+    ResidenceDocument.NONE: _l("None: I live abroad"),
+}
 
 
 class MandateStatus(enum.StrEnum):
@@ -212,6 +270,11 @@ class Mandate(TimestampMixin, db.Model):
     ends_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[MandateStatus] = mapped_column(
         str_enum(MandateStatus), default=MandateStatus.PENDING, index=True
+    )
+    # Single permits for a foreign employer, or a professional card for the person the
+    # "foreign employer" row names (a business counter acting for an entrepreneur).
+    kind: Mapped[MandateKind] = mapped_column(
+        str_enum(MandateKind), default=MandateKind.EMPLOYER, server_default="employer"
     )
     file_name: Mapped[str] = mapped_column(String(200))
     stored_name: Mapped[str] = mapped_column(String(80))
@@ -376,3 +439,25 @@ class MembershipClaim(TimestampMixin, db.Model):
     decision_reason: Mapped[str | None] = mapped_column(Text)
     organisation: Mapped[Organisation] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class CardPerson(TimestampMixin, db.Model):
+    """The identity an entrepreneur gives when registering to file a professional card.
+
+    One row per ENTREPRENEUR account; a new card file starts from it (the person of the
+    file is the dossier's worker_*, copied from here and editable in the wizard).
+    """
+
+    __tablename__ = "card_person"
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    birth_date: Mapped[date] = mapped_column(Date)
+    nationality: Mapped[str] = mapped_column(String(2))
+    residence_document: Mapped[ResidenceDocument] = mapped_column(str_enum(ResidenceDocument))
+    residence_valid_until: Mapped[date | None] = mapped_column(Date)
+    address_street: Mapped[str] = mapped_column(String(200))
+    address_postal_code: Mapped[str] = mapped_column(String(10))
+    address_city: Mapped[str] = mapped_column(String(100))
+    address_country: Mapped[str] = mapped_column(String(2))
+    user: Mapped[User] = relationship()

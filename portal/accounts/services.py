@@ -11,17 +11,20 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from dateutil.relativedelta import relativedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from portal import clock, links, mail, tokens
+from portal import clock, links, mail, reference, tokens
 from portal.accounts import claims, memberships, sessions
 from portal.accounts.models import (
+    CardPerson,
     ClaimStatus,
     Mandatary,
     MandataryKind,
     Organisation,
     OrgRole,
+    ResidenceDocument,
     Role,
     User,
 )
@@ -247,6 +250,121 @@ def register_mandatary(
         role=Role.MANDATARY,
         mandatary=mandatary,
     )
+
+
+ENTREPRENEUR_MIN_AGE = 18
+
+
+def _person_errors(
+    *,
+    birth_date,
+    nationality: str,
+    residence_document: ResidenceDocument,
+    residence_valid_until,
+    address_country: str,
+    address_postal_code: str,
+    today,
+) -> dict[str, list[str]]:
+    """What is wrong with an entrepreneur's identity, residence and address."""
+    errors: dict[str, list[str]] = {}
+    if reference.has_free_movement(nationality):
+        errors["nationality"] = [
+            _(
+                "Citizens of the EU, Iceland, Liechtenstein, Norway and Switzerland need no "
+                "professional card: they may work as self-employed in Belgium without one. "
+                "The exemption check tells who else needs none."
+            )
+        ]
+    if birth_date > today - relativedelta(years=ENTREPRENEUR_MIN_AGE):  # 29 Feb: the 28th
+        errors["birth_date"] = [
+            _("Check the date of birth: you must be at least %(age)s.", age=ENTREPRENEUR_MIN_AGE)
+        ]
+    in_belgium = address_country == "BE"
+    if residence_document == ResidenceDocument.IMMATRICULATION:
+        errors["residence_document"] = [
+            _(
+                "With an attestation of immatriculation you cannot apply for a professional "
+                "card in Belgium: apply from abroad at a Belgian embassy or consulate, or once "
+                "you hold an A, H, I or J card, a diplomatic identity card or an annex 3."
+            )
+        ]
+    elif residence_document == ResidenceDocument.NONE and in_belgium:
+        errors["residence_document"] = [_("Choose the residence document you live in Belgium on.")]
+    elif residence_document != ResidenceDocument.NONE:
+        if residence_valid_until is None:
+            errors["residence_valid_until"] = [
+                _("Give the date until which your residence document is valid.")
+            ]
+        elif residence_valid_until < today:
+            errors["residence_valid_until"] = [
+                _("This residence document has expired: renew it first.")
+            ]
+    if in_belgium and reference.municipality_for_postal_code(address_postal_code) is None:
+        errors["address_postal_code"] = [_("This is not a Belgian postal code.")]
+    return errors
+
+
+def register_entrepreneur(
+    *,
+    first_name: str,
+    last_name: str,
+    birth_date,
+    nationality: str,
+    residence_document: ResidenceDocument,
+    residence_valid_until,
+    address_street: str,
+    address_postal_code: str,
+    address_city: str,
+    address_country: str,
+    email: str,
+    password: str,
+    locale: str,
+    today=None,
+) -> User | None:
+    """A foreign entrepreneur registers to file their own professional card (no
+    organisation, no enterprise number); None if the e-mail was taken. The address is
+    verified by the same e-mail link as every other registration."""
+    today = today or clock.today()
+    errors = _person_errors(
+        birth_date=birth_date,
+        nationality=nationality,
+        residence_document=residence_document,
+        residence_valid_until=residence_valid_until,
+        address_country=address_country,
+        address_postal_code=address_postal_code.strip(),
+        today=today,
+    )
+    if errors:
+        raise Invalid(errors)
+    email = normalise_email(email)
+    if not _guard_new_email(email, locale, password):
+        return None
+    user = User(
+        email=email,
+        name=f"{first_name.strip()} {last_name.strip()}",
+        password_hash=hash_password(password),
+        locale=locale,
+        role=Role.ENTREPRENEUR,
+    )
+    person = CardPerson(
+        user=user,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        birth_date=birth_date,
+        nationality=nationality,
+        residence_document=residence_document,
+        residence_valid_until=None
+        if residence_document == ResidenceDocument.NONE
+        else residence_valid_until,
+        address_street=address_street.strip(),
+        address_postal_code=address_postal_code.strip(),
+        address_city=address_city.strip(),
+        address_country=address_country,
+    )
+    db.session.add_all([user, person])
+    db.session.flush()
+    send_verification(user)
+    return user
 
 
 def _first_user(

@@ -22,16 +22,17 @@ from portal.accounts.forms import (
     ChangePasswordForm,
     EmailOnlyForm,
     EmployerRegistrationForm,
+    EntrepreneurRegistrationForm,
     InviteForm,
     LanguageForm,
     LoginForm,
     MandataryRegistrationForm,
     ResetPasswordForm,
 )
-from portal.accounts.models import MandataryKind, Role
+from portal.accounts.models import MandataryKind, ResidenceDocument, Role
 from portal.errors import Invalid
 from portal.extensions import limiter
-from portal.forms import CsrfForm
+from portal.forms import CsrfForm, options
 from portal.i18n import _
 from portal.limits import mail_limits
 from portal.security import authenticated, public, roles
@@ -102,6 +103,54 @@ def register_mandatary():
         if done:
             return done
     return render_template("accounts/register_mandatary.html", form=form)
+
+
+@bp.route("/register/entrepreneur", methods=["GET", "POST"])
+@public
+@mail_limits()
+def register_entrepreneur():
+    """A foreign entrepreneur's own account, to file a professional card."""
+    form = EntrepreneurRegistrationForm()
+    countries = reference.countries(_locale())
+    form.nationality.choices = options([("", _("Choose a nationality")), *countries])
+    form.address_country.choices = options([("", _("Choose a country")), *countries])
+    if request.method == "GET" and not form.address_country.data:
+        form.address_country.data = "BE"
+    if form.validate_on_submit():
+        try:
+            services.register_entrepreneur(
+                first_name=form.first_name.data,
+                last_name=form.last_name.data,
+                birth_date=form.birth_date.data,
+                nationality=form.nationality.data,
+                residence_document=ResidenceDocument(form.residence_document.data),
+                residence_valid_until=form.residence_valid_until.data,
+                address_street=form.address_street.data,
+                address_postal_code=form.address_postal_code.data,
+                address_city=form.address_city.data,
+                address_country=form.address_country.data,
+                email=form.email.data,
+                password=form.password.data,
+                locale=_locale(),
+            )
+        except Invalid as error:
+            form.add_errors(error.errors)
+        else:
+            return redirect(url_for("accounts.check_email", reason="registered"))
+    return render_template(
+        "accounts/register_entrepreneur.html",
+        form=form,
+        exemption_url=_exemption_url(),
+    )
+
+
+def _exemption_url() -> str | None:
+    """The public exemption check, when the card's public pages are on."""
+    from flask import current_app as app
+
+    if "card_public.exemption_check" in app.view_functions:
+        return url_for("card_public.exemption_check")
+    return None
 
 
 def _register(form, register, **party):

@@ -31,8 +31,10 @@ Index("ix_dossier_mandatary_newest", Dossier.mandatary_id, Dossier.id)
 
 
 def can_file(actor: User) -> bool:
-    return (actor.role == Role.EMPLOYER and actor.organisation_id is not None) or (
-        actor.role == Role.MANDATARY and actor.mandatary_id is not None
+    return (
+        (actor.role == Role.EMPLOYER and actor.organisation_id is not None)
+        or (actor.role == Role.MANDATARY and actor.mandatary_id is not None)
+        or actor.role == Role.ENTREPRENEUR  # their own professional card, nothing else
     )
 
 
@@ -45,6 +47,12 @@ def _visible_to(actor: User):
         conditions.append(Dossier.mandatary_id == actor.mandatary_id)
     if actor.role in (Role.OFFICER, Role.ADMIN):
         conditions.append(Dossier.status != DossierStatus.DRAFT)
+    if actor.role == Role.ENTREPRENEUR:  # the person filing their own card: their files only
+        conditions.append(
+            (Dossier.created_by_id == actor.id)
+            & Dossier.organisation_id.is_(None)
+            & Dossier.mandatary_id.is_(None)
+        )
     if actor.role == Role.TALENT:
         invited = select(DossierViewer.dossier_id).where(DossierViewer.user_id == actor.id)
         conditions.append(Dossier.id.in_(invited) & (Dossier.status != DossierStatus.DRAFT))
@@ -122,6 +130,6 @@ def get_dossier(actor: User, dossier_id: int, *, for_update: bool = False) -> Do
 def editable_dossier(actor: User, dossier_id: int) -> Dossier:
     """A draft the actor's organisation or mandatary may still change."""
     dossier = get_dossier(actor, dossier_id)
-    if not dossier.is_draft or actor.role not in (Role.EMPLOYER, Role.MANDATARY):
+    if not dossier.is_draft or actor.role not in (Role.EMPLOYER, Role.MANDATARY, Role.ENTREPRENEUR):
         raise NotAllowed
     return dossier

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from portal import clock
 from portal.accounts.models import User
-from portal.dossiers import access, rules
-from portal.dossiers.contents import summary
+from portal.dossiers import access
+from portal.dossiers.contents import documents, summary
 from portal.dossiers.models import Dossier, DossierStatus
 from portal.errors import NotFound
 from portal.i18n import force_locale, format_date
@@ -24,14 +24,8 @@ def application_form_pdf(dossier: Dossier, locale: str) -> bytes:
         raise NotFound
     with force_locale(locale):
         rows = summary.rows(dossier, locale)
-        checklist = (
-            [
-                str(rules.DOCUMENTS[code])
-                for code in rules.required_documents(dossier.category, dossier.is_posting)
-            ]
-            if dossier.category
-            else []
-        )
+        titles = documents.titles(dossier)  # a single permit's or a professional card's
+        checklist = [str(titles[code]) for code in documents.required(dossier)]
         made_on = format_date(clock.today(), "long")
     pdf = render_pdf(
         "fallback/application_form_pdf.html",

@@ -20,7 +20,7 @@ from portal.security import public, roles
 bp = Blueprint("helpdesk", __name__, url_prefix="/helpdesk")
 # The helpdesk's contact details in every template, e-mails and error pages included.
 bp.record_once(lambda state: state.app.jinja_env.globals.update(helpdesk_contact=helpdesk_contact))
-FILERS = (Role.EMPLOYER, Role.MANDATARY)
+FILERS = (Role.EMPLOYER, Role.MANDATARY, Role.ENTREPRENEUR)
 
 
 def _report_limit() -> str:

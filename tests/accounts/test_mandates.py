@@ -217,3 +217,40 @@ def test_quarters():
     assert mandates.parse_quarter("2026-Q5") is None
     assert mandates.quarter_end(2026, 1) == date(2026, 3, 31)
     assert mandates.quarter_end(2026, 4) == date(2026, 12, 31)
+
+
+def test_a_professional_card_mandate_is_its_own_kind(client, mandatary):
+    from portal.accounts.models import MandateKind
+
+    add_employer(client, name="Amara Okafor", country="NG", registration_number="A0123")
+    person = the_employer()
+    response = client.post(
+        f"/mandates/employers/{person.id}/mandate?lang=en",
+        data={
+            "file": (io.BytesIO(PDF), "mandate.pdf"),
+            "start_quarter": "2026-Q1",
+            "end_quarter": "",
+            "kind": "professional_card",
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.headers["Location"] == "/mandates/"
+    mandate = db.session.scalar(select(Mandate))
+    assert mandate.kind == MandateKind.PROFESSIONAL_CARD
+    mandate.status = MandateStatus.VERIFIED
+    day = date(2026, 2, 1)
+    card = MandateKind.PROFESSIONAL_CARD
+    assert mandates.current_mandate(mandatary.mandatary_id, person.id, day, card) is mandate
+    assert mandates.current_mandate(mandatary.mandatary_id, person.id, day) is None
+    listing = check_page(client.get("/mandates/?lang=en").get_data(as_text=True))
+    assert "A professional card for a person" in listing.get_text()
+    hostile = client.post(
+        f"/mandates/employers/{person.id}/mandate?lang=en",
+        data={
+            "file": (io.BytesIO(PDF), "mandate.pdf"),
+            "start_quarter": "2026-Q1",
+            "kind": "everything",
+        },
+        content_type="multipart/form-data",
+    )
+    assert field_error(check_page(hostile.get_data(as_text=True)), "kind")

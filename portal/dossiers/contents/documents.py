@@ -8,7 +8,8 @@ from flask import current_app
 
 from portal import clock, uploads
 from portal.accounts.models import User
-from portal.dossiers import rules
+from portal.dossiers import card_rules, rules
+from portal.dossiers.contents import card
 from portal.dossiers.models import Document, Dossier
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
@@ -39,11 +40,26 @@ def add_document(
     """Store one file for one requirement of a draft (several files per requirement allowed)."""
     today = today or clock.today()
     errors: dict[str, list[str]] = {}
-    if dossier.category is None or requirement not in rules.required_documents(
-        dossier.category, dossier.is_posting
-    ):
+    if requirement not in required(dossier):
         errors["requirement"] = [_("Choose one of the documents on the checklist.")]
-    if requirement in rules.dated_documents():
+    if card.is_card(dossier) and requirement in card.DATED:
+        oldest = card.oldest_dated_document(today)
+        if issued_on is None:
+            errors["issued_on"] = [_("Give the date of issue of this certificate.")]
+        elif issued_on > today:
+            errors["issued_on"] = [_("The date of issue cannot be in the future.")]
+        elif issued_on < oldest:
+            errors["issued_on"] = [
+                _(
+                    "The extract from the criminal record must have been issued at most "
+                    "%(months)s months before you submit: on or after %(date)s.",
+                    months=card_rules.criminal_record_max_age_months(),
+                    date=format_date(oldest),
+                )
+            ]
+    elif card.is_card(dossier):
+        pass
+    elif requirement in rules.dated_documents():
         if issued_on is None:
             errors["issued_on"] = [_("Give the date of issue of this certificate.")]
         elif issued_on > today:
@@ -110,14 +126,30 @@ def remove_document(dossier: Dossier, document_id: int) -> None:
     uploads.discard(document.stored_name)
 
 
+def required(dossier: Dossier) -> tuple[str, ...]:
+    """The documents the dossier needs (none before its category is chosen)."""
+    if card.is_card(dossier):
+        return card.required_documents(dossier)
+    if dossier.category is None:
+        return ()
+    return rules.required_documents(dossier.category, dossier.is_posting)
+
+
+def titles(dossier: Dossier) -> dict:
+    """Document titles by requirement code, for the dossier's kind."""
+    return card.document_titles() if card.is_card(dossier) else rules.DOCUMENTS
+
+
+def dated(dossier: Dossier) -> frozenset[str]:
+    """The requirements whose date of issue is asked."""
+    return card.DATED if card.is_card(dossier) else rules.dated_documents()
+
+
 def requirement_choices(dossier: Dossier) -> tuple[tuple[str, ...], list]:
     """The dossier's required documents, and the same as choices for a document form."""
     from portal.forms import options
 
-    required = (
-        rules.required_documents(dossier.category, dossier.is_posting) if dossier.category else ()
-    )
-    choices = options(
-        [("", _("Choose a document"))] + [(code, str(rules.DOCUMENTS[code])) for code in required]
-    )
-    return required, choices
+    codes = required(dossier)
+    names = titles(dossier)
+    choices = options([("", _("Choose a document"))] + [(code, str(names[code])) for code in codes])
+    return codes, choices

@@ -17,6 +17,7 @@ from stdnum.be import bis, nn
 
 from portal import clock, reference
 from portal.dossiers import rules
+from portal.dossiers.contents import card
 from portal.dossiers.models import Dossier
 from portal.errors import Invalid
 from portal.i18n import _, _l, format_date
@@ -33,7 +34,13 @@ SECTION_TITLES = {
 }
 
 
+# The professional card's own sections (contents/card.py) share the wizard and its titles.
+SECTION_TITLES.update({k: v for k, v in card.SECTION_TITLES.items() if k not in SECTION_TITLES})
+
+
 def sections_for(dossier: Dossier) -> tuple[str, ...]:
+    if card.is_card(dossier):
+        return card.SECTIONS
     return tuple(s for s in SECTIONS if s != "posting" or dossier.is_posting)
 
 
@@ -296,6 +303,8 @@ REQUIRED_FIELDS = {
 
 
 def missing_documents(dossier: Dossier) -> list[str]:
+    if card.is_card(dossier):
+        return card.missing_documents(dossier)
     if not dossier.category:
         return []
     present = {document.requirement for document in dossier.documents}
@@ -308,6 +317,8 @@ def missing_documents(dossier: Dossier) -> list[str]:
 
 def completeness(dossier: Dossier, today: date) -> list[Problem]:
     """Everything that stops the file from being submitted, section by section."""
+    if card.is_card(dossier):
+        return card.completeness(dossier, today)
     problems: list[Problem] = []
     for section in sections_for(dossier):
         if section in ("employer", "documents"):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask_babel import format_currency
 
 from portal import reference
-from portal.dossiers import rules
+from portal.dossiers import card_rules, rules
+from portal.dossiers.contents import card
 from portal.dossiers.contents.sections import SECTION_TITLES, sections_for
 from portal.dossiers.models import Dossier
 from portal.i18n import LANGUAGES, _, format_date
@@ -20,7 +21,12 @@ def rows(dossier: Dossier, locale: str) -> list[tuple[str, str, list[tuple[str, 
     result = []
     for section in sections_for(dossier):
         if section == "documents":
-            items = [(str(rules.DOCUMENTS[d.requirement]), d.file_name) for d in dossier.documents]
+            names = card.document_titles() if card.is_card(dossier) else rules.DOCUMENTS
+            items = [(str(names[d.requirement]), d.file_name) for d in dossier.documents]
+        elif card.is_card(dossier):
+            items = [
+                (label, value or "–") for label, value in _card_section(dossier, section, locale)
+            ]
         else:
             items = [(label, value or "–") for label, value in _section(dossier, section, locale)]
         result.append((section, str(SECTION_TITLES[section]), items))
@@ -139,4 +145,123 @@ def _section(dossier: Dossier, section: str, locale: str) -> list[tuple[str, str
             (_("Belgian client"), dossier.client_name),
             (_("Limosa declaration"), dossier.limosa_reference),
         ]
+    return []
+
+
+def _money(value) -> str:
+    return format_currency(value, "EUR") if value is not None else ""
+
+
+def _yes_no(value) -> str:
+    return "" if value is None else (_("Yes") if value else _("No"))
+
+
+def _card_section(dossier: Dossier, section: str, locale: str) -> list[tuple[str, str]]:
+    """The answers of a professional-card section, as a person reads them."""
+    details = card.details(dossier)
+    if section == "person":
+        document = details.residence_document
+        return [
+            (_("Name"), dossier.worker_name),
+            (_("Date of birth"), _date(dossier.worker_birth_date)),
+            (
+                _("Nationality"),
+                reference.country_name(dossier.worker_nationality, locale)
+                if dossier.worker_nationality
+                else "",
+            ),
+            (_("Passport number"), dossier.worker_passport),
+            (
+                _("Applies from"),
+                _("Belgium, online")
+                if details.files_from == card.BELGIUM
+                else _("Abroad, at a Belgian embassy or consulate (D visa)")
+                if details.files_from == card.ABROAD
+                else "",
+            ),
+            (
+                _("Residence document"),
+                str(dict(card.residence_choices()).get(document, "")) if document else "",
+            ),
+            (_("Valid until"), _date(details.residence_valid_until)),
+            (_("Belgian embassy or consulate"), dossier.worker_diplomatic_post),
+            (
+                _("Address"),
+                ", ".join(
+                    filter(
+                        None,
+                        [
+                            details.address_street,
+                            " ".join(
+                                filter(None, [details.address_postal_code, details.address_city])
+                            ),
+                            reference.country_name(details.address_country, locale)
+                            if details.address_country
+                            else "",
+                        ],
+                    )
+                ),
+            ),
+        ]
+    if section == "activity":
+        place = (
+            reference.municipality(dossier.workplace_refnis) if dossier.workplace_refnis else None
+        )
+        category = card_rules.categories().get(dossier.category or "")
+        return [
+            (_("Category"), category.title if category else ""),
+            (
+                _("You work as"),
+                {
+                    card.COMPANY: _("The director or partner of a company"),
+                    card.SOLE_TRADER: _("A sole trader (natural person)"),
+                }.get(details.legal_form or "", ""),
+            ),
+            (_("Name of the company"), details.company_name),
+            (
+                _("Enterprise number"),
+                reference.format_kbo(details.company_kbo) if details.company_kbo else "",
+            ),
+            (_("Describe the activity"), details.activity_description),
+            (
+                _("Main activity"),
+                f"{dossier.nace_code} {reference.nace_label(dossier.nace_code, locale) or ''}"
+                if dossier.nace_code
+                else "",
+            ),
+            (
+                _("Place of establishment"),
+                " ".join(
+                    filter(
+                        None,
+                        [
+                            dossier.workplace_street,
+                            dossier.workplace_postal_code,
+                            place.name(locale) if place else "",
+                        ],
+                    )
+                ),
+            ),
+        ]
+    if section == "benefit":
+        return [
+            (
+                _("Jobs you will create"),
+                "" if details.jobs_planned is None else str(details.jobs_planned),
+            ),
+            (_("Investment"), _money(details.investment_eur)),
+            (_("Start capital"), _money(details.start_capital_eur)),
+            (_("Innovation"), details.innovation),
+            (_("Export"), details.export),
+        ]
+    if section == "qualifications":
+        return [
+            (
+                _("Qualification level of the diploma"),
+                "" if details.diploma_level is None else str(details.diploma_level),
+            ),
+            (_("Regulated profession"), _yes_no(details.regulated_profession)),
+        ]
+    if section == "means":
+        return [(_("Means of subsistence a year"), _money(details.means_eur))]
     return []

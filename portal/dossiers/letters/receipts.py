@@ -15,7 +15,8 @@ from babel.dates import format_date
 from babel.numbers import format_currency
 from babel.units import format_unit
 
-from portal.dossiers.models import Dossier
+from portal.dossiers import card_rules
+from portal.dossiers.models import Dossier, Permit
 from portal.dossiers.rules import CATEGORY_TITLES, DOCUMENTS
 from portal.i18n import force_locale, format_locale
 from portal.i18n import format_datetime as brussels_datetime
@@ -35,11 +36,15 @@ def receipt_context(dossier: Dossier, locale: str) -> dict[str, Any]:
     """What the receipt template shows, every value already formatted for `locale`."""
     # The titles are lazy strings: turn them into text while the locale is forced.
     with force_locale(locale):
-        category_title = str(CATEGORY_TITLES.get(dossier.category or "", dossier.category or ""))
+        is_card = dossier.permit == Permit.PROFESSIONAL_CARD
+        titles = card_rules.CATEGORY_TITLES if is_card else CATEGORY_TITLES
+        names = card_rules.DOCUMENTS if is_card else DOCUMENTS
+        category_title = str(titles.get(dossier.category or "", dossier.category or ""))
         kind_title = dossier.kind.title if dossier.kind else ""
+        permit_title = dossier.permit.title if dossier.permit else ""
         documents = [
             {
-                "title": str(DOCUMENTS.get(document.requirement, document.requirement)),
+                "title": str(names.get(document.requirement, document.requirement)),
                 "file_name": document.file_name,
                 "size": file_size(document.size, locale),
                 "sha256": document.sha256,
@@ -57,6 +62,8 @@ def receipt_context(dossier: Dossier, locale: str) -> dict[str, Any]:
             else ""
         ),
         "kind_title": kind_title,
+        "permit_title": permit_title,
+        "is_card": is_card,
         "category_title": category_title,
         "organisation": organisation
         and {"name": organisation.name, "kbo": format_kbo(organisation.kbo_number)},

@@ -117,7 +117,7 @@ def answer_info(
 
     `request` is the file's open information request when the caller has it already.
     """
-    if actor.role not in (Role.EMPLOYER, Role.MANDATARY):
+    if actor.role not in (Role.EMPLOYER, Role.MANDATARY, Role.ENTREPRENEUR):
         raise NotAllowed
     if request is None or request.dossier_id != dossier.id or request.answered_at is not None:
         request = open_request(dossier)

@@ -14,7 +14,7 @@ from blinker import Namespace
 from sqlalchemy import exists, or_, select
 
 from portal import audit, clock, links, mail
-from portal.accounts.models import User
+from portal.accounts.models import Role, User
 from portal.dossiers.lifecycle import deadlines, meaning
 from portal.dossiers.lifecycle.models import InfoRequest, StatusEvent
 from portal.dossiers.models import Dossier, DossierStatus, DossierViewer
@@ -146,6 +146,9 @@ def recipients(dossier: Dossier, kind: str) -> list[User]:
         conditions.append(User.organisation_id == dossier.organisation_id)
     if dossier.mandatary_id:
         conditions.append(User.mandatary_id == dossier.mandatary_id)
+    if not dossier.organisation_id and not dossier.mandatary_id and dossier.created_by_id:
+        # an entrepreneur filing their own professional card
+        conditions.append((User.id == dossier.created_by_id) & (User.role == Role.ENTREPRENEUR))
     viewers = select(DossierViewer.user_id).where(DossierViewer.dossier_id == dossier.id)
     conditions.append(User.id.in_(viewers))
     users = db.session.scalars(

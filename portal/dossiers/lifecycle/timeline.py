@@ -29,7 +29,7 @@ from portal.extensions import db
 from portal.i18n import _, format_date
 
 S = DossierStatus
-FILERS = (Role.EMPLOYER, Role.MANDATARY)
+FILERS = (Role.EMPLOYER, Role.MANDATARY, Role.ENTREPRENEUR)  # the entrepreneur: own card
 
 
 @dataclass(frozen=True)

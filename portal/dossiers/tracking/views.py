@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from portal import audit, transactions, uploads
 from portal.accounts.models import Role
-from portal.dossiers import access, rules
+from portal.dossiers import access
 from portal.dossiers.contents import documents
 from portal.dossiers.lifecycle import handling, meaning, preferences, status
 from portal.dossiers.lifecycle import timeline as progress
@@ -31,8 +31,8 @@ from portal.i18n import _
 from portal.security import authenticated, roles
 
 bp = Blueprint("tracking", __name__)
-FILERS = (Role.EMPLOYER, Role.MANDATARY)
-READERS = (Role.EMPLOYER, Role.MANDATARY, Role.TALENT, Role.OFFICER, Role.ADMIN)
+FILERS = (Role.EMPLOYER, Role.MANDATARY, Role.ENTREPRENEUR)  # the entrepreneur: own card
+READERS = (*FILERS, Role.TALENT, Role.OFFICER, Role.ADMIN)
 
 
 @bp.app_template_global()
@@ -125,7 +125,7 @@ def answer(dossier_id: int):
         overdue=progress.past_due(info),
         per_file=uploads.megabytes(per_file),
         per_dossier=uploads.megabytes(per_dossier),
-        titles=rules.DOCUMENTS,
+        titles=documents.titles(dossier),
     )
 
 

@@ -48,6 +48,17 @@ class StartForm(BaseForm):
     )
 
 
+class CardStartForm(BaseForm):
+    person = SelectField(
+        _l("The person you file for"),
+        [required()],
+        choices=[],
+        description=_l(
+            "Only people with a verified professional-card mandate in force are listed."
+        ),
+    )
+
+
 class WorkerForm(BaseForm):
     worker_first_name = StringField(_l("First name(s)"), [required(), Length(max=100)])
     worker_last_name = StringField(_l("Last name"), [required(), Length(max=100)])

@@ -10,12 +10,13 @@ from sqlalchemy import or_, select
 
 from portal import clock, mail
 from portal.accounts import claims, mandates
-from portal.accounts.models import Role, User
-from portal.dossiers import references, rules
+from portal.accounts.models import CardPerson, MandateKind, Role, User
+from portal.dossiers import card_rules, references, rules
 from portal.dossiers.access import can_file, get_dossier
+from portal.dossiers.contents import card
 from portal.dossiers.contents.sections import completeness
 from portal.dossiers.lifecycle import meaning, status
-from portal.dossiers.models import Dossier, DossierKind, DossierStatus
+from portal.dossiers.models import Dossier, DossierKind, DossierStatus, Permit
 from portal.dossiers.wizard import card_renewal
 from portal.errors import Invalid, NotAllowed
 from portal.extensions import db
@@ -30,7 +31,7 @@ def start_dossier(
     A posting needs a verified mandate from that foreign employer, in force today.
     """
     today = today or clock.today()
-    if not can_file(actor):
+    if not can_file(actor) or actor.role == Role.ENTREPRENEUR:  # an entrepreneur: a card only
         raise NotAllowed
     dossier = Dossier(created_by_id=actor.id, locale=locale, status=DossierStatus.DRAFT)
     if actor.role == Role.EMPLOYER:
@@ -52,6 +53,56 @@ def start_dossier(
         dossier.foreign_employer_id = foreign_employer_id
         dossier.is_posting = True
         dossier.mark_done("employer")
+    db.session.add(dossier)
+    db.session.flush()
+    return dossier
+
+
+def start_card(
+    actor: User, *, locale: str, person_id: int | None = None, today: date | None = None
+) -> Dossier:
+    """Open a professional-card draft: the entrepreneur's own, or one a mandatary (a business
+    counter) files for the person its verified professional-card mandate names."""
+    today = today or clock.today()
+    dossier = Dossier(
+        created_by_id=actor.id,
+        locale=locale,
+        status=DossierStatus.DRAFT,
+        permit=Permit.PROFESSIONAL_CARD,
+    )
+    if actor.role == Role.ENTREPRENEUR:
+        person = db.session.get(CardPerson, actor.id)
+        if person is None:
+            raise NotAllowed
+        card.start_from_person(dossier, person)
+    elif actor.role == Role.MANDATARY and actor.mandatary_id is not None:
+        if person_id is None:
+            raise Invalid({"person": [_("Choose the person you file for.")]})
+        if (
+            mandates.current_mandate(
+                actor.mandatary_id, person_id, today, MandateKind.PROFESSIONAL_CARD
+            )
+            is None
+        ):
+            raise Invalid(
+                {
+                    "person": [
+                        _(
+                            "You need a verified professional-card mandate from this person "
+                            "that is in force today."
+                        )
+                    ]
+                }
+            )
+        represented = mandates.get_foreign_employer(actor, person_id)
+        dossier.mandatary_id = actor.mandatary_id
+        dossier.foreign_employer_id = represented.id
+        dossier.worker_last_name = represented.name
+        dossier.worker_nationality = represented.country
+        dossier.worker_passport = represented.registration_number
+        card.details(dossier)
+    else:
+        raise NotAllowed
     db.session.add(dossier)
     db.session.flush()
     return dossier
@@ -93,6 +144,16 @@ def submit(actor: User, dossier: Dossier, *, token: str, today: date | None = No
     # A card renewal that changes the activity substantially is a new application: said
     # first, before the sections it would have to complete.
     card_renewal.refuse_substantial_change(dossier)
+    is_card = dossier.permit == Permit.PROFESSIONAL_CARD
+    if (
+        is_card
+        and dossier.mandatary_id is not None
+        and mandates.current_mandate(
+            dossier.mandatary_id, dossier.foreign_employer_id, today, MandateKind.PROFESSIONAL_CARD
+        )
+        is None
+    ):
+        raise Invalid({"": [_("The mandate of this person is no longer in force.")]})
     problems = completeness(dossier, today)
     if problems:
         raise Invalid({"": [str(p.message) for p in problems]})
@@ -102,10 +163,13 @@ def submit(actor: User, dossier: Dossier, *, token: str, today: date | None = No
     dossier.reference = _unique_reference(today.year)
     dossier.submitted_at = moment
     dossier.submitted_on = today
-    check = rules.check_salary(
-        dossier.category, dossier.annual_salary, today, reduced=dossier.reduced_threshold
-    )
-    dossier.thresholds_missing = check.applies and not check.known
+    if is_card:  # a year without a known means threshold is flagged to the officer
+        dossier.thresholds_missing = card_rules.means_threshold(today) is None
+    else:
+        check = rules.check_salary(
+            dossier.category, dossier.annual_salary, today, reduced=dossier.reduced_threshold
+        )
+        dossier.thresholds_missing = check.applies and not check.known
     # The submission has its own confirmation e-mail (below), not a status notice.
     status.change(dossier, DossierStatus.SUBMITTED, actor, notify_parties=False)
     for user in _party_users(dossier):
@@ -128,8 +192,11 @@ def _unique_reference(year: int) -> str:
 
 
 def _party_users(dossier: Dossier) -> list[User]:
-    """The users of the filing organisation or mandatary: who hears about the file."""
+    """The users of the filing organisation or mandatary: who hears about the file (the
+    entrepreneur filing their own card: themselves)."""
     condition = []
+    if not dossier.organisation_id and not dossier.mandatary_id and dossier.created_by_id:
+        condition.append((User.id == dossier.created_by_id) & (User.role == Role.ENTREPRENEUR))
     if dossier.organisation_id:
         condition.append(User.organisation_id == dossier.organisation_id)
     if dossier.mandatary_id:
@@ -141,7 +208,7 @@ def _party_users(dossier: Dossier) -> list[User]:
 
 def withdraw(actor: User, dossier: Dossier, reason: str) -> Dossier:
     """Withdraw a file that is not yet decided (a draft is simply deleted)."""
-    if actor.role not in (Role.EMPLOYER, Role.MANDATARY):
+    if actor.role not in (Role.EMPLOYER, Role.MANDATARY, Role.ENTREPRENEUR):
         raise NotAllowed
     if dossier.is_draft:
         db.session.delete(dossier)

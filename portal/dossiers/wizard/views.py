@@ -20,14 +20,15 @@ from flask_login import current_user
 
 from portal import audit, clock, reference, uploads
 from portal.accounts import mandates
-from portal.accounts.models import Role
-from portal.dossiers import access, rules
-from portal.dossiers.contents import documents, sections, summary
+from portal.accounts.models import MandateKind, Role
+from portal.dossiers import access, card_rules, rules
+from portal.dossiers.contents import card, documents, sections, summary
 from portal.dossiers.letters import stored
 from portal.dossiers.lifecycle import status
 from portal.dossiers.models import DossierKind
-from portal.dossiers.wizard import services, viewers
+from portal.dossiers.wizard import card_forms, services, viewers
 from portal.dossiers.wizard.forms import (
+    CardStartForm,
     CategoryForm,
     CheckForm,
     DocumentForm,
@@ -50,8 +51,15 @@ from portal.security import roles
 from portal.web import datalist
 
 bp = Blueprint("applications", __name__, url_prefix="/applications")
-FILERS = (Role.EMPLOYER, Role.MANDATARY)
-READERS = (Role.EMPLOYER, Role.MANDATARY, Role.TALENT, Role.OFFICER, Role.ADMIN)
+FILERS = (Role.EMPLOYER, Role.MANDATARY, Role.ENTREPRENEUR)
+READERS = (
+    Role.EMPLOYER,
+    Role.MANDATARY,
+    Role.ENTREPRENEUR,
+    Role.TALENT,
+    Role.OFFICER,
+    Role.ADMIN,
+)
 SECTION_FORMS = {
     "worker": WorkerForm,
     "category": CategoryForm,
@@ -95,6 +103,8 @@ def _chosen_category() -> str | None:
 @bp.route("/new", methods=["GET", "POST"])
 @roles(*FILERS)
 def new():
+    if current_user.role == Role.ENTREPRENEUR:  # files a professional card, nothing else
+        return redirect(url_for("applications.new_card"))
     chosen = _chosen_category()
     form = StartForm() if current_user.role == Role.MANDATARY else CsrfForm()
     if current_user.role == Role.MANDATARY:
@@ -135,6 +145,41 @@ def new():
     )
 
 
+@bp.route("/new-card", methods=["GET", "POST"])
+@roles(Role.MANDATARY, Role.ENTREPRENEUR)
+def new_card():
+    """Start a professional card: the entrepreneur's own, or for a person whose verified
+    professional-card mandate the mandatary (a business counter) holds."""
+    form = CardStartForm() if current_user.role == Role.MANDATARY else CsrfForm()
+    if current_user.role == Role.MANDATARY:
+        people = [
+            represented
+            for represented in mandates.foreign_employers(current_user)
+            if mandates.current_mandate(
+                current_user.mandatary_id,
+                represented.id,
+                clock.today(),
+                MandateKind.PROFESSIONAL_CARD,
+            )
+        ]
+        form.person.choices = options(
+            [("", _("Choose a person"))] + [(str(p.id), p.name) for p in people]
+        )
+    if form.validate_on_submit():
+        person = getattr(form, "person", None)
+        try:
+            dossier = services.start_card(
+                current_user,
+                locale=_locale(),
+                person_id=int(person.data) if person is not None else None,
+            )
+        except Invalid as error:
+            form.add_errors(error.errors)
+        else:
+            return redirect(url_for("applications.task_list", dossier_id=dossier.id))
+    return render_template("applications/new_card.html", form=form, fees=card.fee_lines())
+
+
 @bp.get("/<int:dossier_id>")
 @roles(*READERS)
 def task_list(dossier_id: int):
@@ -161,7 +206,9 @@ def task_list(dossier_id: int):
 
 
 @bp.route(
-    "/<int:dossier_id>/<any(worker, category, job, posting):section>", methods=["GET", "POST"]
+    "/<int:dossier_id>/<any(worker, category, job, posting, person, activity, benefit,"
+    " qualifications, means):section>",
+    methods=["GET", "POST"],
 )
 @roles(*FILERS)
 def section(dossier_id: int, section: str):
@@ -169,6 +216,8 @@ def section(dossier_id: int, section: str):
     order = sections.sections_for(dossier)
     if section not in order:
         return redirect(url_for("applications.task_list", dossier_id=dossier.id))
+    if card.is_card(dossier):
+        return _card_section(dossier, section)
     form = SECTION_FORMS[section](obj=dossier if request.method == "GET" else None)
     fill_choices(form, _locale())
     carried = _chosen_category() if section == "category" and request.method == "GET" else None
@@ -196,6 +245,48 @@ def section(dossier_id: int, section: str):
     )
 
 
+CARD_SAVERS = {
+    "person": card.save_person,
+    "activity": card.save_activity,
+    "benefit": card.save_benefit,
+    "qualifications": card.save_qualifications,
+    "means": card.save_means,
+}
+
+
+def _card_section(dossier, section: str):
+    """A section of a professional-card file: the same page, the card's own form."""
+    form = card_forms.FORMS[section](
+        obj=card_forms.Answers(dossier) if request.method == "GET" else None
+    )
+    card_forms.fill_choices(form, _locale())
+    if form.validate_on_submit():
+        try:
+            CARD_SAVERS[section](dossier, card_forms.section_data(form))
+        except Invalid as error:
+            form.add_errors(error.errors)
+        else:
+            flash(_("Saved. You can come back to this section at any time."), "success")
+            return redirect(_next_step(dossier, section))
+    if section == "means" and not form.means_eur.errors:
+        form.means_eur.warning = card.means_warning(form.means_eur.data, clock.today())
+    if section == "benefit" and request.method == "GET":
+        form.start_capital_eur.warning = card.start_capital_warning(dossier)
+    if section == "qualifications" and request.method == "GET":
+        form.diploma_level.warning = card.diploma_warning(dossier)
+    return render_template(
+        "applications/section.html",
+        form=form,
+        dossier=dossier,
+        section=section,
+        progress=sections.progress(dossier, section),
+        title=sections.SECTION_TITLES[section],
+        isco=datalist("nace-codes", tuple(reference.nace_choices(_locale())))
+        if section == "activity"
+        else None,
+    )
+
+
 def _next_step(dossier, section: str) -> str:
     order = sections.sections_for(dossier)
     following = order[order.index(section) + 1 :]
@@ -214,11 +305,19 @@ def documents_page(dossier_id: int):
     dossier = access.editable_dossier(current_user, dossier_id)
     form = DocumentForm()
     required, form.requirement.choices = documents.requirement_choices(dossier)
-    form.issued_on.description = _(
-        "Required for the medical certificate and the certificate of good conduct: they may be at most %(months)s months old, so issued on or after %(date)s.",
-        months=rules.procedure("certificate_max_age_months"),
-        date=format_date(rules.oldest_certificate_date(clock.today())),
-    )
+    if card.is_card(dossier):
+        form.issued_on.description = _(
+            "Required for the extract from the criminal record: it must have been issued at "
+            "most %(months)s months before you submit, so on or after %(date)s.",
+            months=card_rules.criminal_record_max_age_months(),
+            date=format_date(card.oldest_dated_document(clock.today())),
+        )
+    else:
+        form.issued_on.description = _(
+            "Required for the medical certificate and the certificate of good conduct: they may be at most %(months)s months old, so issued on or after %(date)s.",
+            months=rules.procedure("certificate_max_age_months"),
+            date=format_date(rules.oldest_certificate_date(clock.today())),
+        )
     per_file, per_dossier = documents.limits()
     if form.validate_on_submit():
         upload = form.file.data
@@ -246,8 +345,8 @@ def documents_page(dossier_id: int):
         per_dossier=uploads.megabytes(per_dossier),
         used=uploads.megabytes(documents.used_bytes(dossier)),
         progress=sections.progress(dossier, "documents"),
-        dated=rules.dated_documents(),
-        titles=rules.DOCUMENTS,
+        dated=documents.dated(dossier),
+        titles=documents.titles(dossier),
         delete_form=CsrfForm(),
     )
 
@@ -288,6 +387,15 @@ def check(dossier_id: int):
     if not dossier.is_draft:
         return redirect(url_for("applications.confirmation", dossier_id=dossier.id))
     form = CheckForm()
+    if card.is_card(dossier):  # no worker: the person applies, or agrees to a counter's filing
+        form.declaration.label.text = (
+            _(
+                "I declare that the information is correct and complete, and that the person "
+                "agrees to this application."
+            )
+            if dossier.mandatary_id
+            else _("I declare that the information is correct and complete.")
+        )
     if request.method == "GET":
         form.token.data = secrets.token_urlsafe(32)
     if form.validate_on_submit():
@@ -308,6 +416,7 @@ def check(dossier_id: int):
         problems=sections.completeness(dossier, clock.today()),
         summary_rows=summary.rows(dossier, _locale()),
         progress=sections.progress(dossier, "check"),
+        fees=card.fee_lines() if card.is_card(dossier) else None,
     )
 
 

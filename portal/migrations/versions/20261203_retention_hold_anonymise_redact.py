@@ -1,7 +1,7 @@
 """retention: a legal hold on a dossier, the moment it was anonymised, redactable audit details
 
 Revision ID: 20261203_retention
-Revises: 20261202_cardcore
+Revises: 20261202_card_wizard
 Create Date: 2026-12-03 09:00:00
 
 `dossier.held_at` / `dossier.hold_reason`: an officer's legal hold (an appeal pending);
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "20261203_retention"
-down_revision = "20261202_cardcore"
+down_revision = "20261202_card_wizard"
 branch_labels = None
 depends_on = None
 
