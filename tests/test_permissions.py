@@ -17,6 +17,7 @@ EXPECTED_PUBLIC = {
     "home.favicon",
     "accounts.register",
     "accounts.register_employer",
+    "accounts.register_entrepreneur",
     "accounts.register_mandatary",
     "accounts.check_email",
     "accounts.verify",

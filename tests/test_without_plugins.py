@@ -96,7 +96,10 @@ def test_no_route_template_link_or_queue_of_the_plugin(bare):
     links = bare.extensions.get("dashboard_links", {})
     assert "talent" not in links and "partner" not in links
     assert [endpoint for endpoint, _label in links["admin"]] == ["parked.index"]
-    assert not bare.extensions.get("dossier_links")
+    # the portal's own link (a card's renewal) stays; the carpet's welcome link does not
+    assert [f.__module__ for f in bare.extensions.get("dossier_links", [])] == [
+        "portal.dossiers.wizard.card_renewal"
+    ]
     assert not bare.extensions.get("plugin_migrations")
     assert "onboarding" not in bare.cli.commands
 
