@@ -12,7 +12,7 @@ from flask_babel import format_decimal, get_locale
 from portal import config as settings
 from portal import errors, links, plugins, security, transactions
 from portal.extensions import babel, csrf, db, limiter, login_manager
-from portal.i18n import COOKIE, LANGUAGES, _l, select_locale
+from portal.i18n import COOKIE, LANGUAGES, _l, install_template_gettext, select_locale
 from portal.i18n import format_date as i18n_format_date
 from portal.i18n import format_datetime as i18n_format_datetime
 
@@ -90,6 +90,7 @@ def create_app(config: dict | None = None) -> Flask:
         default_locale="nl",
         default_timezone="Europe/Brussels",
     )
+    install_template_gettext(app.jinja_env)  # the catalog found once per request
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

@@ -3,20 +3,125 @@
 from __future__ import annotations
 
 import enum
+import functools
 from datetime import date, datetime
 
+import flask_babel
 from babel import Locale
 from babel import dates as babel_dates
 from flask import g, request, session
-from flask_babel import force_locale, get_locale, gettext, lazy_gettext, ngettext, to_user_timezone
+from flask.globals import _cv_app
+from flask_babel import force_locale, get_locale, to_user_timezone
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 
 LANGUAGES: dict[str, str] = {"nl": "Nederlands", "fr": "Français", "de": "Deutsch", "en": "English"}
 DEFAULT_LANGUAGE = "nl"
 COOKIE = "lang"
 
+
+# --- The catalog, looked up once per request --------------------------------------------
+#
+# Flask-Babel finds the catalog anew on every call: the request context, the domain, the
+# locale (as a string) and a cache lookup, about 2 µs each, and a queue page makes
+# hundreds of calls. `translations()` keeps what it found beside Flask-Babel's own
+# per-request state (g._flask_babel) together with the locale and domain objects it was
+# found for, so it is only reused while those are the very same objects: `force_locale`
+# and `refresh()` replace or remove them, and the next call looks the catalog up again.
+# g lives as long as the request (its app context), so no request sees another's catalog.
+_CACHE = "portal_translations"
+
+
+def translations():
+    """The catalog of the current language (Flask-Babel's, found once per request)."""
+    app_ctx = _cv_app.get(None)
+    state = getattr(app_ctx.g, "_flask_babel", None) if app_ctx is not None else None
+    if state is not None:
+        cached = getattr(state, _CACHE, None)
+        if (
+            cached is not None
+            and cached[0] is getattr(state, "babel_locale", None)
+            and cached[1] is getattr(state, "babel_domain", None)
+        ):
+            return cached[2]
+    found = flask_babel.get_translations()
+    if app_ctx is not None:
+        state = getattr(app_ctx.g, "_flask_babel", None)
+        locale = getattr(state, "babel_locale", None)
+        if locale is not None:
+            setattr(state, _CACHE, (locale, getattr(state, "babel_domain", None), found))
+    return found
+
+
+def gettext(string: str, **variables) -> str:
+    """Flask-Babel's gettext, through the per-request catalog."""
+    text = translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    """Flask-Babel's ngettext (`num` is a variable too), through the per-request catalog."""
+    variables.setdefault("num", num)
+    return translations().ungettext(singular, plural, num) % variables
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    """Translated when shown, in the language of that moment."""
+    return LazyString(gettext, string, **variables)
+
+
 _ = gettext
 _l = lazy_gettext
+
+
+# The template side: what jinja2.ext.i18n's "newstyle" callables do (always a format
+# string, escaped in HTML), without two context calls and a catalog search per string.
+@pass_context
+def _template_gettext(context, string: str, **variables) -> str:
+    text = translations().ugettext(string)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
+
+
+@pass_context
+def _template_ngettext(context, singular: str, plural: str, num: int, **variables) -> str:
+    variables.setdefault("num", num)
+    text = translations().ungettext(singular, plural, num)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
+
+
+@pass_context
+def _template_pgettext(context, ctxt: str, string: str, **variables) -> str:
+    text = translations().upgettext(ctxt, string)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
+
+
+@pass_context
+def _template_npgettext(context, ctxt, singular, plural, num, **variables) -> str:
+    variables.setdefault("num", num)
+    text = translations().unpgettext(ctxt, singular, plural, num)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
+
+
+def install_template_gettext(env) -> None:
+    """Replace the callables Flask-Babel installed in `env` (after babel.init_app)."""
+    env.globals.update(
+        gettext=_template_gettext,
+        _=_template_gettext,
+        ngettext=_template_ngettext,
+        pgettext=_template_pgettext,
+        npgettext=_template_npgettext,
+    )
+
 
 __all__ = [
     "LANGUAGES",
@@ -96,7 +201,13 @@ def localized(names: dict[str, str], locale: str) -> str:
 def format_locale(lang: str | None = None) -> Locale:
     """The CLDR locale for dates and times in `lang` (default: the request's language)."""
     code = normalise(str(lang or get_locale() or DEFAULT_LANGUAGE)) or DEFAULT_LANGUAGE
-    return Locale.parse(FORMAT_LOCALES.get(code, code))
+    return _cldr_locale(FORMAT_LOCALES.get(code, code))
+
+
+@functools.cache
+def _cldr_locale(identifier: str) -> Locale:
+    # Four languages, parsed once per process (a Locale is not changed once made).
+    return Locale.parse(identifier)
 
 
 def format_date(value: date | datetime | None, fmt: str = "medium", lang: str | None = None) -> str:
