@@ -14,7 +14,7 @@ from flask.globals import _cv_app
 from flask_babel import force_locale, get_locale, to_user_timezone
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
-from jinja2 import pass_context
+from jinja2 import pass_eval_context
 from markupsafe import Markup
 
 LANGUAGES: dict[str, str] = {"nl": "Nederlands", "fr": "Français", "de": "Deutsch", "en": "English"}
@@ -78,38 +78,37 @@ _l = lazy_gettext
 
 # The template side: what jinja2.ext.i18n's "newstyle" callables do (always a format
 # string, escaped in HTML), without two context calls and a catalog search per string.
-@pass_context
-def _template_gettext(context, string: str, **variables) -> str:
-    text = translations().ugettext(string)
-    if context.eval_ctx.autoescape:
+# They take the evaluation context only: a function taking the whole context gets a copy
+# of it made for every call inside a loop or a block with variables of its own.
+def _as_template_text(eval_ctx, text: str, variables: dict) -> str:
+    if eval_ctx.autoescape:
         text = Markup(text)
-    return text % variables
+    # No "%" in the text: formatting would give it back unchanged.
+    return text % variables if "%" in text else text
 
 
-@pass_context
-def _template_ngettext(context, singular: str, plural: str, num: int, **variables) -> str:
+@pass_eval_context
+def _template_gettext(eval_ctx, string: str, **variables) -> str:
+    return _as_template_text(eval_ctx, translations().ugettext(string), variables)
+
+
+@pass_eval_context
+def _template_ngettext(eval_ctx, singular: str, plural: str, num: int, **variables) -> str:
     variables.setdefault("num", num)
     text = translations().ungettext(singular, plural, num)
-    if context.eval_ctx.autoescape:
-        text = Markup(text)
-    return text % variables
+    return _as_template_text(eval_ctx, text, variables)
 
 
-@pass_context
-def _template_pgettext(context, ctxt: str, string: str, **variables) -> str:
-    text = translations().upgettext(ctxt, string)
-    if context.eval_ctx.autoescape:
-        text = Markup(text)
-    return text % variables
+@pass_eval_context
+def _template_pgettext(eval_ctx, ctxt: str, string: str, **variables) -> str:
+    return _as_template_text(eval_ctx, translations().upgettext(ctxt, string), variables)
 
 
-@pass_context
-def _template_npgettext(context, ctxt, singular, plural, num, **variables) -> str:
+@pass_eval_context
+def _template_npgettext(eval_ctx, ctxt, singular, plural, num, **variables) -> str:
     variables.setdefault("num", num)
     text = translations().unpgettext(ctxt, singular, plural, num)
-    if context.eval_ctx.autoescape:
-        text = Markup(text)
-    return text % variables
+    return _as_template_text(eval_ctx, text, variables)
 
 
 def install_template_gettext(env) -> None:
