@@ -214,8 +214,15 @@ def format_date(value: date | datetime | None, fmt: str = "medium", lang: str | 
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = to_user_timezone(value)
-    return babel_dates.format_date(value, fmt, locale=format_locale(lang))
+        value = to_user_timezone(value).date()
+    return _format_day(value, fmt, str(format_locale(lang)))
+
+
+@functools.lru_cache(maxsize=8192)
+def _format_day(day: date, fmt: str, locale: str) -> str:
+    # A day's text depends on nothing else: tables of files show the same days again and
+    # again, in at most four locales. (Bounded: a long-running worker sees many days.)
+    return babel_dates.format_date(day, fmt, locale=_cldr_locale(locale))
 
 
 def format_datetime(value: datetime | None, fmt: str = "medium", lang: str | None = None) -> str:
