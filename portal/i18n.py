@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import enum
 import functools
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from datetime import time as clock_time
 
 import flask_babel
 from babel import Locale
@@ -209,12 +210,27 @@ def _cldr_locale(identifier: str) -> Locale:
     return Locale.parse(identifier)
 
 
+def local_time(value: datetime) -> datetime:
+    """Flask-Babel's to_user_timezone (a naive moment is UTC), with the request's time zone
+    read from where Flask-Babel keeps it once found, instead of looked up per call."""
+    app_ctx = _cv_app.get(None)
+    state = getattr(app_ctx.g, "_flask_babel", None) if app_ctx is not None else None
+    zone = getattr(state, "babel_tzinfo", None) if state is not None else None
+    if zone is None:
+        return to_user_timezone(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    local = value.astimezone(zone)
+    normalize = getattr(zone, "normalize", None)  # pytz
+    return normalize(local) if normalize is not None else local
+
+
 def format_date(value: date | datetime | None, fmt: str = "medium", lang: str | None = None) -> str:
     """A day in the language's Belgian format: "2 December 2026", "2 décembre 2026"."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = to_user_timezone(value).date()
+        value = local_time(value).date()
     return _format_day(value, fmt, str(format_locale(lang)))
 
 
@@ -225,6 +241,16 @@ def _format_day(day: date, fmt: str, locale: str) -> str:
     return babel_dates.format_date(day, fmt, locale=_cldr_locale(locale))
 
 
+@functools.lru_cache(maxsize=8192)
+def _format_minute(day: date, hour: int, minute: int, fmt: str, locale: str) -> tuple[str, str]:
+    # A moment's day and 24-hour time depend on these alone (an audit trail repeats them).
+    cldr = _cldr_locale(locale)
+    return (
+        babel_dates.format_date(day, fmt, locale=cldr),
+        babel_dates.format_time(clock_time(hour, minute), "HH:mm", locale=cldr),
+    )
+
+
 def format_datetime(value: datetime | None, fmt: str = "medium", lang: str | None = None) -> str:
     """A moment in Brussels time, to the minute, saying so in words (no "+0100", no seconds).
 
@@ -232,12 +258,15 @@ def format_datetime(value: datetime | None, fmt: str = "medium", lang: str | Non
     """
     if value is None:
         return ""
-    local = to_user_timezone(value)
+    local = local_time(value)
     locale = format_locale(lang)
-    day = babel_dates.format_date(
-        local, fmt if fmt in ("short", "medium", "long") else "medium", locale=locale
+    day, time = _format_minute(
+        local.date(),
+        local.hour,
+        local.minute,
+        fmt if fmt in ("short", "medium", "long") else "medium",
+        str(locale),
     )
-    time = babel_dates.format_time(local, "HH:mm", locale=locale)
     if lang is None:
         return gettext("%(date)s, %(time)s Brussels time", date=day, time=time)
     with force_locale(str(locale.language)):  # also outside a request (PDFs, e-mails)

@@ -155,3 +155,34 @@ def test_template_translations_stay_escaped(app, db_session):
             q="<script>x</script>",
         )
         assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+@pytest.mark.parametrize("lang", ["nl", "fr", "de", "en"])
+def test_cached_dates_and_moments_read_as_babel_writes_them(app, db_session, lang):
+    """The formatters cache a day's and a minute's text: across daylight saving changes,
+    a naive (UTC) moment and every format, they still say what Babel itself says."""
+    import flask_babel
+    from babel import dates as babel_dates
+
+    from portal.i18n import format_date, format_datetime, format_locale
+
+    moments = [
+        datetime(2026, 3, 29, 0, 59, tzinfo=UTC),  # 01:59 CET, just before summer time
+        datetime(2026, 3, 29, 1, 1, tzinfo=UTC),  # 03:01 CEST
+        datetime(2026, 10, 25, 0, 30),  # naive: UTC, 02:30 CEST, the hour that repeats
+        datetime(2026, 12, 31, 23, 30, tzinfo=UTC),  # already next year in Brussels
+    ]
+    with app.app_context(), app.test_request_context(f"/?lang={lang}"):
+        locale = format_locale()
+        for moment in moments:
+            local = flask_babel.to_user_timezone(moment)
+            for fmt in ["short", "medium", "long"]:
+                day = babel_dates.format_date(local, fmt, locale=locale)
+                time = babel_dates.format_time(local, "HH:mm", locale=locale)
+                assert format_date(moment, fmt) == day
+                assert format_datetime(moment, fmt) == flask_babel.gettext(
+                    "%(date)s, %(time)s Brussels time", date=day, time=time
+                )
+        assert format_datetime(moments[-1], "long", lang="fr") == (
+            "1 janvier 2027, 00:30 heure de Bruxelles"
+        )
