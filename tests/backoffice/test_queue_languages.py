@@ -186,3 +186,31 @@ def test_cached_dates_and_moments_read_as_babel_writes_them(app, db_session, lan
         assert format_datetime(moments[-1], "long", lang="fr") == (
             "1 janvier 2027, 00:30 heure de Bruxelles"
         )
+
+
+def test_an_audited_page_reads_no_user_again_after_its_commit(client, officer, queued, caplog):
+    """The officer's file page writes an audit entry and commits. The headers (no-store for
+    a signed-in person) and the request's log line (the user's id) come after that commit,
+    when the user's columns are expired: they must not reload the user for it."""
+    import logging
+
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    caplog.set_level(logging.INFO, logger="portal.requests")
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = client.get(f"/backoffice/dossiers/{queued.id}")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    saved = max(i for i, sql in enumerate(seen) if sql.startswith("RELEASE SAVEPOINT"))
+    after = [sql for sql in seen[saved + 1 :] if "user_account" in sql]
+    assert not after, after
+    lines = [r for r in caplog.records if r.name == "portal.requests"]
+    assert lines and lines[-1].user_id == officer.id
