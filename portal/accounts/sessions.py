@@ -34,6 +34,7 @@ from portal.db import UtcDateTime
 from portal.extensions import db
 
 COOKIE_KEY = "sid"
+MAX_ID = 2**31 - 1  # the largest integer key PostgreSQL stores
 USER_AGENT_MAX = 200
 
 
@@ -186,7 +187,8 @@ def load_user(user_id: str) -> User | None:
     """
     user_key, _sep, user_token = (user_id or "").partition(":")
     token = cookie_session.get(COOKIE_KEY)
-    if not user_key.isdigit() or len(user_key) > 18:  # beyond any id; SQLite's int is 64 bits
+    # An id beyond PostgreSQL's integer (and SQLite's) names nobody; asked, it would fail.
+    if not user_key.isdecimal() or len(user_key) > 10 or int(user_key) > MAX_ID:
         return None
     if not token or not isinstance(token, str) or len(token) > 100:
         return None

@@ -55,7 +55,19 @@ def test_one_statement_loads_the_user_the_session_and_the_organisation(app, sign
 
 @pytest.mark.parametrize(
     "user_cookie",
-    ["", ":", "abc:x", "-1:x", "1" * 5000 + ":x", "١٢:x", "9" * 18 + ":x", None],
+    [
+        "",
+        ":",
+        "abc:x",
+        "-1:x",
+        "1" * 5000 + ":x",
+        "١٢:x",
+        "9" * 18 + ":x",
+        str(2**31) + ":x",
+        "²:x",
+        "99999999999:x",
+        None,
+    ],
 )
 def test_hostile_user_cookies_load_nobody(app, signed_in, user_cookie):
     _user, _good, token = signed_in
