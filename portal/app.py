@@ -12,7 +12,7 @@ from flask_babel import format_decimal, get_locale
 from portal import config as settings
 from portal import errors, links, plugins, security, transactions
 from portal.extensions import babel, csrf, db, limiter, login_manager
-from portal.i18n import COOKIE, LANGUAGES, _l, select_locale
+from portal.i18n import COOKIE, LANGUAGES, _l, install_template_gettext, select_locale
 from portal.i18n import format_date as i18n_format_date
 from portal.i18n import format_datetime as i18n_format_datetime
 
@@ -90,6 +90,7 @@ def create_app(config: dict | None = None) -> Flask:
         default_locale="nl",
         default_timezone="Europe/Brussels",
     )
+    install_template_gettext(app.jinja_env)  # the catalog found once per request
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -244,6 +245,21 @@ def _register_hooks(app: Flask) -> None:
 
 
 def _lang_url(code: str) -> str:
+    """The page's own address in language `code` (worked out once per request: the
+    header links to all four languages)."""
+    current = request._get_current_object()
+    base = getattr(current, "portal_lang_url_base", None)
+    if base is None:
+        base = current.portal_lang_url_base = _lang_url_base()
+    path, pairs = base
+    if path is None:
+        from flask import url_for
+
+        return url_for("home.index", lang=code)
+    return f"{path}?{urlencode([*pairs, ('lang', code)])}"
+
+
+def _lang_url_base() -> tuple[str | None, list[tuple[str, str]]]:
     # The page's own address in another language. The query string never reaches
     # url_for: keys like `endpoint`, `values`, `_external` or a view argument's name would
     # be read as its parameters (and answer 500). Only the route's own view arguments go
@@ -252,18 +268,17 @@ def _lang_url(code: str) -> str:
     from werkzeug.routing import BuildError
 
     if not (request.endpoint and request.method == "GET"):
-        return url_for("home.index", lang=code)
+        return None, []
     try:
         path = url_for(request.endpoint, **(request.view_args or {}))
     except BuildError:
-        return url_for("home.index", lang=code)
+        return None, []
     pairs = [
         (key, value)
         for key, value in request.args.items(multi=True)
         if key != "lang" and not key.startswith("_")
     ]
-    pairs.append(("lang", code))
-    return f"{path}?{urlencode(pairs)}"
+    return path, pairs
 
 
 def _register_cli(app: Flask) -> None:

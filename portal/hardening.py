@@ -52,6 +52,9 @@ def private(response) -> bool:
     if request.headers.get("Authorization"):
         return True
     try:
-        return bool(current_user and current_user.is_authenticated)
+        # Any loaded user, active or not (stricter than is_authenticated), and read without
+        # touching the user's columns: after the request's commit they are expired, and
+        # reading one would reload the user in a transaction of its own.
+        return bool(current_user) and not current_user.is_anonymous
     except Exception:  # noqa: BLE001 - a header must never turn a page into an error
         return True

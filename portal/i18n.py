@@ -3,20 +3,125 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+import functools
+from datetime import UTC, date, datetime
+from datetime import time as clock_time
 
+import flask_babel
 from babel import Locale
 from babel import dates as babel_dates
 from flask import g, request, session
-from flask_babel import force_locale, get_locale, gettext, lazy_gettext, ngettext, to_user_timezone
+from flask.globals import _cv_app
+from flask_babel import force_locale, get_locale, to_user_timezone
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 LANGUAGES: dict[str, str] = {"nl": "Nederlands", "fr": "Français", "de": "Deutsch", "en": "English"}
 DEFAULT_LANGUAGE = "nl"
 COOKIE = "lang"
 
+
+# --- The catalog, looked up once per request --------------------------------------------
+#
+# Flask-Babel finds the catalog anew on every call: the request context, the domain, the
+# locale (as a string) and a cache lookup, about 2 µs each, and a queue page makes
+# hundreds of calls. `translations()` keeps what it found beside Flask-Babel's own
+# per-request state (g._flask_babel) together with the locale and domain objects it was
+# found for, so it is only reused while those are the very same objects: `force_locale`
+# and `refresh()` replace or remove them, and the next call looks the catalog up again.
+# g lives as long as the request (its app context), so no request sees another's catalog.
+_CACHE = "portal_translations"
+
+
+def translations():
+    """The catalog of the current language (Flask-Babel's, found once per request)."""
+    app_ctx = _cv_app.get(None)
+    state = getattr(app_ctx.g, "_flask_babel", None) if app_ctx is not None else None
+    if state is not None:
+        cached = getattr(state, _CACHE, None)
+        if (
+            cached is not None
+            and cached[0] is getattr(state, "babel_locale", None)
+            and cached[1] is getattr(state, "babel_domain", None)
+        ):
+            return cached[2]
+    found = flask_babel.get_translations()
+    if app_ctx is not None:
+        state = getattr(app_ctx.g, "_flask_babel", None)
+        locale = getattr(state, "babel_locale", None)
+        if locale is not None:
+            setattr(state, _CACHE, (locale, getattr(state, "babel_domain", None), found))
+    return found
+
+
+def gettext(string: str, **variables) -> str:
+    """Flask-Babel's gettext, through the per-request catalog."""
+    text = translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    """Flask-Babel's ngettext (`num` is a variable too), through the per-request catalog."""
+    variables.setdefault("num", num)
+    return translations().ungettext(singular, plural, num) % variables
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    """Translated when shown, in the language of that moment."""
+    return LazyString(gettext, string, **variables)
+
+
 _ = gettext
 _l = lazy_gettext
+
+
+# The template side: what jinja2.ext.i18n's "newstyle" callables do (always a format
+# string, escaped in HTML), without two context calls and a catalog search per string.
+# They take the evaluation context only: a function taking the whole context gets a copy
+# of it made for every call inside a loop or a block with variables of its own.
+def _as_template_text(eval_ctx, text: str, variables: dict) -> str:
+    if eval_ctx.autoescape:
+        text = Markup(text)
+    # No "%" in the text: formatting would give it back unchanged.
+    return text % variables if "%" in text else text
+
+
+@pass_eval_context
+def _template_gettext(eval_ctx, string: str, **variables) -> str:
+    return _as_template_text(eval_ctx, translations().ugettext(string), variables)
+
+
+@pass_eval_context
+def _template_ngettext(eval_ctx, singular: str, plural: str, num: int, **variables) -> str:
+    variables.setdefault("num", num)
+    text = translations().ungettext(singular, plural, num)
+    return _as_template_text(eval_ctx, text, variables)
+
+
+@pass_eval_context
+def _template_pgettext(eval_ctx, ctxt: str, string: str, **variables) -> str:
+    return _as_template_text(eval_ctx, translations().upgettext(ctxt, string), variables)
+
+
+@pass_eval_context
+def _template_npgettext(eval_ctx, ctxt, singular, plural, num, **variables) -> str:
+    variables.setdefault("num", num)
+    text = translations().unpgettext(ctxt, singular, plural, num)
+    return _as_template_text(eval_ctx, text, variables)
+
+
+def install_template_gettext(env) -> None:
+    """Replace the callables Flask-Babel installed in `env` (after babel.init_app)."""
+    env.globals.update(
+        gettext=_template_gettext,
+        _=_template_gettext,
+        ngettext=_template_ngettext,
+        pgettext=_template_pgettext,
+        npgettext=_template_npgettext,
+    )
+
 
 __all__ = [
     "LANGUAGES",
@@ -96,7 +201,28 @@ def localized(names: dict[str, str], locale: str) -> str:
 def format_locale(lang: str | None = None) -> Locale:
     """The CLDR locale for dates and times in `lang` (default: the request's language)."""
     code = normalise(str(lang or get_locale() or DEFAULT_LANGUAGE)) or DEFAULT_LANGUAGE
-    return Locale.parse(FORMAT_LOCALES.get(code, code))
+    return _cldr_locale(FORMAT_LOCALES.get(code, code))
+
+
+@functools.cache
+def _cldr_locale(identifier: str) -> Locale:
+    # Four languages, parsed once per process (a Locale is not changed once made).
+    return Locale.parse(identifier)
+
+
+def local_time(value: datetime) -> datetime:
+    """Flask-Babel's to_user_timezone (a naive moment is UTC), with the request's time zone
+    read from where Flask-Babel keeps it once found, instead of looked up per call."""
+    app_ctx = _cv_app.get(None)
+    state = getattr(app_ctx.g, "_flask_babel", None) if app_ctx is not None else None
+    zone = getattr(state, "babel_tzinfo", None) if state is not None else None
+    if zone is None:
+        return to_user_timezone(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    local = value.astimezone(zone)
+    normalize = getattr(zone, "normalize", None)  # pytz
+    return normalize(local) if normalize is not None else local
 
 
 def format_date(value: date | datetime | None, fmt: str = "medium", lang: str | None = None) -> str:
@@ -104,8 +230,25 @@ def format_date(value: date | datetime | None, fmt: str = "medium", lang: str | 
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = to_user_timezone(value)
-    return babel_dates.format_date(value, fmt, locale=format_locale(lang))
+        value = local_time(value).date()
+    return _format_day(value, fmt, str(format_locale(lang)))
+
+
+@functools.lru_cache(maxsize=8192)
+def _format_day(day: date, fmt: str, locale: str) -> str:
+    # A day's text depends on nothing else: tables of files show the same days again and
+    # again, in at most four locales. (Bounded: a long-running worker sees many days.)
+    return babel_dates.format_date(day, fmt, locale=_cldr_locale(locale))
+
+
+@functools.lru_cache(maxsize=8192)
+def _format_minute(day: date, hour: int, minute: int, fmt: str, locale: str) -> tuple[str, str]:
+    # A moment's day and 24-hour time depend on these alone (an audit trail repeats them).
+    cldr = _cldr_locale(locale)
+    return (
+        babel_dates.format_date(day, fmt, locale=cldr),
+        babel_dates.format_time(clock_time(hour, minute), "HH:mm", locale=cldr),
+    )
 
 
 def format_datetime(value: datetime | None, fmt: str = "medium", lang: str | None = None) -> str:
@@ -115,12 +258,15 @@ def format_datetime(value: datetime | None, fmt: str = "medium", lang: str | Non
     """
     if value is None:
         return ""
-    local = to_user_timezone(value)
+    local = local_time(value)
     locale = format_locale(lang)
-    day = babel_dates.format_date(
-        local, fmt if fmt in ("short", "medium", "long") else "medium", locale=locale
+    day, time = _format_minute(
+        local.date(),
+        local.hour,
+        local.minute,
+        fmt if fmt in ("short", "medium", "long") else "medium",
+        str(locale),
     )
-    time = babel_dates.format_time(local, "HH:mm", locale=locale)
     if lang is None:
         return gettext("%(date)s, %(time)s Brussels time", date=day, time=time)
     with force_locale(str(locale.language)):  # also outside a request (PDFs, e-mails)

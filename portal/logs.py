@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 
 from flask import Flask, g, has_request_context, request
 from pythonjsonlogger.json import JsonFormatter
+from sqlalchemy import inspect as sa_inspect
 
 REQUESTS = "portal.requests"
 JOBS = "portal.jobs"
@@ -155,6 +156,11 @@ def register(app: Flask) -> None:
 def _user_id() -> int | None:
     """The logged-in user's id, if this request loaded the user (no query of its own)."""
     user = g.get("_login_user")
-    if user is None or not getattr(user, "is_authenticated", False):
+    if user is None or getattr(user, "is_anonymous", True):
         return None
+    # The id from the identity map: after the request's commit the user's columns are
+    # expired, and reading `user.id` would reload the user (a transaction of its own).
+    state = sa_inspect(user, raiseerr=False)
+    if state is not None and state.identity:
+        return state.identity[0]
     return getattr(user, "id", None)

@@ -26,14 +26,15 @@ from flask import current_app, g, request
 from flask import session as cookie_session
 from flask_login import current_user
 from sqlalchemy import ForeignKey, String, select, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, joinedload, mapped_column
 
 from portal import clock, transactions
-from portal.accounts.models import User
+from portal.accounts.models import Organisation, User
 from portal.db import UtcDateTime
 from portal.extensions import db
 
 COOKIE_KEY = "sid"
+MAX_ID = 2**31 - 1  # the largest integer key PostgreSQL stores
 USER_AGENT_MAX = 200
 
 
@@ -178,14 +179,29 @@ def current() -> UserSession | None:
 
 
 def load_user(user_id: str) -> User | None:
-    """Flask-Login loader: the user named in the cookie, only while their session is live."""
-    from portal.accounts.services import load_user as user_from_cookie
+    """Flask-Login loader: the user named in the cookie, only while their session is live.
 
-    user = user_from_cookie(user_id)
-    if user is None:
+    One query finds the user, their session row and their organisation (with its claim,
+    which employer pages show): a loader runs on every signed-in request, and the
+    organisation would otherwise be a lazy load of its own on most pages.
+    """
+    user_key, _sep, user_token = (user_id or "").partition(":")
+    token = cookie_session.get(COOKIE_KEY)
+    # An id beyond PostgreSQL's integer (and SQLite's) names nobody; asked, it would fail.
+    if not user_key.isdecimal() or len(user_key) > 10 or int(user_key) > MAX_ID:
         return None
-    record = find(cookie_session.get(COOKIE_KEY))
-    if record is None or record.user_id != user.id or not is_live(record):
+    if not token or not isinstance(token, str) or len(token) > 100:
+        return None
+    found = db.session.execute(
+        select(User, UserSession)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(User.id == int(user_key), UserSession.token_hash == _hash(token))
+        .options(joinedload(User.organisation).joinedload(Organisation.claim))
+    ).first()
+    if found is None:
+        return None
+    user, record = found
+    if not secrets.compare_digest(user.session_token, user_token) or not is_live(record):
         return None
     if touch(record):
         g.session_touched = True

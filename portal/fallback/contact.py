@@ -51,11 +51,31 @@ def helpdesk_contact() -> Contact:
     from portal.fallback.intake import max_message_bytes
 
     config = current_app.config
+    locale = str(get_locale() or "nl")
+    # Every page's footer shows it: made once per language and settings, then reused
+    # (a Contact is frozen; tests that change a setting get a new one).
+    key = (
+        locale,
+        config.get("HELPDESK_PHONE"),
+        config.get("HELPDESK_HOURS"),
+        config.get("HELPDESK_EMAIL"),
+        max_message_bytes(),
+    )
+    made = current_app.extensions.setdefault("portal.helpdesk_contact", {})
+    contact = made.get(key)
+    if contact is None:
+        if len(made) > 64:  # settings changed at run time (tests): start again
+            made.clear()
+        contact = made[key] = _contact(config, locale, key[-1])
+    return contact
+
+
+def _contact(config, locale: str, max_bytes: int) -> Contact:
     phone = str(config.get("HELPDESK_PHONE") or "").strip()
     return Contact(
         phone=phone,
         phone_uri="tel:" + re.sub(r"[^\d+]", "", phone) if phone else "",
-        hours=opening_hours(str(config.get("HELPDESK_HOURS") or ""), str(get_locale() or "nl")),
+        hours=opening_hours(str(config.get("HELPDESK_HOURS") or ""), locale),
         email=str(config.get("HELPDESK_EMAIL") or "").strip(),
-        max_message_mb=megabytes(max_message_bytes()),
+        max_message_mb=megabytes(max_bytes),
     )

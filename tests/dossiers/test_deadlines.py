@@ -95,3 +95,28 @@ def test_an_open_pause_counts_up_to_today():
 def test_the_local_day_is_the_day_in_brussels():
     assert clock.local_day(datetime(2026, 3, 31, 22, 30, tzinfo=UTC)) == date(2026, 4, 1)
     assert clock.local_day(datetime(2026, 1, 15, 22, 30, tzinfo=UTC)) == date(2026, 1, 15)
+
+
+def test_working_days_between_counts_as_a_walk_through_the_calendar_would():
+    """The count (full weeks, the days left, weekday holidays) equals a day-by-day walk, for
+    ranges that start and end on every weekday, span new year, Easter Monday and years."""
+    import random
+    from datetime import date, timedelta
+
+    from portal.dossiers.lifecycle.deadlines import is_working_day, working_days_between
+
+    def walked(start: date, end: date) -> int:
+        count, day = 0, start
+        while day < end:
+            day += timedelta(days=1)
+            count += is_working_day(day)
+        return count
+
+    rng = random.Random(15)
+    starts = [date(2025, 12, 24) + timedelta(days=n) for n in range(14)]  # around new year
+    starts += [date(2026, 4, 1) + timedelta(days=n) for n in range(10)]  # Easter Monday
+    starts += [date(2023, 1, 1) + timedelta(days=rng.randrange(1500)) for _ in range(150)]
+    for start in starts:
+        for length in [-3, 0, 1, 2, 5, 6, 7, 8, 13, 14, 30, 120, 400, rng.randrange(1200)]:
+            end = start + timedelta(days=length)
+            assert working_days_between(start, end) == walked(start, end), (start, end)
