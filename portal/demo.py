@@ -14,6 +14,7 @@ from sqlalchemy import select
 from portal import clock, uploads
 from portal.accounts.mandates import quarter_start
 from portal.accounts.models import (
+    CardPerson,
     ClaimStatus,
     ForeignEmployer,
     Mandatary,
@@ -23,6 +24,7 @@ from portal.accounts.models import (
     Organisation,
     OrganisationClaim,
     OrgRole,
+    ResidenceDocument,
     Role,
     User,
 )
@@ -47,7 +49,9 @@ ACCOUNTS = [
     ("officer@demo.example", "Olivia Officer", Role.OFFICER),
     ("helpdesk@demo.example", "Hugo Helpdesk", Role.HELPDESK),
     ("admin@demo.example", "Adam Admin", Role.ADMIN),
+    ("entrepreneur@demo.example", "Elif Entrepreneur", Role.ENTREPRENEUR),
 ]
+ENTREPRENEUR = "entrepreneur@demo.example"
 # A minimal, valid one-page PDF standing in for a signed mandate.
 DEMO_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
@@ -63,6 +67,8 @@ def load() -> list[tuple[str, str]]:
         _create()
     if db.session.scalar(select(Dossier.id).where(Dossier.reference == CARD_GRANTED_REF)) is None:
         _create_cards()  # added later: also on a database whose demo data is older
+    if db.session.scalar(select(User.id).where(User.email == ENTREPRENEUR)) is None:
+        _create_entrepreneur()  # likewise
     return [(email, role.value) for email, _name, role in ACCOUNTS]
 
 
@@ -98,6 +104,8 @@ def _create() -> None:
     password_hash = hash_password(PASSWORD)
     users = {}
     for email, name, role in ACCOUNTS:
+        if email == ENTREPRENEUR:
+            continue  # with the identity a card needs: _create_entrepreneur
         user = create_user(email, name, role, password_hash)
         if role == Role.EMPLOYER:
             user.organisation, user.org_role = organisation, OrgRole.ADMIN
@@ -136,6 +144,29 @@ def _create() -> None:
     db.session.add_all([organisation, claim, mandatary, *users.values(), foreign, mandate])
     db.session.flush()
     mandate.decided_by_id = users["officer@demo.example"].id
+
+
+def _create_entrepreneur() -> None:
+    """A self-registered entrepreneur (no organisation) who can file a professional card
+    for herself: a Turkish national on an A card, living in Ghent."""
+    name = next(n for email, n, _role in ACCOUNTS if email == ENTREPRENEUR)
+    user = create_user(ENTREPRENEUR, name, Role.ENTREPRENEUR)
+    today = clock.today()
+    person = CardPerson(
+        user=user,
+        first_name="Elif",
+        last_name="Entrepreneur",
+        birth_date=today.replace(year=today.year - 34, day=1),
+        nationality="TR",
+        residence_document=ResidenceDocument.A_CARD,
+        residence_valid_until=today + timedelta(days=2 * 365),
+        address_street="Sint-Pietersnieuwstraat 25",
+        address_postal_code="9000",
+        address_city="Gent",
+        address_country="BE",
+    )
+    db.session.add_all([user, person])
+    db.session.flush()
 
 
 def _create_cards() -> None:

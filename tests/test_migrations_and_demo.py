@@ -22,6 +22,7 @@ DESIGN_ACCOUNTS = {
     "childcare@demo.example",
     "talent@demo.example",
     "admin@demo.example",
+    "entrepreneur@demo.example",
 }
 
 
@@ -55,3 +56,12 @@ def test_demo_accounts_can_log_in(app, client, db_session, monkeypatch):
     monkeypatch.undo()
     login(client, "officer@demo.example", PASSWORD)
     assert "Olivia Officer" in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_the_demo_entrepreneur_can_start_a_card_for_herself(app, client, db_session, monkeypatch):
+    monkeypatch.setattr(db.session, "commit", db.session.flush)
+    app.test_cli_runner().invoke(args=["demo", "load"])
+    monkeypatch.undo()
+    login(client, "entrepreneur@demo.example", PASSWORD)
+    page = client.get("/dashboard?lang=en").get_data(as_text=True)
+    assert "Elif Entrepreneur" in page and "professional card" in page.lower()
