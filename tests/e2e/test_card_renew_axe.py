@@ -31,8 +31,11 @@ def _cards(app, counter_email: str, holder_email: str, lang: str) -> tuple[int, 
     with app.test_request_context("/"):
         counter = make_user(counter_email, Role.MANDATARY, locale=lang)
         make_user(holder_email, Role.TALENT, locale=lang)
-        soon = granted_card(counter, valid_until=today + timedelta(days=30))
-        later = granted_card(counter, valid_until=today + timedelta(days=200))
+        # Submitted recently: a file of a fixed past month would change the figures the
+        # other browser tests of this server read (test_pages_axe counts March 2024).
+        recent = today - timedelta(days=40)
+        soon = granted_card(counter, valid_until=today + timedelta(days=30), submitted_on=recent)
+        later = granted_card(counter, valid_until=today + timedelta(days=200), submitted_on=recent)
         soon.worker_email = holder_email
         permit_granted.send(soon)  # what a card grant sends: the welcome space opens
         db.session.commit()
