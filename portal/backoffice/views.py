@@ -25,7 +25,6 @@ from portal.backoffice.forms import (
 )
 from portal.dossiers import card_rules, rules
 from portal.dossiers.contents import summary
-from portal.dossiers.letters import decision as letters
 from portal.dossiers.letters import stored
 from portal.dossiers.lifecycle import handling, hold, timeline
 from portal.dossiers.lifecycle import reasons as grounds
