@@ -87,7 +87,7 @@ def test_a_validity_outside_the_rules_is_refused_with_a_clear_message(
         if years
         else start + timedelta(days)
     )
-    with app.test_request_context():
+    with app.test_request_context("/?lang=en"):
         errors = errors_of(lambda: grant(officer, dossier, start, until))
     assert message in " ".join(errors[field])
     assert dossier.status == S.SUBMITTED and dossier.card.valid_until is None
@@ -98,7 +98,7 @@ def test_never_beyond_the_right_of_residence_which_wins_over_the_shortest_validi
     start = clock.today()
     residence = start + timedelta(days=200)
     dossier = card(residence_valid_until=residence)
-    with app.test_request_context():
+    with app.test_request_context("/?lang=en"):
         errors = errors_of(lambda: grant(officer, dossier, start, residence + timedelta(1)))
         assert "beyond the right of residence" in errors["valid_until"][0]
         grant(officer, dossier, start, residence)  # shorter than a year, up to the residence
