@@ -97,6 +97,21 @@ class Channel(enum.StrEnum):
     EMAIL = "email"
 
 
+# Who the worker (or the card's person) is, beyond the nationality the figures count: what a
+# follow-up file copies and what anonymising takes out (with the rest each names).
+WORKER_IDENTITY = (
+    "worker_first_name",
+    "worker_last_name",
+    "worker_birth_date",
+    "worker_passport",
+    "worker_national_number",
+    "worker_residence_country",
+    "worker_diplomatic_post",
+    "worker_email",
+    "worker_locale",
+)
+
+
 class Dossier(TimestampMixin, db.Model):
     """One single-permit file, from draft to decision."""
 

@@ -60,7 +60,13 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import audit, clock, uploads
 from portal.dossiers.lifecycle.models import ExchangeMessage, InfoRequest, StatusEvent
-from portal.dossiers.models import Document, Dossier, DossierStatus, DossierViewer
+from portal.dossiers.models import (
+    WORKER_IDENTITY,
+    Document,
+    Dossier,
+    DossierStatus,
+    DossierViewer,
+)
 from portal.extensions import db
 from portal.mail import OutboxMessage
 from portal.privacy import accounts, intake, schedule, tickets
@@ -189,15 +195,7 @@ FINAL = {
 
 # The worker's identity and everything free-written: what anonymising takes out of a file.
 PERSONAL = (
-    "worker_first_name",
-    "worker_last_name",
-    "worker_birth_date",
-    "worker_passport",
-    "worker_national_number",
-    "worker_residence_country",
-    "worker_diplomatic_post",
-    "worker_email",
-    "worker_locale",
+    *WORKER_IDENTITY,
     "annual_salary",
     "workplace_street",
     "workplace_postal_code",

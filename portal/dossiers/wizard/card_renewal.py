@@ -35,7 +35,14 @@ from sqlalchemy import select, update
 from portal import clock, links, mail
 from portal.accounts.models import User
 from portal.dossiers import card_rules
-from portal.dossiers.models import CardDetails, Dossier, DossierKind, DossierStatus, Permit
+from portal.dossiers.models import (
+    WORKER_IDENTITY,
+    CardDetails,
+    Dossier,
+    DossierKind,
+    DossierStatus,
+    Permit,
+)
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.i18n import LANGUAGES, _, format_date
@@ -46,16 +53,8 @@ _NOT_UNDER_WAY = (DossierStatus.DRAFT, DossierStatus.WITHDRAWN)
 
 # What the renewal copies from the granted card file.
 COPIED_FIELDS = (
-    "worker_first_name",
-    "worker_last_name",
-    "worker_birth_date",
+    *WORKER_IDENTITY,
     "worker_nationality",
-    "worker_passport",
-    "worker_national_number",
-    "worker_residence_country",
-    "worker_diplomatic_post",
-    "worker_email",
-    "worker_locale",
     "nace_code",
     "workplace_street",
     "workplace_postal_code",

@@ -16,7 +16,7 @@ from portal.dossiers.access import can_file, get_dossier
 from portal.dossiers.contents import card
 from portal.dossiers.contents.sections import completeness
 from portal.dossiers.lifecycle import meaning, status
-from portal.dossiers.models import Dossier, DossierKind, DossierStatus, Permit
+from portal.dossiers.models import WORKER_IDENTITY, Dossier, DossierKind, DossierStatus, Permit
 from portal.dossiers.wizard import card_renewal
 from portal.errors import Invalid, NotAllowed
 from portal.extensions import db
@@ -239,16 +239,8 @@ def renewal_window(expires_on: date) -> RenewalWindow:
 
 
 COPIED_FIELDS = (
-    "worker_first_name",
-    "worker_last_name",
-    "worker_birth_date",
+    *WORKER_IDENTITY,
     "worker_nationality",
-    "worker_passport",
-    "worker_national_number",
-    "worker_residence_country",
-    "worker_diplomatic_post",
-    "worker_email",
-    "worker_locale",
     "isco_code",
     "nace_code",
     "annual_salary",
