@@ -40,7 +40,7 @@ CARD_DECISION = {
     ),
     "card_start_capital": _l("The start capital of the economic category is not shown"),
     "card_insufficient_means": _l(
-        "The means of subsistence are below 110% of the leefloon of the year"
+        "The means of subsistence are below 110 per cent of the leefloon of the year"
     ),
     "card_diploma_level": _l("The diploma is below qualification level 4"),
     "card_criminal_record": _l(
