@@ -20,8 +20,12 @@ from functools import partial
 import pytest
 from playwright.sync_api import Page, expect
 
+from portal import clock
 from portal.accounts.models import Role
 from portal.dossiers import card_rules
+from portal.dossiers.models import Dossier
+from portal.dossiers.wizard import card_renewal
+from portal.extensions import db
 from tests.e2e.helpers import (
     LANGS,
     PDF,
@@ -33,7 +37,9 @@ from tests.e2e.helpers import (
     read_pdf,
     unique_email,
     verify_by_mail,
+    wait_for_mail,
 )
+from tests.support import link_in, text_of
 
 REFERENCE = re.compile(r"SP-\d{4}-[2-9A-Z]{6}-[2-9A-Z]")
 
@@ -103,6 +109,48 @@ def register(page: Page, t, axe, email: str, lang: str) -> None:
     page.locator("#confirm").fill("correct horse battery staple")
     press_submit(page)
     expect(page).to_have_url(re.compile(r"/account/check-email"))
+
+
+def renewal_reminders(
+    page: Page, t, axe, live_app, smtp_sink, email: str, lang: str, file_url: str
+) -> None:
+    """The worker's daily job at 90 and then 60 days before expiry: one e-mail each, in the
+    holder's language; the first link finds the renewal not open yet (the day it opens is
+    named), the second starts the renewal, prefilled with the granted card."""
+    card_id = int(file_url.rsplit("/", 1)[-1])
+    subject = t("Your professional card expires soon: renew it in time")
+    for count, days_left in enumerate((90, 60), start=1):
+        with live_app.app_context():
+            today = clock.today()
+            expires = today + timedelta(days=days_left)
+            db.session.get(Dossier, card_id).card.valid_until = expires
+            db.session.commit()
+            assert card_renewal.send_reminders(today) >= 1
+            db.session.commit()
+            db.session.remove()
+        message = wait_for_mail(smtp_sink, email, count, subject=subject)
+        assert message["Content-Language"] == lang
+        assert long_date(live_app, lang, expires) in text_of(message)
+        page.goto(link_in(message, f"/applications/{card_id}/card-renewal"))
+        expect(h1(page)).to_have_text(t("Renew your professional card"))
+        start = main(page).get_by_role("button", name=t("Start the renewal"))
+        if days_left == 90:
+            expect(main(page)).to_contain_text(long_date(live_app, lang, expires - timedelta(60)))
+            expect(start).to_have_count(0)
+            axe("the renewal, reached from the 90-day reminder: not open yet")
+            continue
+        axe("the renewal, reached from the 60-day reminder: open")
+        start.click()
+        expect(page).to_have_url(re.compile(r"/applications/\d+$"))
+        renewal = page.url.rsplit("/", 1)[-1]
+        assert renewal != str(card_id), "a new file, not the card itself"
+        axe("task list of the renewal")
+        main(page).get_by_role("link", name=t("You and your residence")).click()
+        expect(page.locator("#worker_first_name")).to_have_value("Amara")
+        expect(page.locator("#worker_passport")).to_have_value("A01234567")
+        page.goto(f"/applications/{renewal}/activity?lang={lang}")
+        expect(page.locator("#company_name")).to_have_value("Okafor Trading BV")
+        axe("the renewal's activity, prefilled")
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -247,4 +295,7 @@ def test_an_entrepreneur_applies_for_a_professional_card(
     # Binding in Dutch, with the validity the officer set (card-core's card letter).
     end = long_date(live_app, "nl", date.fromisoformat(valid_until))
     assert end in letter_text, (end, letter_text[:2000])
-    # The renewal reminder is card-renew's; this branch may not merge it (see the report).
+
+    # The renewal reminders, 90 and 60 days before the card expires, in the holder's
+    # language; each link leads to the renewal page, open only from 60 days.
+    renewal_reminders(page, t, axe, live_app, smtp_sink, email, lang, file_url)
