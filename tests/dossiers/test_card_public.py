@@ -10,10 +10,14 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from portal.accounts.models import Role
 from portal.dossiers import card_rules, rules
 from portal.dossiers.public import card_check
+from portal.extensions import db
 from portal.i18n import LANGUAGES
-from tests.support import check_page, error_summary
+from tests.card_support import make_entrepreneur
+from tests.factories import UserFactory
+from tests.support import check_page, error_summary, login, make_user
 
 CHECK = "/card/exemption-check"
 INFO = "/card"
@@ -151,8 +155,45 @@ def test_someone_who_needs_a_card_sees_the_conditions_and_a_way_to_apply(client,
     assert [dt["data-category"] for dt in soup.select("#card-categories dt")] == list(
         card_rules.categories()
     )
-    assert soup.find(id="apply")["href"].endswith("/register")
+    assert soup.find(id="apply")["href"].endswith("/account/register/entrepreneur")
     assert soup.select("#card-documents li[data-document]")
+
+
+@pytest.mark.parametrize(
+    ("role", "linked", "path", "label"),
+    [
+        (Role.ENTREPRENEUR, True, "/applications/new-card", "Apply for a professional card"),
+        (
+            Role.MANDATARY,
+            True,
+            "/applications/new-card",
+            "Apply for a professional card for a person",
+        ),
+        # None of these can file a card; being logged in, registering is no way either.
+        (Role.MANDATARY, False, "/card#apply", "How to apply"),  # no business counter yet
+        (Role.EMPLOYER, True, "/card#apply", "How to apply"),
+        (Role.OFFICER, True, "/card#apply", "How to apply"),
+    ],
+)
+def test_the_way_to_apply_depends_on_who_asks(client, role, linked, path, label):
+    email = f"{role.value}-{int(linked)}@card-check.example"
+    if role == Role.ENTREPRENEUR:
+        make_entrepreneur(email)  # logging in needs the identity given when registering
+    elif linked:
+        make_user(email, role)
+    else:
+        UserFactory(email=email, role=role)  # a mandatary account without a company
+    db.session.commit()
+    login(client, email)
+    link = get(client, **NEEDS_A_CARD).find(id="apply")
+    assert (link["href"], link.get_text(strip=True)) == (path, label)
+    # And it leads somewhere that answers this account.
+    assert client.get(path.partition("#")[0]).status_code == 200
+
+
+def test_the_registration_chooser_offers_the_entrepreneurs_account(client):
+    soup = get(client, "/account/register")
+    assert soup.select_one('main a[href="/account/register/entrepreneur"]') is not None
 
 
 def test_the_result_lists_the_answers_with_links_to_change_them(client):

@@ -1,10 +1,14 @@
 """The professional card in a real browser, in each of the four languages, axe on every page.
 
-An entrepreneur registers (identity, nationality, residence document, address), confirms
+An entrepreneur runs the exemption check from the home page, goes from its "you need a
+card" straight to registering (identity, nationality, residence document, address), confirms
 the address by e-mail, logs in, fills every section of the card wizard (the person, the
 activity, the economic benefit, qualifications, means, documents with the dated criminal
 record extract), sees the fee before submitting, submits and downloads the receipt,
-which names the kind. Every page of the wizard is audited by axe and at 320 px.
+which names the kind. An officer grants the card with a validity; the entrepreneur reads it
+and the Dutch decision letter. Then the daily job sends the renewal reminders at 90 and 60
+days before expiry, in the holder's language, and the second one's link starts the renewal,
+prefilled. Every page is audited by axe and at 320 px.
 
 Expected texts come from the portal's catalogs (`translate`), so the test holds before
 and after the new strings are translated.
@@ -20,8 +24,11 @@ from functools import partial
 import pytest
 from playwright.sync_api import Page, expect
 
+from portal import clock, scheduler
 from portal.accounts.models import Role
 from portal.dossiers import card_rules
+from portal.dossiers.models import Dossier
+from portal.extensions import db
 from tests.e2e.helpers import (
     LANGS,
     PDF,
@@ -33,7 +40,9 @@ from tests.e2e.helpers import (
     read_pdf,
     unique_email,
     verify_by_mail,
+    wait_for_mail,
 )
+from tests.support import link_in, text_of
 
 REFERENCE = re.compile(r"SP-\d{4}-[2-9A-Z]{6}-[2-9A-Z]")
 
@@ -71,12 +80,11 @@ def exemption_check(page: Page, t, axe, lang: str) -> None:
     choose(page, t("In the Flemish Region"), t("Continue"))
     expect(page.locator("#outcome")).to_have_attribute("data-outcome", "needed")
     axe("exemption check: a card is needed")
-    main(page).locator("#apply").click()
-    expect(page).to_have_url(re.compile(r"/account/register"))
+    main(page).locator("#apply").click()  # straight to the entrepreneur's registration
+    expect(page).to_have_url(re.compile(r"/account/register/entrepreneur$"))
 
 
 def register(page: Page, t, axe, email: str, lang: str) -> None:
-    main(page).get_by_role("link", name=t("An entrepreneur who needs a professional card")).click()
     expect(h1(page)).to_have_text(t("Register as an entrepreneur"))
     expect(
         main(page).get_by_role("link", name=t("Check first whether you need a professional card"))
@@ -103,6 +111,55 @@ def register(page: Page, t, axe, email: str, lang: str) -> None:
     page.locator("#confirm").fill("correct horse battery staple")
     press_submit(page)
     expect(page).to_have_url(re.compile(r"/account/check-email"))
+
+
+def renewal_reminders(
+    page: Page, t, axe, live_app, smtp_sink, email: str, lang: str, file_url: str
+) -> None:
+    """The worker's daily job (`cards.renewal_reminders`) at 90 and then 60 days before
+    expiry: one e-mail each, in the holder's language; the first link finds the renewal
+    not open yet (the day it opens is named), the second starts it, prefilled from the
+    granted card. The card's validity is moved, not the clock: its file was submitted
+    today, so no fixed past month gains a file (other tests count March 2024)."""
+    card_id = int(file_url.rsplit("/", 1)[-1])
+    subject = t("Your professional card expires soon: renew it in time")
+    window = card_rules.renewal_window_days()  # the card is from after 2022
+    first, *_rest, last = card_rules.reminder_days()
+    assert first > window >= last, "the first reminder comes before the window opens"
+    for count, days_left in enumerate((first, last), start=1):
+        with live_app.app_context():
+            expires = clock.today() + timedelta(days=days_left)
+            db.session.get(Dossier, card_id).card.valid_until = expires
+            db.session.commit()
+            # What `flask worker` runs once a day, without its once-a-day bookkeeping.
+            scheduler.jobs()["cards.renewal_reminders"].run()
+            db.session.remove()
+        message = wait_for_mail(smtp_sink, email, count, subject=subject)
+        assert message["Content-Language"] == lang
+        assert long_date(live_app, lang, expires) in text_of(message)
+        page.goto(link_in(message, f"/applications/{card_id}/card-renewal"))
+        expect(h1(page)).to_have_text(t("Renew your professional card"))
+        start = main(page).get_by_role("button", name=t("Start the renewal"))
+        if days_left > window:
+            opens = expires - timedelta(days=window)
+            expect(main(page)).to_contain_text(long_date(live_app, lang, opens))
+            expect(start).to_have_count(0)
+            axe("the renewal, reached from the first reminder: not open yet")
+            continue
+        axe("the renewal, reached from the last reminder: open")
+        start.click()
+        expect(page).to_have_url(re.compile(r"/applications/\d+$"))
+        renewal = page.url.rsplit("/", 1)[-1]
+        assert renewal != str(card_id), "a new file, not the card itself"
+        axe("task list of the renewal")
+        main(page).get_by_role("link", name=t("You and your residence")).click()
+        expect(h1(page)).to_have_text(t("You and your residence"))
+        expect(page.locator("#worker_first_name")).to_have_value("Amara")
+        expect(page.locator("#worker_passport")).to_have_value("A01234567")
+        axe("the renewal's first section, prefilled")
+        page.goto(f"/applications/{renewal}/activity?lang={lang}")
+        expect(page.locator("#company_name")).to_have_value("Okafor Trading BV")
+        axe("the renewal's activity, prefilled")
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -247,4 +304,7 @@ def test_an_entrepreneur_applies_for_a_professional_card(
     # Binding in Dutch, with the validity the officer set (card-core's card letter).
     end = long_date(live_app, "nl", date.fromisoformat(valid_until))
     assert end in letter_text, (end, letter_text[:2000])
-    # The renewal reminder is card-renew's; this branch may not merge it (see the report).
+
+    # The renewal reminders, 90 and 60 days before the card expires, in the holder's
+    # language; each link leads to the renewal page, open only from 60 days.
+    renewal_reminders(page, t, axe, live_app, smtp_sink, email, lang, file_url)

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, url_for
 from flask import request as flask_request
+from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from portal import clock
-from portal.dossiers import card_rules
+from portal.accounts.models import Role
+from portal.dossiers import access, card_rules
 from portal.dossiers.public import card_check
+from portal.i18n import _
 from portal.security import public
 
 bp = Blueprint("card_public", __name__)
@@ -45,6 +48,25 @@ def _facts() -> dict:
         "document_title": card_rules.document_title,
         "regions": card_rules.regions(),
     }
+
+
+def apply_link() -> tuple[str, str]:
+    """Where "you need a card" leads (href, label), by who is asking.
+
+    A visitor without an account registers as an entrepreneur: the one account that files
+    a card for oneself. An entrepreneur goes straight to the card wizard's start, and so
+    does a mandatary of a business counter (`access.can_file`), who chooses there the
+    person it holds a card mandate for. Any other account (an employer, staff, a mandatary
+    not yet linked to a company) cannot file a card from here; it is already logged in, so
+    registering makes no sense either: the card page's "how to apply" explains who files.
+    """
+    if not current_user.is_authenticated:
+        return url_for("accounts.register_entrepreneur"), _("Create an account to apply")
+    if current_user.role == Role.ENTREPRENEUR:
+        return url_for("applications.new_card"), _("Apply for a professional card")
+    if current_user.role == Role.MANDATARY and access.can_file(current_user):
+        return url_for("applications.new_card"), _("Apply for a professional card for a person")
+    return url_for("card_public.info", _anchor="apply"), _("How to apply")
 
 
 @bp.get("/card/exemption-check")
@@ -79,6 +101,7 @@ def exemption_check():
         outcome=outcome,
         changes=changes,
         restart_url=_check_url({}),
+        apply=apply_link(),
         **_facts(),
     )
 
