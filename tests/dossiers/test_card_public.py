@@ -298,7 +298,7 @@ def test_the_information_page_names_every_section_and_the_facts(client):
     assert "6 months" in text(soup, "card-conditions")
     assert "about 120 days" in text(soup, "card-decision")
     assert "1 to 3 years" in text(soup, "card-validity")
-    assert "at least 60 days" in text(soup, "card-renewal")
+    assert "from 60 days before the card expires" in text(soup, "card-renewal")
     assert "at least 90 days" in text(soup, "card-renewal")
     assert "90 days and again 60 days" in text(soup, "card-renewal")
     appeal = text(soup, "card-appeal")
