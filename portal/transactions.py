@@ -92,11 +92,14 @@ COMMITTED = "portal.transactions.committed"
 REPORTED = "portal.transactions.reported"
 
 
-def _wrote(session: Session) -> None:
-    session.info[WROTE] = True
+def _report_undeclared(session: Session) -> None:
+    """Before a write on a read request: count and log it once if the view did not declare it.
+
+    Not an error (the write goes through, or the retry runs immediate), but a view that
+    forgot `@writes`: on SQLite its late write may cost a retry under load. Before the
+    write, not after: a write that lost the race never reaches after_flush.
+    """
     if SQLITE_DEFERRED.get() and not session.info.get(REPORTED):
-        # Not an error (the write went through, or the retry runs immediate), but a view
-        # that forgot `@writes`: on SQLite its late write may cost a retry under load.
         session.info[REPORTED] = True
         endpoint = _endpoint()
         UNDECLARED_WRITES.labels(endpoint).inc()
@@ -109,9 +112,14 @@ def _endpoint() -> str:
     return (request.endpoint or "unmatched") if has_request_context() else "none"
 
 
+@event.listens_for(Session, "before_flush")
+def _flushing(session: Session, _context, _instances) -> None:
+    _report_undeclared(session)
+
+
 @event.listens_for(Session, "after_flush")
 def _flushed(session: Session, _context) -> None:
-    _wrote(session)
+    session.info[WROTE] = True
 
 
 @event.listens_for(Session, "after_commit")
@@ -126,14 +134,21 @@ def _executed(state) -> None:
         isinstance(statement, TextClause) and statement.text.lstrip()[:6].upper() == "SELECT"
     )
     if not reads:
-        _wrote(state.session)
+        _report_undeclared(state.session)
+        state.session.info[WROTE] = True
 
 
 def start() -> None:
     """At the start of a request: what the session wrote before is none of its business."""
     db.session.info.pop(WROTE, None)
     db.session.info.pop(COMMITTED, None)
-    db.session.info.pop(REPORTED, None)
+    # Changes pending before the request began are not its view's writes (a test's setup
+    # shares the session with its requests; in production the session starts empty).
+    session = db.session
+    if session.new or session.dirty or session.deleted:
+        session.info[REPORTED] = True
+    else:
+        session.info.pop(REPORTED, None)
 
 
 def undeclared_writes() -> dict[str, float]:
