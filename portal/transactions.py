@@ -204,11 +204,9 @@ def write_apart(write: Callable[[], object], why: str) -> None:
     lock, on fresh rows: it must decide again, from what it reads. The rest of the request
     reads deferred as before.
     """
-    if not _deferred_sqlite():
-        write()
-        commit_now(why)
-        return
-    db.session.rollback()  # only reads so far: nothing is lost but a stale snapshot
+    if _deferred_sqlite():
+        db.session.rollback()  # only reads so far: nothing is lost but a stale snapshot
+    # On every database a sanctioned write, not an undeclared one (`_report_undeclared`).
     token = SQLITE_DEFERRED.set(False)
     try:
         write()

@@ -17,8 +17,10 @@ from sqlalchemy.exc import OperationalError
 
 from portal import create_app, transactions
 from portal.accounts.models import Role, User
+from portal.accounts.sessions import UserSession
 from portal.extensions import db
 from portal.security import public
+from tests.support import login, make_user
 
 
 @pytest.fixture(scope="module")
@@ -167,3 +169,30 @@ def test_a_stale_snapshot_is_a_retryable_error(tmp_path):
     writer.close()
     assert raised.value.sqlite_errorname == "SQLITE_BUSY_SNAPSHOT"
     assert transactions.is_retryable(OperationalError("INSERT", {}, raised.value))
+
+
+def test_a_due_last_seen_is_written_apart_under_the_write_lock(mode_app, begins):
+    """The session loader reads deferred; a due "last seen" is saved in an immediate
+    transaction of its own, and the view reads deferred again."""
+    web = mode_app.test_client()
+    with mode_app.app_context():
+        make_user("touched@rm.example")
+        db.session.commit()
+        login(web, "touched@rm.example")
+        session = db.session.scalar(
+            select(UserSession).join(User).where(User.email == "touched@rm.example")
+        )
+        seen_before = session.last_seen_at
+    interval = mode_app.config["SESSION_TOUCH_INTERVAL"]
+    mode_app.config["SESSION_TOUCH_INTERVAL"] = 0
+    begins.clear()
+    try:
+        assert web.get("/rm/read").status_code == 200
+    finally:
+        mode_app.config["SESSION_TOUCH_INTERVAL"] = interval
+    assert begins == ["BEGIN", "BEGIN IMMEDIATE", "BEGIN"]
+    with mode_app.app_context():
+        touched = db.session.scalar(
+            select(UserSession.last_seen_at).where(UserSession.id == session.id)
+        )
+    assert touched > seen_before
