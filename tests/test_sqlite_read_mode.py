@@ -8,6 +8,7 @@ statements are captured as SQLAlchemy sends them.
 from __future__ import annotations
 
 import sqlite3
+import threading
 
 import pytest
 from flask import Blueprint
@@ -75,6 +76,15 @@ def mode_app(tmp_path_factory):
             other.close()
         add(f"late-{seen}@rm.example")
         return "written"
+
+    app.holding, app.released = threading.Event(), threading.Event()
+
+    @bp.get("/rm/hold")
+    def hold():
+        # Reads, then keeps its transaction open until another read has finished (or 10 s).
+        seen = count()
+        app.holding.set()
+        return "released" if app.released.wait(10) else f"waited alone ({seen})"
 
     app.register_blueprint(bp)
     for name, view in list(app.view_functions.items()):
@@ -196,3 +206,23 @@ def test_a_due_last_seen_is_written_apart_under_the_write_lock(mode_app, begins)
             select(UserSession.last_seen_at).where(UserSession.id == session.id)
         )
     assert touched > seen_before
+
+
+def test_a_read_does_not_wait_for_another_reads_open_transaction(mode_app):
+    """The point of issue 15: with BEGIN IMMEDIATE the second read waited (up to the busy
+    timeout) for the first one's transaction to end, so workers took turns on every page."""
+    mode_app.holding.clear()
+    mode_app.released.clear()
+    answers: list[str] = []
+    first = threading.Thread(
+        target=lambda: answers.append(mode_app.test_client().get("/rm/hold").get_data(True))
+    )
+    first.start()
+    try:
+        assert mode_app.holding.wait(10)
+        assert mode_app.test_client().get("/rm/read").status_code == 200
+        mode_app.released.set()
+    finally:
+        mode_app.released.set()
+        first.join()
+    assert answers == ["released"]
