@@ -31,6 +31,19 @@ class PortalFlask(Flask):
     """Flask, with the request as the unit of work (one commit, or a rollback, and one retry
     of a request that lost a database race), and request ids in logs."""
 
+    def full_dispatch_request(self):
+        # The transaction mode is per request and set before any query (the session loader
+        # runs in before_request): GET/HEAD read deferred on SQLite unless the view declared
+        # writes (`transactions.writes`). Restored afterwards, so a test or a command that
+        # goes on in this thread begins immediate again.
+        rule = request.url_rule
+        view = self.view_functions.get(rule.endpoint) if rule is not None else None
+        token = transactions.enter_request(request.method, view)
+        try:
+            return super().full_dispatch_request()
+        finally:
+            transactions.leave_request(token)
+
     def preprocess_request(self):
         transactions.start()
         return super().preprocess_request()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator, event
@@ -74,23 +75,36 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.close()  # the last commits may be lost on a power cut
 
 
+# How the next SQLite transaction begins, set per request by `portal.transactions`:
+# False (the default: CLI, jobs, tests, POSTs) is BEGIN IMMEDIATE, True a deferred BEGIN.
+# A ContextVar because the engine's "begin" event has no request to ask, and each thread
+# (gunicorn worker, test thread) has its own.
+SQLITE_DEFERRED: ContextVar[bool] = ContextVar("portal_sqlite_deferred", default=False)
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn) -> None:
-    # Every transaction on SQLite takes the write lock up front (BEGIN IMMEDIATE).
+    # By default a transaction on SQLite takes the write lock up front (BEGIN IMMEDIATE);
+    # a read request (GET/HEAD that declared no writes) begins deferred.
     #
-    # Why not a deferred BEGIN for reads? Many GETs write: a receipt or document
-    # download and the officer's file page append an audit entry, a login stamps the
-    # user. A deferred transaction that starts reading and later writes must upgrade its
-    # lock; in WAL mode, if another connection committed in between, SQLite answers
-    # SQLITE_BUSY_SNAPSHOT at once, and no busy timeout can wait that out (the snapshot
-    # is stale for good). Measured with tests/test_concurrency.py (60 requests at once:
-    # receipt, document and file-page reads, double submissions, ten officers deciding one
-    # file): deferred BEGIN without WAL gave 55 × "database is locked"; WAL, a 30 s busy
-    # timeout, deferred BEGIN and one retry still gave 56; BEGIN IMMEDIATE gave 0. Guessing
-    # per request which GETs will write is fragile, so every transaction is immediate:
-    # SQLite writers are one at a time anyway, gunicorn's sync workers bound how many
-    # wait, and production runs PostgreSQL. Reads outside a request (CLI, reports) pay
-    # the same small price for the same safety. The flip side: an open transaction holds
-    # the database, so code that reads and then waits (a stream, a subprocess) commits first.
+    # Why immediate by default? A deferred transaction that starts reading and later writes
+    # must upgrade its lock; in WAL mode, if another connection committed in between,
+    # SQLite answers SQLITE_BUSY_SNAPSHOT at once, and no busy timeout can wait that out
+    # (the snapshot is stale for good). Measured with tests/test_concurrency.py (60
+    # requests at once: receipt, document and file-page reads, double submissions, ten
+    # officers deciding one file): deferred BEGIN everywhere without WAL gave 55 ×
+    # "database is locked"; WAL, a 30 s busy timeout, deferred BEGIN and one retry still
+    # gave 56; BEGIN IMMEDIATE gave 0. An immediate transaction waits on the busy timeout
+    # instead, and cannot hit BUSY_SNAPSHOT.
+    #
+    # Why deferred for reads, then? With every transaction immediate, gunicorn's workers
+    # took turns on every page that queries, template rendering included (issue 15). Under
+    # WAL, readers never block each other nor the writer. The GETs that write (an audited
+    # download, the officer's file page, every API call) declare it
+    # (`transactions.writes`) and stay immediate; an undeclared one is counted and logged
+    # (`transactions.UNDECLARED_WRITES`, and the tests fail on it), and if its late write
+    # loses the race, the request's one retry runs immediate (`transactions.once_more`).
+    # The flip side of immediate: an open transaction holds the database, so code that
+    # reads and then waits (a stream, a subprocess) commits first.
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if SQLITE_DEFERRED.get() else "BEGIN IMMEDIATE")

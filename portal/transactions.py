@@ -27,6 +27,21 @@ run the whole unit again from the start, once. This happens in one place: around
 dispatch of every request and its commit (`PortalFlask.dispatch_request`). A second
 failure is not retried: it means overload, and retrying again would only add to it; it
 becomes a 500 with a request id.
+
+Reads in parallel on SQLite (issue 15): a GET or HEAD begins a *deferred* transaction
+(`portal.db.SQLITE_DEFERRED`), so workers rendering pages no longer take turns on the write
+lock; everything else stays BEGIN IMMEDIATE. A deferred transaction that reads and then
+writes can fail at once with SQLITE_BUSY_SNAPSHOT when another one committed in between, so:
+- a GET view that writes (the audit entry of a download or of the officer's file page)
+  declares it with `@writes` and begins immediate, as before;
+- the one retry always runs immediate (`once_more`): it waits on the busy timeout and
+  cannot meet a stale snapshot, so a late undeclared write costs a retry, never an error;
+- an undeclared write on a read request is logged and counted (`UNDECLARED_WRITES`, on
+  /metrics), and the tests fail on it (tests/conftest.py), so a new writing GET is found
+  by its first test rather than by a retry in production;
+- `write_apart` saves a small write known only once the request has read (the session's
+  "last seen") in a short immediate transaction of its own.
+PostgreSQL ignores the mode: its transactions begin the same way for every request.
 """
 
 from __future__ import annotations
@@ -34,12 +49,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import Token
 from typing import TypeVar
 
+from prometheus_client import Counter
 from sqlalchemy import TextClause, event, inspect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from portal.db import SQLITE_DEFERRED
 from portal.extensions import db
 
 log = logging.getLogger(__name__)
@@ -48,6 +66,19 @@ T = TypeVar("T")
 # serialization_failure, deadlock_detected, lock_not_available
 RETRYABLE_PGCODES = {"40001", "40P01", "55P03"}
 RETRYABLE_SQLITE = ("database is locked", "database is busy", "database table is locked")
+# Python 3.11+ names the (extended) result code: SQLITE_BUSY_SNAPSHOT, SQLITE_BUSY_RECOVERY,
+# SQLITE_LOCKED_SHAREDCACHE... all say "another connection has the database".
+RETRYABLE_SQLITE_CODES = ("SQLITE_BUSY", "SQLITE_LOCKED")
+
+# The methods whose requests only read unless their view declares otherwise (`writes`).
+READ_METHODS = frozenset({"GET", "HEAD"})
+WRITES_ON_READ = "_portal_writes_on_read"
+
+UNDECLARED_WRITES = Counter(
+    "portal_undeclared_read_writes",
+    "Writes by a GET/HEAD view that did not declare them (transactions.writes).",
+    ["endpoint"],
+)
 
 # Below this status the request's work is saved; from it on, it is undone.
 FIRST_FAILING_STATUS = 400
@@ -57,6 +88,33 @@ FIRST_FAILING_STATUS = 400
 # and when it committed.
 WROTE = "portal.transactions.wrote"
 COMMITTED = "portal.transactions.committed"
+# Set once this request's undeclared write was reported, so it is counted once.
+REPORTED = "portal.transactions.reported"
+
+
+def _report_undeclared(session: Session) -> None:
+    """Before a write on a read request: count and log it once if the view did not declare it.
+
+    Not an error (the write goes through, or the retry runs immediate), but a view that
+    forgot `@writes`: on SQLite its late write may cost a retry under load. Before the
+    write, not after: a write that lost the race never reaches after_flush.
+    """
+    if SQLITE_DEFERRED.get() and not session.info.get(REPORTED):
+        session.info[REPORTED] = True
+        endpoint = _endpoint()
+        UNDECLARED_WRITES.labels(endpoint).inc()
+        log.warning("read request %s wrote without declaring it (transactions.writes)", endpoint)
+
+
+def _endpoint() -> str:
+    from flask import has_request_context, request  # the kernel module stays usable offline
+
+    return (request.endpoint or "unmatched") if has_request_context() else "none"
+
+
+@event.listens_for(Session, "before_flush")
+def _flushing(session: Session, _context, _instances) -> None:
+    _report_undeclared(session)
 
 
 @event.listens_for(Session, "after_flush")
@@ -76,6 +134,7 @@ def _executed(state) -> None:
         isinstance(statement, TextClause) and statement.text.lstrip()[:6].upper() == "SELECT"
     )
     if not reads:
+        _report_undeclared(state.session)
         state.session.info[WROTE] = True
 
 
@@ -83,6 +142,77 @@ def start() -> None:
     """At the start of a request: what the session wrote before is none of its business."""
     db.session.info.pop(WROTE, None)
     db.session.info.pop(COMMITTED, None)
+    # Changes pending before the request began are not its view's writes (a test's setup
+    # shares the session with its requests; in production the session starts empty).
+    session = db.session
+    if session.new or session.dirty or session.deleted:
+        session.info[REPORTED] = True
+    else:
+        session.info.pop(REPORTED, None)
+
+
+def undeclared_writes() -> dict[str, float]:
+    """{endpoint: count} of the read requests that wrote without declaring it, so far."""
+    return {
+        sample.labels["endpoint"]: sample.value
+        for metric in UNDECLARED_WRITES.collect()
+        for sample in metric.samples
+        if sample.name.endswith("_total")
+    }
+
+
+def writes(view: Callable[..., T]) -> Callable[..., T]:
+    """Declare that a GET view writes (e.g. audits the read): its transaction begins
+    immediate on SQLite, as a POST's does. Put it under the route decorator; decorators
+    built with functools.wraps carry the mark outwards."""
+    setattr(view, WRITES_ON_READ, True)
+    return view
+
+
+def declares_writes(view: Callable | None) -> bool:
+    return bool(getattr(view, WRITES_ON_READ, False))
+
+
+def enter_request(method: str, view: Callable | None) -> Token:
+    """At the start of a request, before any query: reads begin deferred, writes immediate.
+    Returns the token `leave_request` needs to restore the mode of what runs after."""
+    return SQLITE_DEFERRED.set(method in READ_METHODS and not declares_writes(view))
+
+
+def leave_request(token: Token) -> None:
+    """At the end of a request: what runs next in this thread (a test, a CLI command)
+    begins immediate again."""
+    SQLITE_DEFERRED.reset(token)
+
+
+def write_mode() -> None:
+    """From the next transaction of this request on, begin immediate (SQLite)."""
+    SQLITE_DEFERRED.set(False)
+
+
+def _deferred_sqlite() -> bool:
+    return SQLITE_DEFERRED.get() and db.session.get_bind().dialect.name == "sqlite"
+
+
+def write_apart(write: Callable[[], object], why: str) -> None:
+    """Run `write` and commit it now; on a read request on SQLite, in a short immediate
+    transaction of its own.
+
+    For a write that only the request's first reads decide (the session's "last seen"):
+    writing it in the deferred transaction that read could meet a stale snapshot, so that
+    transaction (which wrote nothing) is rolled back and `write` runs again under the write
+    lock, on fresh rows: it must decide again, from what it reads. The rest of the request
+    reads deferred as before.
+    """
+    if _deferred_sqlite():
+        db.session.rollback()  # only reads so far: nothing is lost but a stale snapshot
+    # On every database a sanctioned write, not an undeclared one (`_report_undeclared`).
+    token = SQLITE_DEFERRED.set(False)
+    try:
+        write()
+        commit_now(why)
+    finally:
+        SQLITE_DEFERRED.reset(token)
 
 
 def settle(status: int) -> None:
@@ -139,13 +269,23 @@ def is_retryable(error: BaseException) -> bool:
     code = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
     if code in RETRYABLE_PGCODES:
         return True
-    return type(original).__module__.startswith("sqlite3") and any(
+    if not type(original).__module__.startswith("sqlite3"):
+        return False
+    # SQLITE_BUSY_SNAPSHOT (a deferred transaction's write after another one committed)
+    # reads "database is locked" too; the code name says it without parsing the message.
+    name = getattr(original, "sqlite_errorname", None) or ""
+    return name.startswith(RETRYABLE_SQLITE_CODES) or any(
         text in str(original).lower() for text in RETRYABLE_SQLITE
     )
 
 
 def once_more(unit: Callable[[], T], *, before_retry: Callable[[], None] | None = None) -> T:
-    """Run `unit`; if the database rejected it for a concurrent one, roll back and run it again."""
+    """Run `unit`; if the database rejected it for a concurrent one, roll back and run it again.
+
+    The second run begins immediate on SQLite, whatever the request's mode: a read request
+    that lost a race with a late write would lose it again with a deferred BEGIN, while an
+    immediate one waits for the lock on the busy timeout and reads a fresh snapshot.
+    """
     try:
         return unit()
     except DBAPIError as error:
@@ -153,6 +293,7 @@ def once_more(unit: Callable[[], T], *, before_retry: Callable[[], None] | None 
             raise
         log.warning("transaction lost a race (%s); running it once more", error.orig)
         db.session.rollback()
+        write_mode()
         if before_retry is not None:
             before_retry()
         return unit()

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from flask_migrate import downgrade, upgrade
 from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 
-from portal import create_app
+from portal import create_app, transactions
 from portal.accounts import services
 from portal.extensions import db, limiter
 from tests.support import SmtpSink
@@ -39,6 +39,22 @@ class _FreshGClient(FlaskClient):
         if has_app_context():
             g.__dict__.clear()
         return super().open(*args, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _reads_declare_their_writes(request):
+    """A GET/HEAD view that writes must say so (`transactions.writes`): on SQLite its
+    transaction then begins immediate. Undeclared, it reads deferred and its late write can
+    lose a race (costing a retry); this makes the first test that exercises it fail."""
+    if request.node.get_closest_marker("undeclared_writes"):
+        yield
+        return
+    before = transactions.undeclared_writes()
+    yield
+    after = transactions.undeclared_writes()
+    new = {endpoint: n - before.get(endpoint, 0) for endpoint, n in after.items()}
+    undeclared = sorted(endpoint for endpoint, n in new.items() if n)
+    assert not undeclared, f"read requests wrote without @transactions.writes: {undeclared}"
 
 
 @pytest.fixture(scope="session")

@@ -211,6 +211,88 @@ def test_audited_reads_and_races_on_one_file_never_fail_or_double(live):
         )
 
 
+def test_reads_in_parallel_with_audited_reads_and_posts_never_fail_or_lose_an_entry(live):
+    """Issue 15: plain GETs read deferred (in parallel on SQLite), audited GETs and POSTs
+    write immediate, and every session is touched ("last seen" apart, under the write lock),
+    all at once. No 5xx, every audited read recorded exactly once, every draft submitted once.
+    """
+    read_id = live.drafts[0]
+    with live.app_context():
+        employer = _client(live, "employer@live.example")
+        fresh = []
+        for _ in range(3):
+            dossier = start(employer)
+            fill(employer, dossier)
+            fresh.append(dossier.id)
+        db.session.commit()
+        document_id = db.session.scalar(
+            select(Document.id).where(Document.dossier_id == read_id).limit(1)
+        )
+
+    def audited(action: str, detail: str | None = None) -> int:
+        query = select(func.count(AuditEntry.id)).where(
+            AuditEntry.dossier_id == read_id, AuditEntry.action == action
+        )
+        if detail is not None:
+            query = query.where(AuditEntry.detail == detail)
+        return db.session.scalar(query)
+
+    with live.app_context():
+        receipts, views, downloads = audited("download", "receipt"), audited("view"), None
+        downloads = audited("download") - receipts  # the document downloads
+    employers = [_client(live, "employer@live.example") for _ in range(THREADS)]
+    officers = [_client(live, f"officer{1 + n % 2}@live.example") for n in range(THREADS)]
+    touch_interval = live.config["SESSION_TOUCH_INTERVAL"]
+    live.config["SESSION_TOUCH_INTERVAL"] = 0  # every request writes its "last seen"
+    try:
+        jobs = []
+        for n in range(THREADS):
+            employer, officer = employers[n], officers[n]
+            # Audited reads (declared writers).
+            jobs.append(lambda c=employer: _get(c, f"/applications/{read_id}/receipt.pdf"))
+            jobs.append(lambda c=officer: _get(c, f"/backoffice/dossiers/{read_id}"))
+            jobs.append(
+                lambda c=officer: _get(c, f"/backoffice/dossiers/{read_id}/documents/{document_id}")
+            )
+            # Plain reads.
+            jobs.append(lambda c=employer: _get(c, "/dashboard"))
+            jobs.append(lambda c=employer: _get(c, "/applications/"))
+            jobs.append(lambda c=employer: _get(c, f"/applications/{read_id}/timeline"))
+            jobs.append(lambda c=officer: _get(c, "/backoffice/dossiers"))
+            jobs.append(lambda c=officer: _get(c, "/backoffice/dossiers?q=worker"))
+            # Writes: each fresh draft submitted from several tabs, a claim.
+            draft = fresh[n % len(fresh)]
+            jobs.append(
+                lambda c=employer, d=draft, n=n: submit(c, d, token=f"par-{d}-{n}").status_code
+            )
+            jobs.append(
+                lambda c=officer: c.post(f"/backoffice/dossiers/{read_id}/claim").status_code
+            )
+        statuses = _run_together(jobs)
+    finally:
+        live.config["SESSION_TOUCH_INTERVAL"] = touch_interval
+    assert len(statuses) == len(jobs)
+    assert not [s for s in statuses if s >= 500], Counter(statuses)
+    assert Counter(statuses)[200] >= THREADS * 8, Counter(statuses)
+
+    with live.app_context():
+        assert audited("download", "receipt") - receipts == THREADS
+        assert audited("view") - views == THREADS
+        assert audited("download") - audited("download", "receipt") - downloads == THREADS
+        submitted = Counter(
+            db.session.scalars(
+                select(StatusEvent.dossier_id).where(
+                    StatusEvent.to_status == DossierStatus.SUBMITTED,
+                    StatusEvent.dossier_id.in_(fresh),
+                )
+            )
+        )
+        assert submitted == Counter({dossier_id: 1 for dossier_id in fresh}), submitted
+        report = audit.verify()
+        db.session.commit()
+        assert report.intact
+
+
 def test_information_requests_and_answers_race_without_doubling(live):
     decide_id = live.drafts[1]
     with live.app_context():

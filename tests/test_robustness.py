@@ -10,7 +10,7 @@ from flask import Blueprint
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from portal import create_app
+from portal import create_app, transactions
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.security import public
@@ -92,6 +92,7 @@ def failing_app(app, db_session):
         raise RuntimeError("secret detail")
 
     @bp.get("/broken-session")
+    @transactions.writes
     def broken_session():
         # A failed flush leaves the session needing a rollback (PendingRollbackError)
         # for every later query, the error page's included.

@@ -14,7 +14,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_login import current_user
 
-from portal import reference, uploads
+from portal import reference, transactions, uploads
 from portal.accounts import claims
 from portal.accounts.claim_forms import (
     ClaimDecisionForm,
@@ -42,6 +42,7 @@ def _read(upload) -> tuple[bytes, str]:
 
 
 @bp.route("/account/claim", methods=["GET", "POST"])
+@transactions.writes  # a lapsed claim expires when seen
 @roles(Role.EMPLOYER)
 def claim_page():
     claim = claims.own_claim(current_user)

@@ -213,13 +213,18 @@ def load_early() -> None:
     """before_request: run the loader first, and save a due "last seen" at once.
 
     At that point the request has only read, so the commit carries nothing but the touch;
-    later in the request a commit could carry a view's unfinished work.
+    later in the request a commit could carry a view's unfinished work. On a read request
+    on SQLite the loader read in a deferred transaction, so the touch is written apart,
+    under the write lock, deciding again on the fresh row (`transactions.write_apart`).
     """
     if request.endpoint == "static" or cookie_session.get("_user_id") is None:
         return
     current_user.is_authenticated  # noqa: B018 - runs the loader
     if g.pop("session_touched", False):
-        transactions.commit_now("the touch is saved even if the request then fails")
+        record = g.user_session
+        transactions.write_apart(
+            lambda: touch(record), "the touch is saved even if the request then fails"
+        )
 
 
 def seconds_left() -> int:

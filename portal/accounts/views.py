@@ -16,7 +16,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_login import current_user, login_user, logout_user
 
-from portal import reference, tokens
+from portal import reference, tokens, transactions
 from portal.accounts import memberships, services, sessions
 from portal.accounts.forms import (
     ChangePasswordForm,
@@ -186,6 +186,7 @@ def check_email():
 
 
 @bp.get("/verify/<token>")
+@transactions.writes  # marks the address verified
 @public
 def verify(token: str):
     try:

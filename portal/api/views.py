@@ -189,7 +189,8 @@ def api_key(scope: str, action: str) -> Callable[[Callable], Callable]:
             return _finish(client, rate_key, action, response, refused_early=refused_early)
 
         setattr(wrapper, security.ACCESS_ATTR, ("api", scope))
-        return wrapper
+        # Every call is audited (`_finish`), reads included.
+        return transactions.writes(wrapper)
 
     return decorator
 

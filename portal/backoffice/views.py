@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import get_locale
 from flask_login import current_user
 
-from portal import clock, textsearch, uploads
+from portal import clock, textsearch, transactions, uploads
 from portal.accounts import mandates
 from portal.accounts.forms import DecisionForm
 from portal.accounts.models import Role
@@ -182,12 +182,14 @@ def _back(dossier_id: int):
 
 
 @bp.get("/dossiers/<int:dossier_id>")
+@transactions.writes  # audits the read
 @roles(Role.OFFICER, Role.ADMIN)
 def dossier_page(dossier_id: int):
     return _file_page(_officer_dossier(dossier_id), record_view=True)
 
 
 @bp.get("/dossiers/<int:dossier_id>/documents/<int:document_id>")
+@transactions.writes  # audits the read
 @roles(Role.OFFICER, Role.ADMIN)
 def dossier_document(dossier_id: int, document_id: int):
     document = backoffice_services.document_for_officer(
@@ -197,6 +199,7 @@ def dossier_document(dossier_id: int, document_id: int):
 
 
 @bp.get("/dossiers/<int:dossier_id>/decision-letter.pdf")
+@transactions.writes  # audits the read
 @roles(Role.OFFICER, Role.ADMIN)
 def decision_letter(dossier_id: int):
     dossier = backoffice_services.decided_dossier(current_user, _officer_dossier(dossier_id))

@@ -110,8 +110,8 @@ def dossiers_page(actor: User, before: str | None = None, per_page: int = PER_PA
 def get_dossier(actor: User, dossier_id: int, *, for_update: bool = False) -> Dossier:
     """A dossier the actor is a party to; anything else looks like a missing one.
 
-    `for_update` locks its row until the transaction ends (PostgreSQL; SQLite's
-    BEGIN IMMEDIATE already holds the database) and reads it afresh: a second request
+    `for_update` locks its row until the transaction ends (PostgreSQL; on SQLite a writing
+    request's BEGIN IMMEDIATE already holds the database) and reads it afresh: a second request
     that changes the same file (a double submit, two officers deciding) waits for the
     first, then sees what it did, instead of acting on a stale status.
     """

@@ -16,7 +16,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_login import current_user, logout_user
 
-from portal import audit, clock
+from portal import audit, clock, transactions
 from portal.errors import Invalid
 from portal.extensions import limiter
 from portal.i18n import _
@@ -48,6 +48,7 @@ def _download(body: bytes, mimetype: str, extension: str) -> Response:
 
 
 @bp.get("/my-data.json")
+@transactions.writes  # audits the read
 @authenticated
 def my_data_json():
     document = own_data.collect(current_user._get_current_object())
@@ -56,6 +57,7 @@ def my_data_json():
 
 
 @bp.get("/my-data.pdf")
+@transactions.writes  # audits the read
 @authenticated
 def my_data_pdf():
     body = own_data.render_pdf(current_user._get_current_object(), str(get_locale()))

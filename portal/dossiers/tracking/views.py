@@ -141,6 +141,7 @@ def notifications():
 
 
 @bp.get("/admin/audit.jsonl")
+@transactions.writes  # seals the audit trail
 @roles(Role.ADMIN)
 def audit_export():
     """Administrators download the audit trail (all, or one file's) as JSON lines."""

@@ -18,7 +18,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_login import current_user
 
-from portal import audit, clock, reference, uploads
+from portal import audit, clock, reference, transactions, uploads
 from portal.accounts import mandates
 from portal.accounts.models import MandateKind, Role
 from portal.dossiers import access, card_rules, rules
@@ -362,6 +362,7 @@ def delete_document(dossier_id: int, document_id: int):
 
 
 @bp.get("/<int:dossier_id>/documents/<int:document_id>")
+@transactions.writes  # audits the read
 @roles(*READERS)
 def download_document(dossier_id: int, document_id: int):
     dossier = access.get_dossier(current_user, dossier_id)
@@ -438,6 +439,7 @@ def _stored_letter(dossier, kind: str, locale: str) -> bytes:
 
 
 @bp.get("/<int:dossier_id>/receipt.pdf")
+@transactions.writes  # audits the read
 @roles(*READERS)
 def receipt(dossier_id: int):
     dossier = access.get_dossier(current_user, dossier_id)
@@ -455,6 +457,7 @@ def receipt(dossier_id: int):
 
 
 @bp.get("/<int:dossier_id>/decision-letter.pdf")
+@transactions.writes  # audits the read
 @roles(*READERS)
 def decision_letter(dossier_id: int):
     dossier = access.get_dossier(current_user, dossier_id)
