@@ -299,7 +299,7 @@ def test_the_information_page_names_every_section_and_the_facts(client):
     assert "about 120 days" in text(soup, "card-decision")
     assert "1 to 3 years" in text(soup, "card-validity")
     assert "from 60 days before the card expires" in text(soup, "card-renewal")
-    assert "at least 90 days" in text(soup, "card-renewal")
+    assert "from 90 days before it expires" in text(soup, "card-renewal")
     assert "90 days and again 60 days" in text(soup, "card-renewal")
     appeal = text(soup, "card-appeal")
     assert "within 30 days" in appeal and "within 60 days" in appeal
