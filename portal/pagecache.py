@@ -45,9 +45,9 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 from flask import Flask, Response, current_app, g, request, session
-from flask_babel import get_locale
 
 from portal import clock
+from portal.i18n import select_locale
 
 SPEC_ATTR = "_portal_page_cache"
 MAX_VALUE = 200  # longest value of a known parameter that is still kept
@@ -56,6 +56,10 @@ MAX_BODY = 1024 * 1024  # a larger page is served, never kept
 # visitor typed into a query string can turn into a token.
 _TOKEN_MARK = f"csrf-{secrets.token_hex(16)}"
 _CSRF_FIELD = "csrf_token"
+# What a render may add to the session without the page being the visitor's own: the CSRF
+# secret (its token is put in per hit) and Flask-Login's note to drop a remember cookie
+# (its session protection, which also runs on a hit when the user is looked at).
+_SESSION_NOISE = frozenset({_CSRF_FIELD, "_remember"})
 _generation = 0
 _generation_lock = threading.Lock()
 
@@ -144,13 +148,20 @@ def _spec() -> Spec | None:
 
 
 def _anonymous() -> bool:
-    # dict.get: a session that names a user is never anonymous here, whatever the loader
-    # later says; current_user then settles a remember cookie or an ended session.
+    """No user, and nothing that could make one: no user named in the session (whatever the
+    loader would say of it) and no remember cookie. Asked without running the loader:
+    Flask-Login has no other way in here (no request or header loader)."""
     if dict.get(session._get_current_object(), "_user_id") is not None:
         return False
-    from flask_login import current_user
+    user = g.get("_login_user")
+    if user is not None:
+        return bool(user.is_anonymous)
+    manager = current_app.login_manager
+    if manager._request_callback is not None or getattr(manager, "_header_callback", None):
+        from flask_login import current_user
 
-    return bool(current_user.is_anonymous)
+        return bool(current_user.is_anonymous)
+    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") not in request.cookies
 
 
 def _key(spec: Spec) -> tuple | None:
@@ -170,7 +181,8 @@ def _key(spec: Spec) -> tuple | None:
     if not _anonymous():
         return None
     view_args = tuple(sorted((request.view_args or {}).items()))
-    key = (request.endpoint, view_args, str(get_locale()), tuple(pairs), clock.today())
+    # The language as Flask-Babel will pick it (its selector), without parsing a Locale.
+    key = (request.endpoint, view_args, select_locale(), tuple(pairs), clock.today())
     if spec.data:
         key += (generation(),)
     return key
@@ -207,7 +219,7 @@ def store(response: Response) -> Response:
     if key is None or g.get("page_cache_hit"):
         return response
     before = g.pop("page_cache_session", set())
-    gained = set(dict.keys(session._get_current_object())) - before - {_CSRF_FIELD}
+    gained = set(dict.keys(session._get_current_object())) - before - _SESSION_NOISE
     if (
         response.status_code != 200
         or response.mimetype != "text/html"
