@@ -182,7 +182,9 @@ def _key(spec: Spec) -> tuple | None:
         return None
     view_args = tuple(sorted((request.view_args or {}).items()))
     # The language as Flask-Babel will pick it (its selector), without parsing a Locale.
-    key = (request.endpoint, view_args, select_locale(), tuple(pairs), clock.today())
+    # Whether forms carry a CSRF field at all (a setting tests switch) changes the HTML.
+    csrf = current_app.config.get("WTF_CSRF_ENABLED", True)
+    key = (request.endpoint, view_args, select_locale(), tuple(pairs), clock.today(), csrf)
     if spec.data:
         key += (generation(),)
     return key

@@ -172,7 +172,7 @@ def test_a_hostile_query_string_keeps_nothing_it_should_not(app, client, cache, 
     kept = [key for key in cache._entries]
     # Only a known parameter with one short value is ever part of a key.
     for key in kept:
-        for name, value in key[3]:
+        for name, value in key[3]:  # the query's (name, value) pairs
             assert name in ("category", "annual_salary", "start_date") and len(value) <= 200
     assert len(kept) <= 1
 
@@ -227,3 +227,13 @@ def test_past_months_on_a_kept_page_equal_a_fresh_computation(app, client, cache
     rows, _totals = monthly(Period(date(2026, 1, 1), date(2026, 6, 30)))
     february = next(row for row in rows if row["month"] == "2026-02")
     assert february["submitted"] >= 6
+
+
+def test_a_page_kept_without_csrf_fields_is_not_served_with_them_on(app, client, cache):
+    assert 'name="csrf_token"' not in client.get("/account/login?lang=en").get_data(as_text=True)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        page = app.test_client().get("/account/login?lang=en").get_data(as_text=True)
+        assert token_of(page)
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
