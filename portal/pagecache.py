@@ -2,10 +2,12 @@
 
 A public page (start, login, eligibility, figures) costs a template render for every
 visitor although most see the same HTML. A view marked `@cached(...)` keeps that HTML,
-per worker process, in a bounded LRU (`PUBLIC_PAGE_CACHE_SIZE` entries), keyed by:
+per worker process, in a bounded LRU (`PUBLIC_PAGE_CACHE_SIZE` entries, 32 MB of pages
+together, none larger than 256 KB), keyed by:
 
 - the endpoint and its view arguments;
-- the language of the page (`get_locale()`: ?lang=, session, cookie, Accept-Language);
+- the language of the page (the locale selector: ?lang=, session, cookie, Accept-Language),
+  and whether forms carry a CSRF field (`WTF_CSRF_ENABLED`);
 - the query string, only when every parameter is one the view names (`args`), sent once
   and at most `MAX_VALUE` characters long; anything else (an unknown parameter, `lang`
   aside, which only picks the language) is served fresh and never stored, so a hostile
@@ -17,13 +19,14 @@ per worker process, in a bounded LRU (`PUBLIC_PAGE_CACHE_SIZE` entries), keyed b
   web workers, an import from the command line).
 
 Only the body is kept. Every hit goes through the whole request as before (the
-before_request hooks run first: rate limits, the loader, the request id, metrics; then
+before_request hooks run first: CSRF, rate limits, the session loader, the request id,
+metrics; then
 every after_request hook: the log line, the security headers, the language cookie, the
 session cookie), only the view and its template are skipped. Never kept or served:
 anything but a GET answered 200 in HTML; a visitor who is logged in (or whose session
 names a user); a request with flash messages waiting (the page would show them); a
 response that sets a cookie of its own, or a session that gained anything but the CSRF
-secret while rendering.
+secret (or Flask-Login's note to clear a remember cookie) while rendering.
 
 Per-request values: the CSRF token of a form (the login page) is stored as a random
 placeholder, and each hit puts a fresh token of *this* visitor in its place
@@ -51,7 +54,8 @@ from portal.i18n import select_locale
 
 SPEC_ATTR = "_portal_page_cache"
 MAX_VALUE = 200  # longest value of a known parameter that is still kept
-MAX_BODY = 1024 * 1024  # a larger page is served, never kept
+MAX_BODY = 256 * 1024  # a larger page is served, never kept
+MAX_BYTES = 32 * 1024 * 1024  # all kept pages of one worker together (characters)
 # Replaces the CSRF token in a stored page: random per process, so that no text a
 # visitor typed into a query string can turn into a token.
 _TOKEN_MARK = f"csrf-{secrets.token_hex(16)}"
@@ -102,8 +106,10 @@ def generation() -> int:
 class PageCache:
     """A bounded LRU of page bodies; thread-safe (the development server has threads)."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, max_bytes: int = MAX_BYTES) -> None:
         self.size = max(int(size), 0)
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self._entries: OrderedDict[Hashable, tuple[str, bool, float]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -115,6 +121,7 @@ class PageCache:
             body, has_token, stored = entry
             if max_age is not None and time.monotonic() - stored > max_age:
                 del self._entries[key]
+                self.bytes -= len(body)
                 return None
             self._entries.move_to_end(key)
             return body, has_token
@@ -123,14 +130,19 @@ class PageCache:
         if self.size == 0:
             return
         with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self.bytes -= len(old[0])
             self._entries[key] = (body, has_token, time.monotonic())
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
+            self.bytes += len(body)
+            while self._entries and (len(self._entries) > self.size or self.bytes > self.max_bytes):
+                _key, (gone, _token, _stored) = self._entries.popitem(last=False)
+                self.bytes -= len(gone)
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self.bytes = 0
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -188,6 +188,18 @@ def test_the_cache_is_bounded(app, client, cache):
         app.extensions["page_cache"] = cache
 
 
+def test_the_cache_is_bounded_in_bytes_too():
+    store = pagecache.PageCache(100, max_bytes=1000)
+    for n in range(20):
+        store.put(n, "x" * 300, False)
+        assert store.bytes <= 1000
+    assert len(store) == 3 and store.bytes == 900
+    store.put(19, "y" * 10, False)  # replacing an entry counts it once
+    assert store.bytes == 610
+    store.clear()
+    assert store.bytes == 0 and len(store) == 0
+
+
 def test_an_entry_built_from_data_expires(monkeypatch):
     store = pagecache.PageCache(4)
     moment = [1000.0]
