@@ -152,33 +152,40 @@ def of(app: Flask) -> PageCache:
     return app.extensions["page_cache"]
 
 
-def _spec() -> Spec | None:
-    if request.method != "GET" or request.endpoint is None:
+def _spec(app: Flask, req) -> Spec | None:
+    if req.method != "GET" or req.endpoint is None:
         return None
-    view = current_app.view_functions.get(request.endpoint)
-    return getattr(view, SPEC_ATTR, None)
+    return getattr(app.view_functions.get(req.endpoint), SPEC_ATTR, None)
 
 
 def _anonymous() -> bool:
     """No user, and nothing that could make one: no user named in the session (whatever the
-    loader would say of it) and no remember cookie. Asked without running the loader:
-    Flask-Login has no other way in here (no request or header loader)."""
+    loader would say of it) and no remember cookie (such a visitor is never served from here).
+    Asked without running the loader: Flask-Login has no other way in (no request or
+    header loader here; with one, the loader decides)."""
     if dict.get(session._get_current_object(), "_user_id") is not None:
         return False
     user = g.get("_login_user")
     if user is not None:
         return bool(user.is_anonymous)
-    manager = current_app.login_manager
+    app = current_app._get_current_object()
+    manager = app.login_manager
     if manager._request_callback is not None or getattr(manager, "_header_callback", None):
         from flask_login import current_user
 
         return bool(current_user.is_anonymous)
-    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") not in request.cookies
+    if app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
+        return False
+    # What the loader would conclude, without its work (a hash of the client's address and
+    # browser for session protection, which only ever clears login keys this session lacks):
+    # the rest of the request (the language, the cache headers) then asks no more.
+    g._login_user = manager.anonymous_user()
+    return True
 
 
-def _key(spec: Spec) -> tuple | None:
+def _key(app: Flask, req, spec: Spec) -> tuple | None:
     """The entry's key, or None when this request's page must not be kept or served."""
-    args = request.args
+    args = req.args
     if len(args) > len(spec.args) + 1:  # lang, and each known parameter once
         return None
     pairs = []
@@ -192,11 +199,11 @@ def _key(spec: Spec) -> tuple | None:
         return None
     if not _anonymous():
         return None
-    view_args = tuple(sorted((request.view_args or {}).items()))
+    view_args = tuple(sorted(req.view_args.items())) if req.view_args else ()
     # The language as Flask-Babel will pick it (its selector), without parsing a Locale.
     # Whether forms carry a CSRF field at all (a setting tests switch) changes the HTML.
-    csrf = current_app.config.get("WTF_CSRF_ENABLED", True)
-    key = (request.endpoint, view_args, select_locale(), tuple(pairs), clock.today(), csrf)
+    csrf = app.config.get("WTF_CSRF_ENABLED", True)
+    key = (req.endpoint, view_args, select_locale(), tuple(pairs), clock.today(), csrf)
     if spec.data:
         key += (generation(),)
     return key
@@ -204,16 +211,18 @@ def _key(spec: Spec) -> tuple | None:
 
 def lookup() -> Response | None:
     """before_request, registered last: answer from the cache, or note what to keep."""
-    if not current_app.config.get("PUBLIC_PAGE_CACHE", True):
+    app = current_app._get_current_object()
+    if not app.config.get("PUBLIC_PAGE_CACHE", True):
         return None
-    spec = _spec()
+    req = request._get_current_object()
+    spec = _spec(app, req)
     if spec is None:
         return None
-    key = _key(spec)
+    key = _key(app, req, spec)
     if key is None:
         return None
-    max_age = current_app.config.get("PUBLIC_PAGE_CACHE_MAX_AGE", 60) if spec.data else None
-    found = of(current_app).get(key, max_age)
+    max_age = app.config.get("PUBLIC_PAGE_CACHE_MAX_AGE", 60) if spec.data else None
+    found = of(app).get(key, max_age)
     if found is None:
         g.page_cache_key = key
         g.page_cache_session = set(dict.keys(session._get_current_object()))
