@@ -124,6 +124,9 @@ def create_app(config: dict | None = None) -> Flask:
     from portal import logs  # JSON lines with the request id (LOG_FORMAT)
 
     logs.register(app)
+    from portal import pagecache  # last: its lookup runs after every other before_request
+
+    pagecache.register(app)
     _register_cli(app)
     return app
 

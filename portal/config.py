@@ -101,6 +101,10 @@ def from_environment() -> dict:
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") == "1",
+        # Rendered public pages kept per worker for anonymous visitors (portal/pagecache.py).
+        "PUBLIC_PAGE_CACHE": os.environ.get("PUBLIC_PAGE_CACHE", "1") == "1",
+        "PUBLIC_PAGE_CACHE_SIZE": _int("PUBLIC_PAGE_CACHE_SIZE", 512),
+        "PUBLIC_PAGE_CACHE_MAX_AGE": _int("PUBLIC_PAGE_CACHE_MAX_AGE", 60),
         # Where vulnerabilities are reported: /.well-known/security.txt (RFC 9116), SECURITY.md.
         "SECURITY_CONTACT": os.environ.get("SECURITY_CONTACT", "mailto:security@portal.example"),
         "SECURITY_TXT_DAYS": _int("SECURITY_TXT_DAYS", 180),

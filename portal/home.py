@@ -18,12 +18,14 @@ from sqlalchemy import text
 
 from portal import clock, links
 from portal.extensions import db
+from portal.pagecache import cached
 from portal.security import authenticated, public
 
 bp = Blueprint("home", __name__)
 
 
 @bp.get("/")
+@cached()
 @public
 def index():
     return render_template("home/index.html")

@@ -82,6 +82,9 @@ def app(tmp_path_factory, smtp_sink):
             "LOGIN_RATE_LIMIT": "1000 per minute",
             "PORTAL_BASE_URL": "http://portal.test",
             "ONBOARDING_WEBHOOK_ALLOW_PRIVATE": True,  # local test receivers over http
+            # One app serves the whole session and tests change its config, rules and
+            # clock behind it: the page cache is tested on its own (tests/test_pagecache.py).
+            "PUBLIC_PAGE_CACHE": False,
         }
     )
     with app.app_context():

@@ -35,6 +35,7 @@ from portal.extensions import limiter
 from portal.forms import CsrfForm, options
 from portal.i18n import _
 from portal.limits import mail_limits
+from portal.pagecache import cached
 from portal.security import authenticated, public, roles
 from portal.web import datalist, safe_next
 
@@ -218,6 +219,7 @@ def _login_limit() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@cached()  # the CSRF token is put in per visitor (portal/pagecache.py)
 @public
 @limiter.limit(_login_limit, methods=["POST"])
 def login():

@@ -13,9 +13,15 @@ from portal import clock
 from portal.accounts.models import Role
 from portal.dossiers.models import Permit
 from portal.i18n import _
+from portal.pagecache import cached
 from portal.security import public, roles
 from portal.stats import capacity as capacity_figures
-from portal.stats import charts, disclosure, exports
+from portal.stats import (
+    charts,
+    disclosure,
+    exports,
+    freshness,  # noqa: F401 - raises the generation of /figures
+)
 from portal.stats import distribution as dist
 from portal.stats import forecast as forecasting
 from portal.stats.forms import ForecastForm
@@ -258,6 +264,8 @@ def download(fmt: str):
 
 
 @bp.get("/figures")
+# Kept per day, data generation (portal/stats/freshness.py) and for 60 s at most.
+@cached(args=("from", "to", "kind"), data=True)
 @public
 def public_page():
     start, end, errors = _period()

@@ -15,6 +15,7 @@ from flask import Blueprint, render_template, request, url_for
 from portal import clock
 from portal.dossiers import rules
 from portal.dossiers.public import eligibility as checker
+from portal.pagecache import cached
 from portal.security import public
 
 bp = Blueprint("public", __name__)
@@ -28,6 +29,7 @@ ANSWERS = ("category", "annual_salary", "start_date")
 
 
 @bp.get("/eligibility")
+@cached(args=(*ANSWERS, "reduced_threshold", "posting", "print"))
 @public
 def eligibility():
     submitted = any(name in request.args for name in ANSWERS)
