@@ -52,6 +52,16 @@ def _own_database(tmp_path) -> tuple[str, callable]:
     return urlunsplit(parts._replace(path=f"/{name}")), drop
 
 
+def _audited_reads(employer, officer, read_id: int, document_id: int) -> list:
+    """Three GETs that each append an audit entry: a receipt, the officer's file page and a
+    document (the reads that write)."""
+    return [
+        lambda: _get(employer, f"/applications/{read_id}/receipt.pdf"),
+        lambda: _get(officer, f"/backoffice/dossiers/{read_id}"),
+        lambda: _get(officer, f"/backoffice/dossiers/{read_id}/documents/{document_id}"),
+    ]
+
+
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     """An app on its own committed database, with an employer, two officers and files."""
@@ -147,11 +157,7 @@ def test_audited_reads_and_races_on_one_file_never_fail_or_double(live):
     jobs = []
     for n in range(THREADS):
         employer, officer = employers[n], officers[n]
-        jobs.append(lambda c=employer: _get(c, f"/applications/{read_id}/receipt.pdf"))
-        jobs.append(lambda c=officer: _get(c, f"/backoffice/dossiers/{read_id}"))
-        jobs.append(
-            lambda c=officer: _get(c, f"/backoffice/dossiers/{read_id}/documents/{document_id}")
-        )
+        jobs += _audited_reads(employer, officer, read_id, document_id)
         # Two tabs submit each draft (different tokens), and the same tab twice (a double
         # click): one submission each.
         draft = drafts[n % len(drafts)]
@@ -248,12 +254,7 @@ def test_reads_in_parallel_with_audited_reads_and_posts_never_fail_or_lose_an_en
         jobs = []
         for n in range(THREADS):
             employer, officer = employers[n], officers[n]
-            # Audited reads (declared writers).
-            jobs.append(lambda c=employer: _get(c, f"/applications/{read_id}/receipt.pdf"))
-            jobs.append(lambda c=officer: _get(c, f"/backoffice/dossiers/{read_id}"))
-            jobs.append(
-                lambda c=officer: _get(c, f"/backoffice/dossiers/{read_id}/documents/{document_id}")
-            )
+            jobs += _audited_reads(employer, officer, read_id, document_id)
             # Plain reads.
             jobs.append(lambda c=employer: _get(c, "/dashboard"))
             jobs.append(lambda c=employer: _get(c, "/applications/"))
