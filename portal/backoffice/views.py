@@ -135,7 +135,15 @@ def _officer_dossier(dossier_id: int) -> Dossier:
 
 def _file_page(dossier: Dossier, *, record_view: bool = False, **bound):
     """The file's page with its action forms; a form given in `bound` keeps its input."""
-    file = backoffice_services.officer_file(current_user, dossier, record_view=record_view)
+    try:
+        file = backoffice_services.officer_file(
+            current_user,
+            dossier,
+            record_view=record_view,
+            trail_before=request.args.get("trail_before"),
+        )
+    except Invalid:
+        abort(400)  # a trail cursor that names no entry of this file: garbage or hand-made
     forms = {
         "claim_form": CsrfForm(prefix="claim", formdata=None),
         "info_form": InfoRequestForm(
