@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
-from portal import clock
+from portal import clock, paging
 from portal.db import UtcDateTime
 from portal.extensions import db
 
@@ -265,6 +265,7 @@ def redact(
 
 
 def trail(dossier_id: int) -> list[AuditEntry]:
+    """A file's whole trail, oldest first (exports; a page shows `trail_page`)."""
     return list(
         db.session.scalars(
             select(AuditEntry)
@@ -273,3 +274,52 @@ def trail(dossier_id: int) -> list[AuditEntry]:
             .order_by(AuditEntry.id)
         )
     )
+
+
+TRAIL_PER_PAGE = 20
+
+
+@dataclass(frozen=True)
+class TrailPage:
+    """A page of a file's trail, oldest first; `older` is the cursor of the page of older
+    entries (the id of this page's oldest entry), None when there are none."""
+
+    entries: list[AuditEntry]
+    older: int | None
+    latest: bool  # the page of the latest entries (no cursor given)
+
+
+def trail_page(dossier_id: int, before: int | None = None, per_page: int = 0) -> TrailPage:
+    """The latest `per_page` entries of a file's trail before the entry `before` (all
+    when None): one index range on the id, however long the trail grows (every opening
+    of a file adds an entry). The caller checks the cursor (`trail_cursor`).
+    """
+    per_page = per_page or TRAIL_PER_PAGE
+    query = select(AuditEntry).where(AuditEntry.dossier_id == dossier_id)
+    if before is not None:
+        query = query.where(AuditEntry.id < before)
+    found = list(
+        db.session.scalars(
+            query.options(joinedload(AuditEntry.actor))
+            .order_by(AuditEntry.id.desc())
+            .limit(per_page + 1)
+        )
+    )
+    older = found[per_page - 1].id if len(found) > per_page else None
+    entries = found[:per_page]
+    entries.reverse()
+    return TrailPage(entries, older, before is None)
+
+
+def trail_cursor(dossier_id: int, cursor: str | None) -> int | None:
+    """The entry id a trail cursor names, None without one; `Invalid` (a 400) for garbage
+    or an entry of another file, so a hand-made cursor learns nothing of other files."""
+    if not paging.given(cursor):
+        return None
+    entry_id = paging.cursor_id(cursor)
+    found = db.session.scalar(
+        select(AuditEntry.id).where(AuditEntry.id == entry_id, AuditEntry.dossier_id == dossier_id)
+    )
+    if found is None:
+        raise paging.refused()
+    return entry_id

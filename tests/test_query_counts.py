@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import event
 
 from onboarding import answers
-from portal import clock
+from portal import audit, clock
 from portal.accounts.models import PartnerKind
 from portal.backoffice import queue
 from portal.dossiers import access
@@ -43,6 +43,9 @@ BUDGET = {
     "/backoffice/dossiers?q=priya": 8,
     "/partner/referrals": 4,
     "/helpdesk/desk": 5,
+    # The officer's file page: 17 (18 past the trail's first page), of them 6 to record and
+    # seal the opening in the audit trail.
+    "/backoffice/dossiers/<id>": 19,
 }
 
 
@@ -205,3 +208,27 @@ def test_a_page_sends_as_many_statements_at_2_as_at_50_rows(
     small = statements(client, page)
     assert len(small) == len(full), show(small)
     assert len(small) <= BUDGET[url], show(small)
+
+
+@pytest.mark.parametrize("past_the_first", [False, True])
+def test_the_officers_file_page_does_not_grow_with_its_audit_trail(client, officer, past_the_first):
+    """Every opening of a file adds an entry to its trail; the page shows one page of it."""
+    dossier = DossierFactory(submitted=True)
+    db.session.commit()
+
+    def url() -> str:
+        if not past_the_first:
+            return f"/backoffice/dossiers/{dossier.id}"
+        latest = audit.trail_page(dossier.id)
+        return f"/backoffice/dossiers/{dossier.id}?trail_before={latest.entries[-1].id}"
+
+    for _ in range(3):
+        audit.record("claim", dossier_id=dossier.id, actor_id=officer.id)
+    db.session.commit()
+    few = statements(client, url())
+    for _ in range(audit.TRAIL_PER_PAGE * 3):
+        audit.record("claim", dossier_id=dossier.id, actor_id=officer.id)
+    db.session.commit()
+    many = statements(client, url())
+    assert len(many) == len(few), show(many)
+    assert len(many) <= BUDGET["/backoffice/dossiers/<id>"], show(many)

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import String, and_, false, func, or_, select, type_coerce
 from sqlalchemy.orm import joinedload, load_only
 
 from portal import clock, textsearch
@@ -162,7 +162,7 @@ def conditions(
             Dossier.forwarded_on >= today - timedelta(days=FORWARDED_WINDOW_DAYS),
         ]
     else:
-        where = [Dossier.status.in_(OPEN)]
+        where = [_OPEN_FILTER]
     if category:
         where.append(Dossier.category == category)
     if channel in {c.value for c in Channel}:
@@ -217,6 +217,21 @@ def _beyond(sort: str, values: list, *, backwards: bool = False):
             equal = column == value
         condition = strictly if condition is None else or_(strictly, and_(equal, condition))
     return condition
+
+
+# The open queue's filter, and the same in a form no index serves (`status || ''`) for the
+# page's rows: the database then walks the sort key's index and checks each file's status
+# as it goes, stopping after a page. Served by the status index, it hands over every open
+# file (a fifth of them all) to be sorted before the first page, a cost that grows with
+# the files (38 ms at 100,000 on SQLite, against 0.4). Counts keep the index.
+_OPEN_FILTER = Dossier.status.in_(OPEN)
+_OPEN_FILTER_UNINDEXED = (
+    type_coerce(Dossier.status, String).concat("").in_([status.value for status in OPEN])
+)
+
+
+def _by_sort_index(condition):
+    return _OPEN_FILTER_UNINDEXED if condition is _OPEN_FILTER else condition
 
 
 def _cursor_values(cursor: str, sort: str) -> list:
@@ -274,12 +289,17 @@ def dossier_queue(
     total = capped_count(where)
     backwards = not after and bool(before)
     cursor = after or before or None
-    page_where = list(where)
+    page_where = [_by_sort_index(c) for c in where]
     if cursor:
         page_where.append(_beyond(sort, _cursor_values(cursor, sort), backwards=backwards))
+    order = _order(sort, backwards=backwards)
+    # The page's ids first, from the files alone, then their rows with the joins: joined,
+    # SQLite sorts every matching file (all open files, or every match of a search) before
+    # the LIMIT; alone, it walks the sort key's index and stops after a page.
+    page_ids = select(Dossier.id).where(*page_where).order_by(*order).limit(per_page + 1)
     query = (
         select(Dossier)
-        .where(*page_where)
+        .where(Dossier.id.in_(page_ids.scalar_subquery()))
         .options(
             load_only(
                 Dossier.reference,
@@ -306,8 +326,7 @@ def dossier_queue(
                 ForeignEmployer.id, ForeignEmployer.name, ForeignEmployer.kbo_number
             ),
         )
-        .order_by(*_order(sort, backwards=backwards))
-        .limit(per_page + 1)
+        .order_by(*order)
     )
     found = list(db.session.scalars(query))
     more = len(found) > per_page

@@ -128,7 +128,7 @@ class OfficerFile:
     events: list[StatusEvent]
     requests: list[InfoRequest]
     open_request: InfoRequest | None
-    trail: list[AuditEntry]
+    trail: audit.TrailPage  # the latest entries, or those before the page's cursor
 
 
 def _officer(actor: User) -> None:
@@ -142,9 +142,15 @@ def officer_dossier(actor: User, dossier_id: int, *, for_update: bool = False) -
     return get_dossier(actor, dossier_id, for_update=for_update)
 
 
-def officer_file(actor: User, dossier: Dossier, *, record_view: bool = True) -> OfficerFile:
-    """The file with its history; opening it (record_view) is written to the audit trail."""
+def officer_file(
+    actor: User, dossier: Dossier, *, record_view: bool = True, trail_before: str | None = None
+) -> OfficerFile:
+    """The file with its history and a page of its audit trail (the latest entries, or
+    those older than the entry `trail_before`); opening it (record_view) is written to
+    the trail. A cursor that is no entry of this file raises `Invalid` before anything is
+    written."""
     _officer(actor)
+    before = audit.trail_cursor(dossier.id, trail_before)
     if record_view:
         handling.open_for_officer(actor, dossier)
         db.session.flush()
@@ -165,7 +171,8 @@ def officer_file(actor: User, dossier: Dossier, *, record_view: bool = True) -> 
         )
     )
     open_request = next((r for r in requests if r.answered_at is None), None)
-    return OfficerFile(dossier, events, requests, open_request, audit.trail(dossier.id))
+    trail = audit.trail_page(dossier.id, before)
+    return OfficerFile(dossier, events, requests, open_request, trail)
 
 
 def document_for_officer(actor: User, dossier: Dossier, document_id: int) -> Document:

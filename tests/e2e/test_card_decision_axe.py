@@ -11,6 +11,7 @@ portal's catalogs (`translate`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from types import SimpleNamespace
@@ -19,6 +20,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 
+from portal import audit
 from portal.accounts.models import Role
 from portal.dossiers.lifecycle import handling
 from portal.dossiers.models import Dossier, DossierStatus
@@ -43,6 +45,10 @@ def a_submitted_card(app: Flask, lang: str) -> SimpleNamespace:
             locale=lang,
             card=card_details(residence_valid_until=date(2040, 1, 1)),
         )
+        # A trail longer than a page: the file page shows the latest entries and a link
+        # to the older ones.
+        for _ in range(audit.TRAIL_PER_PAGE + 5):
+            audit.record("claim", dossier_id=dossier.id, actor_id=officer.id)
         db.session.commit()
         file = SimpleNamespace(
             id=dossier.id,
@@ -68,6 +74,16 @@ def test_the_officer_grants_a_card_and_the_applicant_reads_its_timeline(
     expect(h1(page)).to_have_text(t("File %(reference)s", reference=file.reference))
     expect(main(page)).to_contain_text(t("Professional card"))
     axe("card decision page")
+
+    # The audit trail a page at a time, without JavaScript: the older entries, and back.
+    trail = page.locator("#audit-trail + table tbody tr")
+    expect(trail).to_have_count(audit.TRAIL_PER_PAGE)
+    main(page).get_by_role("link", name=t("Older entries"), exact=True).click()
+    expect(page).to_have_url(re.compile(r"trail_before=\d+"))
+    expect(trail).not_to_have_count(0)
+    axe("card decision page, older audit entries")
+    main(page).get_by_role("link", name=t("Latest entries"), exact=True).click()
+    expect(trail).to_have_count(audit.TRAIL_PER_PAGE)
 
     # Three years and one day: refused, with the error summary and the input kept.
     too_long = handling.longest_until(today, 3).toordinal() + 1

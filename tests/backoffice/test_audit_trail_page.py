@@ -1,0 +1,115 @@
+"""The officer's file page shows its audit trail a page at a time: the latest entries, and a
+link to the older ones (keyset on the entry id), so the page stays the same size however
+often the file is opened (each opening adds an entry)."""
+
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+from sqlalchemy import select
+
+from portal import audit
+from portal.accounts.models import Role
+from portal.audit import AuditEntry
+from portal.extensions import db
+from tests.factories import QueuedDossierFactory
+from tests.support import login, make_user
+
+
+@pytest.fixture
+def officer(client):
+    user = make_user("officer@flanders.example", Role.OFFICER)
+    login(client, user.email)
+    return user
+
+
+@pytest.fixture
+def small_pages(monkeypatch):
+    monkeypatch.setattr(audit, "TRAIL_PER_PAGE", 3)
+
+
+def _entries(dossier, count: int, action: str = "claim") -> list[int]:
+    entries = [audit.record(action, dossier_id=dossier.id) for _ in range(count)]
+    db.session.commit()
+    return [e.id for e in entries]
+
+
+def _trail(html: str) -> tuple[list[str], dict[str, str]]:
+    """The rows of the audit trail's table and its page links (rel → href)."""
+    soup = BeautifulSoup(html, "html.parser")
+    table = soup.find(id="audit-trail").find_next("table")
+    rows = [tr.get_text(" ", strip=True) for tr in table.tbody.find_all("tr")]
+    nav = table.find_next_sibling("nav")
+    links = {a["rel"][0]: a["href"] for a in nav.find_all("a")} if nav else {}
+    return rows, links
+
+
+def _trail_ids(dossier_id: int) -> list[int]:
+    return list(
+        db.session.scalars(
+            select(AuditEntry.id).where(AuditEntry.dossier_id == dossier_id).order_by(AuditEntry.id)
+        )
+    )
+
+
+def test_the_page_shows_the_latest_entries_and_links_the_older(client, officer, small_pages):
+    dossier = QueuedDossierFactory()
+    _entries(dossier, 7)
+    html = client.get(f"/backoffice/dossiers/{dossier.id}?lang=en").get_data(as_text=True)
+    rows, links = _trail(html)
+    ids = _trail_ids(dossier.id)  # the factory's entries, 7 claims and this opening
+    assert len(ids) >= 8
+    assert len(rows) == 3
+    assert "opened the file" in rows[-1]  # the latest last: oldest first on the page
+    assert set(links) == {"prev"} and f"trail_before={ids[-3]}" in links["prev"]
+    seen = 3
+    while "prev" in links:
+        html = client.get(links["prev"].split("#")[0] + "&lang=en").get_data(as_text=True)
+        rows, links = _trail(html)
+        assert 0 < len(rows) <= 3
+        assert "first" in links  # back to the latest entries
+        seen += len(rows)
+    # Each page opened the file once more: those entries are newer, never on an older page.
+    assert seen == len(ids)
+
+
+def test_a_short_trail_has_no_page_links(client, officer):
+    dossier = QueuedDossierFactory()
+    html = client.get(f"/backoffice/dossiers/{dossier.id}?lang=en").get_data(as_text=True)
+    rows, links = _trail(html)
+    assert len(rows) == len(_trail_ids(dossier.id)) <= audit.TRAIL_PER_PAGE
+    assert links == {}
+
+
+def test_the_page_never_shows_more_than_its_size(client, officer):
+    dossier = QueuedDossierFactory()
+    _entries(dossier, audit.TRAIL_PER_PAGE * 2 + 5)
+    html = client.get(f"/backoffice/dossiers/{dossier.id}").get_data(as_text=True)
+    rows, links = _trail(html)
+    assert len(rows) == audit.TRAIL_PER_PAGE and "prev" in links
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    ["abc", "-1", "0", "007", "1e3", " 5", "1.5", str(10**30), str(2**63), "9" * 19, "%00"],
+)
+def test_a_hostile_cursor_is_a_clean_400(client, officer, cursor):
+    dossier = QueuedDossierFactory()
+    _entries(dossier, 2)
+    before = _trail_ids(dossier.id)
+    response = client.get(
+        f"/backoffice/dossiers/{dossier.id}", query_string={"trail_before": cursor}
+    )
+    assert response.status_code == 400
+    # Refused before the opening is written: a refused page leaves no trace.
+    assert _trail_ids(dossier.id) == before
+
+
+def test_another_files_entry_is_no_cursor(client, officer):
+    dossier, other = QueuedDossierFactory(), QueuedDossierFactory()
+    _entries(dossier, 2)
+    foreign = _entries(other, 2)
+    url = f"/backoffice/dossiers/{dossier.id}?trail_before={foreign[-1]}"
+    assert client.get(url).status_code == 400
+    own = _trail_ids(dossier.id)[-1]
+    assert client.get(f"/backoffice/dossiers/{dossier.id}?trail_before={own}").status_code == 200
