@@ -31,18 +31,25 @@ redacted, that its detail still matches its commitment; changing a detail, dropp
 commitment or forging one all break the chain as before. Entries sealed before the
 commitment existed (no `detail_hash`) keep the old digest over the detail itself: they
 verify as they always did and cannot be redacted (`redact` skips and counts them).
+
+Entries that name no file but a person (a proof issued to an e-mail address, a plug-in's
+login or registration entry) are redacted by what they mention: `redact_mentions` empties
+every such entry whose detail holds one of the given e-mail addresses, when the account or
+ticket of that address is anonymised.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Integer, String, Text, func, select
+from sqlalchemy import ForeignKey, Integer, String, Text, func, or_, select
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from portal import clock
@@ -251,9 +258,13 @@ def redact(
     )
     if actions is not None:
         query = query.where(AuditEntry.action.in_(actions))
+    return _empty(db.session.scalars(query), now or clock.now())
+
+
+def _empty(entries: Iterable[AuditEntry], now: datetime) -> Redaction:
+    """Empty detail and salt, keep the hash: the chain still verifies (see this module)."""
     redacted = legacy = 0
-    now = now or clock.now()
-    for entry in db.session.scalars(query):
+    for entry in entries:
         if entry.detail_hash is None:
             legacy += 1
             continue
@@ -262,6 +273,44 @@ def redact(
         entry.redacted_at = now
         redacted += 1
     return Redaction(redacted, legacy)
+
+
+# Characters that may stand next to an address and be part of a longer one: an entry naming
+# "ann@x.be" must not be taken for one naming "jo.ann@x.be" or "ann@x.be.example".
+_LOCAL_CHARS = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]"
+_DOMAIN_TAIL = r"(?:[A-Za-z0-9-]|\.[A-Za-z0-9])"
+
+
+def _mention(address: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!{_LOCAL_CHARS}){re.escape(address)}(?!{_DOMAIN_TAIL})", re.IGNORECASE)
+
+
+def redact_mentions(addresses: list[str], *, now: datetime | None = None) -> Redaction:
+    """Empty the details of the entries naming no file that mention one of `addresses`.
+
+    For an anonymised account or ticket: its e-mail address in a login failure, a password
+    reset, a proof issued to it. A file's entries go with the file (`redact`). The match is
+    case-insensitive and whole (a longer address containing this one is someone else's).
+    Seals first, like `redact`; the caller commits.
+    """
+    addresses = sorted({a.strip().lower() for a in addresses if a and "@" in a})
+    if not addresses:
+        return Redaction(0, 0)
+    seal()
+    # The database narrows by substring (LIKE, wildcards escaped); Python checks the edges.
+    query = select(AuditEntry).where(
+        AuditEntry.dossier_id.is_(None),
+        AuditEntry.detail.is_not(None),
+        AuditEntry.redacted_at.is_(None),
+        or_(*(func.lower(AuditEntry.detail).contains(a, autoescape=True) for a in addresses)),
+    )
+    patterns = [_mention(a) for a in addresses]
+    naming = (
+        entry
+        for entry in db.session.scalars(query)
+        if any(p.search(entry.detail or "") for p in patterns)
+    )
+    return _empty(naming, now or clock.now())
 
 
 def trail(dossier_id: int) -> list[AuditEntry]:

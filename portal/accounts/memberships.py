@@ -143,6 +143,21 @@ def decide(actor: User, request_id: int, *, approve: bool, reason: str = "") -> 
     return request
 
 
+def withdraw_pending(user: User) -> int:
+    """Clear `user`'s request to join that nobody answered yet (their account is being
+    anonymised): no administrator should see a request from a placeholder address. A
+    decided request stays as the record of the decision. The caller commits."""
+    request = pending_request(user)
+    if request is None or request.status != ClaimStatus.PENDING:
+        return 0
+    audit.record(
+        "membership.withdrawn",
+        detail=f"organisation {request.organisation_id}, user {user.id}",
+    )
+    db.session.delete(request)
+    return 1
+
+
 def expire_lapsed(now: datetime | None = None) -> int:
     now = now or clock.now()
     lapsed = db.session.scalars(
