@@ -275,10 +275,17 @@ def _empty(entries: Iterable[AuditEntry], now: datetime) -> Redaction:
     return Redaction(redacted, legacy)
 
 
-# Characters that may stand next to an address and be part of a longer one: an entry naming
-# "ann@x.be" must not be taken for one naming "jo.ann@x.be" or "ann@x.be.example".
-_LOCAL_CHARS = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]"
-_DOMAIN_TAIL = r"(?:[A-Za-z0-9-]|\.[A-Za-z0-9])"
+# An address as it stands in a detail: the longest run that can be one, so that an entry
+# naming "jo.ann@x.be" or "ann@x.be.example" is not taken for one naming "ann@x.be", while
+# "to=ann@x.be" or "<ann@x.be>." still is.
+_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*")
+# Characters that may stand next to an address and be part of a longer one (for addresses
+# with characters the pattern above does not take, which it cannot find whole).
+_LOCAL_CHARS = r"[\w!#$%&'*+/=?^`{|}~.-]"
+_DOMAIN_TAIL = r"(?:[\w-]|\.\w)"
+# Up to this many addresses the database narrows to the details holding one of them; a
+# retention batch narrows to details holding an "@" (one LIKE per row, not one per address).
+FEW = 10
 
 
 def _mention(address: str) -> re.Pattern[str]:
@@ -293,24 +300,31 @@ def redact_mentions(addresses: list[str], *, now: datetime | None = None) -> Red
     case-insensitive and whole (a longer address containing this one is someone else's).
     Seals first, like `redact`; the caller commits.
     """
-    addresses = sorted({a.strip().lower() for a in addresses if a and "@" in a})
-    if not addresses:
+    wanted = {a.strip().lower() for a in addresses if a and "@" in a}
+    if not wanted:
         return Redaction(0, 0)
     seal()
-    # The database narrows by substring (LIKE, wildcards escaped); Python checks the edges.
-    query = select(AuditEntry).where(
+    plain = {a for a in wanted if _ADDRESS.fullmatch(a)}
+    unusual = [_mention(a) for a in wanted - plain]
+
+    def names(detail: str) -> bool:
+        found = {token.lower() for token in _ADDRESS.findall(detail)}
+        return bool(found & plain) or any(p.search(detail) for p in unusual)
+
+    needles = sorted(wanted) if len(wanted) <= FEW else ["@"]
+    query = select(AuditEntry.id, AuditEntry.detail).where(
         AuditEntry.dossier_id.is_(None),
         AuditEntry.detail.is_not(None),
         AuditEntry.redacted_at.is_(None),
-        or_(*(func.lower(AuditEntry.detail).contains(a, autoescape=True) for a in addresses)),
+        or_(*(func.lower(AuditEntry.detail).contains(n, autoescape=True) for n in needles)),
     )
-    patterns = [_mention(a) for a in addresses]
-    naming = (
-        entry
-        for entry in db.session.scalars(query)
-        if any(p.search(entry.detail or "") for p in patterns)
-    )
-    return _empty(naming, now or clock.now())
+    ids = [entry_id for entry_id, detail in db.session.execute(query) if names(detail)]
+    redaction, now = Redaction(0, 0), now or clock.now()
+    for start in range(0, len(ids), SEAL_BATCH):
+        chunk = select(AuditEntry).where(AuditEntry.id.in_(ids[start : start + SEAL_BATCH]))
+        part = _empty(db.session.scalars(chunk), now)
+        redaction = Redaction(redaction.redacted + part.redacted, redaction.legacy + part.legacy)
+    return redaction
 
 
 def trail(dossier_id: int) -> list[AuditEntry]:
