@@ -31,18 +31,25 @@ redacted, that its detail still matches its commitment; changing a detail, dropp
 commitment or forging one all break the chain as before. Entries sealed before the
 commitment existed (no `detail_hash`) keep the old digest over the detail itself: they
 verify as they always did and cannot be redacted (`redact` skips and counts them).
+
+Entries that name no file but a person (a proof issued to an e-mail address, a plug-in's
+login or registration entry) are redacted by what they mention: `redact_mentions` empties
+every such entry whose detail holds one of the given e-mail addresses, when the account or
+ticket of that address is anonymised.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Integer, String, Text, func, select
+from sqlalchemy import ForeignKey, Integer, String, Text, func, or_, select
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from portal import clock, paging
@@ -251,9 +258,13 @@ def redact(
     )
     if actions is not None:
         query = query.where(AuditEntry.action.in_(actions))
+    return _empty(db.session.scalars(query), now or clock.now())
+
+
+def _empty(entries: Iterable[AuditEntry], now: datetime) -> Redaction:
+    """Empty detail and salt, keep the hash: the chain still verifies (see this module)."""
     redacted = legacy = 0
-    now = now or clock.now()
-    for entry in db.session.scalars(query):
+    for entry in entries:
         if entry.detail_hash is None:
             legacy += 1
             continue
@@ -262,6 +273,58 @@ def redact(
         entry.redacted_at = now
         redacted += 1
     return Redaction(redacted, legacy)
+
+
+# An address as it stands in a detail: the longest run that can be one, so that an entry
+# naming "jo.ann@x.be" or "ann@x.be.example" is not taken for one naming "ann@x.be", while
+# "to=ann@x.be" or "<ann@x.be>." still is.
+_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*")
+# Characters that may stand next to an address and be part of a longer one (for addresses
+# with characters the pattern above does not take, which it cannot find whole).
+_LOCAL_CHARS = r"[\w!#$%&'*+/=?^`{|}~.-]"
+_DOMAIN_TAIL = r"(?:[\w-]|\.\w)"
+# Up to this many addresses the database narrows to the details holding one of them; a
+# retention batch narrows to details holding an "@" (one LIKE per row, not one per address).
+FEW = 10
+
+
+def _mention(address: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!{_LOCAL_CHARS}){re.escape(address)}(?!{_DOMAIN_TAIL})", re.IGNORECASE)
+
+
+def redact_mentions(addresses: list[str], *, now: datetime | None = None) -> Redaction:
+    """Empty the details of the entries naming no file that mention one of `addresses`.
+
+    For an anonymised account or ticket: its e-mail address in a login failure, a password
+    reset, a proof issued to it. A file's entries go with the file (`redact`). The match is
+    case-insensitive and whole (a longer address containing this one is someone else's).
+    Seals first, like `redact`; the caller commits.
+    """
+    wanted = {a.strip().lower() for a in addresses if a and "@" in a}
+    if not wanted:
+        return Redaction(0, 0)
+    seal()
+    plain = {a for a in wanted if _ADDRESS.fullmatch(a)}
+    unusual = [_mention(a) for a in wanted - plain]
+
+    def names(detail: str) -> bool:
+        found = {token.lower() for token in _ADDRESS.findall(detail)}
+        return bool(found & plain) or any(p.search(detail) for p in unusual)
+
+    needles = sorted(wanted) if len(wanted) <= FEW else ["@"]
+    query = select(AuditEntry.id, AuditEntry.detail).where(
+        AuditEntry.dossier_id.is_(None),
+        AuditEntry.detail.is_not(None),
+        AuditEntry.redacted_at.is_(None),
+        or_(*(func.lower(AuditEntry.detail).contains(n, autoescape=True) for n in needles)),
+    )
+    ids = [entry_id for entry_id, detail in db.session.execute(query) if names(detail)]
+    redaction, now = Redaction(0, 0), now or clock.now()
+    for start in range(0, len(ids), SEAL_BATCH):
+        chunk = select(AuditEntry).where(AuditEntry.id.in_(ids[start : start + SEAL_BATCH]))
+        part = _empty(db.session.scalars(chunk), now)
+        redaction = Redaction(redaction.redacted + part.redacted, redaction.legacy + part.legacy)
+    return redaction
 
 
 def trail(dossier_id: int) -> list[AuditEntry]:

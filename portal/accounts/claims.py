@@ -99,6 +99,19 @@ def _expire(claim: OrganisationClaim, actor_id: int | None = None) -> None:
     _tell_claimant(claim, "expired")
 
 
+def withdraw(claim: OrganisationClaim) -> None:
+    """End a pending claim whose claimant's account is anonymised, freeing the number.
+
+    Expired, as if it had lapsed: no claimant is left to prove it, and nobody is mailed
+    (the address is gone). The caller commits.
+    """
+    _release(claim, ClaimStatus.EXPIRED)
+    audit.record(
+        "claim.withdrawn",
+        detail=f"organisation {claim.organisation_id}, KBO {claim.kbo_number}",
+    )
+
+
 def holder(kbo_number: str) -> OrganisationClaim | None:
     """The live claim holding `kbo_number`, if any. A lapsed one is expired on the way."""
     organisation = db.session.scalar(

@@ -102,7 +102,14 @@ def _lapsed(request: MembershipClaim, now: datetime | None = None) -> bool:
 
 
 def load_for_admin(actor: User, request_id: int) -> MembershipClaim:
-    """A request to join `actor`'s organisation; another organisation's looks missing."""
+    """A request to join `actor`'s organisation; another organisation's looks missing.
+
+    Not `access.get_dossier`'s kind: a join request is no file, its reader is the
+    organisation's proven administrator, not a party of a file, and the accounts package
+    sits below the dossiers (it may not import them). No row lock (as before): two
+    administrators deciding the same request at the same instant could both pass `decide`'s
+    pending check; left as it is, since this loader's sharing was to change no behaviour.
+    """
     _require_proven_admin(actor)
     request = db.session.get(MembershipClaim, request_id)
     if request is None or request.organisation_id != actor.organisation_id:
@@ -141,6 +148,21 @@ def decide(actor: User, request_id: int, *, approve: bool, reason: str = "") -> 
         reason=request.decision_reason or "",
     )
     return request
+
+
+def withdraw_pending(user: User) -> int:
+    """Clear `user`'s request to join that nobody answered yet (their account is being
+    anonymised): no administrator should see a request from a placeholder address. A
+    decided request stays as the record of the decision. The caller commits."""
+    request = pending_request(user)
+    if request is None or request.status != ClaimStatus.PENDING:
+        return 0
+    audit.record(
+        "membership.withdrawn",
+        detail=f"organisation {request.organisation_id}, user {user.id}",
+    )
+    db.session.delete(request)
+    return 1
 
 
 def expire_lapsed(now: datetime | None = None) -> int:

@@ -127,6 +127,19 @@ def get_dossier(actor: User, dossier_id: int, *, for_update: bool = False) -> Do
     return dossier
 
 
+def officer_dossier(actor: User, dossier_id: int, *, for_update: bool = False) -> Dossier:
+    """A submitted file, for an officer or an administrator (`get_dossier` behind a role check).
+
+    The one loader of the back office and of the e-mail files the officers complete
+    (`portal.fallback.completion.email_file`): those two packages may not import each other,
+    so the shared code sits here. The role is checked first, so that anyone else is refused
+    (NotAllowed) before a file is read, whatever its id.
+    """
+    if actor.role not in (Role.OFFICER, Role.ADMIN):
+        raise NotAllowed
+    return get_dossier(actor, dossier_id, for_update=for_update)
+
+
 def editable_dossier(actor: User, dossier_id: int) -> Dossier:
     """A draft the actor's organisation or mandatary may still change."""
     dossier = get_dossier(actor, dossier_id)

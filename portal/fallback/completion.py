@@ -11,11 +11,11 @@ from datetime import date
 
 from portal import audit, clock
 from portal.accounts.models import Role, User
+from portal.dossiers import access
 from portal.dossiers.contents import sections
 from portal.dossiers.lifecycle import meaning, status
 from portal.dossiers.models import Channel, Dossier
 from portal.errors import Invalid, NotAllowed, NotFound
-from portal.extensions import db
 from portal.i18n import _
 
 SAVERS = {
@@ -28,11 +28,17 @@ OPEN = meaning.DECIDING  # the data can change while Flanders has not decided
 
 
 def email_file(actor: User, dossier_id: int) -> Dossier:
-    """A submitted file that came by e-mail, for an officer."""
-    if actor.role not in (Role.OFFICER, Role.ADMIN):
-        raise NotAllowed
-    dossier = db.session.get(Dossier, dossier_id)
-    if dossier is None or dossier.channel != Channel.EMAIL or dossier.is_draft:
+    """A submitted file that came by e-mail, for an officer.
+
+    Loaded like any file an officer opens (`access.officer_dossier`); only the channel is
+    this module's own check. No row lock: `complete` saves one section's fields and every
+    save is written to the trail, so two officers' saves of the same section end as the last
+    one, and the trail shows both (unchanged from before this loader was shared).
+    """
+    dossier = access.officer_dossier(actor, dossier_id)
+    # is_draft: an officer who also belongs to an organisation sees its drafts in
+    # get_dossier; a draft is no e-mail file to complete.
+    if dossier.channel != Channel.EMAIL or dossier.is_draft:
         raise NotFound
     return dossier
 

@@ -13,6 +13,14 @@ may register anew. A plug-in takes its own data of the account out as well by ad
 callable(user) to the list `app.extensions["account_anonymisers"]` (called before the
 row is changed, in the same transaction).
 
+What else named the person goes too: the audit entries naming no file that hold the old
+address (a proof issued to it, a plug-in's login failure or password reset) are redacted
+(`audit.redact_mentions`: detail emptied, commitment kept, `audit verify` still passes),
+and requests nobody answered yet end, so that no administrator or agent is left to answer
+one from a placeholder: a pending request to join an organisation is cleared, and a
+pending claim to an enterprise number is withdrawn (the number freed) unless another
+administrator of the organisation can carry it on.
+
 The series **accounts** (anonymise, trigger last_login): an account whose last login
 (the start of its latest session; its creation when it never logged in) lies before the
 cutoff. A closed account is anonymised at once by the closure (`portal.privacy.closure`).
@@ -27,7 +35,8 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 
 from portal import audit
-from portal.accounts.models import User
+from portal.accounts import claims, memberships
+from portal.accounts.models import ClaimStatus, OrganisationClaim, OrgRole, User
 from portal.accounts.sessions import UserSession
 from portal.dossiers.models import DossierViewer
 from portal.extensions import db
@@ -42,10 +51,59 @@ def placeholder_email(user_id: int) -> str:
     return f"anonymised-{user_id}-{secrets.token_hex(6)}@{PLACEHOLDER_DOMAIN}"
 
 
-def anonymise_account(user: User, now: datetime) -> None:
-    """Take the person out of `user` (see this module); the caller commits."""
+def other_administrators(user: User) -> int:
+    """Usable administrators of the user's organisation besides the user."""
+    if user.organisation_id is None:
+        return 0
+    return (
+        db.session.scalar(
+            select(func.count(User.id)).where(
+                User.organisation_id == user.organisation_id,
+                User.org_role == OrgRole.ADMIN,
+                User.id != user.id,
+                User.active.is_(True),
+                User.anonymised_at.is_(None),
+                User.email_verified_at.is_not(None),
+            )
+        )
+        or 0
+    )
+
+
+def _end_pending_requests(user: User) -> None:
+    """Requests of `user` still waiting for an answer end with the person (see module)."""
+    memberships.withdraw_pending(user)
+    pending = db.session.scalars(
+        select(OrganisationClaim).where(
+            OrganisationClaim.claimant_id == user.id,
+            OrganisationClaim.status == ClaimStatus.PENDING,
+        )
+    ).all()
+    for claim in pending:
+        # A colleague administrator may still prove it: the claim is the organisation's.
+        if claim.organisation_id != user.organisation_id or other_administrators(user) == 0:
+            claims.withdraw(claim)
+
+
+def anonymise_account(user: User, now: datetime) -> audit.Redaction:
+    """Take the person out of `user` (see this module); the caller commits.
+
+    Returns the redaction of the audit entries that held the old address (their count, and
+    how many were sealed before commitments and had to stay).
+    """
+    return audit.redact_mentions([_take_out(user, now)], now=now)
+
+
+def _take_out(user: User, now: datetime) -> str:
+    """All of `anonymise_account` but the audit trail's redaction; the old address.
+
+    Apart so that the retention run redacts a whole batch's addresses in one pass over the
+    trail rather than one pass per account.
+    """
     for anonymiser in current_app.extensions.get("account_anonymisers", ()):
         anonymiser(user)
+    _end_pending_requests(user)
+    address = user.email
     user.email = placeholder_email(user.id)
     user.name = ""
     user.password_hash = UNUSABLE_PASSWORD
@@ -55,6 +113,7 @@ def anonymise_account(user: User, now: datetime) -> None:
     user.anonymised_at = now
     db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
     db.session.execute(delete(DossierViewer).where(DossierViewer.user_id == user.id))
+    return address
 
 
 def last_login():
@@ -76,9 +135,11 @@ def accounts(entry: Entry, p: Pass) -> Outcome:
         outcome.sample = sample(due, User.id, lambda i: f"account {i}")
         return outcome
     for ids in ids_in_batches(due, User.id, p.batch):
+        addresses = []
         for user in db.session.scalars(select(User).where(User.id.in_(ids))):
-            anonymise_account(user, p.now)
+            addresses.append(_take_out(user, p.now))
             audit.record("retention:account_anonymised", detail=f"account {user.id}")
             outcome.done += 1
+        outcome.unredacted += audit.redact_mentions(addresses, now=p.now).legacy
         commit(p)
     return outcome

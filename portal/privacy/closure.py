@@ -26,36 +26,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
-
 from portal import audit
 from portal.accounts import services
-from portal.accounts.models import OrgRole, Role, User
+from portal.accounts.models import Role, User
 from portal.errors import Invalid
-from portal.extensions import db
 from portal.i18n import _
-from portal.privacy.accounts import anonymise_account
+from portal.privacy.accounts import anonymise_account, other_administrators
 
 STAFF = {Role.OFFICER, Role.HELPDESK, Role.ADMIN}
-
-
-def other_administrators(user: User) -> int:
-    """Usable administrators of the user's organisation besides the user."""
-    if user.organisation_id is None:
-        return 0
-    return (
-        db.session.scalar(
-            select(func.count(User.id)).where(
-                User.organisation_id == user.organisation_id,
-                User.org_role == OrgRole.ADMIN,
-                User.id != user.id,
-                User.active.is_(True),
-                User.anonymised_at.is_(None),
-                User.email_verified_at.is_not(None),
-            )
-        )
-        or 0
-    )
 
 
 def refusal(user: User) -> str | None:

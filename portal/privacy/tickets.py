@@ -9,6 +9,10 @@ the address a proof was bound to. The link the requester was e-mailed stops work
 random access token). *delete* removes the ticket with its thread; a ticket that gave a
 proof stays (the proof is the record of an e-mail filing) and is reported.
 
+Either way the audit entries naming no file that hold the requester's address or the
+address a proof was bound to (the proof issued to it, say) are redacted
+(`audit.redact_mentions`); the chain still verifies.
+
 Only resolved tickets count: one still open or answered has no end yet.
 """
 
@@ -18,7 +22,7 @@ import secrets
 
 from sqlalchemy import exists, select, update
 
-from portal import uploads
+from portal import audit, uploads
 from portal.extensions import db
 from portal.fallback.models import HelpdeskTicket, Proof, TicketEntry, TicketStatus
 from portal.privacy.batches import Outcome, Pass, commit, count, ids_in_batches, sample
@@ -46,8 +50,9 @@ def helpdesk_tickets(entry: Entry, p: Pass) -> Outcome:
     for ids in ids_in_batches(due, HelpdeskTicket.id, p.batch):
         for ticket in db.session.scalars(select(HelpdeskTicket).where(HelpdeskTicket.id.in_(ids))):
             if entry.action == ANONYMISE:
-                anonymise_ticket(ticket, p)
+                outcome.unredacted += anonymise_ticket(ticket, p).legacy
             else:
+                outcome.unredacted += _redact_addresses(ticket, p).legacy
                 _discard_screenshot(ticket)
                 db.session.delete(ticket)  # its thread goes with it (delete-orphan)
             outcome.done += 1
@@ -55,7 +60,15 @@ def helpdesk_tickets(entry: Entry, p: Pass) -> Outcome:
     return outcome
 
 
-def anonymise_ticket(ticket: HelpdeskTicket, p: Pass) -> None:
+def _redact_addresses(ticket: HelpdeskTicket, p: Pass) -> audit.Redaction:
+    """Redact the file-less audit entries holding the ticket's addresses (see module)."""
+    bound = db.session.scalars(select(Proof.email).where(Proof.ticket_id == ticket.id))
+    return audit.redact_mentions([ticket.requester_email, *bound], now=p.now)
+
+
+def anonymise_ticket(ticket: HelpdeskTicket, p: Pass) -> audit.Redaction:
+    """Take the requester out of `ticket` (see this module); the caller commits."""
+    redaction = _redact_addresses(ticket, p)
     _discard_screenshot(ticket)
     ticket.requester_name = ""
     ticket.requester_email = ""
@@ -79,6 +92,7 @@ def anonymise_ticket(ticket: HelpdeskTicket, p: Pass) -> None:
         .values(email="")
         .execution_options(synchronize_session=False)
     )
+    return redaction
 
 
 def _discard_screenshot(ticket: HelpdeskTicket) -> None:

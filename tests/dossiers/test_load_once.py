@@ -88,8 +88,13 @@ def test_the_submit_post_loads_the_dossier_once(client, employer):
     assert dossier.status == DossierStatus.SUBMITTED
     print(f"submit POST: {len(seen.sql)} statements, {len(seen.dossier_reads)} dossier reads")
     assert len(seen.dossier_loads) == 1, seen.dossier_loads
-    # Besides the load: is the form's token used already (a replay), is the reference free.
+    # Besides the load: is the form's token used already (a replay, on this file or another:
+    # not a repeat of the load, see test_wizard's token tests), is the reference free.
     assert len(seen.dossier_reads) == 3, seen.dossier_reads
+    load, replay, reference = seen.dossier_reads
+    assert "dossier.submission_token = " in replay and "dossier.reference = " in reference
+    # The whole POST (36 on SQLite when written, with the outbox's delivery of the e-mail).
+    assert len(seen.sql) <= 36, len(seen.sql)
 
 
 def test_the_answer_post_reads_the_dossier_once(client, employer):

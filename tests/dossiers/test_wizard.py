@@ -76,6 +76,31 @@ def test_a_replayed_or_double_submission_gives_one_dossier(client, employer, mai
     assert len(mailbox.to("hr@acme.example")) == 1
 
 
+def test_a_token_used_by_another_file_shows_that_file_and_leaves_this_draft(client, employer):
+    """The submit POST's second read of the dossier table (the form's token looked up on
+    every file) is no repeat of the load: without it this draft would be submitted too."""
+    first = start(client)
+    fill(client, first)
+    assert submit(client, first.id, token="used-token").status_code == 302
+    second = start(client)
+    fill(client, second)
+    response = submit(client, second.id, token="used-token")
+    assert response.headers["Location"] == f"/applications/{first.id}/confirmation"
+    assert second.status == DossierStatus.DRAFT and second.reference is None
+
+
+def test_a_token_of_someone_elses_file_reveals_nothing(client, employer):
+    first = start(client)
+    fill(client, first)
+    assert submit(client, first.id, token="their-token").status_code == 302
+    client.post("/account/logout")
+    login(client, make_user("hr@other.example").email)
+    mine = start(client)
+    fill(client, mine)
+    assert submit(client, mine.id, token="their-token").status_code == 404
+    assert mine.status == DossierStatus.DRAFT
+
+
 def test_an_incomplete_file_cannot_be_submitted(client, employer):
     dossier = start(client)
     client.post(f"/applications/{dossier.id}/worker", data=WORKER)
