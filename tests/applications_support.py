@@ -37,7 +37,9 @@ WORKER = {
 def job(**changes) -> dict:
     data = {
         "isco_code": "2512",
-        "annual_salary": "60000.00",
+        # "60000": the same amount in every language ("60000.00" is refused in Dutch, where
+        # the point groups thousands), whatever locale a request ends up in.
+        "annual_salary": "60000",
         "start_date": (clock.today() + timedelta(days=60)).isoformat(),
         "duration_months": "24",
         "workplace_street": "Kouter 1",

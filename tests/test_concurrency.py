@@ -18,7 +18,7 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, func, select, text
 
 from portal import audit, create_app
-from portal.accounts.models import Role
+from portal.accounts.models import ClaimStatus, MembershipClaim, OrgRole, Role, User
 from portal.audit import AuditEntry
 from portal.dossiers.lifecycle import handling
 from portal.dossiers.lifecycle.models import StatusEvent
@@ -26,7 +26,7 @@ from portal.dossiers.models import Document, Dossier, DossierStatus
 from portal.extensions import db
 from tests.applications_support import fill, start, submit
 from tests.factories import DossierFactory, card_details
-from tests.support import login, make_user
+from tests.support import login, make_organisation, make_user
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 
@@ -445,3 +445,57 @@ def test_two_officers_deciding_one_card_at_once_one_wins(live):
         else:
             assert final.card.valid_until is None
         db.session.commit()
+
+
+def test_administrators_answering_one_join_request_at_once_answer_it_once(live):
+    """Two administrators of one organisation, five tabs each, approve and refuse the same
+    request to join at once: one answer wins and is kept whole (status, decider and the
+    person's membership agree); every other click is told it was answered already."""
+    with live.app_context():
+        organisation = make_organisation()
+        admins = [
+            make_user(
+                f"admin{n}@join-race.example", organisation=organisation, org_role=OrgRole.ADMIN
+            )
+            for n in (1, 2)
+        ]
+        person = make_user("joiner@join-race.example", Role.EMPLOYER, organisation=None)
+        person.organisation_id, person.org_role = None, None  # not a member yet
+        request = MembershipClaim(organisation_id=organisation.id, user_id=person.id)
+        db.session.add(request)
+        db.session.commit()
+        request_id, person_id, organisation_id = request.id, person.id, organisation.id
+        admin_ids = {a.id for a in admins}
+        emails = [a.email for a in admins]
+    clients = [_client(live, emails[n % 2]) for n in range(10)]
+    url = f"/account/organisation/requests/{request_id}"
+    jobs = [
+        (lambda c=c, d=("approve" if n % 2 else "reject"): c.post(url, data={"decision": d}))
+        for n, c in enumerate(clients)
+    ]
+    responses = []
+    statuses = _run_together(
+        [lambda job=job: responses.append(job()) or responses[-1].status_code for job in jobs]
+    )
+    assert statuses == [302] * 10, Counter(statuses)
+    with live.app_context():
+        answered = db.session.get(MembershipClaim, request_id)
+        joiner = db.session.get(User, person_id)
+        assert answered.status in (ClaimStatus.PROVEN, ClaimStatus.REJECTED)
+        assert answered.decided_by_id in admin_ids
+        if answered.status == ClaimStatus.PROVEN:
+            assert (joiner.organisation_id, joiner.org_role) == (organisation_id, OrgRole.MEMBER)
+        else:
+            assert joiner.organisation_id is None
+        decisions = db.session.scalars(
+            select(AuditEntry.action).where(AuditEntry.action.like("membership.%"))
+        ).all()
+        assert sorted(decisions) in (["membership.approved"], ["membership.rejected"]), decisions
+        db.session.commit()
+    # The losers were told (the flash of the redirect), none of them silently.
+    told = 0
+    for client in clients:
+        with live.app_context():
+            page = client.get("/account/organisation?lang=en").get_data(as_text=True)
+        told += "already been answered" in page
+    assert told == 9

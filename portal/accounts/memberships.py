@@ -101,17 +101,19 @@ def _lapsed(request: MembershipClaim, now: datetime | None = None) -> bool:
     )
 
 
-def load_for_admin(actor: User, request_id: int) -> MembershipClaim:
+def load_for_admin(actor: User, request_id: int, *, for_update: bool = False) -> MembershipClaim:
     """A request to join `actor`'s organisation; another organisation's looks missing.
 
     Not `access.get_dossier`'s kind: a join request is no file, its reader is the
     organisation's proven administrator, not a party of a file, and the accounts package
-    sits below the dossiers (it may not import them). No row lock (as before): two
-    administrators deciding the same request at the same instant could both pass `decide`'s
-    pending check; left as it is, since this loader's sharing was to change no behaviour.
+    sits below the dossiers (it may not import them). `for_update` locks the row (and reads
+    it afresh): two administrators answering the same request at once then take turns, and
+    the second finds it answered instead of both passing `decide`'s pending check.
     """
     _require_proven_admin(actor)
-    request = db.session.get(MembershipClaim, request_id)
+    request = db.session.get(
+        MembershipClaim, request_id, with_for_update=for_update, populate_existing=for_update
+    )
     if request is None or request.organisation_id != actor.organisation_id:
         raise NotFound
     return request
@@ -119,7 +121,7 @@ def load_for_admin(actor: User, request_id: int) -> MembershipClaim:
 
 def decide(actor: User, request_id: int, *, approve: bool, reason: str = "") -> MembershipClaim:
     """A proven administrator lets the requester in as a member, or refuses."""
-    request = load_for_admin(actor, request_id)
+    request = load_for_admin(actor, request_id, for_update=True)
     if request.status != ClaimStatus.PENDING or _lapsed(request):
         raise Invalid({"": [_("This request has already been answered or has expired.")]})
     request.decided_by_id = actor.id
