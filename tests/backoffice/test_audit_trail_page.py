@@ -9,18 +9,9 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from portal import audit
-from portal.accounts.models import Role
 from portal.audit import AuditEntry
 from portal.extensions import db
 from tests.factories import QueuedDossierFactory
-from tests.support import login, make_user
-
-
-@pytest.fixture
-def officer(client):
-    user = make_user("officer@flanders.example", Role.OFFICER)
-    login(client, user.email)
-    return user
 
 
 @pytest.fixture

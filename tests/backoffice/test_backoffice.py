@@ -46,13 +46,6 @@ def employer(db_session):
     return user
 
 
-@pytest.fixture
-def officer(client):
-    user = make_user("officer@flanders.example", Role.OFFICER)
-    login(client, user.email)
-    return user
-
-
 def page(client, url: str):
     response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)

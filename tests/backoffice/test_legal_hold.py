@@ -22,13 +22,6 @@ NOW = datetime(2026, 12, 3, 10, tzinfo=UTC)
 
 
 @pytest.fixture
-def officer(client):
-    user = make_user("officer@flanders.example", Role.OFFICER)
-    login(client, user.email)
-    return user
-
-
-@pytest.fixture
 def old_file(db_session):
     with clock.frozen(LONG_AGO):
         return DossierFactory(granted=True)
