@@ -320,10 +320,9 @@ def consistency(env: dict[str, str]) -> list[str]:
     os.environ.update(env)
     from sqlalchemy import func, select
 
-    from portal import create_app
-    from portal.accounts.models import Mandate
+    from portal import create_app, uploads_sweep
     from portal.dossiers.lifecycle.models import StatusEvent
-    from portal.dossiers.models import Document, Dossier, DossierStatus
+    from portal.dossiers.models import Dossier, DossierStatus
     from portal.extensions import db
 
     problems = []
@@ -349,8 +348,9 @@ def consistency(env: dict[str, str]) -> list[str]:
             problems.append(
                 f"submitted files without one submission event: {submitted ^ set(submissions)}"
             )
-        stored = set(db.session.scalars(select(Document.stored_name)))
-        stored |= set(db.session.scalars(select(Mandate.stored_name)))
+        # What a row refers to, as the upload sweep reads it: documents, mandates and the
+        # stored receipts and decision letters (a hand-kept list here missed the letters).
+        stored = uploads_sweep.referenced_names()
         folder = Path(env["UPLOAD_DIR"])
         on_disk = {p.name for p in folder.rglob("*") if p.is_file()} if folder.exists() else set()
         orphans = on_disk - stored
