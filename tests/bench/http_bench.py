@@ -5,7 +5,9 @@
 For each scale (a number of files in a fresh SQLite database, seeded in bulk after the demo
 data) it starts gunicorn with 2 sync workers (tests/bench/gunicorn.conf.py) on the portal,
 and measures the same gunicorn on a bare Flask "hello" app (tests/bench/hello_app.py) just
-before, so that both see the machine's load of the moment.
+before, so that both see the machine's load of the moment. Beside it, the "signed-in floor"
+(tests/bench/floor_app.py): the same stack loading one user per request through the ORM,
+which is the least any signed-in page can cost.
 It logs in an employer and an officer, checks that every page answers 200, then loads each
 page with wrk (or, when wrk is missing, a Python load generator) for `--seconds` with
 `--clients` connections. It prints requests/s, p50 and p99 and the throughput as a share of
@@ -59,6 +61,9 @@ PAGES = [
     ("officer search", "officer", "/backoffice/dossiers?q=worker+1"),
     ("file (officer)", "officer", "/backoffice/dossiers/{timeline}"),
 ]
+# The stack's own least cost of a signed-in page (tests/bench/floor_app.py), measured
+# beside bare Flask: what no portal page that is signed in can beat.
+FLOOR = "signed-in floor"
 INPUT = re.compile(r"<input\b[^>]*>", re.S)
 ATTR = re.compile(r'([\w-]+)="([^"]*)"')
 
@@ -403,7 +408,7 @@ def table(
         b = baselines[files]
         flask += f" | {b.rps:>7.0f} {b.p50_ms:>6.1f} {b.p99_ms:>6.1f} {1:>6.2f}×"
     lines.append(flask)
-    for label, _, _ in PAGES:
+    for label in [FLOOR] + [label for label, _, _ in PAGES]:
         line = f"{label:<18}"
         for files in scales:
             r = runs[files][label]
@@ -438,13 +443,22 @@ def main(argv: list[str] | None = None) -> None:
     # Bare Flask is measured again beside every scale: on a shared machine the load of the
     # moment moves both alike, and the share of Flask is what the targets are stated in.
     hello = Server("tests.bench.hello_app:app", dict(os.environ), workdir / "hello.log")
+    floor = Server(
+        "tests.bench.floor_app:app",
+        dict(os.environ, BENCH_FLOOR_DB=str(workdir / "floor.sqlite")),
+        workdir / "floor.log",
+    )
     runs, baselines = {}, {}
     try:
+        _, _, headers = _get(floor.port, "/login")
+        floor_cookie = _header(_cookies(headers, {}))
         for files in scales:
             baselines[files] = load(hello.port, "/", "", args.seconds, args.clients)
-            runs[files] = measure_scale(files, args, workdir)
+            runs[files] = {FLOOR: load(floor.port, "/", floor_cookie, args.seconds, args.clients)}
+            runs[files].update(measure_scale(files, args, workdir))
     finally:
         hello.stop()
+        floor.stop()
     print(table(baselines, scales, runs))
     shutil.rmtree(workdir, ignore_errors=True)
 
