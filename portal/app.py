@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Flask, g, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import format_decimal, get_locale
+from itsdangerous import URLSafeTimedSerializer
 
 from portal import config as settings
 from portal import errors, links, plugins, security, transactions
@@ -17,6 +20,7 @@ from portal.i18n import format_date as i18n_format_date
 from portal.i18n import format_datetime as i18n_format_datetime
 
 PACKAGE = Path(__file__).resolve().parent
+_ASYNC_FLAGS = inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR | inspect.CO_ITERABLE_COROUTINE
 ROOT = PACKAGE.parent
 
 
@@ -27,9 +31,37 @@ def shared_folder(name: str) -> Path:
     return inside if inside.is_dir() else ROOT / name
 
 
+class CachedSerializerSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer built once per key set.
+
+    Flask builds it anew twice a request (open and save); the keys and settings only change
+    when the configuration does, which is then part of the cache's key.
+    """
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        cached = app.extensions.get("portal_session_serializer")
+        if cached is None or cached[0] != keys:
+            cached = (keys, super().get_signing_serializer(app))
+            app.extensions["portal_session_serializer"] = cached
+        return cached[1]
+
+
 class PortalFlask(Flask):
     """Flask, with the request as the unit of work (one commit, or a rollback, and one retry
     of a request that lost a database race), and request ids in logs."""
+
+    session_interface = CachedSerializerSessions()
+
+    def ensure_sync(self, func):
+        # Flask asks this of every hook and view on every request (about twenty times), and
+        # inspect.iscoroutinefunction is most of that cost. A plain function or method
+        # whose code is no coroutine is returned as it is; anything else (a partial, an
+        # async view) goes Flask's way.
+        code = getattr(func, "__code__", None)
+        if code is not None and not code.co_flags & _ASYNC_FLAGS:
+            return func
+        return super().ensure_sync(func)
 
     def full_dispatch_request(self):
         # The transaction mode is per request and set before any query (the session loader
@@ -232,13 +264,13 @@ def _register_hooks(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'",
-        )
+        # What a view set itself stays; the rest is added. One pass over the few headers
+        # present: werkzeug's setdefault raises and catches a KeyError per missing name.
+        headers = response.headers
+        present = {name.lower() for name, _value in headers}
+        for name, value in errors.SECURITY_HEADERS.items():
+            if name.lower() not in present:
+                headers.add(name, value)
         return response
 
     app.after_request(mail.deliver_after_request)

@@ -17,6 +17,8 @@ from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from jinja2 import pass_eval_context
 from markupsafe import Markup
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 LANGUAGES: dict[str, str] = {"nl": "Nederlands", "fr": "Français", "de": "Deutsch", "en": "English"}
 DEFAULT_LANGUAGE = "nl"
@@ -190,7 +192,14 @@ def select_locale() -> str:
     cookie = normalise(request.cookies.get(COOKIE))
     if cookie:
         return cookie
-    return request.accept_languages.best_match(list(LANGUAGES)) or DEFAULT_LANGUAGE
+    return _best_language(request.headers.get("Accept-Language", "")) or DEFAULT_LANGUAGE
+
+
+@functools.lru_cache(maxsize=512)
+def _best_language(header: str) -> str | None:
+    # Parsing the header is most of the selector's cost, and browsers send few distinct
+    # ones; the cache is bounded, so a client sending a new header each time costs a parse.
+    return parse_accept_header(header, LanguageAccept).best_match(list(LANGUAGES))
 
 
 def localized(names: dict[str, str], locale: str) -> str:

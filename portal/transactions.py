@@ -140,6 +140,8 @@ def _executed(state) -> None:
 
 def start() -> None:
     """At the start of a request: what the session wrote before is none of its business."""
+    if not db.session.registry.has():
+        return  # no session yet in this context: it will start empty (and need not be made)
     db.session.info.pop(WROTE, None)
     db.session.info.pop(COMMITTED, None)
     # Changes pending before the request began are not its view's writes (a test's setup

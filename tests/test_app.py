@@ -99,6 +99,63 @@ def test_security_headers(client):
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    for name in ("X-Frame-Options", "Content-Security-Policy", "X-Content-Type-Options"):
+        assert len(response.headers.getlist(name)) == 1, name
+
+
+def test_a_security_header_a_view_set_itself_is_kept(app):
+    from flask import Response
+
+    (hook,) = [
+        f for f in app.after_request_funcs[None] if getattr(f, "__name__", "") == "security_headers"
+    ]
+    response = Response("embeddable")
+    response.headers["x-frame-options"] = "SAMEORIGIN"  # any spelling of the name
+    with app.test_request_context("/"):
+        response = hook(response)
+    assert response.headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_a_changed_secret_key_is_used_at_once_by_the_session_cookie(app):
+    # The session's signing serializer is built once per key set (not twice a request), so
+    # a rotated key, with or without the old one as a fallback, must give a new one.
+    from itsdangerous import BadSignature
+
+    interface = app.session_interface
+    signer = interface.get_signing_serializer(app)
+    assert interface.get_signing_serializer(app) is signer
+    cookie = signer.dumps({"lang": "de"})
+    old_key = app.secret_key
+    try:
+        app.secret_key = "a-rotated-secret-key-of-sufficient-length"
+        with pytest.raises(BadSignature):
+            interface.get_signing_serializer(app).loads(cookie)
+        app.config["SECRET_KEY_FALLBACKS"] = [old_key]
+        assert interface.get_signing_serializer(app).loads(cookie) == {"lang": "de"}
+    finally:
+        app.secret_key = old_key
+        app.config["SECRET_KEY_FALLBACKS"] = []
+    assert interface.get_signing_serializer(app).loads(cookie) == {"lang": "de"}
+
+
+def test_hooks_and_views_run_as_they_are_unless_they_are_coroutines(app):
+    def plain():
+        return "sync"
+
+    async def coroutine():
+        return "async"
+
+    assert app.ensure_sync(plain) is plain
+    assert app.ensure_sync(app.full_dispatch_request) == app.full_dispatch_request
+    try:
+        wrapped = app.ensure_sync(coroutine)
+    except RuntimeError:
+        return  # Flask's own answer without asgiref installed: not run as a plain function
+    assert wrapped is not coroutine
+    assert wrapped() == "async"
 
 
 @pytest.fixture

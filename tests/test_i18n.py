@@ -45,6 +45,22 @@ def test_accept_language_is_used_when_nothing_else_is_known(client):
     assert html_lang(client, "/", headers={"Accept-Language": "es,it"}) == "nl"
 
 
+@pytest.mark.parametrize(
+    "header",
+    ["x" * 8000, "de;q=abc, fr;q=-1, ;;;, *", "\u00e9\u00e9;q=0.5, nl-BE;q=0.4", "de;q=0"],
+)
+def test_a_hostile_accept_language_falls_back_without_error(client, header):
+    # The parsed header is cached per distinct text: a malformed one, asked twice, gives the
+    # same answer both times and never an error.
+    for _ in range(2):
+        assert html_lang(client, "/", headers={"Accept-Language": header}) == "nl"
+
+
+def test_the_cached_accept_language_still_follows_each_header(client):
+    for header, lang in [("fr", "fr"), ("de", "de"), ("fr", "fr"), ("en-GB", "en")]:
+        assert html_lang(client, "/", headers={"Accept-Language": header}) == lang
+
+
 def test_a_cookie_beats_accept_language(client):
     client.get("/?lang=fr")
     assert html_lang(client, "/", headers={"Accept-Language": "de"}) == "fr"
