@@ -12,8 +12,8 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_babel import format_decimal, get_locale
 from itsdangerous import URLSafeTimedSerializer
 
+from portal import chrome, errors, links, plugins, security, transactions
 from portal import config as settings
-from portal import errors, links, plugins, security, transactions
 from portal.extensions import babel, csrf, db, limiter, login_manager
 from portal.i18n import COOKIE, LANGUAGES, _l, install_template_gettext, select_locale
 from portal.i18n import format_date as i18n_format_date
@@ -290,6 +290,7 @@ def _register_hooks(app: Flask) -> None:
     app.jinja_env.filters["number"] = lambda n: format_decimal(n)
     app.jinja_env.filters["as_link"] = mail.as_link
     app.jinja_env.globals["external_url"] = links.external  # e-mails: links from route names
+    app.jinja_env.globals["chrome"] = lambda name: chrome.part(name, _lang_url)
 
 
 def _lang_url(code: str) -> str:
