@@ -290,7 +290,14 @@ def _register_hooks(app: Flask) -> None:
     app.jinja_env.filters["number"] = lambda n: format_decimal(n)
     app.jinja_env.filters["as_link"] = mail.as_link
     app.jinja_env.globals["external_url"] = links.external  # e-mails: links from route names
-    app.jinja_env.globals["chrome"] = lambda name: chrome.part(name, _lang_url)
+    app.jinja_env.globals["chrome"] = _chrome
+
+
+def _chrome(name: str):
+    """A part of the page frame (portal/chrome.py); its footer shows the helpdesk's contact."""
+    from portal.fallback.contact import helpdesk_contact
+
+    return chrome.part(name, _lang_url, helpdesk_contact())
 
 
 def _lang_url(code: str) -> str:

@@ -14,7 +14,7 @@ holds random markers (new in each process, so no text can imitate them) in their
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 
 from flask import current_app, render_template, request
 from flask_babel import get_locale
@@ -32,16 +32,19 @@ def _lang_mark(code: str) -> str:
     return f"{_MARK}lang{code}"
 
 
-def part(name: str, lang_url: Callable[[str], str]) -> Markup:
-    """The HTML of one part of the frame for this request."""
+def part(name: str, lang_url: Callable[[str], str], settings: Hashable = ()) -> Markup:
+    """The HTML of one part of the frame for this request.
+
+    `lang_url(code)` gives this page's address in language `code`; `settings` is whatever
+    else the frame shows that may change while the process runs (the helpdesk's contact,
+    which the app factory passes in: the kernel knows no domain)."""
     if name not in PARTS:
         raise ValueError(f"no such part of the page frame: {name!r}")
-    from portal.fallback.contact import helpdesk_contact
     from portal.i18n import LANGUAGES
 
     app = current_app._get_current_object()
     signed_in = bool(current_user.is_authenticated)
-    key = (name, str(get_locale()), signed_in, request.script_root, helpdesk_contact())
+    key = (name, str(get_locale()), signed_in, request.script_root, settings)
     made = app.extensions.setdefault("portal.chrome", {})
     html = made.get(key)
     if html is None:
