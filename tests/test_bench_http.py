@@ -29,3 +29,16 @@ def test_percentiles_come_from_the_distribution_not_the_stdev_column():
 
 def test_failed_requests_are_counted():
     assert parse_wrk(REPORT).errors == 4 + 2 + 3
+
+
+def test_the_table_gives_signed_in_pages_their_share_of_the_signed_in_floor():
+    from tests.bench.http_bench import FLOOR, PAGES, Result, table
+
+    pages = {label: Result(100.0, 1.0, 2.0) for label, _, _ in PAGES}
+    report = table(
+        {10: Result(1000.0, 1.0, 2.0)}, [10], {10: {**pages, FLOOR: Result(400.0, 1, 2)}}
+    )
+    rows = {line.split("|")[0].strip(): line for line in report.splitlines()}
+    assert rows[FLOOR].split()[-1] == "0.400×"  # its share of bare Flask, no share of itself
+    assert rows["dashboard"].split()[-2:] == ["0.100×", "0.250×"]
+    assert rows["start page"].split()[-1] == "0.100×"  # public: no floor share

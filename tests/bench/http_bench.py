@@ -394,26 +394,32 @@ def measure_scale(files: int, args, workdir: Path) -> dict[str, Result]:
 def table(
     baselines: dict[int, Result], scales: list[int], runs: dict[int, dict[str, Result]]
 ) -> str:
+    """The report: per scale requests/s, p50, p99, the share of bare Flask and, for a
+    signed-in page, the share of the signed-in floor; then the growth between scales."""
+    signed_in = {label for label, who, _ in PAGES if who}
     head = f"{'page':<18}"
     for files in scales:
-        head += f" | {f'{files:,} files':^30}"
+        head += f" | {f'{files:,} files':^38}"
     if len(scales) > 1:
         head += f" | {'time':>6}"
-    sub = f"{'':<18}" + f" | {'req/s':>7} {'p50ms':>6} {'p99ms':>6} {'×Flask':>7}" * len(scales)
+    sub = f"{'':<18}" + (
+        f" | {'req/s':>7} {'p50ms':>6} {'p99ms':>6} {'×Flask':>7} {'×floor':>7}" * len(scales)
+    )
     if len(scales) > 1:
         sub += f" | {'growth':>6}"
     lines = [head, sub, "-" * len(sub)]
     flask = f"{'bare Flask':<18}"
     for files in scales:
         b = baselines[files]
-        flask += f" | {b.rps:>7.0f} {b.p50_ms:>6.1f} {b.p99_ms:>6.1f} {1:>6.2f}×"
+        flask += f" | {b.rps:>7.0f} {b.p50_ms:>6.1f} {b.p99_ms:>6.1f} {1:>6.2f}× {'':>7}"
     lines.append(flask)
     for label in [FLOOR] + [label for label, _, _ in PAGES]:
         line = f"{label:<18}"
         for files in scales:
             r = runs[files][label]
             share = r.rps / baselines[files].rps
-            line += f" | {r.rps:>7.0f} {r.p50_ms:>6.1f} {r.p99_ms:>6.1f} {share:>6.3f}×"
+            floor = f"{r.rps / runs[files][FLOOR].rps:>6.3f}×" if label in signed_in else ""
+            line += f" | {r.rps:>7.0f} {r.p50_ms:>6.1f} {r.p99_ms:>6.1f} {share:>6.3f}× {floor:>7}"
             if r.errors:
                 line += f" ({r.errors} errors)"
         if len(scales) > 1:
