@@ -42,3 +42,11 @@ def test_the_table_gives_signed_in_pages_their_share_of_the_signed_in_floor():
     assert rows[FLOOR].split()[-1] == "0.400×"  # its share of bare Flask, no share of itself
     assert rows["dashboard"].split()[-2:] == ["0.100×", "0.250×"]
     assert rows["start page"].split()[-1] == "0.100×"  # public: no floor share
+
+
+def test_a_share_is_of_the_bare_flask_run_beside_the_page_when_there_is_one():
+    from tests.bench.http_bench import Result
+
+    mean = Result(1000.0, 1.0, 2.0)
+    assert Result(300.0, 1, 2, flask_rps=600.0).share(mean) == 0.5
+    assert Result(300.0, 1, 2).share(mean) == 0.3

@@ -4,8 +4,9 @@
 
 For each scale (a number of files in a fresh SQLite database, seeded in bulk after the demo
 data) it starts gunicorn with 2 sync workers (tests/bench/gunicorn.conf.py) on the portal,
-and measures the same gunicorn on a bare Flask "hello" app (tests/bench/hello_app.py) just
-before, so that both see the machine's load of the moment. Beside it, the "signed-in floor"
+and measures the same gunicorn on a bare Flask "hello" app (tests/bench/hello_app.py) right
+after each page, so that both see the machine's load of the moment (the "bare Flask" row is
+the mean of those runs; each share is of the run beside it). Beside it, the "signed-in floor"
 (tests/bench/floor_app.py): the same stack loading one user per request through the ORM,
 which is the least any signed-in page can cost.
 It logs in an employer and an officer, checks that every page answers 200, then loads each
@@ -36,7 +37,8 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
 from html import unescape
@@ -74,6 +76,11 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: int = 0
+    flask_rps: float = 0.0  # bare Flask, measured just before this page (0: not measured)
+
+    def share(self, flask: Result) -> float:
+        """Requests/s as a share of bare Flask's: of the run just before, else `flask`."""
+        return self.rps / (self.flask_rps or flask.rps)
 
 
 # --- Seeding -------------------------------------------------------------------------------
@@ -355,7 +362,9 @@ def load(port: int, path: str, cookie: str, seconds: int, clients: int) -> Resul
 # --- The run -------------------------------------------------------------------------------
 
 
-def measure_scale(files: int, args, workdir: Path) -> dict[str, Result]:
+def measure_scale(
+    files: int, args, workdir: Path, baseline: Callable[[], Result]
+) -> dict[str, Result]:
     folder = workdir / f"files-{files}"
     folder.mkdir()
     database = f"sqlite:///{folder / 'bench.sqlite'}"
@@ -385,7 +394,10 @@ def measure_scale(files: int, args, workdir: Path) -> dict[str, Result]:
             status, _, _ = _get(server.port, path, cookies[who])
             if status != 200:
                 sys.exit(f"{label} ({path}) answered {status}, not 200")
-            results[label] = load(server.port, path, cookies[who], args.seconds, args.clients)
+            results[label] = replace(
+                load(server.port, path, cookies[who], args.seconds, args.clients),
+                flask_rps=baseline().rps,
+            )
         return results
     finally:
         server.stop()
@@ -417,8 +429,9 @@ def table(
         line = f"{label:<18}"
         for files in scales:
             r = runs[files][label]
-            share = r.rps / baselines[files].rps
-            floor = f"{r.rps / runs[files][FLOOR].rps:>6.3f}×" if label in signed_in else ""
+            share = r.share(baselines[files])
+            floor_share = runs[files][FLOOR].share(baselines[files])
+            floor = f"{share / floor_share:>6.3f}×" if label in signed_in else ""
             line += f" | {r.rps:>7.0f} {r.p50_ms:>6.1f} {r.p99_ms:>6.1f} {share:>6.3f}× {floor:>7}"
             if r.errors:
                 line += f" ({r.errors} errors)"
@@ -426,7 +439,7 @@ def table(
             # Time per request at the largest scale over the smallest (target ≤ 1.25), each
             # as a share of its own bare Flask.
             first, last = runs[scales[0]][label], runs[scales[-1]][label]
-            growth = (first.rps / baselines[scales[0]].rps) / (last.rps / baselines[scales[-1]].rps)
+            growth = first.share(baselines[scales[0]]) / last.share(baselines[scales[-1]])
             line += f" | {growth:>5.2f}×"
         lines.append(line)
     return "\n".join(lines)
@@ -446,8 +459,6 @@ def main(argv: list[str] | None = None) -> None:
         f"{args.seconds} s a page, SQLite; logs in {workdir}",
         flush=True,
     )
-    # Bare Flask is measured again beside every scale: on a shared machine the load of the
-    # moment moves both alike, and the share of Flask is what the targets are stated in.
     hello = Server("tests.bench.hello_app:app", dict(os.environ), workdir / "hello.log")
     floor = Server(
         "tests.bench.floor_app:app",
@@ -459,9 +470,22 @@ def main(argv: list[str] | None = None) -> None:
         _, _, headers = _get(floor.port, "/login")
         floor_cookie = _header(_cookies(headers, {}))
         for files in scales:
-            baselines[files] = load(hello.port, "/", "", args.seconds, args.clients)
-            runs[files] = {FLOOR: load(floor.port, "/", floor_cookie, args.seconds, args.clients)}
-            runs[files].update(measure_scale(files, args, workdir))
+            measured: list[Result] = []
+
+            def baseline(measured: list[Result] = measured) -> Result:
+                # Bare Flask again right after each page: on a shared machine the load
+                # of the moment moves both alike (the share is what the targets state).
+                measured.append(load(hello.port, "/", "", args.seconds, args.clients))
+                return measured[-1]
+
+            floor_run = load(floor.port, "/", floor_cookie, args.seconds, args.clients)
+            runs[files] = {FLOOR: replace(floor_run, flask_rps=baseline().rps)}
+            runs[files].update(measure_scale(files, args, workdir, baseline))
+            baselines[files] = Result(
+                statistics.fmean(r.rps for r in measured),
+                statistics.median(r.p50_ms for r in measured),
+                statistics.median(r.p99_ms for r in measured),
+            )
     finally:
         hello.stop()
         floor.stop()
