@@ -87,3 +87,16 @@ def test_the_template_filters_use_the_same_formats(app):
         rendered = env.from_string("{{ t|datetime('short') }}").render(t=MOMENT)
         assert "09:54" in rendered and "Brussels time" in rendered
         assert env.from_string("{{ none|datetime }}").render(none=None) == ""
+
+
+def test_the_day_and_the_time_turn_at_brussels_midnight_and_clock_change(app):
+    # Dates are converted per row with the standard library's zone of the same name as
+    # Flask-Babel's (portal.i18n.local_time): the wall clock must be Brussels' own.
+    with app.test_request_context("/?lang=en"):
+        assert format_date(datetime(2026, 7, 1, 22, 30, tzinfo=UTC), "long") == "2 July 2026"
+        assert format_date(datetime(2026, 12, 31, 22, 30), "long") == "31 December 2026"
+        assert format_date(datetime(2026, 12, 31, 23, 30), "long") == "1 January 2027"
+        assert "01:59" in format_datetime(datetime(2026, 3, 29, 0, 59, tzinfo=UTC))
+        assert "03:00" in format_datetime(datetime(2026, 3, 29, 1, 0, tzinfo=UTC))
+        assert "02:30" in format_datetime(datetime(2026, 10, 25, 0, 30, tzinfo=UTC))
+        assert "02:30" in format_datetime(datetime(2026, 10, 25, 1, 30, tzinfo=UTC))
