@@ -8,7 +8,9 @@ from babel import support
 from flask import current_app
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectChoice, StringField
+from markupsafe import Markup
+from wtforms import EmailField, PasswordField, SelectChoice, StringField, widgets
+from wtforms.fields.choices import SelectFieldBase
 from wtforms.i18n import messages_path
 from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 
@@ -37,6 +39,54 @@ def _wtforms_catalog(locale: str) -> support.NullTranslations:
     return support.Translations.load(messages_path(), [locale], domain="wtforms")
 
 
+class KeptSelect(widgets.Select):
+    """WTForms' select, its HTML kept per process for the same field, options and choice.
+
+    A filter form renders every option of every select on every request (the officer's
+    queue: seven selects, about forty options, each through WTForms' attribute building
+    and escaping, and a signature inspection per select): a fifth of that page's template
+    time, for HTML that only changes with the language and what is selected. The key is all
+    the widget reads: the field's id, name and flags, the arguments of the call and each
+    option's value, label (as shown, so each language has its own), state and attributes.
+    Grouped options, or anything unhashable, are rendered as WTForms does.
+    """
+
+    MAX_KEPT = 4096
+    _kept: dict[tuple, Markup] = {}
+
+    def __call__(self, field, **kwargs):
+        if field.has_groups():
+            return super().__call__(field, **kwargs)
+        try:
+            key = (
+                self.multiple,
+                field.id,
+                field.name,
+                tuple(sorted(kwargs.items())),
+                tuple(sorted(vars(field.flags).items())),
+                tuple(_option_key(choice) for choice in field.iter_choices()),
+            )
+            html = self._kept.get(key)
+        except TypeError:  # an unhashable attribute value
+            return super().__call__(field, **kwargs)
+        if html is None:
+            if len(self._kept) >= self.MAX_KEPT:
+                self._kept.clear()
+            html = self._kept[key] = super().__call__(field, **kwargs)
+        return html
+
+
+def _option_key(choice) -> tuple:
+    if isinstance(choice, tuple):  # the pre-3.3 shape: (value, label, selected[, render_kw])
+        value, label, selected, *rest = choice
+        render_kw = rest[0] if rest else None
+    else:
+        value, label, selected = choice.value, choice.label, choice.selected
+        render_kw = choice.render_kw
+    shown = None if label is None else str(label)
+    return (type(value), value, shown, bool(selected), tuple(sorted((render_kw or {}).items())))
+
+
 class BaseForm(FlaskForm):
     """A form whose errors the error summary can list in field order.
 
@@ -58,6 +108,10 @@ class BaseForm(FlaskForm):
             validators, filters = validation.default_rules(
                 unbound_field.field_class, validators or [], kwargs.pop("filters", None) or []
             )
+            if issubclass(unbound_field.field_class, SelectFieldBase) and "widget" not in kwargs:
+                widget = unbound_field.field_class.widget
+                if type(widget) is widgets.Select:  # WTForms' own, not a form's choice
+                    kwargs["widget"] = KeptSelect(multiple=widget.multiple)
             bound = unbound_field.field_class(
                 *args, validators=validators, filters=filters, **kwargs
             ).bind(form=form, **options)
