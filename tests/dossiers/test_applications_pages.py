@@ -110,3 +110,17 @@ def test_another_employers_file_as_cursor_is_refused_like_a_missing_one(client, 
     assert "SP-2026-THEIRS-X" not in refused.get_data(as_text=True)
     rows, _, _ = _page(client, newer.id)  # one's own file is a good cursor
     assert rows == [mine.id]
+
+
+def test_each_row_links_to_its_file_and_shows_its_status(app, client, employer):
+    from flask import url_for
+
+    made = DossierFactory(owner=employer)
+    rows, _following, html = _page(client)
+    assert rows == [made.id]
+    # The list builds the file's address from its own (once, not per row): the route's.
+    with app.test_request_context():
+        assert url_for("applications.task_list", dossier_id=made.id) == f"/applications/{made.id}"
+    assert client.get(f"/applications/{made.id}").status_code == 200
+    tag = check_page(html).select_one(f"td strong.tag-{made.status.value}")
+    assert tag is not None and tag.get_text(strip=True)
