@@ -200,14 +200,24 @@ def write_apart(write: Callable[[], object], why: str) -> None:
     """Run `write` and commit it now; on a read request on SQLite, in a short immediate
     transaction of its own.
 
-    For a write that only the request's first reads decide (the session's "last seen"):
-    writing it in the deferred transaction that read could meet a stale snapshot, so that
-    transaction (which wrote nothing) is rolled back and `write` runs again under the write
-    lock, on fresh rows: it must decide again, from what it reads. The rest of the request
-    reads deferred as before.
+    For a write that the request's reads decide (the session's "last seen") or that must be
+    on record before a page is shown (an officer's view of a file): writing it in the
+    deferred transaction that read could meet a stale snapshot, so that transaction ends
+    first (a change it holds is rolled back) and `write` runs under the write lock, on
+    fresh rows: it must decide again, from what it reads. The rest of the request reads
+    deferred as before.
     """
     if _deferred_sqlite():
-        db.session.rollback()  # only reads so far: nothing is lost but a stale snapshot
+        session = db.session
+        if session.new or session.dirty or session.deleted:
+            # A change decided on the reads (the touch): dropped with the stale snapshot,
+            # and decided again by `write` on fresh rows under the lock.
+            session.rollback()
+        else:
+            # Only reads (an audited read): ending the transaction is all that is needed,
+            # and a commit keeps what was flushed before it (a test's own setup, which
+            # shares the session; in production a read request has flushed nothing).
+            session.commit()
     # On every database a sanctioned write, not an undeclared one (`_report_undeclared`).
     token = SQLITE_DEFERRED.set(False)
     try:

@@ -13,7 +13,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from portal import audit
+from portal import audit, transactions
 from portal.accounts.models import Role, User
 from portal.audit import AuditEntry
 from portal.dossiers import access, rules
@@ -153,8 +153,12 @@ def officer_file(
     _officer(actor)
     before = audit.trail_cursor(dossier.id, trail_before)
     if record_view:
-        handling.open_for_officer(actor, dossier)
-        db.session.flush()
+        # Committed before the file is shown, apart from the request's reads (on SQLite in
+        # a short immediate transaction): the page is never shown unless its view is on the
+        # trail, and no lock is held while the page is built.
+        transactions.write_apart(
+            lambda: handling.open_for_officer(actor, dossier), "the view is on the trail first"
+        )
     events = list(
         db.session.scalars(
             select(StatusEvent)

@@ -207,9 +207,12 @@ def _back(dossier_id: int):
 
 
 @bp.get("/dossiers/<int:dossier_id>")
-@transactions.writes  # audits the read
 @roles(Role.OFFICER, Role.ADMIN)
 def dossier_page(dossier_id: int):
+    # A read that audits itself: the entry is written apart, in a short transaction of its
+    # own, before the page is built (`backoffice_services.officer_file`), so that on SQLite
+    # the write lock is not held while the page renders (it was, for the whole request:
+    # every officer's file view waited for every other's).
     return _file_page(_officer_dossier(dossier_id), record_view=True)
 
 
