@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from portal import audit
+from portal import audit, clock
 from portal.accounts.models import ClaimStatus, Role
 from portal.api import keys
 from portal.dossiers.lifecycle import status
@@ -96,7 +96,8 @@ def test_channel_kind_posting_and_review_traits(db_session):
     assert dossier.is_posting and dossier.limosa_reference
     assert dossier.status == S.SUBMITTED and dossier.assigned_officer_id == officer.id
     queued = QueuedDossierFactory(submitted_days_ago=10)
-    assert (queued.deadline_on - queued.submitted_at.date()).days == 60
+    # The deadline counts from the day of submission in Brussels (after 23:00 UTC, the next).
+    assert (queued.deadline_on - clock.local_day(queued.submitted_at)).days == 60
 
 
 def test_accounts_documents_requests_and_api_clients(db_session):
