@@ -14,8 +14,7 @@ redirects (the proxy's job) and change session cookie flags that config.py owns.
 
 from __future__ import annotations
 
-from flask import Flask, request
-from flask_login import current_user
+from flask import Flask, current_app, g, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 HSTS_MAX_AGE = 365 * 24 * 3600
@@ -43,18 +42,24 @@ def register(app: Flask) -> None:
 
 def private(response) -> bool:
     """Whether no cache may keep this response."""
+    environ = request.environ
     if request.endpoint == "static":
         return False
     if response.mimetype == "application/pdf":
         return True
     if "attachment" in response.headers.get("Content-Disposition", ""):
         return True
-    if request.headers.get("Authorization"):
+    if environ.get("HTTP_AUTHORIZATION"):
         return True
-    try:
-        # Any loaded user, active or not (stricter than is_authenticated), and read without
-        # touching the user's columns: after the request's commit they are expired, and
-        # reading one would reload the user in a transaction of its own.
-        return bool(current_user) and not current_user.is_anonymous
-    except Exception:  # noqa: BLE001 - a header must never turn a page into an error
+    # Any loaded user, active or not (stricter than is_authenticated), read where
+    # Flask-Login keeps it: asking `current_user` costs two lookups through its proxy on
+    # every response, and its columns are not touched (after the request's commit they are
+    # expired, and reading one would reload the user in a transaction of its own).
+    user = g.get("_login_user")
+    if user is not None:
+        return not user.is_anonymous
+    # No user loaded by this request: one named in the session or a remember cookie still
+    # makes it private (whatever the loader would have said of them), without loading it.
+    if dict.get(session._get_current_object(), "_user_id") is not None:
         return True
+    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies

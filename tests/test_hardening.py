@@ -178,3 +178,21 @@ def test_trusted_proxies_come_from_the_environment(monkeypatch):
     from portal.config import from_environment
 
     assert from_environment()["TRUSTED_PROXIES"] == 2
+
+
+def test_a_response_naming_a_user_it_never_loaded_is_not_stored(app):
+    """A view that never asked for the user (a redirect, a plain answer) still answers a
+    signed-in person, or one who may become one by a remember cookie: no cache keeps it,
+    and the user is not loaded for the header."""
+    from flask import g, session
+
+    with app.test_request_context("/anything"):
+        session["_user_id"] = "1"
+        assert hardening.private(Response("<p>mine</p>", mimetype="text/html"))
+        assert g.get("_login_user") is None  # decided without the loader
+    with app.test_request_context("/anything", headers={"Cookie": "remember_token=1|x"}):
+        assert hardening.private(Response("<p>mine</p>", mimetype="text/html"))
+    with app.test_request_context("/anything", headers={"Cookie": "remember_token_x=1"}):
+        assert not hardening.private(Response("<p>public</p>", mimetype="text/html"))
+    with app.test_request_context("/anything", headers={"Authorization": "Bearer \x00"}):
+        assert hardening.private(Response("{}", mimetype="application/json"))
