@@ -1,5 +1,9 @@
 """The HTTP benchmark reads wrk's report right (no load is run here)."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 from tests.bench.http_bench import parse_wrk
 
 REPORT = """Running 2s test @ http://127.0.0.1:8790/
@@ -50,3 +54,29 @@ def test_a_share_is_of_the_bare_flask_run_beside_the_page_when_there_is_one():
     mean = Result(1000.0, 1.0, 2.0)
     assert Result(300.0, 1, 2, flask_rps=600.0).share(mean) == 0.5
     assert Result(300.0, 1, 2).share(mean) == 0.3
+
+
+def test_the_floor_app_boots_in_several_workers_at_once_on_a_new_database(tmp_path):
+    """gunicorn's two workers import the floor app together: both must boot, and the one
+    user exists once (the check-then-create of before failed one worker now and then)."""
+    database = tmp_path / "floor.sqlite"
+    code = (
+        "from tests.bench.floor_app import app, db, Person;"
+        "ctx = app.app_context(); ctx.push();"
+        "print(db.session.query(Person).count())"
+    )
+    root = Path(__file__).resolve().parent.parent
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", code],
+            cwd=root,
+            env={"BENCH_FLOOR_DB": str(database), "PATH": "/usr/bin:/bin"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(6)
+    ]
+    results = [worker.communicate(timeout=60) for worker in workers]
+    assert [worker.returncode for worker in workers] == [0] * 6, [err for _o, err in results]
+    assert [out.strip() for out, _err in results] == ["1"] * 6

@@ -20,7 +20,7 @@ import os
 from flask import Flask
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import String
+from sqlalchemy import String, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -46,10 +46,16 @@ def create_app() -> Flask:
     db.init_app(app)
     login_manager.init_app(app)
     with app.app_context():
-        db.create_all()
-        if db.session.get(Person, 1) is None:
-            db.session.add(Person(id=1, name="Employer"))
-            db.session.commit()
+        # gunicorn's workers import this at the same moment: each statement is one that two
+        # processes may run at once (a check-then-create raced, and a worker failed to boot).
+        db.session.execute(
+            text(
+                "CREATE TABLE IF NOT EXISTS person"
+                " (id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(200) NOT NULL)"
+            )
+        )
+        db.session.execute(text("INSERT OR IGNORE INTO person (id, name) VALUES (1, 'Employer')"))
+        db.session.commit()
     return app
 
 
