@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.bench.http_bench import parse_wrk
 
 REPORT = """Running 2s test @ http://127.0.0.1:8790/
@@ -80,3 +82,17 @@ def test_the_floor_app_boots_in_several_workers_at_once_on_a_new_database(tmp_pa
     results = [worker.communicate(timeout=60) for worker in workers]
     assert [worker.returncode for worker in workers] == [0] * 6, [err for _o, err in results]
     assert [out.strip() for out, _err in results] == ["1"] * 6
+
+
+def test_only_the_pages_asked_for_are_measured_and_a_typo_stops_the_run():
+    from tests.bench.http_bench import FLOOR, Result, chosen, table
+
+    picked = chosen("officer queue, officer search")
+    assert [label for label, _, _ in picked] == ["officer queue", "officer search"]
+    assert len(chosen("")) > 10
+    with pytest.raises(SystemExit, match="officer qeueu"):
+        chosen("officer queue,officer qeueu")
+    runs = {label: Result(100.0, 1.0, 2.0) for label, _, _ in picked}
+    report = table({10: Result(1000.0, 1.0, 2.0)}, [10], {10: {**runs, FLOOR: Result(400, 1, 2)}})
+    labels = [line.split("|")[0].strip() for line in report.splitlines()[3:]]
+    assert labels == ["bare Flask", FLOOR, "officer queue", "officer search"]

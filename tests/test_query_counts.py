@@ -119,7 +119,7 @@ def test_officer_queue_does_not_grow_with_the_files(client, officer, cursor):
     owners = [EmployerFactory() for _ in range(6)]
     for owner in owners[:2]:
         _files(owner, 1, submitted=True)
-    first = queue.dossier_queue(officer).rows[0].dossier.id
+    first = queue.dossier_queue(officer).rows[0].id
     # Past the first page: the cursor's file is read, and the files before are counted.
     url = f"/backoffice/dossiers?after={first}" if cursor else "/backoffice/dossiers"
     few = statements(client, url)

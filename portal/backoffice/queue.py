@@ -17,12 +17,13 @@ fast at a million files; no LIKE pattern is built, so `%` and `_` match only the
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import String, and_, false, func, or_, select, type_coerce
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.orm import aliased
 
 from portal import clock, textsearch
 from portal.accounts.models import ForeignEmployer, Organisation, Role, User
@@ -43,11 +44,41 @@ SORTS = ("deadline", "submitted", "newest")
 OPEN = meaning.DECIDING  # the files Flanders is deciding on
 
 
-@dataclass(frozen=True)
-class QueueRow:
-    dossier: Dossier
-    # deadline_on − today: negative when the legal deadline has passed; None once decided.
-    days_left: int | None
+# The officer assigned to a file (the users table joined a second time, under its own name).
+_OFFICER = aliased(User, name="officer")
+# A row of the queue: the columns it shows, read as plain values (no ORM objects to build:
+# that was a sixth of the page's time), named as `portal.backoffice.queue_rows` reads them.
+ROW_COLUMNS = (
+    Dossier.id,
+    Dossier.reference,
+    Dossier.status,
+    Dossier.permit,
+    Dossier.category,
+    Dossier.channel,
+    Dossier.submitted_at,
+    Dossier.deadline_on,
+    Dossier.forwarded_on,
+    Dossier.thresholds_missing,
+    Dossier.worker_first_name,
+    Dossier.worker_last_name,
+    Organisation.name.label("organisation_name"),
+    Organisation.kbo_number.label("organisation_kbo"),
+    ForeignEmployer.name.label("foreign_employer_name"),
+    _OFFICER.name.label("officer_name"),
+)
+
+
+@functools.cache
+def _rows_statement(sort: str, backwards: bool):
+    """The rows' columns with their joins, in this order: built once per order and process
+    (a statement is never changed in place; `.where()` makes a new one)."""
+    return (
+        select(*ROW_COLUMNS)
+        .outerjoin(Organisation, Organisation.id == Dossier.organisation_id)
+        .outerjoin(ForeignEmployer, ForeignEmployer.id == Dossier.foreign_employer_id)
+        .outerjoin(_OFFICER, _OFFICER.id == Dossier.assigned_officer_id)
+        .order_by(*_order(sort, backwards=backwards))
+    )
 
 
 # The queue's size is counted up to COUNT_CAP files and shown as "1,000+" beyond: a count
@@ -68,12 +99,13 @@ class QueuePage:
     """A page of the queue. `older`/`newer` are the cursors of the next and the previous
     page (the id of this page's last or first file), None at either end."""
 
-    rows: list[QueueRow]
+    rows: list  # rows of ROW_COLUMNS
     total: int
     first: int  # the position of the first row (1-based; 0 for an empty page)
     per_page: int
     next_cursor: int | None = None
     previous_cursor: int | None = None
+    today: date | None = None  # the day the rows' deadlines count from
 
     @property
     def total_capped(self) -> bool:
@@ -297,49 +329,18 @@ def dossier_queue(
     # SQLite sorts every matching file (all open files, or every match of a search) before
     # the LIMIT; alone, it walks the sort key's index and stops after a page.
     page_ids = select(Dossier.id).where(*page_where).order_by(*order).limit(per_page + 1)
-    query = (
-        select(Dossier)
-        .where(Dossier.id.in_(page_ids.scalar_subquery()))
-        .options(
-            load_only(
-                Dossier.reference,
-                Dossier.status,
-                Dossier.permit,
-                Dossier.category,
-                Dossier.channel,
-                Dossier.submitted_at,
-                Dossier.deadline_on,
-                Dossier.forwarded_on,
-                Dossier.assigned_officer_id,
-                Dossier.thresholds_missing,
-                Dossier.worker_first_name,
-                Dossier.worker_last_name,
-                Dossier.organisation_id,
-                Dossier.foreign_employer_id,
-                Dossier.is_posting,
-            ),
-            joinedload(Dossier.assigned_officer).load_only(User.id, User.name),
-            joinedload(Dossier.organisation).load_only(
-                Organisation.id, Organisation.name, Organisation.kbo_number
-            ),
-            joinedload(Dossier.foreign_employer).load_only(
-                ForeignEmployer.id, ForeignEmployer.name, ForeignEmployer.kbo_number
-            ),
-        )
-        .order_by(*order)
-    )
-    found = list(db.session.scalars(query))
+    rows_of = _rows_statement(sort if sort in SORT_KEYS else "deadline", backwards)
+    found = list(db.session.execute(rows_of.where(Dossier.id.in_(page_ids.scalar_subquery()))))
     more = len(found) > per_page
-    found = found[:per_page]
+    rows = found[:per_page]
     if backwards:
-        found.reverse()
-    rows = [QueueRow(d, (d.deadline_on - today).days if d.deadline_on else None) for d in found]
+        rows.reverse()
     if not rows:
-        return QueuePage(rows=[], total=total, first=0, per_page=per_page)
+        return QueuePage(rows=[], total=total, first=0, per_page=per_page, today=today)
     # The position of the first row: the files before it (only counted past the first page).
     earlier = 0
     if cursor and (more or not backwards):
-        values = [getattr(rows[0].dossier, column.key) for column, _asc in _keys(sort)]
+        values = [getattr(rows[0], column.key) for column, _asc in _keys(sort)]
         earlier = (
             db.session.scalar(
                 select(func.count(Dossier.id)).where(*where, _beyond(sort, values, backwards=True))
@@ -353,6 +354,7 @@ def dossier_queue(
         total=total,
         first=earlier + 1,
         per_page=per_page,
-        next_cursor=None if at_end else rows[-1].dossier.id,
-        previous_cursor=None if at_start else rows[0].dossier.id,
+        next_cursor=None if at_end else rows[-1].id,
+        previous_cursor=None if at_start else rows[0].id,
+        today=today,
     )

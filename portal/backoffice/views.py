@@ -12,7 +12,7 @@ from portal import clock, textsearch, transactions, uploads
 from portal.accounts import mandates
 from portal.accounts.forms import DecisionForm
 from portal.accounts.models import Role
-from portal.backoffice import queue
+from portal.backoffice import queue, queue_rows
 from portal.backoffice import services as backoffice_services
 from portal.backoffice.forms import (
     CHANNEL_TITLES,
@@ -23,7 +23,7 @@ from portal.backoffice.forms import (
     QueueFilterForm,
     ResidenceForm,
 )
-from portal.dossiers import card_rules, rules
+from portal.dossiers import rules
 from portal.dossiers.contents import summary
 from portal.dossiers.letters import stored
 from portal.dossiers.lifecycle import handling, hold, timeline
@@ -32,7 +32,6 @@ from portal.dossiers.models import Dossier, FlemishDecision
 from portal.errors import Invalid
 from portal.forms import CsrfForm
 from portal.i18n import LANGUAGES, _, _l
-from portal.reference import format_kbo
 from portal.security import roles
 
 bp = Blueprint("backoffice", __name__, url_prefix="/backoffice")
@@ -114,16 +113,14 @@ def dossier_queue():
         result=result,
         state=values["state"],
         query=textsearch.visible(values["q"]),
-        format_kbo=format_kbo,
         filters=filters,
-        categories=_category_titles(),
-        channels=CHANNEL_TITLES,
+        rows=queue_rows.render(
+            result.rows,
+            state=values["state"],
+            today=result.today,
+            file_url=url_for("backoffice.dossier_queue") + "/",
+        ),
     )
-
-
-def _category_titles() -> dict:
-    """Every category an officer sees: the single permit's and the professional card's."""
-    return {**rules.CATEGORY_TITLES, **dict(card_rules.category_choices())}
 
 
 def _officer_dossier(dossier_id: int) -> Dossier:
@@ -192,7 +189,7 @@ def _file_page(dossier: Dossier, *, record_view: bool = False, **bound):
         form=next(iter(bound.values()), None),  # the one that failed: title and error summary
         action_title=backoffice_services.action_title,
         documents_titles=rules.DOCUMENTS,
-        categories=_category_titles(),
+        categories=queue_rows.category_titles(),
         decision_titles={
             key: handling.outcome_status(dossier, key).title for key in FlemishDecision
         },

@@ -84,7 +84,7 @@ def test_the_queue_sorts_by_deadline_and_filters(client, officer, employer):
         later.reference,
         undated.reference,
     ]
-    assert draft.id not in [r.dossier.id for r in queue.dossier_queue(officer).rows]
+    assert draft.id not in [r.id for r in queue.dossier_queue(officer).rows]
     rows = {
         tr.a.get_text(strip=True): tr.get_text(" ", strip=True) for tr in soup.select("tbody tr")
     }
@@ -182,13 +182,13 @@ def test_the_queue_service_pages_by_keyset_both_ways(officer, employer):
         QueuedFile(owner=employer, deadline_on=today() + timedelta(days=number % 3))
     QueuedFile(owner=employer, deadline_on=None)  # undated: last
     for sort in queue.SORTS:
-        whole = [r.dossier.id for r in queue.dossier_queue(officer, sort=sort, per_page=50).rows]
+        whole = [r.id for r in queue.dossier_queue(officer, sort=sort, per_page=50).rows]
         assert len(whole) == 8
         seen, result = [], queue.dossier_queue(officer, sort=sort, per_page=3)
         while True:
             assert len(result.rows) <= 3 and result.total == 8
             assert result.first == len(seen) + 1
-            seen += [r.dossier.id for r in result.rows]
+            seen += [r.id for r in result.rows]
             if result.next_cursor is None:
                 break
             result = queue.dossier_queue(
@@ -199,7 +199,7 @@ def test_the_queue_service_pages_by_keyset_both_ways(officer, employer):
         back = queue.dossier_queue(
             officer, sort=sort, per_page=3, before=str(result.previous_cursor)
         )
-        assert [r.dossier.id for r in back.rows] == whole[3:6]
+        assert [r.id for r in back.rows] == whole[3:6]
         assert (back.first, back.last) == (4, 6)
 
 

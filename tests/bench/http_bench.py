@@ -1,6 +1,7 @@
 """HTTP benchmark: portal pages behind gunicorn against a bare Flask app, side by side.
 
     python -m tests.bench.http_bench [--scales 10000,100000] [--seconds 5] [--clients 8]
+        [--only "officer queue,officer search"]
 
 For each scale (a number of files in a fresh SQLite database, seeded in bulk after the demo
 data) it starts gunicorn with 2 sync workers (tests/bench/gunicorn.conf.py) on the portal,
@@ -353,6 +354,18 @@ def python_load(port: int, path: str, cookie: str, seconds: int, clients: int) -
     )
 
 
+def chosen(only: str) -> list[tuple[str, str | None, str]]:
+    """The pages named in `only` (labels, comma-separated), or all of them; an unknown name
+    stops the run, so a typo never reports a shorter table than asked for."""
+    if not only:
+        return PAGES
+    names = [name.strip() for name in only.split(",") if name.strip()]
+    unknown = set(names) - {label for label, _, _ in PAGES}
+    if unknown:
+        sys.exit(f"no such page in the benchmark: {', '.join(sorted(unknown))}")
+    return [page for page in PAGES if page[0] in names]
+
+
 def load(port: int, path: str, cookie: str, seconds: int, clients: int) -> Result:
     if shutil.which("wrk"):
         return wrk(f"http://127.0.0.1:{port}{path}", cookie, seconds, clients)
@@ -389,7 +402,7 @@ def measure_scale(
             **{who: login(server.port, f"{who}@demo.example") for who in ("employer", "officer")},
         }
         results = {}
-        for label, who, path in PAGES:
+        for label, who, path in chosen(args.only):
             path = path.format(timeline=timeline_id)
             status, _, _ = _get(server.port, path, cookies[who])
             if status != 200:
@@ -409,6 +422,7 @@ def table(
     """The report: per scale requests/s, p50, p99, the share of bare Flask and, for a
     signed-in page, the share of the signed-in floor; then the growth between scales."""
     signed_in = {label for label, who, _ in PAGES if who}
+    shown = [label for label, _, _ in PAGES if label in runs[scales[0]]]
     head = f"{'page':<18}"
     for files in scales:
         head += f" | {f'{files:,} files':^38}"
@@ -425,7 +439,7 @@ def table(
         b = baselines[files]
         flask += f" | {b.rps:>7.0f} {b.p50_ms:>6.1f} {b.p99_ms:>6.1f} {1:>6.2f}× {'':>7}"
     lines.append(flask)
-    for label in [FLOOR] + [label for label, _, _ in PAGES]:
+    for label in [FLOOR, *shown]:
         line = f"{label:<18}"
         for files in scales:
             r = runs[files][label]
@@ -450,7 +464,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scales", default=os.environ.get("BENCH_SCALES", "10000,100000"))
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", 5)))
     parser.add_argument("--clients", type=int, default=int(os.environ.get("BENCH_CLIENTS", 8)))
+    parser.add_argument("--only", default="", help="page labels, comma-separated (default: all)")
     args = parser.parse_args(argv)
+    chosen(args.only)  # refuses an unknown page before anything is seeded
     scales = [int(s) for s in args.scales.split(",") if s.strip()]
     workdir = Path(tempfile.mkdtemp(prefix="portal-http-bench-"))
     generator = "wrk" if shutil.which("wrk") else "a Python load generator (wrk not found)"

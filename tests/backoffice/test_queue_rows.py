@@ -1,0 +1,214 @@
+"""The queue's rows, built in Python (portal.backoffice.queue_rows): every kind of row reads
+right in each language, and nothing a person typed can break out of its cell."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from portal import clock
+from portal.accounts.models import Role
+from portal.backoffice import queue, queue_rows
+from portal.dossiers.models import DossierStatus
+from portal.extensions import db
+from portal.i18n import force_locale, format_date, gettext, ngettext
+from portal.reference import format_kbo
+from tests.factories import ForeignEmployerFactory, QueuedDossierFactory
+from tests.support import check_page, login, make_user
+
+LANGUAGES = ["nl", "fr", "de", "en"]
+HOSTILE = '</td></tr><script>alert("x")</script><img src=x onerror=alert(1)> & \' "'
+
+
+@pytest.fixture
+def officer(client):
+    user = make_user("rows.officer@flanders.example", Role.OFFICER)
+    login(client, user.email)
+    return user
+
+
+def rows(client, lang: str, **params) -> dict[str, dict[str, str]]:
+    """Each row of the queue's first page in `lang`, by reference: {header: cell text}."""
+    response = client.get("/backoffice/dossiers", query_string={"lang": lang, **params})
+    assert response.status_code == 200
+    soup = check_page(response.get_data(as_text=True))
+    headers = [th.get_text(strip=True) for th in soup.select("table.queue thead th")]
+    found = {}
+    for tr in soup.select("table.queue tbody tr"):
+        cells = tr.select("td")
+        assert [cell["data-label"] for cell in cells] == headers  # the stacked layout's labels
+        row = {h: c.get_text(" ", strip=True) for h, c in zip(headers, cells, strict=True)}
+        assert tr.select_one("a")["href"].startswith("/backoffice/dossiers/")
+        found[row[headers[0]]] = row
+    return found
+
+
+def texts(lang: str):
+    """The catalog's words in `lang` (what the rows must show, not another language's)."""
+    with force_locale(lang):
+        return {
+            "employer": gettext("Employer"),
+            "date": gettext("Legal deadline"),
+            "forwarded": gettext("Forwarded on"),
+            "assigned": gettext("Assigned to"),
+            "channel": gettext("Channel"),
+            "worker": gettext("Worker"),
+            "status": gettext("Status"),
+            "kbo": gettext("KBO"),
+            "foreign": gettext("foreign employer"),
+            "salary": gettext("salary to check"),
+            "nobody": gettext("Nobody yet"),
+            "stopped": gettext("Clock stopped: waiting for the applicant"),
+            "today": gettext("Due today"),
+            "left": lambda n: ngettext("%(count)s day left", "%(count)s days left", n, count=n),
+            "overdue": lambda n: ngettext(
+                "Overdue by %(count)s day", "Overdue by %(count)s days", n, count=n
+            ),
+            "submitted": gettext("Submitted"),
+            "info": DossierStatus.INFO_REQUESTED.title,
+        }
+
+
+@pytest.fixture
+def files(db_session):
+    """One file for each way a row can look."""
+    owner = make_user("rows.hr@acme.example")
+    assignee = make_user("rows.assignee@flanders.example", Role.OFFICER)
+    assignee.name = "Olivia Officer"
+    make = QueuedDossierFactory
+    made = {
+        "today": make(owner=owner, reference="SP-2026-ROW00-A", deadline_in=0),
+        "one": make(owner=owner, reference="SP-2026-ROW01-A", deadline_in=1),
+        "five": make(owner=owner, reference="SP-2026-ROW05-A", deadline_in=5),
+        "late": make(owner=owner, reference="SP-2026-ROW09-A", deadline_in=-1),
+        "later": make(owner=owner, reference="SP-2026-ROW10-A", deadline_in=-12),
+        "asked": make(
+            owner=owner, reference="SP-2026-ROW11-A", status=DossierStatus.INFO_REQUESTED
+        ),
+        "undated": make(owner=owner, reference="SP-2026-ROW12-A", deadline_on=None),
+        "salary": make(owner=owner, reference="SP-2026-ROW13-A", thresholds_missing=True),
+        "nameless": make(
+            owner=owner, reference="SP-2026-ROW14-A", worker_first_name="", worker_last_name=None
+        ),
+        "assigned": make(owner=owner, reference="SP-2026-ROW15-A", assigned_officer_id=assignee.id),
+        "foreign": make(owner=owner, reference="SP-2026-ROW16-A", posting=True),
+    }
+    foreign = ForeignEmployerFactory(name="Baufirma Müller GmbH")
+    made["foreign"].organisation_id = None
+    made["foreign"].foreign_employer_id = foreign.id
+    db.session.commit()
+    return made
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_kind_of_row_reads_right_in_each_language(client, officer, files, lang):
+    seen = rows(client, lang)
+    t = texts(lang)
+    organisation = files["today"].organisation
+    assert seen["SP-2026-ROW00-A"][t["employer"]] == (
+        f"{organisation.name} {t['kbo']} {format_kbo(organisation.kbo_number)}"
+    )
+    assert seen["SP-2026-ROW00-A"][t["date"]] == t["today"]
+    assert seen["SP-2026-ROW01-A"][t["date"]] == t["left"](1)
+    assert seen["SP-2026-ROW05-A"][t["date"]] == t["left"](5)
+    assert t["left"](1) != t["left"](5)  # the plural form follows the count
+    assert seen["SP-2026-ROW09-A"][t["date"]] == t["overdue"](1)
+    assert seen["SP-2026-ROW10-A"][t["date"]] == t["overdue"](12)
+    assert seen["SP-2026-ROW11-A"][t["date"]] == t["stopped"]
+    assert seen["SP-2026-ROW11-A"][t["status"]] == t["info"]
+    assert seen["SP-2026-ROW12-A"][t["date"]] == "–"
+    assert seen["SP-2026-ROW13-A"][t["channel"]].endswith(t["salary"])
+    assert t["salary"] not in seen["SP-2026-ROW12-A"][t["channel"]]
+    assert seen["SP-2026-ROW14-A"][t["worker"]] == "–"
+    assert seen["SP-2026-ROW12-A"][t["worker"]] == "Priya Sharma"
+    assert seen["SP-2026-ROW15-A"][t["assigned"]] == "Olivia Officer"
+    assert seen["SP-2026-ROW12-A"][t["assigned"]] == t["nobody"]
+    assert seen["SP-2026-ROW16-A"][t["employer"]] == f"Baufirma Müller GmbH {t['foreign']}"
+    assert seen["SP-2026-ROW16-A"][t["status"]] == t["submitted"]
+
+
+def test_an_overdue_deadline_is_marked_as_such(client, officer, files):
+    html = client.get("/backoffice/dossiers?lang=en").get_data(as_text=True)
+    assert '<strong class="overdue">Overdue by 12 days</strong>' in html
+    assert "<strong>Due today</strong>" in html
+    assert "<strong>salary to check</strong>" in html
+
+
+def test_a_released_kbo_number_is_not_shown(client, officer, files):
+    organisation = files["five"].organisation
+    number = format_kbo(organisation.kbo_number)
+    assert number in client.get("/backoffice/dossiers?lang=en").get_data(as_text=True)
+    organisation.release_kbo_number()
+    db.session.commit()
+    seen = rows(client, "en")
+    assert seen["SP-2026-ROW05-A"]["Employer"] == organisation.name
+    assert "X0" not in client.get("/backoffice/dossiers?lang=en").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_forwarded_queue_shows_the_day_of_forwarding(client, officer, db_session, lang):
+    owner = make_user("rows.fw@acme.example")
+    day = clock.today()
+    QueuedDossierFactory(
+        owner=owner,
+        reference="SP-2026-FWD01-A",
+        status=DossierStatus.FORWARDED,
+        forwarded_on=day,
+    )
+    db.session.commit()
+    t = texts(lang)
+    with force_locale(lang):
+        expected = format_date(day, "medium")
+    row = rows(client, lang, state="forwarded")["SP-2026-FWD01-A"]
+    assert row[t["forwarded"]] == expected
+    assert t["date"] not in row
+
+
+def test_nothing_a_person_typed_breaks_out_of_its_cell(client, officer, db_session):
+    owner = make_user("rows.hostile@acme.example")
+    owner.organisation.name = HOSTILE
+    assignee = make_user("rows.hostile.officer@flanders.example", Role.OFFICER)
+    assignee.name = HOSTILE
+    QueuedDossierFactory(
+        owner=owner,
+        reference="SP-2026-HOST1-A",
+        worker_first_name=HOSTILE,
+        worker_last_name="&amp; <b>",
+        assigned_officer_id=assignee.id,
+    )
+    foreign = ForeignEmployerFactory(name=HOSTILE)
+    posted = QueuedDossierFactory(owner=owner, reference="SP-2026-HOST2-A", posting=True)
+    posted.organisation_id, posted.foreign_employer_id = None, foreign.id
+    db.session.commit()
+    html = client.get("/backoffice/dossiers?lang=en").get_data(as_text=True)
+    assert "<script>" not in html and "<img" not in html and "<b>" not in html
+    seen = rows(client, "en")
+    row = seen["SP-2026-HOST1-A"]
+    assert row["Worker"] == f"{HOSTILE} &amp; <b>"  # shown as typed, character for character
+    assert row["Employer"].startswith(HOSTILE)
+    assert row["Assigned to"] == HOSTILE
+    assert seen["SP-2026-HOST2-A"]["Employer"] == f"{HOSTILE} foreign employer"
+
+
+def test_day_counts_kept_per_language_stay_bounded_and_right(app, officer, files, monkeypatch):
+    monkeypatch.setattr(queue_rows, "MAX_COUNTS", 2)
+    app.extensions.pop("portal.queue_rows", None)  # texts made by earlier tests
+    with app.test_request_context("/"), force_locale("fr"):
+        page = queue.dossier_queue(officer)
+        html = queue_rows.render(page.rows, state="open", today=page.today, file_url="/f/")
+        made = queue_rows.Texts.current()
+        assert len(made.left) <= 2 and len(made.overdue) <= 2
+        for n in (1, 5):
+            assert ngettext("%(count)s day left", "%(count)s days left", n, count=n) in html
+        for n in (1, 12):
+            words = ngettext("Overdue by %(count)s day", "Overdue by %(count)s days", n, count=n)
+            assert words in html
+
+
+def test_a_new_day_counts_the_deadlines_from_that_day(app, officer, files):
+    with app.test_request_context("/"), force_locale("en"):
+        page = queue.dossier_queue(officer)
+        tomorrow = date.fromordinal(page.today.toordinal() + 1)
+        html = queue_rows.render(page.rows, state="open", today=tomorrow, file_url="/f/")
+    assert "4 days left" in html and "Overdue by 13 days" in html and "Due today" in html
