@@ -5,7 +5,9 @@ template lookups, a dozen translations and two dozen escapes: half of the page's
 (issue 15). A row's HTML only depends on the file's own values and on texts that are the
 same for every row in one language (the column names, the category, channel, kind and
 status titles), so those texts are translated and escaped once per language and process
-(`Texts`), and each row is one `str.format` of the file's escaped values.
+(`Texts`), and each row is one `str.format` of the file's escaped values. A row once
+written is kept under all that it depends on (its values, the language, the day), so the
+pages officers go back to cost a lookup per row.
 
 Everything that comes from a file or a person (reference, names, KBO number) is escaped
 here; nothing is passed through unescaped but the texts of the catalogs, escaped too.
@@ -34,6 +36,11 @@ from portal.reference import format_kbo
 # long-running process sees a few hundred distinct counts at most, but nothing may grow
 # without limit.
 MAX_COUNTS = 4096
+# Rows already written, per language: officers page through the same files again and again.
+# A row's HTML depends only on its values, the language, the queue's state, the day and the
+# files' address, which together are its key, so a kept row can never show stale values.
+# Bounded (about 1 kB a row): at the limit the language's rows are dropped and made anew.
+MAX_ROWS = 2000
 _CLOCK_STOPPED = frozenset(meaning.CLOCK_STOPPED)
 
 _ROW = (
@@ -77,6 +84,7 @@ class Texts:
     salary: str
     overdue: dict[int, str] = field(default_factory=dict)
     left: dict[int, str] = field(default_factory=dict)
+    rows: dict[tuple, str] = field(default_factory=dict)
 
     @classmethod
     def current(cls) -> Texts:
@@ -175,31 +183,39 @@ def render(rows: Iterable, *, state: str, today: date, file_url: str) -> Markup:
     file's id is appended to."""
     texts = Texts.current()
     forwarded = state == "forwarded"
-    labels = {**texts.labels, "l_date": texts.labels["l_forwarded" if forwarded else "l_deadline"]}
-    url = _text(file_url)
-    categories, channels = texts.categories, texts.channels
-    kinds, statuses = texts.kinds, texts.statuses
+    kept = texts.rows
     out = []
     for row in rows:
-        channel = channels.get(row.channel.value, _text(row.channel.value))
-        if row.thresholds_missing:
-            channel += f"<br><strong>{texts.salary}</strong>"
-        worker = " ".join(part for part in (row.worker_first_name, row.worker_last_name) if part)
-        out.append(
-            _ROW.format(
-                **labels,
-                url=url,
-                id=row.id,
-                reference=_text(row.reference),
-                worker=_text(worker) if worker else "–",
-                employer=_employer(row, texts),
-                kind=kinds[row.permit],
-                category=categories.get(row.category, "–"),
-                channel=channel,
-                submitted=_text(i18n.format_date(row.submitted_at, "medium")),
-                date=_when(row, texts, forwarded=forwarded, today=today),
-                assigned=_text(row.officer_name) if row.officer_name is not None else texts.nobody,
-                status=statuses[row.status],
-            )
-        )
+        key = (forwarded, today, file_url, tuple(row))
+        html = kept.get(key)
+        if html is None:
+            if len(kept) >= MAX_ROWS:
+                kept.clear()
+            html = kept[key] = _row(row, texts, forwarded=forwarded, today=today, url=file_url)
+        out.append(html)
     return Markup("".join(out))
+
+
+def _row(row, texts: Texts, *, forwarded: bool, today: date, url: str) -> str:
+    """One row's <tr>: the file's values escaped, the language's texts as they were kept."""
+    labels = texts.labels
+    channel = texts.channels.get(row.channel.value, _text(row.channel.value))
+    if row.thresholds_missing:
+        channel += f"<br><strong>{texts.salary}</strong>"
+    worker = " ".join(part for part in (row.worker_first_name, row.worker_last_name) if part)
+    return _ROW.format(
+        **labels,
+        l_date=labels["l_forwarded" if forwarded else "l_deadline"],
+        url=_text(url),
+        id=row.id,
+        reference=_text(row.reference),
+        worker=_text(worker) if worker else "–",
+        employer=_employer(row, texts),
+        kind=texts.kinds[row.permit],
+        category=texts.categories.get(row.category, "–"),
+        channel=channel,
+        submitted=_text(i18n.format_date(row.submitted_at, "medium")),
+        date=_when(row, texts, forwarded=forwarded, today=today),
+        assigned=_text(row.officer_name) if row.officer_name is not None else texts.nobody,
+        status=texts.statuses[row.status],
+    )

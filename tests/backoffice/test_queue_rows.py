@@ -212,3 +212,28 @@ def test_a_new_day_counts_the_deadlines_from_that_day(app, officer, files):
         tomorrow = date.fromordinal(page.today.toordinal() + 1)
         html = queue_rows.render(page.rows, state="open", today=tomorrow, file_url="/f/")
     assert "4 days left" in html and "Overdue by 13 days" in html and "Due today" in html
+
+
+def test_a_kept_row_never_shows_old_values(client, officer, files):
+    """Rows are kept by their values: a file that changes is written anew, at once."""
+    assert rows(client, "en")["SP-2026-ROW12-A"]["Worker"] == "Priya Sharma"
+    files["undated"].worker_first_name = "Anand"
+    files["undated"].assigned_officer_id = officer.id
+    files["undated"].organisation.name = "Renamed NV"
+    db.session.commit()
+    row = rows(client, "en")["SP-2026-ROW12-A"]
+    assert row["Worker"] == "Anand Sharma"
+    assert row["Assigned to"] == officer.name
+    assert row["Employer"].startswith("Renamed NV ")
+    assert rows(client, "de")["SP-2026-ROW12-A"]["Arbeitnehmer"] == "Anand Sharma"
+
+
+def test_kept_rows_stay_bounded(app, officer, files, monkeypatch):
+    monkeypatch.setattr(queue_rows, "MAX_ROWS", 3)
+    app.extensions.pop("portal.queue_rows", None)
+    with app.test_request_context("/"), force_locale("en"):
+        page = queue.dossier_queue(officer)
+        first = queue_rows.render(page.rows, state="open", today=page.today, file_url="/f/")
+        again = queue_rows.render(page.rows, state="open", today=page.today, file_url="/f/")
+        assert len(queue_rows.Texts.current().rows) <= 3
+    assert first == again and first.count("<tr>") == len(page.rows) == len(files)
