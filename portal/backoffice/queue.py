@@ -142,6 +142,14 @@ def search_condition(query: str | None):
     term = textsearch.key(query)
     if not term:
         return None
+    return _search_condition(term)
+
+
+# Officers search the same references and names again (and page through their results):
+# a clause is built once per search key (at most 200 characters) and kept, a few hundred at
+# most. SQL clauses are never changed in place, so one can serve every request.
+@functools.lru_cache(maxsize=512)
+def _search_condition(term: str):
     branches = [Dossier.reference == term.upper()]
     kbo = _kbo_of(term)
     if kbo:

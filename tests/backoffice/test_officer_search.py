@@ -80,6 +80,17 @@ def found(client, query: str, **params) -> list[str]:
 # --- Search ----------------------------------------------------------------------------------
 
 
+def test_a_kept_search_finds_files_added_and_changed_since(client, officer, employer):
+    """The search's clause is kept per search key; what it finds is read anew every time."""
+    first = QueuedFile(owner=employer, worker_last_name="Okonkwo")
+    assert found(client, "okonkwo") == [first.reference]
+    second = QueuedFile(owner=employer, worker_last_name="Okonkwo-Adeyemi")
+    first.worker_last_name, first.worker_last_key = "Mensah", key("Mensah")
+    db.session.commit()
+    assert found(client, "OKONKWO") == [second.reference]
+    assert found(client, "mensah") == [first.reference]
+
+
 def test_search_keys_fold_case_accents_and_hostile_characters():
     assert key("  ÉLODIE  Müller-Øster ") == "elodie muller-oster"
     assert key("Straße") == "strasse"
