@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Index, or_, select
 
 from portal.accounts.models import Role, User
-from portal.dossiers.models import Dossier, DossierStatus, DossierViewer
+from portal.dossiers.models import Dossier, DossierKind, DossierStatus, DossierViewer, Permit
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
 from portal.i18n import _
@@ -70,11 +71,36 @@ def dossiers_for(actor: User, status: DossierStatus | None = None) -> list[Dossi
     return list(db.session.scalars(query))
 
 
+@dataclass(frozen=True, slots=True)
+class ListedFile:
+    """A file as the list of one's files shows it: its few columns, not the whole file.
+
+    A file has about a hundred columns; a page of 50 whole files cost most of the page's
+    time in building objects whose values it never shows (issue 15)."""
+
+    id: int
+    reference: str | None
+    created_at: datetime
+    worker_first_name: str | None
+    worker_last_name: str | None
+    permit: Permit
+    kind: DossierKind
+    is_posting: bool
+    status: DossierStatus
+
+    @property
+    def worker_name(self) -> str:
+        return " ".join(p for p in (self.worker_first_name, self.worker_last_name) if p)
+
+
+_LISTED = tuple(getattr(Dossier, name) for name in ListedFile.__dataclass_fields__)
+
+
 @dataclass(frozen=True)
 class DossierPage:
     """One page of the actor's files, newest first; `older` is the cursor of the next page."""
 
-    dossiers: list[Dossier]
+    dossiers: list[ListedFile]
     older: int | None
     first: bool
 
@@ -97,12 +123,12 @@ def dossiers_page(actor: User, before: str | None = None, per_page: int = PER_PA
     """A page of the actor's files, newest first, after the file `before` (keyset: the
     page costs the same however many files came before it, and holds at most `per_page`)."""
     condition = _visible_to(actor)
-    query = select(Dossier).order_by(Dossier.id.desc()).limit(per_page + 1)
+    query = select(*_LISTED).order_by(Dossier.id.desc()).limit(per_page + 1)
     if before not in (None, ""):
         query = query.where(Dossier.id < _cursor(actor, condition, before))
     if condition is None:
         return DossierPage([], None, before in (None, ""))
-    rows = list(db.session.scalars(query.where(condition)))
+    rows = [ListedFile(*row) for row in db.session.execute(query.where(condition))]
     older = rows[per_page - 1].id if len(rows) > per_page else None
     return DossierPage(rows[:per_page], older, before in (None, ""))
 

@@ -8,6 +8,7 @@ queues a notification to every party, all in the caller's transaction.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from blinker import Namespace
@@ -183,8 +184,11 @@ def title_of(dossier: Dossier):
     return dossier.status.label
 
 
-def titles_of(dossiers: list[Dossier]) -> dict[int, object]:
-    """`title_of` for a page of files, by id, in one query (not one per submitted file)."""
+def titles_of(dossiers: Sequence) -> dict[int, object]:
+    """`title_of` for a page of files, by id, in one query (not one per submitted file).
+
+    A file here is anything with its `id` and `status`: a `Dossier`, or a row of a list
+    (`portal.dossiers.access.ListedFile`)."""
     submitted = [d.id for d in dossiers if d.status == S.SUBMITTED and d.id is not None]
     answered_ids = (
         set(
