@@ -196,7 +196,7 @@ def _deferred_sqlite() -> bool:
     return SQLITE_DEFERRED.get() and db.session.get_bind().dialect.name == "sqlite"
 
 
-def write_apart(write: Callable[[], object], why: str) -> None:
+def write_apart(write: Callable[[], object], why: str, *, keep: tuple = ()) -> None:
     """Run `write` and commit it now; on a read request on SQLite, in a short immediate
     transaction of its own.
 
@@ -206,6 +206,12 @@ def write_apart(write: Callable[[], object], why: str) -> None:
     first (a change it holds is rolled back) and `write` runs under the write lock, on
     fresh rows: it must decide again, from what it reads. The rest of the request reads
     deferred as before.
+
+    `keep`: loaded objects whose values the rest of the request may go on showing as read
+    (the officer and the file of an audited view, which the write only names by id). The
+    two commits leave them loaded instead of expiring them, which would read each again
+    in full (a file has a hundred columns) once in `write` and once more after it. Every
+    other object is expired as usual, so nothing else is read stale.
     """
     if _deferred_sqlite():
         session = db.session
@@ -217,14 +223,35 @@ def write_apart(write: Callable[[], object], why: str) -> None:
             # Only reads (an audited read): ending the transaction is all that is needed,
             # and a commit keeps what was flushed before it (a test's own setup, which
             # shares the session; in production a read request has flushed nothing).
-            session.commit()
+            _commit_keeping(keep)
     # On every database a sanctioned write, not an undeclared one (`_report_undeclared`).
     token = SQLITE_DEFERRED.set(False)
     try:
         write()
-        commit_now(why)
+        log.debug("early commit: %s", why)
+        _commit_keeping(keep)
+        db.session.info.pop(WROTE, None)
     finally:
         SQLITE_DEFERRED.reset(token)
+
+
+def _commit_keeping(keep: tuple) -> None:
+    """Commit; expire every loaded object but those in `keep` (all of them when empty)."""
+    session = db.session()
+    if not keep:
+        session.commit()
+        return
+    expiring = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expiring
+    # A view passes `current_user`, a proxy: what is kept is the object behind it.
+    kept = {id(getattr(obj, "_get_current_object", lambda o=obj: o)()) for obj in keep}
+    for obj in list(session.identity_map.values()):
+        if id(obj) not in kept:
+            session.expire(obj)
 
 
 def settle(status: int) -> None:

@@ -158,3 +158,24 @@ def test_a_read_only_request_does_not_commit(client):
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert "COMMIT" not in statements and "RELEASE" not in statements
+
+
+def test_a_write_apart_keeps_loaded_only_what_it_is_told_to(app, db_session):
+    """The officer's view of a file is written apart and the page goes on showing the file
+    and the officer as read: those two stay loaded through both commits (no second read of
+    a hundred columns), and every other loaded object is expired, so nothing else is read
+    stale afterwards; the kept object may be given as a proxy (`current_user`)."""
+    from sqlalchemy import inspect
+    from werkzeug.local import LocalProxy
+
+    with app.test_request_context():
+        kept, other = _user("kept@tx.example"), _user("other@tx.example")
+        db.session.commit()
+        kept.name, other.name = kept.name, other.name  # both loaded
+        transactions.write_apart(
+            lambda: _user("written@tx.example"), "test", keep=(LocalProxy(lambda: kept),)
+        )
+        assert not inspect(kept).expired_attributes
+        assert "name" in inspect(other).expired_attributes
+        written = select(func.count()).select_from(User).where(User.email == "written@tx.example")
+        assert db.session.scalar(written) == 1

@@ -157,7 +157,9 @@ def officer_file(
         # a short immediate transaction): the page is never shown unless its view is on the
         # trail, and no lock is held while the page is built.
         transactions.write_apart(
-            lambda: handling.open_for_officer(actor, dossier), "the view is on the trail first"
+            lambda: handling.open_for_officer(actor, dossier),
+            "the view is on the trail first",
+            keep=(actor, dossier),  # the page shows the file as it was read, just before
         )
     events = list(
         db.session.scalars(
