@@ -8,13 +8,13 @@ from datetime import UTC, date, datetime
 
 import pytest
 from flask_babel import LazyString
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from portal import clock
 from portal.dossiers.lifecycle import meaning, status, timeline
 from portal.dossiers.lifecycle.meaning import ALLOWED, STEP_TITLES, TABLE
-from portal.dossiers.lifecycle.models import InfoRequest
+from portal.dossiers.lifecycle.models import InfoRequest, StatusEvent
 from portal.dossiers.models import DossierStatus, FederalDecision, FlemishDecision, Permit
 from portal.extensions import db
 from portal.i18n import force_locale
@@ -227,6 +227,16 @@ def test_the_clock_stops_for_as_long_as_the_file_is_in_a_clock_stopped_status(db
     answered.at = datetime(2026, 3, 6, 22, 30, tzinfo=UTC)  # 23:30 in Brussels: still the 6th
     db.session.flush()
     assert status.pauses(dossier) == [(stopped_on, date(2026, 3, 6))]
+    # The timeline hands over the events it read already: the same pauses, no second read.
+    history = list(
+        db.session.scalars(
+            select(StatusEvent)
+            .where(StatusEvent.dossier_id == dossier.id)
+            .order_by(StatusEvent.at, StatusEvent.id)
+        )
+    )
+    assert status.pauses(dossier, history) == [(stopped_on, date(2026, 3, 6))]
+    assert status.pauses(dossier, history[:-1]) == [(stopped_on, None)]
     # A status that does not stop the clock adds no pause.
     status.change(dossier, S.WITHDRAWN, owner, "no longer needed")
     assert status.pauses(dossier) == [(stopped_on, date(2026, 3, 6))]

@@ -8,7 +8,7 @@ queues a notification to every party, all in the caller's transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 from blinker import Namespace
@@ -109,15 +109,23 @@ def change(
     return event
 
 
-def pauses(dossier: Dossier) -> list[tuple[date, date | None]]:
+def pauses(
+    dossier: Dossier, history: Iterable[StatusEvent] | None = None
+) -> list[tuple[date, date | None]]:
     """The periods the legal clock stood still: from the day the file entered a status
     whose row in the meaning table says `clock_stopped` (an information request) to the day
-    it left it; the period still open ends on None."""
-    events = db.session.execute(
-        select(StatusEvent.to_status, StatusEvent.at)
-        .where(StatusEvent.dossier_id == dossier.id)
-        .order_by(StatusEvent.at, StatusEvent.id)
-    )
+    it left it; the period still open ends on None.
+
+    `history`: the file's status events in order (by time, then id) when the caller has
+    read them already (the timeline), so they are not read a second time."""
+    if history is not None:
+        events = [(event.to_status, event.at) for event in history]
+    else:
+        events = db.session.execute(
+            select(StatusEvent.to_status, StatusEvent.at)
+            .where(StatusEvent.dossier_id == dossier.id)
+            .order_by(StatusEvent.at, StatusEvent.id)
+        )
     periods: list[tuple[date, date | None]] = []
     started: date | None = None
     for to, at in events:

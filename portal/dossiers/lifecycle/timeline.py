@@ -218,7 +218,9 @@ def _steps(dossier: Dossier, events: list[StatusEvent], requests: list[InfoReque
     return steps + _progress(dossier, events, row)
 
 
-def legal_deadline(dossier: Dossier, today: date | None = None) -> Deadline | None:
+def legal_deadline(
+    dossier: Dossier, today: date | None = None, history: list[StatusEvent] | None = None
+) -> Deadline | None:
     """The legal deadline while Flanders has to decide, with the days left.
 
     While an information request is open the clock stands still, so the date moves one
@@ -229,7 +231,7 @@ def legal_deadline(dossier: Dossier, today: date | None = None) -> Deadline | No
     if not row.deciding or start is None:
         return None
     today = today or _today()
-    pauses = status.pauses(dossier)
+    pauses = status.pauses(dossier, history)
     stopped = row.clock_stopped
     on = dossier.deadline_on
     if stopped or on is None:
@@ -306,7 +308,7 @@ def build(dossier: Dossier, today: date | None = None) -> Timeline:
     return Timeline(
         steps=_steps(dossier, events, requests),
         meaning=row,
-        deadline=legal_deadline(dossier, today),
+        deadline=legal_deadline(dossier, today, events),
         expected=expected_decision(dossier) if row.deciding else None,
         open_request=handling.open_request(dossier) if row.clock_stopped else None,
         decided_on=dossier.flemish_decision_on,
