@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup
 
 from portal import clock, textsearch, transactions, uploads
 from portal.accounts import mandates
@@ -109,6 +120,7 @@ def dossier_queue():
     }
     return render_template(
         "backoffice/dossiers.html",
+        filters_html=_filters_html(form, textsearch.visible(values["q"])),
         form=form,
         result=result,
         state=values["state"],
@@ -121,6 +133,32 @@ def dossier_queue():
             file_url=url_for("backoffice.dossier_queue") + "/",
         ),
     )
+
+
+# The queue's filter form as HTML, per language, query parameters and categories: officers
+# ask the same few filter sets again and again, and rendering its eight fields cost a sixth
+# of the queue's time. A form with an error is rendered anew each time (never kept), and
+# so is a query too long to be worth keeping. Bounded: at the limit all are dropped.
+MAX_KEPT_FILTERS = 512
+MAX_KEPT_QUERY = 1000  # characters of the query string
+
+
+def _filters_html(form: QueueFilterForm, query: str) -> Markup:
+    def render() -> Markup:
+        return Markup(render_template("backoffice/_queue_filters.html", form=form, query=query))
+
+    raw = request.query_string
+    if form.errors or len(raw) > MAX_KEPT_QUERY:
+        return render()
+    categories = tuple(choice.value for choice in form.category.choices)
+    key = (str(get_locale()), request.script_root, raw, categories)
+    kept = current_app.extensions.setdefault("portal.queue_filters", {})
+    html = kept.get(key)
+    if html is None:
+        if len(kept) >= MAX_KEPT_FILTERS:
+            kept.clear()
+        html = kept[key] = render()
+    return html
 
 
 def _officer_dossier(dossier_id: int) -> Dossier:

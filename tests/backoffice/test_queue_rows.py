@@ -237,3 +237,55 @@ def test_kept_rows_stay_bounded(app, officer, files, monkeypatch):
         again = queue_rows.render(page.rows, state="open", today=page.today, file_url="/f/")
         assert len(queue_rows.Texts.current().rows) <= 3
     assert first == again and first.count("<tr>") == len(page.rows) == len(files)
+
+
+# --- The filter form, kept as HTML per language and query (backoffice.views) -------------
+
+
+def _filters(client, query: str):
+    response = client.get(f"/backoffice/dossiers?{query}")
+    assert response.status_code == 200
+    return check_page(response.get_data(as_text=True)).select_one("form.filters")
+
+
+def test_the_kept_filter_form_shows_each_query_its_own_values(app, client, officer, files):
+    from portal.backoffice import views
+
+    app.extensions.pop("portal.queue_filters", None)
+    for _round in range(2):  # made, then kept: the same each time
+        form = _filters(client, "lang=en&q=Sharma&sort=newest")
+        assert form.select_one("input#q")["value"] == "Sharma"
+        assert form.select_one("select#sort option[selected]")["value"] == "newest"
+        assert form.select_one("label[for=sort]").get_text(strip=True) == "Sort by"
+        form = _filters(client, "lang=fr&q=Sharma&sort=newest")
+        assert form.select_one("label[for=sort]").get_text(strip=True) == texts_fr("Sort by")
+        form = _filters(client, "lang=en&q=" + "%22%3E%3Cscript%3Ex%3C%2Fscript%3E")
+        assert form.select_one("input#q")["value"] == '"><script>x</script>'
+        assert form.find("script") is None
+    assert len(app.extensions["portal.queue_filters"]) == 3
+    assert views.MAX_KEPT_FILTERS >= 3
+
+
+def test_a_filter_form_with_an_error_is_never_kept(app, client, officer, files):
+    app.extensions.pop("portal.queue_filters", None)
+    for _round in range(2):
+        form = _filters(client, "lang=en&older_than=-5")
+        assert form.select_one("#older_than-error") is not None
+    assert not app.extensions.get("portal.queue_filters")
+    form = _filters(client, "lang=en&older_than=5")
+    assert form.select_one("#older_than-error") is None
+
+
+def test_kept_filter_forms_stay_bounded(app, client, officer, files, monkeypatch):
+    from portal.backoffice import views
+
+    monkeypatch.setattr(views, "MAX_KEPT_FILTERS", 2)
+    app.extensions.pop("portal.queue_filters", None)
+    for name in ["alpha", "beta", "gamma", "delta", "alpha"]:
+        assert _filters(client, f"lang=en&q={name}").select_one("input#q")["value"] == name
+        assert len(app.extensions["portal.queue_filters"]) <= 2
+
+
+def texts_fr(text: str) -> str:
+    with force_locale("fr"):
+        return gettext(text)
