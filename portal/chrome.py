@@ -22,6 +22,8 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
+from portal.keep import remember
+
 PARTS = ("head", "header", "footer")
 MAX_ENTRIES = 256  # far more than 3 parts × 4 languages × 2 states; settings changed at run time
 _MARK = f"chrome{secrets.token_hex(12)}"
@@ -48,14 +50,17 @@ def part(name: str, lang_url: Callable[[str], str], settings: Hashable = ()) -> 
     made = app.extensions.setdefault("portal.chrome", {})
     html = made.get(key)
     if html is None:
-        if len(made) >= MAX_ENTRIES:
-            made.clear()
         # render_template: the context processors' names (LANGUAGES, current_lang) are
         # there; the markers, passed here, take the place of the per-request helpers.
-        html = made[key] = str(
-            render_template(
-                f"chrome/{name}.html", lang_url=_lang_mark, csrf_token=lambda: _CSRF_MARK
-            )
+        html = remember(
+            made,
+            key,
+            str(
+                render_template(
+                    f"chrome/{name}.html", lang_url=_lang_mark, csrf_token=lambda: _CSRF_MARK
+                )
+            ),
+            MAX_ENTRIES,
         )
     if _MARK in html:
         for code in LANGUAGES:

@@ -56,6 +56,7 @@ from prometheus_client import Counter
 from sqlalchemy import TextClause, event, inspect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+from werkzeug.local import LocalProxy
 
 from portal.db import SQLITE_DEFERRED
 from portal.extensions import db
@@ -248,7 +249,7 @@ def _commit_keeping(keep: tuple) -> None:
     finally:
         session.expire_on_commit = expiring
     # A view passes `current_user`, a proxy: what is kept is the object behind it.
-    kept = {id(getattr(obj, "_get_current_object", lambda o=obj: o)()) for obj in keep}
+    kept = {id(obj._get_current_object() if isinstance(obj, LocalProxy) else obj) for obj in keep}
     for obj in list(session.identity_map.values()):
         if id(obj) not in kept:
             session.expire(obj)

@@ -28,8 +28,9 @@ from portal import i18n
 from portal.accounts.models import RELEASED_PREFIX
 from portal.dossiers import card_rules, rules
 from portal.dossiers.lifecycle import meaning
-from portal.dossiers.models import DossierStatus, Permit
+from portal.dossiers.models import DossierStatus, Permit, full_name
 from portal.i18n import _
+from portal.keep import remember
 from portal.reference import format_kbo
 
 # Day counts met so far, per language: "3 days left", "Overdue by 12 days". Bounded: a
@@ -137,8 +138,6 @@ class Texts:
         count = abs(days_left)
         text = counts.get(count)
         if text is None:
-            if len(counts) >= MAX_COUNTS:
-                counts.clear()
             if days_left < 0:
                 words = i18n.ngettext(
                     "Overdue by %(count)s day", "Overdue by %(count)s days", count, count=count
@@ -149,7 +148,7 @@ class Texts:
                     "%(count)s day left", "%(count)s days left", count, count=count
                 )
                 text = _text(words)
-            counts[count] = text
+            remember(counts, count, text, MAX_COUNTS)
         return text
 
 
@@ -189,9 +188,8 @@ def render(rows: Iterable, *, state: str, today: date, file_url: str) -> Markup:
         key = (forwarded, today, file_url, tuple(row))
         html = kept.get(key)
         if html is None:
-            if len(kept) >= MAX_ROWS:
-                kept.clear()
-            html = kept[key] = _row(row, texts, forwarded=forwarded, today=today, url=file_url)
+            html = _row(row, texts, forwarded=forwarded, today=today, url=file_url)
+            remember(kept, key, html, MAX_ROWS)
         out.append(html)
     return Markup("".join(out))
 
@@ -202,7 +200,7 @@ def _row(row, texts: Texts, *, forwarded: bool, today: date, url: str) -> str:
     channel = texts.channels.get(row.channel.value, _text(row.channel.value))
     if row.thresholds_missing:
         channel += f"<br><strong>{texts.salary}</strong>"
-    worker = " ".join(part for part in (row.worker_first_name, row.worker_last_name) if part)
+    worker = full_name(row.worker_first_name, row.worker_last_name)
     return _ROW.format(
         **labels,
         l_date=labels["l_forwarded" if forwarded else "l_deadline"],

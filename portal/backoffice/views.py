@@ -43,6 +43,7 @@ from portal.dossiers.models import Dossier, FlemishDecision
 from portal.errors import Invalid
 from portal.forms import CsrfForm
 from portal.i18n import LANGUAGES, _, _l
+from portal.keep import remember
 from portal.security import roles
 
 bp = Blueprint("backoffice", __name__, url_prefix="/backoffice")
@@ -154,11 +155,7 @@ def _filters_html(form: QueueFilterForm, query: str) -> Markup:
     key = (str(get_locale()), request.script_root, raw, categories)
     kept = current_app.extensions.setdefault("portal.queue_filters", {})
     html = kept.get(key)
-    if html is None:
-        if len(kept) >= MAX_KEPT_FILTERS:
-            kept.clear()
-        html = kept[key] = render()
-    return html
+    return html if html is not None else remember(kept, key, render(), MAX_KEPT_FILTERS)
 
 
 def _officer_dossier(dossier_id: int) -> Dossier:

@@ -13,7 +13,14 @@ from datetime import datetime
 from sqlalchemy import Index, or_, select
 
 from portal.accounts.models import Role, User
-from portal.dossiers.models import Dossier, DossierKind, DossierStatus, DossierViewer, Permit
+from portal.dossiers.models import (
+    Dossier,
+    DossierKind,
+    DossierStatus,
+    DossierViewer,
+    Permit,
+    full_name,
+)
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
 from portal.i18n import _
@@ -90,7 +97,7 @@ class ListedFile:
 
     @property
     def worker_name(self) -> str:
-        return " ".join(p for p in (self.worker_first_name, self.worker_last_name) if p)
+        return full_name(self.worker_first_name, self.worker_last_name)
 
 
 _LISTED = tuple(getattr(Dossier, name) for name in ListedFile.__dataclass_fields__)

@@ -16,6 +16,11 @@ from portal.extensions import db
 from portal.i18n import Choices, _l
 
 
+def full_name(first: str | None, last: str | None) -> str:
+    """A worker's name as pages show it: the parts given, one space apart ("" for none)."""
+    return " ".join(part for part in (first, last) if part)
+
+
 class DossierKind(enum.StrEnum):
     NEW = "new"
     RENEWAL = "renewal"
@@ -256,7 +261,7 @@ class Dossier(TimestampMixin, db.Model):
 
     @property
     def worker_name(self) -> str:
-        return " ".join(p for p in (self.worker_first_name, self.worker_last_name) if p)
+        return full_name(self.worker_first_name, self.worker_last_name)
 
     @property
     def done(self) -> set[str]:

@@ -1,0 +1,22 @@
+"""Bounded per-process stores for HTML and texts made once and served many times.
+
+The page frame (`portal.chrome`), the queue's rows and day counts
+(`portal.backoffice.queue_rows`) and the queue's filter form keep what they made under a
+key that holds everything it depends on, so a kept value is never stale. What they keep
+must stay bounded in a long-running worker: at the limit the store is emptied and filled
+again from what is asked next (simpler than an LRU, and a store refills in one page).
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+V = TypeVar("V")
+
+
+def remember(store: dict, key, value: V, limit: int) -> V:
+    """Keep `value` under `key` in `store` (emptied first when it holds `limit` entries)."""
+    if len(store) >= limit:
+        store.clear()
+    store[key] = value
+    return value
