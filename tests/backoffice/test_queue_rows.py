@@ -289,3 +289,52 @@ def test_kept_filter_forms_stay_bounded(app, client, officer, files, monkeypatch
 def texts_fr(text: str) -> str:
     with force_locale("fr"):
         return gettext(text)
+
+
+def test_a_long_hostile_query_is_answered_and_never_kept(app, client, officer, files):
+    """NUL, CR/LF, 8-bit and 5,000 characters in the search: a page, nothing kept."""
+    from portal.backoffice import views
+
+    app.extensions.pop("portal.queue_filters", None)
+    hostile = "Sharma\x00\r\nX-Injected: 1\xff" + "é" * 5000
+    response = client.get("/backoffice/dossiers", query_string={"lang": "en", "q": hostile})
+    assert response.status_code == 200
+    assert "X-Injected" not in response.headers
+    assert len(response.request.query_string) > views.MAX_KEPT_QUERY
+    assert not app.extensions.get("portal.queue_filters")
+    form = check_page(response.get_data(as_text=True)).select_one("form.filters")
+    assert "\x00" not in str(form)
+
+
+def test_rows_made_by_many_threads_at_once_are_each_in_their_own_language(
+    app, officer, files, monkeypatch
+):
+    """Threads of one worker share the kept rows (and empty them at a tiny limit): every
+    render still gives every row, in its own language, never another thread's."""
+    import threading
+
+    monkeypatch.setattr(queue_rows, "MAX_ROWS", 5)
+    app.extensions.pop("portal.queue_rows", None)
+    with app.test_request_context("/"):
+        page = queue.dossier_queue(officer)
+    expected, failures = {}, []
+    for lang in LANGUAGES:
+        with app.test_request_context("/"), force_locale(lang):
+            expected[lang] = str(
+                queue_rows.render(page.rows, state="open", today=page.today, file_url="/f/")
+            )
+    assert len(set(expected.values())) == 4
+
+    def work(lang: str) -> None:
+        for _ in range(30):
+            with app.test_request_context("/"), force_locale(lang):
+                html = queue_rows.render(page.rows, state="open", today=page.today, file_url="/f/")
+            if str(html) != expected[lang]:
+                failures.append(lang)
+
+    threads = [threading.Thread(target=work, args=(lang,)) for lang in LANGUAGES * 2]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
