@@ -297,7 +297,14 @@ def _chrome(name: str):
     """A part of the page frame (portal/chrome.py); its footer shows the helpdesk's contact."""
     from portal.fallback.contact import helpdesk_contact
 
-    return chrome.part(name, _lang_url, helpdesk_contact())
+    # The three parts of one page share the contact: worked out once per request and
+    # language (an e-mail rendered in another language during the request gets its own).
+    current = request._get_current_object()
+    lang = str(get_locale())
+    kept = getattr(current, "portal_chrome_contact", None)
+    if kept is None or kept[0] != lang:
+        kept = current.portal_chrome_contact = (lang, helpdesk_contact())
+    return chrome.part(name, _lang_url, kept[1])
 
 
 def _lang_url(code: str) -> str:

@@ -95,11 +95,13 @@ def request_id() -> str:
     """This request's id: a sane incoming X-Request-ID, else a new random one."""
     if not has_request_context():
         return "-"
-    rid = g.get("request_id")
+    ctx_g = g._get_current_object()  # asked twice per request and in every log line
+    rid = ctx_g.get("request_id")
     if rid is None:
-        incoming = request.headers.get("X-Request-ID", "")
+        # From the WSGI environ, as `headers.get` would (without raising inside on a miss).
+        incoming = request.environ.get("HTTP_X_REQUEST_ID", "")
         rid = incoming if REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
-        g.request_id = rid
+        ctx_g.request_id = rid
     return rid
 
 
@@ -164,7 +166,11 @@ def register(app: Flask) -> None:
 
     @app.after_request
     def _request_id_header(response):
-        response.headers.setdefault("X-Request-ID", request_id())
+        # A view's own id stays. getlist, not setdefault: that raises and catches an HTTP
+        # exception inside werkzeug whenever the header is missing, which is every time.
+        headers = response.headers
+        if not headers.getlist("X-Request-ID"):
+            headers["X-Request-ID"] = request_id()
         return response
 
     @app.errorhandler(CSRFError)

@@ -42,12 +42,14 @@ def register(app: Flask) -> None:
 
 def private(response) -> bool:
     """Whether no cache may keep this response."""
-    environ = request.environ
-    if request.endpoint == "static":
+    req = request._get_current_object()  # one context lookup for the request's names
+    environ = req.environ
+    if req.endpoint == "static":
         return False
     if response.mimetype == "application/pdf":
         return True
-    if "attachment" in response.headers.get("Content-Disposition", ""):
+    # getlist: get() raises and catches an HTTP exception inside on a missing header.
+    if any("attachment" in value for value in response.headers.getlist("Content-Disposition")):
         return True
     if environ.get("HTTP_AUTHORIZATION"):
         return True
@@ -55,11 +57,11 @@ def private(response) -> bool:
     # Flask-Login keeps it: asking `current_user` costs two lookups through its proxy on
     # every response, and its columns are not touched (after the request's commit they are
     # expired, and reading one would reload the user in a transaction of its own).
-    user = g.get("_login_user")
+    user = g._get_current_object().get("_login_user")
     if user is not None:
         return not user.is_anonymous
     # No user loaded by this request: one named in the session or a remember cookie still
     # makes it private (whatever the loader would have said of them), without loading it.
     if dict.get(session._get_current_object(), "_user_id") is not None:
         return True
-    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in req.cookies

@@ -240,9 +240,10 @@ def register(app: Flask) -> None:
     @app.after_request
     def count(response):
         started = g.pop("metrics_started", None)
-        endpoint = request.endpoint or "unmatched"
+        req = request._get_current_object()  # one context lookup, not four
+        endpoint = req.endpoint or "unmatched"
         try:
-            method = request.method if request.method in METHODS else "other"
+            method = req.method if req.method in METHODS else "other"
             counter, latency = _series(endpoint, method, response.status_code)
             counter.inc()
             if started is not None:

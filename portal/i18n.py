@@ -181,19 +181,27 @@ def normalise(code: str | None) -> str | None:
 
 def select_locale() -> str:
     """Pick the language: ?lang=, the session's choice, the user's, a cookie, Accept-Language."""
-    chosen = normalise(request.args.get("lang"))
+    # Each object once: a name read through Flask's proxies costs a context lookup. And
+    # `in` before reading: werkzeug's get() on a missing key raises and catches an HTTP
+    # exception inside (a few microseconds, on every request).
+    req = request._get_current_object()
+    args = req.args
+    chosen = normalise(args["lang"]) if "lang" in args else None
     if chosen:
         g.lang_switched_to = chosen  # remembered in after_request (cookie and session)
         return chosen
-    chosen = normalise(session.get("lang"))
+    chosen = normalise(session._get_current_object().get("lang"))
     if chosen:
         return chosen
-    if getattr(current_user, "is_authenticated", False) and normalise(current_user.locale):
-        return current_user.locale
-    cookie = normalise(request.cookies.get(COOKIE))
+    user = current_user._get_current_object()
+    if getattr(user, "is_authenticated", False) and normalise(user.locale):
+        return user.locale
+    cookies = req.cookies
+    cookie = normalise(cookies[COOKIE]) if COOKIE in cookies else None
     if cookie:
         return cookie
-    return _best_language(request.headers.get("Accept-Language", "")) or DEFAULT_LANGUAGE
+    # The header as the WSGI server passed it (what `headers.get` reads, without its miss).
+    return _best_language(req.environ.get("HTTP_ACCEPT_LANGUAGE", "")) or DEFAULT_LANGUAGE
 
 
 @functools.lru_cache(maxsize=512)

@@ -127,22 +127,26 @@ def register(app: Flask) -> None:
         g.request_started = time.perf_counter()
 
     def _log_request(response):
-        started = g.get("request_started")
+        # The request and g once each: every name read through Flask's proxies costs a
+        # context lookup, and this runs on every response.
+        req = request._get_current_object()
+        ctx_g = g._get_current_object()
+        started = ctx_g.get("request_started")
         duration = round((time.perf_counter() - started) * 1000, 1) if started else None
-        rule = request.url_rule
+        rule = req.url_rule
         log.info(
             "%s %s %s",
-            request.method,
+            req.method,
             rule.rule if rule is not None else "(no route)",
             response.status_code,
             extra={
-                "method": request.method,
+                "method": req.method,
                 # The route's pattern: never a token, reference or name from the URL.
                 "path": rule.rule if rule is not None else None,
-                "endpoint": request.endpoint,
+                "endpoint": req.endpoint,
                 "status": response.status_code,
                 "duration_ms": duration,
-                "user_id": _user_id(),
+                "user_id": _user_id(ctx_g),
             },
         )
         return response
@@ -153,9 +157,9 @@ def register(app: Flask) -> None:
     app.after_request_funcs.setdefault(None, []).insert(0, _log_request)
 
 
-def _user_id() -> int | None:
+def _user_id(ctx_g=None) -> int | None:
     """The logged-in user's id, if this request loaded the user (no query of its own)."""
-    user = g.get("_login_user")
+    user = (ctx_g if ctx_g is not None else g).get("_login_user")
     if user is None or getattr(user, "is_anonymous", True):
         return None
     # The id from the identity map: after the request's commit the user's columns are

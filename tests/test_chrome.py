@@ -92,3 +92,19 @@ def test_the_frame_follows_language_sign_in_and_settings(app, client, db_session
 def test_only_the_frames_parts_can_be_asked_for(app):
     with app.test_request_context("/"), pytest.raises(ValueError):
         chrome.part("../base", lambda code: "/")
+
+
+def test_a_frame_rendered_in_another_language_in_the_same_request_is_that_languages(app):
+    # The footer's helpdesk contact is worked out once per request and language: an e-mail
+    # or page part rendered under another language in the same request gets its own.
+    from flask_babel import force_locale
+
+    from portal.app import _chrome
+
+    with app.test_request_context("/?lang=nl"):
+        dutch = str(_chrome("footer"))
+        with force_locale("fr"):
+            french = str(_chrome("footer"))
+        assert str(_chrome("footer")) == dutch
+    assert "maandag" in dutch and "lundi" not in dutch
+    assert "lundi" in french and "maandag" not in french

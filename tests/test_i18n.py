@@ -100,6 +100,26 @@ def test_unknown_language_is_ignored(client):
     assert html_lang(client, "/?lang=xx") == "nl"
 
 
+@pytest.mark.parametrize(
+    "query, cookie, expected",
+    [
+        ("?lang=", None, "en"),  # an empty choice is no choice: the browser's language
+        ("?lang=de&lang=fr", None, "de"),  # the first of two, as werkzeug's get() gives
+        ("?lang=%00fr", None, "en"),
+        ("?LANG=fr", None, "en"),  # the parameter's name is exact
+        ("", "", "en"),  # an empty language cookie
+        ("", "\u00e9\u00e9", "en"),
+        ("", "FR-be", "fr"),
+    ],
+)
+def test_hostile_language_choices_are_read_as_before(client, query, cookie, expected):
+    # select_locale reads the query string and cookies with `in` before indexing (werkzeug's
+    # get() raises inside on a miss): the answers are those get() would give.
+    if cookie is not None:
+        client.set_cookie("lang", cookie)
+    assert html_lang(client, f"/{query}", headers={"Accept-Language": "en"}) == expected
+
+
 def test_every_page_has_a_language_switcher_with_the_current_one_marked(client):
     soup = check_page(client.get("/account/register?lang=fr").get_data(as_text=True))
     links = soup.select("nav.lang-switch a")

@@ -187,3 +187,17 @@ def test_every_outbox_keeps_the_request_id(app):
         assert {"mail", "exchange", "webhooks"} <= set(queues)
         for queue in queues.values():
             assert "request_id" in queue.model.__table__.columns, queue.name
+
+
+def test_a_response_keeps_its_own_request_id_and_gets_ours_otherwise(app):
+    from flask import Response
+
+    from portal.errors import request_id
+
+    hooks = app.after_request_funcs[None]
+    hook = next(f for f in hooks if getattr(f, "__name__", "") == "_request_id_header")
+    with app.test_request_context("/", environ_base={"HTTP_X_REQUEST_ID": PROXY_ID}):
+        own = hook(Response("x", headers={"x-request-id": "view-own-0001"}))
+        assert own.headers.getlist("X-Request-ID") == ["view-own-0001"]
+        given = hook(Response("x"))
+        assert given.headers.getlist("X-Request-ID") == [PROXY_ID] == [request_id()]

@@ -51,8 +51,9 @@ ERROR = "error"
 
 def max_message_bytes() -> int:
     """The largest message read; by default what a full dossier weighs in base64 (x 1.4)."""
-    configured = current_app.config.get("INTAKE_MAX_MESSAGE_BYTES")
-    return int(configured or current_app.config["DOSSIER_MAX_BYTES"] * 14 // 10)
+    config = current_app.config
+    configured = config.get("INTAKE_MAX_MESSAGE_BYTES")
+    return int(configured or config["DOSSIER_MAX_BYTES"] * 14 // 10)
 
 
 @dataclass
