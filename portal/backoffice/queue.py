@@ -19,7 +19,10 @@ COUNT_CAP + 1 index entries, streamed). Few: the files are those whose id is in 
 of the branches' ids, each read from its own index. Neither SQLite nor PostgreSQL can
 combine an OR of indexes when one branch is a subquery (the employer's name or KBO
 number): they read every file instead, 1.2 s for a name nobody has at 1,000,000 files.
-Many: the OR stays, and the page's ordered index scan meets its fifty files early.
+Many: the OR stays, and the page's ordered index scan meets its fifty files early. A
+two-word branch ("priya sharma": first name *priya* and last name *sharma*) is read through
+whichever of its two ranges holds fewer entries, counted in the same statement: SQLite's
+statistics cannot tell, and read "worker 9999" through a last-name range every file was in.
 """
 
 from __future__ import annotations
@@ -147,24 +150,46 @@ def _kbo_of(query: str) -> str | None:
 def search_condition(query: str | None):
     """The WHERE clause for the search box, or None when there is nothing to search for.
 
-    One statement first counts the branches' index entries, up to COUNT_CAP + 1 (a file
-    matching two branches counts twice, which can only choose the OR, never lose a file):
-    the clause then fits the answer (see the module)."""
+    One statement first counts index entries, each count stopping at COUNT_CAP + 1: those
+    of the one-index branches together (a file matching two counts twice, which can only
+    choose the OR, never lose a file), and for each two-word branch those of its first-name
+    and of its last-name range. A two-word branch is then read through the smaller of its
+    two ranges, and the search through the union of its branches' indexes or the OR (see
+    the module)."""
     term = textsearch.key(query)
     if not term:
         return None
-    search = _search(term)
-    entries = db.session.scalar(search.probe) or 0
-    return search.anywhere if entries > COUNT_CAP else search.few
+    sides, entries = _reading(term)
+    anywhere, few = _clauses(term, sides)
+    return anywhere if entries > COUNT_CAP else few
+
+
+def _reading(term: str) -> tuple[tuple[int, ...], int]:
+    """How to read `term` now: each two-word branch's side (0: through the first-name index,
+    1: the last name's, whichever holds fewer entries) and the index entries in all."""
+    counts = db.session.execute(_search(term).probe).one()
+    sides = tuple(int(by_last < by_first) for by_first, by_last in _twos(counts[1:]))
+    return sides, counts[0] + sum(min(pair) for pair in _twos(counts[1:]))
+
+
+def _twos(values) -> list[tuple]:
+    """(a, b, c, d) → [(a, b), (c, d)]."""
+    return list(zip(values[::2], values[1::2], strict=True))
 
 
 @dataclass(frozen=True)
 class _Search:
-    """The clauses of one search key: the same files, read two ways."""
+    """What one search key asks of the indexes."""
 
-    anywhere: object  # the OR of the branches
-    few: object  # the file's id among the union of the branches' ids
-    probe: object  # the branches' index entries, counted up to COUNT_CAP + 1
+    single: tuple  # branches on one index each
+    pairs: tuple  # two-word branches: (first-name range, last-name range) both to hold
+    probe: object  # the counts that choose how to read (see search_condition)
+
+
+def _capped(*where) -> object:
+    """The rows matching `where`, counted up to COUNT_CAP + 1: a scalar subquery."""
+    limited = select(Dossier.id).where(*where).limit(COUNT_CAP + 1).subquery()
+    return select(func.count()).select_from(limited).scalar_subquery()
 
 
 # Officers search the same references and names again (and page through their results):
@@ -172,42 +197,63 @@ class _Search:
 # at most. SQL clauses are never changed in place, so one can serve every request.
 @functools.lru_cache(maxsize=512)
 def _search(term: str) -> _Search:
-    branches = _search_branches(term)
+    single, pairs = _search_branches(term)
+    ids = [select(Dossier.id).where(branch) for branch in single]
+    entries = select(func.count()).select_from(union_all(*ids).limit(COUNT_CAP + 1).subquery())
+    sides = [_capped(textsearch.prefix_range(*side)) for pair in pairs for side in pair]
+    return _Search(tuple(single), tuple(pairs), select(entries.scalar_subquery(), *sides))
+
+
+@functools.lru_cache(maxsize=512)
+def _clauses(term: str, sides: tuple[int, ...]) -> tuple:
+    """(the OR of the branches, the file's id among the union of the branches' ids), each
+    two-word branch read through the index its side names (0: first name, 1: last name).
+
+    The other range of the pair is put as `column || ''`, which no index serves: SQLite's
+    statistics have no selectivity per prefix, and it read a two-word name through a range
+    every file's last name is in (a million entries at a million files)."""
+    search = _search(term)
+    branches = list(search.single)
+    for (by_first, by_last), side in zip(search.pairs, sides, strict=True):
+        if side:
+            branches.append(and_(textsearch.prefix_range(*by_last), _unindexed(by_first)))
+        else:
+            branches.append(and_(textsearch.prefix_range(*by_first), _unindexed(by_last)))
     ids = [select(Dossier.id).where(branch) for branch in branches]
-    streamed = union_all(*ids).limit(COUNT_CAP + 1).subquery()
-    return _Search(
-        anywhere=or_(*branches),
-        few=Dossier.id.in_(union(*ids)),
-        probe=select(func.count()).select_from(streamed),
-    )
+    return or_(*branches), Dossier.id.in_(union(*ids))
 
 
-def _search_branches(term: str) -> list:
-    """Each way a file can match `term`, each an equality or a range on one index."""
-    branches = [Dossier.reference == term.upper()]
+def _unindexed(prefix: tuple) -> object:
+    column, term = prefix
+    return textsearch.prefix_range(column.concat(""), term)
+
+
+def _search_branches(term: str) -> tuple[list, list]:
+    """Each way a file can match `term`: the branches on one index each (an equality or a
+    range), and the two-word ones as (first-name range, last-name range) pairs, each range
+    as (column, prefix)."""
+    single = [Dossier.reference == term.upper()]
     kbo = _kbo_of(term)
     if kbo:
-        branches.append(
+        single.append(
             Dossier.organisation_id.in_(
                 select(Organisation.id).where(Organisation.kbo_number == kbo)
             )
         )
     words = term.split(" ")
     first, last = Dossier.worker_first_key, Dossier.worker_last_key
-    branches += [textsearch.prefix_range(first, term), textsearch.prefix_range(last, term)]
+    single += [textsearch.prefix_range(first, term), textsearch.prefix_range(last, term)]
+    pairs = []
     if len(words) > 1:  # "priya sharma" or "sharma priya"
         head, tail = words[0], " ".join(words[1:])
         rest, end = " ".join(words[:-1]), words[-1]
-        branches += [
-            textsearch.prefix_range(first, head) & textsearch.prefix_range(last, tail),
-            textsearch.prefix_range(last, rest) & textsearch.prefix_range(first, end),
-        ]
-    branches.append(
+        pairs = [((first, head), (last, tail)), ((first, end), (last, rest))]
+    single.append(
         Dossier.organisation_id.in_(
             select(Organisation.id).where(textsearch.prefix_range(Organisation.name_key, term))
         )
     )
-    return branches
+    return single, pairs
 
 
 def conditions(

@@ -97,12 +97,35 @@ def test_a_search_reads_the_branches_indexes_when_few_files_match(officer, emplo
     queue._search.cache_clear()
     for _ in range(3):
         QueuedFile(owner=employer)  # Priya Sharma at Acme Logistics NV
-    kept = queue._search("priya")
-    assert queue.search_condition("priya") is kept.few
+    anywhere, few = queue._clauses("priya", ())
+    assert queue.search_condition("priya") is few
     monkeypatch.setattr(queue, "COUNT_CAP", 2)
-    assert queue.search_condition("priya") is kept.anywhere
+    assert queue.search_condition("priya") is anywhere
     monkeypatch.setattr(queue, "COUNT_CAP", 3)  # three entries: still few
-    assert queue.search_condition("priya") is kept.few
+    assert queue.search_condition("priya") is few
+    queue._search.cache_clear()
+
+
+def test_a_two_word_search_is_read_through_its_smaller_name_range(officer, employer):
+    """Every last name here starts with "worker" (as in the benchmark, where the last-name
+    range of "worker 9999" held a million entries): the branch "first name *ana*, last name
+    *worker 2*" is read through the last name's range, which holds fewer."""
+    queue._search.cache_clear()
+    ana_1 = QueuedFile(owner=employer, worker_first_name="Ana", worker_last_name="Worker 1")
+    ana_2 = QueuedFile(owner=employer, worker_first_name="Ana", worker_last_name="Worker 2")
+    QueuedFile(owner=employer, worker_first_name="Bo", worker_last_name="Worker 2")
+    # "worker 2 ana": (first "worker", last "2 ana") holds 0 and 0 entries: the first
+    # name's; (first "ana", last "worker 2") holds 2 and 2: a tie reads the first name's.
+    assert queue._reading("worker 2 ana") == ((0, 0), 2 + 0)
+    QueuedFile(owner=employer, worker_first_name="Ana", worker_last_name="Other")
+    assert queue._reading("worker 2 ana") == ((0, 1), 2 + 0)  # three Anas, two "worker 2"
+    expected = {ana_2.id}
+    for sides in [(0, 0), (0, 1), (1, 0), (1, 1)]:  # every way reads the same files
+        for clause in queue._clauses("worker 2 ana", sides):
+            assert set(db.session.scalars(select(Dossier.id).where(clause))) == expected
+    assert set(
+        db.session.scalars(select(Dossier.id).where(queue.search_condition("ana worker")))
+    ) == {ana_1.id, ana_2.id}
     queue._search.cache_clear()
 
 
