@@ -32,7 +32,18 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import String, and_, false, func, or_, select, type_coerce, union, union_all
+from sqlalchemy import (
+    Select,
+    String,
+    and_,
+    false,
+    func,
+    or_,
+    select,
+    type_coerce,
+    union,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from portal import clock, textsearch
@@ -100,8 +111,13 @@ COUNT_CAP = 1000
 
 def capped_count(where: list) -> int:
     """The files matching `where`, counted up to COUNT_CAP + 1 (more means "more than")."""
-    limited = select(Dossier.id).where(*where).limit(COUNT_CAP + 1).subquery()
-    return db.session.scalar(select(func.count()).select_from(limited)) or 0
+    return db.session.scalar(_up_to_cap(select(Dossier.id).where(*where))) or 0
+
+
+def _up_to_cap(rows) -> Select:
+    """A count of `rows` (a SELECT or a UNION) that stops at COUNT_CAP + 1: it reads at most
+    that many index entries, however many match."""
+    return select(func.count()).select_from(rows.limit(COUNT_CAP + 1).subquery())
 
 
 @dataclass(frozen=True)
@@ -186,12 +202,6 @@ class _Search:
     probe: object  # the counts that choose how to read (see search_condition)
 
 
-def _capped(*where) -> object:
-    """The rows matching `where`, counted up to COUNT_CAP + 1: a scalar subquery."""
-    limited = select(Dossier.id).where(*where).limit(COUNT_CAP + 1).subquery()
-    return select(func.count()).select_from(limited).scalar_subquery()
-
-
 # Officers search the same references and names again (and page through their results):
 # the clauses are built once per search key (at most 200 characters) and kept, a few hundred
 # at most. SQL clauses are never changed in place, so one can serve every request.
@@ -199,9 +209,13 @@ def _capped(*where) -> object:
 def _search(term: str) -> _Search:
     single, pairs = _search_branches(term)
     ids = [select(Dossier.id).where(branch) for branch in single]
-    entries = select(func.count()).select_from(union_all(*ids).limit(COUNT_CAP + 1).subquery())
-    sides = [_capped(textsearch.prefix_range(*side)) for pair in pairs for side in pair]
-    return _Search(tuple(single), tuple(pairs), select(entries.scalar_subquery(), *sides))
+    entries = _up_to_cap(union_all(*ids)).scalar_subquery()
+    sides = [
+        _up_to_cap(select(Dossier.id).where(textsearch.prefix_range(*side))).scalar_subquery()
+        for pair in pairs
+        for side in pair
+    ]
+    return _Search(tuple(single), tuple(pairs), select(entries, *sides))
 
 
 @functools.lru_cache(maxsize=512)
