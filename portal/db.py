@@ -57,6 +57,12 @@ class TimestampMixin:
 
 # How long a SQLite connection waits for the write lock before it gives up.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# The pages of the database each SQLite connection keeps in memory, in KiB (SQLite's own
+# default is 2,000). At a million files the index pages one search walks outgrow the
+# default, and every miss reads a page again from the OS: a common name's search page took
+# 5.0 ms with the default and 4.3 ms with 8 MiB (16 and 32 MiB: the same). The memory is
+# only taken by pages read, and another connection's commit empties it.
+SQLITE_CACHE_KIB = 16_384
 
 
 @event.listens_for(Engine, "connect")
@@ -71,8 +77,11 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode=WAL")  # stays 'memory' for :memory: databases
-        cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL: no corruption, only
-        cursor.close()  # the last commits may be lost on a power cut
+        # NORMAL is safe with WAL: no corruption, only the last commits may be lost on a
+        # power cut.
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")  # negative: KiB, not pages
+        cursor.close()
 
 
 # How the next SQLite transaction begins, set per request by `portal.transactions`:

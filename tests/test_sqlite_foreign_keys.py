@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from portal.db import SQLITE_CACHE_KIB
 from portal.extensions import db
 
 
@@ -14,6 +15,15 @@ def test_every_pooled_connection_enforces_foreign_keys(app):
         if connection.dialect.name != "sqlite":
             pytest.skip("PostgreSQL always enforces foreign keys")
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_every_pooled_connection_keeps_more_pages_than_sqlites_default(app):
+    """At a million files a search walks more index pages than SQLite's 2,000 KiB hold."""
+    with app.app_context(), db.engine.connect() as connection:
+        if connection.dialect.name != "sqlite":
+            pytest.skip("PostgreSQL's buffers are the server's")
+        assert SQLITE_CACHE_KIB >= 8192
+        assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == -SQLITE_CACHE_KIB
 
 
 def test_a_dangling_foreign_key_is_refused(db_session):
