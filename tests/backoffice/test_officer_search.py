@@ -91,18 +91,67 @@ def test_a_kept_search_finds_files_added_and_changed_since(client, officer, empl
     assert found(client, "mensah") == [first.reference]
 
 
-def test_a_search_reads_the_branches_indexes_when_few_files_match(officer, employer, monkeypatch):
-    """The probe decides: at most COUNT_CAP index entries and the union of the branches'
-    ids is read; more and the OR stays (its ordered scan finds a page early)."""
-    queue._search.cache_clear()
+def test_a_search_reads_the_branches_indexes_when_few_files_match(
+    client, officer, employer, monkeypatch
+):
+    """The probe decides: at most COUNT_CAP index entries, or at most the union limit (which
+    grows with the files, up to PROBE_CAP), and the union of the branches' ids is read;
+    more and the OR stays (its ordered scan finds a page early). The count shown keeps its
+    own cap whichever way the files are read."""
     for _ in range(3):
         QueuedFile(owner=employer)  # Priya Sharma at Acme Logistics NV
+    queue._search.cache_clear()
     anywhere, few = queue._clauses("priya", ())
-    assert queue.search_condition("priya") is few
+
+    def way(**caps) -> str:
+        for name, value in caps.items():
+            monkeypatch.setattr(queue, name, value)
+        queue._search.cache_clear()
+        return {id(few): "union", id(anywhere): "or"}[id(queue.search_condition("priya"))]
+
+    assert way() == "union"  # three entries: at most COUNT_CAP
+    # More than COUNT_CAP: the union limit (20 × √files here, PROBE_CAP at most) decides.
+    assert way(COUNT_CAP=2, PROBE_CAP=2) == "or"  # a limit no higher than COUNT_CAP
+    assert way(COUNT_CAP=2, PROBE_CAP=3) == "union"  # no entry past the limit, 3
+    assert way(COUNT_CAP=1, PROBE_CAP=2) == "or"  # an entry past the limit, 2
+    assert way(COUNT_CAP=2, PROBE_CAP=3, UNION_PER_ROOT=0) == "or"  # a limit of 0
+    assert way(COUNT_CAP=2, PROBE_CAP=3, UNION_PER_ROOT=20) == "union"
+    soup = page(client, "/backoffice/dossiers?q=priya&lang=en")
+    caption = " ".join(soup.select_one("table.queue caption").get_text(" ", strip=True).split())
+    assert caption == "Files 1 to 3 of 2+"
+    assert len(soup.select("table.queue tbody tr")) == 3
+    queue._search.cache_clear()
+
+
+def test_the_union_limit_grows_with_the_root_of_the_files():
+    """The union reads every file found, the OR walks past files ÷ found of them for each
+    one it counts: the union is the cheaper up to 20 × √files found, at most PROBE_CAP."""
+    assert queue.union_limit(10_000) == 2_000
+    assert queue.union_limit(100_000) == 6_324
+    assert queue.union_limit(1_000_000) == queue.PROBE_CAP == 20_000
+    assert queue.union_limit(10**18) == queue.PROBE_CAP
+    assert queue.union_limit(0) == queue.union_limit(-1) == 0
+
+
+def test_a_two_word_search_whose_smaller_range_holds_many_reads_the_or(
+    officer, employer, monkeypatch
+):
+    """Each two-word branch may hold at most COUNT_CAP entries in its smaller range for the
+    union to be read, however few the one-index branches hold."""
+    queue._search.cache_clear()
+    files = {
+        QueuedFile(owner=employer, worker_first_name="Ana", worker_last_name=f"Worker {n}").id
+        for n in range(3)
+    }
+    anywhere, few = queue._clauses("ana worker", (0, 0))
+    assert queue._reading("ana worker") == ((0, 0), True)  # "ana" and "worker": 3 and 3
+    assert queue.search_condition("ana worker") is few
     monkeypatch.setattr(queue, "COUNT_CAP", 2)
-    assert queue.search_condition("priya") is anywhere
-    monkeypatch.setattr(queue, "COUNT_CAP", 3)  # three entries: still few
-    assert queue.search_condition("priya") is few
+    queue._search.cache_clear()
+    assert queue._reading("ana worker") == ((0, 0), False)
+    assert queue.search_condition("ana worker") is anywhere
+    for clause in (anywhere, few):
+        assert set(db.session.scalars(select(Dossier.id).where(clause))) == files
     queue._search.cache_clear()
 
 
@@ -116,9 +165,9 @@ def test_a_two_word_search_is_read_through_its_smaller_name_range(officer, emplo
     QueuedFile(owner=employer, worker_first_name="Bo", worker_last_name="Worker 2")
     # "worker 2 ana": (first "worker", last "2 ana") holds 0 and 0 entries: the first
     # name's; (first "ana", last "worker 2") holds 2 and 2: a tie reads the first name's.
-    assert queue._reading("worker 2 ana") == ((0, 0), 2 + 0)
+    assert queue._reading("worker 2 ana") == ((0, 0), True)
     QueuedFile(owner=employer, worker_first_name="Ana", worker_last_name="Other")
-    assert queue._reading("worker 2 ana") == ((0, 1), 2 + 0)  # three Anas, two "worker 2"
+    assert queue._reading("worker 2 ana") == ((0, 1), True)  # three Anas, two "worker 2"
     expected = {ana_2.id}
     for sides in [(0, 0), (0, 1), (1, 0), (1, 1)]:  # every way reads the same files
         for clause in queue._clauses("worker 2 ana", sides):
@@ -151,10 +200,11 @@ def test_search_keys_fold_case_accents_and_hostile_characters():
 @pytest.fixture(params=["few", "many"])
 def search_way(request, monkeypatch):
     """Each search test runs both ways a search is read: from the union of its branches'
-    indexes (few files match, the default here) and as one OR (COUNT_CAP 0: any match is
-    "many")."""
+    indexes (few files match, the default here) and as one OR (PROBE_CAP and COUNT_CAP 0:
+    any match is "many")."""
     queue._search.cache_clear()
     if request.param == "many":
+        monkeypatch.setattr(queue, "PROBE_CAP", 0)
         monkeypatch.setattr(queue, "COUNT_CAP", 0)
     yield request.param
     queue._search.cache_clear()
@@ -279,7 +329,7 @@ def test_every_search_branch_is_an_index_search(officer, employer):
 
 
 def test_the_queue_costs_a_fixed_number_of_queries_whatever_the_page_size(
-    client, officer, employer
+    client, officer, employer, monkeypatch
 ):
     posted = ForeignEmployer(
         mandatary_id=make_user("m@mandates.example", Role.MANDATARY).mandatary_id,
@@ -314,6 +364,10 @@ def test_the_queue_costs_a_fixed_number_of_queries_whatever_the_page_size(
     many = statements("/backoffice/dossiers?lang=en")
     assert many <= 8 and few <= 8, (few, many)
     assert few == many + 1  # a search first asks how many files its branches match
+    monkeypatch.setattr(queue, "COUNT_CAP", 10)  # 55 Priyas: more than COUNT_CAP, fewer
+    queue._search.cache_clear()  # than the union limit (20 × √files), asked apart
+    assert statements("/backoffice/dossiers?lang=en&q=priya&owner=mine") == many + 2 <= 8
+    queue._search.cache_clear()
 
 
 # --- Deciding --------------------------------------------------------------------------------
