@@ -110,12 +110,12 @@ def test_a_search_reads_the_branches_indexes_when_few_files_match(
         return {id(few): "union", id(anywhere): "or"}[id(queue.search_condition("priya"))]
 
     assert way() == "union"  # three entries: at most COUNT_CAP
-    # More than COUNT_CAP: the union limit (20 × √files here, PROBE_CAP at most) decides.
+    # More than COUNT_CAP: the union limit (15 × √files here, PROBE_CAP at most) decides.
     assert way(COUNT_CAP=2, PROBE_CAP=2) == "or"  # a limit no higher than COUNT_CAP
     assert way(COUNT_CAP=2, PROBE_CAP=3) == "union"  # no entry past the limit, 3
     assert way(COUNT_CAP=1, PROBE_CAP=2) == "or"  # an entry past the limit, 2
     assert way(COUNT_CAP=2, PROBE_CAP=3, UNION_PER_ROOT=0) == "or"  # a limit of 0
-    assert way(COUNT_CAP=2, PROBE_CAP=3, UNION_PER_ROOT=20) == "union"
+    assert way(COUNT_CAP=2, PROBE_CAP=3, UNION_PER_ROOT=15) == "union"
     soup = page(client, "/backoffice/dossiers?q=priya&lang=en")
     caption = " ".join(soup.select_one("table.queue caption").get_text(" ", strip=True).split())
     assert caption == "Files 1 to 3 of 2+"
@@ -123,13 +123,31 @@ def test_a_search_reads_the_branches_indexes_when_few_files_match(
     queue._search.cache_clear()
 
 
+def test_the_union_is_read_as_a_short_list_of_ids_on_postgresql(officer, employer):
+    """PostgreSQL estimated the union at a million ids and walked the primary key to meet
+    them; gathered into an array first, they are looked up one by one. SQLite plans `IN` so
+    already. Both find the same files (every search test runs on both databases)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    _anywhere, few = queue._clauses("priya sharma", (0, 1))
+    statement = select(Dossier.id).where(few)
+    on_postgresql = str(statement.compile(dialect=postgresql.dialect()))
+    on_sqlite = str(statement.compile(dialect=sqlite.dialect()))
+    assert "WHERE dossier.id = ANY(ARRAY(SELECT dossier.id" in on_postgresql
+    assert "WHERE dossier.id IN (SELECT dossier.id" in on_sqlite
+    assert "= 1" not in on_sqlite.split("UNION")[-1]  # a condition, not a value compared
+    mine = QueuedFile(owner=employer)
+    assert list(db.session.scalars(select(Dossier.id).where(few))) == [mine.id]
+
+
 def test_the_union_limit_grows_with_the_root_of_the_files():
     """The union reads every file found, the OR walks past files ÷ found of them for each
-    one it counts: the union is the cheaper up to 20 × √files found, at most PROBE_CAP."""
-    assert queue.union_limit(10_000) == 2_000
-    assert queue.union_limit(100_000) == 6_324
-    assert queue.union_limit(1_000_000) == queue.PROBE_CAP == 20_000
-    assert queue.union_limit(10**18) == queue.PROBE_CAP
+    one it counts: the union is the cheaper up to about 15 × √files found, at most
+    PROBE_CAP."""
+    assert queue.union_limit(10_000) == 1_500
+    assert queue.union_limit(100_000) == 4_743
+    assert queue.union_limit(1_000_000) == 15_000
+    assert queue.union_limit(10**18) == queue.PROBE_CAP == 20_000
     assert queue.union_limit(0) == queue.union_limit(-1) == 0
 
 
@@ -365,7 +383,7 @@ def test_the_queue_costs_a_fixed_number_of_queries_whatever_the_page_size(
     assert many <= 8 and few <= 8, (few, many)
     assert few == many + 1  # a search first asks how many files its branches match
     monkeypatch.setattr(queue, "COUNT_CAP", 10)  # 55 Priyas: more than COUNT_CAP, fewer
-    queue._search.cache_clear()  # than the union limit (20 × √files), asked apart
+    queue._search.cache_clear()  # than the union limit (15 × √files), asked apart
     assert statements("/backoffice/dossiers?lang=en&q=priya&owner=mine") == many + 2 <= 8
     queue._search.cache_clear()
 
