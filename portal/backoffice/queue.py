@@ -45,7 +45,6 @@ from sqlalchemy import (
     or_,
     select,
     type_coerce,
-    union,
     union_all,
 )
 from sqlalchemy.ext.compiler import compiles
@@ -281,7 +280,10 @@ def _clauses(term: str, sides: tuple[int, ...]) -> tuple:
         else:
             branches.append(and_(textsearch.prefix_range(*by_first), _unindexed(by_last)))
     ids = [select(Dossier.id).where(branch) for branch in branches]
-    return or_(*branches), _IdAmong(Dossier.id, union(*ids))
+    # UNION ALL: a file two branches find is still one file (`IN` and `= ANY` test
+    # membership), and no temporary index sorts the ids apart first: the count and the page
+    # statement of a name 11,111 files have took 7.8 ms on SQLite at a million files, now 5.4.
+    return or_(*branches), _IdAmong(Dossier.id, union_all(*ids))
 
 
 class _IdAmong(ColumnElement):

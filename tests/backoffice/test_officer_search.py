@@ -208,6 +208,23 @@ def test_a_file_matching_several_branches_is_found_and_counted_once(
     assert caption == ("Files 1 to 2 of 2" if search_way == "few" else "Files 1 to 2 of 0+")
 
 
+def test_a_search_counts_every_file_found_on_every_page(client, officer, employer, search_way):
+    """The same count on every page, whichever way the files are read; a draft is never
+    found, nor counted."""
+    for _ in range(queue.PER_PAGE + 5):
+        QueuedFile(owner=employer, worker_last_name="Okafor")
+    QueuedFile(owner=employer, worker_last_name="Okafor", status=S.DRAFT)
+    first = page(client, "/backoffice/dossiers?q=okafor&lang=en")
+    assert len(first.select("table.queue tbody tr")) == queue.PER_PAGE
+    shown = " ".join(first.get_text(" ", strip=True).split())
+    assert "Files 1 to 50 of 55" in shown if search_way == "few" else "of 0+" in shown
+    next_link = first.select_one("a[rel=next]")["href"]
+    second = page(client, next_link)
+    assert len(second.select("table.queue tbody tr")) == 5
+    shown = " ".join(second.get_text(" ", strip=True).split())
+    assert "Files 51 to 55 of 55" in shown if search_way == "few" else "of 0+" in shown
+
+
 def test_search_keys_fold_case_accents_and_hostile_characters():
     assert key("  ÉLODIE  Müller-Øster ") == "elodie muller-oster"
     assert key("Straße") == "strasse"
