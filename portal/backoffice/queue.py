@@ -10,19 +10,21 @@ the first page one more count gives the position ("Files 51 to 100 of 2,000").
 The search box (`search_condition`) looks through every submitted file, whatever its
 status, by reference (exact, any case), the worker's first or last name, the employer's
 name (each a prefix, case- and accent-insensitive) or the employer's KBO number (with or
-without dots). Every branch is an index range or equality on a search key (`portal.textsearch`), so it stays
-fast at a million files; no LIKE pattern is built, so `%` and `_` match only themselves.
+without dots). Every branch is an index range or equality on a search key
+(`portal.textsearch`), so it stays fast at a million files; no LIKE pattern is built, so
+`%` and `_` match only themselves.
 
 How the branches are combined depends on how many index entries they hold, asked first
 (skipping entries, never reading a file). Up to COUNT_CAP, or up to `union_limit`
-(15 × √files) where that is more: the files are those whose id is in the union of the branches' ids, each read
-from its own index. Neither SQLite nor PostgreSQL can combine an OR of indexes when one
-branch is a subquery (the employer's name or KBO number): they walk the files instead,
-1.2 s for a name nobody has at 1,000,000 files, and 370 ms for one that 1,111 files have.
-More: the OR stays, and the page's ordered index scan meets its fifty files early. A
-two-word branch ("priya sharma": first name *priya* and last name *sharma*) is read through
-whichever of its two ranges holds fewer entries, counted in the same statement: SQLite's
-statistics cannot tell, and read "worker 9999" through a last-name range every file was in.
+(15 × √files) where that is more: the files are those whose id is in the union of the
+branches' ids, each read from its own index. Neither SQLite nor PostgreSQL can combine an
+OR of indexes when one branch is a subquery (the employer's name or KBO number): they walk
+the files instead, 1.2 s for a name nobody has at 1,000,000 files, and 370 ms for one that
+1,111 files have. More: the OR stays, and the page's ordered index scan meets its fifty
+files early. A two-word branch ("priya sharma": first name *priya* and last name
+*sharma*) is read through whichever of its two ranges holds fewer entries, counted in the
+same statement: SQLite's statistics cannot tell, and read "worker 9999" through a last-name
+range every file was in.
 """
 
 from __future__ import annotations
@@ -275,10 +277,8 @@ def _clauses(term: str, sides: tuple[int, ...]) -> tuple:
     search = _search(term)
     branches = list(search.single)
     for (by_first, by_last), side in zip(search.pairs, sides, strict=True):
-        if side:
-            branches.append(and_(textsearch.prefix_range(*by_last), _unindexed(by_first)))
-        else:
-            branches.append(and_(textsearch.prefix_range(*by_first), _unindexed(by_last)))
+        indexed, other = (by_last, by_first) if side else (by_first, by_last)
+        branches.append(and_(textsearch.prefix_range(*indexed), _unindexed(other)))
     ids = [select(Dossier.id).where(branch) for branch in branches]
     # UNION ALL: a file two branches find is still one file (`IN` and `= ANY` test
     # membership), and no temporary index sorts the ids apart first: the count and the page

@@ -1,5 +1,7 @@
-"""SQLite enforces foreign keys in the test app too, also on the pooled connection that ran
-the migrations (their `PRAGMA foreign_keys=OFF` must not leak into the pool)."""
+"""Each new database connection is set up as the portal needs (`portal.db`): SQLite enforces
+foreign keys in the test app too, also on the pooled connection that ran the migrations
+(their `PRAGMA foreign_keys=OFF` must not leak into the pool), and keeps more pages than
+its default; PostgreSQL compiles no query to machine code."""
 
 from __future__ import annotations
 
