@@ -6,11 +6,13 @@ Uses DATABASE_URL when it is set (e.g. under .ci/with-postgres.sh), else a fresh
 file. It migrates, loads the demo data, makes an API key, starts gunicorn (2 sync
 workers, tests/soak/gunicorn.conf.py) on 127.0.0.1 with CSRF on, and drives `--clients`
 threads for `--duration` seconds: employers (log in, dashboard, drafts saved, uploads,
-submissions, receipts, documents, answers), officers (queue, file pages, documents,
-claims, information requests, decisions), the DVZ over the API (reads, residence
-decisions) and visitors. It prints per action the count, the 5xx count and p50/p95/p99,
-then checks that every submitted file has exactly one submission event, that no uploaded
-file is an orphan and that `audit verify` holds. Exit status 1 on any 5xx or failed check.
+submissions, receipts, documents, answers), officers (queue, searches and their next
+pages, file pages, documents, claims, information requests, decisions), the DVZ over the
+API (reads, residence decisions) and visitors. It prints per action the count, the 5xx
+count and p50/p95/p99, then checks that every submitted file has exactly one submission
+event, that no uploaded file is an orphan, that `audit verify` holds and that every
+search for a reference seen on the queue showed that file. Exit status 1 on any 5xx or
+failed check.
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ class Stats:
         self.times: dict[str, list[float]] = defaultdict(list)
         self.statuses: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
         self.failures: list[str] = []
+        self.problems: list[str] = []
 
     def add(self, action: str, status: int, seconds: float, note: str = "") -> None:
         with self.lock:
@@ -90,6 +93,11 @@ class Stats:
         rid = response.headers.get("X-Request-ID", "")
         self.add(action, response.status_code, time.perf_counter() - started, rid)
         return response
+
+    def problem(self, text: str) -> None:
+        """A wrong answer that is not a 5xx (a search that misses its file): fails the soak."""
+        with self.lock:
+            self.problems.append(text)
 
     def server_errors(self) -> int:
         return sum(n for s in self.statuses.values() for code, n in s.items() if code >= 500)
@@ -221,6 +229,8 @@ def officer(client: Client, rng: random.Random, email: str) -> None:
         client.think(rng)
         queue = client.call("queue", "GET", "/backoffice/dossiers")
         files = _pick(r'href="/backoffice/dossiers/(\d+)"', queue.text) if queue.ok else []
+        if queue.ok and rng.random() < 0.4:
+            search(client, rng, queue.text)
         if not files:
             time.sleep(0.5)
             continue
@@ -259,6 +269,48 @@ def officer(client: Client, rng: random.Random, email: str) -> None:
                 "decision-confirmed": "yes",  # the second step: the officer confirmed
             }
             client.call("decision", "POST", f"/backoffice/dossiers/{dossier}/decision", data=body)
+
+
+# What officers type, and what a hostile or clumsy one does: LIKE's wildcards, quotes,
+# SQL, right-to-left and zero-width marks, a NUL, astral characters, 5,000 characters.
+SEARCHES = ("sharma", "Priya Sharma", "SHARMA priya", "Bouw", "priya@example.in", "Z1234567")
+HOSTILE = (
+    "%",
+    "_",
+    "%_\\",
+    "' OR 1=1 --",
+    "\u202eamrahs",
+    "sha\u200brma",
+    "a\x00b",
+    "\U0001f600 worker",
+    "é" * 5000,
+    "  ",
+)
+
+
+def search(client: Client, rng: random.Random, queue_html: str) -> None:
+    """An officer searches: for a reference on the queue (which must be found, while other
+    officers decide and employers submit), a name, or a hostile string; then pages on."""
+    references = _pick(r'href="/backoffice/dossiers/\d+">([^<]+)</a>', queue_html)
+    roll = rng.random()
+    wanted = None
+    if references and roll < 0.4:
+        wanted = unescape(rng.choice(references))
+        term = wanted.lower() if rng.random() < 0.5 else wanted
+    elif roll < 0.7:
+        term = rng.choice(SEARCHES)
+    else:
+        term = rng.choice(HOSTILE)
+    params = {"q": term, "state": rng.choice(["open", "all"])}
+    action = "search (reference)" if wanted else "search"
+    found = client.call(action, "GET", "/backoffice/dossiers", params=params)
+    shown = found.status_code == 200 and f">{wanted}</a>" in unescape(found.text)
+    if wanted and params["state"] == "all" and not shown:
+        client.stats.problem(f"a search for {wanted} did not show that file ({found.status_code})")
+    if found.status_code == 200:
+        after = re.search(r'href="([^"]+)" rel="next"', found.text)
+        if after:
+            client.call("search (next page)", "GET", unescape(after.group(1)))
 
 
 def dvz(client: Client, rng: random.Random, key: str) -> None:
@@ -474,7 +526,7 @@ def main() -> int:
     print(stats.table())
     for failure in stats.failures:
         print("5xx:", failure)
-    problems = consistency(env)
+    problems = stats.problems[:20] + consistency(env)
     for problem in problems:
         print("FAILED:", problem)
     ok = not problems and stats.server_errors() == 0
