@@ -6,7 +6,7 @@ import io
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal import uploads
 from portal.accounts import mandates
@@ -244,13 +244,16 @@ def test_a_professional_card_mandate_is_its_own_kind(client, mandatary):
     assert mandates.current_mandate(mandatary.mandatary_id, person.id, day) is None
     listing = check_page(client.get("/mandates/?lang=en").get_data(as_text=True))
     assert "A professional card for a person" in listing.get_text()
-    hostile = client.post(
-        f"/mandates/employers/{person.id}/mandate?lang=en",
-        data={
-            "file": (io.BytesIO(PDF), "mandate.pdf"),
-            "start_quarter": "2026-Q1",
-            "kind": "everything",
-        },
-        content_type="multipart/form-data",
-    )
-    assert field_error(check_page(hostile.get_data(as_text=True)), "kind")
+    for wrong in ("everything", "", " ", "professional_card\x00", "EMPLOYER"):
+        hostile = client.post(
+            f"/mandates/employers/{person.id}/mandate?lang=en",
+            data={
+                "file": (io.BytesIO(PDF), "mandate.pdf"),
+                "start_quarter": "2026-Q1",
+                "kind": wrong,
+            },
+            content_type="multipart/form-data",
+        )
+        assert hostile.status_code == 200, repr(wrong)
+        assert field_error(check_page(hostile.get_data(as_text=True)), "kind"), repr(wrong)
+    assert db.session.scalar(select(func.count()).select_from(Mandate)) == 1
