@@ -1,4 +1,4 @@
-"""The least a signed-in page can cost on the portal's fixed stack: the benchmark's second yardstick.
+"""What a signed-in page costs at least: the way the portal signs in, and the fixed stack alone.
 
 Flask, Flask-SQLAlchemy and Flask-Login, as the portal uses them, and nothing of the
 portal: the signed session cookie names a user, Flask-Login's loader reads that one user
@@ -6,9 +6,16 @@ by primary key from a SQLite file through the ORM (as any server-side check of a
 must, so that a logout or a password change ends every copy of the cookie), and the view
 answers a short text. No template, no CSRF, no session row, no security headers.
 
-A portal page that is signed in cannot serve faster than this; the HTTP benchmark prints
-this app's share of bare Flask beside the pages, so that the part of a page's cost that is
-the stack's and the part that is the portal's can be told apart.
+The HTTP benchmark prints this app's share of bare Flask beside the pages, so that the part
+of a page's cost that is this way of signing in and the part that is the page can be told
+apart.
+
+`/core` answers the same check with the fixed stack alone: the session cookie read by Flask
+and the user's row read by SQLAlchemy Core on a pooled connection, without Flask-Login and
+without the ORM. The difference between the two rows is the cost of those two choices,
+which the portal made (Flask-Login's session protection and the ORM's identity map and
+relationships), not one the fixed stack imposes. It reads the same cookie as `/`, and the
+app's Flask-Login hooks still run around it, so this row errs on the dear side.
 
 `BENCH_FLOOR_DB` names the SQLite file (created with one user when missing).
 """
@@ -17,10 +24,10 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask
+from flask import Flask, abort, session
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import String, text
+from sqlalchemy import String, bindparam, select, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -77,3 +84,19 @@ def login() -> str:
 @login_required
 def page() -> str:
     return f"Hello, {current_user.name}!"
+
+
+NAME_BY_ID = select(Person.__table__.c.name).where(Person.__table__.c.id == bindparam("user_id"))
+
+
+@app.get("/core")
+def core_page() -> str:
+    """The same signed-in check and answer, with the fixed stack alone (see the docstring)."""
+    user_id = session.get("_user_id")  # set by the Flask-Login login above: one cookie
+    if not isinstance(user_id, str) or not user_id.isdecimal():
+        abort(401)
+    with db.engine.connect() as connection:
+        name = connection.execute(NAME_BY_ID, {"user_id": int(user_id)}).scalar_one_or_none()
+    if name is None:
+        abort(401)
+    return f"Hello, {name}!"

@@ -7,9 +7,11 @@ For each scale (a number of files in a fresh SQLite database, seeded in bulk aft
 data) it starts gunicorn with 2 sync workers (tests/bench/gunicorn.conf.py) on the portal,
 and measures the same gunicorn on a bare Flask "hello" app (tests/bench/hello_app.py) right
 after each page, so that both see the machine's load of the moment (the "bare Flask" row is
-the mean of those runs; each share is of the run beside it). Beside it, the "signed-in floor"
-(tests/bench/floor_app.py): the same stack loading one user per request through the ORM,
-which is the least any signed-in page can cost.
+the mean of those runs; each share is of the run beside it). Beside it, two yardsticks from
+tests/bench/floor_app.py: the "signed-in floor", Flask-Login loading one user per request
+through the ORM as the portal does, which is the least a portal page that is signed in can
+cost; and the "Core floor", the same check with Flask and SQLAlchemy Core alone, which is
+what the fixed stack itself costs.
 It logs in an employer and an officer, checks that every page answers 200, then loads each
 page with wrk (or, when wrk is missing, a Python load generator) for `--seconds` with
 `--clients` connections. It prints requests/s, p50 and p99 and the throughput as a share of
@@ -70,9 +72,12 @@ PAGES = [
     ("search (some files)", "officer", "/backoffice/dossiers?q=worker+999"),
     ("file (officer)", "officer", "/backoffice/dossiers/{timeline}"),
 ]
-# The stack's own least cost of a signed-in page (tests/bench/floor_app.py), measured
-# beside bare Flask: what no portal page that is signed in can beat.
+# The least cost of a signed-in page (tests/bench/floor_app.py), measured beside bare Flask:
+# signing in as the portal does (Flask-Login, the ORM), which no portal page can beat, and
+# with the fixed stack alone (Flask, SQLAlchemy Core).
 FLOOR = "signed-in floor"
+CORE_FLOOR = "Core floor"
+FLOORS = {FLOOR: "/", CORE_FLOOR: "/core"}
 INPUT = re.compile(r"<input\b[^>]*>", re.S)
 ATTR = re.compile(r'([\w-]+)="([^"]*)"')
 
@@ -445,7 +450,7 @@ def table(
         b = baselines[files]
         flask += f" | {b.rps:>7.0f} {b.p50_ms:>6.1f} {b.p99_ms:>6.1f} {1:>6.2f}× {'':>7}"
     lines.append(flask)
-    for label in [FLOOR, *shown]:
+    for label in [*(floor for floor in FLOORS if floor in runs[scales[0]]), *shown]:
         line = f"{label:<18}"
         for files in scales:
             r = runs[files][label]
@@ -491,6 +496,10 @@ def main(argv: list[str] | None = None) -> None:
     try:
         _, _, headers = _get(floor.port, "/login")
         floor_cookie = _header(_cookies(headers, {}))
+        for label, path in FLOORS.items():
+            status, body, _ = _get(floor.port, path, floor_cookie)
+            if status != 200 or "Hello" not in body:
+                sys.exit(f"{label} ({path}) answered {status}, not 200 with the user's name")
         for files in scales:
             measured: list[Result] = []
 
@@ -500,8 +509,10 @@ def main(argv: list[str] | None = None) -> None:
                 measured.append(load(hello.port, "/", "", args.seconds, args.clients))
                 return measured[-1]
 
-            floor_run = load(floor.port, "/", floor_cookie, args.seconds, args.clients)
-            runs[files] = {FLOOR: replace(floor_run, flask_rps=baseline().rps)}
+            runs[files] = {}
+            for label, path in FLOORS.items():
+                floor_run = load(floor.port, path, floor_cookie, args.seconds, args.clients)
+                runs[files][label] = replace(floor_run, flask_rps=baseline().rps)
             runs[files].update(measure_scale(files, args, workdir, baseline))
             baselines[files] = Result(
                 statistics.fmean(r.rps for r in measured),
