@@ -142,9 +142,9 @@ class MandateForm(BaseForm):
     end_quarter = SelectField(_l("Last quarter (leave empty if open-ended)"), choices=[])
     kind = RadioField(
         _l("The mandate allows you to file"),
-        # Sent without it, the form files single permits (the default); sent empty or with
-        # a value that is no choice, it is refused like any other wrong choice (with
-        # Optional() an empty value passed and then failed as no kind of mandate at all).
+        # Sent without it, the form files single permits (the default); sent empty, it is
+        # refused like any other value that is not a choice (no Optional(): the view needs
+        # a kind of mandate).
         choices=options([(kind.value, kind.title) for kind in MandateKind]),
         default=MandateKind.EMPLOYER.value,
         description=_l(

@@ -433,7 +433,8 @@ def table(
     """The report: per scale requests/s, p50, p99, the share of bare Flask and, for a
     signed-in page, the share of the signed-in floor; then the growth between scales."""
     signed_in = {label for label, who, _ in PAGES if who}
-    shown = [label for label, _, _ in PAGES if label in runs[scales[0]]]
+    labels = [*FLOORS, *(label for label, _, _ in PAGES)]
+    shown = [label for label in labels if label in runs[scales[0]]]
     head = f"{'page':<18}"
     for files in scales:
         head += f" | {f'{files:,} files':^38}"
@@ -450,7 +451,7 @@ def table(
         b = baselines[files]
         flask += f" | {b.rps:>7.0f} {b.p50_ms:>6.1f} {b.p99_ms:>6.1f} {1:>6.2f}× {'':>7}"
     lines.append(flask)
-    for label in [*(floor for floor in FLOORS if floor in runs[scales[0]]), *shown]:
+    for label in shown:
         line = f"{label:<18}"
         for files in scales:
             r = runs[files][label]
