@@ -50,35 +50,41 @@ def test_the_table_gives_signed_in_pages_their_share_of_the_signed_in_floor():
     assert rows["start page"].split()[-1] == "0.100×"  # public: no floor share
 
 
-def test_the_core_floor_is_a_yardstick_row_of_its_own_beside_the_signed_in_floor():
-    from tests.bench.http_bench import CORE_FLOOR, FLOOR, PAGES, Result, table
+def test_the_orm_and_core_floors_are_yardstick_rows_of_their_own_beside_the_signed_in_floor():
+    from tests.bench.http_bench import CORE_FLOOR, FLOOR, ORM_FLOOR, PAGES, Result, table
 
     pages = {label: Result(100.0, 1.0, 2.0) for label, _, _ in PAGES}
-    floors = {FLOOR: Result(400.0, 1, 2), CORE_FLOOR: Result(800.0, 1, 2)}
+    floors = {
+        FLOOR: Result(400.0, 1, 2),
+        ORM_FLOOR: Result(500.0, 1, 2),
+        CORE_FLOOR: Result(800.0, 1, 2),
+    }
     report = table({10: Result(1000.0, 1.0, 2.0)}, [10], {10: {**pages, **floors}})
     rows = {line.split("|")[0].strip(): line for line in report.splitlines()}
-    labels = [line.split("|")[0].strip() for line in report.splitlines()[3:6]]
-    assert labels == ["bare Flask", FLOOR, CORE_FLOOR]
-    assert rows[CORE_FLOOR].split()[-1] == "0.800×"  # a share of bare Flask only
+    labels = [line.split("|")[0].strip() for line in report.splitlines()[3:7]]
+    assert labels == ["bare Flask", FLOOR, ORM_FLOOR, CORE_FLOOR]
+    assert rows[ORM_FLOOR].split()[-1] == "0.500×"  # a share of bare Flask only
+    assert rows[CORE_FLOOR].split()[-1] == "0.800×"
     assert rows["dashboard"].split()[-1] == "0.250×"  # still of the signed-in floor
 
 
-def test_the_core_floor_answers_the_signed_in_user_only(tmp_path):
-    """The Core floor reads the user the cookie names, as the ORM floor does: a cookie that
-    names nobody, or none, is refused, so the benchmark cannot time a cheap refusal."""
+@pytest.mark.parametrize("path", ["/core", "/orm"])
+def test_the_core_and_orm_floors_answer_the_signed_in_user_only(tmp_path, path):
+    """Each floor reads the user the cookie names, as the signed-in floor does: a cookie
+    that names nobody, or none, is refused, so the benchmark cannot time a cheap refusal."""
     code = (
         "from tests.bench.floor_app import app\n"
         "c = app.test_client()\n"
-        "print(c.get('/core').status_code)\n"
+        f"print(c.get('{path}').status_code)\n"
         "c.get('/login')\n"
-        "r = c.get('/core')\n"
+        f"r = c.get('{path}')\n"
         "print(r.status_code, r.get_data(as_text=True))\n"
         "with c.session_transaction() as s:\n"
         "    s['_user_id'] = '99'\n"
-        "print(c.get('/core').status_code)\n"
+        f"print(c.get('{path}').status_code)\n"
         "with c.session_transaction() as s:\n"
         "    s['_user_id'] = '1 OR 1=1'\n"
-        "print(c.get('/core').status_code)\n"
+        f"print(c.get('{path}').status_code)\n"
     )
     root = Path(__file__).resolve().parent.parent
     out = subprocess.run(
@@ -91,6 +97,15 @@ def test_the_core_floor_answers_the_signed_in_user_only(tmp_path):
         check=True,
     ).stdout.splitlines()
     assert out == ["401", "200 Hello, Employer!", "401", "401"]
+
+
+def test_a_signed_in_answer_that_sets_a_cookie_is_not_settled():
+    """The load repeats one cookie: a page that sets one each time must not be timed."""
+    from tests.bench.http_bench import settled
+
+    assert settled([("Content-Type", "text/html"), ("Vary", "Cookie")])
+    assert not settled([("Content-Type", "text/html"), ("Set-Cookie", "session=x; Path=/")])
+    assert not settled([("set-cookie", "session=x")])
 
 
 def test_a_share_is_of_the_bare_flask_run_beside_the_page_when_there_is_one():

@@ -17,6 +17,12 @@ which the portal made (Flask-Login's session protection and the ORM's identity m
 relationships), not one the fixed stack imposes. It reads the same cookie as `/`, and the
 app's Flask-Login hooks still run around it, so this row errs on the dear side.
 
+`/orm` answers the same check through the ORM (`Session.get`, Flask-SQLAlchemy's
+request-scoped session), without Flask-Login. The design card asks for typed ORM models and
+services that take the loaded actor, so a signed-in portal request loads its user this
+way: between this row and the Core floor lies what the ORM costs, between this row and the
+signed-in floor what Flask-Login adds.
+
 `BENCH_FLOOR_DB` names the SQLite file (created with one user when missing).
 """
 
@@ -100,3 +106,15 @@ def core_page() -> str:
     if name is None:
         abort(401)
     return f"Hello, {name}!"
+
+
+@app.get("/orm")
+def orm_page() -> str:
+    """The same signed-in check and answer through the ORM, without Flask-Login."""
+    user_id = session.get("_user_id")
+    if not isinstance(user_id, str) or not user_id.isdecimal():
+        abort(401)
+    person = db.session.get(Person, int(user_id))
+    if person is None:
+        abort(401)
+    return f"Hello, {person.name}!"
