@@ -95,14 +95,19 @@ def page() -> str:
 NAME_BY_ID = select(Person.__table__.c.name).where(Person.__table__.c.id == bindparam("user_id"))
 
 
+def _cookie_user_id() -> int:
+    """The user id the session cookie names (set by the Flask-Login login above); 401 else."""
+    user_id = session.get("_user_id")
+    if not isinstance(user_id, str) or not user_id.isdecimal():
+        abort(401)
+    return int(user_id)
+
+
 @app.get("/core")
 def core_page() -> str:
     """The same signed-in check and answer, with the fixed stack alone (see the docstring)."""
-    user_id = session.get("_user_id")  # set by the Flask-Login login above: one cookie
-    if not isinstance(user_id, str) or not user_id.isdecimal():
-        abort(401)
     with db.engine.connect() as connection:
-        name = connection.execute(NAME_BY_ID, {"user_id": int(user_id)}).scalar_one_or_none()
+        name = connection.execute(NAME_BY_ID, {"user_id": _cookie_user_id()}).scalar_one_or_none()
     if name is None:
         abort(401)
     return f"Hello, {name}!"
@@ -111,10 +116,7 @@ def core_page() -> str:
 @app.get("/orm")
 def orm_page() -> str:
     """The same signed-in check and answer through the ORM, without Flask-Login."""
-    user_id = session.get("_user_id")
-    if not isinstance(user_id, str) or not user_id.isdecimal():
-        abort(401)
-    person = db.session.get(Person, int(user_id))
+    person = db.session.get(Person, _cookie_user_id())
     if person is None:
         abort(401)
     return f"Hello, {person.name}!"
