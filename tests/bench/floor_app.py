@@ -12,10 +12,8 @@ apart.
 
 `/core` answers the same check with the fixed stack alone: the session cookie read by Flask
 and the user's row read by SQLAlchemy Core on a pooled connection, without Flask-Login and
-without the ORM. The difference between the two rows is the cost of those two choices,
-which the portal made (Flask-Login's session protection and the ORM's identity map and
-relationships), not one the fixed stack imposes. It reads the same cookie as `/`, and the
-app's Flask-Login hooks still run around it, so this row errs on the dear side.
+without the ORM: the least Flask and SQLAlchemy can do. It reads the same cookie as `/`,
+and the app's Flask-Login hooks still run around it, so this row errs on the dear side.
 
 `/orm` answers the same check through the ORM (`Session.get`, Flask-SQLAlchemy's
 request-scoped session), without Flask-Login. The design card asks for typed ORM models and
