@@ -154,3 +154,50 @@ def test_only_the_pages_asked_for_are_measured_and_a_typo_stops_the_run():
     report = table({10: Result(1000.0, 1.0, 2.0)}, [10], {10: {**runs, FLOOR: Result(400, 1, 2)}})
     labels = [line.split("|")[0].strip() for line in report.splitlines()[3:]]
     assert labels == ["bare Flask", FLOOR, "officer queue", "officer search"]
+
+
+def test_the_benchmark_logs_in_as_a_browser_and_its_cookie_is_settled(tmp_path):
+    """The cookie `login()` returns is the one a browser holds after its first page: a
+    signed-in page asked with it answers 200 and sets no cookie, so the load times the page
+    and not a new session cookie on every request. The login's own cookie would not do."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from portal import create_app
+    from tests.bench import http_bench
+    from tests.support import free_port
+
+    database = f"sqlite:///{tmp_path / 'bench.sqlite'}"
+    http_bench.seed(database, 400, tmp_path)
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database,
+            "UPLOAD_DIR": str(tmp_path / "uploads"),
+            "MAIL_DIR": str(tmp_path / "mail"),
+            "SECRET_KEY": "bench-secret-key-of-sufficient-length",
+            "MAIL_SERVER": "",
+            "OUTBOX_SEND_AFTER_REQUEST": False,
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    assert app.config["WTF_CSRF_ENABLED"]  # the login form's token is part of what is timed
+    port = free_port()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        cookie = http_bench.login(port, "employer@demo.example")
+        for path in ("/dashboard", "/applications/"):
+            status, body, headers = http_bench._get(port, path, cookie)
+            assert status == 200, path
+            assert 'action="/account/logout"' in body, path  # signed in, not a public page
+            assert http_bench.settled(headers), path
+        # Over real HTTP, too, `settled` sees a cookie being set: a first visit to the login
+        # page gets the session cookie that carries its form's CSRF secret.
+        status, _, headers = http_bench._get(port, "/account/login")
+        assert status == 200 and not http_bench.settled(headers)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
