@@ -164,25 +164,13 @@ def test_the_benchmark_logs_in_as_a_browser_and_its_cookie_is_settled(tmp_path):
 
     from werkzeug.serving import make_server
 
-    from portal import create_app
-    from tests.bench import http_bench
-    from tests.support import free_port
+    from tests.bench import http_bench, page_profile
 
     database = f"sqlite:///{tmp_path / 'bench.sqlite'}"
     http_bench.seed(database, 400, tmp_path)
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": database,
-            "UPLOAD_DIR": str(tmp_path / "uploads"),
-            "MAIL_DIR": str(tmp_path / "mail"),
-            "SECRET_KEY": "bench-secret-key-of-sufficient-length",
-            "MAIL_SERVER": "",
-            "OUTBOX_SEND_AFTER_REQUEST": False,
-            "RATELIMIT_ENABLED": False,
-        }
-    )
+    app = page_profile.make_app(database, tmp_path)  # the bench's settings, in-process
     assert app.config["WTF_CSRF_ENABLED"]  # the login form's token is part of what is timed
-    port = free_port()
+    port = http_bench.free_port()
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -104,8 +104,9 @@ def _cookie_user_id() -> int:
 @app.get("/core")
 def core_page() -> str:
     """The same signed-in check and answer, with the fixed stack alone (see the docstring)."""
+    user_id = _cookie_user_id()  # before a connection is taken: a refusal needs none
     with db.engine.connect() as connection:
-        name = connection.execute(NAME_BY_ID, {"user_id": _cookie_user_id()}).scalar_one_or_none()
+        name = connection.execute(NAME_BY_ID, {"user_id": user_id}).scalar_one_or_none()
     if name is None:
         abort(401)
     return f"Hello, {name}!"
