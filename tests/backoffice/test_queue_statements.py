@@ -1,0 +1,98 @@
+"""A queue page's statements are built once per filter set and day, and kept: what they
+read is always the files as they are now, each officer's "Files I took" stays their own,
+and a cursor's values are parameters, never part of what is kept."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from portal import clock
+from portal.backoffice import queue
+from portal.dossiers.models import DossierStatus
+from portal.extensions import db
+from tests.factories import EmployerFactory, OfficerFactory, QueuedDossierFactory
+
+
+@pytest.fixture(autouse=True)
+def _nothing_kept():
+    for kept in (queue._where, queue._count_statement, queue._page_statement):
+        kept.cache_clear()
+    queue._earlier_statement.cache_clear()
+    yield
+
+
+@pytest.fixture
+def employer(db_session):
+    return EmployerFactory()
+
+
+def ids(page) -> list[int]:
+    return [row.id for row in page.rows]
+
+
+def test_the_same_filters_build_their_statements_once_and_read_the_files_as_they_are(
+    officer, employer
+):
+    later = QueuedDossierFactory(owner=employer, deadline_in=10)
+    page = queue.dossier_queue(officer)
+    assert ids(page) == [later.id] and page.total == 1
+    sooner = QueuedDossierFactory(owner=employer, deadline_in=5)
+    page = queue.dossier_queue(officer)
+    assert ids(page) == [sooner.id, later.id] and page.total == 2
+    assert queue._page_statement.cache_info()[:2] == (1, 1)  # (hits, misses)
+    assert queue._count_statement.cache_info()[:2] == (1, 1)
+    # Unsaved changes are saved before the queue reads, as the ORM's own reads do.
+    sooner.status = DossierStatus.DRAFT
+    assert ids(queue.dossier_queue(officer)) == [later.id]
+    # Another filter set is a statement of its own.
+    assert ids(queue.dossier_queue(officer, owner="unassigned")) == [later.id]
+    assert queue._page_statement.cache_info().misses == 2
+
+
+def test_files_i_took_stay_each_officers_own(officer, employer):
+    other = OfficerFactory()
+    mine = QueuedDossierFactory(owner=employer, assigned_officer_id=officer.id)
+    theirs = QueuedDossierFactory(owner=employer, assigned_officer_id=other.id)
+    db.session.flush()
+    assert ids(queue.dossier_queue(officer, owner="mine")) == [mine.id]
+    assert ids(queue.dossier_queue(other, owner="mine")) == [theirs.id]
+    assert ids(queue.dossier_queue(officer, owner="mine")) == [mine.id]
+    assert len(ids(queue.dossier_queue(other, owner="all"))) == 2
+
+
+def test_the_day_is_part_of_what_is_kept(officer, employer):
+    """ "Recently forwarded" counts back from the day asked: a statement kept from one day
+    never answers for another."""
+    today = clock.today()
+    forwarded = QueuedDossierFactory(
+        owner=employer, status=DossierStatus.FORWARDED, forwarded_on=today - timedelta(days=10)
+    )
+    assert ids(queue.dossier_queue(officer, state="forwarded", today=today)) == [forwarded.id]
+    later = today + timedelta(days=queue.FORWARDED_WINDOW_DAYS)
+    assert ids(queue.dossier_queue(officer, state="forwarded", today=later)) == []
+    assert ids(queue.dossier_queue(officer, state="forwarded", today=today)) == [forwarded.id]
+
+
+def test_cursors_are_parameters_of_one_kept_statement_per_direction(officer, employer):
+    """Five dated files and an undated one (last), two a page: every page after the first
+    reads through the same statement with the cursor's values, and the undated file is
+    reached after the dated ones (a NULL sort value is a statement of its own)."""
+    dated = [QueuedDossierFactory(owner=employer, deadline_in=days).id for days in (1, 2, 3, 4, 5)]
+    undated = QueuedDossierFactory(owner=employer, deadline_on=None).id
+    db.session.flush()
+    pages = [queue.dossier_queue(officer, per_page=2)]
+    while pages[-1].next_cursor:
+        pages.append(queue.dossier_queue(officer, per_page=2, after=str(pages[-1].next_cursor)))
+    assert [ids(page) for page in pages] == [dated[:2], dated[2:4], [dated[4], undated]]
+    assert [page.first for page in pages] == [1, 3, 5]
+    back = queue.dossier_queue(officer, per_page=2, before=str(pages[1].previous_cursor))
+    assert ids(back) == dated[:2] and back.first == 1 and back.previous_cursor is None
+    # First page; after a dated file (twice, with other values); before a dated file.
+    assert queue._page_statement.cache_info().misses == 3
+    assert queue._page_statement.cache_info().hits == 1
+    # From the undated file backwards: its NULL deadline is a statement of its own.
+    before_undated = queue.dossier_queue(officer, per_page=2, before=str(undated))
+    assert ids(before_undated) == dated[3:5] and before_undated.first == 4
+    assert queue._page_statement.cache_info().misses == 4
