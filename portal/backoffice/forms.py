@@ -110,6 +110,11 @@ class QueueFilterForm(BaseForm):
             + [(code, title) for code, title in card_rules.category_choices()]
         )
 
+    @staticmethod
+    def category_codes() -> tuple[str, ...]:
+        """The values the category filter offers ("" first), without building the form."""
+        return ("", *rules.category_codes(), *card_rules.category_codes())
+
     def values(self) -> dict:
         """The filters to apply: a field with an error falls back to its default."""
         result = {}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
+from types import MappingProxyType
 
 from flask import (
     Blueprint,
@@ -95,9 +98,8 @@ def _today() -> date:
 @bp.get("/dossiers")
 @roles(Role.OFFICER, Role.ADMIN)
 def dossier_queue():
-    form = QueueFilterForm(formdata=request.args)
-    form.validate()
-    values = form.values()
+    filters = _queue_filters()
+    values = filters.values
     try:
         result = queue.dossier_queue(
             current_user,
@@ -114,19 +116,14 @@ def dossier_queue():
         )
     except Invalid:
         abort(400)  # a cursor that names no submitted file: garbage or tampered
-    filters = {
-        key: value
-        for key, value in request.args.items()
-        if key in form._fields and value != "" and not form[key].errors
-    }
     return render_template(
         "backoffice/dossiers.html",
-        filters_html=_filters_html(form, textsearch.visible(values["q"])),
-        form=form,
+        filters_html=filters.html,
+        form=filters.form,
         result=result,
         state=values["state"],
         query=textsearch.visible(values["q"]),
-        filters=filters,
+        filters=filters.carried,
         rows=queue_rows.render(
             result.rows,
             state=values["state"],
@@ -136,26 +133,49 @@ def dossier_queue():
     )
 
 
-# The queue's filter form as HTML, per language, query parameters and categories: officers
-# ask the same few filter sets again and again, and rendering its eight fields cost a sixth
-# of the queue's time. A form with an error is rendered anew each time (never kept), and
-# so is a query too long to be worth keeping. Bounded: at the limit all are dropped.
+# The queue's filters as one query string gives them, per language and categories: officers
+# ask the same few filter sets again and again, and reading the form's eight fields and
+# rendering them cost a quarter of the queue's time. A form with an error is read and
+# rendered anew each time (never kept: its error summary needs it), and so is a query
+# string too long to be worth keeping. Bounded: at the limit all are dropped.
 MAX_KEPT_FILTERS = 512
 MAX_KEPT_QUERY = 1000  # characters of the query string
 
 
-def _filters_html(form: QueueFilterForm, query: str) -> Markup:
-    def render() -> Markup:
-        return Markup(render_template("backoffice/_queue_filters.html", form=form, query=query))
+@dataclass(frozen=True)
+class _QueueFilters:
+    values: Mapping[str, object]  # the filters to apply (a field in error: its default)
+    carried: Mapping[str, str]  # the valid ones given, for the links to other pages
+    html: Markup  # the filter form
+    form: QueueFilterForm | None  # only for a form with errors (the error summary)
 
+
+def _queue_filters() -> _QueueFilters:
     raw = request.query_string
-    if form.errors or len(raw) > MAX_KEPT_QUERY:
-        return render()
-    categories = tuple(choice.value for choice in form.category.choices)
-    key = (str(get_locale()), request.script_root, raw, categories)
+    key = (str(get_locale()), request.script_root, raw, QueueFilterForm.category_codes())
     kept = current_app.extensions.setdefault("portal.queue_filters", {})
-    html = kept.get(key)
-    return html if html is not None else remember(kept, key, render(), MAX_KEPT_FILTERS)
+    found = kept.get(key)
+    if found is not None:
+        return found
+    form = QueueFilterForm(formdata=request.args)
+    form.validate()
+    values = form.values()
+    query = textsearch.visible(values["q"])
+    made = _QueueFilters(
+        values=MappingProxyType(values),
+        carried=MappingProxyType(
+            {
+                name: value
+                for name, value in request.args.items()
+                if name in form._fields and value != "" and not form[name].errors
+            }
+        ),
+        html=Markup(render_template("backoffice/_queue_filters.html", form=form, query=query)),
+        form=form if form.errors else None,
+    )
+    if form.errors or len(raw) > MAX_KEPT_QUERY:
+        return made
+    return remember(kept, key, made, MAX_KEPT_FILTERS)
 
 
 def _officer_dossier(dossier_id: int) -> Dossier:

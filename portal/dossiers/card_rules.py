@@ -228,6 +228,11 @@ def category(code: str) -> Category:
     return categories()[code]
 
 
+def category_codes() -> tuple[str, ...]:
+    """The card's category codes, in the decree's order (as `categories()` gives them)."""
+    return tuple(_card()["categories"])
+
+
 def category_choices() -> list[tuple[str, object]]:
     return [(code, CATEGORY_TITLES[code]) for code in categories()]
 

@@ -202,6 +202,11 @@ def categories() -> dict[str, Category]:
     return result
 
 
+def category_codes() -> tuple[str, ...]:
+    """Every category's code, in the decree's order (as `categories()` gives them)."""
+    return tuple(_data()["categories"])
+
+
 def category(code: str) -> Category:
     return categories()[code]
 

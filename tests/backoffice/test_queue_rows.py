@@ -286,6 +286,46 @@ def test_kept_filter_forms_stay_bounded(app, client, officer, files, monkeypatch
         assert len(app.extensions["portal.queue_filters"]) <= 2
 
 
+def _references(soup) -> list[str]:
+    return [tr.select_one("a").get_text(strip=True) for tr in soup.select("table.queue tbody tr")]
+
+
+def test_kept_filters_apply_each_querys_own_values_and_carry_them_to_other_pages(
+    app, client, officer
+):
+    """What is kept with the form's HTML is what its query asked: the order applied, and
+    the valid filters the links to other pages carry (not an empty one, not the cursor).
+    A form with an error is never kept, and its error summary shows every time."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    employer = make_user("kept.filters@acme.example")
+    files = [
+        QueuedDossierFactory(owner=employer, reference=f"SP-2026-K{n:05d}-X", deadline_in=n)
+        for n in range(1, 4)
+    ]
+    db.session.commit()
+    made = [file.reference for file in files]  # soonest deadline first
+    newest = files[-1]  # submitted last
+    app.extensions.pop("portal.queue_filters", None)
+    for _round in range(2):  # made, then kept
+        soup = check_page(client.get("/backoffice/dossiers?lang=en").get_data(as_text=True))
+        assert _references(soup) == made
+        url = f"/backoffice/dossiers?lang=en&sort=newest&kind=&after={newest.id}"
+        soup = check_page(client.get(url).get_data(as_text=True))
+        assert _references(soup) == made[1::-1]
+        first = urlsplit(soup.select_one("a[rel=first]")["href"])
+        assert parse_qsl(first.query) == [("sort", "newest")]  # the language is the session's
+        soup = check_page(
+            client.get("/backoffice/dossiers?lang=en&sort=newest&older_than=abc").get_data(
+                as_text=True
+            )
+        )
+        assert _references(soup) == made[::-1]
+        assert soup.select_one("#older_than-error") is not None
+        assert "older_than" in soup.select_one(".error-summary a")["href"]
+    assert len(app.extensions["portal.queue_filters"]) == 2
+
+
 def texts_fr(text: str) -> str:
     with force_locale("fr"):
         return gettext(text)
