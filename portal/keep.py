@@ -9,7 +9,11 @@ again from what is asked next (simpler than an LRU, and a store refills in one p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypeVar
+
+from flask import current_app
+from flask_babel import get_locale
 
 V = TypeVar("V")
 
@@ -19,4 +23,15 @@ def remember(store: dict, key, value: V, limit: int) -> V:
     if len(store) >= limit:
         store.clear()
     store[key] = value
+    return value
+
+
+def per_language(name: str, make: Callable[[], V]) -> V:
+    """What `make()` gives in the request's language, made once per process and language
+    and kept in the application's store `name` (four languages: never more than four)."""
+    made = current_app.extensions.setdefault(name, {})
+    key = str(get_locale())
+    value = made.get(key)
+    if value is None:
+        value = made[key] = make()
     return value

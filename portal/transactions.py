@@ -53,7 +53,7 @@ from contextvars import Token
 from typing import TypeVar
 
 from prometheus_client import Counter
-from sqlalchemy import TextClause, event, inspect
+from sqlalchemy import Connection, TextClause, event, inspect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from werkzeug.local import LocalProxy
@@ -269,6 +269,16 @@ def settle(status: int) -> None:
         session.commit()
     else:
         session.rollback()
+
+
+def plain_reads() -> Connection:
+    """The request's transaction, for reads of plain columns (lists of many rows): the
+    ORM's result handling and its statement events (which only watch writes) are skipped.
+    What the session holds unsaved is saved first, as the ORM's own reads would."""
+    session = db.session()
+    if session.autoflush:
+        session.flush()
+    return session.connection()
 
 
 def commit_now(why: str) -> None:

@@ -55,16 +55,14 @@ from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import Boolean
 
-from portal import clock, textsearch
+from portal import clock, paging, textsearch, transactions
 from portal.accounts.models import ForeignEmployer, Organisation, Role, User
 from portal.dossiers.lifecycle import meaning
 from portal.dossiers.models import Channel, Dossier, DossierStatus, Permit
-from portal.errors import Invalid, NotAllowed
-from portal.extensions import db
-from portal.i18n import _
+from portal.errors import NotAllowed
 
 S = DossierStatus
-PER_PAGE = 50
+PER_PAGE = paging.PER_PAGE
 # "Recently forwarded": forwarded to the Immigration Office within this many days.
 FORWARDED_WINDOW_DAYS = 30
 
@@ -218,7 +216,7 @@ def _reading(term: str) -> tuple[tuple[int, ...], bool]:
     is needed only when they do, and skips up to `union_limit` entries without reading a
     file."""
     search = _search(term)
-    beyond, files, *counts = _read().execute(search.probe).one()
+    beyond, files, *counts = transactions.plain_reads().execute(search.probe).one()
     pairs = _twos(counts)
     sides = tuple(int(by_last < by_first) for by_first, by_last in pairs)
     if any(min(pair) > COUNT_CAP for pair in pairs):
@@ -228,7 +226,9 @@ def _reading(term: str) -> tuple[tuple[int, ...], bool]:
     limit = union_limit(files or 0)
     if limit <= COUNT_CAP:
         return sides, False
-    return sides, _read().execute(search.further, {"skip": limit}).first() is None
+    return sides, transactions.plain_reads().execute(
+        search.further, {"skip": limit}
+    ).first() is None
 
 
 def union_limit(files: int) -> int:
@@ -508,9 +508,6 @@ SORT_KEYS = {
     "submitted": [(Dossier.submitted_at, True), (Dossier.id, True)],
     "newest": [(Dossier.submitted_at, False), (Dossier.id, False)],
 }
-# A cursor is a file's id: digits, no sign, no leading zero, within 64-bit integers.
-_CURSOR = re.compile(r"[1-9][0-9]{0,18}")
-_MAX_ID = 2**63 - 1
 
 
 def _keys(sort: str) -> list:
@@ -578,26 +575,12 @@ def _cursor_statement(sort: str) -> Select:
 
 def _cursor_values(cursor: str, sort: str) -> list:
     """The sort values of the file a cursor names: a submitted file, else refused."""
-    if not _CURSOR.fullmatch(cursor) or int(cursor) > _MAX_ID:
-        raise _refused()
-    row = _read().execute(_cursor_statement(sort), {"file_id": int(cursor)}).first()
-    if row is None:
-        raise _refused()
-    return list(row)
-
-
-def _read():
-    """The request's transaction, for the queue's reads: plain rows of columns, so the
-    ORM's result handling and its statement events (which only watch writes) are skipped.
-    What the session holds unsaved is saved first, as the ORM's own reads would."""
-    session = db.session()
-    if session.autoflush:
-        session.flush()
-    return session.connection()
-
-
-def _refused() -> Invalid:
-    return Invalid(_("The request could not be understood"))  # the 400 page's title
+    file_id = paging.cursor_id(cursor)  # a file's id, or refused
+    row = transactions.plain_reads().execute(_cursor_statement(sort), {"file_id": file_id})
+    found = row.first()
+    if found is None:
+        raise paging.refused()
+    return list(found)
 
 
 def dossier_queue(
@@ -636,7 +619,7 @@ def dossier_queue(
         today=today,
         kind=kind,
     )
-    read = _read()
+    read = transactions.plain_reads()
     total = read.scalar(_count_statement(shape, COUNT_CAP)) or 0
     backwards = not after and bool(before)
     cursor = after or before or None

@@ -20,8 +20,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import current_app
-from flask_babel import get_locale
 from markupsafe import Markup
 
 from portal import i18n
@@ -30,7 +28,7 @@ from portal.dossiers import card_rules, rules
 from portal.dossiers.lifecycle import meaning
 from portal.dossiers.models import DossierStatus, Permit, full_name
 from portal.i18n import _
-from portal.keep import remember
+from portal.keep import per_language, remember
 from portal.reference import format_kbo
 
 # Day counts met so far, per language: "3 days left", "Overdue by 12 days". Bounded: a
@@ -90,12 +88,7 @@ class Texts:
     @classmethod
     def current(cls) -> Texts:
         """The texts of the request's language, made once per process."""
-        made = current_app.extensions.setdefault("portal.queue_rows", {})
-        key = str(get_locale())
-        texts = made.get(key)
-        if texts is None:
-            texts = made[key] = cls.translated()
-        return texts
+        return per_language("portal.queue_rows", cls.translated)
 
     @classmethod
     def translated(cls) -> Texts:
