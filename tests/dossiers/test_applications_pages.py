@@ -124,3 +124,90 @@ def test_each_row_links_to_its_file_and_shows_its_status(app, client, employer):
     assert client.get(f"/applications/{made.id}").status_code == 200
     tag = check_page(html).select_one(f"td strong.tag-{made.status.value}")
     assert tag is not None and tag.get_text(strip=True)
+
+
+HOSTILE = '</td></tr><script>alert("x")</script><img src=x onerror=alert(1)> & \' "'
+
+
+@pytest.mark.parametrize("lang", ["nl", "fr", "de", "en"])
+def test_each_row_shows_its_values_escaped_and_its_words_in_the_page_language(
+    client, employer, lang
+):
+    """The rows are written in Python (portal.dossiers.wizard.list_rows): what a file holds
+    is escaped, a draft is named by its day, and every word is the page's language."""
+    from portal.dossiers.models import DossierKind, DossierStatus, Permit
+    from portal.i18n import force_locale, format_date, gettext
+
+    draft = DossierFactory(
+        owner=employer, reference=None, worker_first_name=HOSTILE, worker_last_name="Ω"
+    )
+    filed = DossierFactory(
+        owner=employer,
+        submitted=True,
+        reference=f"SP-{HOSTILE}",
+        worker_first_name=None,
+        worker_last_name=None,
+        kind=DossierKind.RENEWAL,
+        is_posting=True,
+    )
+    card = DossierFactory(owner=employer, card_granted=True, reference="SP-2026-CARD-X")
+    db.session.commit()
+    html = client.get(f"/applications/?lang={lang}").get_data(as_text=True)
+    soup = check_page(html)
+    assert "<script>" not in html and soup.find("img") is None
+    with force_locale(lang):
+        t = gettext
+        headers = [t("Reference"), t("Worker"), t("Kind"), t("Status")]
+        posting, single, card_kind = t("posting"), Permit.SINGLE_PERMIT.title, card.permit.title
+        expected = {
+            card.id: [
+                "SP-2026-CARD-X",
+                "Priya Sharma",
+                f"{card_kind} · {DossierKind.NEW.title}",
+                DossierStatus.CARD_GRANTED.title,
+            ],
+            filed.id: [
+                f"SP-{HOSTILE}",
+                "–",
+                f"{single} · {DossierKind.RENEWAL.title} · {posting}",
+                DossierStatus.SUBMITTED.title,
+            ],
+            draft.id: [
+                t("Draft of %(date)s", date=format_date(draft.created_at, "medium")),
+                f"{HOSTILE} Ω",
+                f"{single} · {DossierKind.NEW.title}",
+                DossierStatus.DRAFT.title,
+            ],
+        }
+    assert [th.get_text(strip=True) for th in soup.select("thead th")] == headers
+    shown, tags = {}, {}
+    for tr in soup.select("tbody tr"):
+        cells = tr.select("td")
+        assert [td["data-label"] for td in cells] == headers  # the stacked layout's labels
+        file_id = int(tr.select_one("a")["href"].rsplit("/", 1)[1])
+        shown[file_id] = [" ".join(td.get_text(" ", strip=True).split()) for td in cells]
+        tags[file_id] = tr.select_one("strong.tag")["class"]
+    assert tags == {
+        card.id: ["tag", "tag-card_granted"],
+        filed.id: ["tag", "tag-submitted"],
+        draft.id: ["tag", "tag-draft"],
+    }
+    assert shown == {key: [" ".join(v.split()) for v in values] for key, values in expected.items()}
+    assert list(shown) == [card.id, filed.id, draft.id]  # newest first
+
+
+def test_the_list_is_kept_per_party_and_shows_each_party_its_own(client, employer):
+    """The list's statement is kept per organisation (or mandatary, or person): colleagues
+    share it, and another organisation's is another statement, never theirs."""
+    colleague = EmployerFactory(organisation=employer.organisation)
+    stranger = EmployerFactory()
+    ours = DossierFactory(owner=employer).id
+    theirs = DossierFactory(owner=stranger).id
+    db.session.flush()
+    access._page_statement.cache_clear()
+    assert [f.id for f in access.dossiers_page(employer).dossiers] == [ours]
+    assert [f.id for f in access.dossiers_page(colleague).dossiers] == [ours]
+    assert [f.id for f in access.dossiers_page(stranger).dossiers] == [theirs]
+    assert access._page_statement.cache_info()[:2] == (1, 2)  # (hits, misses)
+    following = access.dossiers_page(employer, before=str(ours))  # a cursor: a parameter
+    assert following.dossiers == [] and not following.first

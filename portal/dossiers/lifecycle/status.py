@@ -14,7 +14,7 @@ from datetime import date
 from blinker import Namespace
 from sqlalchemy import exists, or_, select
 
-from portal import audit, clock, links, mail
+from portal import audit, clock, links, mail, transactions
 from portal.accounts.models import Role, User
 from portal.dossiers.lifecycle import deadlines, meaning
 from portal.dossiers.lifecycle.models import InfoRequest, StatusEvent
@@ -197,19 +197,22 @@ def titles_of(dossiers: Sequence) -> dict[int, object]:
 
     A file here is anything with its `id` and `status`: a `Dossier`, or a row of a list
     (`portal.dossiers.access.ListedFile`)."""
+    back = back_with_officer(dossiers)
+    return {d.id: BACK_WITH_OFFICER if d.id in back else d.status.label for d in dossiers}
+
+
+def back_with_officer(dossiers: Sequence) -> set[int]:
+    """The ids of the submitted files among `dossiers` that came back from an information
+    request (shown "back with the officer"), in one query."""
     submitted = [d.id for d in dossiers if d.status == S.SUBMITTED and d.id is not None]
-    answered_ids = (
-        set(
-            db.session.scalars(
-                select(InfoRequest.dossier_id)
-                .where(InfoRequest.dossier_id.in_(submitted), InfoRequest.answered_at.is_not(None))
-                .distinct()
-            )
-        )
-        if submitted
-        else set()
+    if not submitted:
+        return set()
+    statement = (
+        select(InfoRequest.dossier_id)
+        .where(InfoRequest.dossier_id.in_(submitted), InfoRequest.answered_at.is_not(None))
+        .distinct()
     )
-    return {d.id: BACK_WITH_OFFICER if d.id in answered_ids else d.status.label for d in dossiers}
+    return set(transactions.plain_reads().scalars(statement))
 
 
 def notify(dossier: Dossier, kind: str, **extra) -> None:

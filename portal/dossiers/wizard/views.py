@@ -26,7 +26,7 @@ from portal.dossiers.contents import card, documents, sections, summary
 from portal.dossiers.letters import stored
 from portal.dossiers.lifecycle import status
 from portal.dossiers.models import DossierKind
-from portal.dossiers.wizard import card_forms, services, viewers
+from portal.dossiers.wizard import card_forms, list_rows, services, viewers
 from portal.dossiers.wizard.forms import (
     CardStartForm,
     CategoryForm,
@@ -88,7 +88,11 @@ def index():
     return render_template(
         "applications/index.html",
         dossiers=page.dossiers,
-        titles=status.titles_of(page.dossiers),  # one query for the page's status titles
+        rows=list_rows.render(
+            page.dossiers,
+            back_with_officer=status.back_with_officer(page.dossiers),  # one query a page
+            file_url=url_for("applications.index"),
+        ),
         page=page,
         can_file=access.can_file(current_user),
     )
