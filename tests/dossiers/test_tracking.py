@@ -283,6 +283,27 @@ def test_nineteen_comparable_decisions_give_no_estimate(db_session):
     assert expected.on is None and expected.sample == 19 and expected.minimum == 20
 
 
+def test_the_estimate_of_a_decided_file_leaves_the_file_itself_out(db_session):
+    """The estimate's statement is built once with every value a parameter: each file is
+    left out of its own sample, and the window and sample size are the ones asked."""
+    owner = make_user("owner@acme.example")
+    decided_files(owner, range(1, 21))
+    mine = DossierFactory(
+        owner=owner,
+        status=S.FORWARDED,
+        submitted_at=datetime(2026, 5, 1, 9, tzinfo=UTC),
+        flemish_decision_on=date(2026, 5, 20),
+    )
+    db.session.flush()
+    assert timeline.expected_decision(mine, today=date(2026, 6, 1), sample=30).sample == 20
+    other = DossierFactory(owner=owner, status=S.SUBMITTED, submitted_at=mine.submitted_at)
+    db.session.flush()
+    assert timeline.expected_decision(other, today=date(2026, 6, 1), sample=30).sample == 21
+    assert timeline.expected_decision(other, today=date(2026, 6, 1), sample=5).sample == 5
+    assert timeline.expected_decision(other, today=date(2026, 5, 19)).sample == 20  # not yet
+    assert timeline._recent_decisions.cache_info().currsize == 1
+
+
 def test_the_timeline_page_shows_the_median_and_its_range(client, employer, officer):
     mine = submitted_file(client)
     owner = make_user("other@acme.example")

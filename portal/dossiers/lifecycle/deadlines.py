@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, lru_cache
 
 import holidays
 
@@ -26,6 +26,9 @@ def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and day not in _belgian_holidays(day.year)
 
 
+# Pure functions of their days, asked for the same few days on every view of a timeline
+# (the estimate's recent decisions): kept, a few thousand pairs at most.
+@lru_cache(maxsize=8192)
 def working_days_between(start: date, end: date) -> int:
     """Working days after `start` up to and including `end` (0 when end <= start).
 
@@ -51,6 +54,7 @@ def working_days_between(start: date, end: date) -> int:
     return count
 
 
+@lru_cache(maxsize=8192)
 def add_working_days(start: date, days: int) -> date:
     day = start
     while days > 0:

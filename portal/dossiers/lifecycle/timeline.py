@@ -11,13 +11,14 @@ adds a file to the open information request.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, bindparam, or_, select
 
-from portal import audit, clock
+from portal import audit, clock, transactions
 from portal.accounts.models import Role, User
 from portal.dossiers import rules
 from portal.dossiers.contents import documents
@@ -254,6 +255,24 @@ def _percentile(values: list[int], fraction: float) -> int:
     return math.ceil(values[low] + (values[high] - values[low]) * (position - low))
 
 
+@functools.cache
+def _recent_decisions() -> Select:
+    """The recent decisions of a category that the estimate reads, all values parameters:
+    built once (building it on every view was a third of the estimate's time)."""
+    return (
+        select(Dossier.submitted_on, Dossier.submitted_at, Dossier.flemish_decision_on)
+        .where(
+            Dossier.category == bindparam("category"),
+            Dossier.flemish_decision_on >= bindparam("since"),
+            Dossier.flemish_decision_on <= bindparam("today"),
+            Dossier.id != bindparam("file_id"),
+            or_(Dossier.submitted_on.is_not(None), Dossier.submitted_at.is_not(None)),
+        )
+        .order_by(Dossier.flemish_decision_on.desc(), Dossier.id.desc())
+        .limit(bindparam("size"))
+    )
+
+
 def expected_decision(
     dossier: Dossier, *, sample: int | None = None, today: date | None = None
 ) -> Expected:
@@ -267,18 +286,20 @@ def expected_decision(
     size = sample or rules.procedure("expected_sample")
     minimum = rules.procedure("expected_minimum")
     since = today - timedelta(days=rules.procedure("expected_window_days"))
-    rows = db.session.execute(
-        select(Dossier.submitted_on, Dossier.submitted_at, Dossier.flemish_decision_on)
-        .where(
-            Dossier.category == dossier.category,
-            Dossier.flemish_decision_on >= since,
-            Dossier.flemish_decision_on <= today,
-            Dossier.id != dossier.id,
-            or_(Dossier.submitted_on.is_not(None), Dossier.submitted_at.is_not(None)),
+    rows = (
+        transactions.plain_reads()
+        .execute(
+            _recent_decisions(),
+            {
+                "category": dossier.category,
+                "since": since,
+                "today": today,
+                "file_id": dossier.id or 0,  # an unsaved file: no file has id 0
+                "size": size,
+            },
         )
-        .order_by(Dossier.flemish_decision_on.desc(), Dossier.id.desc())
-        .limit(size)
-    ).all()
+        .all()
+    )
     if start is None or dossier.category is None or len(rows) < minimum:
         return Expected(None, sample=len(rows), minimum=minimum)
     durations = sorted(
