@@ -390,14 +390,14 @@ MAX_SHAPES = 1024
 def _shape(
     actor: User,
     *,
-    query: str | None,
-    state: str,
-    category: str | None,
-    channel: str | None,
-    older_than_days: int | None,
-    owner: str,
     today: date,
-    kind: str | None,
+    query: str | None = None,
+    state: str = "open",
+    category: str | None = None,
+    channel: str | None = None,
+    older_than_days: int | None = None,
+    owner: str = "all",
+    kind: str | None = None,
 ) -> _Shape:
     return _Shape(
         search=_search_plan(query),
@@ -412,35 +412,14 @@ def _shape(
     )
 
 
-def conditions(
-    actor: User,
-    *,
-    query: str | None = None,
-    state: str = "open",
-    category: str | None = None,
-    channel: str | None = None,
-    older_than_days: int | None = None,
-    owner: str = "all",
-    today: date,
-    kind: str | None = None,
-) -> list:
-    """The WHERE clauses of the queue for these filters (unknown values are ignored).
+def conditions(actor: User, *, today: date, **filters) -> list:
+    """The WHERE clauses of the queue for these filters (those of `dossier_queue`; unknown
+    values are ignored).
 
     With a search query the state filter gives way: a search looks through every file
     that was submitted, whatever its status.
     """
-    shape = _shape(
-        actor,
-        query=query,
-        state=state,
-        category=category,
-        channel=channel,
-        older_than_days=older_than_days,
-        owner=owner,
-        today=today,
-        kind=kind,
-    )
-    return list(_where(shape))
+    return list(_where(_shape(actor, today=today, **filters)))
 
 
 @functools.lru_cache(maxsize=MAX_SHAPES)
