@@ -166,6 +166,16 @@ def _page_statement(parties: tuple, after: bool, size: int) -> Select:
     return statement.where(Dossier.id < bindparam("before_id")) if after else statement
 
 
+@functools.lru_cache(maxsize=MAX_KEPT_PARTIES)
+def _dossier_statement(parties: tuple, for_update: bool) -> Select:
+    """One of the parties' files, by the parameter `dossier_id` (locked and read afresh
+    `for_update`): every file page asks it, built once per party."""
+    statement = select(Dossier).where(Dossier.id == bindparam("dossier_id"), _condition(parties))
+    if for_update:
+        statement = statement.with_for_update(of=Dossier).execution_options(populate_existing=True)
+    return statement
+
+
 def get_dossier(actor: User, dossier_id: int, *, for_update: bool = False) -> Dossier:
     """A dossier the actor is a party to; anything else looks like a missing one.
 
@@ -174,13 +184,11 @@ def get_dossier(actor: User, dossier_id: int, *, for_update: bool = False) -> Do
     that changes the same file (a double submit, two officers deciding) waits for the
     first, then sees what it did, instead of acting on a stale status.
     """
-    condition = _visible_to(actor)
+    parties = _parties(actor)
     dossier = None
-    if condition is not None:
-        query = select(Dossier).where(Dossier.id == dossier_id, condition)
-        if for_update:
-            query = query.with_for_update(of=Dossier).execution_options(populate_existing=True)
-        dossier = db.session.scalar(query)
+    if _condition(parties) is not None:
+        statement = _dossier_statement(parties, for_update)
+        dossier = db.session.scalar(statement, {"dossier_id": dossier_id})
     if dossier is None:
         raise NotFound
     return dossier

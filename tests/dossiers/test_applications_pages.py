@@ -211,3 +211,21 @@ def test_the_list_is_kept_per_party_and_shows_each_party_its_own(client, employe
     assert access._page_statement.cache_info()[:2] == (1, 2)  # (hits, misses)
     following = access.dossiers_page(employer, before=str(ours))  # a cursor: a parameter
     assert following.dossiers == [] and not following.first
+
+
+def test_a_file_is_read_through_the_statement_kept_for_the_readers_own_party(employer):
+    """The file's statement is kept per party: a colleague reads it through the same one,
+    someone of another organisation never (they get the missing file's answer)."""
+    from portal.errors import NotFound
+
+    colleague = EmployerFactory(organisation=employer.organisation)
+    stranger = EmployerFactory()
+    mine = DossierFactory(owner=employer)
+    db.session.flush()
+    access._dossier_statement.cache_clear()
+    assert access.get_dossier(employer, mine.id) is mine
+    assert access.get_dossier(colleague, mine.id, for_update=True) is mine
+    with pytest.raises(NotFound):
+        access.get_dossier(stranger, mine.id)
+    assert access.get_dossier(colleague, mine.id) is mine
+    assert access._dossier_statement.cache_info()[:2] == (1, 3)  # (hits, misses)

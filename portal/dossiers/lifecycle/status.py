@@ -8,11 +8,12 @@ queues a notification to every party, all in the caller's transaction.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from datetime import date
 
 from blinker import Namespace
-from sqlalchemy import exists, or_, select
+from sqlalchemy import bindparam, exists, or_, select
 
 from portal import audit, clock, links, mail, transactions
 from portal.accounts.models import Role, User
@@ -170,13 +171,15 @@ def recipients(dossier: Dossier, kind: str) -> list[User]:
 
 def answered(dossier: Dossier) -> bool:
     """Whether the applicant has answered an information request on this file."""
-    return bool(
-        db.session.scalar(
-            select(
-                exists().where(
-                    InfoRequest.dossier_id == dossier.id, InfoRequest.answered_at.is_not(None)
-                )
-            )
+    return bool(db.session.scalar(_answered_statement(), {"dossier_id": dossier.id}))
+
+
+@functools.cache
+def _answered_statement():
+    # Every view of a submitted file asks it: built once, the file's id a parameter.
+    return select(
+        exists().where(
+            InfoRequest.dossier_id == bindparam("dossier_id"), InfoRequest.answered_at.is_not(None)
         )
     )
 
