@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from flask import Flask, g, request, session
 from flask.sessions import SecureCookieSessionInterface
-from flask_babel import format_decimal, get_locale
+from flask_babel import get_locale
 from itsdangerous import URLSafeTimedSerializer
 
 from portal import chrome, errors, links, plugins, security, transactions
@@ -18,6 +18,7 @@ from portal.extensions import babel, csrf, db, limiter, login_manager
 from portal.i18n import COOKIE, LANGUAGES, _l, install_template_gettext, select_locale
 from portal.i18n import format_date as i18n_format_date
 from portal.i18n import format_datetime as i18n_format_datetime
+from portal.i18n import format_number as i18n_format_number
 
 PACKAGE = Path(__file__).resolve().parent
 _ASYNC_FLAGS = inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR | inspect.CO_ITERABLE_COROUTINE
@@ -287,7 +288,7 @@ def _register_hooks(app: Flask) -> None:
 
     app.jinja_env.filters["date"] = lambda d, fmt="long": i18n_format_date(d, fmt)
     app.jinja_env.filters["datetime"] = lambda d, fmt="medium": i18n_format_datetime(d, fmt)
-    app.jinja_env.filters["number"] = lambda n: format_decimal(n)
+    app.jinja_env.filters["number"] = i18n_format_number
     app.jinja_env.filters["as_link"] = mail.as_link
     app.jinja_env.globals["external_url"] = links.external  # e-mails: links from route names
     app.jinja_env.globals["chrome"] = _chrome

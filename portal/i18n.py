@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import flask_babel
 from babel import Locale
 from babel import dates as babel_dates
+from babel import numbers as babel_numbers
 from flask import g, request, session
 from flask.globals import _cv_app
 from flask_babel import force_locale, get_locale, to_user_timezone
@@ -292,6 +293,19 @@ def _format_minute(day: date, hour: int, minute: int, fmt: str, locale: str) -> 
         babel_dates.format_date(day, fmt, locale=cldr),
         babel_dates.format_time(clock_time(hour, minute), "HH:mm", locale=cldr),
     )
+
+
+def format_number(value) -> str:
+    """A number as the request's language writes it: "1.234" in Dutch, "1 234" in French
+    (as Flask-Babel's `format_decimal` does, in the request's own locale)."""
+    return _format_number(value, str(get_locale()))
+
+
+@functools.lru_cache(maxsize=8192, typed=True)
+def _format_number(value, locale: str) -> str:
+    # Counts and positions ("Files 51 to 100 of 1,000+") repeat on every page: kept per
+    # value, type (1 and 1.0 are not written alike) and locale. Bounded.
+    return babel_numbers.format_decimal(value, locale=locale)
 
 
 def format_datetime(value: datetime | None, fmt: str = "medium", lang: str | None = None) -> str:

@@ -219,3 +219,25 @@ def test_the_language_switcher_ignores_url_for_instructions(client):
     assert all(
         href.startswith("/?") and "_external" not in href and "#" not in href for href in links
     )
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_numbers_are_written_as_flask_babel_writes_them_in_each_language(app, lang):
+    """The `number` filter keeps what it wrote per value, type and language: the same text
+    as Flask-Babel's format_decimal, and 1, 1.5 and Decimal("1.50") each their own."""
+    from decimal import Decimal
+
+    from flask_babel import format_decimal
+
+    from portal.i18n import format_number
+
+    values = [0, -12, 1234, 10**12, 1.0, 1.5, 55000.5, Decimal("1.50"), Decimal("55000.00")]
+    with app.test_request_context(f"/?lang={lang}"):
+        app.preprocess_request()
+        for _round in range(2):  # made, then kept
+            assert [format_number(v) for v in values] == [format_decimal(v) for v in values]
+        rendered = app.jinja_env.from_string("{{ 1234|number }}").render()
+        assert rendered == format_decimal(1234)
+    with app.test_request_context("/?lang=fr"):
+        app.preprocess_request()
+        assert format_number(1234) == "1\u202f234"  # not the text kept for another language
