@@ -167,6 +167,29 @@ def _when(row, texts: Texts, *, forwarded: bool, today: date) -> str:
     return texts.days((row.deadline_on - today).days)
 
 
+_COLUMNS = (
+    "l_reference",
+    "l_worker",
+    "l_employer",
+    "l_kind",
+    "l_category",
+    "l_channel",
+    "l_submitted",
+    "l_date",
+    "l_assigned",
+    "l_status",
+)
+
+
+def head(*, state: str) -> Markup:
+    """The <tr> of the column names, in the request's language (the same labels as each
+    row's stacked layout)."""
+    labels = Texts.current().labels
+    forwarded = state == "forwarded"
+    names = {**labels, "l_date": labels["l_forwarded" if forwarded else "l_deadline"]}
+    return Markup("<tr>" + "".join(f'<th scope="col">{names[c]}</th>' for c in _COLUMNS) + "</tr>")
+
+
 def render(rows: Iterable, *, state: str, today: date, file_url: str) -> Markup:
     """The <tr> of each queue row (`portal.backoffice.queue.QueuePage.rows`), in order.
 

@@ -124,6 +124,7 @@ def dossier_queue():
         state=values["state"],
         query=textsearch.visible(values["q"]),
         filters=filters.carried,
+        head=queue_rows.head(state=values["state"]),
         rows=queue_rows.render(
             result.rows,
             state=values["state"],
