@@ -195,18 +195,12 @@ def title_of(dossier: Dossier):
     return dossier.status.label
 
 
-def titles_of(dossiers: Sequence) -> dict[int, object]:
-    """`title_of` for a page of files, by id, in one query (not one per submitted file).
+def back_with_officer(dossiers: Sequence) -> set[int]:
+    """The ids of the submitted files among `dossiers` that came back from an information
+    request (shown "back with the officer", as `title_of` says of one file), in one query.
 
     A file here is anything with its `id` and `status`: a `Dossier`, or a row of a list
     (`portal.dossiers.access.ListedFile`)."""
-    back = back_with_officer(dossiers)
-    return {d.id: BACK_WITH_OFFICER if d.id in back else d.status.label for d in dossiers}
-
-
-def back_with_officer(dossiers: Sequence) -> set[int]:
-    """The ids of the submitted files among `dossiers` that came back from an information
-    request (shown "back with the officer"), in one query."""
     submitted = [d.id for d in dossiers if d.status == S.SUBMITTED and d.id is not None]
     if not submitted:
         return set()
