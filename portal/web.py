@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import html
 from functools import cache
 from urllib.parse import urlsplit
 
 from flask import url_for
 from markupsafe import Markup, escape
+
+
+def html_text(value) -> str:
+    """`value` as text escaped for HTML (its content or an attribute in double quotes).
+
+    For HTML written in Python a row at a time (the queue's and the list's rows): the
+    standard library's C replace, without a Markup object per value."""
+    return html.escape(str(value))
 
 
 def safe_next(target: str | None, default_endpoint: str = "home.dashboard") -> str:

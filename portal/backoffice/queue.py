@@ -555,8 +555,8 @@ def _cursor_statement(sort: str) -> Select:
 def _cursor_values(cursor: str, sort: str) -> list:
     """The sort values of the file a cursor names: a submitted file, else refused."""
     file_id = paging.cursor_id(cursor)  # a file's id, or refused
-    row = transactions.plain_reads().execute(_cursor_statement(sort), {"file_id": file_id})
-    found = row.first()
+    read = transactions.plain_reads()
+    found = read.execute(_cursor_statement(sort), {"file_id": file_id}).first()
     if found is None:
         raise paging.refused()
     return list(found)

@@ -15,7 +15,6 @@ here; nothing is passed through unescaped but the texts of the catalogs, escaped
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -30,6 +29,7 @@ from portal.dossiers.models import DossierStatus, Permit, full_name
 from portal.i18n import _
 from portal.keep import per_language, remember
 from portal.reference import format_kbo
+from portal.web import html_text
 
 # Day counts met so far, per language: "3 days left", "Overdue by 12 days". Bounded: a
 # long-running process sees a few hundred distinct counts at most, but nothing may grow
@@ -61,11 +61,6 @@ def category_titles() -> dict:
     return {**rules.CATEGORY_TITLES, **dict(card_rules.category_choices())}
 
 
-def _text(value) -> str:
-    # html.escape: the standard library's C replace, without a Markup object per value.
-    return html.escape(str(value))
-
-
 @dataclass
 class Texts:
     """Every text a row shows that is the same for all rows, in one language, escaped."""
@@ -84,6 +79,16 @@ class Texts:
     overdue: dict[int, str] = field(default_factory=dict)
     left: dict[int, str] = field(default_factory=dict)
     rows: dict[tuple, str] = field(default_factory=dict)
+    heads: dict[bool, str] = field(default_factory=dict)  # by "forwarded": the <tr> of names
+
+    def __post_init__(self) -> None:
+        for forwarded in (False, True):
+            names = {
+                **self.labels,
+                "l_date": self.labels["l_forwarded" if forwarded else "l_deadline"],
+            }
+            cells = "".join(f'<th scope="col">{names[column]}</th>' for column in _COLUMNS)
+            self.heads[forwarded] = f"<tr>{cells}</tr>"
 
     @classmethod
     def current(cls) -> Texts:
@@ -96,7 +101,7 @@ class Texts:
 
         return cls(
             labels={
-                key: _text(label)
+                key: html_text(label)
                 for key, label in {
                     "l_reference": _("Reference"),
                     "l_worker": _("Worker"),
@@ -111,16 +116,16 @@ class Texts:
                     "l_forwarded": _("Forwarded on"),
                 }.items()
             },
-            categories={key: _text(title) for key, title in category_titles().items()},
-            channels={key: _text(title) for key, title in CHANNEL_TITLES.items()},
-            kinds={permit: _text(permit.label) for permit in Permit},
-            statuses={status: _text(status.label) for status in DossierStatus},
-            clock_stopped=_text(_("Clock stopped: waiting for the applicant")),
-            due_today=f"<strong>{_text(_('Due today'))}</strong>",
-            nobody=_text(_("Nobody yet")),
-            kbo=_text(_("KBO")),
-            foreign=_text(_("foreign employer")),
-            salary=_text(_("salary to check")),
+            categories={key: html_text(title) for key, title in category_titles().items()},
+            channels={key: html_text(title) for key, title in CHANNEL_TITLES.items()},
+            kinds={permit: html_text(permit.label) for permit in Permit},
+            statuses={status: html_text(status.label) for status in DossierStatus},
+            clock_stopped=html_text(_("Clock stopped: waiting for the applicant")),
+            due_today=f"<strong>{html_text(_('Due today'))}</strong>",
+            nobody=html_text(_("Nobody yet")),
+            kbo=html_text(_("KBO")),
+            foreign=html_text(_("foreign employer")),
+            salary=html_text(_("salary to check")),
         )
 
     def days(self, days_left: int) -> str:
@@ -135,31 +140,33 @@ class Texts:
                 words = i18n.ngettext(
                     "Overdue by %(count)s day", "Overdue by %(count)s days", count, count=count
                 )
-                text = f'<strong class="overdue">{_text(words)}</strong>'
+                text = f'<strong class="overdue">{html_text(words)}</strong>'
             else:
                 words = i18n.ngettext(
                     "%(count)s day left", "%(count)s days left", count, count=count
                 )
-                text = _text(words)
+                text = html_text(words)
             remember(counts, count, text, MAX_COUNTS)
         return text
 
 
 def _employer(row, texts: Texts) -> str:
     if row.organisation_name is not None:
-        name = _text(row.organisation_name)
+        name = html_text(row.organisation_name)
         kbo = row.organisation_kbo or ""
         if kbo.startswith(RELEASED_PREFIX):
             return name
-        return f'{name}<br><span class="hint">{texts.kbo} {_text(format_kbo(kbo))}</span>'
+        return f'{name}<br><span class="hint">{texts.kbo} {html_text(format_kbo(kbo))}</span>'
     if row.foreign_employer_name is not None:
-        return f'{_text(row.foreign_employer_name)}<br><span class="hint">{texts.foreign}</span>'
+        return (
+            f'{html_text(row.foreign_employer_name)}<br><span class="hint">{texts.foreign}</span>'
+        )
     return "–"
 
 
 def _when(row, texts: Texts, *, forwarded: bool, today: date) -> str:
     if forwarded:
-        return _text(i18n.format_date(row.forwarded_on, "medium"))
+        return html_text(i18n.format_date(row.forwarded_on, "medium"))
     if row.status in _CLOCK_STOPPED:
         return texts.clock_stopped
     if row.deadline_on is None:
@@ -184,10 +191,7 @@ _COLUMNS = (
 def head(*, state: str) -> Markup:
     """The <tr> of the column names, in the request's language (the same labels as each
     row's stacked layout)."""
-    labels = Texts.current().labels
-    forwarded = state == "forwarded"
-    names = {**labels, "l_date": labels["l_forwarded" if forwarded else "l_deadline"]}
-    return Markup("<tr>" + "".join(f'<th scope="col">{names[c]}</th>' for c in _COLUMNS) + "</tr>")
+    return Markup(Texts.current().heads[state == "forwarded"])
 
 
 def render(rows: Iterable, *, state: str, today: date, file_url: str) -> Markup:
@@ -213,23 +217,23 @@ def render(rows: Iterable, *, state: str, today: date, file_url: str) -> Markup:
 def _row(row, texts: Texts, *, forwarded: bool, today: date, url: str) -> str:
     """One row's <tr>: the file's values escaped, the language's texts as they were kept."""
     labels = texts.labels
-    channel = texts.channels.get(row.channel.value, _text(row.channel.value))
+    channel = texts.channels.get(row.channel.value, html_text(row.channel.value))
     if row.thresholds_missing:
         channel += f"<br><strong>{texts.salary}</strong>"
     worker = full_name(row.worker_first_name, row.worker_last_name)
     return _ROW.format(
         **labels,
         l_date=labels["l_forwarded" if forwarded else "l_deadline"],
-        url=_text(url),
+        url=html_text(url),
         id=row.id,
-        reference=_text(row.reference),
-        worker=_text(worker) if worker else "–",
+        reference=html_text(row.reference),
+        worker=html_text(worker) if worker else "–",
         employer=_employer(row, texts),
         kind=texts.kinds[row.permit],
         category=texts.categories.get(row.category, "–"),
         channel=channel,
-        submitted=_text(i18n.format_date(row.submitted_at, "medium")),
+        submitted=html_text(i18n.format_date(row.submitted_at, "medium")),
         date=_when(row, texts, forwarded=forwarded, today=today),
-        assigned=_text(row.officer_name) if row.officer_name is not None else texts.nobody,
+        assigned=html_text(row.officer_name) if row.officer_name is not None else texts.nobody,
         status=texts.statuses[row.status],
     )

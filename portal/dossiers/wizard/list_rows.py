@@ -13,7 +13,6 @@ nothing is passed through unescaped but the catalogs' texts, escaped too.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
@@ -24,6 +23,7 @@ from portal.dossiers.lifecycle.status import BACK_WITH_OFFICER
 from portal.dossiers.models import DossierKind, DossierStatus, Permit
 from portal.i18n import _
 from portal.keep import per_language
+from portal.web import html_text
 
 _ROW = (
     '<tr><td data-label="{l_reference}"><a href="{url}{id}">{reference}</a></td>'
@@ -31,10 +31,6 @@ _ROW = (
     '<td data-label="{l_kind}">{kind}</td>'
     '<td data-label="{l_status}">{status}</td></tr>\n'
 )
-
-
-def _text(value) -> str:
-    return html.escape(str(value))
 
 
 @dataclass(frozen=True)
@@ -56,13 +52,13 @@ class Texts:
         posting = _("posting")
         return cls(
             labels={
-                "l_reference": _text(_("Reference")),
-                "l_worker": _text(_("Worker")),
-                "l_kind": _text(_("Kind")),
-                "l_status": _text(_("Status")),
+                "l_reference": html_text(_("Reference")),
+                "l_worker": html_text(_("Worker")),
+                "l_kind": html_text(_("Kind")),
+                "l_status": html_text(_("Status")),
             },
             kinds={
-                (permit, kind, is_posting): _text(
+                (permit, kind, is_posting): html_text(
                     " · ".join([permit.title, kind.title, *([posting] if is_posting else [])])
                 )
                 for permit in Permit
@@ -75,7 +71,7 @@ class Texts:
 
 
 def _tag(status: DossierStatus, title) -> str:
-    return f'<strong class="tag tag-{_text(status.value)}">{_text(title)}</strong>'
+    return f'<strong class="tag tag-{html_text(status.value)}">{html_text(title)}</strong>'
 
 
 def render(files: Iterable, *, back_with_officer: Collection[int], file_url: str) -> Markup:
@@ -85,7 +81,7 @@ def render(files: Iterable, *, back_with_officer: Collection[int], file_url: str
     (`portal.dossiers.lifecycle.status.back_with_officer`), `file_url` the address a file's
     id is appended to."""
     texts = Texts.current()
-    url = _text(file_url)
+    url = html_text(file_url)
     out = []
     for file in files:
         reference = file.reference or _(
@@ -97,8 +93,8 @@ def render(files: Iterable, *, back_with_officer: Collection[int], file_url: str
                 **texts.labels,
                 url=url,
                 id=int(file.id),
-                reference=_text(reference),
-                worker=_text(worker) if worker else "–",
+                reference=html_text(reference),
+                worker=html_text(worker) if worker else "–",
                 kind=texts.kinds[(file.permit, file.kind, bool(file.is_posting))],
                 status=(
                     texts.back_with_officer if file.id in back_with_officer else texts.statuses
