@@ -12,7 +12,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_babel import get_locale
 from itsdangerous import URLSafeTimedSerializer
 
-from portal import chrome, errors, links, plugins, security, transactions
+from portal import chrome, csrftoken, errors, links, plugins, security, transactions
 from portal import config as settings
 from portal.extensions import babel, csrf, db, limiter, login_manager
 from portal.i18n import COOKIE, LANGUAGES, _l, install_template_gettext, select_locale
@@ -138,6 +138,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     install_template_gettext(app.jinja_env)  # the catalog found once per request
     csrf.init_app(app)
+    csrftoken.register(app)  # a visitor's token signed once a minute, not on every page
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

@@ -26,6 +26,9 @@ def options(pairs) -> list[SelectChoice]:
 
 
 def _anchor(field) -> str:
+    # A hidden field has no id to go to (hidden_tag); its message stands without a link.
+    if isinstance(field.widget, widgets.HiddenInput):
+        return ""
     # Radio buttons are rendered one by one; the summary links to the first of them.
     return f"{field.id}-0" if field.type == "RadioField" else field.id
 
@@ -116,6 +119,23 @@ class BaseForm(FlaskForm):
                 *args, validators=validators, filters=filters, **kwargs
             ).bind(form=form, **options)
             return bound
+
+    def hidden_tag(self, *fields) -> Markup:
+        """The form's hidden fields (all, or those named), rendered without an id.
+
+        Two forms on one page (the account page's language and password forms, a helpdesk
+        ticket's five) would each give their CSRF field the id `csrf_token`: a page with a
+        duplicate id. Nothing points at a hidden input (no label, no link), so it needs
+        no id at all.
+        """
+        chosen = (getattr(self, f, None) if isinstance(f, str) else f for f in fields or self)
+        return Markup(
+            "\n".join(
+                str(f(id=False))
+                for f in chosen
+                if f is not None and isinstance(f.widget, widgets.HiddenInput)
+            )
+        )
 
     def error_list(self) -> list[tuple[str, str]]:
         """(field id, message) pairs in field order; form-wide messages have no id."""
