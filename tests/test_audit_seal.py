@@ -123,3 +123,30 @@ def test_the_migration_seals_what_waits_on_the_way_down_and_keeps_the_chain(tmp_
         assert report.intact and report.entries == 2
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_recorded_entry_is_written_once_with_its_place_in_the_chain(db_session):
+    """Chained as it is added: one INSERT that carries its seq and hash, never an INSERT
+    and then an UPDATE of the entry; and the chain's state is asked in one statement."""
+    from sqlalchemy import event
+
+    audit.seal()
+    db_session.flush()
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:
+        statements.append(" ".join(statement.split()))
+
+    engine = db_session.get_bind()
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        entry = audit.record("probe", detail="once")
+        db_session.flush()
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    on_entries = [s for s in statements if "audit_entry" in s]
+    inserts = [s for s in on_entries if s.startswith("INSERT INTO audit_entry")]
+    assert len(inserts) == 1 and "seq" in inserts[0] and "hash" in inserts[0]
+    assert not [s for s in on_entries if s.startswith("UPDATE audit_entry")]
+    assert len([s for s in on_entries if s.startswith("SELECT")]) == 1
+    assert entry.seq is not None and audit.verify().intact
