@@ -7,10 +7,11 @@ audit trail. Everything after the load takes the loaded `Dossier`.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from portal import audit, transactions
@@ -161,25 +162,32 @@ def officer_file(
             "the view is on the trail first",
             keep=(actor, dossier),  # the page shows the file as it was read, just before
         )
-    events = list(
-        db.session.scalars(
-            select(StatusEvent)
-            .where(StatusEvent.dossier_id == dossier.id)
-            .options(joinedload(StatusEvent.actor))
-            .order_by(StatusEvent.at, StatusEvent.id)
-        )
-    )
-    requests = list(
-        db.session.scalars(
-            select(InfoRequest)
-            .where(InfoRequest.dossier_id == dossier.id)
-            .options(joinedload(InfoRequest.requested_by))
-            .order_by(InfoRequest.created_at.desc(), InfoRequest.id.desc())
-        )
-    )
+    events_of, requests_of = _file_statements()
+    events = list(db.session.scalars(events_of, {"dossier_id": dossier.id}))
+    requests = list(db.session.scalars(requests_of, {"dossier_id": dossier.id}))
     open_request = next((r for r in requests if r.answered_at is None), None)
     trail = audit.trail_page(dossier.id, before)
     return OfficerFile(dossier, events, requests, open_request, trail)
+
+
+@functools.cache
+def _file_statements() -> tuple[Select, Select]:
+    """The file page's history and information requests, built once per process: the page
+    is an officer's most opened one, and a kept statement skips building it and its cache
+    key on every view."""
+    events = (
+        select(StatusEvent)
+        .where(StatusEvent.dossier_id == bindparam("dossier_id"))
+        .options(joinedload(StatusEvent.actor))
+        .order_by(StatusEvent.at, StatusEvent.id)
+    )
+    requests = (
+        select(InfoRequest)
+        .where(InfoRequest.dossier_id == bindparam("dossier_id"))
+        .options(joinedload(InfoRequest.requested_by))
+        .order_by(InfoRequest.created_at.desc(), InfoRequest.id.desc())
+    )
+    return events, requests
 
 
 def document_for_officer(actor: User, dossier: Dossier, document_id: int) -> Document:

@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from portal import audit
 from portal.audit import AuditEntry
+from portal.dossiers.lifecycle.models import StatusEvent
 from portal.extensions import db
-from tests.factories import QueuedDossierFactory
+from tests.factories import InfoRequestFactory, QueuedDossierFactory
 
 
 @pytest.fixture
@@ -104,3 +105,30 @@ def test_another_files_entry_is_no_cursor(client, officer):
     assert client.get(url).status_code == 400
     own = _trail_ids(dossier.id)[-1]
     assert client.get(f"/backoffice/dossiers/{dossier.id}?trail_before={own}").status_code == 200
+
+
+def test_two_files_opened_in_turn_each_show_only_their_own_trail(client, officer, small_pages):
+    """The trail's, the history's and the requests' statements are built once and kept:
+    each view binds its own file, also on the pages after a cursor."""
+    first = InfoRequestFactory(question="Asked of the first file only").dossier
+    second = QueuedDossierFactory()
+    db.session.add(
+        StatusEvent(
+            dossier_id=second.id, to_status=second.status, reason="Reason of the second file only"
+        )
+    )
+    _entries(first, 4, action="claim")
+    _entries(second, 4, action="download")
+    pages = {}
+    for dossier, own, other in ((first, "took", "downloaded"), (second, "downloaded", "took")):
+        html = client.get(f"/backoffice/dossiers/{dossier.id}?lang=en").get_data(as_text=True)
+        rows, links = _trail(html)
+        assert any(own in row for row in rows) and not any(other in row for row in rows)
+        older = client.get(links["prev"].split("#")[0] + "&lang=en").get_data(as_text=True)
+        rows, _links = _trail(older)
+        assert any(own in row for row in rows) and not any(other in row for row in rows)
+        pages[dossier.id] = html
+    assert "Asked of the first file only" in pages[first.id]
+    assert "Asked of the first file only" not in pages[second.id]
+    assert "Reason of the second file only" in pages[second.id]
+    assert "Reason of the second file only" not in pages[first.id]
