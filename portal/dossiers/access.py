@@ -15,6 +15,7 @@ from sqlalchemy import Index, Select, bindparam, or_, select
 
 from portal import paging, transactions
 from portal.accounts.models import Role, User
+from portal.dossiers.lifecycle import status
 from portal.dossiers.models import (
     Dossier,
     DossierKind,
@@ -110,13 +111,21 @@ class ListedFile(NamedTuple):
     kind: DossierKind
     is_posting: bool
     status: DossierStatus
+    back_with_officer: bool  # submitted again after an answer (`status.title_of`)
 
     @property
     def worker_name(self) -> str:
         return full_name(self.worker_first_name, self.worker_last_name)
 
 
-_LISTED = tuple(getattr(Dossier, name) for name in ListedFile._fields)
+_COLUMNS = ListedFile._fields[: ListedFile._fields.index("back_with_officer")]
+
+
+def _listed() -> tuple:
+    """The list's columns; whether a file is back with the officer is read in the same
+    query (a second one, over the page's ids, cost as much as the page itself)."""
+    answered = status.back_with_officer_condition().label("back_with_officer")
+    return (*(getattr(Dossier, name) for name in _COLUMNS), answered)
 
 
 @dataclass(frozen=True)
@@ -161,7 +170,7 @@ def _page_statement(parties: tuple, after: bool, size: int) -> Select:
     """A page of `size` + 1 of the parties' files, newest first (after the file whose id is
     the parameter `before_id`)."""
     statement = (
-        select(*_LISTED).where(_condition(parties)).order_by(Dossier.id.desc()).limit(size + 1)
+        select(*_listed()).where(_condition(parties)).order_by(Dossier.id.desc()).limit(size + 1)
     )
     return statement.where(Dossier.id < bindparam("before_id")) if after else statement
 

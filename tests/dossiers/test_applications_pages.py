@@ -9,7 +9,7 @@ import pytest
 
 from portal.dossiers import access
 from portal.extensions import db
-from tests.factories import DossierFactory, EmployerFactory
+from tests.factories import DossierFactory, EmployerFactory, InfoRequestFactory
 from tests.support import PASSWORD, check_page, login
 
 ROW = re.compile(r'<a href="/applications/(\d+)">')
@@ -230,3 +230,25 @@ def test_a_file_is_read_through_the_statement_kept_for_the_readers_own_party(emp
         access.get_dossier(stranger, mine.id)
     assert access.get_dossier(colleague, mine.id) is mine
     assert access._dossier_statement.cache_info()[:2] == (1, 3)  # (hits, misses)
+
+
+def test_only_submitted_files_with_an_answered_request_read_back_with_the_officer(client, employer):
+    """Read in the list's own query: a submitted file that came back from an answered
+    request, and no other (a submitted one without an answer, one still waiting for the
+    answer, one decided after an answer)."""
+    back = DossierFactory(owner=employer, submitted=True)
+    plain = DossierFactory(owner=employer, submitted=True)
+    waiting = DossierFactory(owner=employer, info_requested=True)
+    decided = DossierFactory(owner=employer, refused=True)
+    InfoRequestFactory(dossier=back, answered=True)
+    InfoRequestFactory(dossier=waiting)
+    InfoRequestFactory(dossier=decided, answered=True)
+    db.session.commit()
+    _rows_, _following, html = _page(client)
+    tags = {
+        int(row.a["href"].rsplit("/", 1)[1]): row.select_one("strong.tag").get_text(strip=True)
+        for row in check_page(html).select("tbody tr")
+    }
+    assert tags[back.id] == "Back with the officer"
+    assert "Back with the officer" not in (tags[plain.id], tags[waiting.id], tags[decided.id])
+    assert tags[plain.id] == "Submitted"

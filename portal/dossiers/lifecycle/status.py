@@ -9,13 +9,13 @@ queues a notification to every party, all in the caller's transaction.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import date
 
 from blinker import Namespace
-from sqlalchemy import bindparam, exists, or_, select
+from sqlalchemy import and_, bindparam, exists, or_, select
 
-from portal import audit, clock, links, mail, transactions
+from portal import audit, clock, links, mail
 from portal.accounts.models import Role, User
 from portal.dossiers.lifecycle import deadlines, meaning
 from portal.dossiers.lifecycle.models import InfoRequest, StatusEvent
@@ -177,11 +177,20 @@ def answered(dossier: Dossier) -> bool:
 @functools.cache
 def _answered_statement():
     # Every view of a submitted file asks it: built once, the file's id a parameter.
-    return select(
-        exists().where(
-            InfoRequest.dossier_id == bindparam("dossier_id"), InfoRequest.answered_at.is_not(None)
-        )
+    return select(answered_condition(bindparam("dossier_id")))
+
+
+def answered_condition(dossier_id):
+    """SQL: the file `dossier_id` (a column or a parameter) has an answered information
+    request. A list of files reads it per row, in the list's own query."""
+    return exists().where(
+        InfoRequest.dossier_id == dossier_id, InfoRequest.answered_at.is_not(None)
     )
+
+
+def back_with_officer_condition():
+    """SQL: the file is shown "back with the officer" (as `title_of` says of one file)."""
+    return and_(Dossier.status == S.SUBMITTED, answered_condition(Dossier.id))
 
 
 def title_of(dossier: Dossier):
@@ -193,23 +202,6 @@ def title_of(dossier: Dossier):
     if dossier.status == S.SUBMITTED and dossier.id is not None and answered(dossier):
         return BACK_WITH_OFFICER
     return dossier.status.label
-
-
-def back_with_officer(dossiers: Sequence) -> set[int]:
-    """The ids of the submitted files among `dossiers` that came back from an information
-    request (shown "back with the officer", as `title_of` says of one file), in one query.
-
-    A file here is anything with its `id` and `status`: a `Dossier`, or a row of a list
-    (`portal.dossiers.access.ListedFile`)."""
-    submitted = [d.id for d in dossiers if d.status == S.SUBMITTED and d.id is not None]
-    if not submitted:
-        return set()
-    statement = (
-        select(InfoRequest.dossier_id)
-        .where(InfoRequest.dossier_id.in_(submitted), InfoRequest.answered_at.is_not(None))
-        .distinct()
-    )
-    return set(transactions.plain_reads().scalars(statement))
 
 
 def notify(dossier: Dossier, kind: str, **extra) -> None:

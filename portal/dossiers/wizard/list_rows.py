@@ -13,7 +13,7 @@ nothing is passed through unescaped but the catalogs' texts, escaped too.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from markupsafe import Markup
@@ -74,12 +74,9 @@ def _tag(status: DossierStatus, title) -> str:
     return f'<strong class="tag tag-{html_text(status.value)}">{html_text(title)}</strong>'
 
 
-def render(files: Iterable, *, back_with_officer: Collection[int], file_url: str) -> Markup:
-    """The <tr> of each file of a page (`portal.dossiers.access.ListedFile`), in order.
-
-    `back_with_officer` holds the ids of the files shown "back with the officer"
-    (`portal.dossiers.lifecycle.status.back_with_officer`), `file_url` the address a file's
-    id is appended to."""
+def render(files: Iterable, *, file_url: str) -> Markup:
+    """The <tr> of each file of a page (`portal.dossiers.access.ListedFile`), in order;
+    `file_url` is the address a file's id is appended to."""
     texts = Texts.current()
     url = html_text(file_url)
     out = []
@@ -96,9 +93,9 @@ def render(files: Iterable, *, back_with_officer: Collection[int], file_url: str
                 reference=html_text(reference),
                 worker=html_text(worker) if worker else "–",
                 kind=texts.kinds[(file.permit, file.kind, bool(file.is_posting))],
-                status=(
-                    texts.back_with_officer if file.id in back_with_officer else texts.statuses
-                )[file.status],
+                status=(texts.back_with_officer if file.back_with_officer else texts.statuses)[
+                    file.status
+                ],
             )
         )
     return Markup("".join(out))

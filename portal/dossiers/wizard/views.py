@@ -24,7 +24,6 @@ from portal.accounts.models import MandateKind, Role
 from portal.dossiers import access, card_rules, rules
 from portal.dossiers.contents import card, documents, sections, summary
 from portal.dossiers.letters import stored
-from portal.dossiers.lifecycle import status
 from portal.dossiers.models import DossierKind
 from portal.dossiers.wizard import card_forms, list_rows, services, viewers
 from portal.dossiers.wizard.forms import (
@@ -88,11 +87,7 @@ def index():
     return render_template(
         "applications/index.html",
         dossiers=page.dossiers,
-        rows=list_rows.render(
-            page.dossiers,
-            back_with_officer=status.back_with_officer(page.dossiers),  # one query a page
-            file_url=url_for("applications.index"),
-        ),
+        rows=list_rows.render(page.dossiers, file_url=url_for("applications.index")),
         page=page,
         can_file=access.can_file(current_user),
     )
