@@ -15,7 +15,7 @@ from sqlalchemy import Index, Select, bindparam, or_, select
 
 from portal import paging, transactions
 from portal.accounts.models import Role, User
-from portal.dossiers.lifecycle import status
+from portal.dossiers.lifecycle.status import back_with_officer_condition
 from portal.dossiers.models import (
     Dossier,
     DossierKind,
@@ -124,7 +124,7 @@ _COLUMNS = ListedFile._fields[: ListedFile._fields.index("back_with_officer")]
 def _listed() -> tuple:
     """The list's columns; whether a file is back with the officer is read in the same
     query (a second one, over the page's ids, cost as much as the page itself)."""
-    answered = status.back_with_officer_condition().label("back_with_officer")
+    answered = back_with_officer_condition().label("back_with_officer")
     return (*(getattr(Dossier, name) for name in _COLUMNS), answered)
 
 
