@@ -138,7 +138,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     install_template_gettext(app.jinja_env)  # the catalog found once per request
     csrf.init_app(app)
-    csrftoken.register(app)  # a visitor's token signed once a minute, not on every page
+    csrftoken.install(app)  # a visitor's token signed once a minute, not on every page
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

@@ -19,9 +19,9 @@ from collections.abc import Callable, Hashable
 from flask import current_app, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
+from portal.csrftoken import signed
 from portal.keep import remember
 
 PARTS = ("head", "header", "footer")
@@ -66,5 +66,5 @@ def part(name: str, lang_url: Callable[[str], str], settings: Hashable = ()) -> 
         for code in LANGUAGES:
             html = html.replace(_lang_mark(code), str(escape(lang_url(code))))
         if _CSRF_MARK in html:
-            html = html.replace(_CSRF_MARK, str(escape(generate_csrf())))
+            html = html.replace(_CSRF_MARK, str(escape(signed())))
     return Markup(html)

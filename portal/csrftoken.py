@@ -6,15 +6,17 @@ serializer, JSON, zlib and an HMAC): about 60–75 µs of every signed-in page, 
 the dashboard's time (issue 15). A token signed a moment ago is as good: it names the same
 secret, and Flask-WTF accepts it for `WTF_CSRF_TIME_LIMIT` after it was signed.
 
-So the signed token of each secret is kept per process for `REUSE_SECONDS` and put where
-Flask-WTF looks first (`g`, under the field name) before the request runs; every caller of
-`generate_csrf` (the page frame, the forms, the page cache) then finds it. A form shown
-from a kept token is valid for the time limit less at most `REUSE_SECONDS` (59 of 60
-minutes). A new secret (a new session, or a rotated one) is never in the store, and a
-changed secret key or field name gives a store of its own.
+So `signed()` keeps the token it had Flask-WTF sign, per process, under the secret it signs
+(and what signs it) for `REUSE_SECONDS`. Every token of a page comes from it: the forms
+(`KeptCSRF`, their CSRF class), the templates' `csrf_token()` (`install`), the page frame
+and the page cache. A form shown from a kept token is valid for the time limit less at most
+`REUSE_SECONDS` (59 of 60 minutes). A new secret (a new session, or one a login replaced) is
+never in the store, and a changed secret key or field name gives a key of its own.
 
-Nothing is kept without a time limit: with `WTF_CSRF_TIME_LIMIT = None` a token would be
-valid for ever anyway, but that is not this module's choice to widen.
+A token is kept right after it was signed, under the secret that was signed: never one that
+Flask-WTF had from earlier in the request, whose secret a login or logout may since have
+replaced. A request that shows no token does none of this. Nothing is kept without a time
+limit (a token would then be valid for ever; not this module's choice to widen).
 """
 
 from __future__ import annotations
@@ -22,62 +24,45 @@ from __future__ import annotations
 import time
 
 from flask import Flask, current_app, g, session
+from flask_wtf.csrf import _FlaskFormCSRF, generate_csrf
 
 from portal.keep import remember
 
 REUSE_SECONDS = 60
 MAX_KEPT = 10_000  # visitors signed in at once per worker, with room; emptied at the limit
-_UNSET = object()
 
 
-def _names() -> tuple[str, tuple[object, str]]:
-    """The session key of the secret, and what signs it (the store's key with the secret)."""
+def signed() -> str:
+    """This visitor's signed CSRF token: this request's, a kept one, or a new one."""
     config = current_app.config
     field = config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
-    signing = (config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, field)
-    return field, signing
-
-
-def _store() -> dict:
-    return current_app.extensions.setdefault("portal.csrf_signed", {})
-
-
-def reuse() -> None:
-    """before_request: put this visitor's recently signed token where Flask-WTF finds it."""
-    if not current_app.config.get("WTF_CSRF_TIME_LIMIT", 3600):
-        return
-    field, signing = _names()
-    secret = session.get(field)
-    g.portal_csrf_secret = secret  # the secret the request began with (keep() compares)
-    if not isinstance(secret, str):
-        return
-    kept = _store().get((signing, secret))
-    if kept is not None and time.monotonic() - kept[1] < REUSE_SECONDS:
-        setattr(g, field, kept[0])
-        g.portal_csrf_reused = True
-
-
-def keep(response):
-    """after_request: keep the token this request signed (none signed: nothing to keep)."""
-    if not current_app.config.get("WTF_CSRF_TIME_LIMIT", 3600):
-        return response
-    field, signing = _names()
     ctx_g = g._get_current_object()
-    signed = ctx_g.get(field)
-    if not isinstance(signed, str) or ctx_g.get("portal_csrf_reused"):
-        return response
+    token = ctx_g.get(field)
+    if token is not None:  # Flask-WTF's own for this request, as generate_csrf would answer
+        return token
+    if not config.get("WTF_CSRF_TIME_LIMIT", 3600):
+        return generate_csrf()
+    store = current_app.extensions.setdefault("portal.csrf_signed", {})
+    signing = (config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, field)
     secret = session.get(field)
-    began = ctx_g.get("portal_csrf_secret", _UNSET)  # _UNSET: reuse() did not run
-    # Only a token signed for the secret the session holds now: a login or logout that
-    # replaced or dropped the secret during the request leaves a token of the old one in
-    # `g` (Flask-WTF keeps it for the request), which must never be handed out again.
-    # Without a secret at the start, the one there now is the one this request's signing
-    # made (only `generate_csrf` makes one, and only when `g` has no token yet).
-    if isinstance(secret, str) and (began is None or began == secret):
-        remember(_store(), (signing, secret), (signed, time.monotonic()), MAX_KEPT)
-    return response
+    kept = store.get((signing, secret)) if isinstance(secret, str) else None
+    if kept is not None and time.monotonic() - kept[1] < REUSE_SECONDS:
+        setattr(ctx_g, field, kept[0])  # where Flask-WTF and the page cache look for it
+        return kept[0]
+    token = generate_csrf()  # signs the session's secret (made first when there is none)
+    secret = session.get(field)
+    if isinstance(secret, str):
+        remember(store, (signing, secret), (token, time.monotonic()), MAX_KEPT)
+    return token
 
 
-def register(app: Flask) -> None:
-    app.before_request(reuse)
-    app.after_request(keep)
+class KeptCSRF(_FlaskFormCSRF):
+    """Flask-WTF's CSRF for forms, its token from `signed()`; checked as before."""
+
+    def generate_csrf_token(self, csrf_token_field) -> str:
+        return signed()
+
+
+def install(app: Flask) -> None:
+    """The templates' `csrf_token()` (set by Flask-WTF's CSRFProtect) gives `signed()`."""
+    app.jinja_env.globals["csrf_token"] = signed

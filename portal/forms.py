@@ -14,7 +14,7 @@ from wtforms.fields.choices import SelectFieldBase
 from wtforms.i18n import messages_path
 from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 
-from portal import reference, validation
+from portal import csrftoken, reference, validation
 from portal.i18n import _l
 
 MIN_PASSWORD = 12
@@ -98,6 +98,8 @@ class BaseForm(FlaskForm):
     """
 
     class Meta(FlaskForm.Meta):
+        csrf_class = csrftoken.KeptCSRF  # the token signed once a minute (portal.csrftoken)
+
         def get_translations(self, form):
             if not current_app.config.get("WTF_I18N_ENABLED", True):
                 return super().get_translations(form)

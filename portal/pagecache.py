@@ -30,7 +30,7 @@ secret (or Flask-Login's note to clear a remember cookie) while rendering.
 
 Per-request values: the CSRF token of a form (the login page) is stored as a random
 placeholder, and each hit puts a fresh token of *this* visitor in its place
-(`flask_wtf.csrf.generate_csrf`, which also puts the secret in the visitor's session
+(`portal.csrftoken.signed`, which has Flask-WTF put the secret in the visitor's session
 cookie as a render would). The Content-Security-Policy is a fixed header without nonces
 (`portal.app.security_headers`), set per response. Should a nonce ever be added, it must
 be substituted like the token.
@@ -49,7 +49,7 @@ from dataclasses import dataclass
 
 from flask import Flask, Response, current_app, g, request, session
 
-from portal import clock
+from portal import clock, csrftoken
 from portal.i18n import select_locale
 
 SPEC_ATTR = "_portal_page_cache"
@@ -229,9 +229,7 @@ def lookup() -> Response | None:
         return None
     body, has_token = found
     if has_token:
-        from flask_wtf.csrf import generate_csrf
-
-        body = body.replace(_TOKEN_MARK, generate_csrf())
+        body = body.replace(_TOKEN_MARK, csrftoken.signed())
     g.page_cache_hit = True
     return Response(body, mimetype="text/html")
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import flask_wtf.csrf
 import pytest
-from flask import g, session
+from flask import session
+from flask_wtf.csrf import validate_csrf
+from wtforms import ValidationError
 
 from portal import csrftoken
 from tests.support import PASSWORD, check_page, make_user
@@ -92,42 +94,39 @@ def test_a_new_session_never_gets_the_token_of_the_one_it_replaced(csrf_app, db_
     assert client.post("/account/logout", data={"csrf_token": new}).status_code == 302
 
 
-def test_a_token_of_a_secret_replaced_during_the_request_is_not_kept(app):
-    """A login clears the session after its form read the token: `g` then holds a token of
-    the old secret. It must not be kept under the new secret, or every page of the new
-    session would carry a token that its own forms refuse."""
+def _kept(app, secret: str):
+    config = app.config
+    signing = (config.get("WTF_CSRF_SECRET_KEY") or app.secret_key, "csrf_token")
+    return app.extensions.get("portal.csrf_signed", {}).get((signing, secret))
+
+
+def test_a_token_of_a_secret_replaced_during_the_request_is_never_kept_for_the_new_one(app):
+    """A login clears the session after its form had its token: Flask-WTF keeps that token
+    (of the old secret) for the rest of the request. It must never be kept under the new
+    secret, or every page of the new session would carry a token its forms refuse."""
     with app.test_request_context("/"):
         session["csrf_token"] = "a" * 40
-        csrftoken.reuse()
-        g.csrf_token = "token-of-the-old-secret"
+        old = csrftoken.signed()
+        assert _kept(app, "a" * 40)[0] == old  # kept right after signing, under its secret
         session.clear()
         session["csrf_token"] = "b" * 40
-        csrftoken.keep(app.response_class())
-        _field, signing = csrftoken._names()
-        store = app.extensions.get("portal.csrf_signed", {})
-        assert (signing, "b" * 40) not in store
-        assert (signing, "a" * 40) not in store
-
-        # The same secret from start to end: kept, and the next request finds it.
-        session["csrf_token"] = "c" * 40
-        csrftoken.reuse()
-        g.csrf_token = "token-of-c"
-        csrftoken.keep(app.response_class())
+        assert csrftoken.signed() == old  # Flask-WTF's own for this request
+        assert _kept(app, "b" * 40) is None
     with app.test_request_context("/"):
-        session["csrf_token"] = "c" * 40
-        csrftoken.reuse()
-        assert g.csrf_token == "token-of-c"
+        session["csrf_token"] = "b" * 40
+        new = csrftoken.signed()
+        assert new != old
+        validate_csrf(new)  # raises when the token is not one of this session's secret
+        with pytest.raises(ValidationError):
+            validate_csrf(old)
 
 
 def test_without_a_time_limit_nothing_is_kept(app, monkeypatch):
     monkeypatch.setitem(app.config, "WTF_CSRF_TIME_LIMIT", None)
     with app.test_request_context("/"):
         session["csrf_token"] = "d" * 40
-        csrftoken.reuse()
-        g.csrf_token = "token-of-d"
-        csrftoken.keep(app.response_class())
-        _field, signing = csrftoken._names()
-        assert (signing, "d" * 40) not in app.extensions.get("portal.csrf_signed", {})
+        csrftoken.signed()
+        assert _kept(app, "d" * 40) is None
 
 
 @pytest.mark.csrf
