@@ -32,27 +32,43 @@ REUSE_SECONDS = 60
 MAX_KEPT = 10_000  # visitors signed in at once per worker, with room; emptied at the limit
 
 
+STORE = "portal.csrf_signed"  # the app's store of kept tokens (current_app.extensions)
+
+
+def _field() -> str:
+    return current_app.config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
+
+
+def _key(secret: str) -> tuple:
+    """A kept token's key: the secret, and what signs it (a new key or field: new keys)."""
+    config = current_app.config
+    return (config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, _field(), secret)
+
+
+def kept(secret: str) -> tuple[str, float] | None:
+    """The token kept for `secret`, with when it was signed (`time.monotonic`); or None."""
+    return current_app.extensions.get(STORE, {}).get(_key(secret))
+
+
 def signed() -> str:
     """This visitor's signed CSRF token: this request's, a kept one, or a new one."""
-    config = current_app.config
-    field = config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
+    field = _field()
     ctx_g = g._get_current_object()
     token = ctx_g.get(field)
     if token is not None:  # Flask-WTF's own for this request, as generate_csrf would answer
         return token
-    if not config.get("WTF_CSRF_TIME_LIMIT", 3600):
+    if not current_app.config.get("WTF_CSRF_TIME_LIMIT", 3600):
         return generate_csrf()
-    store = current_app.extensions.setdefault("portal.csrf_signed", {})
-    signing = (config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, field)
     secret = session.get(field)
-    kept = store.get((signing, secret)) if isinstance(secret, str) else None
-    if kept is not None and time.monotonic() - kept[1] < REUSE_SECONDS:
-        setattr(ctx_g, field, kept[0])  # where Flask-WTF and the page cache look for it
-        return kept[0]
+    found = kept(secret) if isinstance(secret, str) else None
+    if found is not None and time.monotonic() - found[1] < REUSE_SECONDS:
+        setattr(ctx_g, field, found[0])  # where Flask-WTF and the page cache look for it
+        return found[0]
     token = generate_csrf()  # signs the session's secret (made first when there is none)
     secret = session.get(field)
     if isinstance(secret, str):
-        remember(store, (signing, secret), (token, time.monotonic()), MAX_KEPT)
+        store = current_app.extensions.setdefault(STORE, {})
+        remember(store, _key(secret), (token, time.monotonic()), MAX_KEPT)
     return token
 
 

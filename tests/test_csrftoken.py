@@ -94,12 +94,6 @@ def test_a_new_session_never_gets_the_token_of_the_one_it_replaced(csrf_app, db_
     assert client.post("/account/logout", data={"csrf_token": new}).status_code == 302
 
 
-def _kept(app, secret: str):
-    config = app.config
-    signing = (config.get("WTF_CSRF_SECRET_KEY") or app.secret_key, "csrf_token")
-    return app.extensions.get("portal.csrf_signed", {}).get((signing, secret))
-
-
 def test_a_token_of_a_secret_replaced_during_the_request_is_never_kept_for_the_new_one(app):
     """A login clears the session after its form had its token: Flask-WTF keeps that token
     (of the old secret) for the rest of the request. It must never be kept under the new
@@ -107,11 +101,11 @@ def test_a_token_of_a_secret_replaced_during_the_request_is_never_kept_for_the_n
     with app.test_request_context("/"):
         session["csrf_token"] = "a" * 40
         old = csrftoken.signed()
-        assert _kept(app, "a" * 40)[0] == old  # kept right after signing, under its secret
+        assert csrftoken.kept("a" * 40)[0] == old  # kept right after signing, under its secret
         session.clear()
         session["csrf_token"] = "b" * 40
         assert csrftoken.signed() == old  # Flask-WTF's own for this request
-        assert _kept(app, "b" * 40) is None
+        assert csrftoken.kept("b" * 40) is None
     with app.test_request_context("/"):
         session["csrf_token"] = "b" * 40
         new = csrftoken.signed()
@@ -126,7 +120,7 @@ def test_without_a_time_limit_nothing_is_kept(app, monkeypatch):
     with app.test_request_context("/"):
         session["csrf_token"] = "d" * 40
         csrftoken.signed()
-        assert _kept(app, "d" * 40) is None
+        assert csrftoken.kept("d" * 40) is None
 
 
 @pytest.mark.csrf
