@@ -99,6 +99,88 @@ def test_the_core_and_orm_floors_answer_the_signed_in_user_only(tmp_path, path):
     assert out == ["401", "200 Hello, Employer!", "401", "401"]
 
 
+def _floor_app_run(tmp_path, code: str) -> list[str]:
+    """Run `code` against a fresh floor app (its database is chosen at import) in a process
+    of its own; its printed lines."""
+    root = Path(__file__).resolve().parent.parent
+    return subprocess.run(
+        [sys.executable, "-c", "from tests.bench.floor_app import app\n" + code],
+        cwd=root,
+        env={"BENCH_FLOOR_DB": str(tmp_path / "floor.sqlite"), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout.splitlines()
+
+
+def test_the_form_floor_gives_each_first_visitor_a_token_of_their_own_that_flask_wtf_accepts(
+    tmp_path,
+):
+    """The form floor times what the login page pays for a first visit: a new secret in a new
+    session cookie, and a token signed from it. Each visitor's token is valid with their own
+    cookie only (checked by Flask-WTF itself), so the floor cannot be a fixed page."""
+    code = (
+        "import re\n"
+        "from flask_wtf.csrf import validate_csrf\n"
+        "from wtforms import ValidationError\n"
+        "def visit():\n"
+        "    r = app.test_client().get('/form')\n"
+        "    cookie = r.headers['Set-Cookie'].split(';')[0]\n"
+        '    token = re.search(r\'name="csrf_token" value="([^"]+)"\', r.get_data(as_text=True))[1]\n'
+        "    return r.status_code, cookie, token\n"
+        "def valid(token, cookie):\n"
+        "    with app.test_request_context('/', headers={'Cookie': cookie}):\n"
+        "        try:\n"
+        "            validate_csrf(token)\n"
+        "            return 'valid'\n"
+        "        except ValidationError:\n"
+        "            return 'refused'\n"
+        "(s1, c1, t1), (s2, c2, t2) = visit(), visit()\n"
+        "print(s1, s2, c1.startswith('session='), c1 != c2, t1 != t2)\n"
+        "print(valid(t1, c1), valid(t2, c2), valid(t1, c2), valid(t2, 'session=' + 'x' * 4000))\n"
+    )
+    assert _floor_app_run(tmp_path, code) == [
+        "200 200 True True True",
+        "valid valid refused refused",
+    ]
+
+
+def test_the_50_row_floor_shows_the_first_50_files_by_deadline_escaped_to_its_user_only(
+    tmp_path,
+):
+    """The 50-row floor does the queue's kind of work: signed in, 50 of its 60 files in
+    deadline order (which runs against the ids), every value escaped."""
+    code = (
+        "import re\n"
+        "c = app.test_client()\n"
+        "print(c.get('/rows').status_code)\n"
+        "c.get('/login')\n"
+        "r = c.get('/rows')\n"
+        "html = r.get_data(as_text=True)\n"
+        "ids = [int(i) for i in re.findall(r'href=\"/files/(\\d+)\"', html)]\n"
+        "print(r.status_code, len(ids), ids[0], ids[-1], html.count('<td data-label='))\n"
+        "print('Bouw &lt;&amp;&gt; Co NV' in html, '<&>' in html, 'Hello, Employer!' in html)\n"
+    )
+    assert _floor_app_run(tmp_path, code) == ["401", "200 50 60 11 500", "True False True"]
+
+
+def test_the_form_floor_is_public_and_the_50_row_floor_gets_its_share_of_the_signed_in_floor():
+    from tests.bench.http_bench import FLOOR, FLOORS, FORM_FLOOR, PAGES, ROWS_FLOOR, Result, table
+
+    assert not FLOORS[FORM_FLOOR].signed_in and FLOORS[ROWS_FLOOR].signed_in
+    pages = {label: Result(100.0, 1.0, 2.0) for label, _, _ in PAGES}
+    floors = {
+        FLOOR: Result(400.0, 1, 2),
+        FORM_FLOOR: Result(500.0, 1, 2),
+        ROWS_FLOOR: Result(200.0, 1, 2),
+    }
+    report = table({10: Result(1000.0, 1.0, 2.0)}, [10], {10: {**pages, **floors}})
+    rows = {line.split("|")[0].strip(): line for line in report.splitlines()}
+    assert rows[FORM_FLOOR].split()[-1] == "0.500×"  # public: a share of bare Flask only
+    assert rows[ROWS_FLOOR].split()[-2:] == ["0.200×", "0.500×"]
+
+
 def test_a_signed_in_answer_that_sets_a_cookie_is_not_settled():
     """The load repeats one cookie: a page that sets one each time must not be timed."""
     from tests.bench.http_bench import settled
@@ -121,9 +203,9 @@ def test_the_floor_app_boots_in_several_workers_at_once_on_a_new_database(tmp_pa
     user exists once (the check-then-create of before failed one worker now and then)."""
     database = tmp_path / "floor.sqlite"
     code = (
-        "from tests.bench.floor_app import app, db, Person;"
+        "from tests.bench.floor_app import app, db, Case, Person;"
         "ctx = app.app_context(); ctx.push();"
-        "print(db.session.query(Person).count())"
+        "print(db.session.query(Person).count(), db.session.query(Case).count())"
     )
     root = Path(__file__).resolve().parent.parent
     workers = [
@@ -139,7 +221,7 @@ def test_the_floor_app_boots_in_several_workers_at_once_on_a_new_database(tmp_pa
     ]
     results = [worker.communicate(timeout=60) for worker in workers]
     assert [worker.returncode for worker in workers] == [0] * 6, [err for _o, err in results]
-    assert [out.strip() for out, _err in results] == ["1"] * 6
+    assert [out.strip() for out, _err in results] == ["1 60"] * 6
 
 
 def test_only_the_pages_asked_for_are_measured_and_a_typo_stops_the_run():

@@ -21,18 +21,33 @@ services that take the loaded actor, so a signed-in portal request loads its use
 way: between this row and the Core floor lies what the ORM costs, between this row and the
 signed-in floor what Flask-Login adds.
 
-`BENCH_FLOOR_DB` names the SQLite file (created with one user when missing).
+Two more yardsticks stand beside a page of the portal's kind, each done the way the
+stack's own documentation shows it:
+
+- `/form`, the **form floor**: what a first visit to a page with a form costs. A visitor
+  without a cookie gets a page whose form carries Flask-WTF's CSRF token, so a secret is
+  made, the token is signed and a new session cookie is signed and set, as on the portal's
+  login page. Beside the public pages, with no user.
+- `/rows`, the **50-row floor**: a signed-in page (as `/`) that shows 50 files in a table
+  of ten columns, as the officers' queue does: one ORM query of the columns it shows, with
+  the employer and the assigned person joined, ordered by an indexed deadline, and a Jinja
+  loop writing the rows (autoescaped). No count, no filters, no translations, no frame.
+
+`BENCH_FLOOR_DB` names the SQLite file (created with one user and the 60 files of the
+50-row floor when missing).
 """
 
 from __future__ import annotations
 
 import os
+from datetime import date, timedelta
 
 from flask import Flask, abort, session
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import String, bindparam, select, text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import Date, ForeignKey, String, bindparam, select, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, aliased, mapped_column
 
 
 class Base(DeclarativeBase):
@@ -48,6 +63,75 @@ class Person(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(String(200))
 
 
+class Firm(db.Model):
+    """An employer of the 50-row floor's files."""
+
+    __tablename__ = "floor_firm"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kbo: Mapped[str] = mapped_column(String(10))
+
+
+class Case(db.Model):
+    """A file of the 50-row floor: the values a row of the officers' queue shows."""
+
+    __tablename__ = "floor_case"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(20))
+    submitted_on: Mapped[date] = mapped_column(Date)
+    deadline_on: Mapped[date] = mapped_column(Date, index=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    firm_id: Mapped[int] = mapped_column(ForeignKey("floor_firm.id"))
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+
+
+CASES = 60  # more than a page: the query must choose the 50 first by deadline
+FIRST_DAY = date(2026, 1, 5)
+# Each statement may run in two processes at once (see create_app): no check-then-create.
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS person"
+    " (id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(200) NOT NULL)",
+    "INSERT OR IGNORE INTO person (id, name) VALUES (1, 'Employer')",
+    "CREATE TABLE IF NOT EXISTS floor_firm (id INTEGER NOT NULL PRIMARY KEY,"
+    " name VARCHAR(200) NOT NULL, kbo VARCHAR(10) NOT NULL)",
+    # A name with markup: the rows floor escapes what it writes, as any page must.
+    "INSERT OR IGNORE INTO floor_firm (id, name, kbo) VALUES (1, 'Bouw <&> Co NV', '0123456749')",
+    "CREATE TABLE IF NOT EXISTS floor_case (id INTEGER NOT NULL PRIMARY KEY,"
+    " reference VARCHAR(20) NOT NULL, status VARCHAR(20) NOT NULL, kind VARCHAR(20) NOT NULL,"
+    " category VARCHAR(40) NOT NULL, channel VARCHAR(20) NOT NULL, submitted_on DATE NOT NULL,"
+    " deadline_on DATE NOT NULL, first_name VARCHAR(100) NOT NULL,"
+    " last_name VARCHAR(100) NOT NULL, firm_id INTEGER NOT NULL REFERENCES floor_firm (id),"
+    " officer_id INTEGER REFERENCES person (id))",
+    "CREATE INDEX IF NOT EXISTS ix_floor_case_deadline_on ON floor_case (deadline_on)",
+)
+
+
+def _cases() -> list[dict]:
+    """The 50-row floor's files; the deadlines run backwards, so the order has work to do."""
+    return [
+        {
+            "id": number,
+            "reference": f"SP-2026-{number:06d}",
+            "status": "submitted",
+            "kind": "single_permit",
+            "category": "highly_qualified",
+            "channel": "portal",
+            "submitted_on": (FIRST_DAY + timedelta(days=number)).isoformat(),
+            "deadline_on": (FIRST_DAY + timedelta(days=200 - number)).isoformat(),
+            "first_name": f"Worker {number}",
+            "last_name": "Peeters",
+            "firm_id": 1,
+            "officer_id": 1 if number % 2 else None,
+        }
+        for number in range(1, CASES + 1)
+    ]
+
+
 def create_app() -> Flask:
     app = Flask(__name__)
     app.config["SECRET_KEY"] = "bench-floor-secret-key-of-sufficient-length"
@@ -59,13 +143,16 @@ def create_app() -> Flask:
     with app.app_context():
         # gunicorn's workers import this at the same moment: each statement is one that two
         # processes may run at once (a check-then-create raced, and a worker failed to boot).
+        for statement in SCHEMA:
+            db.session.execute(text(statement))
+        columns = ", ".join(_cases()[0])
         db.session.execute(
             text(
-                "CREATE TABLE IF NOT EXISTS person"
-                " (id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(200) NOT NULL)"
-            )
+                f"INSERT OR IGNORE INTO floor_case ({columns})"
+                f" VALUES ({', '.join(':' + name for name in _cases()[0])})"
+            ),
+            _cases(),
         )
-        db.session.execute(text("INSERT OR IGNORE INTO person (id, name) VALUES (1, 'Employer')"))
         db.session.commit()
     return app
 
@@ -119,3 +206,68 @@ def orm_page() -> str:
     if person is None:
         abort(401)
     return f"Hello, {person.name}!"
+
+
+FORM = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Log in</title></head><body><main>
+<form method="post"><input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
+<label for="email">E-mail</label><input id="email" name="email" type="email">
+<label for="password">Password</label><input id="password" name="password" type="password">
+<button>Log in</button></form></main></body></html>"""
+
+
+@app.get("/form")
+def form_page() -> str:
+    """A first visit to a page with a form: the CSRF token made, signed and kept in a new
+    session cookie (see the docstring)."""
+    return FORM_TEMPLATE.render(csrf_token=generate_csrf)
+
+
+_OFFICER = aliased(Person, name="officer")
+ROWS = (
+    select(
+        Case.id,
+        Case.reference,
+        Case.status,
+        Case.kind,
+        Case.category,
+        Case.channel,
+        Case.submitted_on,
+        Case.deadline_on,
+        Case.first_name,
+        Case.last_name,
+        Firm.name.label("firm_name"),
+        Firm.kbo,
+        _OFFICER.name.label("officer_name"),
+    )
+    .join(Firm, Firm.id == Case.firm_id)
+    .outerjoin(_OFFICER, _OFFICER.id == Case.officer_id)
+    .order_by(Case.deadline_on, Case.id)
+    .limit(50)
+)
+TABLE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Files to handle</title></head><body><main>
+<h1>Hello, {{ name }}!</h1>
+<table><caption>Files 1 to {{ rows|length }}</caption><thead><tr><th>Reference</th>
+<th>Worker</th><th>Employer</th><th>Kind</th><th>Category</th><th>Channel</th>
+<th>Submitted</th><th>Deadline</th><th>Assigned to</th><th>Status</th></tr></thead><tbody>
+{% for row in rows %}<tr><td data-label="Reference"><a href="/files/{{ row.id }}">
+{{- row.reference }}</a></td><td data-label="Worker">{{ row.first_name }} {{ row.last_name }}</td>
+<td data-label="Employer">{{ row.firm_name }} ({{ row.kbo }})</td>
+<td data-label="Kind">{{ row.kind }}</td><td data-label="Category">{{ row.category }}</td>
+<td data-label="Channel">{{ row.channel }}</td><td data-label="Submitted">{{ row.submitted_on }}</td>
+<td data-label="Deadline">{{ row.deadline_on }}</td>
+<td data-label="Assigned to">{{ row.officer_name or "" }}</td>
+<td data-label="Status">{{ row.status }}</td></tr>
+{% endfor %}</tbody></table></main></body></html>"""
+# Compiled once, as render_template keeps a template (a template without a file name is
+# autoescaped in Flask).
+FORM_TEMPLATE = app.jinja_env.from_string(FORM)
+TABLE_TEMPLATE = app.jinja_env.from_string(TABLE)
+
+
+@app.get("/rows")
+@login_required
+def rows_page() -> str:
+    """A signed-in page of 50 files, the stack's way (see the docstring)."""
+    return TABLE_TEMPLATE.render(name=current_user.name, rows=db.session.execute(ROWS).all())

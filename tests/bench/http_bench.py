@@ -13,7 +13,10 @@ through the ORM as the portal does, which is the least a portal page that is sig
 cost; the "ORM floor", the same check through the ORM without Flask-Login (the design card
 asks for ORM models and services that take the loaded actor); and the "Core floor", the
 same check with Flask and SQLAlchemy Core alone, which is what the fixed stack costs
-without the ORM.
+without the ORM. Two more are pages of the portal's kind made with the fixed stack alone:
+the "form floor", a first visit (no cookie) to a form with Flask-WTF's CSRF token, as the
+login page is; and the "50-row floor", a signed-in table of 50 files read through the ORM
+and written by Jinja, as the officers' queue is.
 It logs in an employer and an officer, checks that every page answers 200, then loads each
 page with wrk (or, when wrk is missing, a Python load generator) for `--seconds` with
 `--clients` connections. It prints requests/s, p50 and p99 and the throughput as a share of
@@ -77,11 +80,30 @@ PAGES = [
 # The least cost of a signed-in page (tests/bench/floor_app.py), measured beside bare Flask:
 # signing in as the portal does (Flask-Login, the ORM), which no portal page can beat; the
 # ORM alone, as the design card's models and loaded actor require; and Flask with SQLAlchemy
-# Core alone.
+# Core alone. Then two pages of the portal's kind made with the fixed stack alone: a first
+# visit to a form with a CSRF token (beside the login page) and a signed-in table of 50 rows
+# (beside the officers' queue).
 FLOOR = "signed-in floor"
 ORM_FLOOR = "ORM floor"
 CORE_FLOOR = "Core floor"
-FLOORS = {FLOOR: "/", ORM_FLOOR: "/orm", CORE_FLOOR: "/core"}
+FORM_FLOOR = "form floor"
+ROWS_FLOOR = "50-row floor"
+
+
+@dataclass(frozen=True)
+class Floor:
+    path: str
+    signed_in: bool  # asked with the floor app's session cookie, else with no cookie at all
+    shows: str  # text its answer must hold, so that no refusal or error page is timed
+
+
+FLOORS = {
+    FLOOR: Floor("/", True, "Hello, Employer!"),
+    ORM_FLOOR: Floor("/orm", True, "Hello, Employer!"),
+    CORE_FLOOR: Floor("/core", True, "Hello, Employer!"),
+    FORM_FLOOR: Floor("/form", False, 'name="csrf_token" value="'),
+    ROWS_FLOOR: Floor("/rows", True, "Files 1 to 50</caption>"),
+}
 INPUT = re.compile(r"<input\b[^>]*>", re.S)
 ATTR = re.compile(r'([\w-]+)="([^"]*)"')
 
@@ -456,7 +478,7 @@ def table(
 ) -> str:
     """The report: per scale requests/s, p50, p99, the share of bare Flask and, for a
     signed-in page, the share of the signed-in floor; then the growth between scales."""
-    signed_in = {label for label, who, _ in PAGES if who}
+    signed_in = {label for label, who, _ in PAGES if who} | {ROWS_FLOOR}
     labels = [*FLOORS, *(label for label, _, _ in PAGES)]
     shown = [label for label in labels if label in runs[scales[0]]]
     head = f"{'page':<18}"
@@ -521,10 +543,10 @@ def main(argv: list[str] | None = None) -> None:
     try:
         _, _, headers = _get(floor.port, "/login")
         floor_cookie = _header(_cookies(headers, {}))
-        for label, path in FLOORS.items():
-            status, body, _ = _get(floor.port, path, floor_cookie)
-            if status != 200 or "Hello" not in body:
-                sys.exit(f"{label} ({path}) answered {status}, not 200 with the user's name")
+        for label, spec in FLOORS.items():
+            status, body, _ = _get(floor.port, spec.path, floor_cookie if spec.signed_in else "")
+            if status != 200 or spec.shows not in body:
+                sys.exit(f"{label} ({spec.path}) answered {status}, not 200 with {spec.shows!r}")
         for files in scales:
             measured: list[Result] = []
 
@@ -535,8 +557,9 @@ def main(argv: list[str] | None = None) -> None:
                 return measured[-1]
 
             runs[files] = {}
-            for label, path in FLOORS.items():
-                floor_run = load(floor.port, path, floor_cookie, args.seconds, args.clients)
+            for label, spec in FLOORS.items():
+                cookie = floor_cookie if spec.signed_in else ""
+                floor_run = load(floor.port, spec.path, cookie, args.seconds, args.clients)
                 runs[files][label] = replace(floor_run, flask_rps=baseline().rps)
             runs[files].update(measure_scale(files, args, workdir, baseline))
             baselines[files] = Result(
