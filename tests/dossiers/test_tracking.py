@@ -759,3 +759,42 @@ def test_a_file_never_asked_for_more_still_reads_submitted(client, employer):
     dossier = submitted_file(client)
     assert status.title_of(dossier) == "Submitted"
     assert page(client, f"/applications/{dossier.id}").select_one("strong.tag").text == "Submitted"
+
+
+def test_files_opened_in_turn_each_show_their_own_history_and_requests(client, employer, officer):
+    """The timeline's two statements are built once per process, the file's id a parameter
+    (`timeline._history_statements`): files opened in turn never show each other's events
+    or requests."""
+    asked, answered, plain = submitted_file(client), submitted_file(client), submitted_file(client)
+    withdrawn = submitted_file(client)
+    handling.request_info(officer, asked, question="The contract, please.")
+    handling.request_info(officer, answered, question="The diploma, please.")
+    db.session.commit()
+    # The withdrawal's reason is read from the file's own status event.
+    response = client.post(
+        f"/applications/{withdrawn.id}/withdraw", data={"reason": "Candidate declined"}
+    )
+    assert response.status_code == 302
+    response = client.post(
+        f"/applications/{answered.id}/answer", data={"answer": "Attached.", "action": "send"}
+    )
+    assert response.status_code == 302
+    db.session.commit()
+
+    def info_steps(soup) -> list[str]:
+        return [s for s in steps(soup) if s.startswith("Additional information requested")]
+
+    for _round in range(2):
+        soup = page(client, f"/applications/{asked.id}/timeline")
+        assert "Additional information requested" in current_step(soup)
+        assert soup.find("a", href=f"/applications/{asked.id}/answer")
+        soup = page(client, f"/applications/{answered.id}/timeline")
+        assert soup.select_one("strong.tag").get_text(strip=True) == "Back with the officer"
+        assert len(info_steps(soup)) == 1 and "Done" in info_steps(soup)[0]
+        assert "Admissibility" in current_step(soup)
+        soup = page(client, f"/applications/{plain.id}/timeline")
+        assert soup.select_one("strong.tag").get_text(strip=True) == "Submitted"
+        assert info_steps(soup) == [] and "Admissibility" in current_step(soup)
+        assert not soup.find("a", href=f"/applications/{plain.id}/answer")
+        final = current_step(page(client, f"/applications/{withdrawn.id}/timeline"))
+        assert "Withdrawn" in final and "Candidate declined" in final
