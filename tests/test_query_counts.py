@@ -16,12 +16,14 @@ from sqlalchemy import event
 
 from onboarding import answers
 from portal import audit, clock
-from portal.accounts.models import PartnerKind
+from portal.accounts.models import Organisation, PartnerKind
 from portal.backoffice import queue
 from portal.dossiers import access
+from portal.dossiers.models import Dossier
 from portal.extensions import db
 from portal.fallback import tickets
 from tests.factories import (
+    DocumentFactory,
     DossierFactory,
     EmployerFactory,
     HelpdeskFactory,
@@ -52,9 +54,13 @@ BUDGET = {
 }
 
 
-def statements(client, url: str) -> list[str]:
-    """The statements one GET of `url` runs (after a warm-up GET of the same page)."""
+def statements(client, url: str, *, fresh: bool = False) -> list[str]:
+    """The statements one GET of `url` runs (after a warm-up GET of the same page); `fresh`:
+    with nothing loaded before it, as in production (the tests share one session with the
+    app, so what a test or an earlier request loaded is otherwise still there)."""
     assert client.get(url).status_code == 200
+    if fresh:
+        db.session.expunge_all()
     seen: list[str] = []
 
     def count(_conn, _cursor, statement, *_args) -> None:
@@ -235,3 +241,44 @@ def test_the_officers_file_page_does_not_grow_with_its_audit_trail(client, offic
     many = statements(client, url())
     assert len(many) == len(few), show(many)
     assert len(many) <= BUDGET["/backoffice/dossiers/<id>"], show(many)
+
+
+@pytest.mark.parametrize("who", ["employer", "officer"])
+@pytest.mark.parametrize("traits", [{"submitted": True}, {"card_submitted": True}])
+def test_a_file_page_reads_its_documents_once_however_many(request, client, who, traits):
+    """A page of the whole file reads its documents, card answers and employer with one
+    statement each (`access.load_contents`), after the officer's view is committed (which
+    expires what it does not keep): with five documents as many statements as with one,
+    and every document shown."""
+    user = request.getfixturevalue(who)
+    owner = {"owner": user} if who == "employer" else {}
+    dossier = DossierFactory(**traits, **owner)
+    names = ["passport", "diploma", "employment_contract", "medical_certificate", "good_conduct"]
+    if "card_submitted" in traits:
+        names[2:] = ["residence_document", "criminal_record", "business_plan"]
+    DocumentFactory(dossier=dossier, requirement=names[0])
+    db.session.commit()
+    url = (
+        f"/applications/{dossier.id}" if who == "employer" else f"/backoffice/dossiers/{dossier.id}"
+    )
+    one = statements(client, url, fresh=True)
+    dossier = db.session.get(Dossier, dossier.id)  # the test's own was let go with the rest
+    for name in names[1:]:
+        DocumentFactory(dossier=dossier, requirement=name)
+    db.session.commit()
+    five = statements(client, url, fresh=True)
+    assert len(five) == len(one), show(five)
+    other = DossierFactory(**traits, **owner)  # its documents are its own page's only
+    DocumentFactory(dossier=other, requirement=names[0], file_name="other-file.pdf")
+    db.session.commit()
+    organisation_id, other_url = (
+        dossier.organisation_id,
+        url.replace(str(dossier.id), str(other.id)),
+    )
+    db.session.expunge_all()
+    html = client.get(url).get_data(as_text=True)
+    assert all(f"{name}.pdf" in html for name in names) and "other-file.pdf" not in html
+    other_html = client.get(other_url).get_data(as_text=True)
+    assert "other-file.pdf" in other_html and f"{names[1]}.pdf" not in other_html
+    if "submitted" in traits:  # a card is the entrepreneur's own: no employer to show
+        assert db.session.get(Organisation, organisation_id).name in html

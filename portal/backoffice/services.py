@@ -162,6 +162,7 @@ def officer_file(
             "the view is on the trail first",
             keep=(actor, dossier),  # the page shows the file as it was read, just before
         )
+    access.load_contents(dossier)  # after the view's commit, which expires what it did not keep
     events_of, requests_of = _file_statements()
     events = list(db.session.scalars(events_of, {"dossier_id": dossier.id}))
     requests = list(db.session.scalars(requests_of, {"dossier_id": dossier.id}))

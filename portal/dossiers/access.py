@@ -11,12 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import Index, Select, bindparam, or_, select
+from sqlalchemy import Index, Select, bindparam, inspect, or_, select
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from portal import paging, transactions
-from portal.accounts.models import Role, User
+from portal.accounts.models import Organisation, Role, User
 from portal.dossiers.lifecycle.status import back_with_officer_condition
 from portal.dossiers.models import (
+    CardDetails,
+    Document,
     Dossier,
     DossierKind,
     DossierStatus,
@@ -200,6 +204,46 @@ def get_dossier(actor: User, dossier_id: int, *, for_update: bool = False) -> Do
         dossier = db.session.scalar(statement, {"dossier_id": dossier_id})
     if dossier is None:
         raise NotFound
+    return dossier
+
+
+@functools.cache
+def _contents_statements() -> tuple[Select, Select, Select]:
+    """A file's documents (in the relationship's order) and card answers, by the parameter
+    `dossier_id`, and an organisation by `organisation_id`: built once per process."""
+    documents = (
+        select(Document).where(Document.dossier_id == bindparam("dossier_id")).order_by(Document.id)
+    )
+    card = select(CardDetails).where(CardDetails.dossier_id == bindparam("dossier_id"))
+    organisation = select(Organisation).where(Organisation.id == bindparam("organisation_id"))
+    return documents, card, organisation
+
+
+def load_contents(dossier: Dossier) -> Dossier:
+    """Load what a page showing the whole file reads: its documents, its card answers and
+    its employer, each by a statement kept per process (what is loaded already stays).
+
+    Each was a lazy load, and a lazy load builds its statement on every use: about 125 µs
+    each, against about 60 µs for a kept one (issue 15). An organisation already in the
+    session (an employer's own, loaded with the user) is taken from there, as the lazy load
+    would. Call it after anything that expires the session's objects (an audited view's
+    own commit), or they are read again one by one.
+    """
+    unloaded = inspect(dossier).unloaded
+    documents, card, organisation = _contents_statements()
+    if "documents" in unloaded:
+        found = db.session.scalars(documents, {"dossier_id": dossier.id})
+        set_committed_value(dossier, "documents", list(found))
+    if "card" in unloaded:
+        set_committed_value(dossier, "card", db.session.scalar(card, {"dossier_id": dossier.id}))
+    employer = dossier.organisation_id
+    if (
+        "organisation" in unloaded
+        and employer is not None
+        and identity_key(Organisation, employer) not in db.session.identity_map
+    ):
+        found = db.session.scalar(organisation, {"organisation_id": employer})
+        set_committed_value(dossier, "organisation", found)
     return dossier
 
 

@@ -184,6 +184,7 @@ def new_card():
 def task_list(dossier_id: int):
     dossier = access.get_dossier(current_user, dossier_id)
     if not dossier.is_draft:
+        access.load_contents(dossier)
         plugin_links = [
             link
             for provider in current_app.extensions.get("dossier_links", [])
