@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, bindparam, or_, select
+from sqlalchemy.orm import joinedload
 
-from portal import clock, mail, uploads
+from portal import clock, mail, paging, uploads
 from portal.accounts.models import (
     ForeignEmployer,
     Mandate,
@@ -133,27 +136,77 @@ def _require_officer(actor: User) -> None:
         raise NotAllowed
 
 
-def mandates_to_check(actor: User) -> list[Mandate]:
-    _require_officer(actor)
-    return list(
-        db.session.scalars(
-            select(Mandate)
-            .where(Mandate.status == MandateStatus.PENDING)
-            .order_by(Mandate.created_at)
+@dataclass(frozen=True)
+class MandatePage:
+    """A page of the mandates waiting for an officer; `later` is the cursor of the next page
+    (None on the last)."""
+
+    mandates: list[Mandate]
+    later: int | None
+    first: bool
+
+
+# A row of either list shows its foreign employer and that employer's mandatary: joined
+# into the one read instead of two lazy loads a row.
+_WITH_EMPLOYER = joinedload(Mandate.foreign_employer).joinedload(ForeignEmployer.mandatary)
+
+
+@functools.cache
+def _pending_statement(after: bool) -> Select:
+    """The waiting mandates, oldest first (ties by id); `after`: past the mandate whose
+    upload moment and id are the parameters `created_at` and `mandate_id`. The page size is
+    the parameter `size`. Built once per process."""
+    statement = select(Mandate).where(Mandate.status == MandateStatus.PENDING)
+    if after:
+        moment, mandate_id = bindparam("created_at"), bindparam("mandate_id")
+        statement = statement.where(
+            or_(
+                Mandate.created_at > moment,
+                and_(Mandate.created_at == moment, Mandate.id > mandate_id),
+            )
         )
+    return (
+        statement.options(_WITH_EMPLOYER)
+        .order_by(Mandate.created_at, Mandate.id)
+        .limit(bindparam("size"))
+    )
+
+
+def pending_page(actor: User, after: str | None = None, per_page: int | None = None) -> MandatePage:
+    """The mandates waiting for verification, oldest first, a page after the mandate `after`
+    (keyset on the upload moment and id: page 100 costs what page 1 does, however many wait).
+
+    The cursor is any mandate's id (officers see every mandate; one verified since the page
+    before still marks the place); garbage or no such mandate raises `Invalid`."""
+    _require_officer(actor)
+    size = per_page or paging.PER_PAGE
+    params: dict[str, object] = {"size": size + 1}
+    if paging.given(after):
+        mandate_id = paging.cursor_id(after)
+        moment = db.session.scalar(select(Mandate.created_at).where(Mandate.id == mandate_id))
+        if moment is None:
+            raise paging.refused()
+        params |= {"created_at": moment, "mandate_id": mandate_id}
+    found = list(db.session.scalars(_pending_statement(paging.given(after)), params).unique())
+    later = found[size - 1].id if len(found) > size else None
+    return MandatePage(found[:size], later, not paging.given(after))
+
+
+@functools.cache
+def _decided_statement() -> Select:
+    return (
+        select(Mandate)
+        .where(Mandate.status != MandateStatus.PENDING)
+        .options(_WITH_EMPLOYER)
+        .order_by(Mandate.decided_at.desc(), Mandate.id.desc())
+        .limit(bindparam("size"))
     )
 
 
 def recent_decisions(actor: User, limit: int = 20) -> list[Mandate]:
+    """The `limit` mandates decided last, newest first."""
     _require_officer(actor)
-    return list(
-        db.session.scalars(
-            select(Mandate)
-            .where(Mandate.status != MandateStatus.PENDING)
-            .order_by(Mandate.decided_at.desc())
-            .limit(limit)
-        )
-    )
+    return list(db.session.scalars(_decided_statement(), {"size": limit}).unique())
 
 
 def get_mandate(actor: User, mandate_id: int) -> Mandate:

@@ -55,9 +55,14 @@ bp = Blueprint("backoffice", __name__, url_prefix="/backoffice")
 @bp.get("/mandates")
 @roles(Role.OFFICER, Role.ADMIN)
 def mandate_queue():
+    try:
+        page = mandates.pending_page(current_user, request.args.get("after"))
+    except Invalid:
+        abort(400)  # a cursor that is no mandate: garbage or hand-made
     return render_template(
         "backoffice/mandates.html",
-        pending=mandates.mandates_to_check(current_user),
+        page=page,
+        pending=page.mandates,
         decided=mandates.recent_decisions(current_user),
     )
 

@@ -257,3 +257,84 @@ def test_a_professional_card_mandate_is_its_own_kind(client, mandatary):
         assert hostile.status_code == 200, repr(wrong)
         assert field_error(check_page(hostile.get_data(as_text=True)), "kind"), repr(wrong)
     assert db.session.scalar(select(func.count()).select_from(Mandate)) == 1
+
+
+# The officers' list of mandates to verify, a page at a time ----------------------------
+
+
+def _waiting(count: int) -> list[Mandate]:
+    """`count` waiting mandates of as many foreign employers, uploaded a minute apart (the
+    first oldest), and two of them at the same moment (the id breaks the tie)."""
+    from datetime import timedelta
+
+    from portal import clock
+    from tests.factories import ForeignEmployerFactory, MandateFactory
+
+    start = clock.now() - timedelta(days=30)
+    made = []
+    for n in range(count):
+        employer = ForeignEmployerFactory(name=f"Firma {n:03d} <GmbH>")
+        moment = start + timedelta(minutes=min(n, count - 2))  # the last two tie
+        made.append(MandateFactory(foreign_employer=employer, created_at=moment))
+    db.session.commit()
+    return made
+
+
+def _names(soup) -> list[str]:
+    return [row.select("td")[1].get_text(strip=True) for row in soup.select("table tbody tr")]
+
+
+def test_the_mandates_to_verify_come_a_page_at_a_time_oldest_first(app, client):
+    waiting = _waiting(53)
+    officer = make_user("officer@flanders.example", Role.OFFICER)
+    login(client, officer.email)
+    soup = check_page(client.get("/backoffice/mandates?lang=en").get_data(as_text=True))
+    first = _names(soup)
+    assert first == [f"Firma {n:03d} <GmbH> (DE)" for n in range(50)]  # escaped, as text
+    later = soup.select_one("nav.pagination a[rel=next]")["href"]
+    assert later == f"/backoffice/mandates?after={waiting[49].id}"
+    # The mandate that marks the place is verified meanwhile: the next page still follows it.
+    client.post(f"/backoffice/mandates/{waiting[49].id}", data={"decision": "verify"})
+    soup = check_page(client.get(later + "&lang=en").get_data(as_text=True))
+    assert _names(soup) == [f"Firma {n:03d} <GmbH> (DE)" for n in (50, 51, 52)]
+    assert soup.select_one("nav.pagination a[rel=next]") is None
+    assert soup.select_one("nav.pagination a[rel=first]")["href"] == "/backoffice/mandates"
+    assert "Firma 049 <GmbH>: Verified" in soup.get_text()  # recently decided, on every page
+
+
+@pytest.mark.parametrize(
+    "cursor", ["abc", "-1", "0", "1.5", "01", str(10**30), "99999", "%00", "1 OR 1=1", "٣"]
+)
+def test_a_mandate_cursor_that_names_no_mandate_is_refused(client, cursor):
+    _waiting(2)
+    login(client, make_user("officer@flanders.example", Role.OFFICER).email)
+    response = client.get("/backoffice/mandates", query_string={"after": cursor, "lang": "en"})
+    assert response.status_code == 400
+    assert "The request could not be understood" in response.get_data(as_text=True)
+
+
+def test_the_mandates_page_reads_as_much_with_three_waiting_as_with_fifty(client):
+    from sqlalchemy import event
+
+    login(client, make_user("officer@flanders.example", Role.OFFICER).email)
+    _waiting(3)
+
+    def count() -> int:
+        assert client.get("/backoffice/mandates").status_code == 200  # warm-up
+        db.session.expunge_all()  # as in production: nothing loaded before the request
+        seen: list[str] = []
+        listen = lambda *args: seen.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listen)
+        try:
+            assert client.get("/backoffice/mandates").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listen)
+        return len(seen)
+
+    few = count()
+    _waiting(50)
+    decided = db.session.scalars(select(Mandate).limit(5)).all()
+    for mandate in decided:
+        mandate.status, mandate.decided_at = MandateStatus.VERIFIED, mandate.created_at
+    db.session.commit()
+    assert count() == few
