@@ -9,6 +9,10 @@ hand-made cursor learns nothing.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, or_
 
 from portal.errors import Invalid
 from portal.i18n import _
@@ -31,3 +35,27 @@ def cursor_id(cursor: str) -> int:
     if not isinstance(cursor, str) or not _CURSOR.fullmatch(cursor) or int(cursor) > _MAX_ID:
         raise refused()
     return int(cursor)
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of a list read oldest first; `later` is the cursor of the next page (None on
+    the last), `first` whether this is the first page."""
+
+    items: list
+    later: int | None
+    first: bool
+
+
+def take(found: list, size: int, after: str | None) -> Page:
+    """The page of `size` from the `size + 1` rows read (one more tells whether a next page
+    exists); its cursor is the id of the last row shown."""
+    later = found[size - 1].id if len(found) > size else None
+    return Page(found[:size], later, not given(after))
+
+
+def beyond(moment: Any, key: Any, at: Any, key_at: Any):
+    """The rows past the one at (`at`, `key_at`) in the ascending order (`moment`, `key`):
+    a keyset page's condition. `at` and `key_at` are values or bind parameters; the key
+    (an id) breaks ties between rows of the same moment."""
+    return or_(moment > at, and_(moment == at, key > key_at))

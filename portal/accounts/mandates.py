@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, and_, bindparam, or_, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from portal import clock, mail, paging, uploads
@@ -136,16 +135,6 @@ def _require_officer(actor: User) -> None:
         raise NotAllowed
 
 
-@dataclass(frozen=True)
-class MandatePage:
-    """A page of the mandates waiting for an officer; `later` is the cursor of the next page
-    (None on the last)."""
-
-    mandates: list[Mandate]
-    later: int | None
-    first: bool
-
-
 # A row of either list shows its foreign employer and that employer's mandatary: joined
 # into the one read instead of two lazy loads a row.
 _WITH_EMPLOYER = joinedload(Mandate.foreign_employer).joinedload(ForeignEmployer.mandatary)
@@ -158,13 +147,8 @@ def _pending_statement(after: bool) -> Select:
     the parameter `size`. Built once per process."""
     statement = select(Mandate).where(Mandate.status == MandateStatus.PENDING)
     if after:
-        moment, mandate_id = bindparam("created_at"), bindparam("mandate_id")
-        statement = statement.where(
-            or_(
-                Mandate.created_at > moment,
-                and_(Mandate.created_at == moment, Mandate.id > mandate_id),
-            )
-        )
+        at, key_at = bindparam("created_at"), bindparam("mandate_id")
+        statement = statement.where(paging.beyond(Mandate.created_at, Mandate.id, at, key_at))
     return (
         statement.options(_WITH_EMPLOYER)
         .order_by(Mandate.created_at, Mandate.id)
@@ -172,7 +156,7 @@ def _pending_statement(after: bool) -> Select:
     )
 
 
-def pending_page(actor: User, after: str | None = None, per_page: int | None = None) -> MandatePage:
+def pending_page(actor: User, after: str | None = None, per_page: int | None = None) -> paging.Page:
     """The mandates waiting for verification, oldest first, a page after the mandate `after`
     (keyset on the upload moment and id: page 100 costs what page 1 does, however many wait).
 
@@ -188,8 +172,7 @@ def pending_page(actor: User, after: str | None = None, per_page: int | None = N
             raise paging.refused()
         params |= {"created_at": moment, "mandate_id": mandate_id}
     found = list(db.session.scalars(_pending_statement(paging.given(after)), params).unique())
-    later = found[size - 1].id if len(found) > size else None
-    return MandatePage(found[:size], later, not paging.given(after))
+    return paging.take(found, size, after)
 
 
 @functools.cache

@@ -62,7 +62,7 @@ def mandate_queue():
     return render_template(
         "backoffice/mandates.html",
         page=page,
-        pending=page.mandates,
+        pending=page.items,
         decided=mandates.recent_decisions(current_user),
     )
 
