@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -120,11 +121,20 @@ def contest_sent():
 @bp.get("/backoffice/claims")
 @roles(*STAFF)
 def queue():
+    # Three lists, each a page at a time with a cursor of its own; the others show their
+    # first page.
+    args = request.args
+    try:
+        contests = claims.open_contests(current_user, args.get("contests_after"))
+        to_review = claims.claims_to_review(current_user, args.get("review_after"))
+        without_proof = claims.claims_without_proof(current_user, args.get("waiting_after"))
+    except Invalid:
+        abort(400)  # a cursor that is no such row: garbage or hand-made
     return render_template(
         "backoffice/claims.html",
-        to_review=claims.claims_to_review(current_user),
-        without_proof=claims.claims_without_proof(current_user),
-        contests=claims.open_contests(current_user),
+        contests=contests,
+        to_review=to_review,
+        without_proof=without_proof,
         is_lapsed=claims.is_lapsed,
     )
 
@@ -148,7 +158,7 @@ def claim_detail(claim_id: int):
                 "success",
             )
             return redirect(url_for("claims.queue"))
-    contests = [c for c in claims.open_contests(current_user) if c.claim_id == claim.id]
+    contests = claims.contests_of(current_user, claim)
     return render_template(
         "backoffice/claim_detail.html",
         claim=claim,

@@ -15,9 +15,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload
 
-from portal import audit, clock, mail, uploads
+from portal import audit, clock, mail, paging, uploads
 from portal.accounts.models import (
     ClaimContest,
     ClaimStatus,
@@ -208,39 +209,68 @@ def _require_staff(actor: User) -> None:
         raise NotAllowed
 
 
-def _pending_claims(with_proof: bool, order_by) -> list[OrganisationClaim]:
+def _oldest_first(statement: Select, model, moment, after: str | None, size: int) -> paging.Page:
+    """A page of `statement`'s rows of `model`, oldest `moment` first (ties by id), past the
+    row whose id the cursor `after` names (keyset: page 100 costs what page 1 does). A
+    cursor that names no row, or one without that moment, raises `Invalid`."""
+    if paging.given(after):
+        row_id = paging.cursor_id(after)
+        at = db.session.scalar(select(moment).where(model.id == row_id))
+        if at is None:
+            raise paging.refused()
+        statement = statement.where(paging.beyond(moment, model.id, at, row_id))
+    found = db.session.scalars(statement.order_by(moment, model.id).limit(size + 1))
+    return paging.take(list(found), size, after)
+
+
+def _pending_claims(with_proof: bool, moment, after: str | None, size: int | None) -> paging.Page:
     proof = OrganisationClaim.proof_uploaded_at
-    return list(
-        db.session.scalars(
-            select(OrganisationClaim)
-            .where(
-                OrganisationClaim.status == ClaimStatus.PENDING,
-                proof.is_not(None) if with_proof else proof.is_(None),
-            )
-            .order_by(order_by)
+    statement = (
+        select(OrganisationClaim)
+        .where(
+            OrganisationClaim.status == ClaimStatus.PENDING,
+            proof.is_not(None) if with_proof else proof.is_(None),
         )
+        .options(joinedload(OrganisationClaim.organisation))  # each row names it
     )
+    return _oldest_first(statement, OrganisationClaim, moment, after, size or paging.PER_PAGE)
 
 
-def claims_to_review(actor: User) -> list[OrganisationClaim]:
-    """Pending claims with a proof, oldest proof first."""
+def claims_to_review(
+    actor: User, after: str | None = None, per_page: int | None = None
+) -> paging.Page:
+    """Pending claims with a proof, oldest proof first, a page past the claim `after`."""
     _require_staff(actor)
-    return _pending_claims(True, OrganisationClaim.proof_uploaded_at)
+    return _pending_claims(True, OrganisationClaim.proof_uploaded_at, after, per_page)
 
 
-def claims_without_proof(actor: User) -> list[OrganisationClaim]:
-    """Pending claims still waiting for their proof, oldest registration first."""
+def claims_without_proof(
+    actor: User, after: str | None = None, per_page: int | None = None
+) -> paging.Page:
+    """Pending claims still waiting for their proof, oldest registration first, a page past
+    the claim `after`."""
     _require_staff(actor)
-    return _pending_claims(False, OrganisationClaim.created_at)
+    return _pending_claims(False, OrganisationClaim.created_at, after, per_page)
 
 
-def open_contests(actor: User) -> list[ClaimContest]:
+def open_contests(
+    actor: User, after: str | None = None, per_page: int | None = None
+) -> paging.Page:
+    """Open contests, oldest first, a page past the contest `after`."""
+    _require_staff(actor)
+    statement = select(ClaimContest).where(ClaimContest.status == ContestStatus.OPEN)
+    size = per_page or paging.PER_PAGE
+    return _oldest_first(statement, ClaimContest, ClaimContest.created_at, after, size)
+
+
+def contests_of(actor: User, claim: OrganisationClaim) -> list[ClaimContest]:
+    """The open contests of one claim, oldest first."""
     _require_staff(actor)
     return list(
         db.session.scalars(
             select(ClaimContest)
-            .where(ClaimContest.status == ContestStatus.OPEN)
-            .order_by(ClaimContest.created_at)
+            .where(ClaimContest.status == ContestStatus.OPEN, ClaimContest.claim_id == claim.id)
+            .order_by(ClaimContest.created_at, ClaimContest.id)
         )
     )
 

@@ -455,3 +455,121 @@ def test_the_helpdesk_cannot_issue_an_e_mail_proof_for_an_unproven_organisation(
         proofs.resolve_party(pending.kbo_number, None)
     proven = make_organisation()
     assert proofs.resolve_party(proven.kbo_number, None).organisation is proven
+
+
+# The claims page, each of its lists a page at a time ------------------------------------
+
+
+def _pending_claims(count: int, *, proof: bool) -> list[OrganisationClaim]:
+    """`count` pending claims of as many organisations, a minute apart (the first oldest);
+    the last two at the same moment (the id breaks the tie)."""
+    from tests.factories import OrganisationFactory
+
+    start = clock.now() - timedelta(days=5)
+    made = []
+    for n in range(count):
+        organisation = OrganisationFactory(name=f"Claimant {n:03d} <NV>", claim=ClaimStatus.PENDING)
+        claim = organisation.claim
+        moment = start + timedelta(minutes=min(n, count - 2))
+        claim.created_at = moment
+        claim.expires_at = moment + timedelta(days=30)
+        if proof:
+            claim.proof_uploaded_at = moment
+        made.append(claim)
+    db.session.commit()
+    return made
+
+
+@pytest.mark.parametrize(("proof", "cursor"), [(True, "review_after"), (False, "waiting_after")])
+def test_each_list_of_claims_comes_a_page_at_a_time_oldest_first(app, db_session, proof, cursor):
+    claims_made = _pending_claims(52, proof=proof)
+    officer = _staff_client(app, Role.OFFICER, "officer@claims.example")
+    soup = check_page(officer.get("/backoffice/claims?lang=en").get_data(as_text=True))
+    links = [a["href"] for a in soup.select("a[href^='/backoffice/claims/']")]
+    assert links == [f"/backoffice/claims/{c.id}" for c in claims_made[:50]]
+    assert "Claimant 000 <NV>" in soup.get_text()  # escaped, shown as text
+    later = soup.select_one("nav.pagination a[rel=next]")["href"]
+    assert later == f"/backoffice/claims?{cursor}={claims_made[49].id}"
+    soup = check_page(officer.get(later + "&lang=en").get_data(as_text=True))
+    links = [a["href"] for a in soup.select("a[href^='/backoffice/claims/']")]
+    assert links == [f"/backoffice/claims/{c.id}" for c in claims_made[50:]]
+    assert soup.select_one("nav.pagination a[rel=next]") is None
+    assert soup.select_one("nav.pagination a[rel=first]")["href"] == "/backoffice/claims"
+
+
+@pytest.mark.parametrize("name", ["contests_after", "review_after", "waiting_after"])
+@pytest.mark.parametrize("cursor", ["abc", "-1", "0", "01", str(10**30), "99999", "1 OR 1=1"])
+def test_a_claims_cursor_that_names_no_row_is_refused(app, db_session, name, cursor):
+    _pending_claims(2, proof=False)
+    officer = _staff_client(app, Role.OFFICER, "officer@claims.example")
+    response = officer.get("/backoffice/claims", query_string={name: cursor, "lang": "en"})
+    assert response.status_code == 400
+
+
+def test_a_claim_without_a_proof_is_no_cursor_of_the_proofs_to_check(app, db_session):
+    """The proofs' list is ordered by the proof's moment: a claim that has none cannot mark
+    a place in it."""
+    waiting = _pending_claims(2, proof=False)
+    officer = _staff_client(app, Role.OFFICER, "officer@claims.example")
+    assert officer.get(f"/backoffice/claims?review_after={waiting[0].id}").status_code == 400
+    assert officer.get(f"/backoffice/claims?waiting_after={waiting[0].id}").status_code == 200
+
+
+def test_the_claims_page_reads_as_much_with_few_claims_as_with_many(app, db_session):
+    from sqlalchemy import event
+
+    officer = _staff_client(app, Role.OFFICER, "officer@claims.example")
+    _pending_claims(2, proof=True)
+    _pending_claims(2, proof=False)
+
+    def count() -> int:
+        assert officer.get("/backoffice/claims").status_code == 200  # warm-up
+        db.session.expunge_all()  # as in production: nothing loaded before the request
+        seen: list[str] = []
+        listen = lambda *args: seen.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listen)
+        try:
+            assert officer.get("/backoffice/claims").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listen)
+        return len(seen)
+
+    few = count()
+    _pending_claims(30, proof=True)
+    _pending_claims(30, proof=False)
+    assert count() == few
+
+
+def test_the_contests_come_a_page_at_a_time_oldest_first(app, db_session, monkeypatch):
+    from portal import paging
+
+    monkeypatch.setattr(paging, "PER_PAGE", 2)
+    start = clock.now() - timedelta(days=2)
+    contests = []
+    for n in range(3):
+        contest = ClaimContest(
+            kbo_number=KBO,
+            company_name=f"Real {n} <BV>",
+            contact_name="Director",
+            email=f"d{n}@real.example",
+            phone="+32 9 000 00 00",
+            message="That number is ours.",
+            locale="nl",
+            proof_file_name="kbo.pdf",
+            proof_stored_name=f"contest{n:04d}.pdf",
+            proof_sha256="0" * 64,
+            proof_size=1000,
+        )
+        contest.created_at = start + timedelta(minutes=n)
+        db.session.add(contest)
+        contests.append(contest)
+    db.session.commit()
+    officer = _staff_client(app, Role.OFFICER, "officer@claims.example")
+    soup = check_page(officer.get("/backoffice/claims?lang=en").get_data(as_text=True))
+    shown = [a["href"] for a in soup.select("a[href^='/backoffice/contests/']")]
+    assert shown == [f"/backoffice/contests/{c.id}" for c in contests[:2]]
+    later = soup.select_one("nav.pagination a[rel=next]")["href"]
+    assert later == f"/backoffice/claims?contests_after={contests[1].id}"
+    soup = check_page(officer.get(later + "&lang=en").get_data(as_text=True))
+    shown = [a["href"] for a in soup.select("a[href^='/backoffice/contests/']")]
+    assert shown == [f"/backoffice/contests/{contests[2].id}"]
