@@ -59,3 +59,9 @@ def beyond(moment: Any, key: Any, at: Any, key_at: Any):
     a keyset page's condition. `at` and `key_at` are values or bind parameters; the key
     (an id) breaks ties between rows of the same moment."""
     return or_(moment > at, and_(moment == at, key > key_at))
+
+
+def older_than(key: Any, before: str | None):
+    """A newest-first page's condition: the rows whose `key` (an id) is below the cursor's;
+    None on the first page. A cursor that cannot be an id raises `Invalid`."""
+    return key < cursor_id(before) if given(before) else None

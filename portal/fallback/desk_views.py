@@ -216,10 +216,15 @@ def screenshot(ticket_id: int):
 def proof_list():
     form = _filter(PROOF_CHOICES, "all")
     today = clock.today()
+    try:
+        page = proofs.desk_proofs(current_user, form.state.data, today, request.args.get("before"))
+    except Invalid:
+        abort(400)  # a cursor that cannot be a proof's id
     return render_template(
         "fallback/proofs.html",
         form=form,
-        proofs=proofs.desk_proofs(current_user, form.state.data, today),
+        page=page,
+        proofs=page.items,
         state_of=proofs.state_of,
         today=today,
         revoke_form=CsrfForm(formdata=None),
@@ -244,10 +249,15 @@ def revoke_proof(proof_id: int):
 @roles(*AGENTS)
 def intake_list():
     form = _filter(INTAKE_CHOICES, "quarantine")
+    try:
+        page = quarantine.messages(current_user, form.state.data, request.args.get("before"))
+    except Invalid:
+        abort(400)  # a cursor that cannot be a message's id
     return render_template(
         "fallback/intake.html",
         form=form,
-        messages=quarantine.messages(current_user, form.state.data),
+        page=page,
+        messages=page.items,
         outcomes=OUTCOME_TITLES,
     )
 

@@ -15,8 +15,9 @@ from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
-from portal import audit, clock, mail
+from portal import audit, clock, mail, paging
 from portal.accounts.models import ForeignEmployer, Mandatary, Organisation, User
 from portal.dossiers.models import Dossier
 from portal.errors import Invalid, NotFound
@@ -271,11 +272,25 @@ def consume(proof: Proof, dossier: Dossier, actor: User | None) -> bool:
 PROOF_STATES = ("all", "unused", "used", "expired", "revoked")
 
 
-def desk_proofs(actor: User, state: str = "all", today: date | None = None) -> list[Proof]:
-    """Proofs for the helpdesk, newest first: which were used, for which file."""
+def desk_proofs(
+    actor: User,
+    state: str = "all",
+    today: date | None = None,
+    before: str | None = None,
+    per_page: int | None = None,
+) -> paging.Page:
+    """Proofs for the helpdesk, newest first, a page past the proof `before`: which were
+    used, for which file. What each row shows (its ticket, issuer, file and party) is
+    joined in, not read a row at a time."""
     require_agent(actor)
     today = today or clock.today()
-    query = select(Proof)
+    size = per_page or paging.PER_PAGE
+    shown = (Proof.ticket, Proof.issued_by, Proof.dossier, Proof.organisation)
+    shown += (Proof.mandatary, Proof.foreign_employer)
+    query = select(Proof).options(*(joinedload(relation) for relation in shown))
+    older = paging.older_than(Proof.id, before)
+    if older is not None:
+        query = query.where(older)
     if state == "used":
         query = query.where(Proof.used_at.is_not(None))
     elif state == "unused":
@@ -288,7 +303,8 @@ def desk_proofs(actor: User, state: str = "all", today: date | None = None) -> l
         )
     elif state == "revoked":
         query = query.where(Proof.revoked_at.is_not(None))
-    return list(db.session.scalars(query.order_by(Proof.id.desc()).limit(500)))
+    found = db.session.scalars(query.order_by(Proof.id.desc()).limit(size + 1))
+    return paging.take(list(found), size, before)
 
 
 def state_of(proof: Proof, today: date) -> str:

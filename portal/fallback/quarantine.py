@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
-from portal import audit, clock, uploads
+from portal import audit, clock, paging, uploads
 from portal.accounts.models import User
 from portal.dossiers.models import Dossier
 from portal.errors import Invalid, NotFound
@@ -27,9 +28,17 @@ from portal.i18n import _
 VIEWS = ("quarantine", "all", "accepted", "rejected", "duplicate", "error")
 
 
-def messages(actor: User, view: str = "quarantine", limit: int = 300) -> list[IntakeMessage]:
+def messages(
+    actor: User, view: str = "quarantine", before: str | None = None, per_page: int | None = None
+) -> paging.Page:
+    """The intake's messages of a view, newest first, a page past the message `before`
+    (each row's file joined in)."""
     require_agent(actor)
-    query = select(IntakeMessage)
+    size = per_page or paging.PER_PAGE
+    query = select(IntakeMessage).options(joinedload(IntakeMessage.dossier))
+    older = paging.older_than(IntakeMessage.id, before)
+    if older is not None:
+        query = query.where(older)
     if view == "quarantine":
         query = query.where(
             IntakeMessage.outcome.in_((Outcome.REJECTED, Outcome.ERROR)),
@@ -38,7 +47,8 @@ def messages(actor: User, view: str = "quarantine", limit: int = 300) -> list[In
         )
     elif view in {o.value for o in Outcome}:
         query = query.where(IntakeMessage.outcome == Outcome(view))
-    return list(db.session.scalars(query.order_by(IntakeMessage.id.desc()).limit(limit)))
+    found = db.session.scalars(query.order_by(IntakeMessage.id.desc()).limit(size + 1))
+    return paging.take(list(found), size, before)
 
 
 def get_message(actor: User, message_id: int) -> IntakeMessage:

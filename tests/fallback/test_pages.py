@@ -482,3 +482,106 @@ def test_only_email_files_and_only_officers(client, agent, tmp_path):
         client.get(f"/backoffice/email-files/{dossier.id}?lang=en").get_data(as_text=True)
     )
     assert not page.find("a", href=f"/backoffice/email-files/{dossier.id}/worker")
+
+
+# The desk's proofs and intake messages, a page at a time -------------------------------
+
+
+def _statements(client, url: str) -> tuple[int, str]:
+    """How many statements a GET of `url` sends with nothing loaded before it (after a
+    warm-up), and the page."""
+    from sqlalchemy import event
+
+    assert client.get(url).status_code == 200
+    db.session.expunge_all()
+    seen: list[str] = []
+    listen = lambda *args: seen.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    assert response.status_code == 200
+    return len(seen), response.get_data(as_text=True)
+
+
+def _messages(count: int, dossier: Dossier | None = None) -> list[IntakeMessage]:
+    made = []
+    for n in range(count):
+        record = IntakeMessage(
+            source_key=f"maildir:{n}-{id(made)}",
+            sha256="0" * 64,
+            size=100,
+            sender=f"sender{n}@example.be",
+            subject=f"Aanvraag <{n}>",
+            outcome=Outcome.REJECTED,
+            reason="no_proof",
+            dossier_id=dossier.id if dossier else None,
+        )
+        db.session.add(record)
+        made.append(record)
+    db.session.commit()
+    return made
+
+
+def test_the_intake_comes_a_page_at_a_time_newest_first(client, agent, monkeypatch):
+    from portal import paging
+    from tests.factories import DossierFactory
+
+    first = _messages(3)
+    login(client, agent.email)
+    few, _html = _statements(client, "/helpdesk/desk/intake?lang=en")
+    _messages(60, DossierFactory(submitted=True))  # each row names its file
+    many, html = _statements(client, "/helpdesk/desk/intake?lang=en")
+    assert many == few  # the files are joined in, not read a row at a time
+    soup = check_page(html)
+    assert len(soup.select("tbody tr")) == paging.PER_PAGE
+    monkeypatch.setattr(paging, "PER_PAGE", 2)
+    soup = check_page(client.get("/helpdesk/desk/intake?lang=en").get_data(as_text=True))
+    later = soup.select_one("nav.pagination a[rel=next]")["href"]
+    # Walk every page: each message once, newest first, nothing left out.
+    seen = []
+    url = "/helpdesk/desk/intake?lang=en"
+    for _page in range(40):  # 32 pages of two, and never for ever
+        if not url:
+            break
+        soup = check_page(client.get(url).get_data(as_text=True))
+        seen += [a["href"] for a in soup.select("tbody a[href^='/helpdesk/desk/intake/']")]
+        found = soup.select_one("nav.pagination a[rel=next]")
+        url = found["href"] + "&lang=en" if found else None
+    ids = [int(href.rsplit("/", 1)[1]) for href in seen]
+    assert ids == sorted(ids, reverse=True) and len(ids) == len(set(ids)) == 63
+    assert ids[-3:] == [m.id for m in reversed(first)]
+    assert "state=quarantine" in later and "before=" in later
+
+
+def test_the_proofs_come_a_page_at_a_time_newest_first(client, agent, monkeypatch):
+    from portal import paging
+    from tests.factories import proof
+
+    made = [proof(agent, f"jan{n}@example.be") for n in range(3)]
+    db.session.commit()
+    login(client, agent.email)
+    few, _html = _statements(client, "/helpdesk/desk/proofs?lang=en")
+    made += [proof(agent, f"piet{n}@example.be") for n in range(4)]
+    db.session.commit()
+    many, _html = _statements(client, "/helpdesk/desk/proofs?lang=en")
+    assert many == few  # each row's ticket, issuer and file joined in
+    monkeypatch.setattr(paging, "PER_PAGE", 3)
+    codes, url = [], "/helpdesk/desk/proofs?lang=en"
+    for _page in range(10):  # 3 pages of three, and never for ever
+        if not url:
+            break
+        soup = check_page(client.get(url).get_data(as_text=True))
+        codes += [row.select_one("td").get_text(strip=True) for row in soup.select("tbody tr")]
+        found = soup.select_one("nav.pagination a[rel=next]")
+        url = found["href"] + "&lang=en" if found else None
+    assert codes == [p.code for p in reversed(made)]
+
+
+@pytest.mark.parametrize("path", ["/helpdesk/desk/proofs", "/helpdesk/desk/intake"])
+@pytest.mark.parametrize("cursor", ["abc", "-1", "0", "01", str(10**30), "1 OR 1=1", "%00"])
+def test_a_desk_cursor_that_cannot_be_an_id_is_refused(client, agent, path, cursor):
+    login(client, agent.email)
+    response = client.get(path, query_string={"before": cursor, "lang": "en"})
+    assert response.status_code == 400
