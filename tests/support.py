@@ -202,3 +202,29 @@ def login(client, user_email: str, password: str = PASSWORD):
     response = client.post("/account/login", data={"email": user_email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     return response
+
+
+def statements_of(client, url: str, *, fresh: bool = True) -> tuple[list[str], str]:
+    """The statements one GET of `url` sends to the database, and the page, after a warm-up
+    GET of the same page (caches of a first request are no page's cost).
+
+    `fresh`: with nothing loaded before it, as in production. The tests share one session
+    with the app, so what a test or an earlier request loaded is otherwise still there, and
+    a query per row (or none) can hide behind it."""
+    from sqlalchemy import event
+
+    assert client.get(url).status_code == 200
+    if fresh:
+        db.session.expunge_all()
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 200, response.status_code
+    return seen, response.get_data(as_text=True)

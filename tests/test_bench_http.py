@@ -50,17 +50,21 @@ def test_the_table_gives_signed_in_pages_their_share_of_the_signed_in_floor():
     assert rows["start page"].split()[-1] == "0.100×"  # public: no floor share
 
 
-def test_the_orm_and_core_floors_are_yardstick_rows_of_their_own_beside_the_signed_in_floor():
-    from tests.bench.http_bench import CORE_FLOOR, FLOOR, ORM_FLOOR, PAGES, Result, table
+def _report(floors: dict[str, float]) -> tuple[str, dict[str, str]]:
+    """The table at one scale, bare Flask at 1,000 req/s, every page at 100 and each floor
+    at its given req/s; with its lines by label."""
+    from tests.bench.http_bench import PAGES, Result, table
 
     pages = {label: Result(100.0, 1.0, 2.0) for label, _, _ in PAGES}
-    floors = {
-        FLOOR: Result(400.0, 1, 2),
-        ORM_FLOOR: Result(500.0, 1, 2),
-        CORE_FLOOR: Result(800.0, 1, 2),
-    }
-    report = table({10: Result(1000.0, 1.0, 2.0)}, [10], {10: {**pages, **floors}})
-    rows = {line.split("|")[0].strip(): line for line in report.splitlines()}
+    runs = {**pages, **{label: Result(rps, 1, 2) for label, rps in floors.items()}}
+    report = table({10: Result(1000.0, 1.0, 2.0)}, [10], {10: runs})
+    return report, {line.split("|")[0].strip(): line for line in report.splitlines()}
+
+
+def test_the_orm_and_core_floors_are_yardstick_rows_of_their_own_beside_the_signed_in_floor():
+    from tests.bench.http_bench import CORE_FLOOR, FLOOR, ORM_FLOOR
+
+    report, rows = _report({FLOOR: 400.0, ORM_FLOOR: 500.0, CORE_FLOOR: 800.0})
     labels = [line.split("|")[0].strip() for line in report.splitlines()[3:7]]
     assert labels == ["bare Flask", FLOOR, ORM_FLOOR, CORE_FLOOR]
     assert rows[ORM_FLOOR].split()[-1] == "0.500×"  # a share of bare Flask only
@@ -73,7 +77,6 @@ def test_the_core_and_orm_floors_answer_the_signed_in_user_only(tmp_path, path):
     """Each floor reads the user the cookie names, as the signed-in floor does: a cookie
     that names nobody, or none, is refused, so the benchmark cannot time a cheap refusal."""
     code = (
-        "from tests.bench.floor_app import app\n"
         "c = app.test_client()\n"
         f"print(c.get('{path}').status_code)\n"
         "c.get('/login')\n"
@@ -86,17 +89,7 @@ def test_the_core_and_orm_floors_answer_the_signed_in_user_only(tmp_path, path):
         "    s['_user_id'] = '1 OR 1=1'\n"
         f"print(c.get('{path}').status_code)\n"
     )
-    root = Path(__file__).resolve().parent.parent
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=root,
-        env={"BENCH_FLOOR_DB": str(tmp_path / "floor.sqlite"), "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    ).stdout.splitlines()
-    assert out == ["401", "200 Hello, Employer!", "401", "401"]
+    assert _floor_app_run(tmp_path, code) == ["401", "200 Hello, Employer!", "401", "401"]
 
 
 def _floor_app_run(tmp_path, code: str) -> list[str]:
@@ -166,17 +159,10 @@ def test_the_50_row_floor_shows_the_first_50_files_by_deadline_escaped_to_its_us
 
 
 def test_the_form_floor_is_public_and_the_50_row_floor_gets_its_share_of_the_signed_in_floor():
-    from tests.bench.http_bench import FLOOR, FLOORS, FORM_FLOOR, PAGES, ROWS_FLOOR, Result, table
+    from tests.bench.http_bench import FLOOR, FLOORS, FORM_FLOOR, ROWS_FLOOR
 
     assert not FLOORS[FORM_FLOOR].signed_in and FLOORS[ROWS_FLOOR].signed_in
-    pages = {label: Result(100.0, 1.0, 2.0) for label, _, _ in PAGES}
-    floors = {
-        FLOOR: Result(400.0, 1, 2),
-        FORM_FLOOR: Result(500.0, 1, 2),
-        ROWS_FLOOR: Result(200.0, 1, 2),
-    }
-    report = table({10: Result(1000.0, 1.0, 2.0)}, [10], {10: {**pages, **floors}})
-    rows = {line.split("|")[0].strip(): line for line in report.splitlines()}
+    _report_text, rows = _report({FLOOR: 400.0, FORM_FLOOR: 500.0, ROWS_FLOOR: 200.0})
     assert rows[FORM_FLOOR].split()[-1] == "0.500×"  # public: a share of bare Flask only
     assert rows[ROWS_FLOOR].split()[-2:] == ["0.200×", "0.500×"]
 

@@ -12,7 +12,6 @@ from datetime import timedelta
 from functools import partial
 
 import pytest
-from sqlalchemy import event
 
 from onboarding import answers
 from portal import audit, clock
@@ -32,7 +31,7 @@ from tests.factories import (
 )
 from tests.onboarding.factories import GHENT, PartnerFactory, ReferralFactory
 from tests.onboarding.support import make_partner_user
-from tests.support import PASSWORD, login
+from tests.support import PASSWORD, login, statements_of
 
 # At most this many statements a page, whatever the number of files (measured on SQLite:
 # dashboard 1, my applications 3, officer queue 3 on its first page and 5 past it; the
@@ -55,24 +54,8 @@ BUDGET = {
 
 
 def statements(client, url: str, *, fresh: bool = False) -> list[str]:
-    """The statements one GET of `url` runs (after a warm-up GET of the same page); `fresh`:
-    with nothing loaded before it, as in production (the tests share one session with the
-    app, so what a test or an earlier request loaded is otherwise still there)."""
-    assert client.get(url).status_code == 200
-    if fresh:
-        db.session.expunge_all()
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    assert response.status_code == 200, response.status_code
-    return seen
+    """The statements one GET of `url` runs (`tests.support.statements_of`)."""
+    return statements_of(client, url, fresh=fresh)[0]
 
 
 def show(sql: list[str]) -> str:
