@@ -1,0 +1,110 @@
+"""axe-core and the 320-px check, in each of the four languages, on the staff lists that come
+a page at a time with their page links showing: the mandates to verify, the three lists of
+the claims page, and the helpdesk's proofs and intake messages (two rows a page here, so
+that a few rows make a second page)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Page, expect
+
+from portal import clock, paging
+from portal.accounts.models import ClaimContest, ClaimStatus, Role
+from portal.extensions import db
+from portal.fallback.models import IntakeMessage, Outcome
+from tests.e2e.helpers import LANGS, h1, log_in_as, unique_email
+from tests.factories import ForeignEmployerFactory, MandateFactory, OrganisationFactory, proof
+from tests.support import make_user
+
+ROWS = 3  # two pages of two
+
+
+def seed(app: Flask, lang: str) -> str:
+    """Three of each list's rows, older than any other test's (so they come first); the
+    e-mail of a helpdesk agent who issued the proofs."""
+    old = clock.now() - timedelta(days=400)
+    with app.app_context():
+        agent = make_user(unique_email("paged-agent", lang), Role.HELPDESK, locale=lang)
+        for n in range(ROWS):
+            moment = old + timedelta(minutes=n)
+            MandateFactory(foreign_employer=ForeignEmployerFactory(), created_at=moment)
+            for with_proof in (True, False):
+                claim = OrganisationFactory(claim=ClaimStatus.PENDING).claim
+                claim.created_at, claim.expires_at = moment, moment + timedelta(days=30)
+                claim.proof_uploaded_at = moment if with_proof else None
+            contest = ClaimContest(
+                kbo_number="0403170701",
+                company_name=f"Contest {lang} {n}",
+                contact_name="Director",
+                email=f"contest-{lang}-{n}@example.be",
+                phone="+32 9 000 00 00",
+                message="That number is ours.",
+                locale=lang,
+                proof_file_name="kbo.pdf",
+                proof_stored_name=f"paged-{uuid.uuid4().hex}.pdf",
+                proof_sha256="0" * 64,
+                proof_size=1000,
+            )
+            contest.created_at = moment
+            db.session.add(contest)
+            proof(agent, f"paged-{lang}-{n}@example.be", locale=lang)
+            db.session.add(
+                IntakeMessage(
+                    source_key=f"paged:{uuid.uuid4().hex}",
+                    sha256="0" * 64,
+                    size=100,
+                    sender=f"sender{n}@example.be",
+                    subject=f"Aanvraag {n}",
+                    outcome=Outcome.REJECTED,
+                    reason="no_proof",
+                )
+            )
+        db.session.commit()
+        email = agent.email
+        db.session.remove()
+    return email
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_paged_staff_lists(
+    page: Page,
+    axe: Callable[..., None],
+    translate,
+    create_account,
+    live_app,
+    monkeypatch,
+    lang,
+):
+    def t(msgid, **variables):
+        return translate(lang, msgid, **variables)
+
+    def visit(path: str, label: str, nav: str) -> None:
+        """The page at `path`, checked; then the page its `nav` list's next link opens."""
+        page.goto(f"{path}{'&' if '?' in path else '?'}lang={lang}")
+        expect(page.locator("html")).to_have_attribute("lang", lang)
+        expect(h1(page)).to_have_count(1)
+        axe(label)
+        links = page.get_by_role("navigation", name=t(nav))
+        links.get_by_role("link", name=t("Next page")).click()
+        expect(links.get_by_role("link", name=t("Page %(number)s", number=1))).to_be_visible()
+        axe(f"{label}, page 2")
+
+    monkeypatch.setattr(paging, "PER_PAGE", 2)
+    agent = seed(live_app, lang)
+
+    officer = create_account(unique_email("paged-officer", lang), Role.OFFICER, locale=lang)
+    log_in_as(page, t, lang, officer["email"])
+    visit("/backoffice/mandates", "mandates to verify", "Pages of the mandates to verify")
+    visit("/backoffice/claims", "contests", "Pages of the contests")
+    visit("/backoffice/claims", "proofs to check", "Pages of the proofs to check")
+    visit("/backoffice/claims", "claims waiting", "Pages of the claims waiting for a proof")
+    page.context.clear_cookies()
+
+    log_in_as(page, t, lang, agent)
+    visit("/helpdesk/desk/proofs", "proofs for e-mail submission", "Pages of the proofs")
+    visit("/helpdesk/desk/intake?state=all", "mail intake", "Pages of the messages")
