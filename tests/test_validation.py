@@ -21,7 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import Length, NumberRange
 
-from portal import validation
+from portal import clock, validation
 from portal.accounts.models import Role
 from portal.extensions import db
 from portal.fallback.models import HelpdeskTicket as Ticket
@@ -173,7 +173,7 @@ def test_dates_outside_the_window_are_refused(app):
 
     form = bound(WorkerForm, {"worker_birth_date": "0001-01-01"}, app)
     assert "Enter a date from" in form.worker_birth_date.errors[0]
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (clock.today() + timedelta(days=1)).isoformat()  # the portal's, in Brussels
     form = bound(WorkerForm, {"worker_birth_date": tomorrow}, app)
     assert "Enter a date from" in form.worker_birth_date.errors[0]
 

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from portal import audit, create_app
+from portal import audit, clock, create_app
 from portal.accounts.models import Role
 from portal.api import keys
 from portal.api.cli import register as register_cli
@@ -28,7 +28,13 @@ from tests.factories import DossierFactory
 from tests.support import check_page, error_summary, login, make_user
 
 ALL_SCOPES = [keys.DOSSIERS_READ, keys.DECISIONS_WRITE, keys.FORWARDED_READ]
-TODAY = date.today()
+
+
+def today() -> date:
+    """The portal's today (in Brussels), asked when it is used: a day taken once, at import,
+    is yesterday for a test run that crosses midnight, and a decision dated then predates
+    the file's forwarding."""
+    return clock.today()
 
 
 def bearer(key: str) -> dict[str, str]:
@@ -49,7 +55,7 @@ def post_decision(client, reference, key, body=None, idempotency_key="decision-1
     headers = bearer(key)
     if idempotency_key is not None:
         headers["Idempotency-Key"] = idempotency_key
-    body = {"decision": "granted", "decided_on": TODAY.isoformat()} if body is None else body
+    body = {"decision": "granted", "decided_on": today().isoformat()} if body is None else body
     return client.post(decide_url(reference), json=body, headers=headers)
 
 
@@ -218,8 +224,8 @@ def test_a_forwarded_file_is_read_without_personal_data(client, forwarded):
         "status_title_en": "Forwarded to the Immigration Office",
         "submitted_at": forwarded.submitted_at.isoformat(),
         "flemish_decision": "authorised",
-        "flemish_decision_on": TODAY.isoformat(),
-        "forwarded_on": TODAY.isoformat(),
+        "flemish_decision_on": today().isoformat(),
+        "forwarded_on": today().isoformat(),
         "federal_decision": None,
         "federal_decision_on": None,
         "deadline_on": None,
@@ -245,9 +251,9 @@ def _forwarded_rows(count: int, creator) -> list[str]:
     made = [
         DossierFactory(
             owner=creator,
-            reference=references.new_reference(TODAY.year),
+            reference=references.new_reference(today().year),
             status=DossierStatus.FORWARDED,
-            forwarded_on=TODAY - timedelta(days=count - number),
+            forwarded_on=today() - timedelta(days=count - number),
         ).reference
         for number in range(count)
     ]
@@ -271,7 +277,7 @@ def test_the_forwarded_list_pages_by_100_with_a_next_link(client, db_session):
     assert [item["reference"] for item in first.json["items"]] == made[:100]  # oldest first
     assert first.json["items"][0] == {
         "reference": made[0],
-        "forwarded_on": (TODAY - timedelta(days=101)).isoformat(),
+        "forwarded_on": (today() - timedelta(days=101)).isoformat(),
         "category": "highly_qualified",
     }
     assert first.json["next"].endswith("/api/v1/forwarded?page=2")
@@ -290,9 +296,9 @@ def test_dvz_grants_residence_on_a_forwarded_file(client, forwarded):
     api_client, key = new_key()
     listed = client.get("/api/v1/forwarded", headers=bearer(key)).json["items"]
     assert [item["reference"] for item in listed] == [forwarded.reference]
-    forwarded.forwarded_on = TODAY - timedelta(days=5)  # it went to DVZ last week
+    forwarded.forwarded_on = today() - timedelta(days=5)  # it went to DVZ last week
     db.session.commit()
-    decided_on = TODAY - timedelta(days=2)  # DVZ decided before telling us
+    decided_on = today() - timedelta(days=2)  # DVZ decided before telling us
     response = post_decision(
         client,
         forwarded.reference,
@@ -325,7 +331,7 @@ def test_dvz_grants_residence_on_a_forwarded_file(client, forwarded):
 def test_a_refusal_is_recorded_too(client, forwarded):
     _client, key = new_key([keys.DECISIONS_WRITE])
     response = post_decision(
-        client, forwarded.reference, key, {"decision": "refused", "decided_on": TODAY.isoformat()}
+        client, forwarded.reference, key, {"decision": "refused", "decided_on": today().isoformat()}
     )
     assert response.status_code == 200
     assert forwarded.status == DossierStatus.RESIDENCE_REFUSED
@@ -348,15 +354,15 @@ def test_a_decision_needs_an_idempotency_key(client, forwarded):
         ({"decision": "maybe", "decided_on": "2026-02-30"}, {"decision", "decided_on"}),
         ({"decision": ["granted"], "decided_on": "01/02/2026"}, {"decision", "decided_on"}),
         (
-            {"decision": "granted", "decided_on": (TODAY + timedelta(days=1)).isoformat()},
+            {"decision": "granted", "decided_on": (today() + timedelta(days=1)).isoformat()},
             {"decided_on"},
         ),
         (
-            {"decision": "granted", "decided_on": (TODAY - timedelta(days=1)).isoformat()},
+            {"decision": "granted", "decided_on": (today() - timedelta(days=1)).isoformat()},
             {"decided_on"},  # before the forwarding (today)
         ),
-        ({"decision": "granted", "decided_on": TODAY.isoformat(), "reason": 5}, {"reason"}),
-        ({"decision": "granted", "decided_on": TODAY.isoformat(), "extra": 1}, {"extra"}),
+        ({"decision": "granted", "decided_on": today().isoformat(), "reason": 5}, {"reason"}),
+        ({"decision": "granted", "decided_on": today().isoformat(), "extra": 1}, {"extra"}),
         (["granted"], {""}),
     ],
 )
@@ -412,7 +418,7 @@ def test_the_same_idempotency_key_with_another_body_is_409(client, forwarded):
         client,
         forwarded.reference,
         key,
-        {"decision": "refused", "decided_on": TODAY.isoformat()},
+        {"decision": "refused", "decided_on": today().isoformat()},
         idempotency_key="dvz-1",
     )
     assert other.status_code == 409

@@ -25,14 +25,17 @@ from portal.dossiers.lifecycle import handling, status
 from portal.dossiers.models import Dossier, DossierStatus, FederalDecision, FlemishDecision
 from portal.extensions import db
 from tests.api import test_api
-from tests.api.test_api import TODAY, api_entries, bearer, decide_url, new_key, post_decision
+from tests.api.test_api import api_entries, bearer, decide_url, new_key, post_decision, today
 from tests.support import make_user
 
 # The files of tests/api/test_api.py: one submitted, one forwarded to DVZ.
 submitted = test_api.submitted
 forwarded = test_api.forwarded
 
-GOOD_BODY = json.dumps({"decision": "granted", "decided_on": TODAY.isoformat()})
+
+def good_body() -> str:
+    """A valid decision's body, dated the portal's today when it is sent."""
+    return json.dumps({"decision": "granted", "decided_on": today().isoformat()})
 
 
 def assert_json_error(response, status_code: int, code: str | None = None) -> dict:
@@ -83,7 +86,7 @@ def test_100k_opening_brackets_are_refused_as_json(app, client, forwarded, monke
 def test_json_nested_deeper_than_8_is_refused(client, forwarded, depth):
     _client, key = new_key([keys.DECISIONS_WRITE])
     nested = "[" * depth + "]" * depth
-    text = GOOD_BODY[:-1] + f', "x": {nested}}}'
+    text = good_body()[:-1] + f', "x": {nested}}}'
     error = assert_json_error(post_raw(client, forwarded.reference, key, text), 400)
     assert "nested" in error["message"]
     shallow = '{"x": %s}' % ("[" * 7 + "]" * 7)  # 8 levels: within the bound, then 422
@@ -134,8 +137,8 @@ def test_a_chunked_body_is_cut_at_the_limit(client, forwarded):
 
 def test_a_body_of_exactly_the_limit_is_read(app, client, forwarded):
     _client, key = new_key([keys.DECISIONS_WRITE])
-    padding = api_body.DEFAULT_MAX_BODY_BYTES - len(GOOD_BODY)
-    text = GOOD_BODY + " " * padding
+    padding = api_body.DEFAULT_MAX_BODY_BYTES - len(good_body())
+    text = good_body() + " " * padding
     assert len(text.encode()) == api_body.DEFAULT_MAX_BODY_BYTES
     assert post_raw(client, forwarded.reference, key, text).status_code == 200
     assert_json_error(post_raw(client, forwarded.reference, key, text + " "), 413)
@@ -148,7 +151,7 @@ def test_a_body_of_exactly_the_limit_is_read(app, client, forwarded):
     "data",
     [
         b'{"decision": "granted", "decided_on": "\xff\xfe"}',  # not UTF-8
-        b"\xef\xbb\xbf" + GOOD_BODY.encode(),  # a byte-order mark
+        b"\xef\xbb\xbf" + good_body().encode(),  # a byte-order mark
         b'{"decision": "granted", "decided_on": "\xed\xa0\x80"}',  # an encoded surrogate
         b"",
         b"   ",
@@ -179,14 +182,14 @@ def test_a_body_that_is_not_utf8_json_is_400(client, forwarded, data):
 )
 def test_non_finite_huge_or_unencodable_values_are_400(client, forwarded, value):
     _client, key = new_key([keys.DECISIONS_WRITE])
-    text = GOOD_BODY[:-1] + f', "reason": {value}}}'
+    text = good_body()[:-1] + f', "reason": {value}}}'
     assert_json_error(post_raw(client, forwarded.reference, key, text), 400, "invalid_json")
     assert nothing_recorded(forwarded)
 
 
 def test_a_duplicated_key_is_400(client, forwarded):
     _client, key = new_key([keys.DECISIONS_WRITE])
-    text = '{"decision": "refused", ' + GOOD_BODY[1:]
+    text = '{"decision": "refused", ' + good_body()[1:]
     assert_json_error(post_raw(client, forwarded.reference, key, text), 400, "invalid_json")
 
 
@@ -202,7 +205,7 @@ def test_a_duplicated_key_is_400(client, forwarded):
         ({"reason": ["a list"]}, "reason"),
         ({"decided_on": "0001-01-01"}, "decided_on"),
         ({"decided_on": "9999-12-31"}, "decided_on"),
-        ({"decided_on": f"{TODAY.isoformat()}\n"}, "decided_on"),
+        ({"decided_on": f"{today().isoformat()}\n"}, "decided_on"),
         ({"decided_on": "２０２６-01-01"}, "decided_on"),
         ({"decided_on": 20260101}, "decided_on"),
         ({"decided_on": None}, "decided_on"),
@@ -213,7 +216,7 @@ def test_a_duplicated_key_is_400(client, forwarded):
 )
 def test_hostile_field_values_are_422_for_that_field(client, forwarded, body, field):
     _client, key = new_key([keys.DECISIONS_WRITE])
-    sent = {"decision": "granted", "decided_on": TODAY.isoformat(), **body}
+    sent = {"decision": "granted", "decided_on": today().isoformat(), **body}
     error = assert_json_error(post_decision(client, forwarded.reference, key, sent), 422)
     assert error["code"] == "invalid_body" and set(error["fields"]) == {field}
     assert nothing_recorded(forwarded)
@@ -222,13 +225,13 @@ def test_hostile_field_values_are_422_for_that_field(client, forwarded, body, fi
 def test_a_reason_with_line_breaks_and_tabs_is_kept(client, forwarded):
     _client, key = new_key([keys.DECISIONS_WRITE])
     reason = "Line one\r\nline two\twith a tab – and ünïcödé"
-    body = {"decision": "refused", "decided_on": TODAY.isoformat(), "reason": reason}
+    body = {"decision": "refused", "decided_on": today().isoformat(), "reason": reason}
     assert post_decision(client, forwarded.reference, key, body).status_code == 200
 
 
 def test_many_unknown_fields_get_a_bounded_answer(client, forwarded):
     _client, key = new_key([keys.DECISIONS_WRITE])
-    body = {"decision": "granted", "decided_on": TODAY.isoformat()}
+    body = {"decision": "granted", "decided_on": today().isoformat()}
     body.update({f"{'k' * 150}{n:04}": n for n in range(300)})
     body.update({f"short{n}": n for n in range(20)})
     response = post_decision(client, forwarded.reference, key, body)
@@ -251,7 +254,7 @@ def test_many_unknown_fields_get_a_bounded_answer(client, forwarded):
 )
 def test_a_body_not_declared_as_utf8_json_is_415(client, forwarded, content_type):
     _client, key = new_key([keys.DECISIONS_WRITE])
-    response = post_raw(client, forwarded.reference, key, GOOD_BODY, content_type=content_type)
+    response = post_raw(client, forwarded.reference, key, good_body(), content_type=content_type)
     assert_json_error(response, 415, "unsupported_media_type")
     assert nothing_recorded(forwarded)
 
@@ -259,7 +262,11 @@ def test_a_body_not_declared_as_utf8_json_is_415(client, forwarded, content_type
 def test_json_with_a_utf8_charset_or_a_json_suffix_is_taken(client, forwarded):
     _client, key = new_key([keys.DECISIONS_WRITE])
     response = post_raw(
-        client, forwarded.reference, key, GOOD_BODY, content_type="application/json; charset=UTF-8"
+        client,
+        forwarded.reference,
+        key,
+        good_body(),
+        content_type="application/json; charset=UTF-8",
     )
     assert response.status_code == 200
 
@@ -506,10 +513,10 @@ def test_the_documented_bounds_are_the_checks():
 
 
 def test_a_decision_on_a_file_forwarded_yesterday_is_taken(client, forwarded):
-    forwarded.forwarded_on = TODAY - timedelta(days=1)
+    forwarded.forwarded_on = today() - timedelta(days=1)
     db.session.commit()
     _client, key = new_key([keys.DECISIONS_WRITE])
-    body = {"decision": "granted", "decided_on": (TODAY - timedelta(days=1)).isoformat()}
+    body = {"decision": "granted", "decided_on": (today() - timedelta(days=1)).isoformat()}
     assert post_decision(client, forwarded.reference, key, body).status_code == 200
 
 
