@@ -12,9 +12,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import Select, and_, or_, select
 
 from portal.errors import Invalid
+from portal.extensions import db
 from portal.i18n import _
 
 PER_PAGE = 50
@@ -65,3 +66,18 @@ def older_than(key: Any, before: str | None):
     """A newest-first page's condition: the rows whose `key` (an id) is below the cursor's;
     None on the first page. A cursor that cannot be an id raises `Invalid`."""
     return key < cursor_id(before) if given(before) else None
+
+
+def oldest_first(statement: Select, model: Any, moment: Any, after: str | None, size: int) -> Page:
+    """A page of `statement`'s rows of `model`, oldest `moment` first (ties by id), past the
+    row whose id the cursor `after` names (keyset: page 100 costs what page 1 does). The
+    cursor's row may have left the list since (decided, say): it still marks the place. A
+    cursor that names no row, or one without that moment, raises `Invalid`."""
+    if given(after):
+        row_id = cursor_id(after)
+        at = db.session.scalar(select(moment).where(model.id == row_id))
+        if at is None:
+            raise refused()
+        statement = statement.where(beyond(moment, model.id, at, row_id))
+    found = db.session.scalars(statement.order_by(moment, model.id).limit(size + 1))
+    return take(list(found.unique()), size, after)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal import audit, clock, mail, paging, uploads
@@ -209,20 +209,6 @@ def _require_staff(actor: User) -> None:
         raise NotAllowed
 
 
-def _oldest_first(statement: Select, model, moment, after: str | None, size: int) -> paging.Page:
-    """A page of `statement`'s rows of `model`, oldest `moment` first (ties by id), past the
-    row whose id the cursor `after` names (keyset: page 100 costs what page 1 does). A
-    cursor that names no row, or one without that moment, raises `Invalid`."""
-    if paging.given(after):
-        row_id = paging.cursor_id(after)
-        at = db.session.scalar(select(moment).where(model.id == row_id))
-        if at is None:
-            raise paging.refused()
-        statement = statement.where(paging.beyond(moment, model.id, at, row_id))
-    found = db.session.scalars(statement.order_by(moment, model.id).limit(size + 1))
-    return paging.take(list(found), size, after)
-
-
 def _pending_claims(with_proof: bool, moment, after: str | None, size: int | None) -> paging.Page:
     proof = OrganisationClaim.proof_uploaded_at
     statement = (
@@ -233,7 +219,7 @@ def _pending_claims(with_proof: bool, moment, after: str | None, size: int | Non
         )
         .options(joinedload(OrganisationClaim.organisation))  # each row names it
     )
-    return _oldest_first(statement, OrganisationClaim, moment, after, size or paging.PER_PAGE)
+    return paging.oldest_first(statement, OrganisationClaim, moment, after, size or paging.PER_PAGE)
 
 
 def claims_to_review(
@@ -260,7 +246,7 @@ def open_contests(
     _require_staff(actor)
     statement = select(ClaimContest).where(ClaimContest.status == ContestStatus.OPEN)
     size = per_page or paging.PER_PAGE
-    return _oldest_first(statement, ClaimContest, ClaimContest.created_at, after, size)
+    return paging.oldest_first(statement, ClaimContest, ClaimContest.created_at, after, size)
 
 
 def contests_of(actor: User, claim: OrganisationClaim) -> list[ClaimContest]:

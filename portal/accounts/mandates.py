@@ -140,39 +140,16 @@ def _require_officer(actor: User) -> None:
 _WITH_EMPLOYER = joinedload(Mandate.foreign_employer).joinedload(ForeignEmployer.mandatary)
 
 
-@functools.cache
-def _pending_statement(after: bool) -> Select:
-    """The waiting mandates, oldest first (ties by id); `after`: past the mandate whose
-    upload moment and id are the parameters `created_at` and `mandate_id`. The page size is
-    the parameter `size`. Built once per process."""
-    statement = select(Mandate).where(Mandate.status == MandateStatus.PENDING)
-    if after:
-        at, key_at = bindparam("created_at"), bindparam("mandate_id")
-        statement = statement.where(paging.beyond(Mandate.created_at, Mandate.id, at, key_at))
-    return (
-        statement.options(_WITH_EMPLOYER)
-        .order_by(Mandate.created_at, Mandate.id)
-        .limit(bindparam("size"))
-    )
-
-
 def pending_page(actor: User, after: str | None = None, per_page: int | None = None) -> paging.Page:
-    """The mandates waiting for verification, oldest first, a page after the mandate `after`
-    (keyset on the upload moment and id: page 100 costs what page 1 does, however many wait).
-
-    The cursor is any mandate's id (officers see every mandate; one verified since the page
-    before still marks the place); garbage or no such mandate raises `Invalid`."""
+    """The mandates waiting for verification, oldest upload first, a page past the mandate
+    `after` (`paging.oldest_first`: one verified since the page before still marks the
+    place; garbage or no such mandate raises `Invalid`)."""
     _require_officer(actor)
+    statement = (
+        select(Mandate).where(Mandate.status == MandateStatus.PENDING).options(_WITH_EMPLOYER)
+    )
     size = per_page or paging.PER_PAGE
-    params: dict[str, object] = {"size": size + 1}
-    if paging.given(after):
-        mandate_id = paging.cursor_id(after)
-        moment = db.session.scalar(select(Mandate.created_at).where(Mandate.id == mandate_id))
-        if moment is None:
-            raise paging.refused()
-        params |= {"created_at": moment, "mandate_id": mandate_id}
-    found = list(db.session.scalars(_pending_statement(paging.given(after)), params).unique())
-    return paging.take(found, size, after)
+    return paging.oldest_first(statement, Mandate, Mandate.created_at, after, size)
 
 
 @functools.cache
