@@ -40,6 +40,7 @@ from factory.alchemy import SQLAlchemyModelFactory
 
 from portal import clock
 from portal.accounts.models import (
+    ClaimContest,
     ClaimStatus,
     ForeignEmployer,
     Mandatary,
@@ -68,6 +69,7 @@ from portal.dossiers.models import (
     Permit,
 )
 from portal.extensions import db
+from portal.fallback.models import IntakeMessage, Outcome
 
 S = DossierStatus
 PASSWORD = "correct horse battery staple"
@@ -221,6 +223,25 @@ class MandateFactory(BaseFactory):
     stored_name = factory.Sequence(lambda n: f"mandate{n:08d}.pdf")
     sha256 = PDF_SHA256
     size = 48_213
+
+
+class ClaimContestFactory(BaseFactory):
+    """An enterprise's open contest of a registration of its number (proof stored by name)."""
+
+    class Meta:
+        model = ClaimContest
+
+    kbo_number = "0403170701"
+    company_name = factory.Sequence(lambda n: f"Real Transport {n} <BV>")
+    contact_name = "Director"
+    email = factory.Sequence(lambda n: f"contest{n}@real.example")
+    phone = "+32 9 000 00 00"
+    message = "That number is ours."
+    locale = "nl"
+    proof_file_name = "kbo.pdf"
+    proof_stored_name = factory.Sequence(lambda n: f"contest{n:08d}.pdf")
+    proof_sha256 = "0" * 64
+    proof_size = 1000
 
 
 # --- Dossiers ----------------------------------------------------------------------------
@@ -455,6 +476,21 @@ class ApiClientFactory(BaseFactory):
 
 
 # --- The helpdesk ------------------------------------------------------------------------
+
+
+class IntakeMessageFactory(BaseFactory):
+    """A message the mail intake kept; rejected (no proof) and in the quarantine by default."""
+
+    class Meta:
+        model = IntakeMessage
+
+    source_key = factory.Sequence(lambda n: f"maildir:factory-{n}")
+    sha256 = "0" * 64
+    size = 100
+    sender = factory.Sequence(lambda n: f"sender{n}@example.be")
+    subject = factory.Sequence(lambda n: f"Aanvraag <{n}>")
+    outcome = Outcome.REJECTED
+    reason = "no_proof"
 
 
 def proof(agent: User, email: str, *, organisation=None, days=5, today=None, locale="en"):

@@ -529,27 +529,14 @@ def test_the_claims_page_reads_as_much_with_few_claims_as_with_many(app, db_sess
 
 def test_the_contests_come_a_page_at_a_time_oldest_first(app, db_session, monkeypatch):
     from portal import paging
+    from tests.factories import ClaimContestFactory
 
     monkeypatch.setattr(paging, "PER_PAGE", 2)
     start = clock.now() - timedelta(days=2)
-    contests = []
-    for n in range(3):
-        contest = ClaimContest(
-            kbo_number=KBO,
-            company_name=f"Real {n} <BV>",
-            contact_name="Director",
-            email=f"d{n}@real.example",
-            phone="+32 9 000 00 00",
-            message="That number is ours.",
-            locale="nl",
-            proof_file_name="kbo.pdf",
-            proof_stored_name=f"contest{n:04d}.pdf",
-            proof_sha256="0" * 64,
-            proof_size=1000,
-        )
-        contest.created_at = start + timedelta(minutes=n)
-        db.session.add(contest)
-        contests.append(contest)
+    contests = [
+        ClaimContestFactory(kbo_number=KBO, created_at=start + timedelta(minutes=n))
+        for n in range(3)
+    ]
     db.session.commit()
     officer = _staff_client(app, Role.OFFICER, "officer@claims.example")
     soup = check_page(officer.get("/backoffice/claims?lang=en").get_data(as_text=True))

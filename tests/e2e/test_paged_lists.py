@@ -5,7 +5,6 @@ that a few rows make a second page)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -14,11 +13,17 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from portal import clock, paging
-from portal.accounts.models import ClaimContest, ClaimStatus, Role
+from portal.accounts.models import ClaimStatus, Role
 from portal.extensions import db
-from portal.fallback.models import IntakeMessage, Outcome
 from tests.e2e.helpers import LANGS, h1, log_in_as, unique_email
-from tests.factories import ForeignEmployerFactory, MandateFactory, OrganisationFactory, proof
+from tests.factories import (
+    ClaimContestFactory,
+    ForeignEmployerFactory,
+    IntakeMessageFactory,
+    MandateFactory,
+    OrganisationFactory,
+    proof,
+)
 from tests.support import make_user
 
 ROWS = 3  # two pages of two
@@ -37,33 +42,9 @@ def seed(app: Flask, lang: str) -> str:
                 claim = OrganisationFactory(claim=ClaimStatus.PENDING).claim
                 claim.created_at, claim.expires_at = moment, moment + timedelta(days=30)
                 claim.proof_uploaded_at = moment if with_proof else None
-            contest = ClaimContest(
-                kbo_number="0403170701",
-                company_name=f"Contest {lang} {n}",
-                contact_name="Director",
-                email=f"contest-{lang}-{n}@example.be",
-                phone="+32 9 000 00 00",
-                message="That number is ours.",
-                locale=lang,
-                proof_file_name="kbo.pdf",
-                proof_stored_name=f"paged-{uuid.uuid4().hex}.pdf",
-                proof_sha256="0" * 64,
-                proof_size=1000,
-            )
-            contest.created_at = moment
-            db.session.add(contest)
+            ClaimContestFactory(company_name=f"Contest {lang} {n}", locale=lang, created_at=moment)
             proof(agent, f"paged-{lang}-{n}@example.be", locale=lang)
-            db.session.add(
-                IntakeMessage(
-                    source_key=f"paged:{uuid.uuid4().hex}",
-                    sha256="0" * 64,
-                    size=100,
-                    sender=f"sender{n}@example.be",
-                    subject=f"Aanvraag {n}",
-                    outcome=Outcome.REJECTED,
-                    reason="no_proof",
-                )
-            )
+            IntakeMessageFactory()
         db.session.commit()
         email = agent.email
         db.session.remove()

@@ -489,20 +489,9 @@ def test_only_email_files_and_only_officers(client, agent, tmp_path):
 
 
 def _messages(count: int, dossier: Dossier | None = None) -> list[IntakeMessage]:
-    made = []
-    for n in range(count):
-        record = IntakeMessage(
-            source_key=f"maildir:{n}-{id(made)}",
-            sha256="0" * 64,
-            size=100,
-            sender=f"sender{n}@example.be",
-            subject=f"Aanvraag <{n}>",
-            outcome=Outcome.REJECTED,
-            reason="no_proof",
-            dossier_id=dossier.id if dossier else None,
-        )
-        db.session.add(record)
-        made.append(record)
+    from tests.factories import IntakeMessageFactory
+
+    made = IntakeMessageFactory.create_batch(count, dossier_id=dossier.id if dossier else None)
     db.session.commit()
     return made
 
