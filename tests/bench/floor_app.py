@@ -145,13 +145,14 @@ def create_app() -> Flask:
         # processes may run at once (a check-then-create raced, and a worker failed to boot).
         for statement in SCHEMA:
             db.session.execute(text(statement))
-        columns = ", ".join(_cases()[0])
+        cases = _cases()
+        names = list(cases[0])
         db.session.execute(
             text(
-                f"INSERT OR IGNORE INTO floor_case ({columns})"
-                f" VALUES ({', '.join(':' + name for name in _cases()[0])})"
+                f"INSERT OR IGNORE INTO floor_case ({', '.join(names)})"
+                f" VALUES ({', '.join(':' + name for name in names)})"
             ),
-            _cases(),
+            cases,
         )
         db.session.commit()
     return app
