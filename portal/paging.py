@@ -62,12 +62,6 @@ def beyond(moment: Any, key: Any, at: Any, key_at: Any):
     return or_(moment > at, and_(moment == at, key > key_at))
 
 
-def older_than(key: Any, before: str | None):
-    """A newest-first page's condition: the rows whose `key` (an id) is below the cursor's;
-    None on the first page. A cursor that cannot be an id raises `Invalid`."""
-    return key < cursor_id(before) if given(before) else None
-
-
 def oldest_first(statement: Select, model: Any, moment: Any, after: str | None, size: int) -> Page:
     """A page of `statement`'s rows of `model`, oldest `moment` first (ties by id), past the
     row whose id the cursor `after` names (keyset: page 100 costs what page 1 does). The
@@ -81,3 +75,13 @@ def oldest_first(statement: Select, model: Any, moment: Any, after: str | None, 
         statement = statement.where(beyond(moment, model.id, at, row_id))
     found = db.session.scalars(statement.order_by(moment, model.id).limit(size + 1))
     return take(list(found.unique()), size, after)
+
+
+def newest_first(statement: Select, model: Any, before: str | None, size: int) -> Page:
+    """A page of `statement`'s rows of `model`, newest (highest id) first, past the row whose
+    id the cursor `before` names. Any id marks a place, so only its form is checked: a
+    cursor that cannot be an id raises `Invalid`."""
+    if given(before):
+        statement = statement.where(model.id < cursor_id(before))
+    found = db.session.scalars(statement.order_by(model.id.desc()).limit(size + 1))
+    return take(list(found.unique()), size, before)

@@ -288,9 +288,6 @@ def desk_proofs(
     shown = (Proof.ticket, Proof.issued_by, Proof.dossier, Proof.organisation)
     shown += (Proof.mandatary, Proof.foreign_employer)
     query = select(Proof).options(*(joinedload(relation) for relation in shown))
-    older = paging.older_than(Proof.id, before)
-    if older is not None:
-        query = query.where(older)
     if state == "used":
         query = query.where(Proof.used_at.is_not(None))
     elif state == "unused":
@@ -303,8 +300,7 @@ def desk_proofs(
         )
     elif state == "revoked":
         query = query.where(Proof.revoked_at.is_not(None))
-    found = db.session.scalars(query.order_by(Proof.id.desc()).limit(size + 1))
-    return paging.take(list(found), size, before)
+    return paging.newest_first(query, Proof, before, size)
 
 
 def state_of(proof: Proof, today: date) -> str:

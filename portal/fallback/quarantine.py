@@ -36,9 +36,6 @@ def messages(
     require_agent(actor)
     size = per_page or paging.PER_PAGE
     query = select(IntakeMessage).options(joinedload(IntakeMessage.dossier))
-    older = paging.older_than(IntakeMessage.id, before)
-    if older is not None:
-        query = query.where(older)
     if view == "quarantine":
         query = query.where(
             IntakeMessage.outcome.in_((Outcome.REJECTED, Outcome.ERROR)),
@@ -47,8 +44,7 @@ def messages(
         )
     elif view in {o.value for o in Outcome}:
         query = query.where(IntakeMessage.outcome == Outcome(view))
-    found = db.session.scalars(query.order_by(IntakeMessage.id.desc()).limit(size + 1))
-    return paging.take(list(found), size, before)
+    return paging.newest_first(query, IntakeMessage, before, size)
 
 
 def get_message(actor: User, message_id: int) -> IntakeMessage:
