@@ -499,7 +499,10 @@ def test_each_list_of_claims_comes_a_page_at_a_time_oldest_first(app, db_session
 
 
 @pytest.mark.parametrize("name", ["contests_after", "review_after", "waiting_after"])
-@pytest.mark.parametrize("cursor", ["abc", "-1", "0", "01", str(10**30), "99999", "1 OR 1=1"])
+@pytest.mark.parametrize(
+    "cursor",
+    ["abc", "-1", "0", "01", str(10**30), "99999", "1 OR 1=1", "\x00", "1\r\n2", "9" * 100_000],
+)
 def test_a_claims_cursor_that_names_no_row_is_refused(app, db_session, name, cursor):
     _pending_claims(2, proof=False)
     officer = _staff_client(app, Role.OFFICER, "officer@claims.example")

@@ -311,7 +311,22 @@ def test_the_mandates_to_verify_come_a_page_at_a_time_oldest_first(app, client):
 
 
 @pytest.mark.parametrize(
-    "cursor", ["abc", "-1", "0", "1.5", "01", str(10**30), "99999", "%00", "1 OR 1=1", "٣"]
+    "cursor",
+    [
+        "abc",
+        "-1",
+        "0",
+        "1.5",
+        "01",
+        str(10**30),
+        "99999",
+        "%00",
+        "1 OR 1=1",
+        "٣",
+        "\x00",
+        "1\r\n2",
+        "9" * 100_000,
+    ],
 )
 def test_a_mandate_cursor_that_names_no_mandate_is_refused(client, cursor):
     _waiting(2)

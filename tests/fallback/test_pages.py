@@ -552,7 +552,10 @@ def test_the_proofs_come_a_page_at_a_time_newest_first(client, agent, monkeypatc
 
 
 @pytest.mark.parametrize("path", ["/helpdesk/desk/proofs", "/helpdesk/desk/intake"])
-@pytest.mark.parametrize("cursor", ["abc", "-1", "0", "01", str(10**30), "1 OR 1=1", "%00"])
+@pytest.mark.parametrize(
+    "cursor",
+    ["abc", "-1", "0", "01", str(10**30), "1 OR 1=1", "%00", "\x00", "1\r\n2", "9" * 100_000],
+)
 def test_a_desk_cursor_that_cannot_be_an_id_is_refused(client, agent, path, cursor):
     login(client, agent.email)
     response = client.get(path, query_string={"before": cursor, "lang": "en"})
