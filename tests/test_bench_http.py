@@ -139,6 +139,42 @@ def test_the_form_floor_gives_each_first_visitor_a_token_of_their_own_that_flask
     ]
 
 
+def test_the_duties_floor_does_each_duty_on_its_own_page_and_leaves_the_other_floors_bare(
+    tmp_path,
+):
+    """The form floor with the duties pays for what every answer of the portal carries: a new
+    request id per request in the header and in one log line, a count and a latency in the
+    metrics, the security headers. Only on its own page: the form floor stays bare."""
+    code = (
+        "import io, logging, re\n"
+        "from prometheus_client import generate_latest\n"
+        "from tests.bench import floor_app\n"
+        "stream = io.StringIO()\n"
+        "floor_app.DUTIES_LOG.handlers[0].setStream(stream)\n"
+        "c = app.test_client()\n"
+        "r1, r2, bare = c.get('/form-duties'), c.get('/form-duties'), c.get('/form')\n"
+        "ids = [r.headers.get('X-Request-ID') for r in (r1, r2)]\n"
+        'print(r1.status_code, \'name="csrf_token" value="\' in r1.get_data(as_text=True))\n'
+        "print(all(re.fullmatch('[0-9a-f]{32}', i) for i in ids), ids[0] != ids[1])\n"
+        "print(r1.headers['X-Frame-Options'], r1.headers['Content-Security-Policy'][:18])\n"
+        "lines = stream.getvalue().splitlines()\n"
+        "print(len(lines), all(f'[{i}] GET /form-duties 200' in l for i, l in zip(ids, lines)))\n"
+        "text = generate_latest(floor_app.DUTIES_METRICS).decode()\n"
+        "print(re.search(r'floor_http_requests_total\\{[^}]*\\} (\\S+)', text)[1])\n"
+        "print(re.search(r'floor_http_request_duration_seconds_count\\{[^}]*\\} (\\S+)', text)[1])\n"
+        "print(bare.status_code, 'X-Request-ID' in bare.headers, 'X-Frame-Options' in bare.headers)\n"
+    )
+    assert _floor_app_run(tmp_path, code) == [
+        "200 True",
+        "True True",
+        "DENY default-src 'self'",
+        "2 True",
+        "2.0",
+        "2.0",
+        "200 False False",
+    ]
+
+
 def test_the_50_row_floor_shows_the_first_50_files_by_deadline_escaped_to_its_user_only(
     tmp_path,
 ):
@@ -159,11 +195,15 @@ def test_the_50_row_floor_shows_the_first_50_files_by_deadline_escaped_to_its_us
 
 
 def test_the_form_floor_is_public_and_the_50_row_floor_gets_its_share_of_the_signed_in_floor():
-    from tests.bench.http_bench import FLOOR, FLOORS, FORM_FLOOR, ROWS_FLOOR
+    from tests.bench.http_bench import DUTIES_FLOOR, FLOOR, FLOORS, FORM_FLOOR, ROWS_FLOOR
 
     assert not FLOORS[FORM_FLOOR].signed_in and FLOORS[ROWS_FLOOR].signed_in
-    _report_text, rows = _report({FLOOR: 400.0, FORM_FLOOR: 500.0, ROWS_FLOOR: 200.0})
+    assert not FLOORS[DUTIES_FLOOR].signed_in
+    _report_text, rows = _report(
+        {FLOOR: 400.0, FORM_FLOOR: 500.0, DUTIES_FLOOR: 450.0, ROWS_FLOOR: 200.0}
+    )
     assert rows[FORM_FLOOR].split()[-1] == "0.500×"  # public: a share of bare Flask only
+    assert rows[DUTIES_FLOOR].split()[-1] == "0.450×"
     assert rows[ROWS_FLOOR].split()[-2:] == ["0.200×", "0.500×"]
 
 

@@ -39,13 +39,18 @@ stack's own documentation shows it:
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
+import time
+import uuid
 from datetime import date, timedelta
 
-from flask import Flask, abort, session
+from flask import Blueprint, Flask, abort, g, request, session
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import generate_csrf
+from prometheus_client import CollectorRegistry, Counter, Histogram
 from sqlalchemy import Date, ForeignKey, String, bindparam, select, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, aliased, mapped_column
 
@@ -272,3 +277,80 @@ TABLE_TEMPLATE = app.jinja_env.from_string(TABLE)
 def rows_page() -> str:
     """A signed-in page of 50 files, the stack's way (see the docstring)."""
     return TABLE_TEMPLATE.render(name=current_user.name, rows=db.session.execute(ROWS).all())
+
+
+# --- The form floor with the duties -----------------------------------------------------
+# What every answer of the portal must carry besides its page, each done the plain way the
+# libraries document, on a blueprint of its own so that the other floors stay bare:
+# - a request id, new per request (uuid4), in the X-Request-ID header and in the log line
+#   (issue 10: every error and log line names its request);
+# - one log line per request through Python's logging, written to standard error (gunicorn
+#   puts it in the server's log file, as the portal's), and a request counter and latency
+#   histogram per endpoint (prometheus-client; the repo's gunicorn.conf.py sets its
+#   multi-process folder for this app as for the portal): issue 14's logs and metrics;
+# - the security headers the portal sends on every page (portal.errors.SECURITY_HEADERS,
+#   written out here: this app imports nothing of the portal).
+# Flask-WTF's CSRF check and the session's protection are left out: the portal does them
+# too, so this row errs on the cheap side.
+duties = Blueprint("duties", __name__)
+DUTIES_LOG = logging.getLogger("floor.requests")
+DUTIES_METRICS = CollectorRegistry()
+DUTIES_REQUESTS = Counter(
+    "floor_http_requests", "Requests", ["endpoint", "method", "status"], registry=DUTIES_METRICS
+)
+DUTIES_LATENCY = Histogram(
+    "floor_http_request_duration_seconds", "Latency", ["endpoint"], registry=DUTIES_METRICS
+)
+DUTIES_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'"
+    ),
+}
+
+
+def _log_to_stderr() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+    )
+    DUTIES_LOG.addHandler(handler)
+    DUTIES_LOG.setLevel(logging.INFO)
+    DUTIES_LOG.propagate = False
+
+
+_log_to_stderr()
+
+
+@duties.before_request
+def _start() -> None:
+    g.duties_started = time.perf_counter()
+    g.request_id = uuid.uuid4().hex
+
+
+@duties.after_request
+def _duties(response):
+    elapsed = time.perf_counter() - g.duties_started
+    response.headers.update(DUTIES_HEADERS)
+    response.headers["X-Request-ID"] = g.request_id
+    DUTIES_REQUESTS.labels(request.endpoint, request.method, str(response.status_code)).inc()
+    DUTIES_LATENCY.labels(request.endpoint).observe(elapsed)
+    DUTIES_LOG.info(
+        "%s %s %s",
+        request.method,
+        request.url_rule.rule,
+        response.status_code,
+        extra={"request_id": g.request_id},
+    )
+    return response
+
+
+@duties.get("/form-duties")
+def form_with_duties() -> str:
+    """The form floor's page, with the duties above around it."""
+    return form_page()
+
+
+app.register_blueprint(duties)

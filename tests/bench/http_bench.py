@@ -16,7 +16,9 @@ same check with Flask and SQLAlchemy Core alone, which is what the fixed stack c
 without the ORM. Two more are pages of the portal's kind made with the fixed stack alone:
 the "form floor", a first visit (no cookie) to a form with Flask-WTF's CSRF token, as the
 login page is; and the "50-row floor", a signed-in table of 50 files read through the ORM
-and written by Jinja, as the officers' queue is.
+and written by Jinja, as the officers' queue is. The "form floor + duties" is the form floor
+with what every answer of the portal must also do, written the plain way: a request id, one
+log line, a request counter and latency histogram, and the security headers.
 It logs in an employer and an officer, checks that every page answers 200, then loads each
 page with wrk (or, when wrk is missing, a Python load generator) for `--seconds` with
 `--clients` connections. It prints requests/s, p50 and p99 and the throughput as a share of
@@ -81,12 +83,14 @@ PAGES = [
 # signing in as the portal does (Flask-Login, the ORM), which no portal page can beat; the
 # ORM alone, as the design card's models and loaded actor require; and Flask with SQLAlchemy
 # Core alone. Then two pages of the portal's kind made with the fixed stack alone: a first
-# visit to a form with a CSRF token (beside the login page) and a signed-in table of 50 rows
-# (beside the officers' queue).
+# visit to a form with a CSRF token (beside the login page), the same with the duties every
+# answer of the portal has (a request id, a log line, metrics, the security headers), and a
+# signed-in table of 50 rows (beside the officers' queue).
 FLOOR = "signed-in floor"
 ORM_FLOOR = "ORM floor"
 CORE_FLOOR = "Core floor"
 FORM_FLOOR = "form floor"
+DUTIES_FLOOR = "form + duties"
 ROWS_FLOOR = "50-row floor"
 
 
@@ -102,6 +106,7 @@ FLOORS = {
     ORM_FLOOR: Floor("/orm", True, "Hello, Employer!"),
     CORE_FLOOR: Floor("/core", True, "Hello, Employer!"),
     FORM_FLOOR: Floor("/form", False, 'name="csrf_token" value="'),
+    DUTIES_FLOOR: Floor("/form-duties", False, 'name="csrf_token" value="'),
     ROWS_FLOOR: Floor("/rows", True, "Files 1 to 50</caption>"),
 }
 INPUT = re.compile(r"<input\b[^>]*>", re.S)
