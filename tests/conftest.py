@@ -22,6 +22,7 @@ from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 
 from portal import create_app, transactions
 from portal.accounts import services
+from portal.backoffice import queue
 from portal.extensions import db, limiter
 from tests.support import SmtpSink
 
@@ -48,6 +49,15 @@ class _FreshGClient(FlaskClient):
         if has_app_context():
             g.__dict__.clear()
         return super().open(*args, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _no_kept_search_readings():
+    """Each test's searches ask its own database how to read them: a reading kept by the
+    queue (`queue.PLAN_SECONDS`) from another test's files would skip the statements a
+    test counts."""
+    queue._search.cache_clear()
+    yield
 
 
 @pytest.fixture(autouse=True)

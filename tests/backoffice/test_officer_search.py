@@ -405,6 +405,48 @@ def test_the_queue_costs_a_fixed_number_of_queries_whatever_the_page_size(
     queue._search.cache_clear()
 
 
+def test_paging_through_a_search_asks_the_indexes_once_a_minute_and_either_reading_agrees(
+    client, officer, employer, monkeypatch
+):
+    """How a search is read is asked of the indexes once per `PLAN_SECONDS` and search key:
+    the next page, or the same search again, reads the files at once. A reading kept while
+    files were added still finds them, and the other reading finds the same files in the
+    same order, so a stale reading costs time only."""
+    moment = [1000.0]
+    monkeypatch.setattr(queue, "monotonic", lambda: moment[0])
+    for _ in range(3):
+        QueuedFile(owner=employer)  # Priya Sharma
+    url = "/backoffice/dossiers?lang=en&q=priya"
+
+    def visit(address: str = url) -> tuple[int, list[str]]:
+        """(the statements that asked the indexes, the references shown)."""
+        db.session.expire_all()
+        seen: list[str] = []
+        listener = lambda _c, _cur, statement, *_args: seen.append(statement)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            soup = page(client, address)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        shown = [a.get_text(strip=True) for a in soup.select("table.queue tbody tr td:first-child a")]
+        return sum("max(dossier.id)" in statement for statement in seen), shown
+
+    asked, first = visit()
+    assert asked == 1 and len(first) == 3
+    assert visit() == (0, first)  # the same search again: the kept reading
+    assert visit(url + "&sort=newest") == (0, first[::-1])  # another order, the same key
+    added = [QueuedFile(owner=employer).reference for _ in range(2)]
+    moment[0] += queue.PLAN_SECONDS - 1
+    asked, shown = visit()
+    assert asked == 0 and sorted(shown) == sorted(first + added)  # kept, and finds them all
+    moment[0] += 1
+    assert visit() == (1, shown)  # a minute on: asked again
+    plan = queue._search("priya").kept["plan"]
+    assert plan[1][2] is True  # five files: read from the union of the branches' ids
+    queue._search("priya").kept["plan"] = (moment[0], (*plan[1][:2], False))  # the OR
+    assert visit() == (0, shown)
+
+
 # --- Deciding --------------------------------------------------------------------------------
 
 
