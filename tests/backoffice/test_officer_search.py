@@ -428,7 +428,9 @@ def test_paging_through_a_search_asks_the_indexes_once_a_minute_and_either_readi
             soup = page(client, address)
         finally:
             event.remove(db.engine, "before_cursor_execute", listener)
-        shown = [a.get_text(strip=True) for a in soup.select("table.queue tbody tr td:first-child a")]
+        shown = [
+            a.get_text(strip=True) for a in soup.select("table.queue tbody tr td:first-child a")
+        ]
         return sum("max(dossier.id)" in statement for statement in seen), shown
 
     asked, first = visit()
