@@ -194,7 +194,7 @@ def test_the_50_row_floor_shows_the_first_50_files_by_deadline_escaped_to_its_us
     assert _floor_app_run(tmp_path, code) == ["401", "200 50 60 11 500", "True False True"]
 
 
-def test_the_form_floor_is_public_and_the_50_row_floor_gets_its_share_of_the_signed_in_floor():
+def test_the_form_floors_are_public_and_each_page_gets_its_share_of_its_yardstick():
     from tests.bench.http_bench import DUTIES_FLOOR, FLOOR, FLOORS, FORM_FLOOR, ROWS_FLOOR
 
     assert not FLOORS[FORM_FLOOR].signed_in and FLOORS[ROWS_FLOOR].signed_in
@@ -204,6 +204,11 @@ def test_the_form_floor_is_public_and_the_50_row_floor_gets_its_share_of_the_sig
     )
     assert rows[FORM_FLOOR].split()[-1] == "0.500×"  # public: a share of bare Flask only
     assert rows[DUTIES_FLOOR].split()[-1] == "0.450×"
+    # A public page gets its share of the form floor with the duties, a signed-in page its
+    # share of the signed-in floor.
+    assert rows["login page"].split()[-2:] == ["0.100×", "0.222×"]
+    assert rows["start page"].split()[-2:] == ["0.100×", "0.222×"]
+    assert rows["dashboard"].split()[-2:] == ["0.100×", "0.250×"]
     assert rows[ROWS_FLOOR].split()[-2:] == ["0.200×", "0.500×"]
 
 

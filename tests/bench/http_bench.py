@@ -22,8 +22,10 @@ log line, a request counter and latency histogram, and the security headers.
 It logs in an employer and an officer, checks that every page answers 200, then loads each
 page with wrk (or, when wrk is missing, a Python load generator) for `--seconds` with
 `--clients` connections. It prints requests/s, p50 and p99 and the throughput as a share of
-bare Flask, one column group per scale, and how much slower each page got from the smallest
-to the largest scale. Absolute numbers depend on the machine; compare the ratios.
+bare Flask, one column group per scale; in the "×floor" column, each page's throughput as a
+share of its yardstick's (a signed-in page: the signed-in floor; a public page: the form
+floor with the duties); and how much slower each page got from the smallest to the largest
+scale. Absolute numbers depend on the machine; compare the ratios.
 
 A share of the files (SHARE_MINE) belongs to the demo employer, so "my applications" grows
 with the scale as an employer's list does. BENCH_SCALES, BENCH_SECONDS and BENCH_CLIENTS
@@ -481,9 +483,11 @@ def measure_scale(
 def table(
     baselines: dict[int, Result], scales: list[int], runs: dict[int, dict[str, Result]]
 ) -> str:
-    """The report: per scale requests/s, p50, p99, the share of bare Flask and, for a
-    signed-in page, the share of the signed-in floor; then the growth between scales."""
-    signed_in = {label for label, who, _ in PAGES if who} | {ROWS_FLOOR}
+    """The report: per scale requests/s, p50, p99, the share of bare Flask and the share of
+    the page's yardstick (a signed-in page: the signed-in floor; a public page: the form
+    floor with the duties every answer carries); then the growth between scales."""
+    yardstick = {label: FLOOR if who else DUTIES_FLOOR for label, who, _ in PAGES}
+    yardstick[ROWS_FLOOR] = FLOOR
     labels = [*FLOORS, *(label for label, _, _ in PAGES)]
     shown = [label for label in labels if label in runs[scales[0]]]
     head = f"{'page':<18}"
@@ -507,8 +511,9 @@ def table(
         for files in scales:
             r = runs[files][label]
             share = r.share(baselines[files])
-            floor_share = runs[files][FLOOR].share(baselines[files])
-            floor = f"{share / floor_share:>6.3f}×" if label in signed_in else ""
+            floor = ""
+            if (beside := runs[files].get(yardstick.get(label, ""))) is not None:
+                floor = f"{share / beside.share(baselines[files]):>6.3f}×"
             line += f" | {r.rps:>7.0f} {r.p50_ms:>6.1f} {r.p99_ms:>6.1f} {share:>6.3f}× {floor:>7}"
             if r.errors:
                 line += f" ({r.errors} errors)"
