@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import Index, Select, bindparam, inspect, or_, select
+from sqlalchemy import Index, Select, bindparam, false, inspect, or_, select
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -88,15 +88,14 @@ def _condition(parties: tuple):
     return or_(*conditions) if conditions else None
 
 
-def dossiers_for(actor: User, status: DossierStatus | None = None) -> list[Dossier]:
-    """The actor's dossiers (only those in `status`, when given), newest first."""
+def dossiers_for(actor: User, status: DossierStatus | None = None) -> Select:
+    """The statement of the actor's dossiers (only those in `status`, when given), unordered:
+    the caller reads it a page at a time. None of them for an actor who may see none."""
     condition = _visible_to(actor)
-    if condition is None:
-        return []
-    query = select(Dossier).where(condition).order_by(Dossier.id.desc())
+    query = select(Dossier).where(condition if condition is not None else false())
     if status is not None:
         query = query.where(Dossier.status == status)
-    return list(db.session.scalars(query))
+    return query
 
 
 class ListedFile(NamedTuple):

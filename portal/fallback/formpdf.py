@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal import clock
+from portal import clock, paging
 from portal.accounts.models import User
 from portal.dossiers import access
 from portal.dossiers.contents import documents, summary
@@ -12,10 +12,15 @@ from portal.i18n import force_locale, format_date
 from portal.pdf import render_pdf
 
 
-def drafts(actor: User) -> list[Dossier]:
-    """The drafts of the actor's organisation or mandatary, newest first (only the drafts
-    are read, not every file the organisation ever filed)."""
-    return access.dossiers_for(actor, DossierStatus.DRAFT)
+def drafts(actor: User, before: str | None = None, per_page: int | None = None) -> paging.Page:
+    """A page of the drafts of the actor's organisation or mandatary, newest first, past the
+    draft whose id `before` names (only the drafts are read, not every file the
+    organisation ever filed, and a page at a time: an agency may keep hundreds). A cursor
+    that cannot be an id raises `Invalid`."""
+    size = per_page or paging.PER_PAGE
+    return paging.newest_first(
+        access.dossiers_for(actor, DossierStatus.DRAFT), Dossier, before, size
+    )
 
 
 def application_form_pdf(dossier: Dossier, locale: str) -> bytes:

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -107,7 +117,11 @@ def blank_form():
 @bp.get("/drafts")
 @roles(*FILERS)
 def drafts():
-    return render_template("fallback/drafts.html", drafts=formpdf.drafts(current_user))
+    try:
+        page = formpdf.drafts(current_user, request.args.get("before"))
+    except Invalid:
+        abort(400)  # a cursor that cannot be a draft's id
+    return render_template("fallback/drafts.html", page=page, drafts=page.items)
 
 
 @bp.get("/drafts/<int:dossier_id>/form.pdf")

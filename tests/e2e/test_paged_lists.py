@@ -1,7 +1,7 @@
 """axe-core and the 320-px check, in each of the four languages, on the staff lists that come
 a page at a time with their page links showing: the mandates to verify, the three lists of
-the claims page, and the helpdesk's proofs and intake messages (two rows a page here, so
-that a few rows make a second page)."""
+the claims page, the helpdesk's proofs and intake messages, and an employer's drafts for an
+e-mail submission (two rows a page here, so that a few rows make a second page)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from portal.extensions import db
 from tests.e2e.helpers import LANGS, h1, log_in_as, unique_email
 from tests.factories import (
     ClaimContestFactory,
+    DossierFactory,
     ForeignEmployerFactory,
     IntakeMessageFactory,
     MandateFactory,
@@ -29,12 +30,13 @@ from tests.support import make_user
 ROWS = 3  # two pages of two
 
 
-def seed(app: Flask, lang: str) -> str:
+def seed(app: Flask, lang: str) -> tuple[str, str]:
     """Three of each list's rows, older than any other test's (so they come first); the
-    e-mail of a helpdesk agent who issued the proofs."""
+    e-mails of a helpdesk agent who issued the proofs and of an employer with three drafts."""
     old = clock.now() - timedelta(days=400)
     with app.app_context():
         agent = make_user(unique_email("paged-agent", lang), Role.HELPDESK, locale=lang)
+        employer = make_user(unique_email("paged-employer", lang), locale=lang)
         for n in range(ROWS):
             moment = old + timedelta(minutes=n)
             MandateFactory(foreign_employer=ForeignEmployerFactory(), created_at=moment)
@@ -45,10 +47,11 @@ def seed(app: Flask, lang: str) -> str:
             ClaimContestFactory(company_name=f"Contest {lang} {n}", locale=lang, created_at=moment)
             proof(agent, f"paged-{lang}-{n}@example.be", locale=lang)
             IntakeMessageFactory()
+            DossierFactory(owner=employer)
         db.session.commit()
-        email = agent.email
+        emails = agent.email, employer.email
         db.session.remove()
-    return email
+    return emails
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -76,7 +79,7 @@ def test_paged_staff_lists(
         axe(f"{label}, page 2")
 
     monkeypatch.setattr(paging, "PER_PAGE", 2)
-    agent = seed(live_app, lang)
+    agent, employer = seed(live_app, lang)
 
     officer = create_account(unique_email("paged-officer", lang), Role.OFFICER, locale=lang)
     log_in_as(page, t, lang, officer["email"])
@@ -89,3 +92,7 @@ def test_paged_staff_lists(
     log_in_as(page, t, lang, agent)
     visit("/helpdesk/desk/proofs", "proofs for e-mail submission", "Pages of the proofs")
     visit("/helpdesk/desk/intake?state=all", "mail intake", "Pages of the messages")
+    page.context.clear_cookies()
+
+    log_in_as(page, t, lang, employer)
+    visit("/helpdesk/drafts", "application forms of drafts", "Pages of your drafts")
