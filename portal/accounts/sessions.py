@@ -132,14 +132,25 @@ def end_all(user: User, *, keep: UserSession | None = None) -> int:
 
 
 def active_for(user: User) -> list[UserSession]:
-    """The user's live sessions, newest first."""
+    """The user's live sessions, newest first.
+
+    Only the rows that can still be live are read: a session closed with the browser, not
+    logged out, keeps `ended_at` empty for ever, and a user who signs in daily gathers
+    hundreds of them. The timeouts bound what is left (logins within the absolute timeout).
+    """
     moment = now()
+    idle, absolute = _limits()
     rows = db.session.scalars(
         select(UserSession)
-        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .where(
+            UserSession.user_id == user.id,
+            UserSession.ended_at.is_(None),
+            UserSession.last_seen_at >= moment - idle,
+            UserSession.created_at >= moment - absolute,
+        )
         .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
     )
-    return [row for row in rows if is_live(row, moment)]
+    return [row for row in rows if is_live(row, moment)]  # the same test, as the loader's
 
 
 def own(user: User, session_id: int) -> UserSession | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from flask import render_template_string
 from flask_login import current_user
@@ -223,3 +225,34 @@ def test_the_wizard_warning_counts_from_the_stored_last_seen(app, client, clock)
         clock.advance(hours=7, minutes=50)
         sessions.current().last_seen_at = clock.moment
         assert sessions.seconds_left() == 8 * 3600 - (30 + 7 * 3600 + 50 * 60)
+
+
+def test_the_account_page_reads_only_the_sessions_that_can_be_live(app, client, monkeypatch):
+    """A browser closed without a logout leaves its row open for ever: the account page
+    reads only the rows the timeouts leave live, however many were abandoned."""
+    user = make_user("emp@example.be")
+    login(client, "emp@example.be")
+    moment = portal_clock.now()
+    abandoned = [(timedelta(days=n + 1), timedelta(days=n + 1)) for n in range(200)]
+    abandoned += [
+        (timedelta(minutes=31), timedelta(minutes=31)),  # idle past the 30-minute timeout
+        (timedelta(hours=8, minutes=1), timedelta(0)),  # busy, but past the 8-hour lifetime
+    ]
+    for age, idle in abandoned:
+        record, _token = sessions.start(user, ip="203.0.113.9", user_agent=FIREFOX)
+        record.created_at, record.last_seen_at = moment - age, moment - idle
+    ended, _token = sessions.start(user, ip="203.0.113.9", user_agent=FIREFOX)
+    sessions.end(ended)
+    db.session.flush()
+    checked = []
+    real = sessions.is_live
+
+    def counting(record, at=None):
+        checked.append(record.id)
+        return real(record, at)
+
+    monkeypatch.setattr(sessions, "is_live", counting)
+    page = check_page(client.get("/account/?lang=en").get_data(as_text=True))
+    assert len(page.select("table tbody tr")) == 1 and "(this session)" in page.get_text()
+    assert "Firefox" not in page.get_text()
+    assert len(checked) <= 2  # the loader's check and the list's: this session only
