@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from flask import current_app, g, request
 from flask import session as cookie_session
 from flask_login import current_user
-from sqlalchemy import ForeignKey, Select, String, bindparam, select, update
+from sqlalchemy import ForeignKey, Select, String, and_, bindparam, select, update
 from sqlalchemy.orm import Mapped, joinedload, mapped_column
 
 from portal import clock, transactions
@@ -100,6 +100,16 @@ def is_live(record: UserSession, moment: datetime | None = None) -> bool:
     )
 
 
+def _live_clause(moment: datetime):
+    """`is_live` as a condition, for reading many rows: the same rule, in SQL."""
+    idle, absolute = _limits()
+    return and_(
+        UserSession.ended_at.is_(None),
+        UserSession.last_seen_at >= moment - idle,
+        UserSession.created_at >= moment - absolute,
+    )
+
+
 def find(token: str | None) -> UserSession | None:
     if not token or not isinstance(token, str) or len(token) > 100:
         return None
@@ -138,19 +148,13 @@ def active_for(user: User) -> list[UserSession]:
     logged out, keeps `ended_at` empty for ever, and a user who signs in daily gathers
     hundreds of them. The timeouts bound what is left (logins within the absolute timeout).
     """
-    moment = now()
-    idle, absolute = _limits()
-    rows = db.session.scalars(
-        select(UserSession)
-        .where(
-            UserSession.user_id == user.id,
-            UserSession.ended_at.is_(None),
-            UserSession.last_seen_at >= moment - idle,
-            UserSession.created_at >= moment - absolute,
+    return list(
+        db.session.scalars(
+            select(UserSession)
+            .where(UserSession.user_id == user.id, _live_clause(now()))
+            .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
         )
-        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
     )
-    return [row for row in rows if is_live(row, moment)]  # the same test, as the loader's
 
 
 def own(user: User, session_id: int) -> UserSession | None:

@@ -255,4 +255,4 @@ def test_the_account_page_reads_only_the_sessions_that_can_be_live(app, client, 
     page = check_page(client.get("/account/?lang=en").get_data(as_text=True))
     assert len(page.select("table tbody tr")) == 1 and "(this session)" in page.get_text()
     assert "Firefox" not in page.get_text()
-    assert len(checked) <= 2  # the loader's check and the list's: this session only
+    assert len(checked) <= 2  # the loader's check: the list reads only live rows
