@@ -9,6 +9,8 @@ import socket
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
@@ -211,11 +213,20 @@ def statements_of(client, url: str, *, fresh: bool = True) -> tuple[list[str], s
     `fresh`: with nothing loaded before it, as in production. The tests share one session
     with the app, so what a test or an earlier request loaded is otherwise still there, and
     a query per row (or none) can hide behind it."""
-    from sqlalchemy import event
-
     assert client.get(url).status_code == 200
     if fresh:
         db.session.expunge_all()
+    with statements_sent() as seen:
+        response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return seen, response.get_data(as_text=True)
+
+
+@contextmanager
+def statements_sent() -> Iterator[list[str]]:
+    """The SQL statements sent to the database inside the block, in order."""
+    from sqlalchemy import event
+
     seen: list[str] = []
 
     def record(_conn, _cursor, statement, *_args) -> None:
@@ -223,8 +234,6 @@ def statements_of(client, url: str, *, fresh: bool = True) -> tuple[list[str], s
 
     event.listen(db.engine, "before_cursor_execute", record)
     try:
-        response = client.get(url)
+        yield seen
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
-    assert response.status_code == 200, response.status_code
-    return seen, response.get_data(as_text=True)

@@ -8,7 +8,7 @@ from datetime import date
 import factory
 import pytest
 from babel.dates import format_date
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from portal import clock, uploads
 from portal.accounts.models import ForeignEmployer, Role
@@ -30,6 +30,7 @@ from tests.support import (
     login,
     make_organisation,
     make_user,
+    statements_sent,
 )
 
 S = DossierStatus
@@ -385,13 +386,8 @@ def test_the_queue_costs_a_fixed_number_of_queries_whatever_the_page_size(
 
     def statements(url: str) -> int:
         db.session.expire_all()
-        seen = []
-        listener = lambda *_args: seen.append(1)  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with statements_sent() as seen:
             rows = page(client, url).select("table.queue tbody tr")
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
         assert rows
         return len(seen)
 
@@ -421,13 +417,8 @@ def test_paging_through_a_search_asks_the_indexes_once_a_minute_and_either_readi
     def visit(address: str = url) -> tuple[int, list[str]]:
         """(the statements that asked the indexes, the references shown)."""
         db.session.expire_all()
-        seen: list[str] = []
-        listener = lambda _c, _cur, statement, *_args: seen.append(statement)  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with statements_sent() as seen:
             soup = page(client, address)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
         shown = [
             a.get_text(strip=True) for a in soup.select("table.queue tbody tr td:first-child a")
         ]

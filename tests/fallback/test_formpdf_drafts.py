@@ -5,14 +5,13 @@ newest first."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
 
 from portal import paging
 from portal.accounts.models import Role
 from portal.extensions import db
 from portal.fallback import formpdf
 from tests.factories import DossierFactory, EmployerFactory
-from tests.support import check_page, login, make_user, statements_of
+from tests.support import check_page, login, make_user, statements_of, statements_sent
 
 
 def test_only_the_drafts_are_read(db_session):
@@ -22,16 +21,8 @@ def test_only_the_drafts_are_read(db_session):
         DossierFactory(owner=employer, submitted=True)
     DossierFactory(owner=EmployerFactory())  # another organisation's draft
     db.session.flush()
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with statements_sent() as seen:
         found = [dossier.id for dossier in formpdf.drafts(employer).items]
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     assert found == sorted(drafts, reverse=True)
     assert len(seen) == 1 and "dossier.status = " in seen[0].split("WHERE", 1)[1]
 
