@@ -7,15 +7,13 @@ own in the same cluster (PostgreSQL, when DATABASE_URL points there), with commi
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import Counter
 from datetime import date, timedelta
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from portal import audit, create_app
 from portal.accounts.models import ClaimStatus, MembershipClaim, OrgRole, Role, User
@@ -26,30 +24,11 @@ from portal.dossiers.models import Document, Dossier, DossierStatus
 from portal.extensions import db
 from tests.applications_support import fill, start, submit
 from tests.factories import DossierFactory, card_details
-from tests.support import login, make_organisation, make_user
+from tests.support import login, make_organisation, make_user, own_database
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 
 THREADS = 10
-
-
-def _own_database(tmp_path) -> tuple[str, callable]:
-    url = os.environ.get("DATABASE_URL")
-    if not (url and url.startswith("postgresql")):
-        return f"sqlite:///{tmp_path / 'concurrency.sqlite'}", lambda: None
-    parts = urlsplit(url)
-    name = "portal_concurrency"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-        connection.execute(text(f"CREATE DATABASE {name}"))
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
-
-    return urlunsplit(parts._replace(path=f"/{name}")), drop
 
 
 def _audited_reads(employer, officer, read_id: int, document_id: int) -> list:
@@ -66,7 +45,7 @@ def _audited_reads(employer, officer, read_id: int, document_id: int) -> list:
 def live(tmp_path_factory):
     """An app on its own committed database, with an employer, two officers and files."""
     base = tmp_path_factory.mktemp("concurrency")
-    url, drop = _own_database(base)
+    url, drop = own_database(base, "portal_concurrency")
     app = create_app(
         {
             "TESTING": True,

@@ -9,42 +9,22 @@ only the database and the SECRET_KEY, as in production.
 
 from __future__ import annotations
 
-import os
-from urllib.parse import urlsplit, urlunsplit
-
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from portal import create_app
 from portal.accounts.sessions import UserSession
 from portal.extensions import db
-from tests.support import PASSWORD, make_user
+from tests.support import PASSWORD, make_user, own_database
 
 NAME = "portal_sessions_shared"
-
-
-def _own_database(base) -> tuple[str, callable]:
-    url = os.environ.get("DATABASE_URL")
-    if not (url and url.startswith("postgresql")):
-        return f"sqlite:///{base / 'shared.sqlite'}", lambda: None
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)"))
-        connection.execute(text(f"CREATE DATABASE {NAME}"))
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)"))
-        admin.dispose()
-
-    return urlunsplit(urlsplit(url)._replace(path=f"/{NAME}")), drop
 
 
 @pytest.fixture(scope="module")
 def instances(tmp_path_factory):
     base = tmp_path_factory.mktemp("instances")
-    url, drop = _own_database(base)
+    url, drop = own_database(base, NAME)
 
     def instance(name: str):
         return create_app(

@@ -293,9 +293,9 @@ def test_two_workers_at_once_send_each_reminder_once(app, tmp_path):
     from flask_migrate import upgrade
 
     from portal import create_app
-    from tests.test_concurrency import _own_database
+    from tests.support import own_database
 
-    url, drop = _own_database(tmp_path)
+    url, drop = own_database(tmp_path, "portal_card_reminders")
     live = create_app(
         {
             "TESTING": True,

@@ -27,8 +27,8 @@ from portal.accounts.models import PartnerKind, Role
 from portal.extensions import db
 from portal.mail import OutboxMessage
 from tests.onboarding.factories import GHENT
-from tests.support import login, make_user
-from tests.test_concurrency import _own_database, _run_together
+from tests.support import login, make_user, own_database
+from tests.test_concurrency import _run_together
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 
@@ -42,7 +42,7 @@ CODES = {
 
 @pytest.fixture
 def live(tmp_path):
-    url, drop = _own_database(tmp_path)
+    url, drop = own_database(tmp_path, "portal_withdrawal")
     app = create_app(
         {
             "TESTING": True,
