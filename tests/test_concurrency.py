@@ -23,7 +23,7 @@ from portal.dossiers.lifecycle.models import StatusEvent
 from portal.dossiers.models import Document, Dossier, DossierStatus
 from portal.extensions import db
 from tests.applications_support import fill, start, submit
-from tests.factories import DossierFactory, card_details
+from tests.factories import PASSWORD, DossierFactory, card_details
 from tests.support import login, make_organisation, make_user, own_database
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
@@ -478,3 +478,47 @@ def test_administrators_answering_one_join_request_at_once_answer_it_once(live):
             page = client.get("/account/organisation?lang=en").get_data(as_text=True)
         told += "already been answered" in page
     assert told == 9
+
+
+def test_logins_of_one_account_at_once_and_the_purge_of_old_ones_lose_nothing(live):
+    """Ten browsers log in to one account at the same moment while the daily retention run
+    deletes the account's old logins: every login opens its own session, the account keeps
+    the latest moment, and only the old rows go."""
+    from portal import clock
+    from portal.accounts import sessions
+    from portal.privacy import run, schedule
+
+    email = "many.browsers@live.example"
+    with live.app_context():
+        user = make_user(email)
+        long_ago = clock.now() - timedelta(days=400)
+        with clock.frozen(long_ago):
+            old = [sessions.start(user, ip="203.0.113.1", user_agent="old")[0] for _ in range(30)]
+        db.session.commit()
+        user_id, old_ids = user.id, {row.id for row in old}
+
+    def purge() -> int:
+        with live.app_context():
+            only = {"sessions": schedule.load()["sessions"]}
+            (outcome,) = run.run(dry_run=False, batch=7, entries=only)
+            return 200 if outcome.done == len(old_ids) else 409
+
+    logins = [
+        lambda: (
+            live.test_client()
+            .post("/account/login", data={"email": email, "password": PASSWORD})
+            .status_code
+        )
+        for _ in range(THREADS)
+    ]
+    statuses = _run_together([*logins, purge])
+    assert sorted(statuses) == [200] + [302] * THREADS, Counter(statuses)
+    with live.app_context():
+        rows = db.session.scalars(
+            select(sessions.UserSession).where(sessions.UserSession.user_id == user_id)
+        ).all()
+        assert not old_ids & {row.id for row in rows}
+        assert len(rows) == THREADS and all(row.user_agent != "old" for row in rows)
+        latest = max(row.created_at for row in rows)
+        assert db.session.get(User, user_id).last_login_at == latest
+        db.session.commit()

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, select
+from flask_migrate import upgrade
+from sqlalchemy import func, insert, select
 
 from onboarding import demo as onboarding_demo
-from portal.accounts.models import Mandate, MandateStatus, User
+from portal import create_app
+from portal.accounts.models import Mandate, MandateStatus, Role, User
+from portal.accounts.sessions import UserSession
 from portal.demo import ACCOUNTS, PASSWORD
 from portal.extensions import db
-from tests.support import login
+from tests.support import login, own_database
 
 DESIGN_ACCOUNTS = {
     "employer@demo.example",
@@ -65,3 +70,48 @@ def test_the_demo_entrepreneur_can_start_a_card_for_herself(app, client, db_sess
     login(client, "entrepreneur@demo.example", PASSWORD)
     page = client.get("/dashboard?lang=en").get_data(as_text=True)
     assert "Elif Entrepreneur" in page and "professional card" in page.lower()
+
+
+def test_the_last_login_is_filled_in_from_the_sessions_already_there(tmp_path):
+    """Migration 20261205_sessions: accounts keep counting from the logins they had."""
+    url, drop = own_database(tmp_path, "portal_migration_last_login")
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key-of-sufficient-length-000",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "UPLOAD_DIR": str(tmp_path / "uploads"),
+            "MAIL_DIR": str(tmp_path / "mail"),
+            "MAIL_SERVER": "",
+        }
+    )
+    moments = [datetime(2025, month, 2, 9, 30, tzinfo=UTC) for month in (1, 7, 3)]
+    try:
+        with app.app_context():
+            upgrade(revision="20261202_speedb")  # the schema before the column
+            accounts = {}
+            for name in ("came", "never"):
+                accounts[name] = db.session.execute(
+                    insert(User.__table__)
+                    .values(email=f"{name}@example.test", name=name, role=Role.EMPLOYER)
+                    .returning(User.__table__.c.id)
+                ).scalar_one()
+            for number, moment in enumerate(moments):
+                db.session.execute(
+                    insert(UserSession.__table__).values(
+                        token_hash=f"{number:064d}",
+                        user_id=accounts["came"],
+                        created_at=moment,
+                        last_seen_at=moment,
+                    )
+                )
+            db.session.commit()
+            upgrade()
+            came, never = (db.session.get(User, accounts[key]) for key in ("came", "never"))
+            assert came.last_login_at == max(moments)
+            assert never.last_login_at is None  # it keeps counting from its creation
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        drop()

@@ -229,6 +229,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     # the person out of the row, which stays for the files and audit entries naming it.
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     anonymised_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The start of the latest session, kept on the account: the account's retention counts
+    # from it, and the session rows themselves are purged much sooner (series sessions).
+    last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")
     mandatary: Mapped[Mandatary | None] = relationship(back_populates="users")
 

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from flask import current_app, g, request
 from flask import session as cookie_session
 from flask_login import current_user
-from sqlalchemy import ForeignKey, Select, String, and_, bindparam, select, update
+from sqlalchemy import ForeignKey, Select, String, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Mapped, joinedload, mapped_column
 
 from portal import clock, transactions
@@ -86,6 +86,17 @@ def start(user: User, *, ip: str | None, user_agent: str | None) -> tuple[UserSe
         user_agent=_clean(user_agent, USER_AGENT_MAX),
     )
     db.session.add(record)
+    # The account keeps its last login apart from the session rows, which are purged sooner
+    # (retention series sessions). Only forward: of two logins at once, the later moment
+    # stays whichever commits last.
+    db.session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .where(or_(User.last_login_at.is_(None), User.last_login_at < moment))
+        .values(last_login_at=moment, updated_at=User.updated_at)  # a login changes nothing
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(user, ["last_login_at"])
     db.session.flush()
     return record, token
 
@@ -100,7 +111,7 @@ def is_live(record: UserSession, moment: datetime | None = None) -> bool:
     )
 
 
-def _live_clause(moment: datetime):
+def live_clause(moment: datetime):
     """`is_live` as a condition, for reading many rows: the same rule, in SQL."""
     idle, absolute = _limits()
     return and_(
@@ -151,7 +162,7 @@ def active_for(user: User) -> list[UserSession]:
     return list(
         db.session.scalars(
             select(UserSession)
-            .where(UserSession.user_id == user.id, _live_clause(now()))
+            .where(UserSession.user_id == user.id, live_clause(now()))
             .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
         )
     )

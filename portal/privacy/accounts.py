@@ -22,8 +22,14 @@ pending claim to an enterprise number is withdrawn (the number freed) unless ano
 administrator of the organisation can carry it on.
 
 The series **accounts** (anonymise, trigger last_login): an account whose last login
-(the start of its latest session; its creation when it never logged in) lies before the
-cutoff. A closed account is anonymised at once by the closure (`portal.privacy.closure`).
+(the start of its latest session, kept on the account as `last_login_at`; its creation
+when it never logged in) lies before the cutoff. A closed account is anonymised at once by
+the closure (`portal.privacy.closure`).
+
+The series **sessions** (delete, trigger last_activity): the login sessions (when, from
+which address, which browser) that saw no activity since the cutoff and can no longer be
+live, whoever their account is. The account's own last login stays, so purging its
+sessions never makes an account look unused.
 """
 
 from __future__ import annotations
@@ -37,10 +43,10 @@ from sqlalchemy import delete, func, select
 from portal import audit
 from portal.accounts import claims, memberships
 from portal.accounts.models import ClaimStatus, OrganisationClaim, OrgRole, User
-from portal.accounts.sessions import UserSession
+from portal.accounts.sessions import UserSession, live_clause
 from portal.dossiers.models import DossierViewer
 from portal.extensions import db
-from portal.privacy.batches import Outcome, Pass, commit, count, ids_in_batches, sample
+from portal.privacy.batches import Outcome, Pass, bulk, commit, count, ids_in_batches, sample
 from portal.privacy.schedule import Entry
 
 PLACEHOLDER_DOMAIN = "anonymised.invalid"
@@ -117,14 +123,12 @@ def _take_out(user: User, now: datetime) -> str:
 
 
 def last_login():
-    """Per account: the start of its latest session, or its creation if it never had one."""
-    latest = (
-        select(func.max(UserSession.created_at))
-        .where(UserSession.user_id == User.id)
-        .correlate(User)
-        .scalar_subquery()
-    )
-    return func.coalesce(latest, User.created_at)
+    """Per account: the start of its latest session, or its creation if it never had one.
+
+    Read from the account, not from its session rows: those are purged sooner (series
+    sessions), and an account whose sessions went would otherwise count from its creation.
+    """
+    return func.coalesce(User.last_login_at, User.created_at)
 
 
 def accounts(entry: Entry, p: Pass) -> Outcome:
@@ -143,3 +147,14 @@ def accounts(entry: Entry, p: Pass) -> Outcome:
         outcome.unredacted += audit.redact_mentions(addresses, now=p.now).legacy
         commit(p)
     return outcome
+
+
+def old_sessions(entry: Entry, p: Pass) -> Outcome:
+    """Delete the session rows without activity since the cutoff that cannot be live.
+
+    "Cannot be live" is asked as well so that a period shorter than the idle timeout (a
+    schedule is an operator's data) never ends a session someone is using.
+    """
+    cutoff = entry.period.before(p.now)
+    due = select(UserSession.id).where(UserSession.last_seen_at < cutoff, ~live_clause(p.now))
+    return bulk(entry, p, cutoff, due, UserSession, {}, "session")

@@ -70,6 +70,7 @@ def _account(user: User) -> dict:
         "email_verified_at": user.email_verified_at,
         "active": user.active,
         "closed_at": user.closed_at,
+        "last_login_at": user.last_login_at,
     }
 
 
@@ -343,6 +344,7 @@ LABELS = {
     "email_verified_at": _l("E-mail address confirmed"),
     "active": _l("Active"),
     "closed_at": _l("Closed"),
+    "last_login_at": _l("Last login"),
     "enterprise_number": _l("Enterprise number"),
     "your_role": _l("Your role"),
     "requests_to_join": _l("Requests to join"),

@@ -42,6 +42,7 @@ SERIES_WORDS = {
     "helpdesk_tickets": _l("A question to the helpdesk"),
     "welcome_profiles": _l("Your welcome profile: address, family, children, checklist, referrals"),
     "accounts": _l("Your account"),
+    "sessions": _l("Your logins: when, from which address and with which browser"),
 }
 
 TRIGGER_WORDS = {
@@ -54,6 +55,7 @@ TRIGGER_WORDS = {
     "closed": _l("after it was closed"),
     "welcome_end": _l("after the end of the welcome (or after you withdraw your consent)"),
     "last_login": _l("after your last login"),
+    "last_activity": _l("after the login's last activity"),
 }
 
 ACTION_WORDS = {

@@ -36,6 +36,8 @@ What each series means here:
   (`portal.privacy.tickets`).
 - **accounts** (anonymise): an account unused since the cutoff keeps its row without the
   person (`portal.privacy.accounts`); a closed account is anonymised at its closure.
+- **sessions** (delete): a login session (its address and browser) without activity since
+  the cutoff and no longer live; the account keeps the moment of its last login.
 - A series without a handler (the orange carpet's welcome profiles when the plug-in is
   off) is reported as such and kept. A plug-in adds its own handlers to
   `app.extensions["retention_handlers"]` (the orange carpet: webhook bodies and welcome
@@ -333,6 +335,7 @@ HANDLERS: dict[str, Handler] = {
     "quarantine": intake.quarantine,
     "helpdesk_tickets": tickets.helpdesk_tickets,
     "accounts": accounts.accounts,
+    "sessions": accounts.old_sessions,
     "documents": _documents,
     "outbox": _outbox,
     "exchange_outbox": _exchange,

@@ -256,3 +256,21 @@ def test_the_account_page_reads_only_the_sessions_that_can_be_live(app, client, 
     assert len(page.select("table tbody tr")) == 1 and "(this session)" in page.get_text()
     assert "Firefox" not in page.get_text()
     assert len(checked) <= 2  # the loader's check: the list reads only live rows
+
+
+def test_a_login_keeps_its_moment_on_the_account_and_never_moves_it_back(app, client):
+    user = make_user("last.login@example.test")
+    created, changed = user.created_at, user.updated_at
+    assert user.last_login_at is None
+    later = portal_clock.now() + timedelta(days=3)
+    with portal_clock.frozen(later):
+        login(client, user.email)
+    db.session.expire_all()
+    assert user.last_login_at == later
+    assert user.updated_at == changed  # a login is no change of the account
+    # A login whose moment is older (taken before another that committed first) keeps it.
+    with portal_clock.frozen(later - timedelta(seconds=1)):
+        login(app.test_client(), user.email)
+    db.session.expire_all()
+    assert user.last_login_at == later
+    assert user.created_at == created

@@ -129,6 +129,9 @@ def test_the_json_holds_everything_about_the_filer(client, world):
     }
     assert len(data["sessions"]["sessions"]) == 1  # the login of this download
     assert data["sessions"]["sessions"][0]["ip_address"]
+    # The last login is kept on the account too (its retention counts from it).
+    started = data["sessions"]["sessions"][0]["started_at"]
+    assert started and data["account"]["last_login_at"] == started
     by_file = [(e["file"], e["action"], e["by"]) for e in data["audit"]["entries"]]
     assert ("SP-2026-ALICE-1", "download", "Officer") in by_file
     assert ("SP-2026-ALICE-1", "view", "Employer") in by_file  # a colleague, by role only

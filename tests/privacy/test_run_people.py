@@ -334,3 +334,93 @@ def test_plugins_take_their_own_data_of_an_anonymised_account_out(app, people, m
     )
     run.run(dry_run=False, now=NOW, entries=only("accounts"))
     assert sorted(seen) == ["never@example.test", "unused@example.test"]  # before the change
+
+
+# --- login sessions --------------------------------------------------------------------------------
+
+
+def session_row(user, started: datetime, last_seen: datetime, *, ended: bool = False):
+    with clock.frozen(started):
+        row, _token = sessions.start(user, ip="203.0.113.7", user_agent="Firefox")
+    row.last_seen_at = last_seen
+    row.ended_at = last_seen if ended else None
+    return row
+
+
+@pytest.fixture
+def logins(db_session):
+    old, young = due_and_younger("sessions")
+    with clock.frozen(old - timedelta(days=400)):
+        olga = EmployerFactory(email="olga.logins@example.test")
+        other = EmployerFactory(email="other.logins@example.test")
+    rows = {
+        "ended": session_row(olga, old - timedelta(days=3), old, ended=True),
+        "abandoned": session_row(olga, old - timedelta(hours=1), old),  # browser closed
+        "other's": session_row(other, old - timedelta(days=30), old - timedelta(days=30)),
+        "young": session_row(olga, young, young, ended=True),
+        "live": session_row(olga, NOW - timedelta(minutes=5), NOW - timedelta(minutes=1)),
+    }
+    db.session.commit()
+    return olga, rows
+
+
+def session_ids() -> set[int]:
+    return set(db.session.scalars(select(sessions.UserSession.id)))
+
+
+def test_a_dry_run_counts_the_old_logins_and_deletes_nothing(logins):
+    olga, rows = logins
+    (outcome,) = run.run(dry_run=True, now=NOW, entries=only("sessions"))
+    old = [rows["ended"].id, rows["abandoned"].id, rows["other's"].id]
+    assert outcome.due == 3
+    assert outcome.sample == [f"session {i}" for i in sorted(old)]
+    assert session_ids() == {row.id for row in rows.values()}
+
+
+def test_old_logins_go_and_the_young_and_live_stay_with_the_last_login(logins, client):
+    olga, rows = logins
+    last_login = olga.last_login_at
+    assert last_login == rows["live"].created_at  # the latest of the five
+    (outcome,) = run.run(dry_run=False, now=NOW, entries=only("sessions"), batch=2)
+    assert outcome.done == 3
+    db.session.expire_all()
+    assert session_ids() == {rows["young"].id, rows["live"].id}
+    assert olga.last_login_at == last_login
+    (again,) = run.run(dry_run=False, now=NOW, entries=only("sessions"))
+    assert again.done == 0
+
+
+def test_a_period_shorter_than_the_idle_timeout_never_ends_a_session_in_use(app, db_session):
+    # An operator's schedule says one day, and their settings keep an idle session three days.
+    user = EmployerFactory(email="long.idle@example.test")
+    using = session_row(user, NOW - timedelta(days=2), NOW - timedelta(days=2))
+    idle = session_row(user, NOW - timedelta(days=5), NOW - timedelta(days=4))
+    db.session.commit()
+    limits = {"SESSION_IDLE_TIMEOUT": 3 * 86400, "SESSION_ABSOLUTE_TIMEOUT": 10 * 86400}
+    saved = {key: app.config[key] for key in limits}
+    app.config.update(limits)
+    try:
+        assert sessions.is_live(using, NOW) and not sessions.is_live(idle, NOW)
+        (outcome,) = run.run(dry_run=False, now=NOW, entries=only("sessions", period="1 days"))
+    finally:
+        app.config.update(saved)
+    assert outcome.done == 1
+    assert session_ids() == {using.id}
+
+
+def test_an_account_whose_logins_were_purged_still_counts_from_its_last_login(db_session):
+    accounts_cutoff = cutoff("accounts")
+    with clock.frozen(accounts_cutoff - timedelta(days=800)):
+        recent = EmployerFactory(email="recent.login@example.test", name="Rita Recent")
+        gone = EmployerFactory(email="gone.login@example.test", name="Gert Gone")
+    # Rita last came a year ago, well within the accounts' period; Gert before its cutoff.
+    session_row(recent, NOW - timedelta(days=365), NOW - timedelta(days=365), ended=True)
+    session_row(gone, accounts_cutoff - timedelta(days=2), accounts_cutoff - timedelta(days=2))
+    db.session.commit()
+    (purged,) = run.run(dry_run=False, now=NOW, entries=only("sessions"))
+    assert purged.done == 2 and session_ids() == set()
+    (outcome,) = run.run(dry_run=False, now=NOW, entries=only("accounts"))
+    assert outcome.done == 1
+    db.session.expire_all()
+    assert recent.anonymised_at is None and recent.name == "Rita Recent"
+    assert gone.anonymised_at == NOW and gone.name == ""
