@@ -62,14 +62,24 @@ def beyond(moment: Any, key: Any, at: Any, key_at: Any):
     return or_(moment > at, and_(moment == at, key > key_at))
 
 
-def oldest_first(statement: Select, model: Any, moment: Any, after: str | None, size: int) -> Page:
+def oldest_first(
+    statement: Select,
+    model: Any,
+    moment: Any,
+    after: str | None,
+    size: int,
+    *,
+    scope: Any = True,
+) -> Page:
     """A page of `statement`'s rows of `model`, oldest `moment` first (ties by id), past the
     row whose id the cursor `after` names (keyset: page 100 costs what page 1 does). The
     cursor's row may have left the list since (decided, say): it still marks the place. A
-    cursor that names no row, or one without that moment, raises `Invalid`."""
+    cursor that names no row, one without that moment, or one outside `scope` (a condition
+    on `model`: the reader's own rows, say) raises `Invalid`. `moment` is any column of a
+    stable order: a name gives an alphabetical list."""
     if given(after):
         row_id = cursor_id(after)
-        at = db.session.scalar(select(moment).where(model.id == row_id))
+        at = db.session.scalar(select(moment).where(model.id == row_id, scope))
         if at is None:
             raise refused()
         statement = statement.where(beyond(moment, model.id, at, row_id))

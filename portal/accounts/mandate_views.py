@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -21,8 +30,13 @@ bp = Blueprint("mandates", __name__, url_prefix="/mandates")
 @bp.get("/")
 @roles(Role.MANDATARY)
 def index():
-    employers = mandates.foreign_employers(current_user)
-    return render_template("mandates/index.html", employers=employers, today=clock.today())
+    try:
+        page = mandates.employers_page(current_user, request.args.get("after"))
+    except Invalid:
+        abort(400)  # a cursor that is not one of this mandatary's employers
+    return render_template(
+        "mandates/index.html", page=page, employers=page.items, today=clock.today()
+    )
 
 
 @bp.route("/employers/new", methods=["GET", "POST"])

@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 from datetime import date
 
-from sqlalchemy import Select, bindparam, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Select, bindparam, exists, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal import clock, mail, paging, uploads
 from portal.accounts.models import (
@@ -53,10 +53,37 @@ def _require_mandatary(actor: User) -> None:
         raise NotAllowed
 
 
-def foreign_employers(actor: User) -> list[ForeignEmployer]:
-    """The foreign employers the actor's mandatary represents."""
+def employers_page(
+    actor: User, after: str | None = None, per_page: int | None = None
+) -> paging.Page:
+    """The actor's foreign employers by name (ties by id), a page past the employer `after`,
+    each with its mandates: two statements for a page, whatever the number of employers (a
+    social secretariat may represent thousands). A cursor that is not one of the actor's
+    employers raises `Invalid`, so another mandatary's ids teach nothing."""
     _require_mandatary(actor)
-    return list(actor.mandatary.foreign_employers)
+    mine = ForeignEmployer.mandatary_id == actor.mandatary_id
+    statement = select(ForeignEmployer).where(mine).options(selectinload(ForeignEmployer.mandates))
+    size = per_page or paging.PER_PAGE
+    return paging.oldest_first(
+        statement, ForeignEmployer, ForeignEmployer.name, after, size, scope=mine
+    )
+
+
+def represented(
+    actor: User, on: date, kind: MandateKind = MandateKind.EMPLOYER
+) -> list[ForeignEmployer]:
+    """The parties the actor may file for on `on` (a verified mandate of `kind` in force),
+    by name: one statement, not one per employer, for the choice on the start pages."""
+    _require_mandatary(actor)
+    in_force = exists().where(
+        Mandate.foreign_employer_id == ForeignEmployer.id, Mandate.current_clause(on, kind)
+    )
+    statement = (
+        select(ForeignEmployer)
+        .where(ForeignEmployer.mandatary_id == actor.mandatary_id, in_force)
+        .order_by(ForeignEmployer.name, ForeignEmployer.id)
+    )
+    return list(db.session.scalars(statement))
 
 
 def get_foreign_employer(actor: User, employer_id: int) -> ForeignEmployer:

@@ -7,7 +7,7 @@ import secrets
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, and_, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from portal import textsearch
@@ -296,6 +296,17 @@ class Mandate(TimestampMixin, db.Model):
             self.status == MandateStatus.VERIFIED
             and self.starts_on <= on
             and (self.ends_on is None or on <= self.ends_on)
+        )
+
+    @classmethod
+    def current_clause(cls, on: date, kind: MandateKind):
+        """`is_current` for a mandate of `kind`, as a condition: the same rule in SQL, for
+        a list that asks it of many parties at once."""
+        return and_(
+            cls.kind == kind,
+            cls.status == MandateStatus.VERIFIED,
+            cls.starts_on <= on,
+            or_(cls.ends_on.is_(None), cls.ends_on >= on),
         )
 
 

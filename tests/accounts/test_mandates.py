@@ -347,3 +347,173 @@ def test_the_mandates_page_reads_as_much_with_three_waiting_as_with_fifty(client
     db.session.commit()
     many, _page = statements_of(client, "/backoffice/mandates")
     assert len(many) == len(few)
+
+
+# The mandatary's own foreign employers, a page at a time ----------------------------------
+
+
+def _represented(user, count: int, *, mandates_each: int = 1, name: str = "Firma {n:03d}"):
+    """`count` foreign employers of `user`'s mandatary, each with verified mandates in force."""
+    from portal.accounts.models import User
+    from tests.factories import ForeignEmployerFactory, MandateFactory
+
+    user = db.session.get(User, user.id)  # a page asked since may have closed its session
+    made = []
+    for n in range(count):
+        employer = ForeignEmployerFactory(mandatary=user.mandatary, name=name.format(n=n))
+        for _ in range(mandates_each):
+            MandateFactory(foreign_employer=employer, uploaded_by=user, verified=True)
+        made.append(employer)
+    db.session.commit()
+    return made
+
+
+def _employer_names(soup) -> list[str]:
+    return [h2.get_text(strip=True) for h2 in soup.select("section.card h2")]
+
+
+def test_the_foreign_employers_come_a_page_at_a_time_by_name_each_once(client, mandatary):
+    from tests.factories import ForeignEmployerFactory
+
+    made = _represented(mandatary, 51, name="Firma {n:03d} <b>&amp;</b>")
+    twins = _represented(mandatary, 2, name="Firma 049 <b>&amp;</b>")  # ties broken by id
+    ForeignEmployerFactory(name="Aaa of another mandatary")  # never shown
+    db.session.commit()
+    soup = check_page(client.get("/mandates/?lang=en").get_data(as_text=True))
+    expected = sorted([(e.name, e.id) for e in made + twins], key=lambda pair: (pair[0], pair[1]))
+    assert _employer_names(soup) == [name for name, _id in expected[:50]]  # escaped, as text
+    assert len(soup.select("tbody tr")) == 50  # each with its mandate
+    later = soup.select_one("nav.pagination a[rel=next]")["href"]
+    assert later == f"/mandates/?after={expected[49][1]}"
+    soup = check_page(client.get(later + "&lang=en").get_data(as_text=True))
+    assert _employer_names(soup) == [name for name, _id in expected[50:]]
+    assert soup.select_one("nav.pagination a[rel=next]") is None
+    assert soup.select_one("nav.pagination a[rel=first]")["href"] == "/mandates/"
+    assert "You have not added a foreign employer yet." not in soup.get_text()
+
+
+def test_a_page_past_the_last_employer_links_back_and_does_not_say_there_are_none(
+    client, mandatary
+):
+    (last,) = _represented(mandatary, 1)
+    soup = check_page(client.get(f"/mandates/?after={last.id}&lang=en").get_data(as_text=True))
+    assert _employer_names(soup) == []
+    assert "You have not added a foreign employer yet." not in soup.get_text()
+    assert soup.select_one("nav.pagination a[rel=first]")["href"] == "/mandates/"
+
+
+def test_the_employers_page_reads_as_much_with_three_employers_as_with_sixty(client, mandatary):
+    _represented(mandatary, 3, mandates_each=2)
+    few, _page = statements_of(client, "/mandates/?lang=en")
+    _represented(mandatary, 57, mandates_each=2, name="Later {n:03d}")
+    many, page = statements_of(client, "/mandates/?lang=en")
+    assert len(many) == len(few)
+    assert page.count('<section class="card"') == 50 and 'rel="next"' in page
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    ["abc", "-1", "0", "01", "1.5", str(10**30), "٣", "1\x002", "1\r\n2", "%00", "1 OR 1=1"]
+    + ["9" * 100_000, "99999"],
+)
+def test_an_employer_cursor_that_names_none_of_mine_is_refused(client, mandatary, cursor):
+    _represented(mandatary, 2)
+    response = client.get("/mandates/", query_string={"after": cursor, "lang": "de"})
+    assert response.status_code == 400
+    h1 = check_page(response.get_data(as_text=True)).h1.get_text(" ", strip=True)
+    assert h1 == "Ihre Anfrage konnte nicht verarbeitet werden"  # translated, no stack trace
+
+
+def test_another_mandatarys_employer_is_no_cursor(client, mandatary):
+    from tests.factories import ForeignEmployerFactory
+
+    _represented(mandatary, 2)
+    theirs = ForeignEmployerFactory(name="Zzz of another mandatary")
+    db.session.commit()
+    response = client.get(f"/mandates/?after={theirs.id}&lang=en")
+    assert response.status_code == 400  # as a made-up id: its name's place is not told
+
+
+# Whom a mandatary may file for, on the start pages --------------------------------------------
+
+
+def _choices(client, url: str, field: str) -> list[str]:
+    soup = check_page(client.get(url).get_data(as_text=True))
+    return [
+        o.get_text(strip=True) for o in soup.select(f"select[name={field}] option") if o["value"]
+    ]
+
+
+def test_the_start_pages_offer_only_parties_with_a_mandate_of_their_kind_in_force(
+    client, mandatary
+):
+    from datetime import timedelta
+
+    from portal import clock
+    from portal.accounts.models import MandateKind
+    from tests.factories import ForeignEmployerFactory, MandateFactory
+
+    today = clock.today()
+
+    def party(name: str, **mandate) -> None:
+        employer = ForeignEmployerFactory(mandatary=mandatary.mandatary, name=name)
+        if mandate:
+            MandateFactory(foreign_employer=employer, uploaded_by=mandatary, **mandate)
+
+    party("B in force", verified=True)
+    party("A ends today", verified=True, ends_on=today)
+    party("Ended yesterday", verified=True, ends_on=today - timedelta(days=1))
+    party("Starts tomorrow", verified=True, starts_on=today + timedelta(days=1))
+    party("Waiting", status=MandateStatus.PENDING)
+    party("Rejected", status=MandateStatus.REJECTED)
+    party("No mandate")
+    party("Card person", verified=True, kind=MandateKind.PROFESSIONAL_CARD)
+    ForeignEmployerFactory(name="Another mandatary's")  # with no mandate of ours
+    MandateFactory(foreign_employer=ForeignEmployerFactory(name="Theirs"), verified=True)
+    db.session.commit()
+    assert _choices(client, "/applications/new?lang=en", "foreign_employer") == [
+        "A ends today",
+        "B in force",
+    ]
+    assert _choices(client, "/applications/new-card?lang=en", "person") == ["Card person"]
+
+
+def test_the_start_page_reads_as_much_for_two_employers_as_for_forty(client, mandatary):
+    _represented(mandatary, 2)
+    few, _page = statements_of(client, "/applications/new?lang=en")
+    _represented(mandatary, 38, name="Later {n:03d}")
+    many, page = statements_of(client, "/applications/new?lang=en")
+    assert len(many) == len(few)
+    assert page.count('<option value="') == 41  # "Choose an employer" and the forty
+
+
+@pytest.mark.parametrize("kind", ["employer", "professional_card"])
+def test_the_rule_in_sql_and_in_python_agree_on_every_mandate(db_session, kind):
+    from datetime import timedelta
+
+    from portal.accounts.models import MandateKind
+    from tests.factories import ForeignEmployerFactory, MandateFactory
+
+    kind = MandateKind(kind)
+    on = date(2026, 6, 30)
+    employer = ForeignEmployerFactory()
+    uploader = make_user("uploader@mandates.example", Role.MANDATARY)
+    days = [timedelta(days=d) for d in (-1, 0, 1)]
+    for status in MandateStatus:
+        for each_kind in MandateKind:
+            for start in days:
+                for end in [None, *days]:
+                    MandateFactory(
+                        foreign_employer=employer,
+                        uploaded_by=uploader,
+                        status=status,
+                        kind=each_kind,
+                        starts_on=on + start,
+                        ends_on=None if end is None else on + end,
+                    )
+    db.session.flush()
+    everything = db.session.scalars(select(Mandate)).all()
+    in_sql = set(db.session.scalars(select(Mandate.id).where(Mandate.current_clause(on, kind))))
+    in_python = {m.id for m in everything if m.kind == kind and m.is_current(on)}
+    # Verified, of the kind, started (yesterday or today) and not ended (open, today, tomorrow).
+    assert in_sql == in_python and len(in_python) == 2 * 3

@@ -1,7 +1,8 @@
 """axe-core and the 320-px check, in each of the four languages, on the staff lists that come
 a page at a time with their page links showing: the mandates to verify, the three lists of
-the claims page, the helpdesk's proofs and intake messages, and an employer's drafts for an
-e-mail submission (two rows a page here, so that a few rows make a second page)."""
+the claims page, the helpdesk's proofs and intake messages, an employer's drafts for an
+e-mail submission and a mandatary's foreign employers (two rows a page here, so that a few
+rows make a second page)."""
 
 from __future__ import annotations
 
@@ -30,13 +31,15 @@ from tests.support import make_user
 ROWS = 3  # two pages of two
 
 
-def seed(app: Flask, lang: str) -> tuple[str, str]:
+def seed(app: Flask, lang: str) -> tuple[str, str, str]:
     """Three of each list's rows, older than any other test's (so they come first); the
-    e-mails of a helpdesk agent who issued the proofs and of an employer with three drafts."""
+    e-mails of a helpdesk agent who issued the proofs, of an employer with three drafts and
+    of a mandatary with three foreign employers."""
     old = clock.now() - timedelta(days=400)
     with app.app_context():
         agent = make_user(unique_email("paged-agent", lang), Role.HELPDESK, locale=lang)
         employer = make_user(unique_email("paged-employer", lang), locale=lang)
+        mandatary = make_user(unique_email("paged-mandatary", lang), Role.MANDATARY, locale=lang)
         for n in range(ROWS):
             moment = old + timedelta(minutes=n)
             MandateFactory(foreign_employer=ForeignEmployerFactory(), created_at=moment)
@@ -48,8 +51,10 @@ def seed(app: Flask, lang: str) -> tuple[str, str]:
             proof(agent, f"paged-{lang}-{n}@example.be", locale=lang)
             IntakeMessageFactory()
             DossierFactory(owner=employer)
+            represented = ForeignEmployerFactory(mandatary=mandatary.mandatary, name=f"Firma {n}")
+            MandateFactory(foreign_employer=represented, uploaded_by=mandatary, verified=True)
         db.session.commit()
-        emails = agent.email, employer.email
+        emails = agent.email, employer.email, mandatary.email
         db.session.remove()
     return emails
 
@@ -79,7 +84,7 @@ def test_paged_staff_lists(
         axe(f"{label}, page 2")
 
     monkeypatch.setattr(paging, "PER_PAGE", 2)
-    agent, employer = seed(live_app, lang)
+    agent, employer, mandatary = seed(live_app, lang)
 
     officer = create_account(unique_email("paged-officer", lang), Role.OFFICER, locale=lang)
     log_in_as(page, t, lang, officer["email"])
@@ -96,3 +101,7 @@ def test_paged_staff_lists(
 
     log_in_as(page, t, lang, employer)
     visit("/helpdesk/drafts", "application forms of drafts", "Pages of your drafts")
+    page.context.clear_cookies()
+
+    log_in_as(page, t, lang, mandatary)
+    visit("/mandates/", "foreign employers", "Pages of your foreign employers")

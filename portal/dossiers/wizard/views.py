@@ -107,11 +107,7 @@ def new():
     chosen = _chosen_category()
     form = StartForm() if current_user.role == Role.MANDATARY else CsrfForm()
     if current_user.role == Role.MANDATARY:
-        eligible = [
-            employer
-            for employer in mandates.foreign_employers(current_user)
-            if mandates.current_mandate(current_user.mandatary_id, employer.id, clock.today())
-        ]
+        eligible = mandates.represented(current_user, clock.today())
         form.foreign_employer.choices = options(
             [("", _("Choose an employer"))] + [(str(e.id), e.name) for e in eligible]
         )
@@ -151,16 +147,7 @@ def new_card():
     professional-card mandate the mandatary (a business counter) holds."""
     form = CardStartForm() if current_user.role == Role.MANDATARY else CsrfForm()
     if current_user.role == Role.MANDATARY:
-        people = [
-            represented
-            for represented in mandates.foreign_employers(current_user)
-            if mandates.current_mandate(
-                current_user.mandatary_id,
-                represented.id,
-                clock.today(),
-                MandateKind.PROFESSIONAL_CARD,
-            )
-        ]
+        people = mandates.represented(current_user, clock.today(), MandateKind.PROFESSIONAL_CARD)
         form.person.choices = options(
             [("", _("Choose a person"))] + [(str(p.id), p.name) for p in people]
         )
