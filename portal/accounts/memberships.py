@@ -11,8 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
-from portal import audit, clock, mail
+from portal import audit, clock, mail, paging
 from portal.accounts import claims
 from portal.accounts.models import (
     ClaimStatus,
@@ -74,21 +75,27 @@ def _require_proven_admin(actor: User) -> None:
         raise NotAllowed
 
 
-def requests_for(actor: User) -> list[MembershipClaim]:
-    """Pending requests to join the actor's organisation, from confirmed addresses."""
+def requests_for(actor: User, after: str | None = None, per_page: int | None = None) -> paging.Page:
+    """Pending requests to join the actor's organisation, from confirmed addresses, oldest
+    first, a page past the request `after`, each with its person (joined: one statement).
+    Anyone may register an enterprise number and ask, so the list is bounded whatever its
+    length. A cursor that is not a request to this organisation raises `Invalid`."""
     if not actor.is_org_admin or not actor.organisation.claim_proven:
-        return []
-    return list(
-        db.session.scalars(
-            select(MembershipClaim)
-            .join(MembershipClaim.user)
-            .where(
-                MembershipClaim.organisation_id == actor.organisation_id,
-                MembershipClaim.status == ClaimStatus.PENDING,
-                User.email_verified_at.is_not(None),
-            )
-            .order_by(MembershipClaim.created_at)
+        return paging.Page([], None, not paging.given(after))
+    ours = MembershipClaim.organisation_id == actor.organisation_id
+    statement = (
+        select(MembershipClaim)
+        .join(MembershipClaim.user)
+        .where(
+            ours,
+            MembershipClaim.status == ClaimStatus.PENDING,
+            User.email_verified_at.is_not(None),
         )
+        .options(contains_eager(MembershipClaim.user))
+    )
+    size = per_page or paging.PER_PAGE
+    return paging.oldest_first(
+        statement, MembershipClaim, MembershipClaim.created_at, after, size, scope=ours
     )
 
 

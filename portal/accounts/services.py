@@ -15,7 +15,7 @@ from dateutil.relativedelta import relativedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from portal import clock, links, mail, reference, tokens
+from portal import clock, links, mail, paging, reference, tokens
 from portal.accounts import claims, memberships, sessions
 from portal.accounts.models import (
     CardPerson,
@@ -581,13 +581,15 @@ def accept_invitation(token: str, password: str) -> User:
     return user
 
 
-def organisation_members(actor: User) -> list[User]:
+def organisation_members(
+    actor: User, after: str | None = None, per_page: int | None = None
+) -> paging.Page:
+    """The users of the actor's organisation by name (case aside; ties by id), a page past
+    the member `after`: a large employer's staff is read 50 at a time. A cursor that is not
+    a user of the organisation raises `Invalid`."""
     if actor.organisation_id is None:
         raise NotAllowed
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(User.organisation_id == actor.organisation_id, User.anonymised_at.is_(None))
-            .order_by(func.lower(User.name))
-        )
-    )
+    ours = User.organisation_id == actor.organisation_id
+    statement = select(User).where(ours, User.anonymised_at.is_(None))
+    size = per_page or paging.PER_PAGE
+    return paging.oldest_first(statement, User, func.lower(User.name), after, size, scope=ours)

@@ -418,12 +418,16 @@ def organisation():
                 "success",
             )
             return redirect(url_for("accounts.organisation"))
-    members = services.organisation_members(current_user)
+    try:
+        members = services.organisation_members(current_user, request.args.get("after"))
+        requests = memberships.requests_for(current_user, request.args.get("requests_after"))
+    except Invalid:
+        abort(400)  # a cursor that is not one of this organisation's members or requests
     return render_template(
         "accounts/organisation.html",
         form=form,
         members=members,
-        requests=memberships.requests_for(current_user),
+        requests=requests,
         decide_form=CsrfForm(),
     )
 

@@ -1,8 +1,8 @@
 """axe-core and the 320-px check, in each of the four languages, on the staff lists that come
 a page at a time with their page links showing: the mandates to verify, the three lists of
 the claims page, the helpdesk's proofs and intake messages, an employer's drafts for an
-e-mail submission and a mandatary's foreign employers (two rows a page here, so that a few
-rows make a second page)."""
+e-mail submission, a mandatary's foreign employers, and an organisation's members and
+requests to join (two rows a page here, so that a few rows make a second page)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from portal import clock, paging
-from portal.accounts.models import ClaimStatus, Role
+from portal.accounts.models import ClaimStatus, MembershipClaim, OrgRole, Role
 from portal.extensions import db
 from tests.e2e.helpers import LANGS, h1, log_in_as, unique_email
 from tests.factories import (
@@ -24,21 +24,28 @@ from tests.factories import (
     IntakeMessageFactory,
     MandateFactory,
     OrganisationFactory,
+    UserFactory,
     proof,
 )
-from tests.support import make_user
+from tests.support import make_organisation, make_user
 
 ROWS = 3  # two pages of two
 
 
 def seed(app: Flask, lang: str) -> tuple[str, str, str]:
     """Three of each list's rows, older than any other test's (so they come first); the
-    e-mails of a helpdesk agent who issued the proofs, of an employer with three drafts and
-    of a mandatary with three foreign employers."""
+    e-mails of a helpdesk agent who issued the proofs, of an employer with three drafts (the
+    administrator of an organisation with three more members and three people asking to
+    join) and of a mandatary with three foreign employers."""
     old = clock.now() - timedelta(days=400)
     with app.app_context():
         agent = make_user(unique_email("paged-agent", lang), Role.HELPDESK, locale=lang)
-        employer = make_user(unique_email("paged-employer", lang), locale=lang)
+        employer = make_user(
+            unique_email("paged-employer", lang),
+            locale=lang,
+            organisation=make_organisation(name=f"Paged {lang} NV"),
+            org_role=OrgRole.ADMIN,
+        )
         mandatary = make_user(unique_email("paged-mandatary", lang), Role.MANDATARY, locale=lang)
         for n in range(ROWS):
             moment = old + timedelta(minutes=n)
@@ -53,6 +60,11 @@ def seed(app: Flask, lang: str) -> tuple[str, str, str]:
             DossierFactory(owner=employer)
             represented = ForeignEmployerFactory(mandatary=mandatary.mandatary, name=f"Firma {n}")
             MandateFactory(foreign_employer=represented, uploaded_by=mandatary, verified=True)
+            UserFactory(organisation=employer.organisation, org_role=OrgRole.MEMBER)
+            asker = UserFactory(organisation=None)
+            db.session.add(
+                MembershipClaim(organisation_id=employer.organisation_id, user_id=asker.id)
+            )
         db.session.commit()
         emails = agent.email, employer.email, mandatary.email
         db.session.remove()
@@ -101,6 +113,8 @@ def test_paged_staff_lists(
 
     log_in_as(page, t, lang, employer)
     visit("/helpdesk/drafts", "application forms of drafts", "Pages of your drafts")
+    visit("/account/organisation", "colleagues", "Pages of the colleagues")
+    visit("/account/organisation", "requests to join", "Pages of the requests to join")
     page.context.clear_cookies()
 
     log_in_as(page, t, lang, mandatary)

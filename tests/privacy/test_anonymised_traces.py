@@ -133,13 +133,13 @@ def leaving(db_session):
             )
         )
     db.session.commit()
-    assert [r.user_id for r in memberships.requests_for(admin)] == [gone.id]
+    assert [r.user_id for r in memberships.requests_for(admin).items] == [gone.id]
     return gone, admin, found, others
 
 
 def assert_no_request_from_a_placeholder(admin: User) -> None:
     db.session.expire_all()
-    assert memberships.requests_for(admin) == []
+    assert memberships.requests_for(admin).items == []
     for request in db.session.scalars(select(MembershipClaim)):
         assert not request.user.email.endswith(PLACEHOLDER_DOMAIN)
     actions = db.session.scalars(select(AuditEntry.action)).all()
