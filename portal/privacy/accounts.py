@@ -8,7 +8,9 @@ anonymised.invalid`, the `.invalid` top-level domain of RFC 2606), the name is e
 the password hash becomes one no password matches ("!", not an argon2 hash), the session
 token is renewed (every cookie, reset, verification and invitation link dies), the login
 sessions are deleted (with their addresses and browsers) and so are the files it followed
-as a viewer and its choices of notifications. The address is free again at once: its owner
+as a viewer, its choices of notifications and the identity an entrepreneur registered with
+for professional cards (name, birth date, nationality, residence document, address; the
+card files keep their own copy, under the files' retention). The address is free again at once: its owner
 may register anew. A plug-in takes its own data of the account out as well by adding a
 callable(user) to the list `app.extensions["account_anonymisers"]` (called before the
 row is changed, in the same transaction).
@@ -42,7 +44,7 @@ from sqlalchemy import delete, func, select
 
 from portal import audit
 from portal.accounts import claims, memberships
-from portal.accounts.models import ClaimStatus, OrganisationClaim, OrgRole, User
+from portal.accounts.models import CardPerson, ClaimStatus, OrganisationClaim, OrgRole, User
 from portal.accounts.sessions import UserSession, live_clause
 from portal.dossiers.models import DossierViewer
 from portal.extensions import db
@@ -119,6 +121,7 @@ def _take_out(user: User, now: datetime) -> str:
     user.anonymised_at = now
     db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
     db.session.execute(delete(DossierViewer).where(DossierViewer.user_id == user.id))
+    db.session.execute(delete(CardPerson).where(CardPerson.user_id == user.id))
     return address
 
 

@@ -1,6 +1,7 @@
 """What the portal holds about the logged-in person (GDPR art. 15), as JSON and as a PDF.
 
-`collect(user)` builds one document of sections: the account, its organisation or
+`collect(user)` builds one document of sections: the account, the identity an
+entrepreneur gave for professional cards, its organisation or
 mandatary and the role in it, requests to join and claims, mandates uploaded, the files
 the person filed or follows, helpdesk tickets, the choice of e-mails, the login sessions,
 and the audit of who viewed or changed those files (and what the person did). Plug-ins add
@@ -28,7 +29,13 @@ from sqlalchemy import or_, select
 
 from portal import audit, clock, pdf
 from portal.accounts import services
-from portal.accounts.models import Mandate, MembershipClaim, OrganisationClaim, User
+from portal.accounts.models import (
+    CardPerson,
+    Mandate,
+    MembershipClaim,
+    OrganisationClaim,
+    User,
+)
 from portal.accounts.sessions import UserSession, browser_label
 from portal.dossiers.lifecycle import preferences
 from portal.dossiers.models import Dossier, DossierViewer
@@ -42,6 +49,7 @@ AUDIT_LIMIT = 5000  # the newest entries; an account with more is told how many 
 TITLES = {
     "about": _l("About this document"),
     "account": _l("Your account"),
+    "card_person": _l("Your identity for a professional card"),
     "organisation": _l("Your organisation"),
     "mandatary": _l("The mandatary you act for"),
     "files": _l("Files"),
@@ -71,6 +79,26 @@ def _account(user: User) -> dict:
         "active": user.active,
         "closed_at": user.closed_at,
         "last_login_at": user.last_login_at,
+    }
+
+
+def _card_person(user: User) -> dict:
+    """The identity an entrepreneur registered with (a new card file starts from it);
+    nothing for anyone else."""
+    person = db.session.get(CardPerson, user.id)
+    if person is None:
+        return {}
+    return {
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "birth_date": person.birth_date,
+        "nationality": person.nationality,
+        "residence_document": _title(person.residence_document),
+        "residence_valid_until": person.residence_valid_until,
+        "street_and_number": person.address_street,
+        "postal_code": person.address_postal_code,
+        "town": person.address_city,
+        "country": person.address_country,
     }
 
 
@@ -282,6 +310,7 @@ def _who(entry: audit.AuditEntry, user: User) -> str:
 
 CORE: dict[str, Section] = {
     "account": _account,
+    "card_person": _card_person,
     "organisation": _organisation,
     "mandatary": _mandatary,
     "files": _files,
@@ -376,6 +405,11 @@ LABELS = {
     "birth_date": _l("Date of birth"),
     "nationality": _l("Nationality"),
     "passport": _l("Passport number"),
+    "residence_document": _l("Residence document"),
+    "residence_valid_until": _l("Residence document valid until"),
+    "street_and_number": _l("Street and number"),
+    "postal_code": _l("Postal code"),
+    "town": _l("Town or city"),
     "tickets": _l("Tickets"),
     "number": _l("Number"),
     "opened_at": _l("Opened"),

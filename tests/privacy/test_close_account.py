@@ -171,3 +171,17 @@ def test_the_officers_trail_names_a_closed_account_as_such(client, colleagues):
     )
     sentence = describe_entry(entry)
     assert sentence.startswith("A closed account") and "Lea" not in sentence
+
+
+def test_an_entrepreneur_closing_the_account_takes_the_identity_for_cards_along(client, db_session):
+    from portal.accounts.models import CardPerson
+    from tests.privacy.test_own_data import entrepreneur
+
+    leaving = entrepreneur("amara.leaving@example.test", "Leaving")
+    staying = entrepreneur("amara.staying@example.test", "Staying")
+    login(client, leaving.email)
+    assert close(client).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(CardPerson, leaving.id) is None  # name, birth date, address: gone
+    assert db.session.get(CardPerson, staying.id).last_name == "Staying"
+    assert db.session.get(User, leaving.id).anonymised_at is not None

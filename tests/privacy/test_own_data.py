@@ -117,6 +117,7 @@ def test_the_json_holds_everything_about_the_filer(client, world):
     data = json.loads(response.get_data(as_text=True))
     assert data["account"]["email"] == "alice.filer@example.test"
     assert data["account"]["name"] == "Alice Filer"
+    assert data["card_person"] == {}  # she registered no identity for a professional card
     assert data["organisation"]["name"] == alice.organisation.name
     assert data["organisation"]["your_role"] == "admin"
     assert [f["reference"] for f in data["files"]["filed_by_you"]] == ["SP-2026-ALICE-1"]
@@ -232,3 +233,52 @@ def test_the_my_data_page_links_both_downloads(client, world):
     page = client.get("/account/my-data").get_data(as_text=True)
     assert page.count("<h1") == 1
     assert 'href="/account/my-data.pdf"' in page and 'href="/account/my-data.json"' in page
+
+
+def entrepreneur(email: str, last_name: str):
+    from datetime import date
+
+    from portal.accounts.models import CardPerson, ResidenceDocument, Role
+    from tests.factories import UserFactory
+
+    user = UserFactory(role=Role.ENTREPRENEUR, email=email, name=f"Amara {last_name}")
+    db.session.add(
+        CardPerson(
+            user_id=user.id,
+            first_name="Amara <script>alert(1)</script>",
+            last_name=last_name,
+            birth_date=date(1990, 2, 28),
+            nationality="NG",
+            residence_document=ResidenceDocument.A_CARD,
+            residence_valid_until=date(2028, 1, 31),
+            address_street="Rue Haute 1 bte ½",
+            address_postal_code="1000",
+            address_city="Bruxelles",
+            address_country="BE",
+        )
+    )
+    db.session.commit()
+    return user
+
+
+def test_an_entrepreneur_gets_the_identity_given_for_a_professional_card(client, db_session):
+    amara = entrepreneur("amara@example.test", "Okafor-Ñwosu")
+    entrepreneur("someone.else@example.test", "Otherperson")
+    data = json.loads(download(client, amara, "json").get_data(as_text=True))
+    assert data["card_person"] == {
+        "first_name": "Amara <script>alert(1)</script>",
+        "last_name": "Okafor-Ñwosu",
+        "birth_date": "1990-02-28",
+        "nationality": "NG",
+        "residence_document": "A card (limited stay)",
+        "residence_valid_until": "2028-01-31",
+        "street_and_number": "Rue Haute 1 bte ½",
+        "postal_code": "1000",
+        "town": "Bruxelles",
+        "country": "BE",
+    }
+    text = pdf_text(download(client, amara, "pdf").data)
+    assert "Your identity for a professional card" in text
+    for fact in ("Okafor-Ñwosu", "Rue Haute 1 bte ½", "Bruxelles", "1990-02-28"):
+        assert fact in text, fact
+    assert "Otherperson" not in text
