@@ -429,6 +429,8 @@ class ClaimContest(TimestampMixin, db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     decision_reason: Mapped[str | None] = mapped_column(Text)
+    # Retention took the person out: contact, message, proof and reason (series claim_contests).
+    anonymised_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     claim: Mapped[OrganisationClaim | None] = relationship()
 
 

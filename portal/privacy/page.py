@@ -43,6 +43,9 @@ SERIES_WORDS = {
     "welcome_profiles": _l("Your welcome profile: address, family, children, checklist, referrals"),
     "accounts": _l("Your account"),
     "sessions": _l("Your logins: when, from which address and with which browser"),
+    "claim_contests": _l(
+        "Your report that someone else registered your company's enterprise number"
+    ),
 }
 
 TRIGGER_WORDS = {
@@ -56,6 +59,7 @@ TRIGGER_WORDS = {
     "welcome_end": _l("after the end of the welcome (or after you withdraw your consent)"),
     "last_login": _l("after your last login"),
     "last_activity": _l("after the login's last activity"),
+    "decided": _l("after it was decided"),
 }
 
 ACTION_WORDS = {

@@ -38,6 +38,8 @@ What each series means here:
   person (`portal.privacy.accounts`); a closed account is anonymised at its closure.
 - **sessions** (delete): a login session (its address and browser) without activity since
   the cutoff and no longer live; the account keeps the moment of its last login.
+- **claim_contests** (anonymise or delete): a contest decided before the cutoff without
+  its contact person, message and proof (`portal.privacy.contests`).
 - A series without a handler (the orange carpet's welcome profiles when the plug-in is
   off) is reported as such and kept. A plug-in adds its own handlers to
   `app.extensions["retention_handlers"]` (the orange carpet: webhook bodies and welcome
@@ -71,7 +73,7 @@ from portal.dossiers.models import (
 )
 from portal.extensions import db
 from portal.mail import OutboxMessage
-from portal.privacy import accounts, intake, schedule, tickets
+from portal.privacy import accounts, contests, intake, schedule, tickets
 from portal.privacy.batches import (  # noqa: F401 - bulk, Handler: for plug-ins' handlers
     SAMPLE,
     Handler,
@@ -336,6 +338,7 @@ HANDLERS: dict[str, Handler] = {
     "helpdesk_tickets": tickets.helpdesk_tickets,
     "accounts": accounts.accounts,
     "sessions": accounts.old_sessions,
+    "claim_contests": contests.claim_contests,
     "documents": _documents,
     "outbox": _outbox,
     "exchange_outbox": _exchange,

@@ -48,6 +48,7 @@ SERIES: dict[str, Series] = {
     "welcome_profiles": Series(("welcome_end", "withdrawal"), (DELETE,)),
     "accounts": Series(("last_login",), (ANONYMISE,)),
     "sessions": Series(("last_activity",), (DELETE,)),
+    "claim_contests": Series(("decided",), (DELETE, ANONYMISE)),
 }
 
 KEYS = {"series", "trigger", "period", "action", "source", "note"}

@@ -35,9 +35,11 @@ from tests.factories import (
     DossierFactory,
     EmployerFactory,
     HelpdeskFactory,
+    OfficerFactory,
     TalentFactory,
 )
 from tests.privacy.test_run import NOW, only
+from tests.support import login
 
 HALF_DAY = timedelta(hours=12)
 
@@ -424,3 +426,82 @@ def test_an_account_whose_logins_were_purged_still_counts_from_its_last_login(db
     db.session.expire_all()
     assert recent.anonymised_at is None and recent.name == "Rita Recent"
     assert gone.anonymised_at == NOW and gone.name == ""
+
+
+# --- claim contests ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def contests(db_session):
+    from portal.accounts.models import ContestStatus
+    from tests.factories import ClaimContestFactory
+
+    old, young = due_and_younger("claim_contests")
+    storage.storage().put("c" * 32, b"%PDF-1.4 an extract naming Dirk Director")
+    found = {}
+    for name, decided, status, stored in (
+        ("old", old, ContestStatus.UPHELD, "c" * 32),
+        ("dismissed", old, ContestStatus.DISMISSED, "kept.pdf"),
+        ("young", young, ContestStatus.DISMISSED, "young.pdf"),
+        ("open", None, ContestStatus.OPEN, "open.pdf"),  # no end yet, however old
+    ):
+        found[name] = ClaimContestFactory(
+            contact_name="Dirk Director",
+            email=f"dirk.{name}@real.example",
+            message="Our number, signed Dirk <b>Director</b>",
+            status=status,
+            decided_at=decided,
+            decision_reason="Dirk showed the extract" if decided else None,
+            proof_stored_name=stored,
+            created_at=old - timedelta(days=900),
+        )
+    db.session.commit()
+    with clock.frozen(old):
+        audit.record("contest:sent", detail="from dirk.old@real.example")
+    db.session.commit()
+    return found
+
+
+def test_decided_contests_lose_their_contact_person_and_proof(contests, client):
+    (dry,) = run.run(dry_run=True, now=NOW, entries=only("claim_contests"))
+    assert dry.sample == [f"contest {contests['old'].id}", f"contest {contests['dismissed'].id}"]
+    (outcome,) = run.run(dry_run=False, now=NOW, entries=only("claim_contests"), batch=1)
+    assert outcome.done == 2
+    db.session.expire_all()
+    for name in ("old", "dismissed"):
+        record = contests[name]
+        assert record.anonymised_at == NOW
+        assert (record.contact_name, record.email, record.phone, record.message) == ("",) * 4
+        assert (record.proof_file_name, record.proof_stored_name) == ("", "")
+        assert record.decision_reason is None
+        # What the decision on the number needs stays.
+        assert record.kbo_number and record.company_name and record.proof_sha256 == "0" * 64
+    assert not storage.storage().exists("c" * 32)
+    for name in ("young", "open"):
+        assert contests[name].email == f"dirk.{name}@real.example"
+        assert contests[name].anonymised_at is None
+    details = db.session.scalars(select(audit.AuditEntry.detail)).all()
+    assert not any("dirk.old@real.example" in (detail or "") for detail in details)
+    assert audit.verify().intact
+    (again,) = run.run(dry_run=False, now=NOW, entries=only("claim_contests"))
+    assert again.done == 0
+
+    officer = OfficerFactory()
+    db.session.commit()
+    login(client, officer.email)
+    page = client.get(f"/backoffice/contests/{contests['old'].id}?lang=en")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Anonymised by the retention schedule" in text
+    assert "Dirk" not in text
+    assert client.get(f"/backoffice/contests/{contests['old'].id}/proof").status_code == 404
+
+
+def test_the_schedule_can_say_delete_for_contests(contests):
+    from portal.accounts.models import ClaimContest
+
+    (outcome,) = run.run(dry_run=False, now=NOW, entries=only("claim_contests", "delete"))
+    assert outcome.done == 2
+    db.session.expire_all()
+    left = set(db.session.scalars(select(ClaimContest.id)))
+    assert left == {contests["young"].id, contests["open"].id}
+    assert not storage.storage().exists("c" * 32)
