@@ -54,6 +54,22 @@ def own_database(base: Path, name: str) -> tuple[str, Callable[[], None]]:
     return urlunsplit(urlsplit(url)._replace(path=f"/{name}")), drop
 
 
+def own_settings(base: Path, url: str, **settings) -> dict:
+    """The settings of a test app of its own, on the committed database `url` (see
+    `own_database`), its files under `base`, sending no mail; `settings` add or override."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-of-sufficient-length-000",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "UPLOAD_DIR": str(base / "uploads"),
+        "MAIL_DIR": str(base / "mail"),
+        "MAIL_SERVER": "",
+        "OUTBOX_SEND_AFTER_REQUEST": False,
+        "PORTAL_BASE_URL": "http://portal.test",
+        **settings,
+    }
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

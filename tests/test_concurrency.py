@@ -24,7 +24,7 @@ from portal.dossiers.models import Document, Dossier, DossierStatus
 from portal.extensions import db
 from tests.applications_support import fill, start, submit
 from tests.factories import PASSWORD, DossierFactory, card_details
-from tests.support import login, make_organisation, make_user, own_database
+from tests.support import login, make_organisation, make_user, own_database, own_settings
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 
@@ -47,19 +47,13 @@ def live(tmp_path_factory):
     base = tmp_path_factory.mktemp("concurrency")
     url, drop = own_database(base, "portal_concurrency")
     app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret-key-of-sufficient-length-000",
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": THREADS * 4, "max_overflow": 10},
-            "UPLOAD_DIR": str(base / "uploads"),
-            "MAIL_DIR": str(base / "mail"),
-            "MAIL_SERVER": "",
-            "OUTBOX_SEND_AFTER_REQUEST": False,
-            "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
-            "PORTAL_BASE_URL": "http://portal.test",
-        }
+        own_settings(
+            base,
+            url,
+            SQLALCHEMY_ENGINE_OPTIONS={"pool_size": THREADS * 4, "max_overflow": 10},
+            WTF_CSRF_ENABLED=False,
+            RATELIMIT_ENABLED=False,
+        )
     )
     with app.app_context():
         upgrade()

@@ -15,7 +15,7 @@ from portal.accounts.models import Mandate, MandateStatus, Role, User
 from portal.accounts.sessions import UserSession
 from portal.demo import ACCOUNTS, PASSWORD
 from portal.extensions import db
-from tests.support import login, own_database
+from tests.support import login, own_database, own_settings
 
 DESIGN_ACCOUNTS = {
     "employer@demo.example",
@@ -75,16 +75,7 @@ def test_the_demo_entrepreneur_can_start_a_card_for_herself(app, client, db_sess
 def test_the_last_login_is_filled_in_from_the_sessions_already_there(tmp_path):
     """Migration 20261205_sessions: accounts keep counting from the logins they had."""
     url, drop = own_database(tmp_path, "portal_migration_last_login")
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret-key-of-sufficient-length-000",
-            "SQLALCHEMY_DATABASE_URI": url,
-            "UPLOAD_DIR": str(tmp_path / "uploads"),
-            "MAIL_DIR": str(tmp_path / "mail"),
-            "MAIL_SERVER": "",
-        }
-    )
+    app = create_app(own_settings(tmp_path, url))
     moments = [datetime(2025, month, 2, 9, 30, tzinfo=UTC) for month in (1, 7, 3)]
     try:
         with app.app_context():

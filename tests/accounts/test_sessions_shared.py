@@ -16,7 +16,7 @@ from sqlalchemy import select
 from portal import create_app
 from portal.accounts.sessions import UserSession
 from portal.extensions import db
-from tests.support import PASSWORD, make_user, own_database
+from tests.support import PASSWORD, make_user, own_database, own_settings
 
 NAME = "portal_sessions_shared"
 
@@ -28,19 +28,14 @@ def instances(tmp_path_factory):
 
     def instance(name: str):
         return create_app(
-            {
-                "TESTING": True,
-                "SECRET_KEY": "test-secret-key-of-sufficient-length-000",
-                "SQLALCHEMY_DATABASE_URI": url,
-                "UPLOAD_DIR": str(base / "uploads"),  # the shared volume
-                "MAIL_DIR": str(base / f"mail-{name}"),
-                "MAIL_SERVER": "",
-                "OUTBOX_SEND_AFTER_REQUEST": False,
-                "WTF_CSRF_ENABLED": False,
+            own_settings(
+                base,  # its uploads: the shared volume
+                url,
+                MAIL_DIR=str(base / f"mail-{name}"),
+                WTF_CSRF_ENABLED=False,
                 # One Limiter serves every app: leave it switched on, as the suite's app has it.
-                "LOGIN_RATE_LIMIT": "1000 per minute",
-                "PORTAL_BASE_URL": "http://portal.test",
-            }
+                LOGIN_RATE_LIMIT="1000 per minute",
+            )
         )
 
     first, second = instance("a"), instance("b")

@@ -293,21 +293,10 @@ def test_two_workers_at_once_send_each_reminder_once(app, tmp_path):
     from flask_migrate import upgrade
 
     from portal import create_app
-    from tests.support import own_database
+    from tests.support import own_database, own_settings
 
     url, drop = own_database(tmp_path, "portal_card_reminders")
-    live = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret-key-of-sufficient-length-000",
-            "SQLALCHEMY_DATABASE_URI": url,
-            "UPLOAD_DIR": str(tmp_path / "uploads"),
-            "MAIL_DIR": str(tmp_path / "mail"),
-            "MAIL_SERVER": "",
-            "OUTBOX_SEND_AFTER_REQUEST": False,
-            "PORTAL_BASE_URL": "http://portal.test",
-        }
-    )
+    live = create_app(own_settings(tmp_path, url))
     try:
         with live.app_context():
             upgrade()

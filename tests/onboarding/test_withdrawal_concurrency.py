@@ -27,7 +27,7 @@ from portal.accounts.models import PartnerKind, Role
 from portal.extensions import db
 from portal.mail import OutboxMessage
 from tests.onboarding.factories import GHENT
-from tests.support import login, make_user, own_database
+from tests.support import login, make_user, own_database, own_settings
 from tests.test_concurrency import _run_together
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
@@ -44,20 +44,14 @@ CODES = {
 def live(tmp_path):
     url, drop = own_database(tmp_path, "portal_withdrawal")
     app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret-key-of-sufficient-length-000",
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": TABS * 4, "max_overflow": 10},
-            "UPLOAD_DIR": str(tmp_path / "uploads"),
-            "MAIL_DIR": str(tmp_path / "mail"),
-            "MAIL_SERVER": "",
-            "OUTBOX_SEND_AFTER_REQUEST": False,
-            "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
-            "PORTAL_BASE_URL": "http://portal.test",
-            "ONBOARDING_WEBHOOK_ALLOW_PRIVATE": True,
-        }
+        own_settings(
+            tmp_path,
+            url,
+            SQLALCHEMY_ENGINE_OPTIONS={"pool_size": TABS * 4, "max_overflow": 10},
+            WTF_CSRF_ENABLED=False,
+            RATELIMIT_ENABLED=False,
+            ONBOARDING_WEBHOOK_ALLOW_PRIVATE=True,
+        )
     )
     with app.app_context():
         upgrade()
