@@ -128,22 +128,14 @@ def test_the_migration_seals_what_waits_on_the_way_down_and_keeps_the_chain(tmp_
 def test_a_recorded_entry_is_written_once_with_its_place_in_the_chain(db_session):
     """Chained as it is added: one INSERT that carries its seq and hash, never an INSERT
     and then an UPDATE of the entry; and the chain's state is asked in one statement."""
-    from sqlalchemy import event
+    from tests.support import statements_sent
 
     audit.seal()
     db_session.flush()
-    statements: list[str] = []
-
-    def seen(_conn, _cursor, statement, *_args) -> None:
-        statements.append(" ".join(statement.split()))
-
-    engine = db_session.get_bind()
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with statements_sent() as sent:
         entry = audit.record("probe", detail="once")
         db_session.flush()
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
+    statements = [" ".join(statement.split()) for statement in sent]
     on_entries = [s for s in statements if "audit_entry" in s]
     inserts = [s for s in on_entries if s.startswith("INSERT INTO audit_entry")]
     assert len(inserts) == 1 and "seq" in inserts[0] and "hash" in inserts[0]

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import factory
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from portal import clock, uploads
 from portal.accounts.models import ForeignEmployer, Role
@@ -22,7 +22,15 @@ from portal.extensions import db
 from portal.i18n import LANGUAGES, force_locale, gettext
 from tests.applications_support import PDF
 from tests.factories import QueuedDossierFactory
-from tests.support import PASSWORD, check_page, error_summary, field_error, login, make_user
+from tests.support import (
+    PASSWORD,
+    check_page,
+    error_summary,
+    field_error,
+    login,
+    make_user,
+    statements_sent,
+)
 
 S = DossierStatus
 
@@ -150,16 +158,8 @@ def test_the_queue_pages_by_fifty_without_a_query_per_row(app, client, officer, 
             assigned_officer_id=officer.id if number % 2 else None,
         )
     db.session.expire_all()
-    statements = []
-
-    def count(*_args):
-        statements.append(1)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with statements_sent() as statements:
         soup = page(client, "/backoffice/dossiers?lang=en")
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     assert len(references_in(soup)) == queue.PER_PAGE
     assert len(statements) <= 5, len(statements)  # the user, the count, one page query: 3
     assert "Files 1 to 50 of 55" in soup.get_text(" ", strip=True)

@@ -4,12 +4,11 @@ reads no more than cap + 1 rows however long the queue."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
 
 from portal.backoffice import queue
 from portal.extensions import db
 from tests.factories import EmployerFactory, OfficerFactory, QueuedDossierFactory
-from tests.support import PASSWORD, login
+from tests.support import PASSWORD, login, statements_sent
 
 
 @pytest.fixture
@@ -45,15 +44,7 @@ def test_the_size_is_exact_up_to_the_cap_and_capped_beyond(client, officer, monk
 def test_the_count_reads_at_most_cap_plus_one_rows(app, officer, monkeypatch):
     monkeypatch.setattr(queue, "COUNT_CAP", 2)
     _queue(6)
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with statements_sent() as seen:
         queue.dossier_queue(officer)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     [counting] = [s for s in seen if "count(" in s.lower()]
     assert "LIMIT" in counting.upper()

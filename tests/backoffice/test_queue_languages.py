@@ -197,19 +197,11 @@ def test_an_audited_page_reads_no_user_again_after_its_commit(client, officer, q
     names; a reload is a select from the user table alone.)"""
     import logging
 
-    from sqlalchemy import event
-
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args) -> None:
-        seen.append(statement)
+    from tests.support import statements_sent
 
     caplog.set_level(logging.INFO, logger="portal.requests")
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements_sent() as seen:
         response = client.get(f"/backoffice/dossiers/{queued.id}")
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     saved = max(i for i, sql in enumerate(seen) if sql.startswith("RELEASE SAVEPOINT"))

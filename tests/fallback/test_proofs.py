@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from portal.accounts.models import ForeignEmployer, Role
 from portal.audit import AuditEntry
@@ -14,7 +13,7 @@ from portal.extensions import db
 from portal.fallback import codes, proofs
 from portal.fallback.proofs import ProofProblem
 from tests.fallback.mail import make_proof
-from tests.support import make_organisation, make_user
+from tests.support import make_organisation, make_user, statements_sent
 
 SECRET = "test-secret-key-of-sufficient-length-000"
 DAY = date(2026, 12, 4)
@@ -51,17 +50,9 @@ def test_a_code_is_found_in_a_subject_whatever_the_case():
 
 
 def test_a_forged_code_is_refused_without_reading_the_database(app, db_session):
-    statements = []
-
-    def count(*_args, **_kwargs):
-        statements.append(1)
-
     forged = "PRF-2B4-K7M-9XQ4HZRT"
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with statements_sent() as statements:
         assert codes.check(SECRET, forged, "jan@example.be") is None
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     assert statements == []
 
 
