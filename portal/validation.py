@@ -172,6 +172,19 @@ PAST_WINDOW = DateWindow(EARLIEST, today)  # a birth, an issue date: not in the 
 # -- numbers --------------------------------------------------------------------------------
 
 
+def within_int(_form, field) -> None:
+    """Refuse a whole number beyond what the database stores, before any range check.
+
+    WTForms' `NumberRange` asks `math.isnan()` of the value, which turns it into a float:
+    a number of 310 digits or more (Python reads up to 4,300) raised OverflowError there,
+    a server error instead of a message.
+    """
+    value = field.data
+    if value is not None and not INT_MIN <= value <= INT_MAX:
+        field.data = None
+        raise StopValidation(_l("Enter a smaller number.") if value > 0 else _l("Enter a number."))
+
+
 def finite(_form, field) -> None:
     """Refuse NaN and infinities, which Decimal and float both read without complaint."""
     value = field.data
@@ -382,6 +395,7 @@ def default_rules(field_class, validators: list, filters: list) -> tuple[list, l
     elif issubclass(field_class, SelectField):  # radios too; some accept any value
         validators.insert(0, PlainText(max_length=MAX_LINE))
     elif issubclass(field_class, IntegerField):
+        validators.insert(0, within_int)
         if not _has(validators, NumberRange):
             validators.append(NumberRange(INT_MIN, INT_MAX, message=_l("Enter a smaller number.")))
     elif issubclass(field_class, (DecimalField, FloatField)):

@@ -72,6 +72,7 @@ def test_every_field_of_every_form_is_bounded(app):
                     assert any(isinstance(v, validation.PlainText) for v in validators), where
                 if isinstance(field, IntegerField):
                     assert any(isinstance(v, NumberRange) for v in validators), where
+                    assert validators[0] is validation.within_int, where
                 if isinstance(field, DecimalField):
                     assert validation.finite in validators, where
                 if isinstance(field, DateField):
@@ -80,6 +81,47 @@ def test_every_field_of_every_form_is_bounded(app):
                     assert validation.few_choices in validators, where
                 elif isinstance(field, SelectField):
                     assert any(isinstance(v, validation.PlainText) for v in validators), where
+
+
+@pytest.mark.parametrize("number", ["9" * 400, "-" + "9" * 400, "9" * 4300, str(2**31)])
+def test_every_whole_number_field_refuses_a_huge_number_with_a_message(app, number):
+    """A number beyond a float (310 digits or more) once made WTForms' range check raise."""
+    checked = 0
+    for form_class in all_forms():
+        with app.test_request_context("/?lang=en", method="POST"):
+            names = [f.name for f in form_class(formdata=None) if isinstance(f, IntegerField)]
+        for name in names:
+            form = bound(form_class, {name: number}, app)
+            assert form[name].errors, f"{form_class.__name__}.{name}"
+            checked += 1
+    assert checked >= 2  # the wizard's job form and the back office's, at least
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_a_huge_duration_is_a_message_on_both_job_pages(client, tmp_path, lang):
+    """What the form fuzzer found: 400 nines as the duration of an e-mailed file's job
+    answered 500 in the back office; the applicants' own job page shares the field."""
+    from tests.fallback.test_pages import email_file
+
+    dossier = email_file(make_user("agent@helpdesk.example", Role.HELPDESK), tmp_path)
+    login(client, make_user("olivia@officer.example", Role.OFFICER).email)
+    client.post(f"/backoffice/email-files/{dossier.id}/category", data={"category": "researcher"})
+    huge = job(duration_months="9" * 400)
+    response = client.post(f"/backoffice/email-files/{dossier.id}/job?lang={lang}", data=huge)
+    assert response.status_code == 200
+    error = field_error(check_page(response.get_data(as_text=True)), "duration_months")
+    assert (
+        error
+        == {"nl": "Fout: Vul een kleiner getal in.", "en": "Error: Enter a smaller number."}[lang]
+    )
+    client.post("/account/logout")
+    login(client, make_user("eva@bouw.example").email)
+    draft = start(client)
+    response = client.post(f"/applications/{draft.id}/job?lang={lang}", data=huge)
+    assert response.status_code == 200
+    assert field_error(check_page(response.get_data(as_text=True)), "duration_months")
+    db.session.refresh(draft)
+    assert draft.duration_months is None
 
 
 def bound(form_class, data: dict, app):
