@@ -28,6 +28,10 @@ The series **accounts** (anonymise, trigger last_login): an account whose last l
 when it never logged in) lies before the cutoff. A closed account is anonymised at once by
 the closure (`portal.privacy.closure`).
 
+The series **unconfirmed_accounts** (anonymise, trigger created): an account whose
+address nobody confirmed (a registration never verified, an invitation never taken up or
+released), made before the cutoff: the same anonymisation.
+
 The series **sessions** (delete, trigger last_activity): the login sessions (when, from
 which address, which browser) that saw no activity since the cutoff and can no longer be
 live, whoever their account is. The account's own last login stays, so purging its
@@ -135,8 +139,30 @@ def last_login():
 
 
 def accounts(entry: Entry, p: Pass) -> Outcome:
+    """Anonymise the accounts whose last login (or creation) lies before the cutoff."""
     cutoff = entry.period.before(p.now)
     due = select(User.id).where(User.anonymised_at.is_(None), last_login() < cutoff)
+    return _anonymise(entry, p, cutoff, due)
+
+
+def unconfirmed_accounts(entry: Entry, p: Pass) -> Outcome:
+    """Anonymise the accounts whose address was never confirmed, made before the cutoff.
+
+    Anyone may register (or invite) any address: an account nobody confirmed is a name and
+    an address its owner may never have given. The links that confirm one last two days
+    (registration) or seven (invitation), so the row serves nothing once they are dead.
+    """
+    cutoff = entry.period.before(p.now)
+    due = select(User.id).where(
+        User.anonymised_at.is_(None),
+        User.email_verified_at.is_(None),
+        User.created_at < cutoff,
+    )
+    return _anonymise(entry, p, cutoff, due)
+
+
+def _anonymise(entry: Entry, p: Pass, cutoff: datetime, due) -> Outcome:
+    """Take the person out of the accounts `due` selects, a committed batch at a time."""
     outcome = Outcome(entry.series, entry.action, cutoff, due=count(due))
     if p.dry_run:
         outcome.sample = sample(due, User.id, lambda i: f"account {i}")

@@ -42,6 +42,7 @@ SERIES_WORDS = {
     "helpdesk_tickets": _l("A question to the helpdesk"),
     "welcome_profiles": _l("Your welcome profile: address, family, children, checklist, referrals"),
     "accounts": _l("Your account"),
+    "unconfirmed_accounts": _l("An account whose e-mail address was never confirmed"),
     "sessions": _l("Your logins: when, from which address and with which browser"),
     "claim_contests": _l(
         "Your report that someone else registered your company's enterprise number"
@@ -60,6 +61,7 @@ TRIGGER_WORDS = {
     "last_login": _l("after your last login"),
     "last_activity": _l("after the login's last activity"),
     "decided": _l("after it was decided"),
+    "created": _l("after it was made"),
 }
 
 ACTION_WORDS = {

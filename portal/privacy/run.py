@@ -36,6 +36,8 @@ What each series means here:
   (`portal.privacy.tickets`).
 - **accounts** (anonymise): an account unused since the cutoff keeps its row without the
   person (`portal.privacy.accounts`); a closed account is anonymised at its closure.
+- **unconfirmed_accounts** (anonymise): an account whose address nobody confirmed, made
+  before the cutoff (the links that confirm one are long dead), as the accounts above.
 - **sessions** (delete): a login session (its address and browser) without activity since
   the cutoff and no longer live; the account keeps the moment of its last login.
 - **claim_contests** (anonymise or delete): a contest decided before the cutoff without
@@ -337,6 +339,7 @@ HANDLERS: dict[str, Handler] = {
     "quarantine": intake.quarantine,
     "helpdesk_tickets": tickets.helpdesk_tickets,
     "accounts": accounts.accounts,
+    "unconfirmed_accounts": accounts.unconfirmed_accounts,
     "sessions": accounts.old_sessions,
     "claim_contests": contests.claim_contests,
     "documents": _documents,

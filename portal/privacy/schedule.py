@@ -47,6 +47,7 @@ SERIES: dict[str, Series] = {
     "helpdesk_tickets": Series(("closed",), (DELETE, ANONYMISE)),
     "welcome_profiles": Series(("welcome_end", "withdrawal"), (DELETE,)),
     "accounts": Series(("last_login",), (ANONYMISE,)),
+    "unconfirmed_accounts": Series(("created",), (ANONYMISE,)),
     "sessions": Series(("last_activity",), (DELETE,)),
     "claim_contests": Series(("decided",), (DELETE, ANONYMISE)),
 }

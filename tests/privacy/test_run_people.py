@@ -505,3 +505,55 @@ def test_the_schedule_can_say_delete_for_contests(contests):
     left = set(db.session.scalars(select(ClaimContest.id)))
     assert left == {contests["young"].id, contests["open"].id}
     assert not storage.storage().exists("c" * 32)
+
+
+# --- accounts whose address nobody confirmed ---------------------------------------------------
+
+
+@pytest.fixture
+def unconfirmed(db_session):
+    old, young = due_and_younger("unconfirmed_accounts")
+    with clock.frozen(old):
+        found = {
+            # Someone registered this address and never opened the link.
+            "registered": EmployerFactory(
+                email="nina.never@example.test", name="Nina Never", verified=False
+            ),
+            # An employer invited a worker who never came.
+            "invited": TalentFactory(
+                email="ivo.invited@example.test",
+                name="Ivo Invited",
+                verified=False,
+                password_hash=None,
+            ),
+            "confirmed": EmployerFactory(email="carla@example.test", name="Carla Confirmed"),
+        }
+    with clock.frozen(young):
+        found["young"] = EmployerFactory(
+            email="yves.young@example.test", name="Yves Young", verified=False
+        )
+    filed = DossierFactory(submitted=True)
+    db.session.add(DossierViewer(dossier_id=filed.id, user_id=found["invited"].id))
+    db.session.commit()
+    return found
+
+
+def test_accounts_nobody_confirmed_are_anonymised_after_their_period(unconfirmed):
+    (dry,) = run.run(dry_run=True, now=NOW, entries=only("unconfirmed_accounts"))
+    due = sorted([unconfirmed["registered"].id, unconfirmed["invited"].id])
+    assert dry.sample == [f"account {i}" for i in due]
+    (outcome,) = run.run(dry_run=False, now=NOW, entries=only("unconfirmed_accounts"), batch=1)
+    assert outcome.done == 2
+    db.session.expire_all()
+    for name, address in (("registered", "nina.never"), ("invited", "ivo.invited")):
+        user = unconfirmed[name]
+        assert user.anonymised_at == NOW and not user.active and user.name == ""
+        assert user.email.endswith("@" + PLACEHOLDER_DOMAIN)
+        # The address is free for its owner.
+        assert services.user_by_email(f"{address}@example.test") is None
+    assert db.session.scalar(select(func.count(DossierViewer.id))) == 0
+    for name in ("confirmed", "young"):
+        assert unconfirmed[name].anonymised_at is None and unconfirmed[name].name
+    assert audit.verify().intact
+    (again,) = run.run(dry_run=False, now=NOW, entries=only("unconfirmed_accounts"))
+    assert again.done == 0
