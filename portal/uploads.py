@@ -155,6 +155,16 @@ def discard(stored_name: str) -> None:
     uploads_tx.delete_key_on_commit(db.session(), storage.storage(), check_key(stored_name))
 
 
+def discard_if_stored(stored_name: str | None) -> None:
+    """`discard` the file a row names, when it names one of ours.
+
+    Retention empties rows of every age: an imported or very old row may hold no stored
+    name, or one the store never made, and then there is nothing to delete.
+    """
+    if stored_name and storage.KEY.fullmatch(stored_name):
+        discard(stored_name)
+
+
 def path_of(stored_name: str) -> Path:
     """The path of a stored file in UPLOAD_DIR (the folder store); the name is ours (hex)."""
     if not (len(stored_name) == 32 and all(c in "0123456789abcdef" for c in stored_name)):

@@ -10,8 +10,8 @@ token is renewed (every cookie, reset, verification and invitation link dies), t
 sessions are deleted (with their addresses and browsers) and so are the files it followed
 as a viewer, its choices of notifications and the identity an entrepreneur registered with
 for professional cards (name, birth date, nationality, residence document, address; the
-card files keep their own copy, under the files' retention). The address is free again at once: its owner
-may register anew. A plug-in takes its own data of the account out as well by adding a
+card files keep their own copy, under the files' retention). The address is free again at
+once: its owner may register anew. A plug-in takes its own data of the account out as well by adding a
 callable(user) to the list `app.extensions["account_anonymisers"]` (called before the
 row is changed, in the same transaction).
 

@@ -21,7 +21,6 @@ from portal.accounts.models import ClaimContest, ContestStatus
 from portal.extensions import db
 from portal.privacy.batches import Outcome, Pass, commit, count, ids_in_batches, sample
 from portal.privacy.schedule import ANONYMISE, Entry
-from portal.storage import KEY
 
 
 def claim_contests(entry: Entry, p: Pass) -> Outcome:
@@ -41,8 +40,7 @@ def claim_contests(entry: Entry, p: Pass) -> Outcome:
         contests = db.session.scalars(select(ClaimContest).where(ClaimContest.id.in_(ids))).all()
         addresses = [record.email for record in contests]
         for record in contests:
-            if KEY.fullmatch(record.proof_stored_name or ""):
-                uploads.discard(record.proof_stored_name)  # once the commit has gone through
+            uploads.discard_if_stored(record.proof_stored_name)  # after the commit
             if entry.action == ANONYMISE:
                 _take_out(record, p)
             else:

@@ -88,7 +88,6 @@ from portal.privacy.batches import count as _count
 from portal.privacy.batches import ids_in_batches as _batches
 from portal.privacy.batches import sample as _sample
 from portal.privacy.schedule import ANONYMISE, Entry
-from portal.storage import KEY
 
 # --- drafts ---------------------------------------------------------------------------------
 
@@ -148,8 +147,7 @@ def _delete_draft(dossier_id: int) -> bool:
     try:
         dossier = db.session.get(Dossier, dossier_id)
         for document in dossier.documents:
-            if KEY.fullmatch(document.stored_name or ""):
-                uploads.discard(document.stored_name)
+            uploads.discard_if_stored(document.stored_name)
         db.session.execute(delete(DossierViewer).where(DossierViewer.dossier_id == dossier_id))
         db.session.execute(delete(StatusEvent).where(StatusEvent.dossier_id == dossier_id))
         db.session.delete(dossier)
@@ -327,8 +325,7 @@ def _documents(entry: Entry, p: Pass) -> Outcome:
 
 
 def _remove_document(document: Document) -> None:
-    if KEY.fullmatch(document.stored_name or ""):
-        uploads.discard(document.stored_name)  # once the commit has gone through
+    uploads.discard_if_stored(document.stored_name)  # once the commit has gone through
     document.stored_name = ""  # downloads answer 404: the bytes are gone
     document.file_name = ""
 

@@ -27,7 +27,6 @@ from portal.extensions import db
 from portal.fallback.models import HelpdeskTicket, Proof, TicketEntry, TicketStatus
 from portal.privacy.batches import Outcome, Pass, commit, count, ids_in_batches, sample
 from portal.privacy.schedule import ANONYMISE, Entry
-from portal.storage import KEY
 
 
 def helpdesk_tickets(entry: Entry, p: Pass) -> Outcome:
@@ -96,6 +95,5 @@ def anonymise_ticket(ticket: HelpdeskTicket, p: Pass) -> audit.Redaction:
 
 
 def _discard_screenshot(ticket: HelpdeskTicket) -> None:
-    if KEY.fullmatch(ticket.screenshot_stored_name or ""):
-        uploads.discard(ticket.screenshot_stored_name)  # once the commit has gone through
+    uploads.discard_if_stored(ticket.screenshot_stored_name)  # once the commit has gone through
     ticket.screenshot_stored_name = None
