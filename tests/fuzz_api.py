@@ -37,6 +37,7 @@ from portal.api import keys
 from portal.api.openapi import EXAMPLE_REFERENCE
 from portal.dossiers.models import Dossier, DossierStatus
 from portal.extensions import db
+from tests.support import own_settings
 
 OPENAPI = "/api/v1/openapi.json"
 #: Schemathesis' checks that hold for this API as documented. `positive_data_acceptance`
@@ -149,18 +150,13 @@ def build_app(workdir: Path, database_url: str | None = None) -> tuple[Flask, st
     """The portal on a fresh database (SQLite in `workdir` unless given one), seeded; its key."""
     database_url = database_url or f"sqlite:///{workdir / 'fuzz.sqlite'}"
     app = create_app(
-        {
-            "TESTING": False,
-            "SECRET_KEY": "fuzz-secret-key-of-sufficient-length-000",
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "UPLOAD_DIR": str(workdir / "uploads"),
-            "MAIL_DIR": str(workdir / "mail"),
-            "MAIL_SERVER": "",
-            "OUTBOX_SEND_AFTER_REQUEST": False,
+        own_settings(
+            workdir,
+            database_url,
+            TESTING=False,
             # The fuzzer sends thousands of calls with one key; the limit itself is tested apart.
-            "API_RATE_LIMIT": "1000000 per minute",
-            "PORTAL_BASE_URL": "http://portal.test",
-        }
+            API_RATE_LIMIT="1000000 per minute",
+        )
     )
     with app.app_context():
         if database_url.startswith("postgresql"):
