@@ -52,14 +52,18 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     ForeignKey,
+    Insert,
     Integer,
     Select,
     String,
     Text,
+    Update,
     bindparam,
     func,
+    insert,
     or_,
     select,
+    update,
 )
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
@@ -171,6 +175,50 @@ def record(
     return entry
 
 
+def record_read(
+    action: str, *, dossier_id: int | None, actor_id: int | None, detail: str | None = None
+) -> None:
+    """Append the entry of an audited read (a file page viewed, a document downloaded): the
+    same entry and chain as `record()`, written as one INSERT and one UPDATE of the head.
+
+    Nobody reads such an entry back in the request, so it is never made an ORM object: the
+    unit of work for it (and for the head) cost about 0.75 ms of the officer's file page's
+    7 ms (issue 15). When the head is taken by another sealer, missing, or entries wait to
+    be chained, `record()` does the work instead, as it always did. The caller commits.
+    """
+    session = db.session
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # what the ORM holds unsaved (an earlier entry, the head) goes first
+    statements = _statements()
+    head = session.execute(statements.head_row).one_or_none()
+    last_seq, waiting = (None, True) if head is None else session.execute(statements.state).one()
+    if waiting:
+        record(action, dossier_id=dossier_id, actor_id=actor_id, detail=detail)
+        return
+    entry = AuditEntry(  # never added to the session: only its values are written
+        dossier_id=dossier_id, actor_id=actor_id, action=action, detail=detail, at=clock.now()
+    )
+    _commit_detail(entry)
+    entry.hash = _digest(head.last_hash, entry)
+    session.execute(
+        statements.insert_entry,
+        {
+            "dossier_id": dossier_id,
+            "actor_id": actor_id,
+            "api_client_id": None,
+            "action": action,
+            "detail": detail,
+            "at": entry.at,
+            "seq": (last_seq or 0) + 1,
+            "prev_hash": head.last_hash,
+            "hash": entry.hash,
+            "detail_salt": entry.detail_salt,
+            "detail_hash": entry.detail_hash,
+        },
+    )
+    session.execute(statements.move_head, {"last_hash": entry.hash, "count": head.count + 1})
+
+
 def _head(wait: bool) -> AuditHead | None:
     """The chain's head, locked; None when another transaction is sealing (wait=False)."""
     head = db.session.scalar(_statements().head[wait])
@@ -218,17 +266,28 @@ def seal(*, wait: bool = True, batch: int = SEAL_BATCH, then: AuditEntry | None 
 class _Statements:
     head: dict[bool, Select]  # the head, locked; by `wait` (False: skip it when locked)
     state: Select  # the chain's last place, and whether any entry waits to be chained
+    head_row: Select  # the head's columns, locked, skipped when locked (`record_read`)
+    insert_entry: Insert  # a chained entry's row (`record_read`)
+    move_head: Update  # the head after it (`record_read`)
 
 
 @functools.cache
 def _statements() -> _Statements:
     """Built once per process: every recorded action runs them (the officer's file page
     on each view), and building a statement anew costs about as much as running it."""
-    head = select(AuditHead).where(AuditHead.id == 1)
+    # populate_existing: `record_read` moves the head without the ORM, so a head loaded
+    # earlier in the transaction is read afresh, never chained from a stale hash.
+    head = select(AuditHead).where(AuditHead.id == 1).execution_options(populate_existing=True)
     waiting = select(AuditEntry.id).where(AuditEntry.seq.is_(None)).exists()
+    table = AuditHead.__table__
     return _Statements(
         head={True: head.with_for_update(), False: head.with_for_update(skip_locked=True)},
         state=select(func.max(AuditEntry.seq), waiting),
+        head_row=select(table.c.last_hash, table.c.count)
+        .where(table.c.id == 1)
+        .with_for_update(skip_locked=True),
+        insert_entry=insert(AuditEntry.__table__),
+        move_head=update(table).where(table.c.id == 1),
     )
 
 

@@ -142,3 +142,63 @@ def test_a_recorded_entry_is_written_once_with_its_place_in_the_chain(db_session
     assert not [s for s in on_entries if s.startswith("UPDATE audit_entry")]
     assert len([s for s in on_entries if s.startswith("SELECT")]) == 1
     assert entry.seq is not None and audit.verify().intact
+
+
+def _latest() -> AuditEntry:
+    return db.session.scalar(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1))
+
+
+def test_an_audited_read_is_one_insert_and_one_head_update_with_no_orm_object(db_session):
+    """Issue 15: the entry of a file view or download is chained as it is written, in one
+    INSERT and one UPDATE of the head, and the session is left holding nothing of it."""
+    from tests.support import statements_sent
+
+    audit.seal()
+    db_session.flush()
+    held = len(db_session.identity_map)
+    with statements_sent() as sent:
+        audit.record_read("view", dossier_id=None, actor_id=None, detail="<b>ä</b>\u202e'; --")
+    statements = [" ".join(statement.split()) for statement in sent]
+    writes = [s for s in statements if not s.startswith("SELECT")]
+    assert len(writes) == 2
+    assert writes[0].startswith("INSERT INTO audit_entry (") and "seq" in writes[0]
+    assert writes[1].startswith("UPDATE audit_head SET last_hash=")
+    assert len(db_session.identity_map) == held and not db_session.new
+    entry = _latest()
+    assert (entry.action, entry.detail) == ("view", "<b>ä</b>\u202e'; --")
+    assert entry.seq is not None and audit.verify().intact
+
+
+def test_entries_of_both_kinds_in_one_transaction_make_one_unbroken_chain(db_session):
+    """`record()` after `record_read()`: a head the ORM loaded before, and that something in
+    the transaction still holds (here the test), must be read afresh, or the next entry
+    would be chained from a hash that is no longer the latest."""
+    first = audit.record("probe", detail="orm, loads the head")
+    held = db_session.scalar(select(AuditHead))  # kept in the session's identity map
+    audit.record_read("download", dossier_id=None, actor_id=None, detail="plain")
+    second = audit.record("probe", detail="orm, after the plain write")  # not flushed yet
+    audit.record_read("view", dossier_id=None, actor_id=None)  # flushes `second` first
+    db_session.flush()
+    rows = db_session.scalars(
+        select(AuditEntry).where(AuditEntry.seq >= first.seq).order_by(AuditEntry.seq)
+    ).all()
+    assert [(r.action, r.detail) for r in rows] == [
+        ("probe", "orm, loads the head"),
+        ("download", "plain"),
+        ("probe", "orm, after the plain write"),
+        ("view", None),
+    ]
+    assert [r.prev_hash for r in rows[1:]] == [r.hash for r in rows[:-1]]
+    assert second.prev_hash == rows[1].hash
+    db_session.refresh(held)
+    assert held.last_hash == rows[-1].hash and held.count >= len(rows)
+    assert audit.verify().intact
+
+
+def test_an_audited_read_seals_entries_waiting_before_it(db_session):
+    waiting = _unsealed("probe", "left by a sealer that was busy")
+    audit.record_read("view", dossier_id=None, actor_id=None, detail="after it")
+    db_session.flush()
+    entry = _latest()
+    assert entry.detail == "after it" and waiting.seq == entry.seq - 1
+    assert entry.prev_hash == waiting.hash and audit.verify().intact

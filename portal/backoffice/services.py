@@ -195,7 +195,9 @@ def document_for_officer(actor: User, dossier: Dossier, document_id: int) -> Doc
     """A document of a file, its download written to the audit trail."""
     _officer(actor)
     document = documents.get_document(dossier, document_id)
-    audit.record("download", dossier_id=dossier.id, actor_id=actor.id, detail=document.file_name)
+    audit.record_read(
+        "download", dossier_id=dossier.id, actor_id=actor.id, detail=document.file_name
+    )
     return document
 
 
@@ -204,5 +206,5 @@ def decided_dossier(actor: User, dossier: Dossier) -> Dossier:
     _officer(actor)
     if not dossier.flemish_decision:
         raise NotFound
-    audit.record("decision_letter", dossier_id=dossier.id, actor_id=actor.id)
+    audit.record_read("decision_letter", dossier_id=dossier.id, actor_id=actor.id)
     return dossier

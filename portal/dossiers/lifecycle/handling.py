@@ -52,7 +52,7 @@ def _today() -> date:
 def open_for_officer(actor: User, dossier: Dossier) -> Dossier:
     """An officer opens a file: allowed for any submitted file, and written to the trail."""
     _officer(actor)
-    audit.record("view", dossier_id=dossier.id, actor_id=actor.id)
+    audit.record_read("view", dossier_id=dossier.id, actor_id=actor.id)
     return dossier
 
 

@@ -357,11 +357,14 @@ def download_document(dossier_id: int, document_id: int):
     if dossier.is_draft:
         # A draft may still be deleted, which a chained audit row pointing at it would
         # forbid: the download is recorded, but not linked to the draft.
-        audit.record(
-            "download", actor_id=current_user.id, detail=f"draft {dossier.id}: {document.file_name}"
+        audit.record_read(
+            "download",
+            dossier_id=None,
+            actor_id=current_user.id,
+            detail=f"draft {dossier.id}: {document.file_name}",
         )
     else:
-        audit.record(
+        audit.record_read(
             "download", dossier_id=dossier.id, actor_id=current_user.id, detail=document.file_name
         )
     return uploads.send(document.stored_name, document.file_name)
@@ -433,7 +436,7 @@ def receipt(dossier_id: int):
     if dossier.is_draft:
         return redirect(url_for("applications.task_list", dossier_id=dossier.id))
     pdf = _stored_letter(dossier, stored.RECEIPT, _locale())
-    audit.record("download", dossier_id=dossier.id, actor_id=current_user.id, detail="receipt")
+    audit.record_read("download", dossier_id=dossier.id, actor_id=current_user.id, detail="receipt")
     return Response(
         pdf,
         mimetype="application/pdf",
@@ -449,7 +452,7 @@ def receipt(dossier_id: int):
 def decision_letter(dossier_id: int):
     dossier = access.get_dossier(current_user, dossier_id)
     pdf = _stored_letter(dossier, stored.DECISION, dossier.locale)
-    audit.record(
+    audit.record_read(
         "download", dossier_id=dossier.id, actor_id=current_user.id, detail="decision letter"
     )
     return Response(
