@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 
 from babel import support
 from flask import current_app
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from wtforms import EmailField, PasswordField, SelectChoice, StringField, widgets
 from wtforms.fields.choices import SelectFieldBase
 from wtforms.i18n import messages_path
@@ -90,6 +91,61 @@ def _option_key(choice) -> tuple:
     return (type(value), value, shown, bool(selected), tuple(sorted((render_kw or {}).items())))
 
 
+def attributes(**kwargs) -> Markup:
+    """The HTML attributes WTForms' `html_params` writes, the same text, made faster.
+
+    WTForms builds each attribute with `Markup.format`, which runs the string formatter and
+    escapes the name and the value through it: 48 times on the officer's file page, about
+    0.4 ms of its 6 ms (issue 15). Here the name and the value are escaped once each, as
+    there, and a value that is markup already keeps its text but for `"`, as there.
+    """
+    params = []
+    for key, value in sorted(kwargs.items()):
+        key = escape(widgets.core.clean_key(key))
+        if value is True:
+            params.append(key)
+        elif value is not False:
+            params.append(f'{key}="{str(escape(value)).replace(chr(34), "&quot;")}"')
+    return Markup(" ".join(params))
+
+
+class QuickTextArea(widgets.TextArea):
+    """WTForms' text area (3.x), its attributes written by `attributes()`."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        flags = getattr(field, "flags", {})
+        for k in dir(flags):
+            if k in self.validation_attrs and k not in kwargs:
+                kwargs[k] = getattr(flags, k)
+        html = attributes(name=field.name, **kwargs)
+        return Markup(f"<textarea {html}>\r\n{escape(field._value())}</textarea>")
+
+
+_QUICK: dict[int, tuple[object, object]] = {}
+
+
+def _quick(widget):
+    """`widget` writing its attributes with `attributes()`, when it is WTForms' text area or
+    one of its inputs that write them with `html_params` (its own copy, kept per process,
+    so the field class's shared widget is never changed); any other widget as it is."""
+    if type(widget) is widgets.TextArea:
+        return QUICK_TEXT_AREA
+    if not isinstance(widget, widgets.Input) or type(widget).html_params is not (
+        widgets.Input.html_params
+    ):
+        return widget
+    kept = _QUICK.get(id(widget))
+    if kept is None or kept[0] is not widget:
+        quick = copy.copy(widget)
+        quick.html_params = attributes  # an instance's own function: called unbound
+        kept = _QUICK[id(widget)] = (widget, quick)
+    return kept[1]
+
+
+QUICK_TEXT_AREA = QuickTextArea()
+
+
 class BaseForm(FlaskForm):
     """A form whose errors the error summary can list in field order.
 
@@ -113,13 +169,21 @@ class BaseForm(FlaskForm):
             validators, filters = validation.default_rules(
                 unbound_field.field_class, validators or [], kwargs.pop("filters", None) or []
             )
-            if issubclass(unbound_field.field_class, SelectFieldBase) and "widget" not in kwargs:
-                widget = unbound_field.field_class.widget
+            field_class = unbound_field.field_class
+            if issubclass(field_class, SelectFieldBase) and "widget" not in kwargs:
+                widget = field_class.widget
                 if type(widget) is widgets.Select:  # WTForms' own, not a form's choice
                     kwargs["widget"] = KeptSelect(multiple=widget.multiple)
-            bound = unbound_field.field_class(
-                *args, validators=validators, filters=filters, **kwargs
-            ).bind(form=form, **options)
+            widget = kwargs.get("widget") or getattr(field_class, "widget", None)
+            if _quick(widget) is not widget:
+                kwargs["widget"] = _quick(widget)
+            if issubclass(field_class, SelectFieldBase):  # radio buttons, check boxes
+                option = kwargs.get("option_widget") or field_class.option_widget
+                if _quick(option) is not option:
+                    kwargs["option_widget"] = _quick(option)
+            bound = field_class(*args, validators=validators, filters=filters, **kwargs).bind(
+                form=form, **options
+            )
             return bound
 
     def hidden_tag(self, *fields) -> Markup:
