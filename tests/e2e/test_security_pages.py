@@ -6,13 +6,16 @@ items of the delivery queues, and the page on the federal fee."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from portal.accounts.models import ClaimStatus, OrgRole, Role
+from portal import clock
+from portal.accounts.models import ClaimStatus, ContestStatus, OrgRole, Role
 from portal.extensions import db
+from portal.privacy import run
 from tests.e2e.helpers import LANGS, h1, log_in_as, unique_email
 from tests.support import make_organisation, make_user
 
@@ -33,6 +36,27 @@ def pending_employer(app: Flask, lang: str) -> tuple[str, int]:
         details = user.email, organisation.claim.id
         db.session.remove()
     return details
+
+
+def anonymised_contest(app: Flask) -> int:
+    """A contest decided three years ago, anonymised by the real retention run; its id."""
+    from tests.factories import ClaimContestFactory
+    from tests.privacy.test_run import only
+
+    with app.app_context():
+        long_ago = clock.now() - timedelta(days=3 * 366)
+        record = ClaimContestFactory(
+            status=ContestStatus.DISMISSED,
+            decided_at=long_ago,
+            created_at=long_ago,
+            contact_name="Dirk <b>Director</b>",
+            proof_stored_name="",
+        )
+        db.session.commit()
+        run.run(dry_run=False, now=clock.now(), entries=only("claim_contests"))
+        contest_id = record.id
+        db.session.remove()
+    return contest_id
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -65,6 +89,10 @@ def test_security_pages(
     log_in_as(page, t, lang, officer["email"])
     visit("/backoffice/claims", "organisation claims")
     visit(f"/backoffice/claims/{claim_id}", "one organisation claim")
+    # A contest the retention schedule anonymised: its own state of the contest's page.
+    visit(f"/backoffice/contests/{anonymised_contest(live_app)}", "an anonymised contest")
+    expect(page.locator("main")).to_contain_text(t("Anonymised by the retention schedule"))
+    expect(page.locator("main")).not_to_contain_text("Dirk")
     page.context.clear_cookies()
 
     # Administrators see the parked items of the delivery queues.
