@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -20,11 +20,14 @@ bp = Blueprint("partner_admin", __name__, template_folder="templates")
 @roles(Role.ADMIN)
 def index():
     locale = str(get_locale())
-    found = partners.all_partners(current_user)
+    try:
+        page = partners.partners_page(current_user, request.args.get("after"))
+    except Invalid:
+        abort(400)  # a cursor that names no service: garbage or hand-made
     return render_template(
         "onboarding/admin_partners.html",
-        partners=found,
-        municipality={p.refnis: referrals.municipality_label(p.refnis, locale) for p in found},
+        page=page,
+        municipality={p.refnis: referrals.municipality_label(p.refnis, locale) for p in page.items},
     )
 
 
@@ -52,7 +55,6 @@ def _save(form: PartnerForm, partner):
 @bp.route("/admin/partners/new", methods=["GET", "POST"])
 @roles(Role.ADMIN)
 def new():
-    partners.all_partners(current_user)  # refuses anyone but an administrator
     form = PartnerForm()
     if form.validate_on_submit() and (done := _save(form, None)) is not None:
         return done

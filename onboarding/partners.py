@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from onboarding.models import Partner
 from onboarding.urlcheck import UnsafeURL, check_url
-from portal import reference
+from portal import paging, reference
 from portal.accounts.models import PartnerKind, Role, User
 from portal.accounts.services import normalise_email
 from portal.errors import Invalid, NotAllowed, NotFound
@@ -31,11 +31,14 @@ def _webhook_problem(kind: str) -> str:
     return _("Enter a web address that starts with https://.")
 
 
-def all_partners(actor: User) -> list[Partner]:
+def partners_page(actor: User, after: str | None = None, per_page: int = 0) -> paging.Page:
+    """The configured services by municipality code (ties in the order they were added), a
+    page past the service `after`: a service is kept when it stops (made inactive), so the
+    list grows over the years while a page stays `per_page` long. Administrators only; a
+    cursor that names no service raises `Invalid`."""
     _admin(actor)
-    return list(
-        db.session.scalars(select(Partner).order_by(Partner.refnis, Partner.kind, Partner.name))
-    )
+    size = per_page or paging.PER_PAGE
+    return paging.oldest_first(select(Partner), Partner, Partner.refnis, after, size)
 
 
 def get_partner(actor: User, partner_id: int) -> Partner:

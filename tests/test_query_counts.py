@@ -1,5 +1,5 @@
 """Statements per page: the dashboard, "my applications", the officer queue and search, the
-partner inbox and the helpdesk desk send the same number of statements to the database with
+partner inbox, the helpdesk desk and the partner services' list send the same number of statements to the database with
 few rows or many, and with a page of 2 rows or of 50 (no N+1), within a budget.
 
 Counted with SQLAlchemy's `before_cursor_execute` on the engine, for one GET, after a
@@ -13,7 +13,7 @@ from functools import partial
 
 import pytest
 
-from onboarding import answers
+from onboarding import answers, partners
 from portal import audit, clock
 from portal.accounts.models import Organisation, PartnerKind
 from portal.backoffice import queue
@@ -22,6 +22,7 @@ from portal.dossiers.models import Dossier
 from portal.extensions import db
 from portal.fallback import tickets
 from tests.factories import (
+    AdminFactory,
     DocumentFactory,
     DossierFactory,
     EmployerFactory,
@@ -35,8 +36,8 @@ from tests.support import PASSWORD, login, statements_of
 
 # At most this many statements a page, whatever the number of files (measured on SQLite:
 # dashboard 1, my applications 3, officer queue 3 on its first page and 5 past it; the
-# partner inbox 3 and 4, the helpdesk desk 4 and 5, each counting the 2 of loading the user
-# and the session; a little room, never a row's worth).
+# partner inbox 3 and 4, the helpdesk desk 4 and 5, the partner services 2 and 3, each
+# counting the 2 of loading the user and the session; a little room, never a row's worth).
 BUDGET = {
     "/dashboard": 3,
     "/applications/": 4,
@@ -44,6 +45,7 @@ BUDGET = {
     "/backoffice/dossiers?q=priya": 8,
     "/partner/referrals": 4,
     "/helpdesk/desk": 5,
+    "/admin/partners": 4,
     # The officer's file page: 17 (18 past the trail's first page), of them 8 to record and
     # seal the opening in the audit trail in a transaction of its own (with the savepoint
     # the tests' session makes of its commit): on SQLite the write lock is no longer held
@@ -130,6 +132,7 @@ def _small_pages(monkeypatch, size: int) -> None:
     monkeypatch.setattr(access, "dossiers_page", partial(access.dossiers_page, per_page=size))
     monkeypatch.setattr(answers, "PER_PAGE", size)
     monkeypatch.setattr(tickets, "PER_PAGE", size)
+    monkeypatch.setattr(partners, "partners_page", partial(partners.partners_page, per_page=size))
 
 
 def _queue_rows(client):
@@ -178,12 +181,22 @@ def _desk_rows(client):
     return f"after={tickets.desk_page(agent, 'open', per_page=2).later}"
 
 
+def _partner_rows(client):
+    admin = AdminFactory()
+    for refnis in ["11002", "44021", "46003", "11002", "71016"]:
+        PartnerFactory(kind=PartnerKind.SCHOOL, refnis=refnis)
+    db.session.commit()
+    login(client, admin.email, PASSWORD)
+    return f"after={partners.partners_page(admin, per_page=2).later}"
+
+
 PAGES = {
     "/backoffice/dossiers": _queue_rows,
     "/backoffice/dossiers?q=priya": _queue_rows,
     "/applications/": _my_rows,
     "/partner/referrals": _inbox_rows,
     "/helpdesk/desk": _desk_rows,
+    "/admin/partners": _partner_rows,
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, timedelta
 
 import pytest
@@ -9,7 +10,7 @@ from bs4 import BeautifulSoup
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 
-from onboarding import answers, demo, referrals, services
+from onboarding import answers, demo, partners, referrals, services
 from onboarding.models import Partner
 from portal.accounts.models import PartnerKind, Role
 from portal.extensions import db
@@ -251,6 +252,42 @@ def test_admin_configures_partners(client, world):
     )
     assert "Huis van het Kind" in client.get("/admin/partners").get_data(as_text=True)
     assert client.get("/admin/partners/99999").status_code == 404
+
+
+def test_the_partner_list_is_read_a_page_at_a_time(client, world, monkeypatch):
+    """Stopped services stay on the list, so it grows over the years: a page holds at most
+    its size, following "Next page" shows every service once, by municipality code, and a
+    cursor that names no service is refused."""
+    size = 3
+    monkeypatch.setattr(
+        partners, "partners_page", functools.partial(partners.partners_page, per_page=size)
+    )
+    for n, refnis in enumerate(["46003", "11002", "44021", "11002", "71016", "24062", "44021"]):
+        make_partner(PartnerKind.SCHOOL, refnis, name=f'<script>x</script> "{n}"', active=False)
+    db.session.commit()
+    every = list(db.session.scalars(select(Partner)))
+    login(client, "admin@flanders.example")
+    url, seen, pages_read = "/admin/partners?lang=en", [], 0
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200
+        soup = check_page(response.get_data(as_text=True))
+        links = soup.select("tbody a")
+        assert 1 <= len(links) <= size
+        assert "<script>" not in str(soup.select_one("tbody"))
+        seen += [int(a["href"].rsplit("/", 1)[1]) for a in links]
+        following = soup.select_one('nav.pagination a[rel="next"]')
+        url = following["href"] if following else None
+        pages_read += 1
+        if pages_read > 1:
+            assert soup.select_one('nav.pagination a[rel="first"]') is not None
+    assert pages_read == -(-len(every) // size)
+    assert sorted(seen) == sorted(p.id for p in every)  # each once, none lost
+    by_id = {p.id: p for p in every}
+    assert [(by_id[i].refnis, i) for i in seen] == sorted((p.refnis, p.id) for p in every)
+    referral_id = world["referral"].id  # an id, but of no service
+    for cursor in ["-1", "0", "1e3", "9" * 30, "' OR 1=1 --", "\u202e7", str(referral_id + 10**6)]:
+        assert client.get("/admin/partners", query_string={"after": cursor}).status_code == 400
 
 
 @pytest.mark.parametrize(
