@@ -48,7 +48,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import (
     ForeignKey,
@@ -447,12 +447,31 @@ def trail(dossier_id: int) -> list[AuditEntry]:
 TRAIL_PER_PAGE = 20
 
 
+class TrailActor(NamedTuple):
+    """Who wrote a trail entry, as the page names them."""
+
+    name: str
+    role: Any  # portal.accounts.models.Role (the kernel imports no domain)
+    anonymised_at: datetime | None
+
+
+class TrailEntry(NamedTuple):
+    """A trail entry as a page shows it: what `describe_entry` reads of an `AuditEntry`."""
+
+    id: int
+    at: datetime
+    action: str
+    detail: str | None
+    api_client_id: int | None
+    actor: TrailActor | None
+
+
 @dataclass(frozen=True)
 class TrailPage:
     """A page of a file's trail, oldest first; `older` is the cursor of the page of older
     entries (the id of this page's oldest entry), None when there are none."""
 
-    entries: list[AuditEntry]
+    entries: list[TrailEntry]
     older: int | None
     latest: bool  # the page of the latest entries (no cursor given)
 
@@ -461,14 +480,27 @@ def trail_page(dossier_id: int, before: int | None = None, per_page: int = 0) ->
     """The latest `per_page` entries of a file's trail before the entry `before` (all
     when None): one index range on the id, however long the trail grows (every opening
     of a file adds an entry). The caller checks the cursor (`trail_cursor`).
+
+    Read as plain rows of the columns the page shows: as ORM entries with their actors
+    (every column of both, each row an identity-mapped object), the page of 21 cost a
+    sixth of the officer's file page's reads (issue 15). Nothing here is changed.
     """
     per_page = per_page or TRAIL_PER_PAGE
-    found = list(
-        db.session.scalars(
-            _trail_statement(before is not None, per_page),
-            {"dossier_id": dossier_id, "before": before},
+    rows = db.session.execute(
+        _trail_statement(before is not None, per_page),
+        {"dossier_id": dossier_id, "before": before},
+    ).all()
+    found = [
+        TrailEntry(
+            row.id,
+            row.at,
+            row.action,
+            row.detail,
+            row.api_client_id,
+            None if row.actor_id is None else TrailActor(row.name, row.role, row.anonymised_at),
         )
-    )
+        for row in rows
+    ]
     older = found[per_page - 1].id if len(found) > per_page else None
     entries = found[:per_page]
     entries.reverse()
@@ -478,15 +510,26 @@ def trail_page(dossier_id: int, before: int | None = None, per_page: int = 0) ->
 @functools.lru_cache(maxsize=16)
 def _trail_statement(after_cursor: bool, per_page: int) -> Select:
     """A page of a file's trail, built once: the officer's file page reads one on every
-    view, and a new statement with its loader option cost a third more than a kept one."""
-    query = select(AuditEntry).where(AuditEntry.dossier_id == bindparam("dossier_id"))
+    view, and a new statement cost a third more than a kept one."""
+    actor = AuditEntry.actor.property.mapper.class_  # User, found by the mapper
+    query = (
+        select(
+            AuditEntry.id,
+            AuditEntry.at,
+            AuditEntry.action,
+            AuditEntry.detail,
+            AuditEntry.api_client_id,
+            actor.id.label("actor_id"),
+            actor.name,
+            actor.role,
+            actor.anonymised_at,
+        )
+        .outerjoin(actor, actor.id == AuditEntry.actor_id)
+        .where(AuditEntry.dossier_id == bindparam("dossier_id"))
+    )
     if after_cursor:
         query = query.where(AuditEntry.id < bindparam("before"))
-    return (
-        query.options(joinedload(AuditEntry.actor))
-        .order_by(AuditEntry.id.desc())
-        .limit(per_page + 1)
-    )
+    return query.order_by(AuditEntry.id.desc()).limit(per_page + 1)
 
 
 def trail_cursor(dossier_id: int, cursor: str | None) -> int | None:

@@ -71,7 +71,7 @@ def action_title(action: str) -> str:
     return str(title) if title is not None else action
 
 
-def _who(entry: AuditEntry) -> str:
+def _who(entry: AuditEntry | audit.TrailEntry) -> str:
     if entry.actor is not None and entry.actor.anonymised_at is not None:
         return _("A closed account")  # retention or its owner took the person out of it
     if entry.actor is not None:
@@ -88,7 +88,9 @@ def _document_title(detail: str) -> str:
     return str(rules.DOCUMENTS[code]) if code in rules.DOCUMENTS else detail
 
 
-def describe_entry(entry: AuditEntry, documents_by_name: dict[str, str] | None = None) -> str:
+def describe_entry(
+    entry: AuditEntry | audit.TrailEntry, documents_by_name: dict[str, str] | None = None
+) -> str:
     """The audit entry as a sentence: "Officer An Peeters downloaded the document “Passport”."."""
     actor = _who(entry)
     action = entry.action

@@ -132,3 +132,59 @@ def test_two_files_opened_in_turn_each_show_only_their_own_trail(client, officer
     assert "Asked of the first file only" not in pages[second.id]
     assert "Reason of the second file only" in pages[second.id]
     assert "Reason of the second file only" not in pages[first.id]
+
+
+def test_each_row_says_what_the_entry_says_for_every_kind_of_author(client, officer, app):
+    """The page reads its trail as plain rows: each row's sentence is the one the stored
+    entry gives (`describe_entry` of the ORM entry), whoever wrote it: an officer, an
+    administrator, an employer, a closed account, the exchange with the Immigration Office,
+    or the portal, and a hostile detail is shown as text."""
+    from portal import clock
+    from portal.api.models import ApiClient
+    from portal.backoffice.services import describe_entry
+    from tests.factories import AdminFactory, EmployerFactory, OfficerFactory
+
+    dossier = QueuedDossierFactory()
+    hostile = '<img src=x onerror=alert(1)>\u202e"; DROP TABLE audit_entry; --'
+    officer_b = OfficerFactory(name="An <b>Peeters</b>")
+    admin = AdminFactory(name="Ward Admin")
+    employer = EmployerFactory(name="Eva Employer")
+    closed = OfficerFactory(name="Lea Closed")
+    closed.anonymised_at = clock.now()
+    exchange = ApiClient(name="DVZ", key_prefix="dvz-trail", key_hash="0" * 64, scopes="")
+    db.session.add(exchange)
+    db.session.flush()
+    audit.record("download", dossier_id=dossier.id, actor_id=officer_b.id, detail=hostile)
+    audit.record("info:document", dossier_id=dossier.id, actor_id=admin.id, detail="passport x")
+    audit.record("claim", dossier_id=dossier.id, actor_id=employer.id)
+    audit.record("claim", dossier_id=dossier.id, actor_id=closed.id)
+    audit.record("status:granted", dossier_id=dossier.id, api_client_id=exchange.id)
+    audit.record("status:nonsense", dossier_id=dossier.id)
+    audit.record("no-such-action", dossier_id=dossier.id, detail=hostile)
+    db.session.commit()
+    html = client.get(f"/backoffice/dossiers/{dossier.id}?lang=en").get_data(as_text=True)
+    assert "<img src=x" not in html and "<b>Peeters" not in html
+    rows, _links = _trail(html)
+    stored = audit.trail(dossier.id)[-len(rows) :]
+    assert len(rows) == len(stored) >= 8
+    with app.test_request_context("/?lang=en"):
+        expected = [f"{_when(e)} {describe_entry(e)}" for e in stored]
+    assert rows == expected
+    page = " ".join(rows)
+    for said in [
+        "Officer An <b>Peeters</b>",
+        "Administrator Ward Admin",
+        "Eva Employer",
+        "A closed account",
+        "exchange with the Immigration Office",
+        "The portal",
+        hostile,
+    ]:
+        assert said in page, said
+    assert "Lea Closed" not in page
+
+
+def _when(entry) -> str:
+    from portal.i18n import format_datetime
+
+    return format_datetime(entry.at, "short")
