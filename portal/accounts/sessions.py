@@ -35,6 +35,9 @@ from portal.db import UtcDateTime
 from portal.extensions import db
 
 COOKIE_KEY = "sid"
+# Whether the user had an organisation when last loaded: the loader reads it with them only
+# then (see `load_user`). A hint, never a permission: a wrong one costs a lazy load.
+ORGANISATION_KEY = "org"
 MAX_ID = 2**31 - 1  # the largest integer key PostgreSQL stores
 USER_AGENT_MAX = 200
 
@@ -195,6 +198,7 @@ def login(user: User) -> UserSession:
     """Start a session for the request's client and put its token in the cookie."""
     record, token = start(user, ip=request.remote_addr, user_agent=request.user_agent.string)
     cookie_session[COOKIE_KEY] = token
+    cookie_session[ORGANISATION_KEY] = user.organisation_id is not None
     cookie_session.permanent = False  # the cookie dies with the browser; the row sets limits
     g.user_session = record
     return record
@@ -206,26 +210,31 @@ def current() -> UserSession | None:
 
 
 @functools.cache
-def _loader_statement() -> Select:
+def _loader_statement(with_organisation: bool) -> Select:
     """The loader's one query, built once per process with its values as parameters.
 
     It runs on every signed-in request; building the statement anew each time (its
     comparisons, joins and loader options) cost about 40% of the query's time.
     """
-    return (
+    statement = (
         select(User, UserSession)
         .join(UserSession, UserSession.user_id == User.id)
         .where(User.id == bindparam("user_id"), UserSession.token_hash == bindparam("token_hash"))
-        .options(joinedload(User.organisation).joinedload(Organisation.claim))
     )
+    if with_organisation:
+        statement = statement.options(joinedload(User.organisation).joinedload(Organisation.claim))
+    return statement
 
 
 def load_user(user_id: str) -> User | None:
     """Flask-Login loader: the user named in the cookie, only while their session is live.
 
-    One query finds the user, their session row and their organisation (with its claim,
-    which employer pages show): a loader runs on every signed-in request, and the
-    organisation would otherwise be a lazy load of its own on most pages.
+    One query finds the user and their session row, and the organisation with its claim
+    (which employer pages show) when the cookie's hint says the user has one: otherwise
+    the organisation would be a lazy load of its own on most employer pages. An officer,
+    a partner or a newcomer has none, and the joins cost about 90 µs of a 700 µs request
+    for nothing (issue 15). A hint proved wrong (an organisation registered or left since)
+    is corrected for the next request; meanwhile the relationship loads itself.
     """
     user_key, _sep, user_token = (user_id or "").partition(":")
     token = cookie_session.get(COOKIE_KEY)
@@ -234,14 +243,18 @@ def load_user(user_id: str) -> User | None:
         return None
     if not token or not isinstance(token, str) or len(token) > 100:
         return None
+    # A cookie from before the hint existed loads the organisation, as every loader did.
+    hinted = cookie_session.get(ORGANISATION_KEY) is not False
     found = db.session.execute(
-        _loader_statement(), {"user_id": int(user_key), "token_hash": _hash(token)}
+        _loader_statement(hinted), {"user_id": int(user_key), "token_hash": _hash(token)}
     ).first()
     if found is None:
         return None
     user, record = found
     if not secrets.compare_digest(user.session_token, user_token) or not is_live(record):
         return None
+    if hinted is not (user.organisation_id is not None):
+        cookie_session[ORGANISATION_KEY] = not hinted
     if touch(record):
         g.session_touched = True
     g.user_session = record
