@@ -3,7 +3,8 @@
 The public figures and the officers' figures (with known dossiers in a past half-year, so
 the charts and tables have something to draw), the administrators' API clients and partner
 services (lists, forms, forms with errors, the page after saving), the e-mail preferences,
-the eligibility check with a result, and the posting guide.
+the eligibility check with a result, the posting guide, and the partner services past
+its first page.
 
 Expected texts come from the portal's catalogs (`translate`).
 """
@@ -18,9 +19,10 @@ from datetime import date
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
+from sqlalchemy import func, select
 
-from portal import reference
-from portal.accounts.models import Role
+from portal import paging, reference
+from portal.accounts.models import PartnerKind, Role
 from portal.dossiers.models import Channel, Dossier, DossierStatus
 from portal.extensions import db
 from tests.e2e.helpers import LANGS, flash, h1, log_in_as, main, unique_email
@@ -329,6 +331,56 @@ def test_partner_services(
     expect(page.locator("#name")).to_have_value(name)
     expect(page.locator("#active")).not_to_be_checked()
     axe("change a partner service")
+
+
+# The last municipality code: services there come after every other on the list.
+LAST_REFNIS = "93090"
+
+
+def many_stopped_services(app: Flask) -> None:
+    """More stopped services than a page holds, at the last municipality code (once)."""
+    from onboarding.models import Partner
+
+    with app.app_context():
+        have = db.session.scalar(
+            select(func.count(Partner.id)).where(Partner.refnis == LAST_REFNIS)
+        )
+        for n in range(have, paging.PER_PAGE + 1):
+            db.session.add(
+                Partner(
+                    name=f"Gestopte dienst <{n}> & co",
+                    kind=PartnerKind.SCHOOL,
+                    refnis=LAST_REFNIS,
+                    email=f"stopped-{n}@example.be",
+                    active=False,
+                )
+            )
+        db.session.commit()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_partner_services_a_page_at_a_time(
+    page: Page, axe: Callable[..., None], translate, create_account, live_app, lang
+):
+    """Stopped services stay on the list: past a page, it links to the next and back."""
+
+    def t(msgid, **variables):
+        return translate(lang, msgid, **variables)
+
+    many_stopped_services(live_app)
+    admin = create_account(unique_email("partner-pages", lang), Role.ADMIN, locale=lang)
+    log_in_as(page, t, lang, admin["email"])
+    page.goto("/admin/partners")
+    navigation = page.get_by_role("navigation", name=t("Pages of the partner services"))
+    expect(main(page).locator("tbody tr")).to_have_count(paging.PER_PAGE)
+    expect(navigation.get_by_role("link", name=t("Page %(number)s", number=1))).to_have_count(0)
+    axe("partner services, first page")
+    navigation.get_by_role("link", name=t("Next page")).click()
+    expect(page).to_have_url(re.compile(r"/admin/partners\?after=\d+$"))
+    rows = main(page).locator("tbody tr")
+    expect(rows.last).to_contain_text("Gestopte dienst <")
+    expect(navigation.get_by_role("link", name=t("Page %(number)s", number=1))).to_have_count(1)
+    axe("partner services, a later page")
 
 
 # --- any account -------------------------------------------------------------------------------
