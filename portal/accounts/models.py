@@ -399,6 +399,8 @@ class OrganisationClaim(TimestampMixin, db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     decision_reason: Mapped[str | None] = mapped_column(Text)
+    # Retention took the proof and the reason out of a rejected claim (series rejected_claims).
+    anonymised_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     organisation: Mapped[Organisation] = relationship(back_populates="claim")
     claimant: Mapped[User | None] = relationship(foreign_keys=[claimant_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])

@@ -1,4 +1,5 @@
-"""Retention of claim contests: two years after the decision (by default).
+"""Retention of claim contests and of rejected claims: two years after the decision (by
+default).
 
 A contest is sent by someone who says their company's enterprise number was registered by
 another: a contact person (name, e-mail address, phone), a message and a proof (an extract
@@ -10,6 +11,14 @@ reason (free text that may name the person). *delete* removes the row and the fi
 
 Either way the audit entries naming no file that hold the contact's address are redacted
 (`audit.redact_mentions`); the chain still verifies. An open contest has no end yet.
+
+A **rejected claim** (series rejected_claims) keeps the proof its claimant uploaded (a KBO
+extract or a power of attorney, naming the directors) and the reason given for the
+rejection (free text). *anonymise* takes out the proof's name and stored file and the
+reason, and keeps the claim as the record of the decision on the number: the number, the
+organisation, the status, the dates, the proof's kind, SHA-256 and size. A proven claim is
+the organisation's right to act and stays; a lapsed one never had a proof. The audit entries
+of a claim name its organisation, number and the proof's SHA-256, no person.
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from portal import audit, uploads
-from portal.accounts.models import ClaimContest, ContestStatus
+from portal.accounts.models import ClaimContest, ClaimStatus, ContestStatus, OrganisationClaim
 from portal.extensions import db
 from portal.privacy.batches import Outcome, Pass, commit, count, ids_in_batches, sample
 from portal.privacy.schedule import ANONYMISE, Entry
@@ -60,3 +69,29 @@ def _take_out(record: ClaimContest, p: Pass) -> None:
     record.proof_stored_name = ""  # the proof's download answers 404: the bytes are gone
     record.decision_reason = None
     record.anonymised_at = p.now
+
+
+def rejected_claims(entry: Entry, p: Pass) -> Outcome:
+    """Take the proof and the reason out of the claims rejected before the cutoff."""
+    cutoff = entry.period.before(p.now)
+    due = select(OrganisationClaim.id).where(
+        OrganisationClaim.status == ClaimStatus.REJECTED,
+        OrganisationClaim.decided_at.is_not(None),
+        OrganisationClaim.decided_at < cutoff,
+        OrganisationClaim.anonymised_at.is_(None),
+    )
+    outcome = Outcome(entry.series, entry.action, cutoff, due=count(due))
+    if p.dry_run:
+        outcome.sample = sample(due, OrganisationClaim.id, lambda i: f"claim {i}")
+        return outcome
+    for ids in ids_in_batches(due, OrganisationClaim.id, p.batch):
+        found = select(OrganisationClaim).where(OrganisationClaim.id.in_(ids))
+        for claim in db.session.scalars(found):
+            uploads.discard_if_stored(claim.proof_stored_name)  # after the commit
+            claim.proof_file_name = None
+            claim.proof_stored_name = None  # the proof's download answers 404
+            claim.decision_reason = None
+            claim.anonymised_at = p.now
+            outcome.done += 1
+        commit(p)
+    return outcome

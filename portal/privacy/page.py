@@ -47,6 +47,9 @@ SERIES_WORDS = {
     "claim_contests": _l(
         "Your report that someone else registered your company's enterprise number"
     ),
+    "rejected_claims": _l(
+        "The proof you gave for a claim to an enterprise number, when the claim was rejected"
+    ),
 }
 
 TRIGGER_WORDS = {

@@ -42,6 +42,8 @@ What each series means here:
   the cutoff and no longer live; the account keeps the moment of its last login.
 - **claim_contests** (anonymise or delete): a contest decided before the cutoff without
   its contact person, message and proof (`portal.privacy.contests`).
+- **rejected_claims** (anonymise): a claim to an enterprise number rejected before the
+  cutoff, without its proof and the rejection's reason (`portal.privacy.contests`).
 - A series without a handler (the orange carpet's welcome profiles when the plug-in is
   off) is reported as such and kept. A plug-in adds its own handlers to
   `app.extensions["retention_handlers"]` (the orange carpet: webhook bodies and welcome
@@ -339,6 +341,7 @@ HANDLERS: dict[str, Handler] = {
     "unconfirmed_accounts": accounts.unconfirmed_accounts,
     "sessions": accounts.old_sessions,
     "claim_contests": contests.claim_contests,
+    "rejected_claims": contests.rejected_claims,
     "documents": _documents,
     "outbox": _outbox,
     "exchange_outbox": _exchange,

@@ -50,6 +50,7 @@ SERIES: dict[str, Series] = {
     "unconfirmed_accounts": Series(("created",), (ANONYMISE,)),
     "sessions": Series(("last_activity",), (DELETE,)),
     "claim_contests": Series(("decided",), (DELETE, ANONYMISE)),
+    "rejected_claims": Series(("decided",), (ANONYMISE,)),
 }
 
 KEYS = {"series", "trigger", "period", "action", "source", "note"}

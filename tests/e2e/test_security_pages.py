@@ -1,7 +1,8 @@
 """axe-core and the 320-px check, in each of the four languages, on the pages the security
 and robustness work added: the account page with its sessions, proving an organisation's
-claim, contesting a registration, the officers' claims queue and a claim, the parked
-items of the delivery queues, and the page on the federal fee."""
+claim, contesting a registration, the officers' claims queue and a claim (also one whose
+proof the retention schedule took out), an anonymised contest, the parked items of the
+delivery queues, and the page on the federal fee."""
 
 from __future__ import annotations
 
@@ -59,6 +60,26 @@ def anonymised_contest(app: Flask) -> int:
     return contest_id
 
 
+def anonymised_claim(app: Flask) -> int:
+    """A claim rejected three years ago, its proof and reason taken out by the real
+    retention run; its id."""
+    from portal.accounts.models import ClaimStatus, ProofKind
+    from tests.factories import OrganisationFactory
+    from tests.privacy.test_run import only
+
+    with app.app_context():
+        claim = OrganisationFactory(claim=ClaimStatus.REJECTED).claim
+        claim.decided_at = clock.now() - timedelta(days=3 * 366)
+        claim.proof_kind, claim.proof_file_name = ProofKind.KBO_EXTRACT, "Dirk <b>Director</b>.pdf"
+        claim.proof_stored_name, claim.proof_sha256, claim.proof_size = "", "f" * 64, 10
+        claim.decision_reason = "Dirk did not sign"
+        db.session.commit()
+        run.run(dry_run=False, now=clock.now(), entries=only("rejected_claims"))
+        claim_id = claim.id
+        db.session.remove()
+    return claim_id
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_security_pages(
     page: Page, axe: Callable[..., None], translate, create_account, live_app, lang
@@ -91,6 +112,10 @@ def test_security_pages(
     visit(f"/backoffice/claims/{claim_id}", "one organisation claim")
     # A contest the retention schedule anonymised: its own state of the contest's page.
     visit(f"/backoffice/contests/{anonymised_contest(live_app)}", "an anonymised contest")
+    expect(page.locator("main")).to_contain_text(t("Anonymised by the retention schedule"))
+    expect(page.locator("main")).not_to_contain_text("Dirk")
+    # A rejected claim whose proof and reason the retention schedule took out.
+    visit(f"/backoffice/claims/{anonymised_claim(live_app)}", "an anonymised claim")
     expect(page.locator("main")).to_contain_text(t("Anonymised by the retention schedule"))
     expect(page.locator("main")).not_to_contain_text("Dirk")
     page.context.clear_cookies()

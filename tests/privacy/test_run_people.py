@@ -507,6 +507,78 @@ def test_the_schedule_can_say_delete_for_contests(contests):
     assert not storage.storage().exists("c" * 32)
 
 
+# --- rejected claims ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def rejected(db_session):
+    """Claims with a proof: rejected past the period (two), rejected a day younger, proven
+    long ago and pending long ago (neither has an end)."""
+    from portal.accounts.models import ClaimStatus, ProofKind
+    from tests.factories import OrganisationFactory
+
+    old, young = due_and_younger("rejected_claims")
+    storage.storage().put("d" * 32, b"%PDF-1.4 an extract naming Dirk Director")
+    found = {}
+    for name, status, decided, stored in (
+        ("old", ClaimStatus.REJECTED, old, "d" * 32),
+        ("imported", ClaimStatus.REJECTED, old, "not-ours.pdf"),  # no file of ours
+        ("young", ClaimStatus.REJECTED, young, "young.pdf"),
+        ("proven", ClaimStatus.PROVEN, old - timedelta(days=900), "proven.pdf"),
+        ("pending", ClaimStatus.PENDING, None, "pending.pdf"),
+    ):
+        claim = OrganisationFactory(claim=status).claim
+        claim.proof_kind = ProofKind.KBO_EXTRACT
+        claim.proof_file_name = f"uittreksel Dirk <b>Director</b> {name}.pdf"
+        claim.proof_stored_name = stored
+        claim.proof_sha256, claim.proof_size = "e" * 64, 1234
+        claim.decided_at = decided
+        claim.decision_reason = "Dirk's signature\u202e does not match; '; DROP TABLE --"
+        found[name] = claim
+    db.session.commit()
+    return found
+
+
+def test_rejected_claims_lose_their_proof_and_reason(rejected, client):
+    (dry,) = run.run(dry_run=True, now=NOW, entries=only("rejected_claims"))
+    assert dry.due == 2
+    assert dry.sample == [f"claim {rejected['old'].id}", f"claim {rejected['imported'].id}"]
+    assert rejected["old"].proof_stored_name == "d" * 32  # a dry run changes nothing
+    (outcome,) = run.run(dry_run=False, now=NOW, entries=only("rejected_claims"), batch=1)
+    assert outcome.done == 2
+    db.session.expire_all()
+    for name in ("old", "imported"):
+        claim = rejected[name]
+        assert claim.anonymised_at == NOW
+        assert (claim.proof_file_name, claim.proof_stored_name, claim.decision_reason) == (
+            None,
+            None,
+            None,
+        )
+        # The decision on the number stays, with what identifies the proof.
+        assert claim.kbo_number and claim.status.value == "rejected"
+        assert (claim.proof_sha256, claim.proof_size) == ("e" * 64, 1234)
+        assert claim.decided_at is not None and claim.proof_kind is not None
+    assert not storage.storage().exists("d" * 32)
+    for name in ("young", "proven", "pending"):
+        assert rejected[name].anonymised_at is None
+        assert rejected[name].proof_file_name.endswith(f" {name}.pdf")
+        assert rejected[name].decision_reason is not None
+    (again,) = run.run(dry_run=False, now=NOW, entries=only("rejected_claims"))
+    assert again.done == 0
+
+    officer = OfficerFactory()
+    db.session.commit()
+    login(client, officer.email)
+    page = client.get(f"/backoffice/claims/{rejected['old'].id}?lang=en")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Anonymised by the retention schedule" in text
+    assert "Dirk" not in text and "e" * 16 in text
+    assert client.get(f"/backoffice/claims/{rejected['old'].id}/proof").status_code == 404
+    young = client.get(f"/backoffice/claims/{rejected['young'].id}?lang=en")
+    assert "Dirk &lt;b&gt;Director&lt;/b&gt; young.pdf" in young.get_data(as_text=True)
+
+
 # --- accounts whose address nobody confirmed ---------------------------------------------------
 
 
