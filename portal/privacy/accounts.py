@@ -52,7 +52,13 @@ from portal.accounts.models import CardPerson, ClaimStatus, OrganisationClaim, O
 from portal.accounts.sessions import UserSession, live_clause
 from portal.dossiers.models import DossierViewer
 from portal.extensions import db
-from portal.privacy.batches import Outcome, Pass, bulk, commit, count, ids_in_batches, sample
+from portal.privacy.batches import (
+    Outcome,
+    Pass,
+    bulk,
+    count,
+    records_in_batches,
+)
 from portal.privacy.schedule import Entry
 
 PLACEHOLDER_DOMAIN = "anonymised.invalid"
@@ -164,17 +170,13 @@ def unconfirmed_accounts(entry: Entry, p: Pass) -> Outcome:
 def _anonymise(entry: Entry, p: Pass, cutoff: datetime, due) -> Outcome:
     """Take the person out of the accounts `due` selects, a committed batch at a time."""
     outcome = Outcome(entry.series, entry.action, cutoff, due=count(due))
-    if p.dry_run:
-        outcome.sample = sample(due, User.id, lambda i: f"account {i}")
-        return outcome
-    for ids in ids_in_batches(due, User.id, p.batch):
+    for users in records_in_batches(outcome, p, due, User, "account"):
         addresses = []
-        for user in db.session.scalars(select(User).where(User.id.in_(ids))):
+        for user in users:
             addresses.append(_take_out(user, p.now))
             audit.record("retention:account_anonymised", detail=f"account {user.id}")
             outcome.done += 1
         outcome.unredacted += audit.redact_mentions(addresses, now=p.now).legacy
-        commit(p)
     return outcome
 
 

@@ -87,6 +87,26 @@ def commit(p: Pass) -> None:
         db.session.commit()
 
 
+def ended_before(model, ended, cutoff: datetime, *conditions) -> Select:
+    """The ids of `model`'s records that ended (the moment `ended`) before `cutoff` and that
+    no run anonymised yet (`anonymised_at`), of those that meet `conditions`."""
+    return select(model.id).where(
+        *conditions, ended.is_not(None), ended < cutoff, model.anonymised_at.is_(None)
+    )
+
+
+def records_in_batches(outcome: Outcome, p: Pass, due: Select, model, noun: str) -> Iterator[list]:
+    """The records of `model` whose ids `due` selects, a batch at a time; each batch is
+    committed once the caller has handled it. A dry run yields none: it names the first
+    few in `outcome` ("contest 12")."""
+    if p.dry_run:
+        outcome.sample = sample(due, model.id, lambda i: f"{noun} {i}")
+        return
+    for ids in ids_in_batches(due, model.id, p.batch):
+        yield list(db.session.scalars(select(model).where(model.id.in_(ids))))
+        commit(p)
+
+
 def bulk(entry: Entry, p: Pass, cutoff, due: Select, model, blank: dict, noun: str) -> Outcome:
     """Anonymise (set the `blank` values) or delete the rows of `model` whose ids `due`
     selects, a batch at a time; for handlers of plain rows (plug-ins' included)."""

@@ -23,30 +23,21 @@ of a claim name its organisation, number and the proof's SHA-256, no person.
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from portal import audit, uploads
 from portal.accounts.models import ClaimContest, ClaimStatus, ContestStatus, OrganisationClaim
 from portal.extensions import db
-from portal.privacy.batches import Outcome, Pass, commit, count, ids_in_batches, sample
+from portal.privacy.batches import Outcome, Pass, count, ended_before, records_in_batches
 from portal.privacy.schedule import ANONYMISE, Entry
 
 
 def claim_contests(entry: Entry, p: Pass) -> Outcome:
     """Anonymise or delete the contests decided before the cutoff (see the module)."""
     cutoff = entry.period.before(p.now)
-    due = select(ClaimContest.id).where(
-        ClaimContest.status != ContestStatus.OPEN,
-        ClaimContest.decided_at.is_not(None),
-        ClaimContest.decided_at < cutoff,
-        ClaimContest.anonymised_at.is_(None),
+    due = ended_before(
+        ClaimContest, ClaimContest.decided_at, cutoff, ClaimContest.status != ContestStatus.OPEN
     )
     outcome = Outcome(entry.series, entry.action, cutoff, due=count(due))
-    if p.dry_run:
-        outcome.sample = sample(due, ClaimContest.id, lambda i: f"contest {i}")
-        return outcome
-    for ids in ids_in_batches(due, ClaimContest.id, p.batch):
-        contests = db.session.scalars(select(ClaimContest).where(ClaimContest.id.in_(ids))).all()
+    for contests in records_in_batches(outcome, p, due, ClaimContest, "contest"):
         addresses = [record.email for record in contests]
         for record in contests:
             uploads.discard_if_stored(record.proof_stored_name)  # after the commit
@@ -56,7 +47,6 @@ def claim_contests(entry: Entry, p: Pass) -> Outcome:
                 db.session.delete(record)
             outcome.done += 1
         outcome.unredacted += audit.redact_mentions(addresses, now=p.now).legacy
-        commit(p)
     return outcome
 
 
@@ -74,24 +64,15 @@ def _take_out(record: ClaimContest, p: Pass) -> None:
 def rejected_claims(entry: Entry, p: Pass) -> Outcome:
     """Take the proof and the reason out of the claims rejected before the cutoff."""
     cutoff = entry.period.before(p.now)
-    due = select(OrganisationClaim.id).where(
-        OrganisationClaim.status == ClaimStatus.REJECTED,
-        OrganisationClaim.decided_at.is_not(None),
-        OrganisationClaim.decided_at < cutoff,
-        OrganisationClaim.anonymised_at.is_(None),
-    )
+    rejected = OrganisationClaim.status == ClaimStatus.REJECTED
+    due = ended_before(OrganisationClaim, OrganisationClaim.decided_at, cutoff, rejected)
     outcome = Outcome(entry.series, entry.action, cutoff, due=count(due))
-    if p.dry_run:
-        outcome.sample = sample(due, OrganisationClaim.id, lambda i: f"claim {i}")
-        return outcome
-    for ids in ids_in_batches(due, OrganisationClaim.id, p.batch):
-        found = select(OrganisationClaim).where(OrganisationClaim.id.in_(ids))
-        for claim in db.session.scalars(found):
+    for claims in records_in_batches(outcome, p, due, OrganisationClaim, "claim"):
+        for claim in claims:
             uploads.discard_if_stored(claim.proof_stored_name)  # after the commit
             claim.proof_file_name = None
             claim.proof_stored_name = None  # the proof's download answers 404
             claim.decision_reason = None
             claim.anonymised_at = p.now
             outcome.done += 1
-        commit(p)
     return outcome

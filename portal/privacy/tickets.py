@@ -25,29 +25,22 @@ from sqlalchemy import exists, select, update
 from portal import audit, uploads
 from portal.extensions import db
 from portal.fallback.models import HelpdeskTicket, Proof, TicketEntry, TicketStatus
-from portal.privacy.batches import Outcome, Pass, commit, count, ids_in_batches, sample
+from portal.privacy.batches import Outcome, Pass, count, ended_before, records_in_batches
 from portal.privacy.schedule import ANONYMISE, Entry
 
 
 def helpdesk_tickets(entry: Entry, p: Pass) -> Outcome:
     cutoff = entry.period.before(p.now)
-    due = select(HelpdeskTicket.id).where(
-        HelpdeskTicket.status == TicketStatus.RESOLVED,
-        HelpdeskTicket.resolved_at.is_not(None),
-        HelpdeskTicket.resolved_at < cutoff,
-        HelpdeskTicket.anonymised_at.is_(None),
-    )
+    resolved = HelpdeskTicket.status == TicketStatus.RESOLVED
+    due = ended_before(HelpdeskTicket, HelpdeskTicket.resolved_at, cutoff, resolved)
     outcome = Outcome(entry.series, entry.action, cutoff)
     if entry.action != ANONYMISE:
         with_proof = exists().where(Proof.ticket_id == HelpdeskTicket.id)
         outcome.left = [f"ticket {i} (proof)" for i in db.session.scalars(due.where(with_proof))]
         due = due.where(~with_proof)
     outcome.due = count(due)
-    if p.dry_run:
-        outcome.sample = sample(due, HelpdeskTicket.id, lambda i: f"ticket {i}")
-        return outcome
-    for ids in ids_in_batches(due, HelpdeskTicket.id, p.batch):
-        for ticket in db.session.scalars(select(HelpdeskTicket).where(HelpdeskTicket.id.in_(ids))):
+    for tickets in records_in_batches(outcome, p, due, HelpdeskTicket, "ticket"):
+        for ticket in tickets:
             if entry.action == ANONYMISE:
                 outcome.unredacted += anonymise_ticket(ticket, p).legacy
             else:
@@ -55,7 +48,6 @@ def helpdesk_tickets(entry: Entry, p: Pass) -> Outcome:
                 _discard_screenshot(ticket)
                 db.session.delete(ticket)  # its thread goes with it (delete-orphan)
             outcome.done += 1
-        commit(p)
     return outcome
 
 
