@@ -199,24 +199,15 @@ def record_read(
         dossier_id=dossier_id, actor_id=actor_id, action=action, detail=detail, at=clock.now()
     )
     _commit_detail(entry)
+    entry.seq, entry.prev_hash = (last_seq or 0) + 1, head.last_hash
     entry.hash = _digest(head.last_hash, entry)
-    session.execute(
-        statements.insert_entry,
-        {
-            "dossier_id": dossier_id,
-            "actor_id": actor_id,
-            "api_client_id": None,
-            "action": action,
-            "detail": detail,
-            "at": entry.at,
-            "seq": (last_seq or 0) + 1,
-            "prev_hash": head.last_hash,
-            "hash": entry.hash,
-            "detail_salt": entry.detail_salt,
-            "detail_hash": entry.detail_hash,
-        },
-    )
+    values = {key: getattr(entry, key) for key in _ENTRY_COLUMNS}
+    session.execute(statements.insert_entry, values)
     session.execute(statements.move_head, {"last_hash": entry.hash, "count": head.count + 1})
+
+
+# The columns `record_read` writes: all but the id, which the database gives.
+_ENTRY_COLUMNS = tuple(c.key for c in AuditEntry.__table__.columns if c.key != "id")
 
 
 def _head(wait: bool) -> AuditHead | None:
@@ -501,10 +492,8 @@ def trail_page(dossier_id: int, before: int | None = None, per_page: int = 0) ->
         )
         for row in rows
     ]
-    older = found[per_page - 1].id if len(found) > per_page else None
-    entries = found[:per_page]
-    entries.reverse()
-    return TrailPage(entries, older, before is None)
+    page = paging.take(found, per_page, None if before is None else str(before))
+    return TrailPage(page.items[::-1], page.later, page.first)
 
 
 @functools.lru_cache(maxsize=16)

@@ -175,12 +175,12 @@ class BaseForm(FlaskForm):
                 if type(widget) is widgets.Select:  # WTForms' own, not a form's choice
                     kwargs["widget"] = KeptSelect(multiple=widget.multiple)
             widget = kwargs.get("widget") or getattr(field_class, "widget", None)
-            if _quick(widget) is not widget:
-                kwargs["widget"] = _quick(widget)
+            if (quick := _quick(widget)) is not widget:
+                kwargs["widget"] = quick
             if issubclass(field_class, SelectFieldBase):  # radio buttons, check boxes
                 option = kwargs.get("option_widget") or field_class.option_widget
-                if _quick(option) is not option:
-                    kwargs["option_widget"] = _quick(option)
+                if (quick := _quick(option)) is not option:
+                    kwargs["option_widget"] = quick
             bound = field_class(*args, validators=validators, filters=filters, **kwargs).bind(
                 form=form, **options
             )

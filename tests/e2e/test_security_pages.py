@@ -7,7 +7,7 @@ delivery queues, and the page on the federal fee."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -39,45 +39,44 @@ def pending_employer(app: Flask, lang: str) -> tuple[str, int]:
     return details
 
 
-def anonymised_contest(app: Flask) -> int:
-    """A contest decided three years ago, anonymised by the real retention run; its id."""
-    from tests.factories import ClaimContestFactory
+def after_retention(app: Flask, series: str, make: Callable[[datetime], object]) -> int:
+    """The id of the record `make(long_ago)` creates (three years ago), once the real
+    retention run of `series` has handled it."""
     from tests.privacy.test_run import only
 
     with app.app_context():
-        long_ago = clock.now() - timedelta(days=3 * 366)
-        record = ClaimContestFactory(
-            status=ContestStatus.DISMISSED,
-            decided_at=long_ago,
-            created_at=long_ago,
-            contact_name="Dirk <b>Director</b>",
-            proof_stored_name="",
-        )
+        record = make(clock.now() - timedelta(days=3 * 366))
         db.session.commit()
-        run.run(dry_run=False, now=clock.now(), entries=only("claim_contests"))
-        contest_id = record.id
+        run.run(dry_run=False, now=clock.now(), entries=only(series))
+        record_id = record.id
         db.session.remove()
-    return contest_id
+    return record_id
 
 
-def anonymised_claim(app: Flask) -> int:
-    """A claim rejected three years ago, its proof and reason taken out by the real
-    retention run; its id."""
+def decided_contest(long_ago: datetime):
+    """A contest decided `long_ago`, its contact person with markup."""
+    from tests.factories import ClaimContestFactory
+
+    return ClaimContestFactory(
+        status=ContestStatus.DISMISSED,
+        decided_at=long_ago,
+        created_at=long_ago,
+        contact_name="Dirk <b>Director</b>",
+        proof_stored_name="",
+    )
+
+
+def rejected_claim(long_ago: datetime):
+    """A claim rejected `long_ago`, with a proof and a reason that name Dirk."""
     from portal.accounts.models import ClaimStatus, ProofKind
     from tests.factories import OrganisationFactory
-    from tests.privacy.test_run import only
 
-    with app.app_context():
-        claim = OrganisationFactory(claim=ClaimStatus.REJECTED).claim
-        claim.decided_at = clock.now() - timedelta(days=3 * 366)
-        claim.proof_kind, claim.proof_file_name = ProofKind.KBO_EXTRACT, "Dirk <b>Director</b>.pdf"
-        claim.proof_stored_name, claim.proof_sha256, claim.proof_size = "", "f" * 64, 10
-        claim.decision_reason = "Dirk did not sign"
-        db.session.commit()
-        run.run(dry_run=False, now=clock.now(), entries=only("rejected_claims"))
-        claim_id = claim.id
-        db.session.remove()
-    return claim_id
+    claim = OrganisationFactory(claim=ClaimStatus.REJECTED).claim
+    claim.decided_at = long_ago
+    claim.proof_kind, claim.proof_file_name = ProofKind.KBO_EXTRACT, "Dirk <b>Director</b>.pdf"
+    claim.proof_stored_name, claim.proof_sha256, claim.proof_size = "", "f" * 64, 10
+    claim.decision_reason = "Dirk did not sign"
+    return claim
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -111,11 +110,13 @@ def test_security_pages(
     visit("/backoffice/claims", "organisation claims")
     visit(f"/backoffice/claims/{claim_id}", "one organisation claim")
     # A contest the retention schedule anonymised: its own state of the contest's page.
-    visit(f"/backoffice/contests/{anonymised_contest(live_app)}", "an anonymised contest")
+    contest_id = after_retention(live_app, "claim_contests", decided_contest)
+    visit(f"/backoffice/contests/{contest_id}", "an anonymised contest")
     expect(page.locator("main")).to_contain_text(t("Anonymised by the retention schedule"))
     expect(page.locator("main")).not_to_contain_text("Dirk")
     # A rejected claim whose proof and reason the retention schedule took out.
-    visit(f"/backoffice/claims/{anonymised_claim(live_app)}", "an anonymised claim")
+    rejected_id = after_retention(live_app, "rejected_claims", rejected_claim)
+    visit(f"/backoffice/claims/{rejected_id}", "an anonymised claim")
     expect(page.locator("main")).to_contain_text(t("Anonymised by the retention schedule"))
     expect(page.locator("main")).not_to_contain_text("Dirk")
     page.context.clear_cookies()
