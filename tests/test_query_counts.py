@@ -46,12 +46,12 @@ BUDGET = {
     "/partner/referrals": 4,
     "/helpdesk/desk": 5,
     "/admin/partners": 4,
-    # The officer's file page: 17 (18 past the trail's first page), of them 8 to record and
+    # The officer's file page: 16 (17 past the trail's first page), of them 8 to record and
     # seal the opening in the audit trail in a transaction of its own (with the savepoint
     # the tests' session makes of its commit): on SQLite the write lock is no longer held
     # while the page is built. The officer and the file are read once, not again after each
     # commit (`transactions.write_apart(keep=…)`).
-    "/backoffice/dossiers/<id>": 18,
+    "/backoffice/dossiers/<id>": 17,
 }
 
 
@@ -278,3 +278,31 @@ def test_a_file_page_reads_its_documents_once_however_many(request, client, who,
     assert "other-file.pdf" in other_html and f"{names[1]}.pdf" not in other_html
     if "submitted" in traits:  # a card is the entrepreneur's own: no employer to show
         assert db.session.get(Organisation, organisation_id).name in html
+
+
+@pytest.mark.parametrize("who", ["employer", "officer"])
+def test_a_page_holding_the_requests_titles_the_status_without_asking_again(request, client, who):
+    """The timeline and the officer's file page read every information request of the file:
+    "Back with the officer" is told from them (`status.title_of(..., answered_known)`), not
+    by one more statement; a file whose request waits, and a file never asked, read
+    "Submitted"."""
+    user = request.getfixturevalue(who)
+    owner = {"owner": user} if who == "employer" else {}
+    back = DossierFactory(submitted=True, **owner)
+    InfoRequestFactory(answered=True, dossier=back)
+    waiting = DossierFactory(submitted=True, **owner)
+    InfoRequestFactory(dossier=waiting, question="<b>Still</b> the contract")
+    plain = DossierFactory(submitted=True, **owner)
+    db.session.commit()
+    path = "/applications/{}/timeline" if who == "employer" else "/backoffice/dossiers/{}"
+    # The ids first: each page is asked with nothing loaded (the test's objects let go).
+    titled = (
+        (back.id, "Back with the officer"),
+        (waiting.id, "Submitted"),
+        (plain.id, "Submitted"),
+    )
+    for dossier_id, title in titled:
+        seen, html = statements_of(client, path.format(dossier_id) + "?lang=en")
+        assert f'tag-submitted">{title}</strong>' in html, (dossier_id, title)
+        asked = [s for s in seen if "answered_at IS NOT NULL" in s]
+        assert asked == [], show(seen)

@@ -132,6 +132,11 @@ class OfficerFile:
     open_request: InfoRequest | None
     trail: audit.TrailPage  # the latest entries, or those before the page's cursor
 
+    @property
+    def answered(self) -> bool:
+        """Whether one of the file's information requests is answered (all are read)."""
+        return any(request.answered_at is not None for request in self.requests)
+
 
 def _officer(actor: User) -> None:
     if actor.role not in (Role.OFFICER, Role.ADMIN):

@@ -193,15 +193,19 @@ def back_with_officer_condition():
     return and_(Dossier.status == S.SUBMITTED, answered_condition(Dossier.id))
 
 
-def title_of(dossier: Dossier):
+def title_of(dossier: Dossier, answered_known: bool | None = None):
     """The status as the file's parties read it (a lazy string, translated when shown).
 
     A submitted file that came back from an information request is "back with the
-    officer", never "submitted" again.
+    officer", never "submitted" again. `answered_known`: whether one of the file's
+    information requests is answered, from a page that has read them all already (the
+    timeline, the officer's file page); None asks the database, one statement more
+    (about 4% of such a page, issue 15).
     """
-    if dossier.status == S.SUBMITTED and dossier.id is not None and answered(dossier):
-        return BACK_WITH_OFFICER
-    return dossier.status.label
+    if dossier.status != S.SUBMITTED or dossier.id is None:
+        return dossier.status.label
+    found = answered(dossier) if answered_known is None else answered_known
+    return BACK_WITH_OFFICER if found else dossier.status.label
 
 
 def notify(dossier: Dossier, kind: str, **extra) -> None:

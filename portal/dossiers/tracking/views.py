@@ -36,9 +36,10 @@ READERS = (*FILERS, Role.TALENT, Role.OFFICER, Role.ADMIN)
 
 
 @bp.app_template_global()
-def status_title(dossier: Dossier) -> str:
-    """The status of a file as its parties read it ("back with the officer" after an answer)."""
-    return str(status.title_of(dossier))
+def status_title(dossier: Dossier, answered: bool | None = None) -> str:
+    """The status of a file as its parties read it ("back with the officer" after an answer);
+    `answered` when the page has read the file's information requests (`status.title_of`)."""
+    return str(status.title_of(dossier, answered))
 
 
 @bp.app_template_global("meaning")
