@@ -19,7 +19,7 @@ from sqlalchemy import text
 from portal import clock, links
 from portal.extensions import db
 from portal.pagecache import cached
-from portal.security import authenticated, public
+from portal.security import authenticated, public, reads_organisation
 
 bp = Blueprint("home", __name__)
 
@@ -33,6 +33,7 @@ def index():
 
 @bp.get("/dashboard")
 @authenticated
+@reads_organisation  # the organisation's name, and whether its claim is proven
 def dashboard():
     # Plug-ins (the orange carpet) add links for roles whose pages they provide.
     registered = current_app.extensions.get("dashboard_links", {}).get(current_user.role.value, [])

@@ -51,6 +51,27 @@ def roles(*names: str) -> Callable[[Callable], Callable]:
     return decorator
 
 
+# A view that shows the signed-in user's organisation or its claim says so; the user's
+# loader (accounts.sessions) then joins them in its one query. Any other view gets them by
+# a lazy load if it asks after all: a missing mark costs time, never a wrong answer.
+READS_ORGANISATION = "_portal_reads_organisation"
+
+
+def reads_organisation(view: Callable) -> Callable:
+    """Mark a view that reads the signed-in user's organisation or its claim (the dashboard,
+    the organisation's pages, a draft's claim notice). Anywhere under the route decorator:
+    the access wrappers keep the mark (functools.wraps copies it)."""
+    setattr(view, READS_ORGANISATION, True)
+    return view
+
+
+def view_reads_organisation() -> bool:
+    """Whether this request's view carries `reads_organisation`."""
+    endpoint = request.endpoint
+    view = current_app.view_functions.get(endpoint) if endpoint else None
+    return bool(getattr(view, READS_ORGANISATION, False))
+
+
 def access_of(view: Callable) -> Any:
     return getattr(view, ACCESS_ATTR, None)
 

@@ -8,6 +8,7 @@ warm-up GET (caches of the first request are no page's cost).
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from functools import partial
 
@@ -306,3 +307,44 @@ def test_a_page_holding_the_requests_titles_the_status_without_asking_again(requ
         assert f'tag-submitted">{title}</strong>' in html, (dossier_id, title)
         asked = [s for s in seen if "answered_at IS NOT NULL" in s]
         assert asked == [], show(seen)
+
+
+# A statement of its own for one organisation, or for an organisation's claim: a lazy load.
+_ONE_ORGANISATION = re.compile(
+    r"FROM organisation WHERE organisation\.id = \?"
+    r"|FROM organisation_claim WHERE (\? = )?organisation_claim\.organisation_id( = \?)?"
+)
+
+
+def _loads_of_the_organisation(seen: list[str]) -> list[str]:
+    """The statements that read one organisation or its claim apart from the loader's."""
+    return [s for s in seen if _ONE_ORGANISATION.search(" ".join(s.split()))]
+
+
+def test_the_loader_joins_the_organisation_only_for_the_views_that_read_it(client, employer):
+    """A view marked `security.reads_organisation` (the dashboard, the organisation's and
+    the claim's pages, a file's pages with their claim notice, the own-data export) gets the
+    organisation and its claim in the loader's one statement; the pages that never show them
+    (the files' list, a timeline) are loaded without the joins, and read nothing of them."""
+    draft = DossierFactory(owner=employer)
+    submitted = DossierFactory(owner=employer, submitted=True)
+    db.session.commit()
+    draft_id, submitted_id = draft.id, submitted.id
+    marked = [
+        "/dashboard",
+        "/account/organisation",
+        f"/applications/{draft_id}",
+        f"/applications/{draft_id}/check",
+        f"/applications/{submitted_id}",
+        "/account/my-data.json",
+    ]
+    for url in marked:
+        seen, _html = statements_of(client, url)
+        loader = next(s for s in seen if "FROM user_account" in s)
+        assert "JOIN organisation_claim" in loader, url
+        assert _loads_of_the_organisation(seen) == [], (url, show(seen))
+    for url in ["/applications/", f"/applications/{submitted_id}/timeline"]:
+        seen, _html = statements_of(client, url)
+        loader = next(s for s in seen if "FROM user_account" in s)
+        assert "JOIN organisation" not in loader, url
+        assert _loads_of_the_organisation(seen) == [], (url, show(seen))

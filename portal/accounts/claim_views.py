@@ -27,7 +27,7 @@ from portal.accounts.models import ProofKind, Role
 from portal.errors import Invalid, NotFound
 from portal.extensions import limiter
 from portal.i18n import _
-from portal.security import public, roles
+from portal.security import public, reads_organisation, roles
 
 bp = Blueprint("claims", __name__)
 STAFF = (Role.OFFICER, Role.HELPDESK, Role.ADMIN)
@@ -45,6 +45,7 @@ def _read(upload) -> tuple[bytes, str]:
 @bp.route("/account/claim", methods=["GET", "POST"])
 @transactions.writes  # a lapsed claim expires when seen
 @roles(Role.EMPLOYER)
+@reads_organisation
 def claim_page():
     claim = claims.own_claim(current_user)
     form = ProofForm()

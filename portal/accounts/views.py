@@ -36,7 +36,7 @@ from portal.forms import CsrfForm, options
 from portal.i18n import _
 from portal.limits import mail_limits
 from portal.pagecache import cached
-from portal.security import authenticated, public, roles
+from portal.security import authenticated, public, reads_organisation, roles
 from portal.web import datalist, safe_next
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
@@ -396,6 +396,7 @@ def accept_invitation(token: str):
 @bp.route("/organisation", methods=["GET", "POST"])
 @roles(Role.EMPLOYER)
 @mail_limits()
+@reads_organisation
 def organisation():
     form = InviteForm()
     if request.method == "POST":
@@ -434,6 +435,7 @@ def organisation():
 
 @bp.post("/organisation/requests/<int:request_id>")
 @roles(Role.EMPLOYER)
+@reads_organisation
 def decide_membership(request_id: int):
     """A proven administrator answers a request to join the organisation."""
     memberships.load_for_admin(current_user, request_id)  # refuses others' requests first

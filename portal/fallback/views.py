@@ -25,7 +25,7 @@ from portal.fallback.contact import helpdesk_contact
 from portal.fallback.forms import MessageForm, ReportForm
 from portal.i18n import _
 from portal.limits import mail_limits
-from portal.security import public, roles
+from portal.security import public, reads_organisation, roles
 
 bp = Blueprint("helpdesk", __name__, url_prefix="/helpdesk")
 # The helpdesk's contact details in every template, e-mails and error pages included.
@@ -41,6 +41,7 @@ def _report_limit() -> str:
 @public
 @limiter.limit(_report_limit, methods=["POST"])
 @mail_limits()
+@reads_organisation
 def report():
     form = ReportForm()
     if not form.is_submitted() and current_user.is_authenticated:

@@ -22,7 +22,7 @@ from portal.extensions import limiter
 from portal.i18n import _
 from portal.privacy import closure, own_data
 from portal.privacy.forms import CloseAccountForm
-from portal.security import authenticated
+from portal.security import authenticated, reads_organisation
 
 bp = Blueprint("privacy", __name__, url_prefix="/account")
 
@@ -50,6 +50,7 @@ def _download(body: bytes, mimetype: str, extension: str) -> Response:
 @bp.get("/my-data.json")
 @transactions.writes  # audits the read
 @authenticated
+@reads_organisation
 def my_data_json():
     document = own_data.collect(current_user._get_current_object())
     body = own_data.to_json(document).encode("utf-8")
@@ -59,6 +60,7 @@ def my_data_json():
 @bp.get("/my-data.pdf")
 @transactions.writes  # audits the read
 @authenticated
+@reads_organisation
 def my_data_pdf():
     body = own_data.render_pdf(current_user._get_current_object(), str(get_locale()))
     return _download(body, "application/pdf", "pdf")
@@ -67,6 +69,7 @@ def my_data_pdf():
 @bp.route("/close", methods=["GET", "POST"])
 @authenticated
 @limiter.limit(_login_limit, methods=["POST"])
+@reads_organisation
 def close():
     user = current_user._get_current_object()
     form = CloseAccountForm()

@@ -46,7 +46,7 @@ from portal.errors import Invalid
 from portal.forms import CsrfForm, options
 from portal.i18n import _, format_date
 from portal.limits import mail_limits
-from portal.security import roles
+from portal.security import reads_organisation, roles
 from portal.web import datalist
 
 bp = Blueprint("applications", __name__, url_prefix="/applications")
@@ -101,6 +101,7 @@ def _chosen_category() -> str | None:
 
 @bp.route("/new", methods=["GET", "POST"])
 @roles(*FILERS)
+@reads_organisation
 def new():
     if current_user.role == Role.ENTREPRENEUR:  # files a professional card, nothing else
         return redirect(url_for("applications.new_card"))
@@ -168,6 +169,7 @@ def new_card():
 
 @bp.get("/<int:dossier_id>")
 @roles(*READERS)
+@reads_organisation
 def task_list(dossier_id: int):
     dossier = access.get_dossier(current_user, dossier_id)
     if not dossier.is_draft:
@@ -372,6 +374,7 @@ def download_document(dossier_id: int, document_id: int):
 
 @bp.route("/<int:dossier_id>/check", methods=["GET", "POST"])
 @roles(*FILERS)
+@reads_organisation
 def check(dossier_id: int):
     # Loaded once, and locked for a POST: a double click waits for the first submission.
     dossier = access.get_dossier(current_user, dossier_id, for_update=request.method == "POST")
@@ -510,6 +513,7 @@ def invite_worker(dossier_id: int):
 
 @bp.route("/<int:dossier_id>/follow-up", methods=["GET", "POST"])
 @roles(*FILERS)
+@reads_organisation
 def follow_up(dossier_id: int):
     dossier = access.get_dossier(current_user, dossier_id)
     form = FollowUpForm()
