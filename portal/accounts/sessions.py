@@ -232,12 +232,12 @@ def load_user(user_id: str) -> User | None:
 
     One query finds the user and their session row, and the organisation with its claim
     when the cookie's hint says the user has one and the view reads them
-    (`security.reads_organisation`): otherwise they would be two lazy loads of their own there. An
-    officer, a partner or a newcomer has none, and most employer pages (their files'
-    lists, timelines and answers) do not show it: the joins cost about 110 µs of a 1.7 to
-    2 ms page for nothing (issue 15). An unmarked view that reads them after all gets the
-    truth by a lazy load. A hint proved wrong (an organisation registered or left since)
-    is corrected for the next request.
+    (`security.reads_organisation`): otherwise they would be two lazy loads of their own
+    there. An officer, a partner or a newcomer has none, and most employer pages (their
+    files' list, a timeline, an answer) do not show it: the joins cost about 110 µs of a
+    1.7 to 2 ms page for nothing (issue 15). An unmarked view that reads them after all
+    gets the truth by a lazy load. A hint proved wrong (an organisation registered or left
+    since) is corrected for the next request.
     """
     user_key, _sep, user_token = (user_id or "").partition(":")
     token = cookie_session.get(COOKIE_KEY)

@@ -1,5 +1,7 @@
 """The Flask-Login loader runs on every signed-in request: one statement finds the user,
-their live session and their organisation, and it still refuses every cookie it refused."""
+their live session and (on a view that reads it, such as the dashboard) their organisation,
+and it still refuses every cookie it refused. Which views get the organisation joined:
+tests/test_query_counts.py."""
 
 from __future__ import annotations
 
