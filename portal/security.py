@@ -65,11 +65,15 @@ def reads_organisation(view: Callable) -> Callable:
     return view
 
 
+def _request_view() -> Callable | None:
+    """The view function this request is routed to (None: no route matched)."""
+    endpoint = request.endpoint
+    return current_app.view_functions.get(endpoint) if endpoint else None
+
+
 def view_reads_organisation() -> bool:
     """Whether this request's view carries `reads_organisation`."""
-    endpoint = request.endpoint
-    view = current_app.view_functions.get(endpoint) if endpoint else None
-    return bool(getattr(view, READS_ORGANISATION, False))
+    return bool(getattr(_request_view(), READS_ORGANISATION, False))
 
 
 def access_of(view: Callable) -> Any:
@@ -81,6 +85,6 @@ def refuse_undeclared() -> None:
     endpoint = request.endpoint
     if endpoint is None or endpoint in BUILTIN_PUBLIC or endpoint.endswith(".static"):
         return
-    view = current_app.view_functions.get(endpoint)
+    view = _request_view()
     if view is not None and access_of(view) is None:
         abort(403)

@@ -19,7 +19,7 @@ from portal.accounts.models import Role, User
 from portal.audit import AuditEntry
 from portal.dossiers import access, rules
 from portal.dossiers.contents import documents
-from portal.dossiers.lifecycle import handling
+from portal.dossiers.lifecycle import handling, status
 from portal.dossiers.lifecycle.models import InfoRequest, StatusEvent
 from portal.dossiers.models import Document, Dossier, DossierStatus
 from portal.errors import NotAllowed, NotFound
@@ -135,7 +135,7 @@ class OfficerFile:
     @property
     def answered(self) -> bool:
         """Whether one of the file's information requests is answered (all are read)."""
-        return any(request.answered_at is not None for request in self.requests)
+        return status.any_answered(self.requests)
 
 
 def _officer(actor: User) -> None:

@@ -174,6 +174,11 @@ def answered(dossier: Dossier) -> bool:
     return bool(db.session.scalar(_answered_statement(), {"dossier_id": dossier.id}))
 
 
+def any_answered(requests) -> bool:
+    """`answered`, told from a file's information requests already read (all of them)."""
+    return any(request.answered_at is not None for request in requests)
+
+
 @functools.cache
 def _answered_statement():
     # Every view of a submitted file asks it: built once, the file's id a parameter.

@@ -342,7 +342,7 @@ def build(dossier: Dossier, today: date | None = None) -> Timeline:
         expected=expected_decision(dossier) if row.deciding else None,
         open_request=handling.open_request(dossier) if row.clock_stopped else None,
         decided_on=dossier.flemish_decision_on,
-        answered=dossier.status == S.SUBMITTED and any(r.answered_at for r in requests),
+        answered=dossier.status == S.SUBMITTED and status.any_answered(requests),
     )
 
 
