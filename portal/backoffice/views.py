@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from types import MappingProxyType
@@ -22,7 +22,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
-from portal import clock, textsearch, transactions, uploads
+from portal import clock, fragments, textsearch, transactions, uploads
 from portal.accounts import mandates
 from portal.accounts.forms import DecisionForm
 from portal.accounts.models import Role
@@ -191,19 +191,74 @@ def _officer_dossier(dossier_id: int) -> Dossier:
     )
 
 
-class _OnFirstUse:
-    """A form built when the page first uses it. The file page offers six actions and a
-    file shows two or three of them; building a form binds and checks every field (about
-    a tenth of the page's time for the forms it never shows)."""
+# The action forms of the file page: (template, form, the view its form posts to). A file
+# shows two or three of them. Built and rendered empty they were more than a quarter of the
+# page's time (issue 15): the same HTML for every file of a kind, in one language, on one day,
+# but for the file's address and the officer's CSRF token. So an empty one is rendered once
+# per such combination and kept per process, with holes for those two (portal.fragments). A
+# form given back with its input and errors is rendered as it is, and never kept.
+ACTIONS = {
+    "claim": ("backoffice/actions/claim.html", "claim_form", "backoffice.claim"),
+    "decide": ("backoffice/actions/decide.html", "decision_form", "backoffice.decide"),
+    "ask": ("backoffice/actions/ask.html", "info_form", "backoffice.request_information"),
+    "residence": (
+        "backoffice/actions/residence.html",
+        "residence_form",
+        "backoffice.record_residence",
+    ),
+    "hold": ("backoffice/actions/hold.html", "hold_form", "backoffice.place_hold"),
+    "lift": ("backoffice/actions/lift.html", "lift_form", "backoffice.lift_hold"),
+}
+ACTIONS_STORE = "portal.file_actions"
+MAX_KEPT_ACTIONS = 512  # 6 forms × 4 languages × a few days and card validities, with room
 
-    def __init__(self, build) -> None:
-        self._build = build
-        self._form = None
 
-    def __getattr__(self, name: str):
-        if self._form is None:
-            self._form = self._build()
-        return getattr(self._form, name)
+def _empty_form(name: str, dossier: Dossier) -> tuple[Callable[[], object], tuple]:
+    """How to build action `name`'s empty form for `dossier`, and what its HTML depends on
+    besides the language, the day and the settings (its proposed values)."""
+    if name == "decide":
+        depends = (True, *_card_validity(dossier)) if handling.is_card(dossier) else (False,)
+        return lambda: _decision_form(dossier, formdata=None), depends
+    if name == "ask":
+        due_on = _today() + timedelta(days=rules.procedure("info_request_days"))
+        return lambda: InfoRequestForm(prefix="info", formdata=None, due_on=due_on), (due_on,)
+    if name == "residence":
+        return lambda: ResidenceForm(prefix="residence", formdata=None), ()
+    if name == "hold":
+        return lambda: HoldForm(prefix="hold", formdata=None), ()
+    return lambda: CsrfForm(prefix=name, formdata=None), ()  # claim, lift: a button
+
+
+def _actions(dossier: Dossier, bound: Mapping[str, object]) -> Callable[[str], Markup]:
+    """The template's `action(name)`: the HTML of one action form of the file page."""
+    card = handling.is_card(dossier)
+
+    def action(name: str) -> Markup:
+        template, form_name, endpoint = ACTIONS[name]
+        url = url_for(endpoint, dossier_id=dossier.id)
+        given = bound.get(form_name)
+        if given is not None:
+            return Markup(render_template(template, form=given, action_url=url, card=card))
+        build, depends = _empty_form(name, dossier)
+        key = (
+            name,
+            str(get_locale()),
+            request.script_root,
+            _today(),
+            current_app.config.get("WTF_CSRF_ENABLED", True),
+            depends,
+        )
+        return fragments.kept(
+            ACTIONS_STORE,
+            key,
+            lambda: render_template(
+                template, form=build(), action_url=fragments.hole("url"), card=card
+            ),
+            lambda _hole: url,
+            MAX_KEPT_ACTIONS,
+        )
+
+    return action
 
 
 def _file_page(dossier: Dossier, *, record_view: bool = False, **bound):
@@ -217,21 +272,6 @@ def _file_page(dossier: Dossier, *, record_view: bool = False, **bound):
         )
     except Invalid:
         abort(400)  # a trail cursor that names no entry of this file: garbage or hand-made
-    forms = {
-        "claim_form": _OnFirstUse(lambda: CsrfForm(prefix="claim", formdata=None)),
-        "info_form": _OnFirstUse(
-            lambda: InfoRequestForm(
-                prefix="info",
-                formdata=None,
-                due_on=_today() + timedelta(days=rules.procedure("info_request_days")),
-            )
-        ),
-        "decision_form": _OnFirstUse(lambda: _decision_form(dossier, formdata=None)),
-        "residence_form": _OnFirstUse(lambda: ResidenceForm(prefix="residence", formdata=None)),
-        "hold_form": _OnFirstUse(lambda: HoldForm(prefix="hold", formdata=None)),
-        "lift_form": _OnFirstUse(lambda: CsrfForm(prefix="lift", formdata=None)),
-    }
-    forms.update(bound)
     dossier = file.dossier
     by_name = {
         d.file_name: f"{rules.DOCUMENTS.get(d.requirement, d.requirement)} ({d.file_name})"
@@ -256,7 +296,7 @@ def _file_page(dossier: Dossier, *, record_view: bool = False, **bound):
         },
         channels=CHANNEL_TITLES,
         today=_today(),
-        **forms,
+        action=_actions(file.dossier, bound),
     )
 
 
@@ -335,17 +375,26 @@ def request_information(dossier_id: int):
     return _file_page(dossier, info_form=form)
 
 
-def _decision_form(dossier: Dossier, **kwargs):
-    """The decision form of this kind of file; a card's validity is proposed at its longest
-    (the rules' longest validity from today, never beyond the right of residence)."""
-    if not handling.is_card(dossier):
-        return FlemishDecisionForm(prefix="decision", **kwargs)
+def _card_validity(dossier: Dossier) -> tuple[date, date]:
+    """The validity proposed for a card: at its longest (the rules' longest validity from
+    today), never beyond the right of residence."""
     today = _today()
     until = handling.longest_until(today, handling.validity_years()[1])
     residence = dossier.card.residence_valid_until if dossier.card else None
     if residence is not None:
         until = min(until, residence)
-    return CardDecisionForm(prefix="decision", valid_from=today, valid_until=until, **kwargs)
+    return today, until
+
+
+def _decision_form(dossier: Dossier, **kwargs):
+    """The decision form of this kind of file; a card's validity is proposed at its longest
+    (`_card_validity`)."""
+    if not handling.is_card(dossier):
+        return FlemishDecisionForm(prefix="decision", **kwargs)
+    valid_from, valid_until = _card_validity(dossier)
+    return CardDecisionForm(
+        prefix="decision", valid_from=valid_from, valid_until=valid_until, **kwargs
+    )
 
 
 CARD_DECIDED = {
