@@ -243,8 +243,8 @@ def test_the_officers_file_page_does_not_grow_with_its_audit_trail(client, offic
 @pytest.mark.parametrize("who", ["employer", "officer"])
 @pytest.mark.parametrize("traits", [{"submitted": True}, {"card_submitted": True}])
 def test_a_file_page_reads_its_documents_once_however_many(request, client, who, traits):
-    """A page of the whole file reads its documents, card answers and employer with one
-    statement each (`access.load_contents`), after the officer's view is committed (which
+    """A page of the whole file reads its documents, card answers (a card file's only) and
+    employer with one statement each (`access.load_contents`), after the officer's view is committed (which
     expires what it does not keep): with five documents as many statements as with one,
     and every document shown."""
     user = request.getfixturevalue(who)
@@ -259,6 +259,9 @@ def test_a_file_page_reads_its_documents_once_however_many(request, client, who,
         f"/applications/{dossier.id}" if who == "employer" else f"/backoffice/dossiers/{dossier.id}"
     )
     one = statements(client, url, fresh=True)
+    # The card answers: read once for a card file, never for a single permit, which has none.
+    card_reads = [s for s in one if "FROM card_details" in s]
+    assert len(card_reads) == (1 if "card_submitted" in traits else 0), show(one)
     dossier = db.session.get(Dossier, dossier.id)  # the test's own was let go with the rest
     for name in names[1:]:
         DocumentFactory(dossier=dossier, requirement=name)

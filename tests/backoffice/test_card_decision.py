@@ -265,3 +265,20 @@ def test_the_queue_shows_the_kind_and_filters_by_it(client, officer):
     assert single.reference in searched.get_text()
     nasty = client.get("/backoffice/dossiers?lang=en&kind=%27%20OR%201=1--")
     assert nasty.status_code == 200
+
+
+def test_a_granted_cards_pages_show_its_validity_read_afresh(client, officer, db_session):
+    """The card answers are read for a card file's pages (`access.load_contents` skips
+    them for a single permit only): with nothing loaded, the officer's page shows the
+    validity and the right of residence, and the entrepreneur's the validity."""
+    dossier = card(residence_valid_until=date(2031, 5, 6))
+    start = clock.today()
+    grant(officer, dossier, start, start + timedelta(days=400))
+    db_session.commit()
+    dossier_id, until = dossier.id, start + timedelta(days=400)
+    db_session.expunge_all()  # each page reads the file afresh, as in production
+    text = check_page(client.get(f"/backoffice/dossiers/{dossier_id}?lang=en").text).get_text(
+        " ", strip=True
+    )
+    assert "Card valid" in text and "Right of residence until" in text
+    assert f"{until.day} {until:%B} {until.year}" in text and "6 May 2031" in text
