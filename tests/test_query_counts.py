@@ -47,12 +47,12 @@ BUDGET = {
     "/partner/referrals": 4,
     "/helpdesk/desk": 5,
     "/admin/partners": 4,
-    # The officer's file page: 16 (17 past the trail's first page), of them 8 to record and
+    # The officer's file page: 15 (16 past the trail's first page), of them 8 to record and
     # seal the opening in the audit trail in a transaction of its own (with the savepoint
     # the tests' session makes of its commit): on SQLite the write lock is no longer held
     # while the page is built. The officer and the file are read once, not again after each
     # commit (`transactions.write_apart(keep=…)`).
-    "/backoffice/dossiers/<id>": 17,
+    "/backoffice/dossiers/<id>": 16,
 }
 
 
