@@ -19,6 +19,7 @@ from portal import audit, clock
 from portal.accounts.models import Organisation, PartnerKind
 from portal.backoffice import queue
 from portal.dossiers import access
+from portal.dossiers.lifecycle.models import InfoRequest
 from portal.dossiers.models import Dossier
 from portal.extensions import db
 from portal.fallback import tickets
@@ -284,32 +285,45 @@ def test_a_file_page_reads_its_documents_once_however_many(request, client, who,
         assert db.session.get(Organisation, organisation_id).name in html
 
 
-@pytest.mark.parametrize("who", ["employer", "officer"])
-def test_a_page_holding_the_requests_titles_the_status_without_asking_again(request, client, who):
+@pytest.mark.parametrize("who", ["employer", "employer's file", "officer"])
+def test_a_file_page_titles_the_status_without_asking_apart(request, client, who):
     """The timeline and the officer's file page read every information request of the file:
     "Back with the officer" is told from them (`status.title_of(..., answered_known)`), not
-    by one more statement; a file whose request waits, and a file never asked, read
-    "Submitted"."""
-    user = request.getfixturevalue(who)
-    owner = {"owner": user} if who == "employer" else {}
+    by one more statement. The employer's file page reads no request: the file's own
+    statement says whether one is answered (`access.get_dossier_answered`). A file whose
+    request waits, and a file never asked, read "Submitted"; once the waiting request is
+    answered, the same session reads "Back with the officer" (no stale answer)."""
+    user = request.getfixturevalue("officer" if who == "officer" else "employer")
+    owner = {"owner": user} if who != "officer" else {}
     back = DossierFactory(submitted=True, **owner)
     InfoRequestFactory(answered=True, dossier=back)
     waiting = DossierFactory(submitted=True, **owner)
-    InfoRequestFactory(dossier=waiting, question="<b>Still</b> the contract")
+    question = InfoRequestFactory(dossier=waiting, question="<b>Still</b> the contract")
     plain = DossierFactory(submitted=True, **owner)
     db.session.commit()
-    path = "/applications/{}/timeline" if who == "employer" else "/backoffice/dossiers/{}"
+    path = {
+        "employer": "/applications/{}/timeline",
+        "employer's file": "/applications/{}",
+        "officer": "/backoffice/dossiers/{}",
+    }[who]
     # The ids first: each page is asked with nothing loaded (the test's objects let go).
     titled = (
         (back.id, "Back with the officer"),
         (waiting.id, "Submitted"),
         (plain.id, "Submitted"),
     )
+    question_id, waiting_id = question.id, waiting.id
     for dossier_id, title in titled:
         seen, html = statements_of(client, path.format(dossier_id) + "?lang=en")
         assert f'tag-submitted">{title}</strong>' in html, (dossier_id, title)
-        asked = [s for s in seen if "answered_at IS NOT NULL" in s]
+        asked = [s for s in seen if "answered_at IS NOT NULL" in s and "FROM dossier" not in s]
         assert asked == [], show(seen)
+
+    answer = db.session.get(InfoRequest, question_id)
+    answer.answer, answer.answered_at = "Here it is", clock.now()
+    db.session.commit()
+    html = client.get(path.format(waiting_id) + "?lang=en").get_data(as_text=True)
+    assert 'tag-submitted">Back with the officer</strong>' in html
 
 
 # A statement of its own for one organisation, or for an organisation's claim: a lazy load.

@@ -17,7 +17,7 @@ from sqlalchemy.orm.util import identity_key
 
 from portal import paging, transactions
 from portal.accounts.models import Organisation, Role, User
-from portal.dossiers.lifecycle.status import back_with_officer_condition
+from portal.dossiers.lifecycle.status import answered_condition, back_with_officer_condition
 from portal.dossiers.models import (
     CardDetails,
     Document,
@@ -179,13 +179,28 @@ def _page_statement(parties: tuple, after: bool, size: int) -> Select:
 
 
 @functools.lru_cache(maxsize=MAX_KEPT_PARTIES)
-def _dossier_statement(parties: tuple, for_update: bool) -> Select:
+def _dossier_statement(parties: tuple, for_update: bool, answered: bool = False) -> Select:
     """One of the parties' files, by the parameter `dossier_id` (locked and read afresh
-    `for_update`): every file page asks it, built once per party."""
-    statement = select(Dossier).where(Dossier.id == bindparam("dossier_id"), _condition(parties))
+    `for_update`), and whether one of its information requests is `answered`: every file
+    page asks it, built once per party."""
+    columns = [Dossier]
+    if answered:
+        columns.append(answered_condition(Dossier.id).label("answered"))
+    statement = select(*columns).where(Dossier.id == bindparam("dossier_id"), _condition(parties))
     if for_update:
         statement = statement.with_for_update(of=Dossier).execution_options(populate_existing=True)
     return statement
+
+
+def _find(actor: User, dossier_id: int, for_update: bool, answered: bool):
+    parties = _parties(actor)
+    found = None
+    if _condition(parties) is not None:
+        statement = _dossier_statement(parties, for_update, answered)
+        found = db.session.execute(statement, {"dossier_id": dossier_id}).first()
+    if found is None:
+        raise NotFound
+    return found
 
 
 def get_dossier(actor: User, dossier_id: int, *, for_update: bool = False) -> Dossier:
@@ -196,14 +211,17 @@ def get_dossier(actor: User, dossier_id: int, *, for_update: bool = False) -> Do
     that changes the same file (a double submit, two officers deciding) waits for the
     first, then sees what it did, instead of acting on a stale status.
     """
-    parties = _parties(actor)
-    dossier = None
-    if _condition(parties) is not None:
-        statement = _dossier_statement(parties, for_update)
-        dossier = db.session.scalar(statement, {"dossier_id": dossier_id})
-    if dossier is None:
-        raise NotFound
-    return dossier
+    return _find(actor, dossier_id, for_update, answered=False)[0]
+
+
+def get_dossier_answered(actor: User, dossier_id: int) -> tuple[Dossier, bool]:
+    """`get_dossier`, and whether one of its information requests is answered, in the same
+    statement: what a page that shows the status title needs and does not read the
+    requests for (`status.title_of(dossier, answered)`). Asked apart, it was one statement
+    more, about 3% of the employer's file page (issue 15). A value beside the file, not an
+    attribute of it: it cannot go stale when the file is read again in the session."""
+    dossier, answered = _find(actor, dossier_id, False, answered=True)
+    return dossier, bool(answered)
 
 
 @functools.cache

@@ -171,7 +171,7 @@ def new_card():
 @roles(*READERS)
 @reads_organisation
 def task_list(dossier_id: int):
-    dossier = access.get_dossier(current_user, dossier_id)
+    dossier, answered = access.get_dossier_answered(current_user, dossier_id)
     if not dossier.is_draft:
         access.load_contents(dossier)
         plugin_links = [
@@ -183,6 +183,7 @@ def task_list(dossier_id: int):
             "applications/overview.html",
             dossier=dossier,
             plugin_links=plugin_links,
+            answered=answered,
             summary_rows=summary.rows(dossier, _locale()),
         )
     return render_template(
