@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_login import current_user
 
 from onboarding import partners, referrals
 from onboarding.forms import PartnerForm
 from portal.accounts.models import Role
 from portal.errors import Invalid
-from portal.i18n import _
+from portal.i18n import _, language
 from portal.security import roles
 
 bp = Blueprint("partner_admin", __name__, template_folder="templates")
@@ -19,7 +18,7 @@ bp = Blueprint("partner_admin", __name__, template_folder="templates")
 @bp.get("/admin/partners")
 @roles(Role.ADMIN)
 def index():
-    locale = str(get_locale())
+    locale = language()
     try:
         page = partners.partners_page(current_user, request.args.get("after"))
     except Invalid:

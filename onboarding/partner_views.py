@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_login import current_user
 
 from onboarding import answers, referrals
 from onboarding.forms import PartnerAnswerForm
 from portal.accounts.models import Role
 from portal.errors import Invalid
-from portal.i18n import _
+from portal.i18n import _, language
 from portal.security import roles
 
 bp = Blueprint("partner_inbox", __name__, template_folder="templates")
@@ -27,9 +26,7 @@ def inbox():
         "onboarding/partner_inbox.html",
         referrals=page.referrals,
         page=page,
-        municipality=referrals.municipality_label(
-            current_user.partner_refnis or "", str(get_locale())
-        ),
+        municipality=referrals.municipality_label(current_user.partner_refnis or "", language()),
         step_title=referrals.step_title,
     )
 

@@ -11,7 +11,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_login import current_user
 
 from onboarding import calendar, referrals, services, withdrawal
@@ -21,7 +20,7 @@ from portal.accounts.models import Role
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.forms import CsrfForm
-from portal.i18n import _
+from portal.i18n import _, language
 from portal.security import roles
 
 bp = Blueprint("welcome", __name__, template_folder="templates")
@@ -43,7 +42,7 @@ def checklist():
 
 
 def _lang() -> str:
-    return str(get_locale())
+    return language()
 
 
 def _profile_page(form: ProfileForm, child_form: ChildForm, status: int = 200):

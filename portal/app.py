@@ -15,7 +15,7 @@ from itsdangerous import URLSafeTimedSerializer
 from portal import chrome, csrftoken, errors, links, plugins, security, transactions
 from portal import config as settings
 from portal.extensions import babel, csrf, db, limiter, login_manager
-from portal.i18n import COOKIE, LANGUAGES, _l, install_template_gettext, select_locale
+from portal.i18n import COOKIE, LANGUAGES, _l, install_template_gettext, language, select_locale
 from portal.i18n import format_date as i18n_format_date
 from portal.i18n import format_datetime as i18n_format_datetime
 from portal.i18n import format_number as i18n_format_number
@@ -283,7 +283,7 @@ def _register_hooks(app: Flask) -> None:
         return {
             "get_locale": get_locale,
             "LANGUAGES": LANGUAGES,
-            "current_lang": str(get_locale()),
+            "current_lang": language(),
             "lang_url": _lang_url,
         }
 
@@ -302,7 +302,7 @@ def _chrome(name: str):
     # The three parts of one page share the contact: worked out once per request and
     # language (an e-mail rendered in another language during the request gets its own).
     current = request._get_current_object()
-    lang = str(get_locale())
+    lang = language()
     kept = getattr(current, "portal_chrome_contact", None)
     if kept is None or kept[0] != lang:
         kept = current.portal_chrome_contact = (lang, helpdesk_contact())

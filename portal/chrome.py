@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 
 from flask import render_template, request
-from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
 from portal import fragments
+from portal.i18n import language
 
 PARTS = ("head", "header", "footer")
 MAX_ENTRIES = 256  # far more than 3 parts × 4 languages × 2 states; settings changed at run time
@@ -36,7 +36,7 @@ def part(name: str, lang_url: Callable[[str], str], settings: Hashable = ()) -> 
     if name not in PARTS:
         raise ValueError(f"no such part of the page frame: {name!r}")
     signed_in = bool(current_user.is_authenticated)
-    key = (name, str(get_locale()), signed_in, request.script_root, settings)
+    key = (name, language(), signed_in, request.script_root, settings)
     return fragments.kept(
         STORE,
         key,

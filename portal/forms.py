@@ -7,7 +7,6 @@ import functools
 
 from babel import support
 from flask import current_app
-from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import EmailField, PasswordField, SelectChoice, StringField, widgets
@@ -16,7 +15,7 @@ from wtforms.i18n import messages_path
 from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 
 from portal import csrftoken, reference, validation
-from portal.i18n import _l
+from portal.i18n import _l, language
 
 MIN_PASSWORD = 12
 
@@ -159,7 +158,7 @@ class BaseForm(FlaskForm):
         def get_translations(self, form):
             if not current_app.config.get("WTF_I18N_ENABLED", True):
                 return super().get_translations(form)
-            return _wtforms_catalog(str(get_locale()))
+            return _wtforms_catalog(language())
 
         def bind_field(self, form, unbound_field, options):
             args, kwargs = list(unbound_field.args), dict(unbound_field.kwargs)

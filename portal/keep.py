@@ -13,7 +13,8 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import current_app
-from flask_babel import get_locale
+
+from portal.i18n import language
 
 V = TypeVar("V")
 
@@ -30,7 +31,7 @@ def per_language(name: str, make: Callable[[], V]) -> V:
     """What `make()` gives in the request's language, made once per process and language
     and kept in the application's store `name` (four languages: never more than four)."""
     made = current_app.extensions.setdefault(name, {})
-    key = str(get_locale())
+    key = language()
     value = made.get(key)
     if value is None:
         value = made[key] = make()

@@ -241,3 +241,29 @@ def test_numbers_are_written_as_flask_babel_writes_them_in_each_language(app, la
     with app.test_request_context("/?lang=fr"):
         app.preprocess_request()
         assert format_number(1234) == "1\u202f234"  # not the text kept for another language
+
+
+def test_the_language_found_once_follows_force_locale_and_refresh(app):
+    """`i18n.language()` keeps the code it found for the request; it follows the locale
+    Flask-Babel holds, which `force_locale` replaces and `refresh()` removes, as
+    `str(get_locale())` does, and asks nothing outside a context."""
+    from flask import g
+    from flask_babel import force_locale, get_locale, refresh
+
+    from portal.i18n import language
+
+    with app.test_request_context("/?lang=de"):
+        assert language() == str(get_locale()) == "de"
+        with force_locale("fr"):
+            assert language() == "fr"
+            with force_locale("en"):
+                assert language() == "en"
+            assert language() == "fr"
+        assert language() == "de"  # the request's own again
+        found = g._flask_babel.babel_locale
+        refresh()  # forgets the locale: found anew, the same language
+        assert language() == str(get_locale()) == "de"
+        assert g._flask_babel.babel_locale is not found
+    with app.test_request_context("/?lang=en"):  # a new request finds its own
+        assert language() == "en"
+    assert language() == "None"  # no context: what str(get_locale()) says

@@ -12,7 +12,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_login import current_user
 
 from portal import reference, transactions, uploads
@@ -26,7 +25,7 @@ from portal.accounts.claim_forms import (
 from portal.accounts.models import ProofKind, Role
 from portal.errors import Invalid, NotFound
 from portal.extensions import limiter
-from portal.i18n import _
+from portal.i18n import _, language
 from portal.security import public, reads_organisation, roles
 
 bp = Blueprint("claims", __name__)
@@ -99,7 +98,7 @@ def contest():
                 data=data,
                 file_name=name,
                 max_bytes=_max_bytes(),
-                locale=str(get_locale()),
+                locale=language(),
             )
         except Invalid as error:
             form.add_errors(error.errors)

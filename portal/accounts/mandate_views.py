@@ -12,7 +12,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_login import current_user
 
 from portal import clock, reference, uploads
@@ -21,7 +20,7 @@ from portal.accounts.forms import ForeignEmployerForm, MandateForm
 from portal.accounts.models import MandateKind, Role
 from portal.errors import Invalid
 from portal.forms import options
-from portal.i18n import _
+from portal.i18n import _, language
 from portal.security import roles
 
 bp = Blueprint("mandates", __name__, url_prefix="/mandates")
@@ -43,9 +42,7 @@ def index():
 @roles(Role.MANDATARY)
 def add_employer():
     form = ForeignEmployerForm()
-    form.country.choices = options(
-        [("", _("Choose a country")), *reference.countries(str(get_locale()))]
-    )
+    form.country.choices = options([("", _("Choose a country")), *reference.countries(language())])
     if form.validate_on_submit():
         try:
             employer = mandates.add_foreign_employer(

@@ -13,7 +13,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale
 from flask_login import current_user, login_user, logout_user
 
 from portal import reference, tokens, transactions
@@ -33,7 +32,7 @@ from portal.accounts.models import MandataryKind, ResidenceDocument, Role
 from portal.errors import Invalid
 from portal.extensions import limiter
 from portal.forms import CsrfForm, options
-from portal.i18n import _
+from portal.i18n import _, language
 from portal.limits import mail_limits
 from portal.pagecache import cached
 from portal.security import authenticated, public, reads_organisation, roles
@@ -49,7 +48,7 @@ def _session_globals():
 
 
 def _locale() -> str:
-    return str(get_locale())
+    return language()
 
 
 @bp.get("/register")

@@ -18,7 +18,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -45,7 +44,7 @@ from portal.dossiers.lifecycle import reasons as grounds
 from portal.dossiers.models import Dossier, FlemishDecision
 from portal.errors import Invalid
 from portal.forms import CsrfForm
-from portal.i18n import LANGUAGES, _, _l
+from portal.i18n import LANGUAGES, _, _l, language
 from portal.keep import remember
 from portal.security import roles
 
@@ -158,7 +157,7 @@ class _QueueFilters:
 
 def _queue_filters() -> _QueueFilters:
     raw = request.query_string
-    key = (str(get_locale()), request.script_root, raw, QueueFilterForm.category_codes())
+    key = (language(), request.script_root, raw, QueueFilterForm.category_codes())
     kept = current_app.extensions.setdefault("portal.queue_filters", {})
     found = kept.get(key)
     if found is not None:
@@ -242,7 +241,7 @@ def _actions(dossier: Dossier, bound: Mapping[str, object]) -> Callable[[str], M
         build, depends = _empty_form(name, dossier)
         key = (
             name,
-            str(get_locale()),
+            language(),
             request.script_root,
             _today(),
             current_app.config.get("WTF_CSRF_ENABLED", True),
@@ -286,7 +285,7 @@ def _file_page(dossier: Dossier, *, record_view: bool = False, **bound):
         reason_labels=grounds.reason_labels,
         file=file,
         dossier=file.dossier,
-        summary_rows=summary.rows(file.dossier, str(get_locale())),
+        summary_rows=summary.rows(file.dossier, language()),
         form=next(iter(bound.values()), None),  # the one that failed: title and error summary
         action_title=backoffice_services.action_title,
         documents_titles=rules.DOCUMENTS,

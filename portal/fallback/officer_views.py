@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_login import current_user
 
 from portal import reference
@@ -21,7 +20,7 @@ from portal.dossiers.wizard.forms import (
 )
 from portal.errors import Invalid
 from portal.fallback import completion
-from portal.i18n import _
+from portal.i18n import _, language
 from portal.security import roles
 from portal.web import datalist
 
@@ -31,7 +30,7 @@ FORMS = {"worker": WorkerForm, "category": CategoryForm, "job": JobForm, "postin
 
 
 def _locale() -> str:
-    return str(get_locale())
+    return language()
 
 
 @bp.get("/<int:dossier_id>")

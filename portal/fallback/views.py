@@ -13,7 +13,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_login import current_user
 
 from portal.accounts.models import Role
@@ -23,7 +22,7 @@ from portal.extensions import limiter
 from portal.fallback import blankform, formpdf, tickets
 from portal.fallback.contact import helpdesk_contact
 from portal.fallback.forms import MessageForm, ReportForm
-from portal.i18n import _
+from portal.i18n import _, language
 from portal.limits import mail_limits
 from portal.security import public, reads_organisation, roles
 
@@ -62,7 +61,7 @@ def report():
                 organisation_kbo=form.organisation_kbo.data,
                 tried=form.tried.data,
                 error_text=form.error_text.data,
-                locale=str(get_locale()),
+                locale=language(),
                 screenshot=screenshot,
             )
         except Invalid as error:
@@ -105,7 +104,7 @@ def ticket(token: str):
 @public
 def blank_form():
     """The blank, fillable application form in the page's language: no account needed."""
-    locale = str(get_locale())
+    locale = language()
     return Response(
         blankform.blank_form_pdf(locale),
         mimetype="application/pdf",
@@ -129,7 +128,7 @@ def drafts():
 @roles(*FILERS)
 def draft_form(dossier_id: int):
     dossier = access.get_dossier(current_user, dossier_id)
-    pdf = formpdf.application_form_pdf(dossier, str(get_locale()))
+    pdf = formpdf.application_form_pdf(dossier, language())
     return Response(
         pdf,
         mimetype="application/pdf",

@@ -13,13 +13,12 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale
 from flask_login import current_user, logout_user
 
 from portal import audit, clock, transactions
 from portal.errors import Invalid
 from portal.extensions import limiter
-from portal.i18n import _
+from portal.i18n import _, language
 from portal.privacy import closure, own_data
 from portal.privacy.forms import CloseAccountForm
 from portal.security import authenticated, reads_organisation
@@ -62,7 +61,7 @@ def my_data_json():
 @authenticated
 @reads_organisation
 def my_data_pdf():
-    body = own_data.render_pdf(current_user._get_current_object(), str(get_locale()))
+    body = own_data.render_pdf(current_user._get_current_object(), language())
     return _download(body, "application/pdf", "pdf")
 
 

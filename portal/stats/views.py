@@ -7,12 +7,11 @@ from collections import Counter
 from datetime import date
 
 from flask import Blueprint, Response, abort, render_template, request
-from flask_babel import get_locale
 
 from portal import clock
 from portal.accounts.models import Role
 from portal.dossiers.models import Permit
-from portal.i18n import _
+from portal.i18n import _, language
 from portal.pagecache import cached
 from portal.security import public, roles
 from portal.stats import capacity as capacity_figures
@@ -157,7 +156,7 @@ def _capacity_chart(rows: list[dict]):
 def officer_page():
     start, end, errors = _period()
     kind, kind_errors = _kind()
-    data = report(start, end, str(get_locale()), kind)
+    data = report(start, end, language(), kind)
     bars, line = _charts(data["months"])
     histogram, bins = _distribution(Period(start, end), data["totals"], kind)
     return render_template(
@@ -255,7 +254,7 @@ def download(fmt: str):
     if kind_errors:
         abort(400)
     render, mime = exports.FORMATS[fmt]
-    body = render(report(start, end, str(get_locale()), kind))
+    body = render(report(start, end, language(), kind))
     prefix = kind.replace("_", "-") if kind else "single-permit"
     name = f"{prefix}-figures-{start.isoformat()}-{end.isoformat()}.{fmt}"
     return Response(

@@ -14,14 +14,14 @@ from datetime import date
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from flask_babel import format_currency, get_locale
+from flask_babel import format_currency
 
 from portal import clock, reference
 from portal.accounts.models import CardPerson, ResidenceDocument
 from portal.dossiers import card_rules
 from portal.dossiers.models import CardDetails, Dossier, Permit
 from portal.errors import Invalid
-from portal.i18n import _, _l, format_date
+from portal.i18n import _, _l, format_date, language
 
 SECTIONS = ("person", "activity", "benefit", "qualifications", "means", "documents")
 SECTION_TITLES = {
@@ -230,7 +230,7 @@ def _activity_problems(dossier: Dossier) -> list[tuple[str, str]]:
                     _(
                         "%(municipality)s lies outside Flanders: the %(region)s grants the "
                         "professional card there. Apply to %(authority)s (%(url)s).",
-                        municipality=place.name(str(get_locale())),
+                        municipality=place.name(language()),
                         region=elsewhere.name(),
                         authority=elsewhere.authority(),
                         url=elsewhere.url,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from flask_babel import format_currency, get_locale
+from flask_babel import format_currency
 from stdnum.be import bis, nn
 
 from portal import clock, reference
@@ -20,7 +20,7 @@ from portal.dossiers import rules
 from portal.dossiers.contents import card
 from portal.dossiers.models import Dossier
 from portal.errors import Invalid
-from portal.i18n import _, _l, format_date
+from portal.i18n import _, _l, format_date, language
 from portal.progress import Progress, count
 
 SECTIONS = ("employer", "worker", "category", "job", "posting", "documents")
@@ -188,8 +188,8 @@ def _job_problems(dossier: Dossier, today: date) -> list[Problem]:
                     "workplace_postal_code",
                     _(
                         "%(municipality)s lies in the %(region)s: apply to that region, not to Flanders.",
-                        municipality=place.name(str(get_locale())),
-                        region=reference.region_name(place.region, str(get_locale())),
+                        municipality=place.name(language()),
+                        region=reference.region_name(place.region, language()),
                     ),
                 )
             )

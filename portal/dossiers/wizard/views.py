@@ -15,7 +15,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_login import current_user
 
 from portal import audit, clock, reference, transactions, uploads
@@ -44,7 +43,7 @@ from portal.dossiers.wizard.forms import (
 )
 from portal.errors import Invalid
 from portal.forms import CsrfForm, options
-from portal.i18n import _, format_date
+from portal.i18n import _, format_date, language
 from portal.limits import mail_limits
 from portal.security import reads_organisation, roles
 from portal.web import datalist
@@ -74,7 +73,7 @@ SAVERS = {
 
 
 def _locale() -> str:
-    return str(get_locale())
+    return language()
 
 
 @bp.get("/")
