@@ -313,18 +313,19 @@ def _lang_url(code: str) -> str:
     """The page's own address in language `code` (worked out once per request: the
     header links to all four languages)."""
     current = request._get_current_object()
-    base = getattr(current, "portal_lang_url_base", None)
-    if base is None:
+    base = getattr(current, "portal_lang_url_base", False)
+    if base is False:
         base = current.portal_lang_url_base = _lang_url_base()
-    path, pairs = base
-    if path is None:
+    if base is None:  # not a page a GET can ask again: the start page
         from flask import url_for
 
         return url_for("home.index", lang=code)
-    return f"{path}?{urlencode([*pairs, ('lang', code)])}"
+    return base + urlencode([("lang", code)])
 
 
-def _lang_url_base() -> tuple[str | None, list[tuple[str, str]]]:
+def _lang_url_base() -> str | None:
+    """This page's address and query string, `lang` left out, ready for `lang=…` (the
+    four languages' links differ only there: encoded once, not four times)."""
     # The page's own address in another language. The query string never reaches
     # url_for: keys like `endpoint`, `values`, `_external` or a view argument's name would
     # be read as its parameters (and answer 500). Only the route's own view arguments go
@@ -333,17 +334,17 @@ def _lang_url_base() -> tuple[str | None, list[tuple[str, str]]]:
     from werkzeug.routing import BuildError
 
     if not (request.endpoint and request.method == "GET"):
-        return None, []
+        return None
     try:
         path = url_for(request.endpoint, **(request.view_args or {}))
     except BuildError:
-        return None, []
+        return None
     pairs = [
         (key, value)
         for key, value in request.args.items(multi=True)
         if key != "lang" and not key.startswith("_")
     ]
-    return path, pairs
+    return f"{path}?{urlencode(pairs)}&" if pairs else f"{path}?"
 
 
 def _register_cli(app: Flask) -> None:

@@ -108,3 +108,20 @@ def test_a_frame_rendered_in_another_language_in_the_same_request_is_that_langua
         assert str(_chrome("footer")) == dutch
     assert "maandag" in dutch and "lundi" not in dutch
     assert "lundi" in french and "maandag" not in french
+
+
+@pytest.mark.parametrize(
+    ("query", "kept"),
+    [
+        ("", ""),
+        ("?lang=fr", ""),
+        ("?q=a+b&q=%C3%A9%26x&lang=fr&_debug=1", "q=a+b&q=%C3%A9%26x&"),
+    ],
+    ids=["no-query", "only-lang", "repeated-and-encoded"],
+)
+def test_each_language_link_keeps_the_query_but_lang_and_underscored_keys(client, query, kept):
+    html = client.get(f"/eligibility{query}").get_data(as_text=True)
+    links = check_page(html).select("nav.lang-switch a")
+    assert [link["href"] for link in links] == [
+        f"/eligibility?{kept}lang={code}" for code in ("nl", "fr", "de", "en")
+    ]

@@ -39,13 +39,6 @@ def _card(residence_until: date):
 
 
 @pytest.fixture
-def officer(client):
-    user = OfficerFactory()
-    login(client, user.email, PASSWORD)
-    return user
-
-
-@pytest.fixture
 def files(db_session, officer):
     """One file of each set of actions: to take and decide (a single permit and two cards
     whose right of residence ends on different days), to record the federal decision, and
