@@ -86,9 +86,11 @@ FIRST_FAILING_STATUS = 400
 
 
 # Set on a session's `info` when it wrote (a flush, or an UPDATE/DELETE/INSERT statement),
-# and when it committed.
+# and when it committed; UNCOMMITTED from a write until the next commit (a rollback leaves
+# it: asking a little more than needed is safe, less is not).
 WROTE = "portal.transactions.wrote"
 COMMITTED = "portal.transactions.committed"
+UNCOMMITTED = "portal.transactions.uncommitted"
 # Set once this request's undeclared write was reported, so it is counted once.
 REPORTED = "portal.transactions.reported"
 
@@ -120,12 +122,13 @@ def _flushing(session: Session, _context, _instances) -> None:
 
 @event.listens_for(Session, "after_flush")
 def _flushed(session: Session, _context) -> None:
-    session.info[WROTE] = True
+    session.info[WROTE] = session.info[UNCOMMITTED] = True
 
 
 @event.listens_for(Session, "after_commit")
 def _saved(session: Session) -> None:
     session.info[COMMITTED] = True
+    session.info.pop(UNCOMMITTED, None)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -136,7 +139,7 @@ def _executed(state) -> None:
     )
     if not reads:
         _report_undeclared(state.session)
-        state.session.info[WROTE] = True
+        state.session.info[WROTE] = state.session.info[UNCOMMITTED] = True
 
 
 def start() -> None:
@@ -152,6 +155,14 @@ def start() -> None:
         session.info[REPORTED] = True
     else:
         session.info.pop(REPORTED, None)
+
+
+def may_hold_changes() -> bool:
+    """Whether the session may hold changes that are not committed: written since its last
+    commit, or pending. What it reads then may be its own, not yet everyone's: a value kept
+    for all must not be made from it."""
+    session = db.session
+    return bool(session.info.get(UNCOMMITTED) or session.new or session.dirty or session.deleted)
 
 
 def undeclared_writes() -> dict[str, float]:

@@ -304,6 +304,75 @@ def test_the_estimate_of_a_decided_file_leaves_the_file_itself_out(db_session):
     assert timeline._recent_decisions.cache_info().currsize == 1
 
 
+@pytest.fixture
+def estimate_reads(app):
+    """The statements that read a category's recent decisions (the estimate's), counted."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_rest) -> None:
+        if "dossier.flemish_decision_on >=" in statement:
+            seen.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    app.extensions.pop(timeline.ESTIMATE_STORE, None)
+    yield seen
+    event.remove(engine, "before_cursor_execute", count)
+
+
+def test_the_estimate_is_kept_per_category_and_day_and_follows_each_change(
+    db_session, estimate_reads, monkeypatch
+):
+    """The recent decisions' working days are read once per category, window and sample
+    (the store), and read again after a decision this process commits (the data's
+    generation), once they are a minute old, and while the session holds changes it has not
+    committed (which are then its own and never kept). Each file is still left out of its
+    own sample."""
+    owner = make_user("owner@acme.example")
+    decided_files(owner, range(1, 21))
+    mine = DossierFactory(
+        owner=owner,
+        status=S.FORWARDED,
+        submitted_at=datetime(2026, 5, 1, 9, tzinfo=UTC),
+        flemish_decision_on=date(2026, 5, 20),
+    )
+    other = DossierFactory(owner=owner, status=S.SUBMITTED, submitted_at=mine.submitted_at)
+    db.session.commit()
+    june = date(2026, 6, 1)
+
+    def estimate(dossier, sample=30):
+        return timeline.expected_decision(dossier, today=june, sample=sample)
+
+    assert estimate(mine).sample == 20 and estimate(other).sample == 21
+    first = estimate(other)
+    assert len(estimate_reads) == 1  # read once for both files
+    assert estimate(other, sample=5).sample == 5
+    assert len(estimate_reads) == 2  # another sample: read apart
+
+    # Not committed: read afresh, with the session's own change, and not kept.
+    decided_files(owner, [40])
+    db.session.flush()
+    assert estimate(other).sample == 22
+    assert len(estimate_reads) == 3
+    db.session.rollback()
+    db.session.commit()  # nothing: the rolled-back session committed again
+    assert estimate(other) == first
+    assert len(estimate_reads) == 3  # the kept answer, which never held the change
+
+    # A decision committed by this process shows at once.
+    decided_files(owner, [60, 60])
+    db.session.commit()
+    assert estimate(other).sample == 23 and estimate(other).high > first.high
+    assert len(estimate_reads) == 4
+
+    # A minute later the kept answer is read again (another process may have decided).
+    monkeypatch.setattr(timeline, "ESTIMATE_MAX_AGE", 0.0)
+    estimate(other)
+    assert len(estimate_reads) == 5
+
+
 def test_the_timeline_page_shows_the_median_and_its_range(client, employer, officer):
     mine = submitted_file(client)
     owner = make_user("other@acme.example")

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import functools
 import math
+import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask import current_app
 from sqlalchemy import Select, bindparam, or_, select
 
-from portal import audit, clock, transactions
+from portal import audit, clock, pagecache, transactions
 from portal.accounts.models import Role, User
 from portal.dossiers import rules
 from portal.dossiers.contents import documents
@@ -28,6 +30,7 @@ from portal.dossiers.models import Document, Dossier, DossierStatus, FederalDeci
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
 from portal.i18n import _, format_date
+from portal.keep import remember
 
 S = DossierStatus
 FILERS = (Role.EMPLOYER, Role.MANDATARY, Role.ENTREPRENEUR)  # the entrepreneur: own card
@@ -269,12 +272,11 @@ def _recent_decisions() -> Select:
     """The recent decisions of a category that the estimate reads, all values parameters:
     built once (building it on every view was a third of the estimate's time)."""
     return (
-        select(Dossier.submitted_on, Dossier.submitted_at, Dossier.flemish_decision_on)
+        select(Dossier.id, Dossier.submitted_on, Dossier.submitted_at, Dossier.flemish_decision_on)
         .where(
             Dossier.category == bindparam("category"),
             Dossier.flemish_decision_on >= bindparam("since"),
             Dossier.flemish_decision_on <= bindparam("today"),
-            Dossier.id != bindparam("file_id"),
             or_(Dossier.submitted_on.is_not(None), Dossier.submitted_at.is_not(None)),
         )
         .order_by(Dossier.flemish_decision_on.desc(), Dossier.id.desc())
@@ -282,45 +284,70 @@ def _recent_decisions() -> Select:
     )
 
 
+# The processing times of a category's recent decisions are the same for every file of the
+# category on one day: reading them and counting each one's working days was about 5% of a
+# timeline (issue 15), more where more files were decided. So they are kept per worker under
+# the category, the window, the sample size and the data's generation (`pagecache.bump`: a
+# decision committed by this process shows at once), at most ESTIMATE_MAX_AGE seconds (a
+# decision by another process shows within a minute: an estimate may lag that much), and
+# neither read from nor kept while this session may hold changes it has not committed.
+ESTIMATE_STORE = "portal.timeline_estimates"
+ESTIMATE_MAX_AGE = 60.0
+MAX_KEPT_ESTIMATES = 256
+
+
+def _recent_durations(category: str, since: date, today: date, size: int) -> tuple:
+    """(file id, working days from submission to decision) of the category's `size` most
+    recent decisions between `since` and `today`, newest first."""
+    uncommitted = transactions.may_hold_changes()
+    key = (category, since, today, size, pagecache.generation())
+    store = current_app.extensions.setdefault(ESTIMATE_STORE, {})
+    found = None if uncommitted else store.get(key)
+    moment = time.monotonic()
+    if found is not None and moment - found[0] < ESTIMATE_MAX_AGE:
+        return found[1]
+    rows = transactions.plain_reads().execute(
+        _recent_decisions(),
+        {"category": category, "since": since, "today": today, "size": size},
+    )
+    durations = tuple(
+        (file_id, deadlines.working_days_between(day or clock.local_day(at), decided))
+        for file_id, day, at, decided in rows
+    )
+    if not uncommitted:
+        remember(store, key, (moment, durations), MAX_KEPT_ESTIMATES)
+    return durations
+
+
 def expected_decision(
     dossier: Dossier, *, sample: int | None = None, today: date | None = None
 ) -> Expected:
     """The submission day plus the MEDIAN processing time, in working days, of recent
     comparable decisions: same category, decided in the last `expected_window_days`
-    (rules.toml), the `expected_sample` most recent. The range is the interquartile range
-    (25th to 75th percentile). Fewer than `expected_minimum` such decisions: no estimate
-    (Expected.on is None), since one or two files say nothing about the next."""
+    (rules.toml), the `expected_sample` most recent, the file itself left out. The range is
+    the interquartile range (25th to 75th percentile). Fewer than `expected_minimum` such
+    decisions: no estimate (Expected.on is None), since one or two files say nothing about
+    the next."""
     start = submission_day(dossier)
     today = today or _today()
     size = sample or rules.procedure("expected_sample")
     minimum = rules.procedure("expected_minimum")
     since = today - timedelta(days=rules.procedure("expected_window_days"))
-    rows = (
-        transactions.plain_reads()
-        .execute(
-            _recent_decisions(),
-            {
-                "category": dossier.category,
-                "since": since,
-                "today": today,
-                "file_id": dossier.id or 0,  # an unsaved file: no file has id 0
-                "size": size,
-            },
-        )
-        .all()
+    # One more than the sample: the file's own decision, if it is among them, is left out.
+    recent = (
+        ()
+        if dossier.category is None
+        else _recent_durations(dossier.category, since, today, size + 1)
     )
-    if start is None or dossier.category is None or len(rows) < minimum:
-        return Expected(None, sample=len(rows), minimum=minimum)
-    durations = sorted(
-        deadlines.working_days_between(day or clock.local_day(moment), decided)
-        for day, moment, decided in rows
-    )
+    durations = sorted([days for file_id, days in recent if file_id != dossier.id][:size])
+    if start is None or dossier.category is None or len(durations) < minimum:
+        return Expected(None, sample=len(durations), minimum=minimum)
     median = _percentile(durations, 0.5)
     low, high = _percentile(durations, 0.25), _percentile(durations, 0.75)
     return Expected(
         deadlines.add_working_days(start, median),
         median,
-        len(rows),
+        len(durations),
         minimum=minimum,
         low=low,
         high=high,
