@@ -283,17 +283,22 @@ def test_nineteen_comparable_decisions_give_no_estimate(db_session):
     assert expected.on is None and expected.sample == 19 and expected.minimum == 20
 
 
-def test_the_estimate_of_a_decided_file_leaves_the_file_itself_out(db_session):
-    """The estimate's statement is built once with every value a parameter: each file is
-    left out of its own sample, and the window and sample size are the ones asked."""
-    owner = make_user("owner@acme.example")
+def _twenty_decisions_and_mine(owner):
+    """Twenty decisions of 1..20 working days, and a file decided on 20 May 2026."""
     decided_files(owner, range(1, 21))
-    mine = DossierFactory(
+    return DossierFactory(
         owner=owner,
         status=S.FORWARDED,
         submitted_at=datetime(2026, 5, 1, 9, tzinfo=UTC),
         flemish_decision_on=date(2026, 5, 20),
     )
+
+
+def test_the_estimate_of_a_decided_file_leaves_the_file_itself_out(db_session):
+    """The estimate's statement is built once with every value a parameter: each file is
+    left out of its own sample, and the window and sample size are the ones asked."""
+    owner = make_user("owner@acme.example")
+    mine = _twenty_decisions_and_mine(owner)
     db.session.flush()
     assert timeline.expected_decision(mine, today=date(2026, 6, 1), sample=30).sample == 20
     other = DossierFactory(owner=owner, status=S.SUBMITTED, submitted_at=mine.submitted_at)
@@ -331,13 +336,7 @@ def test_the_estimate_is_kept_per_category_and_day_and_follows_each_change(
     committed (which are then its own and never kept). Each file is still left out of its
     own sample."""
     owner = make_user("owner@acme.example")
-    decided_files(owner, range(1, 21))
-    mine = DossierFactory(
-        owner=owner,
-        status=S.FORWARDED,
-        submitted_at=datetime(2026, 5, 1, 9, tzinfo=UTC),
-        flemish_decision_on=date(2026, 5, 20),
-    )
+    mine = _twenty_decisions_and_mine(owner)
     other = DossierFactory(owner=owner, status=S.SUBMITTED, submitted_at=mine.submitted_at)
     db.session.commit()
     june = date(2026, 6, 1)
