@@ -9,10 +9,11 @@ again from what is asked next (simpler than an LRU, and a store refills in one p
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from flask import current_app
+from markupsafe import Markup
 
 from portal.i18n import language
 
@@ -36,3 +37,20 @@ def per_language(name: str, make: Callable[[], V]) -> V:
     if value is None:
         value = made[key] = make()
     return value
+
+
+def rows_html(
+    rows: Iterable, store: dict, context: tuple, make: Callable[[tuple], str], limit: int
+) -> Markup:
+    """The HTML of each row, in order, each kept in `store` under `context` (what every row
+    of the page shares: the day, the address of a file) and the row's own values, so a row
+    is written once and the pages people go back to cost a lookup per row. `make(row)`
+    writes a row that is missing; `store` is emptied at `limit` rows."""
+    out = []
+    for row in rows:
+        key = (context, tuple(row))
+        html = store.get(key)
+        if html is None:
+            html = remember(store, key, make(row), limit)
+        out.append(html)
+    return Markup("".join(out))

@@ -27,7 +27,7 @@ from portal.dossiers import card_rules, rules
 from portal.dossiers.lifecycle import meaning
 from portal.dossiers.models import DossierStatus, Permit, full_name
 from portal.i18n import _
-from portal.keep import per_language, remember
+from portal.keep import per_language, remember, rows_html
 from portal.reference import format_kbo
 from portal.web import html_text
 
@@ -202,16 +202,13 @@ def render(rows: Iterable, *, state: str, today: date, file_url: str) -> Markup:
     file's id is appended to."""
     texts = Texts.current()
     forwarded = state == "forwarded"
-    kept = texts.rows
-    out = []
-    for row in rows:
-        key = (forwarded, today, file_url, tuple(row))
-        html = kept.get(key)
-        if html is None:
-            html = _row(row, texts, forwarded=forwarded, today=today, url=file_url)
-            remember(kept, key, html, MAX_ROWS)
-        out.append(html)
-    return Markup("".join(out))
+    return rows_html(
+        rows,
+        texts.rows,
+        (forwarded, today, file_url),
+        lambda row: _row(row, texts, forwarded=forwarded, today=today, url=file_url),
+        MAX_ROWS,
+    )
 
 
 def _row(row, texts: Texts, *, forwarded: bool, today: date, url: str) -> str:

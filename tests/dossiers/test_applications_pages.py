@@ -252,3 +252,36 @@ def test_only_submitted_files_with_an_answered_request_read_back_with_the_office
     assert tags[back.id] == "Back with the officer"
     assert "Back with the officer" not in (tags[plain.id], tags[waiting.id], tags[decided.id])
     assert tags[plain.id] == "Submitted"
+
+
+def test_a_kept_row_of_my_applications_never_shows_old_values(app, client, employer, monkeypatch):
+    """Rows are kept under their values (`keep.rows_html`): a file that changes, or that
+    comes back from the officer, is written anew at once; each language has its own rows;
+    the store stays bounded."""
+    from portal.dossiers.wizard import list_rows
+    from tests.factories import InfoRequestFactory
+
+    def row(lang: str = "en") -> list[str]:
+        html = client.get(f"/applications/?lang={lang}").get_data(as_text=True)
+        cells = check_page(html).select("tbody tr td")
+        return [" ".join(td.get_text(" ", strip=True).split()) for td in cells]
+
+    app.extensions.pop("portal.list_rows", None)
+    dossier = DossierFactory(owner=employer, submitted=True, reference="SP-2026-KEPT-1")
+    db.session.commit()
+    first = row()
+    assert first[1] == "Priya Sharma" and first[3] == "Submitted"
+    assert row() == first  # from the store
+    dossier.worker_first_name = "Anand"
+    InfoRequestFactory(dossier=dossier, answered=True)
+    db.session.commit()
+    changed = row()
+    assert changed[1] == "Anand Sharma" and changed[3] == "Back with the officer"
+    assert row("de")[3] != changed[3]  # the German row, not the English one kept
+
+    monkeypatch.setattr(list_rows, "MAX_ROWS", 1)
+    DossierFactory(owner=employer, reference="SP-2026-KEPT-2", submitted=True)
+    db.session.commit()
+    assert len(row()) == 8
+    with app.test_request_context("/?lang=en"):
+        assert len(list_rows.Texts.current().rows) <= 1

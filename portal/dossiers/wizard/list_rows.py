@@ -14,7 +14,7 @@ nothing is passed through unescaped but the catalogs' texts, escaped too.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
@@ -22,9 +22,12 @@ from portal import i18n
 from portal.dossiers.lifecycle.status import BACK_WITH_OFFICER
 from portal.dossiers.models import DossierKind, DossierStatus, Permit
 from portal.i18n import _
-from portal.keep import per_language
+from portal.keep import per_language, rows_html
 from portal.web import html_text
 
+# Rows already written, per language: a row's HTML depends only on its values, the language
+# and the files' address, which together are its key. Bounded (about 300 bytes a row).
+MAX_ROWS = 2000
 _ROW = (
     '<tr><td data-label="{l_reference}"><a href="{url}{id}">{reference}</a></td>'
     '<td data-label="{l_worker}">{worker}</td>'
@@ -41,6 +44,7 @@ class Texts:
     kinds: dict[tuple[Permit, DossierKind, bool], str]  # "Single permit · Renewal · posting"
     statuses: dict[DossierStatus, str]  # the status's tag: its title, styled by its value
     back_with_officer: dict[DossierStatus, str]  # the same, titled "Back with the officer"
+    rows: dict[tuple, str] = field(default_factory=dict)  # rows written, under their values
 
     @classmethod
     def current(cls) -> Texts:
@@ -76,26 +80,25 @@ def _tag(status: DossierStatus, title) -> str:
 
 def render(files: Iterable, *, file_url: str) -> Markup:
     """The <tr> of each file of a page (`portal.dossiers.access.ListedFile`), in order;
-    `file_url` is the address a file's id is appended to."""
+    `file_url` is the address a file's id is appended to. A row once written is kept under
+    its values and the address (`keep.rows_html`): people go back to the same first page."""
     texts = Texts.current()
     url = html_text(file_url)
-    out = []
-    for file in files:
-        reference = file.reference or _(
-            "Draft of %(date)s", date=i18n.format_date(file.created_at, "medium")
-        )
-        worker = file.worker_name
-        out.append(
-            _ROW.format(
-                **texts.labels,
-                url=url,
-                id=int(file.id),
-                reference=html_text(reference),
-                worker=html_text(worker) if worker else "–",
-                kind=texts.kinds[(file.permit, file.kind, bool(file.is_posting))],
-                status=(texts.back_with_officer if file.back_with_officer else texts.statuses)[
-                    file.status
-                ],
-            )
-        )
-    return Markup("".join(out))
+    return rows_html(files, texts.rows, (file_url,), lambda file: _row(file, texts, url), MAX_ROWS)
+
+
+def _row(file, texts: Texts, url: str) -> str:
+    """One file's <tr>: its values escaped, the language's texts as they were kept."""
+    reference = file.reference or _(
+        "Draft of %(date)s", date=i18n.format_date(file.created_at, "medium")
+    )
+    worker = file.worker_name
+    return _ROW.format(
+        **texts.labels,
+        url=url,
+        id=int(file.id),
+        reference=html_text(reference),
+        worker=html_text(worker) if worker else "–",
+        kind=texts.kinds[(file.permit, file.kind, bool(file.is_posting))],
+        status=(texts.back_with_officer if file.back_with_officer else texts.statuses)[file.status],
+    )
