@@ -46,6 +46,30 @@ def _csrf_field() -> str:
     return current_app.config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
 
 
+def holes(html: str) -> tuple[str, ...]:
+    """`html` split at its holes (names at odd places), this request's CSRF token made a
+    hole first when it shows it: what `filled` puts together for each request."""
+    token = g.get(_csrf_field())  # the token a form of the render showed, if any
+    if token and token in html:
+        html = html.replace(token, hole(CSRF))
+    return tuple(_HOLES.split(html))
+
+
+def filled(parts: tuple[str, ...], fill: Callable[[str], str] | None = None) -> Markup:
+    """`parts` (from `holes`) joined with this request's values in one pass: its CSRF
+    token, and `fill(name)` for every other hole (escaped here)."""
+    if len(parts) == 1:
+        return Markup(parts[0])
+    joined = list(parts)
+    for index in range(1, len(parts), 2):
+        name = parts[index]
+        text = csrftoken.signed() if name == CSRF else fill(name) if fill else None
+        if text is None:
+            raise KeyError(f"no value for the hole {name!r} of a kept fragment")
+        joined[index] = str(escape(text))
+    return Markup("".join(joined))
+
+
 def kept(
     store: str,
     key: Hashable,
@@ -59,18 +83,5 @@ def kept(
     made = current_app.extensions.setdefault(store, {})
     parts = made.get(key)
     if parts is None:
-        html = str(render())
-        token = g.get(_csrf_field())  # the token a form of the render showed, if any
-        if token and token in html:
-            html = html.replace(token, hole(CSRF))
-        parts = remember(made, key, tuple(_HOLES.split(html)), limit)
-    if len(parts) == 1:
-        return Markup(parts[0])
-    filled = list(parts)
-    for index in range(1, len(parts), 2):
-        name = parts[index]
-        text = csrftoken.signed() if name == CSRF else fill(name) if fill else None
-        if text is None:
-            raise KeyError(f"no value for the hole {name!r} of a kept fragment")
-        filled[index] = str(escape(text))
-    return Markup("".join(filled))
+        parts = remember(made, key, holes(str(render())), limit)
+    return filled(parts, fill)

@@ -28,10 +28,10 @@ names a user); a request with flash messages waiting (the page would show them);
 response that sets a cookie of its own, or a session that gained anything but the CSRF
 secret (or Flask-Login's note to clear a remember cookie) while rendering.
 
-Per-request values: the CSRF token of a form (the login page) is stored as a random
-placeholder, and each hit puts a fresh token of *this* visitor in its place
-(`portal.csrftoken.signed`, which has Flask-WTF put the secret in the visitor's session
-cookie as a render would). The Content-Security-Policy is a fixed header without nonces
+Per-request values: the CSRF token of a form (the login page) is stored as a hole, and
+each hit puts a fresh token of *this* visitor in its place (`portal.fragments.holes` and
+`filled`, the kept fragments' own; `portal.csrftoken.signed`, which has Flask-WTF put the
+secret in the visitor's session cookie as a render would). The Content-Security-Policy is a fixed header without nonces
 (`portal.app.security_headers`), set per response. Should a nonce ever be added, it must
 be substituted like the token.
 
@@ -40,7 +40,6 @@ be substituted like the token.
 
 from __future__ import annotations
 
-import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -49,16 +48,13 @@ from dataclasses import dataclass
 
 from flask import Flask, Response, current_app, g, request, session
 
-from portal import clock, csrftoken
+from portal import clock, fragments
 from portal.i18n import select_locale
 
 SPEC_ATTR = "_portal_page_cache"
 MAX_VALUE = 200  # longest value of a known parameter that is still kept
 MAX_BODY = 256 * 1024  # a larger page is served, never kept
 MAX_BYTES = 32 * 1024 * 1024  # all kept pages of one worker together (characters)
-# Replaces the CSRF token in a stored page: random per process, so that no text a
-# visitor typed into a query string can turn into a token.
-_TOKEN_MARK = f"csrf-{secrets.token_hex(16)}"
 _CSRF_FIELD = "csrf_token"
 # What a render may add to the session without the page being the visitor's own: the CSRF
 # secret (its token is put in per hit) and Flask-Login's note to drop a remember cookie
@@ -103,6 +99,10 @@ def generation() -> int:
     return _generation
 
 
+def _size(parts: tuple[str, ...]) -> int:
+    return sum(map(len, parts))
+
+
 class PageCache:
     """A bounded LRU of page bodies; thread-safe (the development server has threads)."""
 
@@ -110,34 +110,35 @@ class PageCache:
         self.size = max(int(size), 0)
         self.max_bytes = max_bytes
         self.bytes = 0
-        self._entries: OrderedDict[Hashable, tuple[str, bool, float]] = OrderedDict()
+        # A page is kept split at its holes (`portal.fragments.holes`): its CSRF token.
+        self._entries: OrderedDict[Hashable, tuple[tuple[str, ...], float]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, max_age: float | None) -> tuple[str, bool] | None:
+    def get(self, key: Hashable, max_age: float | None) -> tuple[str, ...] | None:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
                 return None
-            body, has_token, stored = entry
+            parts, stored = entry
             if max_age is not None and time.monotonic() - stored > max_age:
                 del self._entries[key]
-                self.bytes -= len(body)
+                self.bytes -= _size(parts)
                 return None
             self._entries.move_to_end(key)
-            return body, has_token
+            return parts
 
-    def put(self, key: Hashable, body: str, has_token: bool) -> None:
+    def put(self, key: Hashable, parts: tuple[str, ...]) -> None:
         if self.size == 0:
             return
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:
-                self.bytes -= len(old[0])
-            self._entries[key] = (body, has_token, time.monotonic())
-            self.bytes += len(body)
+                self.bytes -= _size(old[0])
+            self._entries[key] = (parts, time.monotonic())
+            self.bytes += _size(parts)
             while self._entries and (len(self._entries) > self.size or self.bytes > self.max_bytes):
-                _key, (gone, _token, _stored) = self._entries.popitem(last=False)
-                self.bytes -= len(gone)
+                _key, (gone, _stored) = self._entries.popitem(last=False)
+                self.bytes -= _size(gone)
 
     def clear(self) -> None:
         with self._lock:
@@ -227,11 +228,8 @@ def lookup() -> Response | None:
         g.page_cache_key = key
         g.page_cache_session = set(dict.keys(session._get_current_object()))
         return None
-    body, has_token = found
-    if has_token:
-        body = body.replace(_TOKEN_MARK, csrftoken.signed())
     g.page_cache_hit = True
-    return Response(body, mimetype="text/html")
+    return Response(str(fragments.filled(found)), mimetype="text/html")
 
 
 def store(response: Response) -> Response:
@@ -255,11 +253,7 @@ def store(response: Response) -> Response:
     body = response.get_data(as_text=True)
     if len(body) > MAX_BODY:
         return response
-    token = g.get(_CSRF_FIELD)
-    has_token = bool(token) and token in body
-    if has_token:
-        body = body.replace(token, _TOKEN_MARK)
-    of(current_app).put(key, body, has_token)
+    of(current_app).put(key, fragments.holes(body))
     return response
 
 

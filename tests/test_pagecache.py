@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 from flask import template_rendered
 
-from portal import clock, pagecache
+from portal import clock, fragments, pagecache
 from portal.extensions import db
 from portal.stats.report import Period, monthly
 from tests.stats.test_report import dossier
@@ -90,7 +90,7 @@ def test_the_login_page_gets_each_visitor_their_own_token_and_both_can_log_in(ap
         assert seen == []
         token_one, token_two = token_of(page_one), token_of(page_two)
         assert token_one != token_two
-        assert pagecache._TOKEN_MARK not in page_two
+        assert fragments.hole(fragments.CSRF) not in page_two
         assert page_one.replace(token_one, "T") == page_two.replace(token_two, "T")
         # Each token works with its own visitor's session cookie, and only with it.
         swapped = two.post(
@@ -132,7 +132,7 @@ def test_flash_messages_defeat_the_cache(app, client, cache):
         page = client.get("/?lang=en").get_data(as_text=True)
     assert seen and "A message for this visitor only" in page
     assert "A message for this visitor only" not in client.get("/?lang=en").get_data(as_text=True)
-    assert all("A message" not in body for body, _t, _s in cache._entries.values())
+    assert all("A message" not in "".join(parts) for parts, _s in cache._entries.values())
 
 
 def test_each_language_has_its_own_page(app, client, cache):
@@ -191,10 +191,10 @@ def test_the_cache_is_bounded(app, client, cache):
 def test_the_cache_is_bounded_in_bytes_too():
     store = pagecache.PageCache(100, max_bytes=1000)
     for n in range(20):
-        store.put(n, "x" * 300, False)
+        store.put(n, ("x" * 300,))
         assert store.bytes <= 1000
     assert len(store) == 3 and store.bytes == 900
-    store.put(19, "y" * 10, False)  # replacing an entry counts it once
+    store.put(19, ("y" * 10,))  # replacing an entry counts it once
     assert store.bytes == 610
     store.clear()
     assert store.bytes == 0 and len(store) == 0
@@ -204,10 +204,10 @@ def test_an_entry_built_from_data_expires(monkeypatch):
     store = pagecache.PageCache(4)
     moment = [1000.0]
     monkeypatch.setattr(pagecache.time, "monotonic", lambda: moment[0])
-    store.put("k", "<p>old</p>", False)
-    assert store.get("k", 60) == ("<p>old</p>", False)
+    store.put("k", ("<p>old</p>",))
+    assert store.get("k", 60) == ("<p>old</p>",)
     moment[0] += 61
-    assert store.get("k", None) == ("<p>old</p>", False)  # a page without data stays
+    assert store.get("k", None) == ("<p>old</p>",)  # a page without data stays
     assert store.get("k", 60) is None and len(store) == 0
 
 
