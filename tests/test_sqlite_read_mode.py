@@ -13,7 +13,7 @@ import threading
 import pytest
 from flask import Blueprint
 from flask_migrate import upgrade
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, insert, select
 from sqlalchemy.exc import OperationalError
 
 from portal import create_app, transactions
@@ -75,6 +75,22 @@ def mode_app(tmp_path_factory):
             other.execute("UPDATE user_account SET name = 'changed' WHERE id = 1")
             other.close()
         add(f"late-{seen}@rm.example")
+        return "written"
+
+    def plain_add(email: str) -> None:
+        # The nastiest name: quotes and SQL that a statement glued together would run.
+        row = {"email": email, "name": "'); DROP TABLE user_account; --", "locale": "en"}
+        transactions.plain_writes().execute(insert(User), dict(row, role=Role.EMPLOYER))
+
+    @bp.get("/rm/plain/<int:status>")
+    @transactions.writes
+    def plain(status: int):
+        plain_add(f"plain-{status}@rm.example")
+        return "written", status
+
+    @bp.get("/rm/plain-undeclared")
+    def plain_undeclared():
+        plain_add("plain-undeclared@rm.example")
         return "written"
 
     app.holding, app.released = threading.Event(), threading.Event()
@@ -226,3 +242,31 @@ def test_a_read_does_not_wait_for_another_reads_open_transaction(mode_app):
         mode_app.released.set()
         first.join()
     assert answers == ["released"]
+
+
+def _names(app, email: str) -> list[str]:
+    with app.app_context():
+        names = db.session.scalars(select(User.name).where(User.email == email)).all()
+        db.session.remove()
+    return list(names)
+
+
+def test_a_plain_write_is_saved_with_its_request_or_undone_with_it(mode_app, begins):
+    """`transactions.plain_writes` (an audited read's entry): the statement skips the ORM,
+    yet the request commits it below 400 and rolls it back from 400 on, like any write."""
+    web = mode_app.test_client()
+    assert web.get("/rm/plain/200").status_code == 200
+    assert begins == ["BEGIN IMMEDIATE"]
+    assert _names(mode_app, "plain-200@rm.example") == ["'); DROP TABLE user_account; --"]
+    assert web.get("/rm/plain/422").status_code == 422
+    assert _names(mode_app, "plain-422@rm.example") == []
+
+
+@pytest.mark.undeclared_writes
+def test_a_plain_write_on_a_read_request_is_reported_and_saved(mode_app, begins, caplog):
+    before = transactions.undeclared_writes().get("rm.plain_undeclared", 0)
+    assert mode_app.test_client().get("/rm/plain-undeclared").status_code == 200
+    assert begins[0] == "BEGIN"  # undeclared: read deferred
+    assert transactions.undeclared_writes()["rm.plain_undeclared"] == before + 1
+    assert "rm.plain_undeclared" in caplog.text
+    assert len(_names(mode_app, "plain-undeclared@rm.example")) == 1
