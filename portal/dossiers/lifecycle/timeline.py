@@ -14,11 +14,12 @@ from __future__ import annotations
 import functools
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, or_, select
+from sqlalchemy import Row, Select, bindparam, or_, select
 
 from portal import audit, clock, pagecache, transactions
 from portal.accounts.models import Role, User
@@ -107,50 +108,64 @@ def _today() -> date:
     return clock.today()
 
 
+# A status event and an information request as the timeline reads them: a row of its
+# table's columns, under the model's attribute names (`_history_statements`).
+EventRow = Row
+RequestRow = Row
+
+
 @functools.cache
 def _history_statements() -> tuple[Select, Select]:
     """A file's status events and information requests, by the parameter `file_id`: built
     once per process. The timeline is the page the parties follow their file on, and
     building the two statements (and their cache keys) on every view cost almost half of
-    their time (245 µs together, 134 µs kept)."""
+    their time (245 µs together, 134 µs kept).
+
+    Their columns are read as plain rows on the transaction's connection: the timeline
+    only shows them, and as ORM objects (each identity-mapped, through the session's
+    statement handling) they cost about 100 µs more of a 1.7 ms page (issue 15)."""
     events = (
-        select(StatusEvent)
+        select(*StatusEvent.__table__.columns)
         .where(StatusEvent.dossier_id == bindparam("file_id"))
         .order_by(StatusEvent.at, StatusEvent.id)
     )
     requests = (
-        select(InfoRequest)
+        select(*InfoRequest.__table__.columns)
         .where(InfoRequest.dossier_id == bindparam("file_id"))
         .order_by(InfoRequest.id)
     )
     return events, requests
 
 
-def _events(dossier: Dossier) -> list[StatusEvent]:
-    return list(db.session.scalars(_history_statements()[0], {"file_id": dossier.id}))
+def _events(dossier: Dossier) -> Sequence[EventRow]:
+    return (
+        transactions.plain_reads().execute(_history_statements()[0], {"file_id": dossier.id}).all()
+    )
 
 
-def _requests(dossier: Dossier) -> list[InfoRequest]:
-    return list(db.session.scalars(_history_statements()[1], {"file_id": dossier.id}))
+def _requests(dossier: Dossier) -> Sequence[RequestRow]:
+    return (
+        transactions.plain_reads().execute(_history_statements()[1], {"file_id": dossier.id}).all()
+    )
 
 
-def _day_of(events: list[StatusEvent], statuses: set[DossierStatus], fallback: date | None):
+def _day_of(events: Sequence[EventRow], statuses: set[DossierStatus], fallback: date | None):
     """The day of the last event that reached one of `statuses`, else `fallback`."""
     found = [event for event in events if event.to_status in statuses]
     return clock.local_day(found[-1].at) if found else fallback
 
 
-def _reason_of(events: list[StatusEvent], to: DossierStatus) -> str | None:
+def _reason_of(events: Sequence[EventRow], to: DossierStatus) -> str | None:
     found = [event for event in events if event.to_status == to]
     return found[-1].reason if found else None
 
 
-def _grounds_of(events: list[StatusEvent], to: DossierStatus) -> tuple[str, ...]:
+def _grounds_of(events: Sequence[EventRow], to: DossierStatus) -> tuple[str, ...]:
     found = [event for event in events if event.to_status == to]
     return tuple(reasons.split(found[-1].reason_codes)) if found else ()
 
 
-def _reached(dossier: Dossier, events: list[StatusEvent], key: str) -> Step:
+def _reached(dossier: Dossier, events: Sequence[EventRow], key: str) -> Step:
     """A step of `PROGRESS` the file has passed or (when final) ended on, with its outcome."""
     state = dossier.status
     row = meaning.of(dossier)
@@ -180,7 +195,7 @@ def _reached(dossier: Dossier, events: list[StatusEvent], key: str) -> Step:
     return Step(key, "current", on, state.title, reason, final=True)
 
 
-def _request_steps(requests: list[InfoRequest], row: meaning.Meaning) -> list[Step]:
+def _request_steps(requests: Sequence[RequestRow], row: meaning.Meaning) -> list[Step]:
     """One step per information request; the open one is current while the file waits for it."""
     return [
         Step(
@@ -193,7 +208,7 @@ def _request_steps(requests: list[InfoRequest], row: meaning.Meaning) -> list[St
     ]
 
 
-def _progress(dossier: Dossier, events: list[StatusEvent], row: meaning.Meaning) -> list[Step]:
+def _progress(dossier: Dossier, events: Sequence[EventRow], row: meaning.Meaning) -> list[Step]:
     """The steps of `PROGRESS`: before the row's step done, its step current, after it
     upcoming; a final status ends the list on its step."""
     progress = meaning.progress(dossier.permit)
@@ -206,7 +221,7 @@ def _progress(dossier: Dossier, events: list[StatusEvent], row: meaning.Meaning)
 
 
 def _aside(
-    events: list[StatusEvent], row: meaning.Meaning, progress: tuple[str, ...]
+    events: Sequence[EventRow], row: meaning.Meaning, progress: tuple[str, ...]
 ) -> list[Step]:
     """A status whose step lies outside `PROGRESS` (a withdrawal, say): its own current
     step; a final one closes the timeline with its reason. Information requests have
@@ -219,7 +234,9 @@ def _aside(
     return [Step(row.step, "current", on, outcome, reason, final=row.final)]
 
 
-def _steps(dossier: Dossier, events: list[StatusEvent], requests: list[InfoRequest]) -> list[Step]:
+def _steps(
+    dossier: Dossier, events: Sequence[EventRow], requests: Sequence[RequestRow]
+) -> list[Step]:
     """The official steps in order, read from the status's row in the meaning table."""
     row = meaning.of(dossier)
     first = [e for e in events if e.from_status in (None, S.DRAFT)]
@@ -232,7 +249,7 @@ def _steps(dossier: Dossier, events: list[StatusEvent], requests: list[InfoReque
 
 
 def legal_deadline(
-    dossier: Dossier, today: date | None = None, history: list[StatusEvent] | None = None
+    dossier: Dossier, today: date | None = None, history: Sequence[EventRow] | None = None
 ) -> Deadline | None:
     """The legal deadline while Flanders has to decide, with the days left.
 
