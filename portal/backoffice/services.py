@@ -8,11 +8,12 @@ audit trail. Everything after the load takes the loaded `Dossier`.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import Select, bindparam, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Row, Select, bindparam, select
+from sqlalchemy.orm import aliased
 
 from portal import audit, transactions
 from portal.accounts.models import Role, User
@@ -23,7 +24,6 @@ from portal.dossiers.lifecycle import handling, status
 from portal.dossiers.lifecycle.models import InfoRequest, StatusEvent
 from portal.dossiers.models import Document, Dossier, DossierStatus
 from portal.errors import NotAllowed, NotFound
-from portal.extensions import db
 from portal.i18n import _, _l
 
 S = DossierStatus
@@ -127,9 +127,11 @@ class OfficerFile:
     """A file as the officer's page shows it."""
 
     dossier: Dossier
-    events: list[StatusEvent]
-    requests: list[InfoRequest]
-    open_request: InfoRequest | None
+    # Rows of the columns the page shows (`_file_statements`), each with the name of the
+    # person who acted (`actor_name`, `requested_by_name`; None when nobody did).
+    events: Sequence[Row]
+    requests: Sequence[Row]
+    open_request: Row | None
     trail: audit.TrailPage  # the latest entries, or those before the page's cursor
 
     @property
@@ -171,8 +173,9 @@ def officer_file(
         )
     access.load_contents(dossier)  # after the view's commit, which expires what it did not keep
     events_of, requests_of = _file_statements()
-    events = list(db.session.scalars(events_of, {"dossier_id": dossier.id}))
-    requests = list(db.session.scalars(requests_of, {"dossier_id": dossier.id}))
+    read = transactions.plain_reads()
+    events = read.execute(events_of, {"dossier_id": dossier.id}).all()
+    requests = read.execute(requests_of, {"dossier_id": dossier.id}).all()
     open_request = next((r for r in requests if r.answered_at is None), None)
     trail = audit.trail_page(dossier.id, before)
     return OfficerFile(dossier, events, requests, open_request, trail)
@@ -182,17 +185,37 @@ def officer_file(
 def _file_statements() -> tuple[Select, Select]:
     """The file page's history and information requests, built once per process: the page
     is an officer's most opened one, and a kept statement skips building it and its cache
-    key on every view."""
+    key on every view.
+
+    Read as plain rows of the columns the page shows, with the acting person's name joined:
+    as ORM objects with their people (every column of both, identity-mapped) they cost
+    about 90 µs more of the page (issue 15). The page changes nothing of them."""
+    actor = aliased(User, name="actor")
     events = (
-        select(StatusEvent)
+        select(
+            StatusEvent.at,
+            StatusEvent.to_status,
+            StatusEvent.reason,
+            StatusEvent.reason_codes,
+            StatusEvent.api_client_id,
+            actor.name.label("actor_name"),
+        )
+        .outerjoin(actor, actor.id == StatusEvent.actor_id)
         .where(StatusEvent.dossier_id == bindparam("dossier_id"))
-        .options(joinedload(StatusEvent.actor))
         .order_by(StatusEvent.at, StatusEvent.id)
     )
+    asker = aliased(User, name="asker")
     requests = (
-        select(InfoRequest)
+        select(
+            InfoRequest.question,
+            InfoRequest.created_at,
+            InfoRequest.due_on,
+            InfoRequest.answer,
+            InfoRequest.answered_at,
+            asker.name.label("requested_by_name"),
+        )
+        .outerjoin(asker, asker.id == InfoRequest.requested_by_id)
         .where(InfoRequest.dossier_id == bindparam("dossier_id"))
-        .options(joinedload(InfoRequest.requested_by))
         .order_by(InfoRequest.created_at.desc(), InfoRequest.id.desc())
     )
     return events, requests
