@@ -163,7 +163,7 @@ def dossiers_page(actor: User, before: str | None = None, per_page: int = PER_PA
     statement = _page_statement(parties, after, per_page)
     listed = ListedFile._make
     found = transactions.plain_reads().execute(statement, {"before_id": cursor} if after else {})
-    rows = [listed(row) for row in found]
+    rows = list(map(listed, found.all()))
     older = rows[per_page - 1].id if len(rows) > per_page else None
     return DossierPage(rows[:per_page], older, not after)
 
