@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator, event
+from sqlalchemy import ColumnElement, DateTime, Enum, MetaData, TypeDecorator, event, literal
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -46,6 +47,15 @@ class UtcDateTime(TypeDecorator):
 def str_enum(cls: type[enum.Enum]) -> Enum:
     """Store an enum by its value (stable, lowercase), as a string on every database."""
     return Enum(cls, values_callable=lambda e: [m.value for m in e], native_enum=False, length=20)
+
+
+def among(column: ColumnElement, values: Iterable) -> ColumnElement[bool]:
+    """`column IN (…)` for values fixed when a kept statement is built (a set of statuses),
+    one bound parameter each. SQLAlchemy's `in_(list)` is an "expanding" parameter instead:
+    the list may differ from one run to the next, so the statement's SQL is rewritten on
+    every execution, about 12 µs each, twice on every page of the officers' queue (issue
+    15). Never for values a user gives: their number would make a statement per length."""
+    return column.in_([literal(value, column.type) for value in values])
 
 
 class TimestampMixin:

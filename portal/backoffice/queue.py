@@ -59,6 +59,7 @@ from sqlalchemy.types import Boolean
 
 from portal import clock, paging, textsearch, transactions
 from portal.accounts.models import ForeignEmployer, Organisation, Role, User
+from portal.db import among
 from portal.dossiers.lifecycle import meaning
 from portal.dossiers.models import Channel, Dossier, DossierStatus, Permit
 from portal.errors import NotAllowed
@@ -555,9 +556,9 @@ def _nulls(values) -> tuple[bool, ...]:
 # as it goes, stopping after a page. Served by the status index, it hands over every open
 # file (a fifth of them all) to be sorted before the first page, a cost that grows with
 # the files (38 ms at 100,000 on SQLite, against 0.4). Counts keep the index.
-_OPEN_FILTER = Dossier.status.in_(OPEN)
-_OPEN_FILTER_UNINDEXED = (
-    type_coerce(Dossier.status, String).concat("").in_([status.value for status in OPEN])
+_OPEN_FILTER = among(Dossier.status, OPEN)
+_OPEN_FILTER_UNINDEXED = among(
+    type_coerce(Dossier.status, String).concat(""), [status.value for status in OPEN]
 )
 
 

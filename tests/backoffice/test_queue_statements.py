@@ -96,3 +96,28 @@ def test_cursors_are_parameters_of_one_kept_statement_per_direction(officer, emp
     before_undated = queue.dossier_queue(officer, per_page=2, before=str(undated))
     assert ids(before_undated) == dated[3:5] and before_undated.first == 4
     assert queue._page_statement.cache_info().misses == 4
+
+
+def test_the_open_filter_binds_each_status_and_is_never_rewritten_per_run(officer, employer):
+    """The open queue's status list is fixed (`portal.db.among`): one bound parameter per
+    status, no "expanding" list whose SQL SQLAlchemy rewrites on every run (issue 15); and
+    the queue still holds exactly the files being decided on, in both of its forms."""
+    from sqlalchemy import select
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from portal.dossiers.models import Dossier
+
+    for condition in (queue._OPEN_FILTER, queue._OPEN_FILTER_UNINDEXED):
+        for dialect in (sqlite.dialect(), postgresql.dialect()):
+            compiled = select(Dossier.id).where(condition).compile(dialect=dialect)
+            assert "POSTCOMPILE" not in str(compiled)
+            assert not any(bind.expanding for bind in compiled.binds.values())
+            given = sorted(str(value) for value in compiled.params.values() if value != "")
+            assert given == sorted(status.value for status in queue.OPEN)  # '' is `status || ''`
+    shown = {
+        status: QueuedDossierFactory(owner=employer, status=status) for status in DossierStatus
+    }
+    db.session.flush()
+    page = queue.dossier_queue(officer, per_page=100)
+    expected = {shown[status].id for status in queue.OPEN}
+    assert set(ids(page)) == expected and page.total == len(expected)
