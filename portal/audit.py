@@ -478,10 +478,9 @@ def trail_page(dossier_id: int, before: int | None = None, per_page: int = 0) ->
     are read on the transaction's connection, past the ORM's statement handling.
     """
     per_page = per_page or TRAIL_PER_PAGE
-    rows = transactions.plain_reads().execute(
-        _trail_statement(before is not None, per_page),
-        {"dossier_id": dossier_id, "before": before},
-    ).all()
+    statement = _trail_statement(before is not None, per_page)
+    read = transactions.plain_reads()
+    rows = read.execute(statement, {"dossier_id": dossier_id, "before": before}).all()
     found = [
         TrailEntry(
             row.id,
