@@ -31,9 +31,9 @@ secret (or Flask-Login's note to clear a remember cookie) while rendering.
 Per-request values: the CSRF token of a form (the login page) is stored as a hole, and
 each hit puts a fresh token of *this* visitor in its place (`portal.fragments.holes` and
 `filled`, the kept fragments' own; `portal.csrftoken.signed`, which has Flask-WTF put the
-secret in the visitor's session cookie as a render would). The Content-Security-Policy is a fixed header without nonces
-(`portal.app.security_headers`), set per response. Should a nonce ever be added, it must
-be substituted like the token.
+secret in the visitor's session cookie as a render would). The Content-Security-Policy is
+a fixed header without nonces (`portal.app.security_headers`), set per response. Should a
+nonce ever be added, it must be substituted like the token.
 
 `PUBLIC_PAGE_CACHE=0` turns it off.
 """

@@ -138,8 +138,14 @@ def _executed(state) -> None:
         isinstance(statement, TextClause) and statement.text.lstrip()[:6].upper() == "SELECT"
     )
     if not reads:
-        _report_undeclared(state.session)
-        state.session.info[WROTE] = state.session.info[UNCOMMITTED] = True
+        _writing(state.session)
+
+
+def _writing(session: Session) -> None:
+    """A statement that writes is about to run: report it on an undeclared read request,
+    and mark the session written (so the request commits it) and not yet committed."""
+    _report_undeclared(session)
+    session.info[WROTE] = session.info[UNCOMMITTED] = True
 
 
 def start() -> None:
@@ -301,8 +307,7 @@ def plain_writes() -> Connection:
     session = db.session()
     if session.new or session.dirty or session.deleted:
         session.flush()
-    _report_undeclared(session)
-    session.info[WROTE] = session.info[UNCOMMITTED] = True
+    _writing(session)
     return session.connection()
 
 

@@ -137,16 +137,11 @@ def _history_statements() -> tuple[Select, Select]:
     return events, requests
 
 
-def _events(dossier: Dossier) -> Sequence[EventRow]:
-    return (
-        transactions.plain_reads().execute(_history_statements()[0], {"file_id": dossier.id}).all()
-    )
-
-
-def _requests(dossier: Dossier) -> Sequence[RequestRow]:
-    return (
-        transactions.plain_reads().execute(_history_statements()[1], {"file_id": dossier.id}).all()
-    )
+def _history(dossier: Dossier) -> tuple[Sequence[EventRow], Sequence[RequestRow]]:
+    """The file's status events and information requests (`_history_statements`)."""
+    read = transactions.plain_reads()
+    values = {"file_id": dossier.id}
+    return tuple(read.execute(statement, values).all() for statement in _history_statements())
 
 
 def _day_of(events: Sequence[EventRow], statuses: set[DossierStatus], fallback: date | None):
@@ -376,8 +371,7 @@ def expected_decision(
 def build(dossier: Dossier, today: date | None = None) -> Timeline:
     """The whole picture of a submitted file for its parties."""
     today = today or _today()
-    events = _events(dossier)
-    requests = _requests(dossier)
+    events, requests = _history(dossier)
     row = meaning.of(dossier)
     return Timeline(
         steps=_steps(dossier, events, requests),
