@@ -15,3 +15,14 @@ accesslog = None
 errorlog = "-"
 loglevel = "warning"
 control_socket_disable = True
+
+
+def post_worker_init(worker) -> None:
+    """With BENCH_APP_TIMES (a folder), time the app's CPU per request in each worker
+    (tests/bench/app_time.py): the benchmark's split of a request's cost between the page
+    and serving it. The same for the portal, the floors and bare Flask."""
+    folder = os.environ.get("BENCH_APP_TIMES")
+    if folder:
+        from tests.bench.app_time import Timed
+
+        worker.wsgi = Timed(worker.wsgi, folder)

@@ -27,6 +27,11 @@ share of its yardstick's (a signed-in page: the signed-in floor; a public page: 
 floor with the duties); and how much slower each page got from the smallest to the largest
 scale. Absolute numbers depend on the machine; compare the ratios.
 
+A second table splits each row's CPU time per request (tests/bench/app_time.py): the whole
+machine's over the load (from /proc/stat), the app's (inside the WSGI call, summed by each
+gunicorn worker) and the rest, serving it (gunicorn, the kernel's sockets, wrk). A page's
+own cost is its app column; bare Flask's serving column is what any request costs here.
+
 A share of the files (SHARE_MINE) belongs to the demo employer, so "my applications" grows
 with the scale as an employer's list does. BENCH_SCALES, BENCH_SECONDS and BENCH_CLIENTS
 set the defaults (`make bench`); 1000000 is the optional large run.
@@ -55,6 +60,8 @@ from datetime import timedelta
 from decimal import Decimal
 from html import unescape
 from pathlib import Path
+
+from tests.bench import app_time
 
 ROOT = Path(__file__).resolve().parents[2]
 CONF = ROOT / "tests/bench/gunicorn.conf.py"
@@ -122,6 +129,10 @@ class Result:
     p99_ms: float
     errors: int = 0
     flask_rps: float = 0.0  # bare Flask, measured just before this page (0: not measured)
+    # Per request, in µs: the CPU time inside the app, in the workers (tests/bench/app_time),
+    # and the machine's whole CPU time (the app, gunicorn, the kernel, wrk). None: unknown.
+    app_us: float | None = None
+    cpu_us: float | None = None
 
     def share(self, flask: Result) -> float:
         """Requests/s as a share of bare Flask's: of the run just before, else `flask`."""
@@ -250,9 +261,11 @@ class Server:
     def __init__(self, app: str, env: dict[str, str], log: Path) -> None:
         self.port = free_port()
         self.log = log.open("w")
+        self.times = log.with_suffix(".times")  # each worker's app time (app_time.Timed)
+        self.times.mkdir()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", str(CONF), app],
-            env={**env, "BENCH_BIND": f"127.0.0.1:{self.port}"},
+            env={**env, "BENCH_BIND": f"127.0.0.1:{self.port}", "BENCH_APP_TIMES": str(self.times)},
             cwd=ROOT,
             stdout=self.log,
             stderr=subprocess.STDOUT,
@@ -431,6 +444,20 @@ def load(port: int, path: str, cookie: str, seconds: int, clients: int) -> Resul
     return python_load(port, path, cookie, seconds, clients)
 
 
+def measure(server: Server, path: str, cookie: str, seconds: int, clients: int) -> Result:
+    """`load` on `server`, with the CPU time per request inside the app (what the workers
+    wrote, tests/bench/app_time) and on the whole machine over the same seconds."""
+    key = path if "?" in path else path + "?"  # as the workers name it: path and query
+    before, busy = app_time.read(server.times), app_time.busy_seconds()
+    result = load(server.port, path, cookie, seconds, clients)
+    after, busy_after = app_time.read(server.times), app_time.busy_seconds()
+    requests = result.rps * seconds
+    cpu_us = None
+    if busy is not None and busy_after is not None and requests:
+        cpu_us = (busy_after - busy) / requests * 1e6
+    return replace(result, app_us=app_time.per_request_us(before, after, key), cpu_us=cpu_us)
+
+
 # --- The run -------------------------------------------------------------------------------
 
 
@@ -472,7 +499,7 @@ def measure_scale(
             if who and not settled(headers):
                 sys.exit(f"{label} ({path}) sets a cookie although the benchmark's is complete")
             results[label] = replace(
-                load(server.port, path, cookies[who], args.seconds, args.clients),
+                measure(server, path, cookies[who], args.seconds, args.clients),
                 flask_rps=baseline().rps,
             )
         return results
@@ -527,6 +554,36 @@ def table(
     return "\n".join(lines)
 
 
+def split_table(
+    baselines: dict[int, Result], scales: list[int], runs: dict[int, dict[str, Result]]
+) -> str:
+    """Where each row's CPU time per request goes, in µs: the whole machine's, the app's
+    (inside the WSGI call, in the workers) and the rest, serving it (gunicorn, the kernel's
+    sockets, wrk). Tells a page's own cost from what any request costs on this set-up."""
+    labels = [*FLOORS, *(label for label, _, _ in PAGES)]
+    shown = [label for label in labels if label in runs[scales[0]]]
+    head = f"{'µs a request':<18}" + "".join(f" | {f'{files:,} files':^22}" for files in scales)
+    sub = f"{'':<18}" + f" | {'whole':>6} {'app':>6} {'serve':>6}  " * len(scales)
+    lines = [head, sub.rstrip(), "-" * len(sub)]
+
+    def cells(result: Result) -> str:
+        whole, app = result.cpu_us, result.app_us
+        serve = whole - app if whole is not None and app is not None else None
+        return " | " + " ".join(
+            f"{value:>6.0f}" if value is not None else f"{'–':>6}" for value in (whole, app, serve)
+        )
+
+    lines.append(f"{'bare Flask':<18}" + "".join(cells(baselines[files]) for files in scales))
+    for label in shown:
+        lines.append(f"{label:<18}" + "".join(cells(runs[files][label]) for files in scales))
+    return "\n".join(lines)
+
+
+def _mean(values: list[float | None]) -> float | None:
+    known = [value for value in values if value is not None]
+    return statistics.fmean(known) if known else None
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default=os.environ.get("BENCH_SCALES", "10000,100000"))
@@ -563,24 +620,28 @@ def main(argv: list[str] | None = None) -> None:
             def baseline(measured: list[Result] = measured) -> Result:
                 # Bare Flask again right after each page: on a shared machine the load
                 # of the moment moves both alike (the share is what the targets state).
-                measured.append(load(hello.port, "/", "", args.seconds, args.clients))
+                measured.append(measure(hello, "/", "", args.seconds, args.clients))
                 return measured[-1]
 
             runs[files] = {}
             for label, spec in FLOORS.items():
                 cookie = floor_cookie if spec.signed_in else ""
-                floor_run = load(floor.port, spec.path, cookie, args.seconds, args.clients)
+                floor_run = measure(floor, spec.path, cookie, args.seconds, args.clients)
                 runs[files][label] = replace(floor_run, flask_rps=baseline().rps)
             runs[files].update(measure_scale(files, args, workdir, baseline))
             baselines[files] = Result(
                 statistics.fmean(r.rps for r in measured),
                 statistics.median(r.p50_ms for r in measured),
                 statistics.median(r.p99_ms for r in measured),
+                app_us=_mean([r.app_us for r in measured]),
+                cpu_us=_mean([r.cpu_us for r in measured]),
             )
     finally:
         hello.stop()
         floor.stop()
     print(table(baselines, scales, runs))
+    print()
+    print(split_table(baselines, scales, runs))
     shutil.rmtree(workdir, ignore_errors=True)
 
 
