@@ -562,9 +562,9 @@ def split_table(
     sockets, wrk). Tells a page's own cost from what any request costs on this set-up."""
     labels = [*FLOORS, *(label for label, _, _ in PAGES)]
     shown = [label for label in labels if label in runs[scales[0]]]
-    head = f"{'µs a request':<18}" + "".join(f" | {f'{files:,} files':^22}" for files in scales)
-    sub = f"{'':<18}" + f" | {'whole':>6} {'app':>6} {'serve':>6}  " * len(scales)
-    lines = [head, sub.rstrip(), "-" * len(sub)]
+    head = f"{'µs a request':<18}" + "".join(f" | {f'{files:,} files':^20}" for files in scales)
+    sub = f"{'':<18}" + f" | {'whole':>6} {'app':>6} {'serve':>6}" * len(scales)
+    lines = [head, sub, "-" * len(sub)]
 
     def cells(result: Result) -> str:
         whole, app = result.cpu_us, result.app_us
