@@ -5,7 +5,9 @@ in, only the columns the rows show) and one count, both on indexed columns (`sta
 `category`, `submitted_at`, `deadline_on`, `assigned_officer_id`), so a page costs the same
 with 100,000 files. Pages follow each other by keyset (the next page starts after the last
 file shown, by the sort keys), not by OFFSET, so page 1,000 costs what page 1 does; past
-the first page one more count gives the position ("Files 51 to 100 of 2,000").
+the first page one more count gives the position ("Files 51 to 100 of 2,000"). A count
+that reaches its cap ("1,000+") is kept a minute per worker and filters (`_total`); one
+below it is read every time.
 
 The search box (`search_condition`) looks through every submitted file, whatever its
 status, by reference (exact, any case), the worker's first or last name, the employer's
@@ -37,6 +39,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from time import monotonic
 
+from flask import current_app
 from sqlalchemy import (
     Integer,
     Select,
@@ -57,12 +60,13 @@ from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import Boolean
 
-from portal import clock, paging, textsearch, transactions
+from portal import clock, pagecache, paging, textsearch, transactions
 from portal.accounts.models import ForeignEmployer, Organisation, Role, User
 from portal.db import among
 from portal.dossiers.lifecycle import meaning
 from portal.dossiers.models import Channel, Dossier, DossierStatus, Permit
 from portal.errors import NotAllowed
+from portal.keep import remember
 
 S = DossierStatus
 PER_PAGE = paging.PER_PAGE
@@ -475,6 +479,34 @@ def _count_statement(shape: _Shape, cap: int) -> Select:
     return _up_to_cap(select(Dossier.id).where(*_where(shape)), cap)
 
 
+# A count that reached the cap says "1,000+", and says it again on the next page view: it is
+# kept per worker under the filters (the shape, which holds the day and, for "Files I took",
+# the officer), the cap and the data's generation (`pagecache.bump`: a file submitted,
+# decided, taken or changed in this process is counted anew at once), for at most
+# CAPPED_MAX_AGE seconds, within which a change made by another process shows. Re-reading
+# the cap's thousand and one index entries only to say "1,000+" was a twentieth of the
+# queue's time, and a tenth of a search's that many files match (issue 15). A count below
+# the cap is exact and is read every time; none is kept or used while the session may hold
+# changes of its own that are not committed.
+CAPPED_STORE = "portal.queue_capped_counts"
+CAPPED_MAX_AGE = 60.0
+
+
+def _total(read, shape: _Shape) -> int:
+    """The shape's files, counted up to COUNT_CAP + 1 (more means "more than")."""
+    uncommitted = transactions.may_hold_changes()
+    key = (shape, COUNT_CAP, pagecache.generation())
+    store = current_app.extensions.setdefault(CAPPED_STORE, {})
+    moment = monotonic()
+    kept = None if uncommitted else store.get(key)
+    if kept is not None and moment - kept < CAPPED_MAX_AGE:
+        return COUNT_CAP + 1
+    total = read.scalar(_count_statement(shape, COUNT_CAP)) or 0
+    if total > COUNT_CAP and not uncommitted:
+        remember(store, key, moment, MAX_SHAPES)
+    return total
+
+
 @functools.lru_cache(maxsize=MAX_SHAPES)
 def _page_statement(
     shape: _Shape, sort: str, backwards: bool, cursor: tuple[bool, ...] | None, size: int
@@ -620,7 +652,7 @@ def dossier_queue(
         kind=kind,
     )
     read = transactions.plain_reads()
-    total = read.scalar(_count_statement(shape, COUNT_CAP)) or 0
+    total = _total(read, shape)
     backwards = not after and bool(before)
     cursor = after or before or None
     if cursor:
