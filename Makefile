@@ -77,7 +77,8 @@ test: system-deps lint test-sqlite test-postgres
 
 # In-process page rates, PDF, tracking, intake and stats, then the pages behind gunicorn
 # (2 sync workers) and wrk against a bare Flask app: BENCH_SCALES (default 10000,100000;
-# add 1000000 for the optional run), BENCH_SECONDS (5 a page), BENCH_CLIENTS (8).
+# add 1000000 for the optional run), BENCH_SECONDS (5 a page), BENCH_CLIENTS (8); BENCH_SPLIT=1
+# adds where each request's CPU time goes (the app, serving it), timed in the workers.
 bench: $(VENV)/.test translations
 	$(PY) -m tests.bench
 

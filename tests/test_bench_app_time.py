@@ -162,12 +162,22 @@ def test_a_real_load_on_gunicorn_gives_the_apps_share_of_the_machines_time(tmp_p
     wrote their app time, and the whole machine's time per request holds it."""
     from tests.bench import http_bench
 
-    server = http_bench.Server("tests.bench.hello_app:app", dict(os.environ), tmp_path / "h.log")
+    split = http_bench.Server(
+        "tests.bench.hello_app:app", dict(os.environ), tmp_path / "h.log", split=True
+    )
     try:
-        result = http_bench.measure(server, "/", "", 2, 4)
+        result = http_bench.measure(split, "/", "", 2, 4)
     finally:
-        server.stop()
+        split.stop()
     assert result.rps > 0 and result.errors == 0
     assert result.app_us is not None and result.app_us > 0
     if result.cpu_us is not None:  # Linux
         assert result.cpu_us > result.app_us
+    # Without `split` (the main table's run) no worker is timed: nothing is written.
+    plain = http_bench.Server("tests.bench.hello_app:app", dict(os.environ), tmp_path / "p.log")
+    try:
+        result = http_bench.measure(plain, "/", "", 1, 4)
+    finally:
+        plain.stop()
+    assert result.rps > 0 and result.app_us is None
+    assert not (tmp_path / "p.times").exists()

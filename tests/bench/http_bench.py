@@ -27,7 +27,9 @@ share of its yardstick's (a signed-in page: the signed-in floor; a public page: 
 floor with the duties); and how much slower each page got from the smallest to the largest
 scale. Absolute numbers depend on the machine; compare the ratios.
 
-A second table splits each row's CPU time per request (tests/bench/app_time.py): the whole
+With `--split` (BENCH_SPLIT=1), a second table splits each row's CPU time per request
+(tests/bench/app_time.py), in a run of its own: the timing costs bare Flask about 5% of its
+throughput (a page far less), which would favour the pages in the shares above. The columns: the whole
 machine's over the load (from /proc/stat), the app's (inside the WSGI call, summed by each
 gunicorn worker) and the rest, serving it (gunicorn, the kernel's sockets, wrk). A page's
 own cost is its app column; bare Flask's serving column is what any request costs here.
@@ -258,14 +260,20 @@ def _get(port: int, path: str, cookie: str = "") -> tuple[int, str, list[tuple[s
 class Server:
     """gunicorn with the benchmark's settings on a free port, stopped on exit."""
 
-    def __init__(self, app: str, env: dict[str, str], log: Path) -> None:
+    def __init__(self, app: str, env: dict[str, str], log: Path, *, split: bool = False) -> None:
         self.port = free_port()
         self.log = log.open("w")
-        self.times = log.with_suffix(".times")  # each worker's app time (app_time.Timed)
-        self.times.mkdir()
+        env = {**env, "BENCH_BIND": f"127.0.0.1:{self.port}"}
+        # `split`: each worker times its app (app_time.Timed) in this folder. Off by default:
+        # the timing costs bare Flask about 5% of its throughput (6,750 → 6,375 req/s here),
+        # a page far less, and would favour the pages in the shares of the main table.
+        self.times = log.with_suffix(".times") if split else None
+        if self.times is not None:
+            self.times.mkdir()
+            env["BENCH_APP_TIMES"] = str(self.times)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", str(CONF), app],
-            env={**env, "BENCH_BIND": f"127.0.0.1:{self.port}", "BENCH_APP_TIMES": str(self.times)},
+            env=env,
             cwd=ROOT,
             stdout=self.log,
             stderr=subprocess.STDOUT,
@@ -445,12 +453,14 @@ def load(port: int, path: str, cookie: str, seconds: int, clients: int) -> Resul
 
 
 def measure(server: Server, path: str, cookie: str, seconds: int, clients: int) -> Result:
-    """`load` on `server`, with the CPU time per request inside the app (what the workers
-    wrote, tests/bench/app_time) and on the whole machine over the same seconds."""
+    """`load` on `server`, with the CPU time per request on the whole machine over the same
+    seconds and, on a server started with `split`, inside the app (what its workers wrote,
+    tests/bench/app_time)."""
     key = path if "?" in path else path + "?"  # as the workers name it: path and query
-    before, busy = app_time.read(server.times), app_time.busy_seconds()
+    times = server.times
+    before, busy = (app_time.read(times) if times else {}), app_time.busy_seconds()
     result = load(server.port, path, cookie, seconds, clients)
-    after, busy_after = app_time.read(server.times), app_time.busy_seconds()
+    after, busy_after = (app_time.read(times) if times else {}), app_time.busy_seconds()
     requests = result.rps * seconds
     cpu_us = None
     if busy is not None and busy_after is not None and requests:
@@ -481,7 +491,7 @@ def measure_scale(
         OUTBOX_SEND_AFTER_REQUEST="0",
         RATELIMIT_ENABLED="0",
     )
-    server = Server("wsgi:app", env, folder / "gunicorn.log")
+    server = Server("wsgi:app", env, folder / "gunicorn.log", split=args.split)
     try:
         cookies = {
             None: "",
@@ -590,6 +600,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", 5)))
     parser.add_argument("--clients", type=int, default=int(os.environ.get("BENCH_CLIENTS", 8)))
     parser.add_argument("--only", default="", help="page labels, comma-separated (default: all)")
+    parser.add_argument(
+        "--split",
+        action="store_true",
+        default=os.environ.get("BENCH_SPLIT") == "1",
+        help="also time the app in each worker: a second table of where each request's CPU "
+        "time goes (the main table's shares then favour the pages by about 5%%)",
+    )
     args = parser.parse_args(argv)
     chosen(args.only)  # refuses an unknown page before anything is seeded
     scales = [int(s) for s in args.scales.split(",") if s.strip()]
@@ -600,11 +617,14 @@ def main(argv: list[str] | None = None) -> None:
         f"{args.seconds} s a page, SQLite; logs in {workdir}",
         flush=True,
     )
-    hello = Server("tests.bench.hello_app:app", dict(os.environ), workdir / "hello.log")
+    hello = Server(
+        "tests.bench.hello_app:app", dict(os.environ), workdir / "hello.log", split=args.split
+    )
     floor = Server(
         "tests.bench.floor_app:app",
         dict(os.environ, BENCH_FLOOR_DB=str(workdir / "floor.sqlite")),
         workdir / "floor.log",
+        split=args.split,
     )
     runs, baselines = {}, {}
     try:
@@ -640,8 +660,9 @@ def main(argv: list[str] | None = None) -> None:
         hello.stop()
         floor.stop()
     print(table(baselines, scales, runs))
-    print()
-    print(split_table(baselines, scales, runs))
+    if args.split:
+        print()
+        print(split_table(baselines, scales, runs))
     shutil.rmtree(workdir, ignore_errors=True)
 
 
