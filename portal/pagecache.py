@@ -45,11 +45,13 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from flask import Flask, Response, current_app, g, request, session
 
-from portal import clock, fragments
+from portal import clock, fragments, transactions
 from portal.i18n import select_locale
+from portal.keep import remember
 
 SPEC_ATTR = "_portal_page_cache"
 MAX_VALUE = 200  # longest value of a known parameter that is still kept
@@ -97,6 +99,38 @@ def bump() -> None:
 
 def generation() -> int:
     return _generation
+
+
+V = TypeVar("V")
+
+
+def fresh(
+    name: str,
+    key: Hashable,
+    make: Callable[[], V],
+    *,
+    max_age: float,
+    limit: int,
+    keep: Callable[[V], bool] = lambda _value: True,
+) -> V:
+    """What `make()` gives, kept per process in the application's store `name` for values
+    read from data that changes: under `key` and the data generation (a change committed by
+    this process is read anew at once), for at most `max_age` seconds (a change made by
+    another process shows within that). While the session may hold changes of its own not
+    yet committed, nothing is read from the store or kept in it: what `make()` reads may be
+    the session's own. `keep(value)` says whether a new value may be kept; `limit` bounds
+    the store (`portal.keep.remember`)."""
+    uncommitted = transactions.may_hold_changes()
+    key = (key, generation())
+    store = current_app.extensions.setdefault(name, {})
+    moment = time.monotonic()
+    found = None if uncommitted else store.get(key)
+    if found is not None and moment - found[0] < max_age:
+        return found[1]
+    value = make()
+    if not uncommitted and keep(value):
+        remember(store, key, (moment, value), limit)
+    return value
 
 
 def _size(parts: tuple[str, ...]) -> int:

@@ -39,7 +39,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from time import monotonic
 
-from flask import current_app
 from sqlalchemy import (
     Integer,
     Select,
@@ -66,7 +65,6 @@ from portal.db import among
 from portal.dossiers.lifecycle import meaning
 from portal.dossiers.models import Channel, Dossier, DossierStatus, Permit
 from portal.errors import NotAllowed
-from portal.keep import remember
 
 S = DossierStatus
 PER_PAGE = paging.PER_PAGE
@@ -487,24 +485,21 @@ def _count_statement(shape: _Shape, cap: int) -> Select:
 # the cap's thousand and one index entries only to say "1,000+" was a twentieth of the
 # queue's time, and a tenth of a search's that many files match (issue 15). A count below
 # the cap is exact and is read every time; none is kept or used while the session may hold
-# changes of its own that are not committed.
+# changes of its own that are not committed (`pagecache.fresh`, as the timeline's estimates).
 CAPPED_STORE = "portal.queue_capped_counts"
 CAPPED_MAX_AGE = 60.0
 
 
 def _total(read, shape: _Shape) -> int:
     """The shape's files, counted up to COUNT_CAP + 1 (more means "more than")."""
-    uncommitted = transactions.may_hold_changes()
-    key = (shape, COUNT_CAP, pagecache.generation())
-    store = current_app.extensions.setdefault(CAPPED_STORE, {})
-    moment = monotonic()
-    kept = None if uncommitted else store.get(key)
-    if kept is not None and moment - kept < CAPPED_MAX_AGE:
-        return COUNT_CAP + 1
-    total = read.scalar(_count_statement(shape, COUNT_CAP)) or 0
-    if total > COUNT_CAP and not uncommitted:
-        remember(store, key, moment, MAX_SHAPES)
-    return total
+    return pagecache.fresh(
+        CAPPED_STORE,
+        (shape, COUNT_CAP),
+        lambda: read.scalar(_count_statement(shape, COUNT_CAP)) or 0,
+        max_age=CAPPED_MAX_AGE,
+        limit=MAX_SHAPES,
+        keep=lambda total: total > COUNT_CAP,
+    )
 
 
 @functools.lru_cache(maxsize=MAX_SHAPES)

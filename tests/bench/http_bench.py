@@ -29,10 +29,11 @@ scale. Absolute numbers depend on the machine; compare the ratios.
 
 With `--split` (BENCH_SPLIT=1), a second table splits each row's CPU time per request
 (tests/bench/app_time.py), in a run of its own: the timing costs bare Flask about 5% of its
-throughput (a page far less), which would favour the pages in the shares above. The columns: the whole
-machine's over the load (from /proc/stat), the app's (inside the WSGI call, summed by each
-gunicorn worker) and the rest, serving it (gunicorn, the kernel's sockets, wrk). A page's
-own cost is its app column; bare Flask's serving column is what any request costs here.
+throughput (a page far less), which would favour the pages in the shares above. The
+columns: the whole machine's over the load (from /proc/stat), the app's (inside the WSGI
+call, summed by each gunicorn worker) and the rest, serving it (gunicorn, the kernel's
+sockets, wrk). A page's own cost is its app column; bare Flask's serving column is what
+any request costs here.
 
 A share of the files (SHARE_MINE) belongs to the demo employer, so "my applications" grows
 with the scale as an employer's list does. BENCH_SCALES, BENCH_SECONDS and BENCH_CLIENTS

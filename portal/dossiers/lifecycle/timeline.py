@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import functools
 import math
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import current_app
 from sqlalchemy import Row, Select, bindparam, or_, select
 
 from portal import audit, clock, pagecache, transactions
@@ -31,7 +29,6 @@ from portal.dossiers.models import Document, Dossier, DossierStatus, FederalDeci
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
 from portal.i18n import _, format_date
-from portal.keep import remember
 
 S = DossierStatus
 FILERS = (Role.EMPLOYER, Role.MANDATARY, Role.ENTREPRENEUR)  # the entrepreneur: own card
@@ -302,7 +299,8 @@ def _recent_decisions() -> Select:
 # the category, the window, the sample size and the data's generation (`pagecache.bump`: a
 # decision committed by this process shows at once), at most ESTIMATE_MAX_AGE seconds (a
 # decision by another process shows within a minute: an estimate may lag that much), and
-# neither read from nor kept while this session may hold changes it has not committed.
+# neither read from nor kept while this session may hold changes it has not committed
+# (`pagecache.fresh`).
 ESTIMATE_STORE = "portal.timeline_estimates"
 ESTIMATE_MAX_AGE = 60.0
 MAX_KEPT_ESTIMATES = 256
@@ -311,24 +309,24 @@ MAX_KEPT_ESTIMATES = 256
 def _recent_durations(category: str, since: date, today: date, size: int) -> tuple:
     """(file id, working days from submission to decision) of the category's `size` most
     recent decisions between `since` and `today`, newest first."""
-    uncommitted = transactions.may_hold_changes()
-    key = (category, since, today, size, pagecache.generation())
-    store = current_app.extensions.setdefault(ESTIMATE_STORE, {})
-    found = None if uncommitted else store.get(key)
-    moment = time.monotonic()
-    if found is not None and moment - found[0] < ESTIMATE_MAX_AGE:
-        return found[1]
-    rows = transactions.plain_reads().execute(
-        _recent_decisions(),
-        {"category": category, "since": since, "today": today, "size": size},
+
+    def read() -> tuple:
+        rows = transactions.plain_reads().execute(
+            _recent_decisions(),
+            {"category": category, "since": since, "today": today, "size": size},
+        )
+        return tuple(
+            (file_id, deadlines.working_days_between(day or clock.local_day(at), decided))
+            for file_id, day, at, decided in rows
+        )
+
+    return pagecache.fresh(
+        ESTIMATE_STORE,
+        (category, since, today, size),
+        read,
+        max_age=ESTIMATE_MAX_AGE,
+        limit=MAX_KEPT_ESTIMATES,
     )
-    durations = tuple(
-        (file_id, deadlines.working_days_between(day or clock.local_day(at), decided))
-        for file_id, day, at, decided in rows
-    )
-    if not uncommitted:
-        remember(store, key, (moment, durations), MAX_KEPT_ESTIMATES)
-    return durations
 
 
 def expected_decision(
