@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 PYTHON ?= python3
 
-.PHONY: run test test-sqlite test-postgres bench soak translations extract lint format system-deps clean \
+.PHONY: run test test-sqlite test-postgres bench bench-parts soak translations extract lint format system-deps clean \
 	fuzz fuzz-forms fuzz-api serve scaleout
 
 $(PY):
@@ -81,6 +81,13 @@ test: system-deps lint test-sqlite test-postgres
 # adds where each request's CPU time goes (the app, serving it), timed in the workers.
 bench: $(VENV)/.test translations
 	$(PY) -m tests.bench
+
+# Where each page's time goes inside the app, in-process: the sign-in check, the view (its
+# templates, what it writes apart) and the rest (Flask, the cookie session, the hooks),
+# beside the floors. BENCH_PARTS_FILES (10000) files are seeded on a throwaway database.
+BENCH_PARTS_FILES ?= 10000
+bench-parts: $(VENV)/.test translations
+	$(PY) -m tests.bench.parts --files $(BENCH_PARTS_FILES)
 
 fuzz: fuzz-forms fuzz-api
 
