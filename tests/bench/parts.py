@@ -51,6 +51,7 @@ TEMPLATE = "template"
 APART = "apart"
 PARTS = (APP, SIGN_IN, VIEW, TEMPLATE, APART)
 COLUMNS = (*PARTS, "rest")
+FLOORS = (http_bench.FLOOR, http_bench.ROWS_FLOOR, http_bench.FORM_FLOOR, http_bench.DUTIES_FLOOR)
 
 
 class Ledger:
@@ -163,8 +164,9 @@ def table(rows: dict[str, dict[str, float]]) -> str:
 
 
 def floors(folder: Path, requests: int, rounds: int) -> dict[str, dict[str, float]]:
-    """The signed-in floor, the 50-row floor and the form floor with the duties (beside the
-    login page), measured like the pages."""
+    """The signed-in floor, the 50-row floor, and the form floor without and with the duties
+    (beside the login page; their difference is what the duties cost, done plainly),
+    measured like the pages."""
     os.environ.setdefault("BENCH_FLOOR_DB", str(folder / "floor.sqlite"))
     from tests.bench import floor_app
 
@@ -172,7 +174,7 @@ def floors(folder: Path, requests: int, rounds: int) -> dict[str, dict[str, floa
     signed_in = floor_app.app.test_client()
     signed_in.get("/login")
     rows = {}
-    for label in (http_bench.FLOOR, http_bench.ROWS_FLOOR, http_bench.DUTIES_FLOOR):
+    for label in FLOORS:
         floor = http_bench.FLOORS[label]
         client = signed_in if floor.signed_in else floor_app.app.test_client(use_cookies=False)
         rows[label] = measure(floor_app.app, client, floor.path, requests, rounds)
