@@ -65,6 +65,22 @@ def test_a_sign_in_inside_the_view_is_the_sign_ins_time_not_the_views():
     assert ledger.seconds[SIGN_IN] >= 0.04
 
 
+def test_a_sign_in_first_asked_by_the_template_is_taken_off_the_template_and_the_view():
+    """A visitor without a session: `current_user` is first read while the page renders."""
+    ledger = Ledger()
+    load_user = ledger.timed(SIGN_IN, lambda: _spin(0.02))
+
+    def render():
+        load_user()
+        _spin(0.01)
+
+    template = ledger.timed(TEMPLATE, render)
+    ledger.timed(VIEW, lambda: (template(), _spin(0.01)))()
+    assert 0.02 <= ledger.seconds[SIGN_IN] < 0.03
+    assert 0.01 <= ledger.seconds[TEMPLATE] < 0.015
+    assert 0.02 <= ledger.seconds[VIEW] < 0.027  # its template and its own 10 ms
+
+
 def test_the_ledger_times_the_portals_parts_and_puts_every_function_back(app, client):
     originals = {
         "render": flask.templating._render,

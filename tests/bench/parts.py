@@ -12,8 +12,9 @@ beside them (tests/bench/floor_app.py), each asked through Flask's test client:
 - **view**: the view function with what the portal does around it (the unit of work and
   its commit), which holds:
   - **template**: rendering templates (Flask's `_render`, Jinja's `Template.render`);
-  - **apart**: writes committed apart from the request's reads (`transactions.write_apart`:
-    an officer's view of a file on the trail, a due "last seen");
+- **apart**: writes committed apart from the request's reads (`transactions.write_apart`),
+  counted where they happen as well: an officer's view of a file put on the trail, within
+  the view; a due "last seen", within the sign-in;
 - **rest**: app − sign-in − view: Flask's request and app contexts, the cookie session,
   URL matching, the other hooks (request id, logs, metrics, security headers), the
   response, and the end of the database session.
@@ -80,10 +81,13 @@ class Ledger:
                 spent = time.thread_time() - started
                 self.seconds[part] += spent
                 depth[part] -= 1
-                if part == SIGN_IN and depth[VIEW]:
-                    # Flask-Login's `login_required` loads the user inside the view: that
-                    # time is the sign-in's, not the view's.
-                    self.seconds[VIEW] -= spent
+                if part == SIGN_IN:
+                    # Flask-Login loads the user where `current_user` is first read: inside
+                    # the view (`login_required`), or inside its template for a visitor the
+                    # loader hook found no session for. That time is the sign-in's alone.
+                    for around in (VIEW, TEMPLATE):
+                        if depth[around]:
+                            self.seconds[around] -= spent
 
         wrapper.__wrapped__ = func
         return wrapper
