@@ -53,6 +53,29 @@ def log_in(client, email: str) -> None:
     assert response.status_code == 302, (email, response.status_code)
 
 
+def seeded_app(files: int, db: str, prefix: str):
+    """The portal on the benchmark's SQLite database: `db` when given (seeded with `files`
+    files on first use, and kept), else a throwaway one. Returns the app, its work folder
+    and the id of the employer's file with a history (the pages' `{timeline}`)."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    path = Path(db) if db else folder / "bench.sqlite"
+    database = f"sqlite:///{path}"
+    stamp = path.with_suffix(".timeline")
+    if not stamp.exists():
+        stamp.write_text(str(http_bench.seed(database, files, folder)))
+    return make_app(database, folder), folder, int(stamp.read_text())
+
+
+def signed_in_clients(app, anonymous) -> dict:
+    """Test clients by who asks, as `http_bench.PAGES` names them: `anonymous` for the
+    public pages, the demo employer and officer signed in."""
+    clients = {None: anonymous}
+    for who in ("employer", "officer"):
+        clients[who] = app.test_client()
+        log_in(clients[who], f"{who}@demo.example")
+    return clients
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=10_000)
@@ -62,19 +85,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lang", default="")
     parser.add_argument("--only", default="", help="comma-separated page labels")
     args = parser.parse_args(argv)
-    folder = Path(tempfile.mkdtemp(prefix="portal-page-profile-"))
-    path = Path(args.db) if args.db else folder / "bench.sqlite"
-    database = f"sqlite:///{path}"
-    stamp = path.with_suffix(".timeline")
-    if not stamp.exists():
-        timeline = http_bench.seed(database, args.files, folder)
-        stamp.write_text(str(timeline))
-    timeline = int(stamp.read_text())
-    app = make_app(database, folder)
-    clients = {None: app.test_client()}
-    for who in ("employer", "officer"):
-        clients[who] = app.test_client()
-        log_in(clients[who], f"{who}@demo.example")
+    app, folder, timeline = seeded_app(args.files, args.db, "portal-page-profile-")
+    clients = signed_in_clients(app, app.test_client())
     suffix = f"lang={args.lang}" if args.lang else ""
     only = [p for p in http_bench.PAGES if not args.only or p[0] in args.only.split(",")]
     for label, who, page in only:

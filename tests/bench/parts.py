@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -205,20 +204,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.requests < 1 or args.rounds < 1:
         parser.error("--requests and --rounds must be at least 1")
     pages = http_bench.chosen(args.only)
-    folder = Path(tempfile.mkdtemp(prefix="portal-parts-"))
-    path = Path(args.db) if args.db else folder / "bench.sqlite"
-    database = f"sqlite:///{path}"
-    stamp = path.with_suffix(".timeline")
-    if not stamp.exists():
-        stamp.write_text(str(http_bench.seed(database, args.files, folder)))
-    timeline = int(stamp.read_text())
-    rows = floors(folder, args.requests, args.rounds)
-    app = page_profile.make_app(database, folder)
+    app, folder, timeline = page_profile.seeded_app(args.files, args.db, "portal-parts-")
     quiet_logs()
-    clients = {None: app.test_client(use_cookies=False)}  # a first visit, as wrk asks
-    for who in ("employer", "officer"):
-        clients[who] = app.test_client()
-        page_profile.log_in(clients[who], f"{who}@demo.example")
+    rows = floors(folder, args.requests, args.rounds)
+    # The public pages as a first visit, as wrk asks them: no cookie kept between requests.
+    clients = page_profile.signed_in_clients(app, app.test_client(use_cookies=False))
     for label, who, page in pages:
         page = page.format(timeline=timeline)
         rows[label] = measure(app, clients[who], page, args.requests, args.rounds)
