@@ -13,7 +13,7 @@ from flask_login import LoginManager
 
 from portal import transactions
 from portal.accounts import sessions
-from tests.bench import parts
+from tests.bench import http_bench, parts
 from tests.bench.parts import APART, APP, SIGN_IN, TEMPLATE, VIEW, Ledger, ledger_of
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -116,11 +116,12 @@ def test_the_ledger_times_the_portals_parts_and_puts_every_function_back(app, cl
 
 
 def test_the_command_gives_each_page_and_floor_its_parts_and_the_rest(tmp_path):
-    """A real run, small: a row per floor and page asked for, an officer's view of a file
-    written apart, and every row's parts adding up to its app time."""
+    """A real run, as small as it goes (one file, which is the employer's): a row per floor
+    and page asked for, an officer's view of a file written apart, and every row's parts
+    adding up to its app time."""
     pages = "dashboard,file (officer)"
     run = subprocess.run(
-        [sys.executable, "-m", "tests.bench.parts", "--files", "300", "--requests", "5"]
+        [sys.executable, "-m", "tests.bench.parts", "--files", "1", "--requests", "5"]
         + ["--rounds", "1", "--only", pages, "--db", str(tmp_path / "bench.sqlite")],
         cwd=ROOT,
         capture_output=True,
@@ -151,9 +152,17 @@ def test_the_command_gives_each_page_and_floor_its_parts_and_the_rest(tmp_path):
     assert rows["form + duties"][SIGN_IN] == rows["form floor"][SIGN_IN] == 0  # first visits
 
 
-def test_the_command_refuses_nothing_to_measure():
-    with pytest.raises(SystemExit):
-        parts.main(["--requests", "0"])
+def test_the_command_refuses_nothing_to_measure(tmp_path, capsys):
+    for hostile in (["--requests", "0"], ["--rounds", "-1"], ["--files", "-1"]):
+        with pytest.raises(SystemExit):
+            parts.main(hostile)
+        assert "must be at least 1" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="at least one file"):
+        http_bench.seed(f"sqlite:///{tmp_path / 'none.sqlite'}", 0, tmp_path)
+    not_a_database = tmp_path / "notes.sqlite"
+    not_a_database.write_bytes(b"\x00" * 100 + b"ceci n'est pas une base")
+    with pytest.raises(SystemExit, match="not a database the benchmark can seed"):
+        parts.main(["--db", str(not_a_database), "--only", "dashboard"])
     with pytest.raises(SystemExit, match="officer qeueu"):
         parts.main(["--only", "officer qeueu"])
 

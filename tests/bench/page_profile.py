@@ -20,6 +20,8 @@ import time
 from html import unescape
 from pathlib import Path
 
+from sqlalchemy.exc import DatabaseError
+
 from tests.bench import http_bench
 
 SECRET = "bench-secret-key-of-sufficient-length"
@@ -62,7 +64,11 @@ def seeded_app(files: int, db: str, prefix: str):
     database = f"sqlite:///{path}"
     stamp = path.with_suffix(".timeline")
     if not stamp.exists():
-        stamp.write_text(str(http_bench.seed(database, files, folder)))
+        try:
+            stamp.write_text(str(http_bench.seed(database, files, folder)))
+        except DatabaseError as error:  # --db names a file that is no SQLite database
+            message = f"{path}: not a database the benchmark can seed ({error.orig})"
+            raise SystemExit(message) from error
     return make_app(database, folder), folder, int(stamp.read_text())
 
 
@@ -85,6 +91,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lang", default="")
     parser.add_argument("--only", default="", help="comma-separated page labels")
     args = parser.parse_args(argv)
+    if args.files < 1 or args.requests < 1:
+        parser.error("--files and --requests must be at least 1")
     app, folder, timeline = seeded_app(args.files, args.db, "portal-page-profile-")
     clients = signed_in_clients(app, app.test_client())
     suffix = f"lang={args.lang}" if args.lang else ""

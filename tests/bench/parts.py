@@ -201,8 +201,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", default="", help="comma-separated page labels")
     args = parser.parse_args(argv)
-    if args.requests < 1 or args.rounds < 1:
-        parser.error("--requests and --rounds must be at least 1")
+    if args.files < 1 or args.requests < 1 or args.rounds < 1:
+        parser.error("--files, --requests and --rounds must be at least 1")
     pages = http_bench.chosen(args.only)
     app, folder, timeline = page_profile.seeded_app(args.files, args.db, "portal-parts-")
     quiet_logs()
