@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 PYTHON ?= python3
 
-.PHONY: run test test-sqlite test-postgres bench bench-parts soak translations extract lint format system-deps clean \
+.PHONY: run test test-sqlite test-postgres bench bench-postgres bench-parts soak translations extract lint format system-deps clean \
 	fuzz fuzz-forms fuzz-api serve scaleout
 
 $(PY):
@@ -81,6 +81,11 @@ test: system-deps lint test-sqlite test-postgres
 # adds where each request's CPU time goes (the app, serving it), timed in the workers.
 bench: $(VENV)/.test translations
 	$(PY) -m tests.bench
+
+# The HTTP benchmark on PostgreSQL, the database production uses: a throwaway server on
+# 127.0.0.1 (.ci/with-postgres.sh), a database per scale on it. The same BENCH_* settings.
+bench-postgres: $(VENV)/.test translations
+	bash .ci/with-postgres.sh sh -c 'BENCH_DATABASE_URL="$$DATABASE_URL" $(PY) -m tests.bench.http_bench'
 
 # Where each page's time goes inside the app, in-process: the sign-in check, the view (its
 # templates, what it writes apart) and the rest (Flask, the cookie session, the hooks),

@@ -1,12 +1,13 @@
 """The HTTP benchmark reads wrk's report right (no load is run here)."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.bench.http_bench import parse_wrk
+from tests.bench.http_bench import parse_wrk, scratch_database
 
 REPORT = """Running 2s test @ http://127.0.0.1:8790/
   2 threads and 8 connections
@@ -73,7 +74,7 @@ def test_the_orm_and_core_floors_are_yardstick_rows_of_their_own_beside_the_sign
 
 
 @pytest.mark.parametrize("path", ["/core", "/orm"])
-def test_the_core_and_orm_floors_answer_the_signed_in_user_only(tmp_path, path):
+def test_the_core_and_orm_floors_answer_the_signed_in_user_only(floor_database, path):
     """Each floor reads the user the cookie names, as the signed-in floor does: a cookie
     that names nobody, or none, is refused, so the benchmark cannot time a cheap refusal."""
     code = (
@@ -89,17 +90,32 @@ def test_the_core_and_orm_floors_answer_the_signed_in_user_only(tmp_path, path):
         "    s['_user_id'] = '1 OR 1=1'\n"
         f"print(c.get('{path}').status_code)\n"
     )
-    assert _floor_app_run(tmp_path, code) == ["401", "200 Hello, Employer!", "401", "401"]
+    assert _floor_app_run(floor_database, code) == ["401", "200 Hello, Employer!", "401", "401"]
 
 
-def _floor_app_run(tmp_path, code: str) -> list[str]:
+def _suite_server() -> str:
+    """The PostgreSQL server the suite runs on (its URL), else "" (SQLite)."""
+    url = os.environ.get("DATABASE_URL", "")
+    return url if url.startswith("postgresql") else ""
+
+
+@pytest.fixture
+def floor_database(tmp_path):
+    """A new database for the floor app, on the database the suite runs on: a SQLite file,
+    or in the PostgreSQL run a database of its own on that server (as `make bench-postgres`
+    gives it), dropped afterwards."""
+    with scratch_database(_suite_server(), "portal_bench_test_floor", tmp_path) as url:
+        yield url
+
+
+def _floor_app_run(database: str, code: str) -> list[str]:
     """Run `code` against a fresh floor app (its database is chosen at import) in a process
     of its own; its printed lines."""
     root = Path(__file__).resolve().parent.parent
     return subprocess.run(
         [sys.executable, "-c", "from tests.bench.floor_app import app\n" + code],
         cwd=root,
-        env={"BENCH_FLOOR_DB": str(tmp_path / "floor.sqlite"), "PATH": "/usr/bin:/bin"},
+        env={"BENCH_FLOOR_DATABASE_URL": database, "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,
         timeout=60,
@@ -108,7 +124,7 @@ def _floor_app_run(tmp_path, code: str) -> list[str]:
 
 
 def test_the_form_floor_gives_each_first_visitor_a_token_of_their_own_that_flask_wtf_accepts(
-    tmp_path,
+    floor_database,
 ):
     """The form floor times what the login page pays for a first visit: a new secret in a new
     session cookie, and a token signed from it. Each visitor's token is valid with their own
@@ -133,14 +149,14 @@ def test_the_form_floor_gives_each_first_visitor_a_token_of_their_own_that_flask
         "print(s1, s2, c1.startswith('session='), c1 != c2, t1 != t2)\n"
         "print(valid(t1, c1), valid(t2, c2), valid(t1, c2), valid(t2, 'session=' + 'x' * 4000))\n"
     )
-    assert _floor_app_run(tmp_path, code) == [
+    assert _floor_app_run(floor_database, code) == [
         "200 200 True True True",
         "valid valid refused refused",
     ]
 
 
 def test_the_duties_floor_does_each_duty_on_its_own_page_and_leaves_the_other_floors_bare(
-    tmp_path,
+    floor_database,
 ):
     """The form floor with the duties pays for what every answer of the portal carries: a new
     request id per request in the header and in one log line, a count and a latency in the
@@ -164,7 +180,7 @@ def test_the_duties_floor_does_each_duty_on_its_own_page_and_leaves_the_other_fl
         "print(re.search(r'floor_http_request_duration_seconds_count\\{[^}]*\\} (\\S+)', text)[1])\n"
         "print(bare.status_code, 'X-Request-ID' in bare.headers, 'X-Frame-Options' in bare.headers)\n"
     )
-    assert _floor_app_run(tmp_path, code) == [
+    assert _floor_app_run(floor_database, code) == [
         "200 True",
         "True True",
         "DENY default-src 'self'",
@@ -176,7 +192,7 @@ def test_the_duties_floor_does_each_duty_on_its_own_page_and_leaves_the_other_fl
 
 
 def test_the_50_row_floor_shows_the_first_50_files_by_deadline_escaped_to_its_user_only(
-    tmp_path,
+    floor_database,
 ):
     """The 50-row floor does the queue's kind of work: signed in, 50 of its 60 files in
     deadline order (which runs against the ids), every value escaped."""
@@ -191,7 +207,7 @@ def test_the_50_row_floor_shows_the_first_50_files_by_deadline_escaped_to_its_us
         "print(r.status_code, len(ids), ids[0], ids[-1], html.count('<td data-label='))\n"
         "print('Bouw &lt;&amp;&gt; Co NV' in html, '<&>' in html, 'Hello, Employer!' in html)\n"
     )
-    assert _floor_app_run(tmp_path, code) == ["401", "200 50 60 11 500", "True False True"]
+    assert _floor_app_run(floor_database, code) == ["401", "200 50 60 11 500", "True False True"]
 
 
 def test_the_form_floors_are_public_and_each_page_gets_its_share_of_its_yardstick():
@@ -272,16 +288,25 @@ def test_only_the_pages_asked_for_are_measured_and_a_typo_stops_the_run():
 def test_the_benchmark_logs_in_as_a_browser_and_its_cookie_is_settled(tmp_path):
     """The cookie `login()` returns is the one a browser holds after its first page: a
     signed-in page asked with it answers 200 and sets no cookie, so the load times the page
-    and not a new session cookie on every request. The login's own cookie would not do."""
+    and not a new session cookie on every request. The login's own cookie would not do.
+    Seeded and served on the database the suite runs on (PostgreSQL: `make bench-postgres`)."""
+    from tests.bench import http_bench, page_profile
+
+    with scratch_database(_suite_server(), "portal_bench_test_seed", tmp_path) as database:
+        http_bench.seed(database, 400, tmp_path)
+        app = page_profile.make_app(database, tmp_path)  # the bench's settings, in-process
+        try:
+            _ask_as_a_browser(http_bench, app)
+        finally:
+            with app.app_context():
+                app.extensions["sqlalchemy"].engine.dispose()
+
+
+def _ask_as_a_browser(http_bench, app) -> None:
     import threading
 
     from werkzeug.serving import make_server
 
-    from tests.bench import http_bench, page_profile
-
-    database = f"sqlite:///{tmp_path / 'bench.sqlite'}"
-    http_bench.seed(database, 400, tmp_path)
-    app = page_profile.make_app(database, tmp_path)  # the bench's settings, in-process
     assert app.config["WTF_CSRF_ENABLED"]  # the login form's token is part of what is timed
     port = http_bench.free_port()
     server = make_server("127.0.0.1", port, app, threaded=True)
@@ -302,3 +327,120 @@ def test_the_benchmark_logs_in_as_a_browser_and_its_cookie_is_settled(tmp_path):
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+# --- The database a run is on ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["", "Portal", "1files", 'x"; DROP DATABASE portal_test; --', "a" * 64, "caf\u00e9", "x\n"],
+)
+def test_a_scratch_database_has_a_plain_name_or_none(tmp_path, name):
+    """The name is written into CREATE and DROP DATABASE: only lower-case letters, digits
+    and underscores, a letter first, at most 63 characters (PostgreSQL's limit) pass."""
+    with (
+        pytest.raises(ValueError, match="not a database name"),
+        scratch_database("", name, tmp_path),
+    ):
+        pass
+
+
+def test_without_a_server_a_scratch_database_is_a_sqlite_file_in_the_run_folder(tmp_path):
+    with scratch_database("", "portal_bench_100", tmp_path) as url:
+        assert url == f"sqlite:///{tmp_path / 'portal_bench_100.sqlite'}"
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        "sqlite:////tmp/x.sqlite",
+        "mysql://root@127.0.0.1/portal",
+        "postgresql+psycopg://postgres@127.0.0.1:5432",
+        "not a url at all \x00",
+        "' OR 1=1 --",
+    ],
+)
+def test_the_database_option_takes_a_postgresql_servers_url_only(given):
+    from tests.bench.http_bench import database_label
+
+    with pytest.raises(SystemExit, match="--database"):
+        database_label(given)
+    assert database_label("") == "SQLite"
+    url = "postgresql+psycopg://postgres:secret@127.0.0.1:55432/postgres"
+    assert database_label(url) == "PostgreSQL on 127.0.0.1:55432"  # never the password
+
+
+def test_the_benchmark_refuses_a_wrong_database_before_it_seeds_or_starts_anything(tmp_path):
+    from tests.bench import http_bench
+
+    with pytest.raises(SystemExit, match="--database"):
+        http_bench.main(["--scales", "1", "--database", "sqlite:///x.sqlite"])
+
+
+@pytest.mark.skipif(not _suite_server(), reason="the suite's PostgreSQL run only")
+def test_on_postgresql_a_scratch_database_is_made_anew_and_always_dropped(tmp_path):
+    """A database left by an interrupted run is replaced by an empty one; the block's end,
+    normal or by an error, drops it, even while a connection is still open on it."""
+    from sqlalchemy import create_engine, make_url, text
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.pool import NullPool
+
+    server = _suite_server()
+    admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+    def names() -> set[str]:
+        with admin.connect() as connection:
+            return set(connection.scalars(text("SELECT datname FROM pg_database")))
+
+    name = "portal_bench_test_scratch"
+    with scratch_database(server, name, tmp_path) as url:
+        assert name in names()
+    assert name not in names()
+    # A run interrupted before its end left one behind, with its tables.
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    left = create_engine(make_url(server).set(database=name), poolclass=NullPool)
+    with left.begin() as connection:
+        connection.execute(text("CREATE TABLE left_behind (id integer)"))
+    left.dispose()
+    with (
+        pytest.raises(RuntimeError, match="stopped"),
+        scratch_database(server, name, tmp_path) as url,
+    ):
+        engine = create_engine(url, poolclass=NullPool)
+        held = engine.connect()  # still open when the block ends
+        assert (
+            held.scalar(text("SELECT count(*) FROM pg_tables WHERE tablename = 'left_behind'")) == 0
+        )
+        assert held.scalar(text("SELECT current_database()")) == name
+        raise RuntimeError("the run stopped")
+    with pytest.raises(OperationalError, match="terminating connection"):
+        held.scalar(text("SELECT 1"))
+    held.close()
+    engine.dispose()
+    assert name not in names()
+    admin.dispose()
+
+
+def test_the_floor_server_boots_both_workers_on_a_new_database(floor_database, tmp_path):
+    """`floor_server` makes the floors' tables in one process first, then gunicorn's two
+    workers import the app at once: on PostgreSQL two CREATE TABLE IF NOT EXISTS at the same
+    moment can fail one worker. Every floor answers, signed in, on the suite's database."""
+    from tests.bench import http_bench
+
+    server = http_bench.floor_server(floor_database, tmp_path / "floor.log")
+    try:
+        children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
+        assert len(children.read_text().split()) == 2  # both workers up, none restarted
+        _, _, headers = http_bench._get(server.port, "/login")
+        cookie = http_bench._header(http_bench._cookies(headers, {}))
+        for label, spec in http_bench.FLOORS.items():
+            status, body, _ = http_bench._get(
+                server.port, spec.path, cookie if spec.signed_in else ""
+            )
+            assert status == 200 and spec.shows in body, label
+    finally:
+        server.stop()
+    log = (tmp_path / "floor.log").read_text()
+    assert "Traceback" not in log and "exited with code" not in log, log

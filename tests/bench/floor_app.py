@@ -34,7 +34,8 @@ stack's own documentation shows it:
   loop writing the rows (autoescaped). No count, no filters, no translations, no frame.
 
 `BENCH_FLOOR_DB` names the SQLite file (created with one user and the 60 files of the
-50-row floor when missing).
+50-row floor when missing). `BENCH_FLOOR_DATABASE_URL`, when set, names any database the
+portal runs on instead (a PostgreSQL one for `make bench-postgres`), filled the same way.
 """
 
 from __future__ import annotations
@@ -101,11 +102,12 @@ FIRST_DAY = date(2026, 1, 5)
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS person"
     " (id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(200) NOT NULL)",
-    "INSERT OR IGNORE INTO person (id, name) VALUES (1, 'Employer')",
+    "INSERT INTO person (id, name) VALUES (1, 'Employer') ON CONFLICT DO NOTHING",
     "CREATE TABLE IF NOT EXISTS floor_firm (id INTEGER NOT NULL PRIMARY KEY,"
     " name VARCHAR(200) NOT NULL, kbo VARCHAR(10) NOT NULL)",
     # A name with markup: the rows floor escapes what it writes, as any page must.
-    "INSERT OR IGNORE INTO floor_firm (id, name, kbo) VALUES (1, 'Bouw <&> Co NV', '0123456749')",
+    "INSERT INTO floor_firm (id, name, kbo) VALUES (1, 'Bouw <&> Co NV', '0123456749')"
+    " ON CONFLICT DO NOTHING",
     "CREATE TABLE IF NOT EXISTS floor_case (id INTEGER NOT NULL PRIMARY KEY,"
     " reference VARCHAR(20) NOT NULL, status VARCHAR(20) NOT NULL, kind VARCHAR(20) NOT NULL,"
     " category VARCHAR(40) NOT NULL, channel VARCHAR(20) NOT NULL, submitted_on DATE NOT NULL,"
@@ -140,9 +142,9 @@ def _cases() -> list[dict]:
 def create_app() -> Flask:
     app = Flask(__name__)
     app.config["SECRET_KEY"] = "bench-floor-secret-key-of-sufficient-length"
-    app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.environ.get(
-        "BENCH_FLOOR_DB", "/tmp/portal-bench-floor.sqlite"
-    )
+    app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get(
+        "BENCH_FLOOR_DATABASE_URL"
+    ) or "sqlite:///" + os.environ.get("BENCH_FLOOR_DB", "/tmp/portal-bench-floor.sqlite")
     db.init_app(app)
     login_manager.init_app(app)
     with app.app_context():
@@ -154,8 +156,8 @@ def create_app() -> Flask:
         names = list(cases[0])
         db.session.execute(
             text(
-                f"INSERT OR IGNORE INTO floor_case ({', '.join(names)})"
-                f" VALUES ({', '.join(':' + name for name in names)})"
+                f"INSERT INTO floor_case ({', '.join(names)})"
+                f" VALUES ({', '.join(':' + name for name in names)}) ON CONFLICT DO NOTHING"
             ),
             cases,
         )

@@ -1,10 +1,10 @@
 """HTTP benchmark: portal pages behind gunicorn against a bare Flask app, side by side.
 
     python -m tests.bench.http_bench [--scales 10000,100000] [--seconds 5] [--clients 8]
-        [--only "officer queue,officer search"]
+        [--only "officer queue,officer search"] [--split] [--database postgresql+psycopg://…]
 
-For each scale (a number of files in a fresh SQLite database, seeded in bulk after the demo
-data) it starts gunicorn with 2 sync workers (tests/bench/gunicorn.conf.py) on the portal,
+For each scale (a number of files in a fresh SQLite database, or PostgreSQL below, seeded
+in bulk after the demo data) it starts gunicorn with 2 sync workers (tests/bench/gunicorn.conf.py) on the portal,
 and measures the same gunicorn on a bare Flask "hello" app (tests/bench/hello_app.py) right
 after each page, so that both see the machine's load of the moment (the "bare Flask" row is
 the mean of those runs; each share is of the run beside it). Beside it, three yardsticks from
@@ -38,11 +38,18 @@ any request costs here.
 A share of the files (SHARE_MINE) belongs to the demo employer, so "my applications" grows
 with the scale as an employer's list does. BENCH_SCALES, BENCH_SECONDS and BENCH_CLIENTS
 set the defaults (`make bench`); 1000000 is the optional large run.
+
+`--database postgresql+psycopg://…` (BENCH_DATABASE_URL; `make bench-postgres` starts a
+throwaway server for it) runs the same on PostgreSQL, the database production uses: each
+scale is seeded into a database of its own on that server, the floors get one too, and all
+are dropped afterwards. The server runs on the same cores as gunicorn and wrk, so its work
+is part of every page's cost there, as it would not be on a server of its own.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import logging
 import os
@@ -57,12 +64,14 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
 from html import unescape
 from pathlib import Path
+
+from sqlalchemy.pool import NullPool
 
 from tests.bench import app_time
 
@@ -140,6 +149,62 @@ class Result:
     def share(self, flask: Result) -> float:
         """Requests/s as a share of bare Flask's: of the run just before, else `flask`."""
         return self.rps / (self.flask_rps or flask.rps)
+
+
+# --- Databases -----------------------------------------------------------------------------
+
+# The name of a database the benchmark makes for itself: it is put into SQL as a name.
+SCRATCH_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
+
+
+@contextlib.contextmanager
+def scratch_database(server: str, name: str, folder: Path) -> Iterator[str]:
+    """The URL of a new, empty database for one part of a run, removed afterwards.
+
+    `server` empty: a SQLite file `name`.sqlite in `folder` (removed with the folder).
+    `server` a PostgreSQL URL: the database `name` on that server, made anew (one left by
+    an interrupted run is dropped first) and dropped when the block ends. The URL's own
+    database is only where the benchmark connects to make and drop it.
+    """
+    if not SCRATCH_NAME.fullmatch(name):
+        raise ValueError(f"not a database name the benchmark makes: {name!r}")
+    if not server:
+        yield f"sqlite:///{folder / f'{name}.sqlite'}"
+        return
+    from sqlalchemy import create_engine, make_url, text
+
+    url = make_url(server)
+    if url.get_backend_name() != "postgresql":
+        raise ValueError(f"not a PostgreSQL URL: {url.get_backend_name()!r}")
+    # CREATE and DROP DATABASE cannot run inside a transaction.
+    admin = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            # WITH (FORCE): a server of the run that did not stop still holds connections.
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def database_label(server: str) -> str:
+    """What the run's title says about its database; a usage error for anything but
+    nothing (SQLite) or a PostgreSQL URL."""
+    if not server:
+        return "SQLite"
+    from sqlalchemy import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(server)
+    except ArgumentError:
+        sys.exit(f"--database: not a database URL: {server[:100]!r}")
+    if url.get_backend_name() != "postgresql" or not url.database:
+        sys.exit("--database takes a PostgreSQL server's URL with a database to connect to")
+    return f"PostgreSQL on {url.host or 'localhost'}:{url.port or 5432}"
 
 
 # --- Seeding -------------------------------------------------------------------------------
@@ -482,7 +547,13 @@ def measure_scale(
 ) -> dict[str, Result]:
     folder = workdir / f"files-{files}"
     folder.mkdir()
-    database = f"sqlite:///{folder / 'bench.sqlite'}"
+    with scratch_database(args.database, f"portal_bench_{files}", folder) as database:
+        return _measure_scale(files, args, database, folder, baseline)
+
+
+def _measure_scale(
+    files: int, args, database: str, folder: Path, baseline: Callable[[], Result]
+) -> dict[str, Result]:
     started = time.perf_counter()
     timeline_id = seed(database, files, folder)
     print(f"  {files:,} files seeded in {time.perf_counter() - started:.0f} s", flush=True)
@@ -613,25 +684,44 @@ def main(argv: list[str] | None = None) -> None:
         help="also time the app in each worker: a second table of where each request's CPU "
         "time goes (the main table's shares then favour the pages by about 5%%)",
     )
+    parser.add_argument(
+        "--database",
+        default=os.environ.get("BENCH_DATABASE_URL", ""),
+        help="a PostgreSQL server's URL: each scale, and the floors, get a database of their "
+        "own there, dropped afterwards (default: SQLite files; `make bench-postgres`)",
+    )
     args = parser.parse_args(argv)
     chosen(args.only)  # refuses an unknown page before anything is seeded
     scales = [int(s) for s in args.scales.split(",") if s.strip()]
+    label = database_label(args.database)  # refuses a URL that is not one before any work
     workdir = Path(tempfile.mkdtemp(prefix="portal-http-bench-"))
     generator = "wrk" if shutil.which("wrk") else "a Python load generator (wrk not found)"
     print(
         f"HTTP benchmark: gunicorn, 2 sync workers, {generator}, {args.clients} connections, "
-        f"{args.seconds} s a page, SQLite; logs in {workdir}",
+        f"{args.seconds} s a page, {label}; logs in {workdir}",
         flush=True,
     )
+    with scratch_database(args.database, "portal_bench_floor", workdir) as floor_database:
+        _run(args, scales, workdir, floor_database)
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+def floor_server(database: str, log: Path, *, split: bool = False) -> Server:
+    """The floors' app on `database`, its tables made first by one process: PostgreSQL may
+    fail one of two CREATE TABLE IF NOT EXISTS at the same moment, as gunicorn's two workers
+    would run them."""
+    env = dict(os.environ, BENCH_FLOOR_DATABASE_URL=database)
+    subprocess.run(
+        [sys.executable, "-c", "import tests.bench.floor_app"], env=env, cwd=ROOT, check=True
+    )
+    return Server("tests.bench.floor_app:app", env, log, split=split)
+
+
+def _run(args, scales: list[int], workdir: Path, floor_database: str) -> None:
     hello = Server(
         "tests.bench.hello_app:app", dict(os.environ), workdir / "hello.log", split=args.split
     )
-    floor = Server(
-        "tests.bench.floor_app:app",
-        dict(os.environ, BENCH_FLOOR_DB=str(workdir / "floor.sqlite")),
-        workdir / "floor.log",
-        split=args.split,
-    )
+    floor = floor_server(floor_database, workdir / "floor.log", split=args.split)
     runs, baselines = {}, {}
     try:
         _, _, headers = _get(floor.port, "/login")
@@ -669,7 +759,6 @@ def main(argv: list[str] | None = None) -> None:
     if args.split:
         print()
         print(split_table(baselines, scales, runs))
-    shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
