@@ -578,14 +578,43 @@ def _nulls(values) -> tuple[bool, ...]:
     return tuple(value is None for value in values)
 
 
-# The open queue's filter, and the same in a form no index serves (`status || ''`) for the
-# page's rows: the database then walks the sort key's index and checks each file's status
-# as it goes, stopping after a page. Served by the status index, it hands over every open
+class _WalkSortIndex(ColumnElement):
+    """A column in a condition the database should check while it walks the sort key's
+    index, not find rows by: `column || ''` on SQLite, the column itself on PostgreSQL.
+
+    SQLite's planner takes any index the condition can use (the status index) and sorts
+    what it finds; hidden behind `|| ''`, the status is checked file by file along the sort
+    key's index instead. PostgreSQL weighs both ways by its statistics, which know how many
+    files are open (a fifth), and walks the sort index itself; behind `|| ''` it knows
+    nothing and guesses 0.5%, so at 10,000 files it read every file and sorted them (2.9 ms
+    for the queue's first page; 0.2 ms walking the index)."""
+
+    inherit_cache = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column) -> None:
+        self.column = column
+        self.type = column.type
+
+
+@compiles(_WalkSortIndex)
+def _walk_by_concatenation(element: _WalkSortIndex, compiler, **kw) -> str:
+    return f"({compiler.process(element.column, **kw)} || '')"
+
+
+@compiles(_WalkSortIndex, "postgresql")
+def _walk_by_statistics(element: _WalkSortIndex, compiler, **kw) -> str:
+    return compiler.process(element.column, **kw)
+
+
+# The open queue's filter, and the same checked along the sort key's index for the page's
+# rows (`_WalkSortIndex`): the database walks that index and checks each file's status as
+# it goes, stopping after a page. Served by the status index, SQLite hands over every open
 # file (a fifth of them all) to be sorted before the first page, a cost that grows with
 # the files (38 ms at 100,000 on SQLite, against 0.4). Counts keep the index.
 _OPEN_FILTER = among(Dossier.status, OPEN)
 _OPEN_FILTER_UNINDEXED = among(
-    type_coerce(Dossier.status, String).concat(""), [status.value for status in OPEN]
+    _WalkSortIndex(type_coerce(Dossier.status, String)), [status.value for status in OPEN]
 )
 
 

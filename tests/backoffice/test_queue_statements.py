@@ -121,3 +121,52 @@ def test_the_open_filter_binds_each_status_and_is_never_rewritten_per_run(office
     page = queue.dossier_queue(officer, per_page=100)
     expected = {shown[status].id for status in queue.OPEN}
     assert set(ids(page)) == expected and page.total == len(expected)
+
+
+def test_the_first_page_walks_the_deadline_index_on_either_database(officer, employer):
+    """The queue's page is read along the deadline index, checking each file's status on the
+    way, and stops after a page, on SQLite and on PostgreSQL alike. With 2,000 files of
+    which a fifth are open, PostgreSQL read every file and sorted them when the status was
+    hidden from its statistics as it is from SQLite's planner (`status || ''`)."""
+    from sqlalchemy import insert
+
+    from portal.dossiers.models import Dossier
+
+    status = DossierStatus
+    statuses = [status.SUBMITTED, status.FORWARDED, status.WORK_AUTHORISED, status.WITHDRAWN]
+    statuses += [status.RESIDENCE_GRANTED]  # a fifth open, as in the benchmark's files
+    start = clock.now() - timedelta(days=400)
+    db.session.execute(
+        insert(Dossier),
+        [
+            {
+                "reference": f"SP-2026-PLAN{number:05d}",
+                "status": statuses[number % 5],
+                "created_by_id": employer.id,
+                "organisation_id": employer.organisation_id,
+                "locale": "nl",
+                "submitted_at": start + timedelta(hours=number),
+                "deadline_on": (start + timedelta(days=number % 300)).date(),
+                "category": "highly_qualified",
+                "sections_done": "",
+                "is_posting": False,
+                "thresholds_missing": False,
+                "reduced_threshold": False,
+            }
+            for number in range(2000)
+        ],
+    )
+    db.session.execute(db.text("ANALYZE dossier"))
+    shape = queue._shape(officer, today=clock.today())
+    statement = queue._page_statement(shape, "deadline", False, None, queue.PER_PAGE)
+    connection = db.session.connection()
+    dialect = connection.dialect
+    sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    explain = "EXPLAIN QUERY PLAN " if dialect.name == "sqlite" else "EXPLAIN "
+    plan = "\n".join(str(row[-1]) for row in connection.exec_driver_sql(explain + sql))
+    assert "ix_dossier_deadline_on" in plan, plan
+    # SQLite served by the status index: every open file found first, then sorted.
+    assert "ix_dossier_status" not in plan, plan
+    # PostgreSQL blind to the status: every file read and sorted (the page's inner query;
+    # the outer one fetches its 51 rows by id, as it finds cheaper).
+    assert "Seq Scan on dossier dossier_1" not in plan, plan
