@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import os
 import re
 import socket
 import threading
@@ -15,14 +14,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from aiosmtpd.controller import Controller
 from bs4 import BeautifulSoup
-from sqlalchemy import create_engine, text
 
 from portal.accounts.models import ClaimStatus, Mandatary, Organisation, OrgRole, Role, User
 from portal.extensions import db
+from tests.bench import databases
 from tests.factories import (
     PASSWORD,
     EmployerFactory,
@@ -38,20 +36,7 @@ def own_database(base: Path, name: str) -> tuple[str, Callable[[], None]]:
     A SQLite file in `base`, or a database `name` of its own on the test's PostgreSQL server
     when DATABASE_URL points there (made afresh: a crashed run may have left one behind).
     """
-    url = os.environ.get("DATABASE_URL")
-    if not (url and url.startswith("postgresql")):
-        return f"sqlite:///{base / (name + '.sqlite')}", lambda: None
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        connection.execute(text(f"CREATE DATABASE {name}"))
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
-
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}")), drop
+    return databases.fresh(databases.suite_server(), name, base)
 
 
 def own_settings(base: Path, url: str, **settings) -> dict:

@@ -1,13 +1,13 @@
 """The HTTP benchmark reads wrk's report right (no load is run here)."""
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.bench.http_bench import parse_wrk, scratch_database
+from tests.bench.databases import scratch, suite_server
+from tests.bench.http_bench import parse_wrk
 
 REPORT = """Running 2s test @ http://127.0.0.1:8790/
   2 threads and 8 connections
@@ -93,18 +93,12 @@ def test_the_core_and_orm_floors_answer_the_signed_in_user_only(floor_database, 
     assert _floor_app_run(floor_database, code) == ["401", "200 Hello, Employer!", "401", "401"]
 
 
-def _suite_server() -> str:
-    """The PostgreSQL server the suite runs on (its URL), else "" (SQLite)."""
-    url = os.environ.get("DATABASE_URL", "")
-    return url if url.startswith("postgresql") else ""
-
-
 @pytest.fixture
 def floor_database(tmp_path):
     """A new database for the floor app, on the database the suite runs on: a SQLite file,
     or in the PostgreSQL run a database of its own on that server (as `make bench-postgres`
     gives it), dropped afterwards."""
-    with scratch_database(_suite_server(), "portal_bench_test_floor", tmp_path) as url:
+    with scratch(suite_server(), "portal_bench_test_floor", tmp_path) as url:
         yield url
 
 
@@ -292,7 +286,7 @@ def test_the_benchmark_logs_in_as_a_browser_and_its_cookie_is_settled(tmp_path):
     Seeded and served on the database the suite runs on (PostgreSQL: `make bench-postgres`)."""
     from tests.bench import http_bench, page_profile
 
-    with scratch_database(_suite_server(), "portal_bench_test_seed", tmp_path) as database:
+    with scratch(suite_server(), "portal_bench_test_seed", tmp_path) as database:
         http_bench.seed(database, 400, tmp_path)
         app = page_profile.make_app(database, tmp_path)  # the bench's settings, in-process
         try:
@@ -341,13 +335,13 @@ def test_a_scratch_database_has_a_plain_name_or_none(tmp_path, name):
     and underscores, a letter first, at most 63 characters (PostgreSQL's limit) pass."""
     with (
         pytest.raises(ValueError, match="not a database name"),
-        scratch_database("", name, tmp_path),
+        scratch("", name, tmp_path),
     ):
         pass
 
 
 def test_without_a_server_a_scratch_database_is_a_sqlite_file_in_the_run_folder(tmp_path):
-    with scratch_database("", "portal_bench_100", tmp_path) as url:
+    with scratch("", "portal_bench_100", tmp_path) as url:
         assert url == f"sqlite:///{tmp_path / 'portal_bench_100.sqlite'}"
 
 
@@ -378,7 +372,7 @@ def test_the_benchmark_refuses_a_wrong_database_before_it_seeds_or_starts_anythi
         http_bench.main(["--scales", "1", "--database", "sqlite:///x.sqlite"])
 
 
-@pytest.mark.skipif(not _suite_server(), reason="the suite's PostgreSQL run only")
+@pytest.mark.skipif(not suite_server(), reason="the suite's PostgreSQL run only")
 def test_on_postgresql_a_scratch_database_is_made_anew_and_always_dropped(tmp_path):
     """A database left by an interrupted run is replaced by an empty one; the block's end,
     normal or by an error, drops it, even while a connection is still open on it."""
@@ -386,7 +380,7 @@ def test_on_postgresql_a_scratch_database_is_made_anew_and_always_dropped(tmp_pa
     from sqlalchemy.exc import OperationalError
     from sqlalchemy.pool import NullPool
 
-    server = _suite_server()
+    server = suite_server()
     admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
 
     def names() -> set[str]:
@@ -394,7 +388,7 @@ def test_on_postgresql_a_scratch_database_is_made_anew_and_always_dropped(tmp_pa
             return set(connection.scalars(text("SELECT datname FROM pg_database")))
 
     name = "portal_bench_test_scratch"
-    with scratch_database(server, name, tmp_path) as url:
+    with scratch(server, name, tmp_path) as url:
         assert name in names()
     assert name not in names()
     # A run interrupted before its end left one behind, with its tables.
@@ -406,7 +400,7 @@ def test_on_postgresql_a_scratch_database_is_made_anew_and_always_dropped(tmp_pa
     left.dispose()
     with (
         pytest.raises(RuntimeError, match="stopped"),
-        scratch_database(server, name, tmp_path) as url,
+        scratch(server, name, tmp_path) as url,
     ):
         engine = create_engine(url, poolclass=NullPool)
         held = engine.connect()  # still open when the block ends

@@ -49,7 +49,6 @@ is part of every page's cost there, as it would not be on a server of its own.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import http.client
 import logging
 import os
@@ -64,16 +63,15 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
 from html import unescape
 from pathlib import Path
 
-from sqlalchemy.pool import NullPool
-
 from tests.bench import app_time
+from tests.bench.databases import scratch
 
 ROOT = Path(__file__).resolve().parents[2]
 CONF = ROOT / "tests/bench/gunicorn.conf.py"
@@ -152,42 +150,6 @@ class Result:
 
 
 # --- Databases -----------------------------------------------------------------------------
-
-# The name of a database the benchmark makes for itself: it is put into SQL as a name.
-SCRATCH_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
-
-
-@contextlib.contextmanager
-def scratch_database(server: str, name: str, folder: Path) -> Iterator[str]:
-    """The URL of a new, empty database for one part of a run, removed afterwards.
-
-    `server` empty: a SQLite file `name`.sqlite in `folder` (removed with the folder).
-    `server` a PostgreSQL URL: the database `name` on that server, made anew (one left by
-    an interrupted run is dropped first) and dropped when the block ends. The URL's own
-    database is only where the benchmark connects to make and drop it.
-    """
-    if not SCRATCH_NAME.fullmatch(name):
-        raise ValueError(f"not a database name the benchmark makes: {name!r}")
-    if not server:
-        yield f"sqlite:///{folder / f'{name}.sqlite'}"
-        return
-    from sqlalchemy import create_engine, make_url, text
-
-    url = make_url(server)
-    if url.get_backend_name() != "postgresql":
-        raise ValueError(f"not a PostgreSQL URL: {url.get_backend_name()!r}")
-    # CREATE and DROP DATABASE cannot run inside a transaction.
-    admin = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            # WITH (FORCE): a server of the run that did not stop still holds connections.
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def database_label(server: str) -> str:
@@ -547,7 +509,7 @@ def measure_scale(
 ) -> dict[str, Result]:
     folder = workdir / f"files-{files}"
     folder.mkdir()
-    with scratch_database(args.database, f"portal_bench_{files}", folder) as database:
+    with scratch(args.database, f"portal_bench_{files}", folder) as database:
         return _measure_scale(files, args, database, folder, baseline)
 
 
@@ -701,7 +663,7 @@ def main(argv: list[str] | None = None) -> None:
         f"{args.seconds} s a page, {label}; logs in {workdir}",
         flush=True,
     )
-    with scratch_database(args.database, "portal_bench_floor", workdir) as floor_database:
+    with scratch(args.database, "portal_bench_floor", workdir) as floor_database:
         _run(args, scales, workdir, floor_database)
     shutil.rmtree(workdir, ignore_errors=True)
 
