@@ -249,15 +249,21 @@ def statements_of(client, url: str, *, fresh: bool = True) -> tuple[list[str], s
     return seen, response.get_data(as_text=True)
 
 
+_SAVEPOINT = re.compile(r"\s*(?:SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\b", re.I)
+
+
 @contextmanager
-def statements_sent() -> Iterator[list[str]]:
-    """The SQL statements sent to the database inside the block, in order."""
+def statements_sent(*, savepoints: bool = False) -> Iterator[list[str]]:
+    """The SQL statements sent to the database inside the block, in order. The savepoints
+    the suite's rolled-back session makes of every transaction and commit (in production a
+    BEGIN and a COMMIT, which no one counts as a query) only with `savepoints`."""
     from sqlalchemy import event
 
     seen: list[str] = []
 
     def record(_conn, _cursor, statement, *_args) -> None:
-        seen.append(statement)
+        if savepoints or not _SAVEPOINT.match(statement):
+            seen.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", record)
     try:

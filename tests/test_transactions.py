@@ -146,7 +146,11 @@ def test_deferred_mail_leaves_after_the_commit_when_the_response_closes(tx_app, 
     assert [m for m in mailbox.messages if m["To"] == "deferred@tx.example"]
 
 
-def test_a_read_only_request_does_not_commit(client):
+def test_a_read_only_request_writes_nothing_and_commits_only_on_postgresql(client):
+    """A read ends without writing. On SQLite its transaction is rolled back when the session
+    closes; on PostgreSQL it is committed (`transactions._end_read`), which keeps the
+    statements psycopg prepared (see the test below). In the suite's rolled-back session
+    that commit is the release of a savepoint."""
     statements = []
 
     def count(_conn, _cursor, statement, *_args):
@@ -157,7 +161,48 @@ def test_a_read_only_request_does_not_commit(client):
         assert client.get("/healthz").status_code == 200
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
-    assert "COMMIT" not in statements and "RELEASE" not in statements
+    assert "SELECT" in statements  # the health check asked the database
+    assert not {"INSERT", "UPDATE", "DELETE"} & set(statements)
+    committed = {"COMMIT", "RELEASE"} & set(statements)
+    assert committed if db.engine.dialect.name == "postgresql" else not committed, statements
+
+
+def test_on_postgresql_a_page_asked_again_runs_its_statements_prepared(tmp_path):
+    """psycopg has PostgreSQL keep a statement prepared from its fifth run on a connection,
+    and forgets them all when that connection rolls back. A read request ends with a commit
+    there, so the pages' statements are parsed and planned once per connection, not on
+    every request: the user's loader and the queue's rows, asked by one officer ten times,
+    are each prepared once and run prepared from then on."""
+    from sqlalchemy import text
+
+    from tests.bench import databases, http_bench, page_profile
+
+    server = databases.suite_server()
+    if not server:
+        pytest.skip("psycopg's prepared statements are PostgreSQL's")
+    with databases.scratch(server, "portal_test_prepared", tmp_path) as url:
+        http_bench.seed(url, 60, tmp_path)
+        app = page_profile.make_app(url, tmp_path)
+        try:
+            client = app.test_client()
+            page_profile.log_in(client, "officer@demo.example")
+            for _ in range(10):
+                assert client.get("/backoffice/dossiers").status_code == 200
+            with app.app_context():
+                assert db.engine.pool.checkedin() == 1  # the one every request used
+            with app.app_context(), db.engine.connect() as connection:
+                prepared = connection.execute(
+                    text(
+                        "SELECT statement, generic_plans + custom_plans AS runs"
+                        " FROM pg_prepared_statements"
+                    )
+                ).all()
+        finally:
+            with app.app_context():
+                db.engine.dispose()
+    runs = {row.statement.split("FROM")[1].split()[0]: row.runs for row in prepared}
+    assert runs.get("user_account", 0) >= 5, prepared  # the loader
+    assert runs.get("dossier", 0) >= 5, prepared  # the queue's rows
 
 
 def test_a_write_apart_keeps_loaded_only_what_it_is_told_to(app, db_session):
