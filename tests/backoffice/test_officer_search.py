@@ -389,7 +389,11 @@ def test_the_queue_costs_a_fixed_number_of_queries_whatever_the_page_size(
         with statements_sent() as seen:
             rows = page(client, url).select("table.queue tbody tr")
         assert rows
-        return len(seen)
+        # On PostgreSQL a search read as a union keeps its plans: a setting before the
+        # queue's statements, and back after them (queue._plans_kept). No query.
+        settings = [sql for sql in seen if sql.startswith("SET LOCAL plan_cache_mode")]
+        assert len(settings) == (2 if db.engine.dialect.name == "postgresql" and "q=" in url else 0)
+        return len(seen) - len(settings)
 
     few = statements("/backoffice/dossiers?lang=en&q=priya&owner=mine")
     many = statements("/backoffice/dossiers?lang=en")

@@ -170,3 +170,42 @@ def test_the_first_page_walks_the_deadline_index_on_either_database(officer, emp
     # PostgreSQL blind to the status: every file read and sorted (the page's inner query;
     # the outer one fetches its 51 rows by id, as it finds cheaper).
     assert "Seq Scan on dossier dossier_1" not in plan, plan
+
+
+def test_a_search_read_as_a_union_keeps_its_plans_on_postgresql_only(officer, employer):
+    """On PostgreSQL the count and the page of a search read as the union of its branches
+    run the plans made once for them (`queue._plans_kept`): generic plans, set for the
+    queue's statements alone, never for the queue without a search, and never on SQLite."""
+    from sqlalchemy import text
+
+    from tests.support import statements_sent
+
+    QueuedDossierFactory(owner=employer, worker_first_name="Priya", worker_last_name="Sharma")
+    db.session.flush()
+    postgresql = db.engine.dialect.name == "postgresql"
+    with statements_sent() as seen:
+        for _ in range(7):  # psycopg prepares a statement from its fifth run on
+            page = queue.dossier_queue(officer, query="priya")
+            assert [row.worker_last_name for row in page.rows] == ["Sharma"]
+    settings = [sql for sql in seen if sql.startswith("SET LOCAL plan_cache_mode")]
+    expected = ["SET LOCAL plan_cache_mode = force_generic_plan"] + [
+        "SET LOCAL plan_cache_mode = DEFAULT"
+    ]
+    assert settings == (expected * 7 if postgresql else [])
+    with statements_sent() as seen:
+        queue.dossier_queue(officer)
+    assert not [sql for sql in seen if sql.startswith("SET")]
+    if postgresql:
+        connection = db.session.connection()
+        assert connection.exec_driver_sql("SHOW plan_cache_mode").scalar() == "auto"
+        plans = (
+            connection.execute(
+                text(
+                    "SELECT generic_plans FROM pg_prepared_statements"
+                    " WHERE statement LIKE 'SELECT dossier.id, dossier.reference%worker_first_key%'"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        assert plans and max(plans) >= 1, plans  # the page's rows, by its one plan
