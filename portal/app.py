@@ -245,7 +245,7 @@ def _register_hooks(app: Flask) -> None:
 
     login_manager.user_loader(load_user)
     app.before_request(security.refuse_undeclared)
-    app.teardown_request(transactions.rollback_on_error)
+    app.teardown_request(transactions.end_request)
 
     @app.after_request
     def remember_language(response):

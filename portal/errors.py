@@ -10,7 +10,7 @@ from flask import Flask, Response, current_app, g, has_request_context, render_t
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from portal.extensions import db
+from portal import transactions
 from portal.i18n import _l
 
 log = logging.getLogger(__name__)
@@ -105,10 +105,11 @@ def request_id() -> str:
     return rid
 
 
-def _rollback() -> None:
-    """Undo whatever the failed request left in the session, so the page can query."""
+def _rollback(status: int = 500) -> None:
+    """Undo whatever the failed request left in the session, so the page can query
+    (`transactions.abandon`: a refusal that wrote nothing ends as a read)."""
     try:
-        db.session.rollback()
+        transactions.abandon(status)
     except Exception:  # noqa: BLE001 - a broken connection must not stop the error page
         log.exception("rollback failed [request %s]", request_id())
 
@@ -122,7 +123,7 @@ def _static_page(status: int) -> Response:
 
 
 def _page(status: int, title=None, explanation=None):
-    _rollback()
+    _rollback(status)
     try:
         return (
             render_template(
@@ -155,7 +156,7 @@ def _machine_errors():
 
 def _json_error(code: str, message: str, status: int):
     """The registered JSON error shape, after a rollback."""
-    _rollback()
+    _rollback(status)
     return _machine_errors().error(status, code, message)
 
 

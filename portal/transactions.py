@@ -253,6 +253,26 @@ def write_apart(write: Callable[[], object], why: str, *, keep: tuple = ()) -> N
         SQLITE_DEFERRED.reset(token)
 
 
+def abandon(status: int) -> None:
+    """End a refused request's transaction before its error page: what it wrote is undone.
+
+    A refusal that wrote nothing (a 404, a 403: most error pages) ends as a read does
+    (`_end_read`) on PostgreSQL, so that a run of refusals (a crawler's 404s) does not
+    make the connection forget its prepared statements. Everything else rolls back, as
+    every error page did: a write, a server error (its transaction may have failed in
+    the database), or a commit that does not go through.
+    """
+    session = db.session()
+    wrote = session.info.get(WROTE) or session.new or session.dirty or session.deleted
+    if not wrote and status < 500 and session.get_bind().dialect.name == "postgresql":
+        try:
+            _end_read(session)
+            return
+        except DBAPIError:
+            log.warning("ending a refused read failed; rolling back", exc_info=True)
+    session.rollback()
+
+
 def _end_read(session: Session) -> None:
     """End a transaction that only read: on PostgreSQL with a commit that keeps the loaded
     objects loaded; elsewhere it is left to the session's close, which rolls it back.
@@ -295,14 +315,13 @@ def _commit_keeping(keep: tuple) -> None:
 def settle(status: int) -> None:
     """End the request's transaction: commit below 400, roll back from 400 on.
 
-    A request that wrote nothing ends as before, when its session is closed (a rollback),
-    except on PostgreSQL (`_end_read`). Committing a read would expire the loaded objects
-    (the signed-in user), and reading one again would cost a query more.
+    A request that wrote nothing is left to `end_request`: committing a read here would
+    expire the loaded objects (the signed-in user), and reading one again would cost a
+    query more.
     """
     session = db.session
     wrote = session.info.pop(WROTE, False) or bool(session.new or session.dirty or session.deleted)
     if not wrote:
-        _end_read(session())
         return
     if status < FIRST_FAILING_STATUS:
         session.commit()
@@ -361,6 +380,29 @@ def rollback_on_error(error: BaseException | None) -> None:
             db.session.rollback()
         except Exception:  # noqa: BLE001 - a broken connection must not hide the error
             log.exception("rollback after an unhandled error failed")
+
+
+def end_request(error: BaseException | None) -> None:
+    """teardown_request: the request's transaction ends here at the latest.
+
+    After an exception no error page answered: a rollback (`rollback_on_error`). Else a
+    transaction still open that only read (the view's, when it wrote nothing, or one an
+    error page or an after-request hook began) ends as a read does (`_end_read`), before
+    the session's close would roll it back. A transaction holding an unsettled write is
+    left to that close.
+    """
+    if error is not None:
+        rollback_on_error(error)
+        return
+    if not db.session.registry.has():
+        return  # no session in this request: nothing to end (a kept public page)
+    session = db.session()
+    if session.info.get(WROTE) or session.new or session.dirty or session.deleted:
+        return
+    try:
+        _end_read(session)
+    except DBAPIError:
+        log.warning("ending a read failed; the session's close rolls it back", exc_info=True)
 
 
 def is_retryable(error: BaseException) -> bool:

@@ -172,7 +172,8 @@ def test_on_postgresql_a_page_asked_again_runs_its_statements_prepared(tmp_path)
     and forgets them all when that connection rolls back. A read request ends with a commit
     there, so the pages' statements are parsed and planned once per connection, not on
     every request: the user's loader and the queue's rows, asked by one officer ten times,
-    are each prepared once and run prepared from then on."""
+    are each prepared once and run prepared from then on. A refusal in between (a file
+    that does not exist: 404) wrote nothing and ends the same way: they stay prepared."""
     from sqlalchemy import text
 
     from tests.bench import databases, http_bench, page_profile
@@ -188,6 +189,8 @@ def test_on_postgresql_a_page_asked_again_runs_its_statements_prepared(tmp_path)
             page_profile.log_in(client, "officer@demo.example")
             for _ in range(10):
                 assert client.get("/backoffice/dossiers").status_code == 200
+            assert client.get("/backoffice/dossiers/2147483000").status_code == 404
+            assert client.get("/backoffice/dossiers").status_code == 200
             with app.app_context():
                 assert db.engine.pool.checkedin() == 1  # the one every request used
             with app.app_context(), db.engine.connect() as connection:
@@ -201,8 +204,9 @@ def test_on_postgresql_a_page_asked_again_runs_its_statements_prepared(tmp_path)
             with app.app_context():
                 db.engine.dispose()
     runs = {row.statement.split("FROM")[1].split()[0]: row.runs for row in prepared}
-    assert runs.get("user_account", 0) >= 5, prepared  # the loader
-    assert runs.get("dossier", 0) >= 5, prepared  # the queue's rows
+    # Prepared at the fifth run: the loader ran 7 times since (12 requests), the rows 6.
+    assert runs.get("user_account", 0) >= 7, prepared  # the loader
+    assert runs.get("dossier", 0) >= 6, prepared  # the queue's rows
 
 
 def test_a_write_apart_keeps_loaded_only_what_it_is_told_to(app, db_session):
