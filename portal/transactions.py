@@ -263,19 +263,24 @@ def abandon(status: int) -> None:
     the database), or a commit that does not go through.
     """
     session = db.session()
-    wrote = session.info.get(WROTE) or session.new or session.dirty or session.deleted
-    if not wrote and status < 500 and session.get_bind().dialect.name == "postgresql":
+    if status < 500 and not _holds_writes(session):
         try:
-            _end_read(session)
-            return
+            if _end_read(session):
+                return
         except DBAPIError:
             log.warning("ending a refused read failed; rolling back", exc_info=True)
     session.rollback()
 
 
-def _end_read(session: Session) -> None:
+def _holds_writes(session: Session) -> bool:
+    """Whether the session wrote in this request (`WROTE`) or holds unsaved changes."""
+    return bool(session.info.get(WROTE) or session.new or session.dirty or session.deleted)
+
+
+def _end_read(session: Session) -> bool:
     """End a transaction that only read: on PostgreSQL with a commit that keeps the loaded
     objects loaded; elsewhere it is left to the session's close, which rolls it back.
+    True when it ended one.
 
     psycopg forgets every statement it prepared on a connection when that connection rolls
     back (a rollback may undo a schema change they depend on), and closing a session that
@@ -284,8 +289,10 @@ def _end_read(session: Session) -> None:
     every statement of every page anew: 0.5 ms for the user's loader, 1 to 1.6 ms for the
     queue's rows (issue 15). A commit ends a read all the same, and keeps them.
     """
-    if session.in_transaction() and session.get_bind().dialect.name == "postgresql":
-        _commit_unexpired(session)
+    if not session.in_transaction() or session.get_bind().dialect.name != "postgresql":
+        return False
+    _commit_unexpired(session)
+    return True
 
 
 def _commit_unexpired(session: Session) -> None:
@@ -320,7 +327,8 @@ def settle(status: int) -> None:
     query more.
     """
     session = db.session
-    wrote = session.info.pop(WROTE, False) or bool(session.new or session.dirty or session.deleted)
+    wrote = _holds_writes(session())
+    session.info.pop(WROTE, None)
     if not wrote:
         return
     if status < FIRST_FAILING_STATUS:
@@ -397,7 +405,7 @@ def end_request(error: BaseException | None) -> None:
     if not db.session.registry.has():
         return  # no session in this request: nothing to end (a kept public page)
     session = db.session()
-    if session.info.get(WROTE) or session.new or session.dirty or session.deleted:
+    if _holds_writes(session):
         return
     try:
         _end_read(session)

@@ -7,27 +7,11 @@ from __future__ import annotations
 
 import pytest
 from flask import session as cookie_session
-from sqlalchemy import event
 
 from portal.accounts import sessions
 from portal.extensions import db
 from tests.factories import EmployerFactory, OfficerFactory
-
-
-class Statements:
-    def __init__(self) -> None:
-        self.seen: list[str] = []
-
-    def __call__(self, _conn, _cursor, statement, *_args) -> None:
-        if not statement.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):  # the tests'
-            self.seen.append(statement)
-
-    def __enter__(self):
-        event.listen(db.engine, "before_cursor_execute", self)
-        return self
-
-    def __exit__(self, *_exc) -> None:
-        event.remove(db.engine, "before_cursor_execute", self)
+from tests.support import statements_sent
 
 
 @pytest.fixture
@@ -46,12 +30,12 @@ def test_one_statement_loads_the_user_the_session_and_the_organisation(app, sign
     db.session.expunge_all()  # as in a new request: nothing in the identity map
     with app.app_context(), app.test_request_context("/dashboard"):
         cookie_session[sessions.COOKIE_KEY] = token
-        with Statements() as statements:
+        with statements_sent() as seen:
             loaded = sessions.load_user(user_cookie)
             assert loaded is not None and loaded.id == user_id
             assert loaded.organisation.id == organisation_id
             loaded.organisation.claim  # noqa: B018 - the dashboard reads it
-        assert len(statements.seen) == 1, statements.seen
+        assert len(seen) == 1, seen
         assert sessions.current() is not None and sessions.current().user_id == user_id
 
 
@@ -112,11 +96,11 @@ def _load(app, user_cookie: str, token: str, hint) -> tuple:
         cookie_session[sessions.COOKIE_KEY] = token
         if hint is not None:
             cookie_session[sessions.ORGANISATION_KEY] = hint
-        with Statements() as statements:
+        with statements_sent() as seen:
             loaded = sessions.load_user(user_cookie)
             organisation = loaded.organisation  # what an employer's page reads
             claim = organisation.claim if organisation is not None else None
-        return loaded, organisation, claim, statements.seen, cookie_session.get("org")
+        return loaded, organisation, claim, seen, cookie_session.get("org")
 
 
 def test_a_user_without_an_organisation_is_loaded_without_its_joins(app, db_session):
