@@ -29,7 +29,7 @@ failure is not retried: it means overload, and retrying again would only add to 
 becomes a 500 with a request id.
 
 Reads in parallel on SQLite (issue 15): a GET or HEAD begins a *deferred* transaction
-(`portal.db.SQLITE_DEFERRED`), so workers rendering pages no longer take turns on the write
+(`portal.db.READS_ONLY`), so workers rendering pages no longer take turns on the write
 lock; everything else stays BEGIN IMMEDIATE. A deferred transaction that reads and then
 writes can fail at once with SQLITE_BUSY_SNAPSHOT when another one committed in between, so:
 - a GET view that writes (the audit entry of a download or of the officer's file page)
@@ -41,7 +41,9 @@ writes can fail at once with SQLITE_BUSY_SNAPSHOT when another one committed in 
   by its first test rather than by a retry in production;
 - `write_apart` saves a small write known only once the request has read (the session's
   "last seen") in a short immediate transaction of its own.
-PostgreSQL ignores the mode: its transactions begin the same way for every request.
+On PostgreSQL the same mode lets a read request skip its BEGIN and COMMIT: its statements run
+in autocommit until the first one that is not a plain read, from which on the request has
+its transaction as before (`portal.db._read_in_autocommit`).
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from werkzeug.local import LocalProxy
 
-from portal.db import SQLITE_DEFERRED
+from portal.db import READS_ONLY
 from portal.extensions import db
 
 log = logging.getLogger(__name__)
@@ -102,7 +104,7 @@ def _report_undeclared(session: Session) -> None:
     forgot `@writes`: on SQLite its late write may cost a retry under load. Before the
     write, not after: a write that lost the race never reaches after_flush.
     """
-    if SQLITE_DEFERRED.get() and not session.info.get(REPORTED):
+    if READS_ONLY.get() and not session.info.get(REPORTED):
         session.info[REPORTED] = True
         endpoint = _endpoint()
         UNDECLARED_WRITES.labels(endpoint).inc()
@@ -196,22 +198,22 @@ def declares_writes(view: Callable | None) -> bool:
 def enter_request(method: str, view: Callable | None) -> Token:
     """At the start of a request, before any query: reads begin deferred, writes immediate.
     Returns the token `leave_request` needs to restore the mode of what runs after."""
-    return SQLITE_DEFERRED.set(method in READ_METHODS and not declares_writes(view))
+    return READS_ONLY.set(method in READ_METHODS and not declares_writes(view))
 
 
 def leave_request(token: Token) -> None:
     """At the end of a request: what runs next in this thread (a test, a CLI command)
     begins immediate again."""
-    SQLITE_DEFERRED.reset(token)
+    READS_ONLY.reset(token)
 
 
 def write_mode() -> None:
     """From the next transaction of this request on, begin immediate (SQLite)."""
-    SQLITE_DEFERRED.set(False)
+    READS_ONLY.set(False)
 
 
 def _deferred_sqlite() -> bool:
-    return SQLITE_DEFERRED.get() and db.session.get_bind().dialect.name == "sqlite"
+    return READS_ONLY.get() and db.session.get_bind().dialect.name == "sqlite"
 
 
 def write_apart(write: Callable[[], object], why: str, *, keep: tuple = ()) -> None:
@@ -243,14 +245,14 @@ def write_apart(write: Callable[[], object], why: str, *, keep: tuple = ()) -> N
             # shares the session; in production a read request has flushed nothing).
             _commit_keeping(keep)
     # On every database a sanctioned write, not an undeclared one (`_report_undeclared`).
-    token = SQLITE_DEFERRED.set(False)
+    token = READS_ONLY.set(False)
     try:
         write()
         log.debug("early commit: %s", why)
         _commit_keeping(keep)
         db.session.info.pop(WROTE, None)
     finally:
-        SQLITE_DEFERRED.reset(token)
+        READS_ONLY.reset(token)
 
 
 def abandon(status: int) -> None:
