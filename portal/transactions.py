@@ -32,15 +32,15 @@ Reads in parallel on SQLite (issue 15): a GET or HEAD begins a *deferred* transa
 (`portal.db.READS_ONLY`), so workers rendering pages no longer take turns on the write
 lock; everything else stays BEGIN IMMEDIATE. A deferred transaction that reads and then
 writes can fail at once with SQLITE_BUSY_SNAPSHOT when another one committed in between, so:
-- a GET view that writes (the audit entry of a download or of the officer's file page)
-  declares it with `@writes` and begins immediate, as before;
+- a GET view that writes (the audit entry of a download) declares it with `@writes` and
+  begins immediate, as before;
 - the one retry always runs immediate (`once_more`): it waits on the busy timeout and
   cannot meet a stale snapshot, so a late undeclared write costs a retry, never an error;
 - an undeclared write on a read request is logged and counted (`UNDECLARED_WRITES`, on
   /metrics), and the tests fail on it (tests/conftest.py), so a new writing GET is found
   by its first test rather than by a retry in production;
 - `write_apart` saves a small write known only once the request has read (the session's
-  "last seen") in a short immediate transaction of its own.
+  "last seen", the officer's view of a file) in a short immediate transaction of its own.
 On PostgreSQL the same mode lets a read request skip its BEGIN and COMMIT: its statements run
 in autocommit until the first one that is not a plain read, from which on the request has
 its transaction as before (`portal.db._read_in_autocommit`).
