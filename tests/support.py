@@ -39,6 +39,39 @@ def own_database(base: Path, name: str) -> tuple[str, Callable[[], None]]:
     return databases.fresh(databases.suite_server(), name, base)
 
 
+@contextmanager
+def seeded_on_postgresql(base: Path, name: str, why: str, files: int = 60) -> Iterator:
+    """The real app, with the benchmark's settings, on a PostgreSQL database `name` of its
+    own seeded as the benchmark seeds (the demo accounts and `files` files), dropped after
+    the block. Skips the test, saying `why`, when the suite does not run on PostgreSQL."""
+    import pytest
+
+    from tests.bench import http_bench, page_profile
+
+    server = databases.suite_server()
+    if not server:
+        pytest.skip(why)
+    with databases.scratch(server, name, base) as url:
+        http_bench.seed(url, files, base)
+        app = page_profile.make_app(url, base)
+        try:
+            yield app
+        finally:
+            with app.app_context():
+                db.engine.dispose()
+
+
+def register_public(app, blueprint) -> None:
+    """Register a test's own views, each open to anyone: a view without a declared
+    permission is never served (`portal.security`)."""
+    from portal.security import public
+
+    app.register_blueprint(blueprint)
+    for name, view in list(app.view_functions.items()):
+        if name.startswith(blueprint.name + "."):
+            app.view_functions[name] = public(view)
+
+
 def own_settings(base: Path, url: str, **settings) -> dict:
     """The settings of a test app of its own, on the committed database `url` (see
     `own_database`), its files under `base`, sending no mail; `settings` add or override."""

@@ -22,9 +22,8 @@ from portal import create_app, transactions
 from portal.accounts.models import Role, User
 from portal.db import plain_read
 from portal.extensions import db
-from portal.security import public
 from tests.bench import databases
-from tests.support import own_settings
+from tests.support import own_settings, register_public, seeded_on_postgresql
 
 IDLE, IN_TRANSACTION = 0, 2  # psycopg's TransactionStatus: none open, one open and fine
 
@@ -100,10 +99,7 @@ def ac_app(tmp_path_factory):
             _add(request.form["email"])
             return "refused", 422
 
-        app.register_blueprint(bp)
-        for name, view in list(app.view_functions.items()):
-            if name.startswith("ac."):
-                app.view_functions[name] = public(view)
+        register_public(app, bp)
         with app.app_context():
             upgrade()
             for n in range(5):
@@ -193,39 +189,31 @@ def test_after_a_read_the_connection_makes_transactions_again(ac_app):
     assert checkouts and not any(checkouts), checkouts
 
 
-def test_the_real_pages_read_in_autocommit_and_keep_their_statements_prepared(tmp_path):
+def test_the_real_pages_read_in_autocommit(tmp_path):
     """The dashboard and the officers' queue, as served: each of their statements finds no
-    transaction open, and a union search's SET LOCAL runs inside one."""
-    from tests.bench import http_bench, page_profile
+    transaction open; a union search's SET LOCAL runs inside one."""
+    from tests.bench import page_profile
 
-    server = databases.suite_server()
-    if not server:
-        pytest.skip("reads in autocommit are PostgreSQL's")
-    with databases.scratch(server, "portal_test_autocommit_pages", tmp_path) as url:
-        http_bench.seed(url, 60, tmp_path)
-        app = page_profile.make_app(url, tmp_path)
-        seen: list[tuple[str, int]] = []
+    seen: list[tuple[str, int]] = []
 
-        def after(conn, _cursor, statement, *_args):
-            status = conn.connection.dbapi_connection.info.transaction_status
-            seen.append((statement.split()[0].upper() + " " + statement.split()[1], status))
+    def after(conn, _cursor, statement, *_args):
+        status = conn.connection.dbapi_connection.info.transaction_status
+        seen.append((statement.split()[0].upper() + " " + statement.split()[1], status))
 
-        try:
-            employer, officer = app.test_client(), app.test_client()
-            page_profile.log_in(employer, "employer@demo.example")
-            page_profile.log_in(officer, "officer@demo.example")
-            with app.app_context():
-                engine = db.engine
-            event.listen(engine, "after_cursor_execute", after)
-            assert employer.get("/dashboard").status_code == 200
-            assert officer.get("/backoffice/dossiers").status_code == 200
-            reads = list(seen)
-            seen.clear()
-            assert officer.get("/backoffice/dossiers?q=worker+9999").status_code == 200
-            event.remove(engine, "after_cursor_execute", after)
-        finally:
-            with app.app_context():
-                db.engine.dispose()
+    why = "reads in autocommit are PostgreSQL's"
+    with seeded_on_postgresql(tmp_path, "portal_test_autocommit_pages", why) as app:
+        employer, officer = app.test_client(), app.test_client()
+        page_profile.log_in(employer, "employer@demo.example")
+        page_profile.log_in(officer, "officer@demo.example")
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "after_cursor_execute", after)
+        assert employer.get("/dashboard").status_code == 200
+        assert officer.get("/backoffice/dossiers").status_code == 200
+        reads = list(seen)
+        seen.clear()
+        assert officer.get("/backoffice/dossiers?q=worker+9999").status_code == 200
+        event.remove(engine, "after_cursor_execute", after)
     assert reads and all(kind.startswith("SELECT") for kind, _ in reads), reads
     assert all(status == IDLE for _, status in reads), reads
     settings = [status for kind, status in seen if kind.startswith("SET")]

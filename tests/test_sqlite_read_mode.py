@@ -20,8 +20,7 @@ from portal import create_app, transactions
 from portal.accounts.models import Role, User
 from portal.accounts.sessions import UserSession
 from portal.extensions import db
-from portal.security import public
-from tests.support import login, make_user
+from tests.support import login, make_user, register_public
 
 
 @pytest.fixture(scope="module")
@@ -102,10 +101,7 @@ def mode_app(tmp_path_factory):
         app.holding.set()
         return "released" if app.released.wait(10) else f"waited alone ({seen})"
 
-    app.register_blueprint(bp)
-    for name, view in list(app.view_functions.items()):
-        if name.startswith("rm."):
-            app.view_functions[name] = public(view)
+    register_public(app, bp)
     with app.app_context():
         upgrade()
         db.session.add(User(email="first@rm.example", name="First", role=Role.EMPLOYER))

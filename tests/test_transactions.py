@@ -16,7 +16,7 @@ from portal.accounts.models import Role, User
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.mail import OutboxMessage
-from portal.security import public
+from tests.support import register_public
 
 
 def _user(email: str) -> User:
@@ -82,10 +82,7 @@ def tx_app(app, db_session):
         )
         return redirect("/")
 
-    tx.register_blueprint(bp)
-    for name, view in list(tx.view_functions.items()):
-        if name.startswith("tx."):
-            tx.view_functions[name] = public(view)
+    register_public(tx, bp)
     return tx
 
 
@@ -176,33 +173,26 @@ def test_on_postgresql_a_page_asked_again_runs_its_statements_prepared(tmp_path)
     that does not exist: 404) wrote nothing and ends the same way: they stay prepared."""
     from sqlalchemy import text
 
-    from tests.bench import databases, http_bench, page_profile
+    from tests.bench import page_profile
+    from tests.support import seeded_on_postgresql
 
-    server = databases.suite_server()
-    if not server:
-        pytest.skip("psycopg's prepared statements are PostgreSQL's")
-    with databases.scratch(server, "portal_test_prepared", tmp_path) as url:
-        http_bench.seed(url, 60, tmp_path)
-        app = page_profile.make_app(url, tmp_path)
-        try:
-            client = app.test_client()
-            page_profile.log_in(client, "officer@demo.example")
-            for _ in range(10):
-                assert client.get("/backoffice/dossiers").status_code == 200
-            assert client.get("/backoffice/dossiers/2147483000").status_code == 404
+    why = "psycopg's prepared statements are PostgreSQL's"
+    with seeded_on_postgresql(tmp_path, "portal_test_prepared", why) as app:
+        client = app.test_client()
+        page_profile.log_in(client, "officer@demo.example")
+        for _ in range(10):
             assert client.get("/backoffice/dossiers").status_code == 200
-            with app.app_context():
-                assert db.engine.pool.checkedin() == 1  # the one every request used
-            with app.app_context(), db.engine.connect() as connection:
-                prepared = connection.execute(
-                    text(
-                        "SELECT statement, generic_plans + custom_plans AS runs"
-                        " FROM pg_prepared_statements"
-                    )
-                ).all()
-        finally:
-            with app.app_context():
-                db.engine.dispose()
+        assert client.get("/backoffice/dossiers/2147483000").status_code == 404
+        assert client.get("/backoffice/dossiers").status_code == 200
+        with app.app_context():
+            assert db.engine.pool.checkedin() == 1  # the one every request used
+        with app.app_context(), db.engine.connect() as connection:
+            prepared = connection.execute(
+                text(
+                    "SELECT statement, generic_plans + custom_plans AS runs"
+                    " FROM pg_prepared_statements"
+                )
+            ).all()
     runs = {row.statement.split("FROM")[1].split()[0]: row.runs for row in prepared}
     # Prepared at the fifth run: the loader ran 7 times since (12 requests), the rows 6.
     assert runs.get("user_account", 0) >= 7, prepared  # the loader
