@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
+from psycopg.pq import TransactionStatus
 from sqlalchemy import ColumnElement, DateTime, Enum, MetaData, TypeDecorator, event, literal
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -168,14 +169,12 @@ def _read_in_autocommit(conn) -> None:
     transaction, and stay in it.
     """
     raw = conn.connection.dbapi_connection
-    if raw.autocommit or raw.info.transaction_status != _PG_IDLE:
+    if raw.autocommit or raw.info.transaction_status != TransactionStatus.IDLE:
         return
     raw.autocommit = True
     conn.info[_AUTOCOMMIT_READ] = True
 
 
-# psycopg's TransactionStatus.IDLE: no transaction open on the connection.
-_PG_IDLE = 0
 # A row lock taken by a SELECT, which lasts until the end of its transaction.
 _LOCKING = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b", re.IGNORECASE)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import pytest
 from flask import Blueprint, request
 from flask_migrate import upgrade
+from psycopg.pq import TransactionStatus
 from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import DBAPIError
 
@@ -25,7 +26,7 @@ from portal.extensions import db
 from tests.bench import databases
 from tests.support import own_settings, register_public, seeded_on_postgresql
 
-IDLE, IN_TRANSACTION = 0, 2  # psycopg's TransactionStatus: none open, one open and fine
+IDLE, IN_TRANSACTION = TransactionStatus.IDLE, TransactionStatus.INTRANS
 
 
 def _status() -> int:

@@ -33,7 +33,7 @@ from portal.accounts.models import (
 )
 from portal.extensions import db
 from portal.i18n import force_locale, gettext
-from tests.support import free_port, make_organisation, make_user
+from tests.support import free_port, make_organisation, make_user, static_closed_first
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -74,32 +74,6 @@ def browser_type_launch_args():
 # --- the live server -----------------------------------------------------------------
 
 
-def _static_closed_first(app: Flask):
-    """The live server's app, with a static file read whole and closed before it is sent.
-
-    werkzeug's development server closes a response only after it has drained the
-    request's socket. When the browser drops the connection meanwhile (a navigation that
-    cancels a stylesheet's download), the drain raises, and the open file is never closed.
-    Its ResourceWarning then surfaces in whichever test runs, which the suite's warnings
-    filter turns into a failure (seen once in CI, in `test_close_the_account[chromium-de]`).
-    Production serves with gunicorn, which closes the response itself; pages and downloads
-    here go through unchanged.
-    """
-
-    def wsgi(environ, start_response):
-        answer = app(environ, start_response)
-        if not environ.get("PATH_INFO", "").startswith("/static/"):
-            return answer
-        try:
-            return [b"".join(answer)]
-        finally:
-            close = getattr(answer, "close", None)
-            if close is not None:
-                close()
-
-    return wsgi
-
-
 @dataclass
 class LiveServer:
     app: Flask
@@ -130,7 +104,7 @@ def live_server(tmp_path_factory, smtp_sink) -> Iterator[LiveServer]:
     )
     with app.app_context():
         upgrade()
-    server = make_server("127.0.0.1", port, _static_closed_first(app), threaded=True)
+    server = make_server("127.0.0.1", port, static_closed_first(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
     thread.start()
     try:

@@ -1,5 +1,5 @@
 """The browser tests' live server: a browser that drops a stylesheet's download leaves no
-open file behind (tests/e2e/conftest.py, `_static_closed_first`)."""
+open file behind (`tests.support.static_closed_first`)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ import threading
 
 from werkzeug.serving import make_server
 
-from tests.e2e.conftest import _static_closed_first
-from tests.support import free_port
+from tests.support import free_port, static_closed_first
 
 
 def _dropped_downloads(wsgi_app, path: str, times: int) -> list[str]:
@@ -42,5 +41,5 @@ def _dropped_downloads(wsgi_app, path: str, times: int) -> list[str]:
 
 
 def test_a_dropped_stylesheet_download_leaves_no_file_open(app):
-    reported = _dropped_downloads(_static_closed_first(app), "/static/css/portal.css", 20)
+    reported = _dropped_downloads(static_closed_first(app), "/static/css/portal.css", 20)
     assert not [text for text in reported if "portal.css" in text], reported
