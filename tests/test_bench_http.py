@@ -117,6 +117,22 @@ def _floor_app_run(database: str, code: str) -> list[str]:
     ).stdout.splitlines()
 
 
+def test_a_floor_app_on_made_tables_only_reads_them(floor_database):
+    """The first floor app makes the tables and rows; the next ones (gunicorn's two workers
+    after `floor_server`) only read, so they cannot deadlock on each other's locks."""
+    code = (
+        "from sqlalchemy import event\n"
+        "from sqlalchemy.engine import Engine\n"
+        "from tests.bench import floor_app\n"
+        "sent = []\n"
+        "event.listen(Engine, 'before_cursor_execute',\n"
+        "             lambda c, cur, statement, *a: sent.append(statement.split()[0].upper()))\n"
+        "floor_app.create_app()\n"
+        "print(sorted(set(sent)))\n"
+    )
+    assert _floor_app_run(floor_database, code) == ["['SELECT']"]
+
+
 def test_the_form_floor_gives_each_first_visitor_a_token_of_their_own_that_flask_wtf_accepts(
     floor_database,
 ):

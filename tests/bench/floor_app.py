@@ -53,6 +53,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import generate_csrf
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from sqlalchemy import Date, ForeignKey, String, bindparam, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, aliased, mapped_column
 
 
@@ -148,21 +149,40 @@ def create_app() -> Flask:
     db.init_app(app)
     login_manager.init_app(app)
     with app.app_context():
-        # gunicorn's workers import this at the same moment: each statement is one that two
-        # processes may run at once (a check-then-create raced, and a worker failed to boot).
-        for statement in SCHEMA:
-            db.session.execute(text(statement))
-        cases = _cases()
-        names = list(cases[0])
-        db.session.execute(
-            text(
-                f"INSERT INTO floor_case ({', '.join(names)})"
-                f" VALUES ({', '.join(':' + name for name in names)}) ON CONFLICT DO NOTHING"
-            ),
-            cases,
-        )
-        db.session.commit()
+        if not _made():
+            _make()
     return app
+
+
+def _made() -> bool:
+    """Whether the floors' tables and rows are there already. `http_bench.floor_server`
+    makes them in one process before gunicorn's two workers import this at the same moment;
+    the workers then only read. Made again by both, on PostgreSQL they could deadlock: a
+    CREATE INDEX IF NOT EXISTS locks its table before it finds the index there, and each
+    worker's insert then waited for the other's lock (seen once in CI)."""
+    try:
+        return db.session.execute(text("SELECT count(*) FROM floor_case")).scalar() == CASES
+    except DBAPIError:  # no table yet
+        return False
+    finally:
+        db.session.rollback()
+
+
+def _make() -> None:
+    """The floors' tables and rows. Each statement is one that two processes may run at
+    once, for a floor app started without `floor_server` (a check-then-create raced)."""
+    for statement in SCHEMA:
+        db.session.execute(text(statement))
+    cases = _cases()
+    names = list(cases[0])
+    db.session.execute(
+        text(
+            f"INSERT INTO floor_case ({', '.join(names)})"
+            f" VALUES ({', '.join(':' + name for name in names)}) ON CONFLICT DO NOTHING"
+        ),
+        cases,
+    )
+    db.session.commit()
 
 
 @login_manager.user_loader
