@@ -183,7 +183,8 @@ def _issue_and_download(count: int) -> tuple[float, float]:
 
 def run() -> list[tuple[str, float]]:
     """Median render times of the receipts (single permit with 10 documents, professional
-    card with 8) and of a decision letter (Dutch and its English translation), each with the
+    card with 8) and of a decision letter (Dutch alone, as a Dutch-language file gets it, and
+    Dutch with its English translation: two letters in one PDF), each with the
     minimal PDF's timed alternately and their ratio; then the receipt as issued and kept
     (first download) and served as kept."""
     app = bench_app("pdf")
@@ -196,6 +197,9 @@ def run() -> list[tuple[str, float]]:
         receipt, minimal, ratio = _against_minimal(lambda: receipt_pdf(permit, "nl"))
         card_receipt, card_minimal, card_ratio = _against_minimal(lambda: receipt_pdf(card, "nl"))
         letter_dossier = decided(make_dossier("SP-2026-LETTER-K"))
+        dutch, dutch_minimal, dutch_ratio = _against_minimal(
+            lambda: decision_letter_pdf(letter_dossier, "nl")
+        )
         letter, letter_minimal, letter_ratio = _against_minimal(
             lambda: decision_letter_pdf(letter_dossier, "en")
         )
@@ -209,6 +213,9 @@ def run() -> list[tuple[str, float]]:
         ("card receipt render (ms)", card_receipt),
         ("minimal, alongside (ms)", card_minimal),
         ("card receipt / minimal", card_ratio),
+        ("decision letter nl (ms)", dutch),
+        ("minimal, alongside (ms)", dutch_minimal),
+        ("letter nl / minimal", dutch_ratio),
         ("decision letter nl+en (ms)", letter),
         ("minimal, alongside (ms)", letter_minimal),
         ("letter / minimal", letter_ratio),

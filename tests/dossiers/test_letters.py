@@ -234,3 +234,24 @@ def test_a_receipt_without_posting_has_no_posting_part(app, db_session):
     with app.test_request_context():
         text = flat(receipt_pdf(submitted_dossier(), "en"))
     assert "Limosa" not in text and "Belgian client" not in text
+
+
+def embedded_faces(data: bytes) -> set[str]:
+    """The font faces the PDF's pages use, without the subset's tag ("ABCDEF+DejaVu-Sans")."""
+    faces = set()
+    for page in PdfReader(io.BytesIO(data)).pages:
+        for font in page["/Resources"].get("/Font", {}).values():
+            faces.add(str(font.get_object()["/BaseFont"]).split("+", 1)[-1])
+    return faces
+
+
+@pytest.mark.parametrize("language", ["nl", "fr", "de", "en"])
+def test_letters_and_receipts_embed_one_face(app, db_session, language):
+    # Each face is one more font to load, subset and embed at the first render, which must
+    # stay within 3x a minimal page (issue 15): the texts are set apart by size, colour
+    # and boxes, not by bold or italic. The notice of a translation is the one line that
+    # used bold (the two-language letter took 7% longer for it).
+    dossier = decided("refused", language)
+    assert embedded_faces(letter(app, dossier)) == {"DejaVu-Sans"}
+    with app.test_request_context():
+        assert embedded_faces(receipt_pdf(dossier, language)) == {"DejaVu-Sans"}
