@@ -1,21 +1,24 @@
 """HTML → PDF with WeasyPrint: tagged PDF/UA-1, in a given language, with no network access.
 
 Templates live under `templates/pdf/` and are rendered with Flask's `render_template`, so
-they use the same `_()`/`{% trans %}` catalogs as the pages. WeasyPrint resolves relative
-URLs against the static folder (`href="css/pdf.css"`), and the only resources it may load
-are files in that folder: a template, or a user's text that ends up in one, can never make
-the server fetch a URL or read a file elsewhere on the disk.
+they use the same `_()`/`{% trans %}` catalogs as the pages. Every PDF gets the print
+stylesheet (`static/css/pdf.css`, parsed once per thread: `print_stylesheet`). WeasyPrint
+resolves relative URLs against the static folder, and the only resources it may load are
+files in that folder: a template, or a user's text that ends up in one, can never make the
+server fetch a URL or read a file elsewhere on the disk.
 """
 
 from __future__ import annotations
 
 import mimetypes
+import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from flask import current_app, render_template
-from weasyprint import HTML
+from weasyprint import CSS, HTML, Document
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from portal.i18n import force_locale
@@ -60,9 +63,71 @@ class StaticOnlyFetcher(URLFetcher):
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
 
 
+_kept = threading.local()  # this thread's font configuration and print stylesheet
+
+
+def font_config() -> FontConfiguration:
+    """This thread's font configuration: the system fonts, gathered once and kept.
+
+    Without one, WeasyPrint makes a new configuration for every document: it loads
+    Fontconfig's settings and font list again, and Pango loads each face anew at each size
+    it is used in. That was about a third of a minimal page and a sixth of a receipt
+    (issue #15). Kept per thread, as Pango's font maps are not made to be shared between
+    threads; gunicorn's workers recycle now and then, which bounds what it holds. Nothing
+    is ever added to it: the templates declare no `@font-face`, and the fetcher would
+    refuse a font from anywhere but the static folder.
+    """
+    config = getattr(_kept, "config", None)
+    if config is None:
+        config = _kept.config = FontConfiguration()
+    return config
+
+
 def static_fetcher() -> StaticOnlyFetcher:
     """The fetcher for the current app's static folder."""
     return StaticOnlyFetcher(Path(current_app.static_folder))
+
+
+PRINT_STYLESHEET = "css/pdf.css"  # in the static folder
+
+
+def print_stylesheet() -> CSS:
+    """The print stylesheet, parsed once per thread (again when the file changes).
+
+    A `<link>` in the template had WeasyPrint fetch, parse and compile it for every
+    document: a fifth of a minimal page (issue #15). Given to WeasyPrint as a user
+    stylesheet, it still comes before a template's own `<style>` (the fillable form's),
+    which now always wins over it; no template relies on the opposite.
+    """
+    fetcher = static_fetcher()
+    path = fetcher.root / PRINT_STYLESHEET
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    kept = getattr(_kept, "stylesheet", None)
+    if kept is None or kept[0] != key:
+        sheet = CSS(url=path.as_uri(), url_fetcher=fetcher, font_config=font_config())
+        kept = _kept.stylesheet = (key, sheet)
+    return kept[1]
+
+
+def _html(html: str) -> HTML:
+    fetcher = static_fetcher()
+    # The trailing slash makes relative URLs resolve inside the folder, not next to it.
+    return HTML(string=html, base_url=fetcher.root.as_uri() + "/", url_fetcher=fetcher)
+
+
+def _options(pdf_forms: bool) -> dict:
+    return {
+        "pdf_variant": PDF_VARIANT,
+        "pdf_forms": pdf_forms,
+        "font_config": font_config(),
+        "stylesheets": [print_stylesheet()],
+    }
+
+
+def laid_out(html: str) -> Document:
+    """`html` laid out in pages as `render_pdf` lays it out (for tests of the layout)."""
+    return _html(html).render(**_options(False))
 
 
 def render_pdf(template: str, locale: str, *, pdf_forms: bool = False, **context) -> bytes:
@@ -75,13 +140,8 @@ def render_pdf(template: str, locale: str, *, pdf_forms: bool = False, **context
     """
     with force_locale(locale):
         html = render_template(template, lang=locale, **context)
-    fetcher = static_fetcher()
-    # The trailing slash makes relative URLs resolve inside the folder, not next to it.
-    base_url = fetcher.root.as_uri() + "/"
     try:
-        return HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf(
-            pdf_variant=PDF_VARIANT, pdf_forms=pdf_forms
-        )
+        return _html(html).write_pdf(**_options(pdf_forms))
     except FatalURLFetchingError as error:
         # WeasyPrint's fatal error derives from BaseException, which would slip past
         # `except Exception` in Flask's error handling and in callers: re-raise ours.

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
+import threading
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -11,8 +13,8 @@ import pytest
 from flask import render_template
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
-from weasyprint import HTML
 from weasyprint.formatting_structure import boxes
+from weasyprint.text.fonts import FontConfiguration
 
 from portal import pdf
 from portal.accounts.models import ForeignEmployer, Mandatary, MandataryKind, Role
@@ -225,6 +227,95 @@ def test_minimal_pdf_is_a_one_page_tagged_document(app):
     assert reader.trailer["/Root"]["/MarkInfo"]["/Marked"].value is True
 
 
+def _in_threads(app, count: int, renders: int) -> tuple[list[bytes], list[BaseException]]:
+    """`count` threads started together, each rendering `renders` minimal PDFs."""
+    results: list[bytes] = []
+    failures: list[BaseException] = []
+    start = threading.Barrier(count)
+
+    def work() -> None:
+        try:
+            with app.app_context():
+                start.wait(timeout=30)
+                for _ in range(renders):
+                    results.append(pdf.render_minimal_pdf())
+        except BaseException as error:  # noqa: BLE001 - reported by the test
+            failures.append(error)
+
+    threads = [threading.Thread(target=work) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results, failures
+
+
+def test_each_thread_gathers_the_fonts_once_for_all_its_pdfs(app, monkeypatch):
+    """WeasyPrint makes a font configuration for every document unless given one: Fontconfig's
+    font list loaded again and every face loaded anew (a third of a minimal page, issue 15).
+    The portal keeps one per thread: Pango's font maps are not to be shared between threads."""
+    made: list[FontConfiguration] = []
+    original = FontConfiguration.__init__
+
+    def counted(self) -> None:
+        made.append(self)
+        original(self)
+
+    monkeypatch.setattr(FontConfiguration, "__init__", counted)
+    # One thread after the other: the second must not find the first's configuration.
+    first, first_failures = _in_threads(app, count=1, renders=3)
+    second, second_failures = _in_threads(app, count=1, renders=3)
+    assert first_failures == second_failures == []
+    assert all("Hello" in text_of(data) for data in first + second)
+    # One each: never one per document (6), never one for both threads (1). (The second
+    # thread may get the first's ident back: the count tells them apart, not the idents.)
+    assert len(made) == 2
+
+
+def test_the_print_stylesheet_is_parsed_once_and_again_when_it_changes(app, monkeypatch):
+    """A `<link>` made WeasyPrint fetch and parse the stylesheet for every document (a fifth
+    of a minimal page, issue 15): it is parsed once per thread, and again when the file
+    changes (a deployment that restarts no worker)."""
+    parsed: list[str] = []
+    original = pdf.CSS
+
+    def counted(*args, **kwargs):
+        parsed.append(kwargs.get("url", ""))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(pdf, "CSS", counted)
+
+    def render_three() -> None:
+        results, failures = _in_threads(app, count=1, renders=3)
+        assert failures == [] and len(results) == 3
+
+    render_three()
+    assert len(parsed) == 1 and parsed[0].endswith("/static/css/pdf.css")
+    path = Path(app.static_folder) / "css" / "pdf.css"
+    before = path.stat()
+    with app.app_context():
+        pdf.render_minimal_pdf()  # this thread's own, kept (or made now)
+        kept = len(parsed)
+        pdf.render_minimal_pdf()
+        assert len(parsed) == kept
+        try:
+            os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
+            pdf.render_minimal_pdf()
+            pdf.render_minimal_pdf()
+        finally:
+            os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert len(parsed) == kept + 1  # once more for the changed file, then kept again
+
+
+def test_pdfs_rendered_at_the_same_moment_in_four_threads_all_come_out_whole(app):
+    results, failures = _in_threads(app, count=4, renders=5)
+    assert failures == []
+    assert len(results) == 20
+    for data in results:
+        reader = PdfReader(io.BytesIO(data))
+        assert len(reader.pages) == 1 and "Hello" in reader.pages[0].extract_text()
+
+
 @pytest.mark.parametrize(
     "url",
     [
@@ -285,8 +376,6 @@ def test_every_fingerprint_fits_its_line(app, db_session):
     dossier = submitted_dossier()
     with force_locale("fr"):
         html = render_template("pdf/receipt.html", lang="fr", **receipt_context(dossier, "fr"))
-    fetcher = pdf.static_fetcher()
-    document = HTML(string=html, base_url=fetcher.root.as_uri() + "/", url_fetcher=fetcher)
     lists = []
 
     def walk(box) -> None:
@@ -296,7 +385,7 @@ def test_every_fingerprint_fits_its_line(app, db_session):
         for child in getattr(box, "children", []):
             walk(child)
 
-    for page in document.render().pages:
+    for page in pdf.laid_out(html).pages:
         walk(page._page_box)
     assert len(lists) == 1
     texts = [box for box in lists[0].descendants() if isinstance(box, boxes.TextBox)]
