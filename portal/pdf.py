@@ -73,9 +73,10 @@ def font_config() -> FontConfiguration:
     Fontconfig's settings and font list again, and Pango loads each face anew at each size
     it is used in. That was about a third of a minimal page and a sixth of a receipt
     (issue #15). Kept per thread, as Pango's font maps are not made to be shared between
-    threads; gunicorn's workers recycle now and then, which bounds what it holds. Nothing
-    is ever added to it: the templates declare no `@font-face`, and the fetcher would
-    refuse a font from anywhere but the static folder.
+    threads; gunicorn's workers recycle now and then, which bounds what it holds, and fonts
+    installed on the machine later are seen after a restart. The templates declare no
+    `@font-face`, so nothing is ever added to it (and the fetcher would refuse a font from
+    anywhere but the static folder).
     """
     config = getattr(_kept, "config", None)
     if config is None:
