@@ -10,6 +10,7 @@ server fetch a URL or read a file elsewhere on the disk.
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 import threading
 from pathlib import Path
@@ -22,6 +23,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from portal.i18n import force_locale
+from portal.keep import remember
 
 # PDF/UA-1 makes WeasyPrint tag the structure (headings, tables, lists), mark the file as
 # tagged, set /Lang from <html lang> and show the <title> instead of the file name.
@@ -101,14 +103,19 @@ def print_stylesheet() -> CSS:
     which now always wins over it; no template relies on the opposite.
     """
     fetcher = static_fetcher()
-    path = fetcher.root / PRINT_STYLESHEET
-    stat = path.stat()
-    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    key = _stylesheet_version(fetcher)
     kept = getattr(_kept, "stylesheet", None)
     if kept is None or kept[0] != key:
+        path = fetcher.root / PRINT_STYLESHEET
         sheet = CSS(url=path.as_uri(), url_fetcher=fetcher, font_config=font_config())
         kept = _kept.stylesheet = (key, sheet)
     return kept[1]
+
+
+def _stylesheet_version(fetcher: StaticOnlyFetcher) -> tuple[str, int, int]:
+    path = fetcher.root / PRINT_STYLESHEET
+    stat = path.stat()
+    return (str(path), stat.st_mtime_ns, stat.st_size)
 
 
 def _html(html: str) -> HTML:
@@ -131,6 +138,20 @@ def laid_out(html: str) -> Document:
     return _html(html).render(**_options(False))
 
 
+def _source(template: str, locale: str, context: dict) -> str:
+    with force_locale(locale):
+        return render_template(template, lang=locale, **context)
+
+
+def _write(html: str, pdf_forms: bool) -> bytes:
+    try:
+        return _html(html).write_pdf(**_options(pdf_forms))
+    except FatalURLFetchingError as error:
+        # WeasyPrint's fatal error derives from BaseException, which would slip past
+        # `except Exception` in Flask's error handling and in callers: re-raise ours.
+        raise ResourceRefused(str(error.__cause__ or error)) from error
+
+
 def render_pdf(template: str, locale: str, *, pdf_forms: bool = False, **context) -> bytes:
     """Render the Jinja `template` in `locale` and return it as a PDF/UA-1 document.
 
@@ -139,14 +160,35 @@ def render_pdf(template: str, locale: str, *, pdf_forms: bool = False, **context
     Raises `ResourceRefused` when the HTML refers to anything but a static file.
     With `pdf_forms`, HTML form fields become fillable PDF form fields (AcroForm).
     """
-    with force_locale(locale):
-        html = render_template(template, lang=locale, **context)
-    try:
-        return _html(html).write_pdf(**_options(pdf_forms))
-    except FatalURLFetchingError as error:
-        # WeasyPrint's fatal error derives from BaseException, which would slip past
-        # `except Exception` in Flask's error handling and in callers: re-raise ours.
-        raise ResourceRefused(str(error.__cause__ or error)) from error
+    return _write(_source(template, locale, context), pdf_forms)
+
+
+KEPT_STORE = "portal.pdf.kept"
+KEPT_DOCUMENTS = 16  # four languages of the blank form, and room for a few more
+
+
+def kept_pdf(template: str, locale: str, *, pdf_forms: bool = False, **context) -> bytes:
+    """`render_pdf` for a document that is the same for everyone who asks for it, rendered
+    once per process and kept (at most `KEPT_DOCUMENTS`, emptied at the limit).
+
+    The blank application form is public and took 0.37 s of a worker and 450 KB for every
+    download (issue #15): a few visitors a second would have kept the web workers busy.
+    It is kept under the SHA-256 of its HTML, which is rendered for each request (about
+    2 ms), with the version of the print stylesheet: whatever changes the document
+    (a translation, a rule, the template, the stylesheet) makes a new key, so a kept PDF
+    is never stale, and a query string that changes nothing adds no entry.
+    """
+    html = _source(template, locale, context)
+    key = (
+        hashlib.sha256(html.encode()).hexdigest(),
+        pdf_forms,
+        _stylesheet_version(static_fetcher()),
+    )
+    kept = current_app.extensions.setdefault(KEPT_STORE, {})
+    data = kept.get(key)
+    if data is None:
+        data = remember(kept, key, _write(html, pdf_forms), KEPT_DOCUMENTS)
+    return data
 
 
 def render_minimal_pdf() -> bytes:

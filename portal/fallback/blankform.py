@@ -34,7 +34,7 @@ from portal.dossiers.wizard.forms import CategoryForm, JobForm, WorkerForm, fill
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.i18n import _, force_locale
-from portal.pdf import render_pdf
+from portal.pdf import kept_pdf
 from portal.reference import normalise_kbo
 from portal.validation import AmountError, parse_amount
 
@@ -126,8 +126,9 @@ def form_sections(locale: str) -> list[FormSection]:
 
 
 def blank_form_pdf(locale: str) -> bytes:
-    """The fillable PDF/UA form in `locale`."""
-    return render_pdf(
+    """The fillable PDF/UA form in `locale`: the same for everyone, so rendered once per
+    process and language and kept (`portal.pdf.kept_pdf`)."""
+    return kept_pdf(
         "fallback/blank_form_pdf.html",
         locale,
         sections=form_sections(locale),

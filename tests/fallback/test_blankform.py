@@ -8,9 +8,11 @@ refused (and audited), never a crash.
 from __future__ import annotations
 
 import io
+import os
 from datetime import date, timedelta
 from decimal import Decimal
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 from flask import g
@@ -124,6 +126,58 @@ def test_the_blank_form_is_a_fillable_pdf_in_each_language(app, client, lang):
         with force_locale(lang):
             assert gettext("Last name") in text
     assert blankform.read_fields(response.data) is not None
+
+
+def test_the_blank_form_is_rendered_once_per_language_and_kept(app, client, monkeypatch):
+    """Public and the same for everyone: rendering it took 0.37 s of a worker for every
+    download (issue 15). Hostile query strings change nothing, so they add no entry."""
+    from portal import pdf
+
+    rendered: list[bool] = []
+    write = pdf._write
+
+    def counted(html: str, pdf_forms: bool) -> bytes:
+        rendered.append(pdf_forms)
+        return write(html, pdf_forms)
+
+    monkeypatch.setattr(pdf, "_write", counted)
+    app.extensions.pop(pdf.KEPT_STORE, None)  # the app outlives a test: start with none kept
+    first = client.get("/helpdesk/application-form.pdf?lang=fr")
+    junk = ["x=1", "lang=fr&lang=nl", "a=" + "%00" * 300, "lang=" + "é" * 500, "q=<script>"]
+    again = [client.get(f"/helpdesk/application-form.pdf?lang=fr&{query}") for query in junk]
+    assert [r.status_code for r in [first, *again]] == [200] * 6
+    assert all(r.data == first.data for r in again)
+    assert rendered == [True]  # once, with its form fields
+    german = client.get("/helpdesk/application-form.pdf?lang=de")
+    assert german.status_code == 200 and german.data != first.data
+    assert rendered == [True, True]
+    assert len(app.extensions[pdf.KEPT_STORE]) == 2
+    # A changed print stylesheet (a deployment that restarts no worker): rendered anew.
+    path = Path(app.static_folder) / pdf.PRINT_STYLESHEET
+    before = path.stat()
+    try:
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
+        assert client.get("/helpdesk/application-form.pdf?lang=fr").status_code == 200
+    finally:
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert len(rendered) == 3
+
+
+def test_kept_documents_stay_bounded(app, monkeypatch):
+    from portal import pdf
+
+    monkeypatch.setattr(pdf, "_write", lambda html, pdf_forms: html.encode())
+    app.extensions.pop(pdf.KEPT_STORE, None)
+    with app.test_request_context():
+        for number in range(pdf.KEPT_DOCUMENTS * 3):
+            assert pdf.kept_pdf("pdf/minimal.html", "en", extra=number) is not None
+        # The template ignores `extra`: one document, kept once, whatever is passed.
+        assert len(app.extensions[pdf.KEPT_STORE]) == 1
+        # Ever new documents: the store is emptied at its limit, never grows past it.
+        monkeypatch.setattr(pdf, "_source", lambda template, locale, context: str(context))
+        for number in range(pdf.KEPT_DOCUMENTS * 3):
+            assert pdf.kept_pdf("pdf/minimal.html", "en", n=number) == str({"n": number}).encode()
+            assert len(app.extensions[pdf.KEPT_STORE]) <= pdf.KEPT_DOCUMENTS
 
 
 def test_the_helpdesk_page_links_the_form_without_an_account(client):
