@@ -282,3 +282,38 @@ def test_an_entrepreneur_gets_the_identity_given_for_a_professional_card(client,
     for fact in ("Okafor-Ñwosu", "Rue Haute 1 bte ½", "Bruxelles", "1990-02-28"):
         assert fact in text, fact
     assert "Otherperson" not in text
+
+
+def test_a_long_list_is_cut_in_the_pdf_and_whole_in_the_json(client, db_session, monkeypatch):
+    """An employer files for the whole organisation: with 10,000 files the PDF took
+    WeasyPrint minutes and gigabytes (issue 15). The PDF shows the first files and says
+    how many more the JSON holds; the JSON holds them all."""
+    monkeypatch.setattr(own_data, "PDF_LIST_LIMIT", 2)
+    many = EmployerFactory(email="many.files@example.test", name="Mia Many")
+    references = [f"SP-2026-MANY0{n}-K" for n in range(5)]
+    for reference in references:
+        DossierFactory(owner=many, submitted=True, reference=reference)
+    db.session.commit()
+    document = json.loads(download(client, many, "json").data)
+    assert [f["reference"] for f in document["files"]["filed_by_you"]] == references
+    text = " ".join(pdf_text(download(client, many, "pdf").data).split())
+    # The first two files (the audit's newest entries may name the last ones too).
+    assert references[0] in text and references[1] in text and references[2] not in text
+    assert "3 more are not shown here. The JSON download holds them all." in text
+    response = client.get("/account/my-data.pdf?lang=nl")
+    dutch = " ".join(pdf_text(response.data).split())
+    assert "Nog 3 items worden hier niet getoond. De JSON-download bevat ze allemaal." in dutch
+
+
+def test_for_print_bounds_each_list_and_all_lists_together():
+    flood = {"a": list(range(10_000)), "b": [[n] * 1000 for n in range(1000)], "c": {"d": []}}
+    printed = own_data.for_print(flood)
+    assert printed["a"] == list(range(own_data.PDF_LIST_LIMIT))
+    assert printed["a"].more == 10_000 - own_data.PDF_LIST_LIMIT
+    # Nested lists count too: never more than the whole budget, whatever the shape.
+    shown = len(printed["a"]) + len(printed["b"]) + sum(len(inner) for inner in printed["b"])
+    assert shown <= own_data.PDF_ITEMS_LIMIT
+    assert printed["b"].more == 1000 - len(printed["b"])
+    assert all(inner.more == 1000 - len(inner) for inner in printed["b"])
+    assert printed["c"] == {"d": []} and printed["c"]["d"].more == 0
+    assert flood["a"][-1] == 9_999  # the document itself is left whole (the JSON's)
