@@ -15,8 +15,10 @@ from datetime import date, datetime, time
 from sqlalchemy import select
 
 from onboarding.models import ChecklistItem, Referral, WelcomeInvitation, WelcomeProfile
+from onboarding.referrals import FIELD_LABELS
 from portal.accounts.models import User
 from portal.extensions import db
+from portal.i18n import _l
 
 
 def _when(value: date | datetime | time | None) -> str | None:
@@ -127,5 +129,44 @@ def welcome(user: User) -> dict:
     return section
 
 
+# The section's title and keys in words, for the PDF of the download (the JSON keeps the keys).
+TITLES = {"welcome": _l("Your welcome in Flanders")}
+LABELS = {
+    "profile": _l("Welcome profile"),
+    "children": _l("Children"),
+    "checklist": _l("Checklist"),
+    "employer_consents": _l("What your employers may see"),
+    "referrals": _l("Referrals"),
+    "consents": _l("Consents"),
+    "id": _l("Number"),
+    "step": _l("Step"),
+    "partner": _l("Partner service"),
+    "municipality": _l("Municipality (NIS code)"),
+    "consent_given_at": _l("Consent given"),
+    "consent_withdrawn_at": _l("Consent withdrawn"),
+    "shared_data": _l("Data shared"),
+    "answers": _l("Answers"),
+    "appointment_on": _l("Appointment date"),
+    "appointment_time": _l("Appointment time"),
+    "place": _l("Place"),
+    "given_at": _l("Given"),
+    "withdrawn_at": _l("Withdrawn"),
+    "arrival_on": _l("Arrival date"),
+    "street": _l("Street and number"),
+    "partner_comes_along": _l("A partner comes along"),
+    "permit": _l("Permit file"),
+    "welcome_consent_withdrawn_at": _l("Consent to the welcome withdrawn"),
+    "done_at": _l("Done"),
+    "reminded_for": _l("Reminder sent for"),
+    "employer": _l("Employer"),
+    "employer_sees_steps_done": _l("The employer sees which steps are done"),
+    "changed_at": _l("Changed"),
+    "given": _l("Given"),
+}
+
+
 def register(app) -> None:
     app.extensions.setdefault("own_data_sections", {})["welcome"] = welcome
+    app.extensions.setdefault("own_data_titles", {}).update(TITLES)
+    # The data shared with a partner is named as the referral names it.
+    app.extensions.setdefault("own_data_labels", {}).update({**FIELD_LABELS, **LABELS})

@@ -7,6 +7,8 @@ the person filed or follows, helpdesk tickets, the choice of e-mails, the login 
 and the audit of who viewed or changed those files (and what the person did). Plug-ins add
 sections through `app.extensions["own_data_sections"]`: a dict name -> callable(user)
 returning a JSON-serialisable dict; every registered section is included under its name.
+The PDF names a plug-in's section and keys in the reader's language when the plug-in
+registers them too (`own_data_titles`, `own_data_labels`: name -> lazy string).
 
 Nothing of other people: a file the person *filed* shows its reference, kind, status and
 dates, not the worker it concerns (another person); a file the person *follows* as a
@@ -436,14 +438,23 @@ LABELS = {
 }
 
 
-def label(key: str) -> str:
-    known = LABELS.get(key)
+def _named(key: str, own: dict, added: str) -> str:
+    """The words for `key`: the portal's (`own`), else a plug-in's (`app.extensions[added]`,
+    key -> lazy string, in the reader's language), else the key itself."""
+    known = own.get(key)
+    if known is None:
+        known = current_app.extensions.get(added, {}).get(key)
     return str(known) if known is not None else key.replace("_", " ").capitalize()
 
 
+def label(key: str) -> str:
+    """A key of the document in words (plug-ins add theirs: `own_data_labels`)."""
+    return _named(key, LABELS, "own_data_labels")
+
+
 def section_title(name: str) -> str:
-    known = TITLES.get(name)
-    return str(known) if known is not None else name.replace("_", " ").capitalize()
+    """A section's title (plug-ins add theirs: `own_data_titles`)."""
+    return _named(name, TITLES, "own_data_titles")
 
 
 PDF_LIST_LIMIT = 50  # items of one list the PDF shows

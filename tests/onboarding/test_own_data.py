@@ -89,3 +89,50 @@ def test_a_person_without_a_welcome_profile_gets_the_keys_empty(app):
     section = own_data.welcome(employer)
     assert section["profile"] is None and section["referrals"] == [] and section["children"] == []
     json.dumps(section)
+
+
+def _keys(value) -> set[str]:
+    if isinstance(value, dict):
+        return set(value) | {key for item in value.values() for key in _keys(item)}
+    if isinstance(value, list):
+        return {key for item in value for key in _keys(item)}
+    return set()
+
+
+@pytest.mark.parametrize("lang", ["nl", "fr", "de", "en"])
+def test_the_pdf_names_the_welcome_and_every_key_in_the_readers_language(app, lang):
+    """The download's PDF is read by the newcomer: a key without words of its own showed
+    in English ("Employer consents") whatever the language."""
+    from portal.i18n import force_locale
+    from portal.privacy import own_data as portal_own_data
+
+    make_partner(PartnerKind.MUNICIPALITY, name="Stad Gent")
+    tara = newcomer("tara@example.in", "hr@acme.example", "Kouter 1", 14)
+    mine = referrals.refer(tara, "municipal_registration", consent=True)
+    desk = make_partner_user("desk@gent.be", PartnerKind.MUNICIPALITY)
+    answers.answer(desk, mine.id, kind="message", body="Come on Monday.")
+    services.mark(tara, "municipal_registration", True)
+    keys = _keys(own_data.welcome(tara))
+    assert {"employer_consents", "appointment_on", "shared_data"} <= keys  # a full section
+    registered = set(portal_own_data.LABELS) | set(app.extensions["own_data_labels"])
+    assert keys - registered == set()  # every key has words of its own
+    with force_locale(lang):
+        # ... and in this language.
+        assert (
+            portal_own_data.section_title("welcome")
+            == {
+                "nl": "Uw onthaal in Vlaanderen",
+                "fr": "Votre accueil en Flandre",
+                "de": "Ihre Willkommensbegleitung in Flandern",
+                "en": "Your welcome in Flanders",
+            }[lang]
+        )
+        assert (
+            portal_own_data.label("employer_consents")
+            == {
+                "nl": "Wat uw werkgevers mogen zien",
+                "fr": "Ce que vos employeurs peuvent voir",
+                "de": "Was Ihre Arbeitgeber sehen dürfen",
+                "en": "What your employers may see",
+            }[lang]
+        )
