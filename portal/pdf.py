@@ -98,7 +98,7 @@ def print_stylesheet() -> CSS:
     """The print stylesheet, parsed once per thread (again when the file changes).
 
     A `<link>` in the template had WeasyPrint fetch, parse and compile it for every
-    document: a fifth of a minimal page (issue #15). Given to WeasyPrint as a user
+    document: about a quarter of a minimal page (issue #15). Given to WeasyPrint as a user
     stylesheet, it still comes before a template's own `<style>` (the fillable form's),
     which now always wins over it; no template relies on the opposite.
     """
