@@ -94,7 +94,7 @@ def static_fetcher() -> StaticOnlyFetcher:
 PRINT_STYLESHEET = "css/pdf.css"  # in the static folder
 
 
-def print_stylesheet() -> CSS:
+def print_stylesheet(fetcher: StaticOnlyFetcher | None = None) -> CSS:
     """The print stylesheet, parsed once per thread (again when the file changes).
 
     A `<link>` in the template had WeasyPrint fetch, parse and compile it for every
@@ -102,7 +102,7 @@ def print_stylesheet() -> CSS:
     stylesheet, it still comes before a template's own `<style>` (the fillable form's),
     which now always wins over it; no template relies on the opposite.
     """
-    fetcher = static_fetcher()
+    fetcher = fetcher or static_fetcher()
     key = _stylesheet_version(fetcher)
     kept = getattr(_kept, "stylesheet", None)
     if kept is None or kept[0] != key:
@@ -118,24 +118,25 @@ def _stylesheet_version(fetcher: StaticOnlyFetcher) -> tuple[str, int, int]:
     return (str(path), stat.st_mtime_ns, stat.st_size)
 
 
-def _html(html: str) -> HTML:
+def _document(html: str, pdf_forms: bool) -> tuple[HTML, dict]:
+    """WeasyPrint's document of `html` and the options to render it with: one fetcher for
+    its resources and its stylesheet."""
     fetcher = static_fetcher()
     # The trailing slash makes relative URLs resolve inside the folder, not next to it.
-    return HTML(string=html, base_url=fetcher.root.as_uri() + "/", url_fetcher=fetcher)
-
-
-def _options(pdf_forms: bool) -> dict:
-    return {
+    document = HTML(string=html, base_url=fetcher.root.as_uri() + "/", url_fetcher=fetcher)
+    options = {
         "pdf_variant": PDF_VARIANT,
         "pdf_forms": pdf_forms,
         "font_config": font_config(),
-        "stylesheets": [print_stylesheet()],
+        "stylesheets": [print_stylesheet(fetcher)],
     }
+    return document, options
 
 
 def laid_out(html: str) -> Document:
     """`html` laid out in pages as `render_pdf` lays it out (for tests of the layout)."""
-    return _html(html).render(**_options(False))
+    document, options = _document(html, False)
+    return document.render(**options)
 
 
 def _source(template: str, locale: str, context: dict) -> str:
@@ -145,7 +146,8 @@ def _source(template: str, locale: str, context: dict) -> str:
 
 def _write(html: str, pdf_forms: bool) -> bytes:
     try:
-        return _html(html).write_pdf(**_options(pdf_forms))
+        document, options = _document(html, pdf_forms)
+        return document.write_pdf(**options)
     except FatalURLFetchingError as error:
         # WeasyPrint's fatal error derives from BaseException, which would slip past
         # `except Exception` in Flask's error handling and in callers: re-raise ours.
