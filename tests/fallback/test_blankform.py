@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 from datetime import date, timedelta
 from decimal import Decimal
 from email.message import EmailMessage
@@ -161,6 +162,30 @@ def test_the_blank_form_is_rendered_once_per_language_and_kept(app, client, monk
     finally:
         os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert len(rendered) == 3
+
+
+def test_four_downloads_at_the_same_moment_get_the_same_form(app):
+    """Four visitors at once before anything is kept: each may render it, none fails, all
+    get the same bytes, and one copy is kept."""
+    from portal import pdf
+
+    app.extensions.pop(pdf.KEPT_STORE, None)
+    start = threading.Barrier(4)
+    answers: list = []
+
+    def download() -> None:
+        client = app.test_client()
+        start.wait(timeout=30)
+        answers.append(client.get("/helpdesk/application-form.pdf?lang=nl"))
+
+    threads = [threading.Thread(target=download) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert [a.status_code for a in answers] == [200] * 4
+    assert len({a.data for a in answers}) == 1
+    assert len(app.extensions[pdf.KEPT_STORE]) == 1
 
 
 def test_kept_documents_stay_bounded(app, monkeypatch):
