@@ -37,14 +37,8 @@ def register(app: Flask) -> None:
     def demo_load() -> None:
         """Create the demo accounts (if missing) and print them."""
         from portal import demo as demo_data
-        from portal import plugins
-        from portal.fallback import demo as fallback_demo
 
-        accounts = demo_data.load()
-        fallback_demo.load()
-        # Plug-ins bring their own demo data and accounts (the orange carpet's), if any.
-        for load in plugins.demo_loaders(current_app):
-            accounts.extend(load())
+        accounts = demo_data.load_all()
         db.session.commit()
         click.echo(f"Demo accounts (password: {demo_data.PASSWORD}):")
         for email, role in accounts:

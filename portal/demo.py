@@ -72,6 +72,22 @@ def load() -> list[tuple[str, str]]:
     return [(email, role.value) for email, _name, role in ACCOUNTS]
 
 
+def load_all() -> list[tuple[str, str]]:
+    """Everything `flask demo load` creates: the portal's demo data, the e-mail fallback's
+    ticket and each enabled plug-in's (the orange carpet's partners and newcomer). Returns
+    (e-mail, role) of every demo account. The caller commits."""
+    from flask import current_app
+
+    from portal import plugins
+    from portal.fallback import demo as fallback_demo
+
+    accounts = load()
+    fallback_demo.load()
+    for load_plugin in plugins.demo_loaders(current_app):
+        accounts.extend(load_plugin())
+    return accounts
+
+
 def create_user(email: str, name: str, role: Role, password_hash: str | None = None) -> User:
     """A verified demo account with the demo password (not yet added to the session)."""
     return User(

@@ -323,6 +323,10 @@ def _ask_as_a_browser(http_bench, app) -> None:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
+        # Every account `flask demo load` makes can sign in on the seeded database: the
+        # orange carpet's partner desk and newcomer too, whose pages are swept and timed.
+        for email in ("municipality@demo.example", "talent@demo.example"):
+            assert http_bench.login(port, email)
         cookie = http_bench.login(port, "employer@demo.example")
         for path in ("/dashboard", "/applications/"):
             status, body, headers = http_bench._get(port, path, cookie)

@@ -173,7 +173,8 @@ def database_label(server: str) -> str:
 
 
 def seed(database: str, files: int, workdir: Path) -> int:
-    """Migrate, load the demo data and insert `files` files in bulk; return a timeline id."""
+    """Migrate, load all the demo data (as `flask demo load`: the plug-ins' partners and
+    newcomer too) and insert `files` files in bulk; return a timeline id."""
     if files < 1:
         raise ValueError(f"the benchmark needs at least one file, not {files}")
     from flask_migrate import upgrade
@@ -181,7 +182,7 @@ def seed(database: str, files: int, workdir: Path) -> int:
 
     from portal import create_app, textsearch
     from portal.accounts.models import User
-    from portal.demo import load as load_demo
+    from portal.demo import load_all as load_demo
     from portal.dossiers import rules
     from portal.dossiers.lifecycle.models import StatusEvent
     from portal.dossiers.models import Dossier, DossierStatus
