@@ -23,7 +23,7 @@ from portal.fallback import blankform, formpdf, tickets
 from portal.fallback.contact import helpdesk_contact
 from portal.fallback.forms import MessageForm, ReportForm
 from portal.i18n import _, language
-from portal.limits import mail_limits
+from portal.limits import mail_limits, per_person
 from portal.security import public, reads_organisation, roles
 
 bp = Blueprint("helpdesk", __name__, url_prefix="/helpdesk")
@@ -126,6 +126,7 @@ def drafts():
 
 @bp.get("/drafts/<int:dossier_id>/form.pdf")
 @roles(*FILERS)
+@per_person("FORM_PDF_RATE_LIMIT", scope="form-pdf")
 def draft_form(dossier_id: int):
     dossier = access.get_dossier(current_user, dossier_id)
     pdf = formpdf.application_form_pdf(dossier, language())

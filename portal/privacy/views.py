@@ -19,6 +19,7 @@ from portal import audit, clock, transactions
 from portal.errors import Invalid
 from portal.extensions import limiter
 from portal.i18n import _, language
+from portal.limits import per_person
 from portal.privacy import closure, own_data
 from portal.privacy.forms import CloseAccountForm
 from portal.security import authenticated, reads_organisation
@@ -28,6 +29,10 @@ bp = Blueprint("privacy", __name__, url_prefix="/account")
 
 def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+# Both forms of a person's own data count together: each collects everything they hold.
+own_data_limit = per_person("OWN_DATA_RATE_LIMIT", scope="own-data")
 
 
 @bp.get("/my-data")
@@ -49,6 +54,7 @@ def _download(body: bytes, mimetype: str, extension: str) -> Response:
 @bp.get("/my-data.json")
 @transactions.writes  # audits the read
 @authenticated
+@own_data_limit
 @reads_organisation
 def my_data_json():
     document = own_data.collect(current_user._get_current_object())
@@ -59,6 +65,7 @@ def my_data_json():
 @bp.get("/my-data.pdf")
 @transactions.writes  # audits the read
 @authenticated
+@own_data_limit
 @reads_organisation
 def my_data_pdf():
     body = own_data.render_pdf(current_user._get_current_object(), language())
