@@ -273,8 +273,20 @@ def _sessions(user: User) -> dict:
     }
 
 
+def _references(user: User) -> dict[int, str]:
+    """The references of the files `user` filed or follows, by id: two narrow queries, not
+    the files themselves (an employer may have filed ten thousand)."""
+    filed = select(Dossier.id, Dossier.reference).where(Dossier.created_by_id == user.id)
+    followed = (
+        select(Dossier.id, Dossier.reference)
+        .join(DossierViewer, DossierViewer.dossier_id == Dossier.id)
+        .where(DossierViewer.user_id == user.id)
+    )
+    return {row.id: row.reference for row in db.session.execute(filed.union(followed))}
+
+
 def _audit(user: User) -> dict:
-    own = {d.id: d.reference for d in _filed(user) + _followed(user)}
+    own = _references(user)
     query = (
         select(audit.AuditEntry)
         .where(
@@ -346,7 +358,10 @@ def collect(user: User) -> dict:
     }
     for name, section in sections().items():
         document[name] = section(user)
-    return json.loads(to_json(document))
+    # Made JSON-ready by a round trip through the encoder, without indentation: Python's
+    # json encodes in C only then (with it, the pure-Python encoder took 0.35 s for an
+    # employer with 10,000 files).
+    return json.loads(json.dumps(document, default=_plain, ensure_ascii=False))
 
 
 def _plain(value):
