@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from pypdf import PdfReader
@@ -215,6 +216,32 @@ def test_the_pdf_reads_back_with_the_same_facts_and_nothing_of_others(client, wo
     assert "Who viewed or changed your files" in text and "Officer" in text
     for other in OTHERS_OF_ALICE:
         assert other not in text, other
+
+
+ISO_MOMENT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?[+-]\d\d:\d\d")
+
+
+def _moments(value) -> list[str]:
+    """Every timestamp in a JSON document, however deeply nested."""
+    if isinstance(value, dict):
+        return [m for item in value.values() for m in _moments(item)]
+    if isinstance(value, list):
+        return [m for item in value for m in _moments(item)]
+    return [value] if isinstance(value, str) and ISO_MOMENT.fullmatch(value) else []
+
+
+@pytest.mark.parametrize("lang", ["nl", "fr", "de", "en"])
+def test_every_moment_in_the_pdf_reads_whole_on_one_line(client, world, lang):
+    """A timestamp in a table nested in a table (a file's dates, a session's) stays on one
+    line: the tables' columns are fixed (pdf.css), and a value's column must hold one."""
+    alice, *_ = world
+    login(client, alice.email)
+    moments = _moments(json.loads(client.get("/account/my-data.json").data))
+    assert len(moments) >= 5  # the account's, its session's, its files' and the trail's
+    text = pdf_text(client.get(f"/account/my-data.pdf?lang={lang}").data)
+    shown = ISO_MOMENT.findall(text)
+    # "Made on" is the moment of each download, the rest must all be there whole.
+    assert len(shown) == len(moments), sorted(set(moments) - set(shown))
 
 
 def test_the_downloads_are_audited_and_need_a_login(client, world):
