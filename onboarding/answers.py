@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, time
 
-from sqlalchemy import Index, select, update
+from sqlalchemy import Index, Row, select, update
 
 from onboarding import services
 from onboarding.models import MessageKind, Partner, Referral, ReferralMessage, ReferralStatus
@@ -31,7 +31,7 @@ def _scope(actor: User):
     )
 
 
-def inbox(actor: User) -> list[Referral]:
+def inbox(actor: User) -> list[Row]:
     """The first page of the inbox (see `inbox_page`)."""
     return inbox_page(actor).referrals
 
@@ -42,11 +42,16 @@ PER_PAGE = paging.PER_PAGE
 Index("ix_onboarding_referral_partner_newest", Referral.partner_id, Referral.id)
 
 
+# What the inbox shows of a referral (onboarding/inbox_rows.py): read as rows, not as
+# whole referrals with the data shared with the partner.
+INBOX_COLUMNS = (Referral.id, Referral.item_code, Referral.consent_given_at, Referral.status)
+
+
 @dataclass(frozen=True)
 class InboxPage:
     """A page of the inbox, newest first; `older` is the cursor of the next page."""
 
-    referrals: list[Referral]
+    referrals: list[Row]  # INBOX_COLUMNS of each referral, not the whole referral
     older: int | None
     first: bool
 
@@ -63,7 +68,7 @@ def inbox_page(actor: User, before: str | None = None, per_page: int | None = No
     per_page = per_page or PER_PAGE
     scope = _scope(actor)
     query = (
-        select(Referral)
+        select(*INBOX_COLUMNS)
         .join(Partner, Partner.id == Referral.partner_id)
         .where(*scope)
         .order_by(Referral.id.desc())
@@ -79,7 +84,7 @@ def inbox_page(actor: User, before: str | None = None, per_page: int | None = No
         if ours is None:
             raise paging.refused()
         query = query.where(Referral.id < cursor)
-    rows = list(db.session.scalars(query))
+    rows = list(db.session.execute(query))
     older = rows[per_page - 1].id if len(rows) > per_page else None
     return InboxPage(rows[:per_page], older, not paging.given(before))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from onboarding import answers, referrals
+from onboarding import answers, inbox_rows, referrals
 from onboarding.forms import PartnerAnswerForm
 from portal.accounts.models import Role
 from portal.errors import Invalid
@@ -25,9 +25,9 @@ def inbox():
     return render_template(
         "onboarding/partner_inbox.html",
         referrals=page.referrals,
+        rows=inbox_rows.render(page.referrals, referral_url=url_for("partner_inbox.inbox") + "/"),
         page=page,
         municipality=referrals.municipality_label(current_user.partner_refnis or "", language()),
-        step_title=referrals.step_title,
     )
 
 

@@ -103,3 +103,47 @@ def test_another_services_referral_is_refused_as_a_cursor(app, client, service, 
             answers.inbox_page(desk, str(cursor))
     login(client, desk.email, PASSWORD)
     assert client.get(f"/partner/referrals?before={other}").status_code == 400
+
+
+@pytest.mark.parametrize("lang", ["nl", "fr", "de", "en"])
+def test_each_row_shows_the_step_day_and_status_in_the_page_language(client, service, desk, lang):
+    """The rows are written in Python (onboarding/inbox_rows.py): every word is the page's
+    language, each referral links to its page, and a row kept from an earlier page never
+    shows a status that has changed since."""
+    from bs4 import BeautifulSoup
+
+    from onboarding.models import ReferralStatus
+    from onboarding.referrals import TEXTS
+    from portal.i18n import force_locale, format_date, gettext
+
+    first = ReferralFactory(partner=service, item_code="school")
+    second = ReferralFactory(partner=service, item_code="school-2")  # a second child's
+    db.session.commit()
+    login(client, desk.email, PASSWORD)
+
+    def shown() -> dict[int, list[str]]:
+        html = client.get(f"/partner/referrals?lang={lang}").get_data(as_text=True)
+        rows = {}
+        for tr in BeautifulSoup(html, "html.parser").select("tbody tr"):
+            cells = [" ".join(td.get_text(" ").split()) for td in tr.select("td")]
+            rows[int(tr.select_one("a")["href"].rsplit("/", 1)[1])] = cells
+        return rows
+
+    with force_locale(lang):
+        step = str(TEXTS["school"]["short"])
+        day = format_date(first.consent_given_at, "medium")
+        expected = {
+            referral.id: [
+                gettext("Referral %(number)s", number=referral.id),
+                step,
+                day,
+                ReferralStatus.SENT.title,
+            ]
+            for referral in (second, first)
+        }
+        closed = ReferralStatus.CLOSED.title
+    assert shown() == expected and list(shown()) == [second.id, first.id]  # newest first
+    first.status = ReferralStatus.CLOSED
+    db.session.commit()
+    assert shown()[first.id][3] == closed and shown()[second.id] == expected[second.id]
+    assert client.get(f"/partner/referrals/{first.id}").status_code == 200
