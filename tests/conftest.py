@@ -153,6 +153,10 @@ def db_session(app):
 
 @pytest.fixture
 def client(app, db_session):
+    # Flask-Limiter's extension is one object for every app of the process: an app of a
+    # test's own made with RATELIMIT_ENABLED=False turns it off for the suite's app too,
+    # and the rate-limit tests then passed or failed by the order the files ran in.
+    limiter.enabled = app.config["RATELIMIT_ENABLED"]
     limiter.reset()
     return app.test_client()
 
