@@ -17,7 +17,7 @@ from flask_login import current_user
 from portal import clock, uploads
 from portal.accounts.models import Role
 from portal.errors import Invalid, NotFound
-from portal.fallback import proofs, quarantine, tickets
+from portal.fallback import desk_rows, proofs, quarantine, tickets
 from portal.fallback.forms import (
     DeskFilterForm,
     NoteForm,
@@ -77,6 +77,7 @@ def queue():
         "fallback/desk.html",
         form=form,
         tickets=page.tickets,
+        rows=desk_rows.render(page.tickets, ticket_url=url_for("desk.queue") + "/tickets/"),
         page=page,
         counts=tickets.desk_counts(current_user),
         titles=TICKET_STATUS_TITLES,

@@ -7,12 +7,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from portal import clock
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.fallback import tickets
-from portal.fallback.models import TicketStatus
+from portal.fallback.models import HelpdeskTicket, TicketStatus
 from tests.factories import HelpdeskFactory
 from tests.support import PASSWORD, login
 
@@ -119,3 +120,58 @@ def test_the_badges_are_exact_up_to_the_cap_and_capped_beyond(client, agent, mon
     login(client, agent.email, PASSWORD)
     html = client.get("/helpdesk/desk?lang=en").get_data(as_text=True)
     assert "3 waiting for the helpdesk, 3+ answered." in " ".join(html.split())
+
+
+def test_all_tickets_come_waiting_first_then_answered_and_resolved_merged_by_activity(
+    request_context, agent
+):
+    """ "All": the waiting tickets, then the answered and the resolved ones together, each
+    group the oldest activity first; pages of two cross from one group and one status to
+    the next without skipping or doubling any."""
+    answered = _tickets(3, TicketStatus.ANSWERED, hours_ago=50)
+    resolved = _tickets(4, TicketStatus.RESOLVED, hours_ago=49)  # between the answered ones
+    waiting = _tickets(3, hours_ago=1)
+    moments = {
+        ticket.id: (ticket.updated_at, ticket.id)
+        for ticket in db.session.scalars(
+            select(HelpdeskTicket).where(HelpdeskTicket.id.in_(answered + resolved))
+        )
+    }
+    pages = _walk(agent, "all", 2)
+    assert all(len(page) <= 2 for page in pages)
+    assert [i for page in pages for i in page] == waiting + sorted(moments, key=moments.get)
+    assert [i for page in _walk(agent, "resolved", 3) for i in page] == resolved
+    # A cursor in the second group goes on from there, waiting tickets not shown again.
+    second = tickets.desk_page(agent, "all", str(waiting[-1]), per_page=3)
+    assert [t.id for t in second.tickets] == sorted(moments, key=moments.get)[:3]
+
+
+def test_a_desk_page_reads_index_ranges_in_their_order_and_sorts_nothing(request_context, agent):
+    """Each statement of a page reads the desk's index (status, last activity, id) in its
+    order: no sort of every ticket of a state, which would grow with the tickets."""
+    from sqlalchemy import event
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's; PostgreSQL uses the same btree index")
+    _tickets(30, TicketStatus.ANSWERED, hours_ago=5)
+    _tickets(30, TicketStatus.RESOLVED, hours_ago=4)
+    cursor = _tickets(30, hours_ago=1)[10]
+    db.session.execute(db.text("ANALYZE helpdesk_ticket"))
+    seen: list[tuple[str, tuple]] = []
+
+    def record(_conn, _cursor, statement, parameters, *_args) -> None:
+        seen.append((statement, parameters))
+
+    for state, after in (("open", None), ("all", None), ("all", str(cursor)), ("resolved", None)):
+        seen.clear()
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            tickets.desk_page(agent, state, after, per_page=5)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        pages = [(sql, params) for sql, params in seen if "ORDER BY" in sql]
+        assert pages, state
+        for sql, params in pages:
+            rows = db.session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)
+            text = "\n".join(str(row[-1]) for row in rows)
+            assert "ix_helpdesk_ticket_desk" in text and "TEMP B-TREE" not in text, text
