@@ -175,3 +175,61 @@ def test_a_desk_page_reads_index_ranges_in_their_order_and_sorts_nothing(request
             rows = db.session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)
             text = "\n".join(str(row[-1]) for row in rows)
             assert "ix_helpdesk_ticket_desk" in text and "TEMP B-TREE" not in text, text
+
+
+@pytest.mark.parametrize("lang", ["nl", "fr", "de", "en"])
+def test_each_row_shows_the_requesters_words_escaped_and_the_status_in_the_page_language(
+    client, agent, lang
+):
+    """The rows are written in Python (portal/fallback/desk_rows.py): what a requester
+    typed is shown as they typed it, never as markup; the status and the moment read in
+    the page's language; each ticket links to its page."""
+    from bs4 import BeautifulSoup
+
+    from portal.fallback.models import TICKET_STATUS_TITLES
+    from portal.i18n import force_locale, format_datetime
+
+    hostile = '</td></tr><script>alert("x")</script><img src=x onerror=alert(1)> & \' "'
+    ticket = tickets.open_ticket(
+        None,
+        name=hostile[:200],
+        email="o'brien+<b>@example.be",
+        organisation_name="<i>Acme</i> & Zonen",
+        organisation_kbo=None,
+        tried="Submit",
+        error_text="Error 500",
+        locale="en",
+    )
+    plain = tickets.open_ticket(
+        None,
+        name="Jan",
+        email="jan@example.be",
+        organisation_name="",
+        organisation_kbo=None,
+        tried="Submit",
+        error_text="Error 500",
+        locale="en",
+    )
+    db.session.commit()
+    login(client, agent.email, PASSWORD)
+    html = client.get(f"/helpdesk/desk?lang={lang}").get_data(as_text=True)
+    soup = BeautifulSoup(html, "html.parser")
+    assert "<script>" not in html and soup.find("img") is None and soup.find("i") is None
+    rows = {
+        int(tr.select_one("a")["href"].rsplit("/", 1)[1]): [
+            " ".join(td.get_text(" ").split()) for td in tr.select("td")
+        ]
+        for tr in soup.select("tbody tr")
+    }
+    with force_locale(lang):
+        waiting = str(TICKET_STATUS_TITLES[TicketStatus.OPEN])
+        moment = format_datetime(ticket.updated_at, "short")
+    assert rows[ticket.id] == [
+        ticket.number,
+        " ".join(f"{hostile} o'brien+<b>@example.be".split()),
+        "<i>Acme</i> & Zonen",
+        waiting,
+        " ".join(moment.split()),
+    ]
+    assert rows[plain.id][2] == "–"  # no organisation given
+    assert client.get(f"/helpdesk/desk/tickets/{ticket.id}").status_code == 200
