@@ -327,6 +327,16 @@ def _ask_as_a_browser(http_bench, app) -> None:
         # orange carpet's partner desk and newcomer too, whose pages are swept and timed.
         for email in ("municipality@demo.example", "talent@demo.example"):
             assert http_bench.login(port, email)
+        # The lists beside the files are seeded with them (SHARE_SIDE_LISTS: 40 of each at
+        # 400 files): the partner desk's inbox and the helpdesk's queue are full pages.
+        for who, path, link in (
+            ("municipality", "/partner/referrals", 'href="/partner/referrals/'),
+            ("helpdesk", "/helpdesk/desk", 'href="/helpdesk/desk/tickets/'),
+        ):
+            status, body, _ = http_bench._get(
+                port, path, http_bench.login(port, f"{who}@demo.example")
+            )
+            assert status == 200 and body.count(link) >= 10, (path, body.count(link))
         cookie = http_bench.login(port, "employer@demo.example")
         for path in ("/dashboard", "/applications/"):
             status, body, headers = http_bench._get(port, path, cookie)

@@ -19,7 +19,8 @@ login page is; and the "50-row floor", a signed-in table of 50 files read throug
 and written by Jinja, as the officers' queue is. The "form floor + duties" is the form floor
 with what every answer of the portal must also do, written the plain way: a request id, one
 log line, a request counter and latency histogram, and the security headers.
-It logs in an employer and an officer, checks that every page answers 200, then loads each
+It logs in the demo accounts the pages are asked as (an employer, an officer, a partner
+desk, a helpdesk agent), checks that every page answers 200, then loads each
 page with wrk (or, when wrk is missing, a Python load generator) for `--seconds` with
 `--clients` connections. It prints requests/s, p50 and p99 and the throughput as a share of
 bare Flask, one column group per scale; in the "×floor" column, each page's throughput as a
@@ -36,7 +37,8 @@ sockets, wrk). A page's own cost is its app column; bare Flask's serving column 
 any request costs here.
 
 A share of the files (SHARE_MINE) belongs to the demo employer, so "my applications" grows
-with the scale as an employer's list does. BENCH_SCALES, BENCH_SECONDS and BENCH_CLIENTS
+with the scale as an employer's list does; referrals to Ghent's partner desks and helpdesk
+tickets grow with it too (SHARE_SIDE_LISTS), for the partner inbox and the helpdesk queue. BENCH_SCALES, BENCH_SECONDS and BENCH_CLIENTS
 set the defaults (`make bench`); 1000000 is the optional large run.
 
 `--database postgresql+psycopg://…` (BENCH_DATABASE_URL; `make bench-postgres` starts a
@@ -65,7 +67,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from html import unescape
 from pathlib import Path
@@ -78,6 +80,9 @@ CONF = ROOT / "tests/bench/gunicorn.conf.py"
 PASSWORD = "demo-portal-2026"
 BATCH = 10_000
 SHARE_MINE = 0.01  # of the files belong to the demo employer: 100 at 10,000, 1,000 at 100,000
+# As many referrals (spread over Ghent's three partner desks) and as many helpdesk tickets
+# (a third of each state) as this share of the files: 1,000 each at 10,000 files.
+SHARE_SIDE_LISTS = 0.1
 # (label, who asks, path); "{timeline}" is one of the employer's files with a history.
 PAGES = [
     ("start page", None, "/"),
@@ -97,6 +102,10 @@ PAGES = [
     # "worker 1", where neither the union nor the OR is cheap unless chosen well.
     ("search (some files)", "officer", "/backoffice/dossiers?q=worker+999"),
     ("file (officer)", "officer", "/backoffice/dossiers/{timeline}"),
+    # The two other lists that grow with the service (SHARE_SIDE_LISTS): a partner desk's
+    # referrals, newest first, and the helpdesk's open tickets, the longest waiting first.
+    ("partner inbox", "municipality", "/partner/referrals"),
+    ("helpdesk queue", "helpdesk", "/helpdesk/desk"),
 ]
 # The least cost of a signed-in page (tests/bench/floor_app.py), measured beside bare Flask:
 # signing in as the portal does (Flask-Login, the ORM), which no portal page can beat; the
@@ -266,10 +275,73 @@ def seed(database: str, files: int, workdir: Path) -> int:
         ]:
             db.session.add(StatusEvent(dossier_id=mine.id, from_status=old, to_status=new))
         db.session.commit()
+        _seed_side_lists(max(1, int(files * SHARE_SIDE_LISTS)), rng)
+        db.session.execute(db.text("ANALYZE"))
+        db.session.commit()
         timeline_id = mine.id
         db.session.remove()
         db.engine.dispose()
     return timeline_id
+
+
+def _seed_side_lists(count: int, rng: random.Random) -> None:
+    """`count` referrals from the demo newcomer to Ghent's partner desks, and `count`
+    helpdesk tickets, inserted in bulk (the orange carpet's tables only when it is on)."""
+    from sqlalchemy import insert, select
+
+    from portal.accounts.models import User
+    from portal.extensions import db
+    from portal.fallback.models import HelpdeskTicket, TicketStatus
+
+    states = list(TicketStatus)
+    for start in range(0, count, BATCH):
+        db.session.execute(
+            insert(HelpdeskTicket),
+            [
+                {
+                    "number": f"HD-B{number:09d}",
+                    "access_token": f"bench-{number:058d}",
+                    "status": states[number % len(states)],
+                    "requester_name": f"Requester {number}",
+                    "requester_email": f"requester{number}@bench.example",
+                    "tried": "Submit the application",
+                    "error_text": "The page did not answer",
+                    "updated_at": datetime(2026, 1, 1, tzinfo=UTC)
+                    + timedelta(minutes=rng.randrange(500_000)),
+                }
+                for number in range(start, min(start + BATCH, count))
+            ],
+        )
+    try:
+        from onboarding.models import Partner, Referral, ReferralStatus, WelcomeProfile
+    except ImportError:  # the portal without the orange carpet
+        return
+    partners = db.session.scalars(select(Partner.id).order_by(Partner.id)).all()
+    talent = db.session.execute(
+        select(WelcomeProfile.id, WelcomeProfile.user_id)
+        .join(User, User.id == WelcomeProfile.user_id)
+        .where(User.email == "talent@demo.example")
+    ).first()
+    if not partners or talent is None:
+        return
+    statuses = list(ReferralStatus)
+    codes = {"municipality": "municipal_registration", "school": "school"}
+    kinds = dict(db.session.execute(select(Partner.id, Partner.kind)).all())
+    for start in range(0, count, BATCH):
+        rows = []
+        for number in range(start, min(start + BATCH, count)):
+            partner = partners[number % len(partners)]
+            rows.append(
+                {
+                    "profile_id": talent.id,
+                    "talent_id": talent.user_id,
+                    "item_code": codes.get(kinds[partner].value, "childcare"),
+                    "partner_id": partner,
+                    "status": statuses[number % len(statuses)],
+                    "shared_data": '[["name", "Tara Talent"]]',
+                }
+            )
+        db.session.execute(insert(Referral), rows)
 
 
 # --- Servers -------------------------------------------------------------------------------
@@ -535,7 +607,7 @@ def _measure_scale(
     try:
         cookies = {
             None: "",
-            **{who: login(server.port, f"{who}@demo.example") for who in ("employer", "officer")},
+            **{who: login(server.port, f"{who}@demo.example") for who in _signed_in(args.only)},
         }
         results = {}
         for label, who, path in chosen(args.only):
@@ -555,6 +627,11 @@ def _measure_scale(
         return results
     finally:
         server.stop()
+
+
+def _signed_in(only: str) -> set[str]:
+    """The demo accounts the chosen pages are asked as."""
+    return {who for _, who, _ in chosen(only) if who}
 
 
 def table(

@@ -74,9 +74,9 @@ def seeded_app(files: int, db: str, prefix: str):
 
 def signed_in_clients(app, anonymous) -> dict:
     """Test clients by who asks, as `http_bench.PAGES` names them: `anonymous` for the
-    public pages, the demo employer and officer signed in."""
+    public pages, each demo account they name signed in."""
     clients = {None: anonymous}
-    for who in ("employer", "officer"):
+    for who in sorted({who for _, who, _ in http_bench.PAGES if who}):
         clients[who] = app.test_client()
         log_in(clients[who], f"{who}@demo.example")
     return clients
