@@ -20,12 +20,13 @@ from onboarding.models import ReferralStatus
 from onboarding.referrals import TEXTS
 from portal import i18n
 from portal.i18n import _
-from portal.keep import per_language, rows_html
+from portal.keep import linked_rows
 from portal.web import html_text
 
 # Rows already written, per language, under their values and the inbox's address. Bounded
 # (about 200 bytes a row).
 MAX_ROWS = 2000
+STORE = "onboarding.inbox_rows"  # the application store of the texts and rows, per language
 _NUMBER = "\x00"  # where the referral's number goes in the translated "Referral %(number)s"
 _ROW = (
     '<tr><td><a href="{url}{id}">{name}</a></td><td>{step}</td>'
@@ -43,11 +44,6 @@ class Texts:
     rows: dict[tuple, str] = field(default_factory=dict)
 
     @classmethod
-    def current(cls) -> Texts:
-        """The texts of the request's language, made once per process."""
-        return per_language("onboarding.inbox_rows", cls.translated)
-
-    @classmethod
     def translated(cls) -> Texts:
         return cls(
             referral=html_text(_("Referral %(number)s", number=_NUMBER)),
@@ -59,11 +55,7 @@ class Texts:
 def render(referrals: Iterable, *, referral_url: str) -> Markup:
     """The <tr> of each referral of a page (`onboarding.answers.InboxPage.referrals`), in
     order; `referral_url` is the address a referral's id is appended to."""
-    texts = Texts.current()
-    url = html_text(referral_url)
-    return rows_html(
-        referrals, texts.rows, (referral_url,), lambda row: _row(row, texts, url), MAX_ROWS
-    )
+    return linked_rows(STORE, Texts.translated, referrals, referral_url, _row, MAX_ROWS)
 
 
 def _row(referral, texts: Texts, url: str) -> str:

@@ -16,6 +16,7 @@ from flask import current_app
 from markupsafe import Markup
 
 from portal.i18n import language
+from portal.web import html_text
 
 V = TypeVar("V")
 
@@ -54,3 +55,21 @@ def rows_html(
             html = remember(store, key, make(row), limit)
         out.append(html)
     return Markup("".join(out))
+
+
+def linked_rows(
+    name: str,
+    translated: Callable[[], V],
+    rows: Iterable,
+    url: str,
+    write: Callable[[object, V, str], str],
+    limit: int,
+) -> Markup:
+    """The HTML of a list's rows, each linking to `url` + its id: `write(row, texts, url)`
+    writes a row with the texts of the request's language (`translated()`, made once per
+    process and language and kept in the store `name`; they keep the rows written too, in
+    their `rows`) and `url` escaped. Each row is kept under `url` and its values
+    (`rows_html`), at most `limit` per language."""
+    texts = per_language(name, translated)
+    escaped = html_text(url)
+    return rows_html(rows, texts.rows, (url,), lambda row: write(row, texts, escaped), limit)

@@ -20,12 +20,13 @@ from markupsafe import Markup
 
 from portal import i18n
 from portal.fallback.models import TICKET_STATUS_TITLES, TicketStatus
-from portal.keep import per_language, rows_html
+from portal.keep import linked_rows
 from portal.web import html_text
 
 # Rows already written, per language, under their values and the tickets' address. Bounded
 # (about 300 bytes a row).
 MAX_ROWS = 2000
+STORE = "portal.desk_rows"  # the application store of the texts and rows, per language
 _ROW = (
     '<tr><td><a href="{url}{id}">{number}</a></td><td>{name}<br>{email}</td>'
     "<td>{organisation}</td><td>{status}</td><td>{updated}</td></tr>\n"
@@ -40,11 +41,6 @@ class Texts:
     rows: dict[tuple, str] = field(default_factory=dict)
 
     @classmethod
-    def current(cls) -> Texts:
-        """The texts of the request's language, made once per process."""
-        return per_language("portal.desk_rows", cls.translated)
-
-    @classmethod
     def translated(cls) -> Texts:
         return cls(
             statuses={status: html_text(title) for status, title in TICKET_STATUS_TITLES.items()}
@@ -54,11 +50,7 @@ class Texts:
 def render(tickets: Iterable, *, ticket_url: str) -> Markup:
     """The <tr> of each ticket of a page (`portal.fallback.tickets.DeskPage.tickets`), in
     order; `ticket_url` is the address a ticket's id is appended to."""
-    texts = Texts.current()
-    url = html_text(ticket_url)
-    return rows_html(
-        tickets, texts.rows, (ticket_url,), lambda row: _row(row, texts, url), MAX_ROWS
-    )
+    return linked_rows(STORE, Texts.translated, tickets, ticket_url, _row, MAX_ROWS)
 
 
 def _row(ticket, texts: Texts, url: str) -> str:

@@ -22,12 +22,13 @@ from portal import i18n
 from portal.dossiers.lifecycle.status import BACK_WITH_OFFICER
 from portal.dossiers.models import DossierKind, DossierStatus, Permit
 from portal.i18n import _
-from portal.keep import per_language, rows_html
+from portal.keep import linked_rows
 from portal.web import html_text
 
 # Rows already written, per language: a row's HTML depends only on its values, the language
 # and the files' address, which together are its key. Bounded (about 300 bytes a row).
 MAX_ROWS = 2000
+STORE = "portal.list_rows"  # the application store of the texts and rows, per language
 _ROW = (
     '<tr><td data-label="{l_reference}"><a href="{url}{id}">{reference}</a></td>'
     '<td data-label="{l_worker}">{worker}</td>'
@@ -45,11 +46,6 @@ class Texts:
     statuses: dict[DossierStatus, str]  # the status's tag: its title, styled by its value
     back_with_officer: dict[DossierStatus, str]  # the same, titled "Back with the officer"
     rows: dict[tuple, str] = field(default_factory=dict)  # rows written, under their values
-
-    @classmethod
-    def current(cls) -> Texts:
-        """The texts of the request's language, made once per process."""
-        return per_language("portal.list_rows", cls.translated)
 
     @classmethod
     def translated(cls) -> Texts:
@@ -82,9 +78,7 @@ def render(files: Iterable, *, file_url: str) -> Markup:
     """The <tr> of each file of a page (`portal.dossiers.access.ListedFile`), in order;
     `file_url` is the address a file's id is appended to. A row once written is kept under
     its values and the address (`keep.rows_html`): people go back to the same first page."""
-    texts = Texts.current()
-    url = html_text(file_url)
-    return rows_html(files, texts.rows, (file_url,), lambda file: _row(file, texts, url), MAX_ROWS)
+    return linked_rows(STORE, Texts.translated, files, file_url, _row, MAX_ROWS)
 
 
 def _row(file, texts: Texts, url: str) -> str:
