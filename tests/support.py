@@ -40,6 +40,29 @@ def own_database(base: Path, name: str) -> tuple[str, Callable[[], None]]:
 
 
 @contextmanager
+def own_app(base: Path, name: str, **settings) -> Iterator:
+    """The real app on a migrated, committed database of its own (`own_database`), with
+    `own_settings` and `settings`; its connections closed and the database dropped after
+    the block. For tests of requests at the same moment, which the rolled-back test
+    session cannot show (one connection sees no lock)."""
+    from flask_migrate import upgrade
+
+    from portal import create_app
+
+    url, drop = own_database(base, name)
+    app = create_app(own_settings(base, url, **settings))
+    with app.app_context():
+        upgrade()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        drop()  # a SQLite file goes with its temporary directory
+
+
+@contextmanager
 def seeded_on_postgresql(base: Path, name: str, why: str, files: int = 60) -> Iterator:
     """The real app, with the benchmark's settings, on a PostgreSQL database `name` of its
     own seeded as the benchmark seeds (the demo accounts and `files` files), dropped after
@@ -330,3 +353,30 @@ def statements_sent(*, savepoints: bool = False) -> Iterator[list[str]]:
         yield seen
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
+
+
+def run_together(jobs) -> list[int]:
+    """Run each job (a callable returning an HTTP status) in its own thread, all at once;
+    their statuses, in the order they finished (an exception counts as a 500)."""
+    import threading
+
+    barrier = threading.Barrier(len(jobs))
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def run(job):
+        barrier.wait()
+        try:
+            status = job()
+        except Exception as error:  # noqa: BLE001 - an exception counts as a 500
+            status = 500
+            print("job failed:", repr(error))
+        with lock:
+            statuses.append(status)
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses

@@ -7,15 +7,13 @@ own in the same cluster (PostgreSQL, when DATABASE_URL points there), with commi
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from datetime import date, timedelta
 
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from portal import audit, create_app
+from portal import audit
 from portal.accounts.models import ClaimStatus, MembershipClaim, OrgRole, Role, User
 from portal.audit import AuditEntry
 from portal.dossiers.lifecycle import handling
@@ -24,7 +22,7 @@ from portal.dossiers.models import Document, Dossier, DossierStatus
 from portal.extensions import db
 from tests.applications_support import fill, start, submit
 from tests.factories import PASSWORD, DossierFactory, card_details
-from tests.support import login, make_organisation, make_user, own_database, own_settings
+from tests.support import login, make_organisation, make_user, own_app, run_together
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 
@@ -44,42 +42,33 @@ def _audited_reads(employer, officer, read_id: int, document_id: int) -> list:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     """An app on its own committed database, with an employer, two officers and files."""
-    base = tmp_path_factory.mktemp("concurrency")
-    url, drop = own_database(base, "portal_concurrency")
-    app = create_app(
-        own_settings(
-            base,
-            url,
-            SQLALCHEMY_ENGINE_OPTIONS={"pool_size": THREADS * 4, "max_overflow": 10},
-            WTF_CSRF_ENABLED=False,
-            RATELIMIT_ENABLED=False,
-        )
-    )
-    with app.app_context():
-        upgrade()
-        make_user("employer@live.example", Role.EMPLOYER)
-        make_user("officer1@live.example", Role.OFFICER)
-        make_user("officer2@live.example", Role.OFFICER)
-        db.session.commit()
-    employer = app.test_client()
-    drafts = []
-    with app.app_context():
-        login(employer, "employer@live.example")
-        for _ in range(7):
-            dossier = start(employer)
-            fill(employer, dossier)
-            drafts.append(dossier.id)
-        db.session.commit()
-    # Two submitted files: one to read, one to decide.
-    with app.app_context():
-        for dossier_id in drafts[:2]:
-            assert submit(employer, dossier_id, token=f"setup-{dossier_id}").status_code == 302
-    app.drafts = drafts
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    drop()  # the SQLite file goes with its temporary directory
+    with own_app(
+        tmp_path_factory.mktemp("concurrency"),
+        "portal_concurrency",
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": THREADS * 4, "max_overflow": 10},
+        WTF_CSRF_ENABLED=False,
+        RATELIMIT_ENABLED=False,
+    ) as app:
+        with app.app_context():
+            make_user("employer@live.example", Role.EMPLOYER)
+            make_user("officer1@live.example", Role.OFFICER)
+            make_user("officer2@live.example", Role.OFFICER)
+            db.session.commit()
+        employer = app.test_client()
+        drafts = []
+        with app.app_context():
+            login(employer, "employer@live.example")
+            for _ in range(7):
+                dossier = start(employer)
+                fill(employer, dossier)
+                drafts.append(dossier.id)
+            db.session.commit()
+        # Two submitted files: one to read, one to decide.
+        with app.app_context():
+            for dossier_id in drafts[:2]:
+                assert submit(employer, dossier_id, token=f"setup-{dossier_id}").status_code == 302
+        app.drafts = drafts
+        yield app
 
 
 def _client(app, email):
@@ -92,30 +81,6 @@ def _client(app, email):
 def _get(client, url) -> int:
     with client.get(url) as response:  # closes a streamed file
         return response.status_code
-
-
-def _run_together(jobs) -> list[int]:
-    """Run each job (a callable returning an HTTP status) in its own thread, all at once."""
-    barrier = threading.Barrier(len(jobs))
-    statuses: list[int] = []
-    lock = threading.Lock()
-
-    def run(job):
-        barrier.wait()
-        try:
-            status = job()
-        except Exception as error:  # noqa: BLE001 - an exception counts as a 500
-            status = 500
-            print("job failed:", repr(error))
-        with lock:
-            statuses.append(status)
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return statuses
 
 
 def test_audited_reads_and_races_on_one_file_never_fail_or_double(live):
@@ -151,7 +116,7 @@ def test_audited_reads_and_races_on_one_file_never_fail_or_double(live):
             )
         )
         jobs.append(lambda c=officer: c.post(f"/backoffice/dossiers/{decide_id}/claim").status_code)
-    statuses = _run_together(jobs)
+    statuses = run_together(jobs)
     assert len(statuses) == len(jobs)
     assert not [s for s in statuses if s >= 500], Counter(statuses)
 
@@ -242,7 +207,7 @@ def test_reads_in_parallel_with_audited_reads_and_posts_never_fail_or_lose_an_en
             jobs.append(
                 lambda c=officer: c.post(f"/backoffice/dossiers/{read_id}/claim").status_code
             )
-        statuses = _run_together(jobs)
+        statuses = run_together(jobs)
     finally:
         live.config["SESSION_TOUCH_INTERVAL"] = touch_interval
     assert len(statuses) == len(jobs)
@@ -278,7 +243,7 @@ def test_information_requests_and_answers_race_without_doubling(live):
         dossier_id = dossier.id
     officers = [_client(live, f"officer{1 + n % 2}@live.example") for n in range(THREADS)]
     due = (date.today() + timedelta(days=10)).isoformat()
-    statuses = _run_together(
+    statuses = run_together(
         [
             lambda c=c: (
                 c.post(
@@ -291,7 +256,7 @@ def test_information_requests_and_answers_race_without_doubling(live):
     )
     assert not [s for s in statuses if s >= 500], Counter(statuses)
     employers = [_client(live, "employer@live.example") for _ in range(THREADS)]
-    statuses = _run_together(
+    statuses = run_together(
         [
             lambda c=c: (
                 c.post(
@@ -344,7 +309,7 @@ def test_the_dvz_deciding_one_file_many_times_at_once_records_one_decision(live)
                 headers=headers,
             ).status_code
 
-    statuses = _run_together([lambda n=n: decide(n) for n in range(THREADS)])
+    statuses = run_together([lambda n=n: decide(n) for n in range(THREADS)])
     assert not [s for s in statuses if s >= 500], Counter(statuses)
     assert 200 in statuses or 201 in statuses, Counter(statuses)
     with live.app_context():
@@ -394,7 +359,7 @@ def test_two_officers_deciding_one_card_at_once_one_wins(live):
         for n, client in enumerate(officers)
     ]
     responses = []
-    statuses = _run_together(
+    statuses = run_together(
         [lambda job=job: responses.append(job()) or responses[-1].status_code for job in jobs]
     )
     assert len(statuses) == CARD_OFFICERS
@@ -447,7 +412,7 @@ def test_administrators_answering_one_join_request_at_once_answer_it_once(live):
         for n, c in enumerate(clients)
     ]
     responses = []
-    statuses = _run_together(
+    statuses = run_together(
         [lambda job=job: responses.append(job()) or responses[-1].status_code for job in jobs]
     )
     assert statuses == [302] * 10, Counter(statuses)
@@ -505,7 +470,7 @@ def test_logins_of_one_account_at_once_and_the_purge_of_old_ones_lose_nothing(li
         )
         for _ in range(THREADS)
     ]
-    statuses = _run_together([*logins, purge])
+    statuses = run_together([*logins, purge])
     assert sorted(statuses) == [200] + [302] * THREADS, Counter(statuses)
     with live.app_context():
         rows = db.session.scalars(

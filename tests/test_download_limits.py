@@ -8,16 +8,12 @@ the same office address must not be refused for it.
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from flask_migrate import upgrade
 
-from portal import create_app
 from portal.accounts.models import Role
 from portal.extensions import db
 from tests.factories import DossierFactory
-from tests.support import login, make_user, own_database, own_settings
+from tests.support import login, make_user, own_app, run_together
 
 OFFICE = "10.9.9.9"  # one address for everyone: an office behind a NAT
 
@@ -92,27 +88,18 @@ def test_a_visitor_without_a_session_is_sent_to_log_in_every_time(client):
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     """An app on its own committed database: requests at the same moment need real commits."""
-    base = tmp_path_factory.mktemp("download-limits")
-    url, drop = own_database(base, "portal_download_limits")
-    app = create_app(
-        own_settings(
-            base,
-            url,
-            SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 12, "max_overflow": 4},
-            WTF_CSRF_ENABLED=False,
-            LOGIN_RATE_LIMIT="1000 per minute",
-            OWN_DATA_RATE_LIMIT="3 per minute",
-        )
-    )
-    with app.app_context():
-        upgrade()
-        make_user("eva@office.example", Role.EMPLOYER)
-        db.session.commit()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    drop()
+    with own_app(
+        tmp_path_factory.mktemp("download-limits"),
+        "portal_download_limits",
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 12, "max_overflow": 4},
+        WTF_CSRF_ENABLED=False,
+        LOGIN_RATE_LIMIT="1000 per minute",
+        OWN_DATA_RATE_LIMIT="3 per minute",
+    ) as app:
+        with app.app_context():
+            make_user("eva@office.example", Role.EMPLOYER)
+            db.session.commit()
+        yield app
 
 
 def test_ten_downloads_at_the_same_moment_let_exactly_the_limit_through(live):
@@ -128,25 +115,9 @@ def test_ten_downloads_at_the_same_moment_let_exactly_the_limit_through(live):
         with live.app_context():
             login(client, "eva@office.example")
         clients.append(client)
-    barrier = threading.Barrier(len(clients))
-    statuses: list[int] = []
-    lock = threading.Lock()
-
-    def ask(client) -> None:
-        barrier.wait()
-        try:
-            status = _get(client, "/account/my-data.json")
-        except Exception as error:  # noqa: BLE001 - counted as a failure
-            print("request failed:", repr(error))
-            status = 500
-        with lock:
-            statuses.append(status)
-
-    threads = [threading.Thread(target=ask, args=(client,)) for client in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = run_together(
+        [lambda c=client: _get(c, "/account/my-data.json") for client in clients]
+    )
     assert sorted(statuses) == [200] * 3 + [429] * 7
     with live.app_context():
         downloads = db.session.scalar(

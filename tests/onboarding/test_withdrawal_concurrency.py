@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from onboarding.models import (
@@ -22,13 +21,11 @@ from onboarding.models import (
     WelcomeProfile,
     WelcomeTally,
 )
-from portal import create_app
 from portal.accounts.models import PartnerKind, Role
 from portal.extensions import db
 from portal.mail import OutboxMessage
 from tests.onboarding.factories import GHENT
-from tests.support import login, make_user, own_database, own_settings
-from tests.test_concurrency import _run_together
+from tests.support import login, make_user, own_app, run_together
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 
@@ -42,56 +39,48 @@ CODES = {
 
 @pytest.fixture
 def live(tmp_path):
-    url, drop = own_database(tmp_path, "portal_withdrawal")
-    app = create_app(
-        own_settings(
-            tmp_path,
-            url,
-            SQLALCHEMY_ENGINE_OPTIONS={"pool_size": TABS * 4, "max_overflow": 10},
-            WTF_CSRF_ENABLED=False,
-            RATELIMIT_ENABLED=False,
-            ONBOARDING_WEBHOOK_ALLOW_PRIVATE=True,
-        )
-    )
-    with app.app_context():
-        upgrade()
-        talent = make_user("tara@live.example", Role.TALENT)
-        desk = make_user("desk@live.example", Role.PARTNER)
-        desk.partner_kind, desk.partner_refnis = PartnerKind.MUNICIPALITY, GHENT
-        profile = WelcomeProfile(user_id=talent.id, postal_code="9000", refnis=GHENT)
-        db.session.add(profile)
-        db.session.flush()
-        for kind in PartnerKind:
-            partner = Partner(
-                name=f"Gent {kind.value}",
-                kind=kind,
-                refnis=GHENT,
-                email=f"{kind.value}@gent.example",
-                webhook_url="http://127.0.0.1:9/hook",
-                webhook_secret="a-shared-secret-of-some-length",
-            )
-            db.session.add(partner)
+    with own_app(
+        tmp_path,
+        "portal_withdrawal",
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": TABS * 4, "max_overflow": 10},
+        WTF_CSRF_ENABLED=False,
+        RATELIMIT_ENABLED=False,
+        ONBOARDING_WEBHOOK_ALLOW_PRIVATE=True,
+    ) as app:
+        with app.app_context():
+            talent = make_user("tara@live.example", Role.TALENT)
+            desk = make_user("desk@live.example", Role.PARTNER)
+            desk.partner_kind, desk.partner_refnis = PartnerKind.MUNICIPALITY, GHENT
+            profile = WelcomeProfile(user_id=talent.id, postal_code="9000", refnis=GHENT)
+            db.session.add(profile)
             db.session.flush()
-            db.session.add(
-                Referral(
-                    profile_id=profile.id,
-                    talent_id=talent.id,
-                    partner_id=partner.id,
-                    item_code=CODES[kind],
-                    shared_data='[["name", "Tara"]]',
+            for kind in PartnerKind:
+                partner = Partner(
+                    name=f"Gent {kind.value}",
+                    kind=kind,
+                    refnis=GHENT,
+                    email=f"{kind.value}@gent.example",
+                    webhook_url="http://127.0.0.1:9/hook",
+                    webhook_secret="a-shared-secret-of-some-length",
                 )
+                db.session.add(partner)
+                db.session.flush()
+                db.session.add(
+                    Referral(
+                        profile_id=profile.id,
+                        talent_id=talent.id,
+                        partner_id=partner.id,
+                        item_code=CODES[kind],
+                        shared_data='[["name", "Tara"]]',
+                    )
+                )
+            db.session.commit()
+            app.referral_id = db.session.scalar(
+                select(Referral.id)
+                .join(Partner, Partner.id == Referral.partner_id)
+                .where(Partner.kind == PartnerKind.MUNICIPALITY)
             )
-        db.session.commit()
-        app.referral_id = db.session.scalar(
-            select(Referral.id)
-            .join(Partner, Partner.id == Referral.partner_id)
-            .where(Partner.kind == PartnerKind.MUNICIPALITY)
-        )
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    drop()
+        yield app
 
 
 def _client(app, email):
@@ -120,7 +109,7 @@ def test_tabs_withdrawing_and_erasing_while_the_partner_answers(live):
                 c.post(url, data={"kind": "message", "body": f"Answer {n}"}).status_code
             )
         )
-    statuses = _run_together(jobs)
+    statuses = run_together(jobs)
     assert all(status < 500 for status in statuses), statuses
     with live.app_context():
         assert db.session.scalar(select(func.count()).select_from(WelcomeProfile)) == 0
