@@ -1,5 +1,6 @@
 """Statements per page: the dashboard, "my applications", the officer queue and search, the
-partner inbox, the helpdesk desk and the partner services' list send the same number of statements to the database with
+partner inbox, the helpdesk desk, its intake and proofs, the mandates to verify and the
+partner services' list send the same number of statements to the database with
 few rows or many, and with a page of 2 rows or of 50 (no N+1), within a budget.
 
 Counted with SQLAlchemy's `before_cursor_execute` on the engine, for one GET, after a
@@ -15,14 +16,15 @@ from functools import partial
 import pytest
 
 from onboarding import answers, partners
-from portal import audit, clock
+from portal import audit, clock, paging
+from portal.accounts import mandates
 from portal.accounts.models import Organisation, PartnerKind
 from portal.backoffice import queue
 from portal.dossiers import access
 from portal.dossiers.lifecycle.models import InfoRequest
 from portal.dossiers.models import Dossier
 from portal.extensions import db
-from portal.fallback import tickets
+from portal.fallback import proofs, quarantine, tickets
 from tests.factories import (
     AdminFactory,
     DocumentFactory,
@@ -30,7 +32,10 @@ from tests.factories import (
     EmployerFactory,
     HelpdeskFactory,
     InfoRequestFactory,
+    IntakeMessageFactory,
+    MandateFactory,
     OfficerFactory,
+    proof,
 )
 from tests.onboarding.factories import GHENT, PartnerFactory, ReferralFactory
 from tests.onboarding.support import make_partner_user
@@ -48,6 +53,11 @@ BUDGET = {
     "/partner/referrals": 4,
     "/helpdesk/desk": 5,
     "/admin/partners": 4,
+    # Measured: the intake 2, the proofs 2, the mandates 3 and 4 past the first page (the
+    # pending page and the recent decisions, with their employers joined).
+    "/helpdesk/desk/intake": 3,
+    "/helpdesk/desk/proofs": 3,
+    "/backoffice/mandates": 5,
     # The officer's file page: 15 (16 past the trail's first page), of them 8 to record and
     # seal the opening in the audit trail in a transaction of its own (with the savepoint
     # the tests' session makes of its commit): on SQLite the write lock is no longer held
@@ -135,6 +145,7 @@ def _small_pages(monkeypatch, size: int) -> None:
     monkeypatch.setattr(answers, "PER_PAGE", size)
     monkeypatch.setattr(tickets, "PER_PAGE", size)
     monkeypatch.setattr(partners, "partners_page", partial(partners.partners_page, per_page=size))
+    monkeypatch.setattr(paging, "PER_PAGE", size)  # the intake, the proofs, the mandates
 
 
 def _queue_rows(client):
@@ -192,6 +203,34 @@ def _partner_rows(client):
     return f"after={partners.partners_page(admin, per_page=2).later}"
 
 
+def _intake_rows(client):
+    agent = HelpdeskFactory()
+    for _ in range(5):
+        IntakeMessageFactory()
+    db.session.commit()
+    login(client, agent.email, PASSWORD)
+    return f"before={quarantine.messages(agent, 'quarantine', per_page=2).later}"
+
+
+def _proof_rows(client):
+    agent = HelpdeskFactory()
+    for n in range(5):
+        proof(agent, f"filer{n}@example.be")
+    db.session.commit()
+    login(client, agent.email, PASSWORD)
+    return f"before={proofs.desk_proofs(agent, 'all', clock.today(), per_page=2).later}"
+
+
+def _mandate_rows(client):
+    officer = OfficerFactory()
+    for _ in range(5):
+        MandateFactory()
+    MandateFactory(verified=True)  # and one decided, in the list of recent decisions
+    db.session.commit()
+    login(client, officer.email, PASSWORD)
+    return f"after={mandates.pending_page(officer, per_page=2).later}"
+
+
 PAGES = {
     "/backoffice/dossiers": _queue_rows,
     "/backoffice/dossiers?q=priya": _queue_rows,
@@ -199,6 +238,9 @@ PAGES = {
     "/partner/referrals": _inbox_rows,
     "/helpdesk/desk": _desk_rows,
     "/admin/partners": _partner_rows,
+    "/helpdesk/desk/intake": _intake_rows,
+    "/helpdesk/desk/proofs": _proof_rows,
+    "/backoffice/mandates": _mandate_rows,
 }
 
 
