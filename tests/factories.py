@@ -493,21 +493,36 @@ class IntakeMessageFactory(BaseFactory):
     reason = "no_proof"
 
 
-def proof(agent: User, email: str, *, organisation=None, days=5, today=None, locale="en"):
-    """A helpdesk ticket from `email` and a proof issued on it by `agent`, through the services
-    (a proof's code and e-mail are the services' to make), for `organisation` or a new one."""
-    from portal.fallback import proofs, tickets
+def reported_ticket(
+    name: str, email: str, organisation_name=None, organisation_kbo=None, locale="en"
+):
+    """A helpdesk ticket as the public report form opens one, without an account."""
+    from portal.fallback import tickets
 
-    organisation = organisation or OrganisationFactory(name=f"Org of {email}")
-    ticket = tickets.open_ticket(
+    return tickets.open_ticket(
         None,
-        name=email.split("@")[0].title(),
+        name=name,
         email=email,
-        organisation_name=organisation.name,
-        organisation_kbo=organisation.kbo_number,
+        organisation_name=organisation_name,
+        organisation_kbo=organisation_kbo,
         tried="Submit the application",
         error_text="Error 500 on the check-answers page",
         locale=locale,
+    )
+
+
+def proof(agent: User, email: str, *, organisation=None, days=5, today=None, locale="en"):
+    """A helpdesk ticket from `email` and a proof issued on it by `agent`, through the services
+    (a proof's code and e-mail are the services' to make), for `organisation` or a new one."""
+    from portal.fallback import proofs
+
+    organisation = organisation or OrganisationFactory(name=f"Org of {email}")
+    ticket = reported_ticket(
+        email.split("@")[0].title(),
+        email,
+        organisation.name,
+        organisation.kbo_number,
+        locale,
     )
     return proofs.issue(
         agent, ticket.id, email=email, kbo=organisation.kbo_number, days=days, today=today

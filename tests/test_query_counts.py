@@ -36,6 +36,7 @@ from tests.factories import (
     MandateFactory,
     OfficerFactory,
     proof,
+    reported_ticket,
 )
 from tests.onboarding.factories import GHENT, PartnerFactory, ReferralFactory
 from tests.onboarding.support import make_partner_user
@@ -158,6 +159,14 @@ def _queue_rows(client):
     return f"after={first}"
 
 
+def _page_two(client, user, key: str, cursor) -> str:
+    """Commit the rows made, sign `user` in, and give the query string of the page after a
+    page of 2 (`key`: the list's cursor parameter; `cursor()`: the cursor's value)."""
+    db.session.commit()
+    login(client, user.email, PASSWORD)
+    return f"{key}={cursor()}"
+
+
 def _my_rows(client):
     employer = EmployerFactory()
     _files(employer, 5, submitted=True)
@@ -170,55 +179,47 @@ def _inbox_rows(client):
     for _ in range(5):
         ReferralFactory(partner=service, item_code="school")
     desk = make_partner_user("desk@school.gent", PartnerKind.SCHOOL, GHENT)
-    db.session.commit()
-    login(client, desk.email, PASSWORD)
-    return f"before={answers.inbox_page(desk, per_page=2).older}"
+    return _page_two(client, desk, "before", lambda: answers.inbox_page(desk, per_page=2).older)
 
 
 def _desk_rows(client):
     agent = HelpdeskFactory()
     for n in range(5):
-        ticket = tickets.open_ticket(
-            None,
-            name="Jan",
-            email=f"jan{n}@example.be",
-            organisation_name=None,
-            organisation_kbo=None,
-            tried="Submit",
-            error_text="Error 500",
-            locale="en",
-        )
+        ticket = reported_ticket("Jan", f"jan{n}@example.be")
         ticket.updated_at = clock.now() - timedelta(hours=10 - n)
-    db.session.commit()
-    login(client, agent.email, PASSWORD)
-    return f"after={tickets.desk_page(agent, 'open', per_page=2).later}"
+    return _page_two(
+        client, agent, "after", lambda: tickets.desk_page(agent, "open", per_page=2).later
+    )
 
 
 def _partner_rows(client):
     admin = AdminFactory()
     for refnis in ["11002", "44021", "46003", "11002", "71016"]:
         PartnerFactory(kind=PartnerKind.SCHOOL, refnis=refnis)
-    db.session.commit()
-    login(client, admin.email, PASSWORD)
-    return f"after={partners.partners_page(admin, per_page=2).later}"
+    return _page_two(
+        client, admin, "after", lambda: partners.partners_page(admin, per_page=2).later
+    )
 
 
 def _intake_rows(client):
     agent = HelpdeskFactory()
     for _ in range(5):
         IntakeMessageFactory()
-    db.session.commit()
-    login(client, agent.email, PASSWORD)
-    return f"before={quarantine.messages(agent, 'quarantine', per_page=2).later}"
+    return _page_two(
+        client, agent, "before", lambda: quarantine.messages(agent, "quarantine", per_page=2).later
+    )
 
 
 def _proof_rows(client):
     agent = HelpdeskFactory()
     for n in range(5):
         proof(agent, f"filer{n}@example.be")
-    db.session.commit()
-    login(client, agent.email, PASSWORD)
-    return f"before={proofs.desk_proofs(agent, 'all', clock.today(), per_page=2).later}"
+    return _page_two(
+        client,
+        agent,
+        "before",
+        lambda: proofs.desk_proofs(agent, "all", clock.today(), per_page=2).later,
+    )
 
 
 def _mandate_rows(client):
@@ -226,9 +227,9 @@ def _mandate_rows(client):
     for _ in range(5):
         MandateFactory()
     MandateFactory(verified=True)  # and one decided, in the list of recent decisions
-    db.session.commit()
-    login(client, officer.email, PASSWORD)
-    return f"after={mandates.pending_page(officer, per_page=2).later}"
+    return _page_two(
+        client, officer, "after", lambda: mandates.pending_page(officer, per_page=2).later
+    )
 
 
 PAGES = {

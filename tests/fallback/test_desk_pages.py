@@ -14,7 +14,7 @@ from portal.errors import Invalid
 from portal.extensions import db
 from portal.fallback import tickets
 from portal.fallback.models import HelpdeskTicket, TicketStatus
-from tests.factories import HelpdeskFactory
+from tests.factories import HelpdeskFactory, reported_ticket
 from tests.support import PASSWORD, login
 
 
@@ -29,24 +29,10 @@ def request_context(app):
         yield
 
 
-def _open(name: str, email: str, organisation: str | None = None):
-    """A ticket as the public report form opens one, without an account."""
-    return tickets.open_ticket(
-        None,
-        name=name,
-        email=email,
-        organisation_name=organisation,
-        organisation_kbo=None,
-        tried="Submit",
-        error_text="Error 500",
-        locale="en",
-    )
-
-
 def _tickets(count: int, status=TicketStatus.OPEN, hours_ago: int = 0) -> list[int]:
     made = []
     for n in range(count):
-        ticket = _open("Jan Peeters", f"jan{n}@example.be")
+        ticket = reported_ticket("Jan Peeters", f"jan{n}@example.be")
         ticket.status = status
         made.append(ticket)
     db.session.flush()
@@ -195,8 +181,8 @@ def test_each_row_shows_the_requesters_words_escaped_and_the_status_in_the_page_
     from portal.i18n import force_locale, format_datetime
 
     hostile = '</td></tr><script>alert("x")</script><img src=x onerror=alert(1)> & \' "'
-    ticket = _open(hostile[:200], "o'brien+<b>@example.be", "<i>Acme</i> & Zonen")
-    plain = _open("Jan", "jan@example.be", "")
+    ticket = reported_ticket(hostile[:200], "o'brien+<b>@example.be", "<i>Acme</i> & Zonen")
+    plain = reported_ticket("Jan", "jan@example.be", "")
     db.session.commit()
     login(client, agent.email, PASSWORD)
     html = client.get(f"/helpdesk/desk?lang={lang}").get_data(as_text=True)
