@@ -162,6 +162,15 @@ def client(app, db_session):
 
 
 @pytest.fixture
+def csrf_app(app, db_session):
+    """The suite's app with CSRF protection on, as in production (the suite's default is
+    off, so that tests post forms plainly)."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield app
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+@pytest.fixture
 def mailbox(smtp_sink):
     smtp_sink.clear()
     return smtp_sink

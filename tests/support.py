@@ -316,6 +316,17 @@ def login(client, user_email: str, password: str = PASSWORD):
     return response
 
 
+def csrf_login(client, user_email: str, password: str = PASSWORD):
+    """Sign in through the login page's form with its CSRF token, for an app with CSRF
+    protection on (the `csrf_app` fixture)."""
+    page = check_page(client.get("/account/login?lang=en").get_data(as_text=True))
+    token = page.select_one("main input[name=csrf_token]")["value"]
+    data = {"csrf_token": token, "email": user_email, "password": password}
+    response = client.post("/account/login", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return response
+
+
 def statements_of(client, url: str, *, fresh: bool = True) -> tuple[list[str], str]:
     """The statements one GET of `url` sends to the database, and the page, after a warm-up
     GET of the same page (caches of a first request are no page's cost).

@@ -5,27 +5,11 @@ from __future__ import annotations
 import pytest
 
 from portal import chrome
-from tests.support import PASSWORD, check_page, make_user
+from tests.support import PASSWORD, check_page, csrf_login, make_user
 
 
 def _token(html: str, selector: str) -> str:
     return check_page(html).select_one(selector)["value"]
-
-
-def _log_in(client, email: str) -> None:
-    page = client.get("/account/login?lang=en").get_data(as_text=True)
-    token = _token(page, "main input[name=csrf_token]")
-    response = client.post(
-        "/account/login", data={"csrf_token": token, "email": email, "password": PASSWORD}
-    )
-    assert response.status_code == 302
-
-
-@pytest.fixture
-def csrf_app(app, db_session):
-    app.config["WTF_CSRF_ENABLED"] = True
-    yield app
-    app.config["WTF_CSRF_ENABLED"] = False
 
 
 @pytest.mark.csrf
@@ -34,8 +18,8 @@ def test_each_session_gets_its_own_logout_token_and_it_works(csrf_app, db_sessio
     make_user("chrome-one@example.be")
     make_user("chrome-two@example.be")
     db_session.commit()
-    _log_in(first, "chrome-one@example.be")
-    _log_in(second, "chrome-two@example.be")
+    csrf_login(first, "chrome-one@example.be")
+    csrf_login(second, "chrome-two@example.be")
     logout = "header form[action='/account/logout'] input[name=csrf_token]"
     one = _token(first.get("/dashboard").get_data(as_text=True), logout)
     two = _token(second.get("/dashboard").get_data(as_text=True), logout)

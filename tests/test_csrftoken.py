@@ -9,16 +9,9 @@ from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
 from portal import csrftoken
-from tests.support import PASSWORD, check_page, make_user
+from tests.support import check_page, csrf_login, make_user
 
 LOGOUT = "header form[action='/account/logout'] input[name=csrf_token]"
-
-
-@pytest.fixture
-def csrf_app(app, db_session):
-    app.config["WTF_CSRF_ENABLED"] = True
-    yield app
-    app.config["WTF_CSRF_ENABLED"] = False
 
 
 @pytest.fixture
@@ -41,14 +34,6 @@ def _token(client, path: str = "/dashboard", selector: str = LOGOUT) -> str:
     return check_page(client.get(path).get_data(as_text=True)).select_one(selector)["value"]
 
 
-def _log_in(client, email: str) -> None:
-    token = _token(client, "/account/login?lang=en", "main input[name=csrf_token]")
-    response = client.post(
-        "/account/login", data={"csrf_token": token, "email": email, "password": PASSWORD}
-    )
-    assert response.status_code == 302
-
-
 @pytest.mark.csrf
 def test_pages_within_a_minute_reuse_the_signed_token_and_it_is_accepted(
     csrf_app, db_session, signings, monkeypatch
@@ -56,7 +41,7 @@ def test_pages_within_a_minute_reuse_the_signed_token_and_it_is_accepted(
     make_user("csrf-reuse@example.be")
     db_session.commit()
     client = csrf_app.test_client()
-    _log_in(client, "csrf-reuse@example.be")
+    csrf_login(client, "csrf-reuse@example.be")
     clock = [1000.0]
     monkeypatch.setattr(csrftoken.time, "monotonic", lambda: clock[0])
 
@@ -84,10 +69,10 @@ def test_a_new_session_never_gets_the_token_of_the_one_it_replaced(csrf_app, db_
     make_user("csrf-two@example.be")
     db_session.commit()
     client = csrf_app.test_client()
-    _log_in(client, "csrf-one@example.be")
+    csrf_login(client, "csrf-one@example.be")
     old = _token(client)
     assert client.post("/account/logout", data={"csrf_token": old}).status_code == 302
-    _log_in(client, "csrf-two@example.be")  # login and logout each start a fresh secret
+    csrf_login(client, "csrf-two@example.be")  # login and logout each start a fresh secret
     new = _token(client)
     assert new != old
     assert client.post("/account/logout", data={"csrf_token": old}).status_code == 400
@@ -130,7 +115,7 @@ def test_a_page_with_two_forms_gives_no_two_fields_one_id(csrf_app, db_session):
     make_user("csrf-ids@example.be")
     db_session.commit()
     client = csrf_app.test_client()
-    _log_in(client, "csrf-ids@example.be")
+    csrf_login(client, "csrf-ids@example.be")
     page = check_page(client.get("/account/?lang=en").get_data(as_text=True))  # no duplicate id
     fields = page.select("main input[name=csrf_token]")
     assert len(fields) >= 2
