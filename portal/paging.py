@@ -87,11 +87,16 @@ def oldest_first(
     return take(list(found.unique()), size, after)
 
 
-def newest_first(statement: Select, model: Any, before: str | None, size: int) -> Page:
+def newest_first(
+    statement: Select, model: Any, before: str | None, size: int, *, rows: bool = False
+) -> Page:
     """A page of `statement`'s rows of `model`, newest (highest id) first, past the row whose
     id the cursor `before` names. Any id marks a place, so only its form is checked: a
-    cursor that cannot be an id raises `Invalid`."""
+    cursor that cannot be an id raises `Invalid`. `rows`: `statement` selects columns (one
+    of them labelled `id`), and the page holds its rows rather than objects."""
     if given(before):
         statement = statement.where(model.id < cursor_id(before))
-    found = db.session.scalars(statement.order_by(model.id.desc()).limit(size + 1))
-    return take(list(found.unique()), size, before)
+    statement = statement.order_by(model.id.desc()).limit(size + 1)
+    if rows:
+        return take(db.session.execute(statement).all(), size, before)
+    return take(list(db.session.scalars(statement).unique()), size, before)

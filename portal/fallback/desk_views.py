@@ -17,7 +17,7 @@ from flask_login import current_user
 from portal import clock, uploads
 from portal.accounts.models import Role
 from portal.errors import Invalid, NotFound
-from portal.fallback import desk_rows, proofs, quarantine, tickets
+from portal.fallback import desk_rows, proof_rows, proofs, quarantine, tickets
 from portal.fallback.forms import (
     DeskFilterForm,
     NoteForm,
@@ -225,10 +225,7 @@ def proof_list():
         "fallback/proofs.html",
         form=form,
         page=page,
-        proofs=page.items,
-        state_of=proofs.state_of,
-        today=today,
-        revoke_form=CsrfForm(formdata=None),
+        rows=proof_rows.render(page.items, desk_url=url_for("desk.queue")),
     )
 
 

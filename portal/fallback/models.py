@@ -122,13 +122,26 @@ class Proof(db.Model):
 
     @property
     def party_name(self) -> str:
-        if self.organisation is not None:
-            return self.organisation.name
-        if self.mandatary is not None and self.foreign_employer is not None:
-            return f"{self.mandatary.name} / {self.foreign_employer.name}"
-        if self.kbo_number:
-            return format_kbo(self.kbo_number)
-        return ""
+        return party_name(
+            self.organisation and self.organisation.name,
+            self.mandatary and self.mandatary.name,
+            self.foreign_employer and self.foreign_employer.name,
+            self.kbo_number,
+        )
+
+
+def party_name(
+    organisation: str | None, mandatary: str | None, foreign_employer: str | None, kbo: str | None
+) -> str:
+    """Whom a proof lets file, by the names of its party: a registered employer, a mandatary
+    for one of its foreign employers, or an enterprise number nobody registered."""
+    if organisation is not None:
+        return organisation
+    if mandatary is not None and foreign_employer is not None:
+        return f"{mandatary} / {foreign_employer}"
+    if kbo:
+        return format_kbo(kbo)
+    return ""
 
 
 class Outcome(enum.StrEnum):

@@ -531,11 +531,12 @@ def test_the_proofs_come_a_page_at_a_time_newest_first(client, agent, monkeypatc
     from portal import paging
     from tests.factories import proof
 
-    made = [proof(agent, f"jan{n}@example.be") for n in range(3)]
+    # The codes as issued: `statements_of` leaves the proofs detached from the session.
+    made = [proof(agent, f"jan{n}@example.be").code for n in range(3)]
     db.session.commit()
     login(client, agent.email)
     few, _html = statements_of(client, "/helpdesk/desk/proofs?lang=en")
-    made += [proof(agent, f"piet{n}@example.be") for n in range(4)]
+    made += [proof(agent, f"piet{n}@example.be").code for n in range(4)]
     db.session.commit()
     many, _html = statements_of(client, "/helpdesk/desk/proofs?lang=en")
     assert len(many) == len(few)  # each row's ticket, issuer and file joined in
@@ -548,7 +549,7 @@ def test_the_proofs_come_a_page_at_a_time_newest_first(client, agent, monkeypatc
         codes += [row.select_one("td").get_text(strip=True) for row in soup.select("tbody tr")]
         found = soup.select_one("nav.pagination a[rel=next]")
         url = found["href"] + "&lang=en" if found else None
-    assert codes == [p.code for p in reversed(made)]
+    assert codes == made[::-1]
 
 
 @pytest.mark.parametrize("path", ["/helpdesk/desk/proofs", "/helpdesk/desk/intake"])
