@@ -17,7 +17,7 @@ from flask_login import current_user
 from portal import clock, uploads
 from portal.accounts.models import Role
 from portal.errors import Invalid, NotFound
-from portal.fallback import desk_rows, proof_rows, proofs, quarantine, tickets
+from portal.fallback import desk_rows, intake_rows, proof_rows, proofs, quarantine, tickets
 from portal.fallback.forms import (
     DeskFilterForm,
     NoteForm,
@@ -255,8 +255,7 @@ def intake_list():
         "fallback/intake.html",
         form=form,
         page=page,
-        messages=page.items,
-        outcomes=OUTCOME_TITLES,
+        rows=intake_rows.render(page.items, message_url=url_for("desk.intake_list") + "/"),
     )
 
 

@@ -1,0 +1,95 @@
+"""The helpdesk's list of the mail intake, written a row at a time in Python
+(portal/fallback/intake_rows.py): what a sender wrote is shown as written, never as markup,
+and the outcome and the moment read in the page's language."""
+
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+
+from portal import clock
+from portal.extensions import db
+from portal.fallback.models import OUTCOME_TITLES, Outcome, Review
+from portal.i18n import LANGUAGES, force_locale, format_datetime
+from tests.factories import DossierFactory, HelpdeskFactory, IntakeMessageFactory
+from tests.support import login
+
+HOSTILE = '</td></tr><script>alert("x")</script><img src=x onerror=alert(1)> & \' "'
+
+
+def _rows(html: str) -> dict[int, list[str]]:
+    """Each row's cells as text, by the id of the message it links to."""
+    soup = BeautifulSoup(html, "html.parser")
+    return {
+        int(tr.select_one("a")["href"].rsplit("/", 1)[1]): [
+            " ".join(td.get_text(" ").split()) for td in tr.select("td")
+        ]
+        for tr in soup.select("main tbody tr")
+    }
+
+
+@pytest.fixture
+def agent(db_session):
+    return HelpdeskFactory()
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_each_row_shows_the_senders_words_escaped_and_the_outcome_in_the_page_language(
+    client, agent, lang
+):
+    hostile = IntakeMessageFactory(
+        sender="<b>o'brien</b>+x@example.be", subject=HOSTILE, reason="<i>no_proof</i>"
+    )
+    accepted = IntakeMessageFactory(
+        outcome=Outcome.ACCEPTED,
+        reason=None,
+        dossier=DossierFactory(submitted=True),
+        review=Review.CONVERTED,
+        reviewed_at=clock.now(),
+    )
+    bare = IntakeMessageFactory(sender=None, subject=None, reason=None, outcome=Outcome.ERROR)
+    db.session.commit()
+    login(client, agent.email)
+
+    html = client.get(f"/helpdesk/desk/intake?state=all&lang={lang}").get_data(as_text=True)
+    soup = BeautifulSoup(html, "html.parser")
+    assert "<script>" not in html and soup.find("img") is None
+    assert soup.select("main tbody b, main tbody i") == []
+    rows = _rows(html)
+    with force_locale(lang):
+        from portal.i18n import _
+
+        titles = {outcome: str(title) for outcome, title in OUTCOME_TITLES.items()}
+        reviewed = _("reviewed")
+
+        def moment(message) -> str:
+            return " ".join(format_datetime(message.received_at, "short").split())
+
+    assert rows[hostile.id] == [
+        moment(hostile),
+        "<b>o'brien</b>+x@example.be",
+        " ".join(HOSTILE.split()),
+        f"{titles[Outcome.REJECTED]} (<i>no_proof</i>)",
+        "–",
+    ]
+    assert rows[accepted.id] == [
+        moment(accepted),
+        accepted.sender,
+        accepted.subject,
+        f"{titles[Outcome.ACCEPTED]} · {reviewed}",
+        accepted.dossier.reference,
+    ]
+    assert rows[bare.id] == [moment(bare), "–", "–", titles[Outcome.ERROR], "–"]
+
+
+def test_a_kept_row_follows_its_message_once_reviewed(client, agent):
+    """Rows are kept under their values: a message reviewed since is shown as reviewed."""
+    message = IntakeMessageFactory()
+    db.session.commit()
+    login(client, agent.email)
+    before = _rows(client.get("/helpdesk/desk/intake?state=all&lang=en").get_data(as_text=True))
+    assert before[message.id][3] == "Rejected (no_proof)"
+    message.review, message.reviewed_at = Review.DISMISSED, clock.now()
+    db.session.commit()
+    after = _rows(client.get("/helpdesk/desk/intake?state=all&lang=en").get_data(as_text=True))
+    assert after[message.id][3] == "Rejected (no_proof) · reviewed"
