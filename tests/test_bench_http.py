@@ -328,10 +328,14 @@ def _ask_as_a_browser(http_bench, app) -> None:
         for email in ("municipality@demo.example", "talent@demo.example"):
             assert http_bench.login(port, email)
         # The lists beside the files are seeded with them (SHARE_SIDE_LISTS: 40 of each at
-        # 400 files): the partner desk's inbox and the helpdesk's queue are full pages.
+        # 400 files): the partner desk's inbox, the helpdesk's queue, proofs and mail intake
+        # and the officers' mandates to verify are full pages.
         for who, path, link in (
             ("municipality", "/partner/referrals", 'href="/partner/referrals/'),
             ("helpdesk", "/helpdesk/desk", 'href="/helpdesk/desk/tickets/'),
+            ("helpdesk", "/helpdesk/desk/proofs", "<td>PRF-B"),
+            ("helpdesk", "/helpdesk/desk/intake", 'href="/helpdesk/desk/intake/'),
+            ("officer", "/backoffice/mandates", 'href="/backoffice/mandates/'),
         ):
             status, body, _ = http_bench._get(
                 port, path, http_bench.login(port, f"{who}@demo.example")

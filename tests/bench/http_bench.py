@@ -80,8 +80,9 @@ CONF = ROOT / "tests/bench/gunicorn.conf.py"
 PASSWORD = "demo-portal-2026"
 BATCH = 10_000
 SHARE_MINE = 0.01  # of the files belong to the demo employer: 100 at 10,000, 1,000 at 100,000
-# As many referrals (spread over Ghent's three partner desks) and as many helpdesk tickets
-# (a third of each state) as this share of the files: 1,000 each at 10,000 files.
+# As many referrals (spread over Ghent's three partner desks), helpdesk tickets (a third of
+# each state), proofs issued on them, messages of the mail intake and mandates to verify as
+# this share of the files: 1,000 each at 10,000 files.
 SHARE_SIDE_LISTS = 0.1
 # (label, who asks, path); "{timeline}" is one of the employer's files with a history.
 PAGES = [
@@ -106,6 +107,12 @@ PAGES = [
     # referrals, newest first, and the helpdesk's open tickets, the longest waiting first.
     ("partner inbox", "municipality", "/partner/referrals"),
     ("helpdesk queue", "helpdesk", "/helpdesk/desk"),
+    # The helpdesk's proofs (newest first, every state, an unused one with its revoke form)
+    # and the mail intake's quarantine (newest first), and the mandates officers verify
+    # (oldest first): the staff's other lists, which grow with the service too.
+    ("helpdesk proofs", "helpdesk", "/helpdesk/desk/proofs"),
+    ("mail intake", "helpdesk", "/helpdesk/desk/intake"),
+    ("mandates to verify", "officer", "/backoffice/mandates"),
 ]
 # The least cost of a signed-in page (tests/bench/floor_app.py), measured beside bare Flask:
 # signing in as the portal does (Flask-Login, the ORM), which no portal page can beat; the
@@ -285,8 +292,9 @@ def seed(database: str, files: int, workdir: Path) -> int:
 
 
 def _seed_side_lists(count: int, rng: random.Random) -> None:
-    """`count` referrals from the demo newcomer to Ghent's partner desks, and `count`
-    helpdesk tickets, inserted in bulk (the orange carpet's tables only when it is on)."""
+    """`count` referrals from the demo newcomer to Ghent's partner desks, and `count` of
+    each of the staff's lists (`_seed_staff_lists`), inserted in bulk (the orange carpet's
+    tables only when it is on)."""
     from sqlalchemy import insert, select
 
     from portal.accounts.models import User
@@ -312,6 +320,7 @@ def _seed_side_lists(count: int, rng: random.Random) -> None:
                 for number in range(start, min(start + BATCH, count))
             ],
         )
+    _seed_staff_lists(count, rng)
     try:
         from onboarding.models import Partner, Referral, ReferralStatus, WelcomeProfile
     except ImportError:  # the portal without the orange carpet
@@ -342,6 +351,97 @@ def _seed_side_lists(count: int, rng: random.Random) -> None:
                 }
             )
         db.session.execute(insert(Referral), rows)
+
+
+def _seed_staff_lists(count: int, rng: random.Random) -> None:
+    """`count` proofs issued on the seeded tickets (a third used for a file, a third
+    revoked, the rest unused or expired), `count` messages of the mail intake (three in four
+    rejected and in the quarantine, the others accepted as a file) and `count` mandates of
+    the demo mandatary's foreign employer (nine in ten waiting for verification)."""
+    from sqlalchemy import func, insert, select
+
+    from portal.accounts.models import (
+        ForeignEmployer,
+        Mandate,
+        MandateStatus,
+        Organisation,
+        Role,
+        User,
+    )
+    from portal.dossiers.models import Dossier
+    from portal.extensions import db
+    from portal.fallback.models import HelpdeskTicket, IntakeMessage, Outcome, Proof
+
+    agent = db.session.scalar(select(User.id).where(User.role == Role.HELPDESK).limit(1))
+    organisation = db.session.scalar(select(Organisation.id).order_by(Organisation.id).limit(1))
+    foreign = db.session.execute(
+        select(ForeignEmployer.id, User.id)
+        .join(User, User.mandatary_id == ForeignEmployer.mandatary_id)
+        .order_by(ForeignEmployer.id)
+        .limit(1)
+    ).first()
+    tickets = db.session.scalars(
+        select(HelpdeskTicket.id).where(HelpdeskTicket.number.like("HD-B%"))
+    ).all()
+    first_file, last_file = db.session.execute(
+        select(func.min(Dossier.id), func.max(Dossier.id))
+    ).one()
+    start_day = datetime(2026, 1, 1, tzinfo=UTC)
+    for start in range(0, count, BATCH):
+        numbers = range(start, min(start + BATCH, count))
+        proofs, messages, mandates = [], [], []
+        for number in numbers:
+            issued = start_day + timedelta(minutes=rng.randrange(500_000))
+            used = number % 3 == 0
+            proofs.append(
+                {
+                    "code": f"PRF-B{number:09d}",
+                    "ticket_id": tickets[number % len(tickets)],
+                    "email": f"filer{number}@bench.example",
+                    "organisation_id": organisation,
+                    "expires_on": issued.date() + timedelta(days=4),
+                    "issued_by_id": agent,
+                    "created_at": issued,
+                    "used_at": issued + timedelta(days=1) if used else None,
+                    "dossier_id": rng.randint(first_file, last_file) if used else None,
+                    "revoked_at": issued + timedelta(hours=2) if number % 3 == 1 else None,
+                }
+            )
+            accepted = number % 4 == 0
+            messages.append(
+                {
+                    "source_key": f"maildir:bench-{number:09d}",
+                    "sha256": "0" * 64,
+                    "size": 48_213,
+                    "received_at": issued,
+                    "sender": f"filer{number}@bench.example",
+                    "subject": f"Aanvraag {number}",
+                    "locale": "nl",
+                    "outcome": Outcome.ACCEPTED if accepted else Outcome.REJECTED,
+                    "reason": None if accepted else "no_proof",
+                    "dossier_id": rng.randint(first_file, last_file) if accepted else None,
+                    "answered": True,
+                }
+            )
+            if foreign is not None:
+                decided = number % 10 == 0
+                mandates.append(
+                    {
+                        "foreign_employer_id": foreign[0],
+                        "starts_on": issued.date(),
+                        "status": MandateStatus.VERIFIED if decided else MandateStatus.PENDING,
+                        "file_name": "mandate.pdf",
+                        "stored_name": f"bench-mandate-{number:09d}.pdf",
+                        "sha256": "0" * 64,
+                        "size": 48_213,
+                        "uploaded_by_id": foreign[1],
+                        "decided_at": issued + timedelta(days=2) if decided else None,
+                        "created_at": issued,
+                    }
+                )
+        for model, rows in ((Proof, proofs), (IntakeMessage, messages), (Mandate, mandates)):
+            if rows:
+                db.session.execute(insert(model), rows)
 
 
 # --- Servers -------------------------------------------------------------------------------
