@@ -70,21 +70,28 @@ def oldest_first(
     size: int,
     *,
     scope: Any = True,
+    rows: bool = False,
 ) -> Page:
     """A page of `statement`'s rows of `model`, oldest `moment` first (ties by id), past the
     row whose id the cursor `after` names (keyset: page 100 costs what page 1 does). The
     cursor's row may have left the list since (decided, say): it still marks the place. A
     cursor that names no row, one without that moment, or one outside `scope` (a condition
     on `model`: the reader's own rows, say) raises `Invalid`. `moment` is any column of a
-    stable order: a name gives an alphabetical list."""
+    stable order: a name gives an alphabetical list.
+
+    `rows=True` for a statement of columns (`select(model.id, …)`, the id among them, named
+    `id`) rather than of `model`: the page then holds those rows as read, for a list that
+    shows a few columns and need not load whole objects (issue 15)."""
     if given(after):
         row_id = cursor_id(after)
         at = db.session.scalar(select(moment).where(model.id == row_id, scope))
         if at is None:
             raise refused()
         statement = statement.where(beyond(moment, model.id, at, row_id))
-    found = db.session.scalars(statement.order_by(moment, model.id).limit(size + 1))
-    return take(list(found.unique()), size, after)
+    statement = statement.order_by(moment, model.id).limit(size + 1)
+    if rows:  # columns, not models: the rows as read (no collection joined to make unique)
+        return take(list(db.session.execute(statement)), size, after)
+    return take(list(db.session.scalars(statement).unique()), size, after)
 
 
 def newest_first(

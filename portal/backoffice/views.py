@@ -25,7 +25,7 @@ from portal import clock, fragments, textsearch, transactions, uploads
 from portal.accounts import mandates
 from portal.accounts.forms import DecisionForm
 from portal.accounts.models import Role
-from portal.backoffice import queue, queue_rows
+from portal.backoffice import mandate_rows, queue, queue_rows
 from portal.backoffice import services as backoffice_services
 from portal.backoffice.forms import (
     CHANNEL_TITLES,
@@ -62,6 +62,7 @@ def mandate_queue():
         "backoffice/mandates.html",
         page=page,
         pending=page.items,
+        rows=mandate_rows.render(page.items, mandate_url=url_for("backoffice.mandate_queue") + "/"),
         decided=mandates.recent_decisions(current_user),
     )
 

@@ -349,6 +349,82 @@ def test_the_mandates_page_reads_as_much_with_three_waiting_as_with_fifty(client
     assert len(many) == len(few)
 
 
+def _row_cells(soup) -> dict[int, list[str]]:
+    """The cells of each row of the mandates to verify, as read, by the id its link names."""
+    return {
+        int(tr.select_one("a")["href"].rsplit("/", 1)[1]): [
+            " ".join(td.get_text(" ").split()) for td in tr.select("td")
+        ]
+        for tr in soup.select("table tbody tr")
+    }
+
+
+def _mandates_page(client, lang: str):
+    return check_page(client.get(f"/backoffice/mandates?lang={lang}").get_data(as_text=True))
+
+
+@pytest.mark.parametrize("lang", ["nl", "fr", "de", "en"])
+def test_each_waiting_mandate_shows_what_was_typed_escaped_in_the_page_language(client, lang):
+    """The rows are written in Python (portal/backoffice/mandate_rows.py): what a mandatary
+    typed is shown as typed, never as markup, nor read as a format ("%(name)s", "{0}");
+    the moment and the link read in the page's language; each row links to its mandate."""
+    from portal.i18n import _, force_locale, format_datetime
+    from tests.factories import ForeignEmployerFactory, MandataryFactory, MandateFactory
+
+    hostile = '</td></tr><script>alert("x")</script><img src=x onerror=alert(1)> & \' "'
+    acme = MandataryFactory(name="<i>Acme</i> & Zonen")
+    mandate = MandateFactory(
+        foreign_employer=ForeignEmployerFactory(name=hostile, country="FR", mandatary=acme)
+    )
+    plain = MandateFactory(foreign_employer=ForeignEmployerFactory(name="Firma %(name)s {0}"))
+    db.session.commit()
+    login(client, make_user("officer@flanders.example", Role.OFFICER).email)
+    html = client.get(f"/backoffice/mandates?lang={lang}").get_data(as_text=True)
+    soup = check_page(html)
+    assert "<script>" not in html and soup.find("img") is None and soup.find("i") is None
+    rows = _row_cells(soup)
+    expected = {}
+    with force_locale(lang):
+        for shown, employer, mandatary in [
+            (mandate, f"{hostile} (FR)", "<i>Acme</i> & Zonen"),
+            (plain, "Firma %(name)s {0} (DE)", "Mandates BV"),
+        ]:
+            expected[shown.id] = [
+                format_datetime(shown.created_at, "short"),
+                employer,
+                mandatary,
+                _("Check the mandate of %(name)s", name=shown.foreign_employer.name),
+            ]
+    assert rows == {
+        id_: [" ".join(cell.split()) for cell in cells] for id_, cells in expected.items()
+    }
+    links = [a["href"] for a in soup.select("table tbody tr a")]
+    assert links == [f"/backoffice/mandates/{mandate.id}", f"/backoffice/mandates/{plain.id}"]
+    for link in links:
+        assert client.get(f"{link}?lang={lang}").status_code == 200
+
+
+def test_a_kept_row_shows_the_mandate_as_it_is_now(app, client):
+    """A row once written is kept (`mandate_rows.STORE`) under the values it shows, not the
+    mandate's id alone: the same mandate, its employer and mandatary renamed since, shows
+    the new names, never the row kept from before."""
+    from portal.backoffice import mandate_rows
+    from tests.factories import MandateFactory
+
+    mandate = MandateFactory()
+    db.session.commit()
+    login(client, make_user("officer@flanders.example", Role.OFFICER).email)
+    before = _row_cells(_mandates_page(client, "en"))[mandate.id]
+    assert before[1:] == ["Bouw GmbH (DE)", "Mandates BV", "Check the mandate of Bouw GmbH"]
+    kept = app.extensions[mandate_rows.STORE]["en"].rows
+    assert any(mandate.id in values for _url, values in kept), "the row is kept"
+    employer = mandate.foreign_employer
+    employer.name, employer.country, employer.mandatary.name = "Bau AG", "AT", "Nieuw BV"
+    db.session.commit()
+    after = _row_cells(_mandates_page(client, "en"))[mandate.id]
+    assert after == [before[0], "Bau AG (AT)", "Nieuw BV", "Check the mandate of Bau AG"]
+
+
 # The mandatary's own foreign employers, a page at a time ----------------------------------
 
 
