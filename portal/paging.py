@@ -81,7 +81,7 @@ def oldest_first(
 
     `rows=True` for a statement of columns (`select(model.id, …)`, the id among them, named
     `id`) rather than of `model`: the page then holds those rows as read, for a list that
-    shows a few columns and need not load whole objects (issue 15)."""
+    shows a few columns and need not load whole objects (issue 15); as `newest_first`."""
     if given(after):
         row_id = cursor_id(after)
         at = db.session.scalar(select(moment).where(model.id == row_id, scope))
@@ -89,9 +89,7 @@ def oldest_first(
             raise refused()
         statement = statement.where(beyond(moment, model.id, at, row_id))
     statement = statement.order_by(moment, model.id).limit(size + 1)
-    if rows:  # columns, not models: the rows as read (no collection joined to make unique)
-        return take(list(db.session.execute(statement)), size, after)
-    return take(list(db.session.scalars(statement).unique()), size, after)
+    return take(_read(statement, rows), size, after)
 
 
 def newest_first(
@@ -99,11 +97,16 @@ def newest_first(
 ) -> Page:
     """A page of `statement`'s rows of `model`, newest (highest id) first, past the row whose
     id the cursor `before` names. Any id marks a place, so only its form is checked: a
-    cursor that cannot be an id raises `Invalid`. `rows`: `statement` selects columns (one
-    of them labelled `id`), and the page holds its rows rather than objects."""
+    cursor that cannot be an id raises `Invalid`. `rows`: as `oldest_first`'s."""
     if given(before):
         statement = statement.where(model.id < cursor_id(before))
     statement = statement.order_by(model.id.desc()).limit(size + 1)
+    return take(_read(statement, rows), size, before)
+
+
+def _read(statement: Select, rows: bool) -> list:
+    """What a page's statement reads: its rows as read (`rows`: a statement of columns), or
+    the objects of its model, each once (a collection joined in repeats them)."""
     if rows:
-        return take(db.session.execute(statement).all(), size, before)
-    return take(list(db.session.scalars(statement).unique()), size, before)
+        return db.session.execute(statement).all()
+    return list(db.session.scalars(statement).unique())
