@@ -327,6 +327,30 @@ def csrf_login(client, user_email: str, password: str = PASSWORD):
     return response
 
 
+def sorted_plans(run: Callable[[], object]) -> list[str]:
+    """SQLite's query plan of each statement with an ORDER BY that `run()` sends: a page
+    read in an index's order has none saying "USE TEMP B-TREE FOR ORDER BY" (a sort of
+    every row it reached, which grows with the table)."""
+    from sqlalchemy import event
+
+    seen: list[tuple[str, tuple]] = []
+
+    def record(_conn, _cursor, statement, parameters, *_args) -> None:
+        seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        run()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    plans = []
+    for sql, params in seen:
+        if "ORDER BY" in sql:
+            rows = db.session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)
+            plans.append("\n".join(str(row[-1]) for row in rows))
+    return plans
+
+
 def statements_of(client, url: str, *, fresh: bool = True) -> tuple[list[str], str]:
     """The statements one GET of `url` sends to the database, and the page, after a warm-up
     GET of the same page (caches of a first request are no page's cost).

@@ -7,7 +7,17 @@ import secrets
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, and_, or_
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    and_,
+    or_,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from portal import textsearch
@@ -267,12 +277,19 @@ class Mandate(TimestampMixin, db.Model):
     """A signed mandate (PDF) from a foreign employer to a mandatary, checked by an officer."""
 
     __tablename__ = "mandate"
+    __table_args__ = (
+        # The officers' list: the mandates waiting, oldest upload first, read in the index's
+        # order a page at a time; with the status alone the database sorted all that wait.
+        Index("ix_mandate_queue", "status", "created_at", "id"),
+        # The latest decisions beside it: without it every mandate ever decided was sorted.
+        Index("ix_mandate_decided", "decided_at", "id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     foreign_employer_id: Mapped[int] = mapped_column(ForeignKey("foreign_employer.id"), index=True)
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[MandateStatus] = mapped_column(
-        str_enum(MandateStatus), default=MandateStatus.PENDING, index=True
+        str_enum(MandateStatus), default=MandateStatus.PENDING
     )
     # Single permits for a foreign employer, or a professional card for the person the
     # "foreign employer" row names (a business counter acting for an entrepreneur).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 from datetime import date
 
@@ -18,6 +19,7 @@ from tests.support import (
     field_error,
     login,
     make_user,
+    sorted_plans,
     statements_of,
     text_of,
 )
@@ -308,6 +310,29 @@ def test_the_mandates_to_verify_come_a_page_at_a_time_oldest_first(app, client):
     assert soup.select_one("nav.pagination a[rel=next]") is None
     assert soup.select_one("nav.pagination a[rel=first]")["href"] == "/backoffice/mandates"
     assert "Firma 049 <GmbH>: Verified" in soup.get_text()  # recently decided, on every page
+
+
+def test_the_mandates_page_reads_its_indexes_in_order_and_sorts_nothing(db_session):
+    """The waiting mandates (first page and past it) and the latest decisions are read in
+    the order of an index: no sort of every mandate waiting or ever decided, which would
+    grow with them."""
+    from portal import clock
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's; PostgreSQL uses the same btree indexes")
+    waiting = _waiting(40)
+    for mandate in waiting[:10]:
+        mandate.status, mandate.decided_at = MandateStatus.VERIFIED, clock.now()
+    db.session.commit()
+    db.session.execute(db.text("ANALYZE mandate"))
+    officer = make_user("officer@flanders.example", Role.OFFICER)
+    for after in (None, str(waiting[20].id)):
+        plans = sorted_plans(functools.partial(mandates.pending_page, officer, after, per_page=5))
+        assert plans and all("TEMP B-TREE" not in plan for plan in plans), plans
+        assert "ix_mandate_queue" in plans[-1], plans
+    plans = sorted_plans(functools.partial(mandates.recent_decisions, officer))
+    assert plans == [plans[0]] and "ix_mandate_decided" in plans[0], plans
+    assert "TEMP B-TREE" not in plans[0], plans
 
 
 @pytest.mark.parametrize(

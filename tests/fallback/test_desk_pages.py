@@ -4,6 +4,7 @@ arrive between two pages."""
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 
 import pytest
@@ -15,7 +16,7 @@ from portal.extensions import db
 from portal.fallback import tickets
 from portal.fallback.models import HelpdeskTicket, TicketStatus
 from tests.factories import HelpdeskFactory, reported_ticket
-from tests.support import PASSWORD, login
+from tests.support import PASSWORD, login, sorted_plans
 
 
 @pytest.fixture
@@ -140,31 +141,16 @@ def test_all_tickets_come_waiting_first_then_answered_and_resolved_merged_by_act
 def test_a_desk_page_reads_index_ranges_in_their_order_and_sorts_nothing(request_context, agent):
     """Each statement of a page reads the desk's index (status, last activity, id) in its
     order: no sort of every ticket of a state, which would grow with the tickets."""
-    from sqlalchemy import event
-
     if db.engine.dialect.name != "sqlite":
         pytest.skip("EXPLAIN QUERY PLAN is SQLite's; PostgreSQL uses the same btree index")
     _tickets(30, TicketStatus.ANSWERED, hours_ago=5)
     _tickets(30, TicketStatus.RESOLVED, hours_ago=4)
     cursor = _tickets(30, hours_ago=1)[10]
     db.session.execute(db.text("ANALYZE helpdesk_ticket"))
-    seen: list[tuple[str, tuple]] = []
-
-    def record(_conn, _cursor, statement, parameters, *_args) -> None:
-        seen.append((statement, parameters))
-
     for state, after in (("open", None), ("all", None), ("all", str(cursor)), ("resolved", None)):
-        seen.clear()
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
-            tickets.desk_page(agent, state, after, per_page=5)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
-        pages = [(sql, params) for sql, params in seen if "ORDER BY" in sql]
-        assert pages, state
-        for sql, params in pages:
-            rows = db.session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)
-            text = "\n".join(str(row[-1]) for row in rows)
+        plans = sorted_plans(functools.partial(tickets.desk_page, agent, state, after, per_page=5))
+        assert plans, state
+        for text in plans:
             assert "ix_helpdesk_ticket_desk" in text and "TEMP B-TREE" not in text, text
 
 
