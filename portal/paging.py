@@ -9,14 +9,17 @@ hand-made cursor learns nothing.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, bindparam, or_, select
 
+from portal import transactions
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.i18n import _
+from portal.keep import remember
 
 PER_PAGE = 50
 _CURSOR = re.compile(r"[1-9][0-9]{0,18}")
@@ -71,6 +74,7 @@ def oldest_first(
     *,
     scope: Any = True,
     rows: bool = False,
+    params: Mapping[str, Any] | None = None,
 ) -> Page:
     """A page of `statement`'s rows of `model`, oldest `moment` first (ties by id), past the
     row whose id the cursor `after` names (keyset: page 100 costs what page 1 does). The
@@ -81,32 +85,77 @@ def oldest_first(
 
     `rows=True` for a statement of columns (`select(model.id, …)`, the id among them, named
     `id`) rather than of `model`: the page then holds those rows as read, for a list that
-    shows a few columns and need not load whole objects (issue 15); as `newest_first`."""
+    shows a few columns and need not load whole objects (issue 15); as `newest_first`.
+    `params`: the values of `statement`'s own bind parameters."""
+    values = dict(params or {})
     if given(after):
         row_id = cursor_id(after)
         at = db.session.scalar(select(moment).where(model.id == row_id, scope))
         if at is None:
             raise refused()
-        statement = statement.where(beyond(moment, model.id, at, row_id))
-    statement = statement.order_by(moment, model.id).limit(size + 1)
-    return take(_read(statement, rows), size, after)
+        values.update(page_at=at, page_key=row_id)
+    paged = _paged(statement, model.id, moment, given(after))
+    return take(_read(paged, rows, values, size), size, after)
 
 
 def newest_first(
-    statement: Select, model: Any, before: str | None, size: int, *, rows: bool = False
+    statement: Select,
+    model: Any,
+    before: str | None,
+    size: int,
+    *,
+    rows: bool = False,
+    params: Mapping[str, Any] | None = None,
 ) -> Page:
     """A page of `statement`'s rows of `model`, newest (highest id) first, past the row whose
     id the cursor `before` names. Any id marks a place, so only its form is checked: a
-    cursor that cannot be an id raises `Invalid`. `rows`: as `oldest_first`'s."""
+    cursor that cannot be an id raises `Invalid`. `rows` and `params`: as `oldest_first`'s."""
+    values = dict(params or {})
     if given(before):
-        statement = statement.where(model.id < cursor_id(before))
-    statement = statement.order_by(model.id.desc()).limit(size + 1)
-    return take(_read(statement, rows), size, before)
+        values["page_key"] = cursor_id(before)
+    paged = _paged(statement, model.id, None, given(before))
+    return take(_read(paged, rows, values, size), size, before)
 
 
-def _read(statement: Select, rows: bool) -> list:
-    """What a page's statement reads: its rows as read (`rows`: a statement of columns), or
-    the objects of its model, each once (a collection joined in repeats them)."""
+# Page statements built from a list's statement, key and moment (by their identity: the
+# objects are kept with it) and whether a cursor is given. A list's statements are built
+# once per process (and kept by their services), so a page costs no statement building:
+# the cursor and the size are bind parameters. Bounded: a caller that builds its statement
+# anew each time only fills it, and it is emptied at the limit.
+_PAGED: dict[tuple, tuple[tuple, Select]] = {}
+_MAX_PAGED = 256
+
+
+def _paged(statement: Select, key: Any, moment: Any, past: bool) -> Select:
+    """`statement` in the page's order (`moment` and `key` ascending, or `key` descending
+    when `moment` is None), past the bind parameters `page_at`/`page_key` when `past`, and
+    cut at `page_size`."""
+    index = (id(statement), id(key), id(moment), past)
+    kept = _PAGED.get(index)
+    # The very objects, kept with it (an id alone may be reused once its object is gone).
+    mine = (statement, key, moment)
+    if kept is not None and all(a is b for a, b in zip(kept[0], mine, strict=True)):
+        return kept[1]
+    paged = statement
+    if moment is None:
+        if past:
+            paged = paged.where(key < bindparam("page_key"))
+        paged = paged.order_by(key.desc())
+    else:
+        if past:
+            paged = paged.where(beyond(moment, key, bindparam("page_at"), bindparam("page_key")))
+        paged = paged.order_by(moment, key)
+    paged = paged.limit(bindparam("page_size"))
+    remember(_PAGED, index, (mine, paged), _MAX_PAGED)
+    return paged
+
+
+def _read(statement: Select, rows: bool, values: dict[str, Any], size: int) -> list:
+    """A page's `size + 1` rows (one more tells whether a next page exists): as read, on the
+    request's transaction past the ORM (`rows`: a statement of columns, read as plain rows,
+    `transactions.plain_reads`), or the objects of its model, each once (a collection joined
+    in repeats them)."""
+    values["page_size"] = size + 1
     if rows:
-        return db.session.execute(statement).all()
-    return list(db.session.scalars(statement).unique())
+        return transactions.plain_reads().execute(statement, values).all()
+    return list(db.session.scalars(statement, values).unique())

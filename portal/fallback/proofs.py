@@ -309,7 +309,8 @@ def desk_proofs(
     today = today or clock.today()
     size = per_page or paging.PER_PAGE
     query = _desk_statement(state if state in PROOF_STATES else "all")
-    page = paging.newest_first(query.params(today=today), Proof, before, size, rows=True)
+    params = {"today": today}
+    page = paging.newest_first(query, Proof, before, size, rows=True, params=params)
     found = [
         DeskProof(
             row.id,
