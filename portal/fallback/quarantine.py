@@ -8,6 +8,8 @@ the upload checks are kept; the others are named in the audit trail).
 from __future__ import annotations
 
 import functools
+import heapq
+import itertools
 from dataclasses import dataclass
 
 from flask import current_app
@@ -20,7 +22,7 @@ from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.fallback import answers, blankform, codes, filing, intake, mailparse, rawstore
 from portal.fallback.mailparse import Attachment, ParsedMail
-from portal.fallback.models import IntakeMessage, Outcome, Review
+from portal.fallback.models import QUARANTINED, IntakeMessage, Outcome, Review
 from portal.fallback.proofs import ProofProblem, consume, party_of, resolve_party, verify
 from portal.fallback.tickets import require_agent
 from portal.i18n import _
@@ -47,20 +49,34 @@ def messages(
 ) -> paging.Page:
     """The intake's messages of a view, newest first, a page past the message `before`:
     rows of `INTAKE_COLUMNS`. Each message's file was joined in whole (a hundred columns),
-    for its reference alone (issue 15)."""
+    for its reference alone (issue 15).
+
+    The quarantine is read per outcome, each in the order of its index range (outcome, not
+    reviewed, id), and the two merged here: one statement for both outcomes walked every
+    message ever kept, newest first, to find the few still waiting (issue 15)."""
     require_agent(actor)
     size = per_page or paging.PER_PAGE
-    query = _messages_statement(view if view in VIEWS else "all")
-    return paging.newest_first(query, IntakeMessage, before, size, rows=True)
+    if view != "quarantine":
+        query = _messages_statement(view if view in VIEWS else "all")
+        return paging.newest_first(query, IntakeMessage, before, size, rows=True)
+    # Each outcome's page with its one row more (which tells whether a next page exists).
+    pages = [
+        paging.newest_first(
+            _messages_statement("quarantine", outcome), IntakeMessage, before, size + 1, rows=True
+        )
+        for outcome in QUARANTINED
+    ]
+    newest = heapq.merge(*(page.items for page in pages), key=lambda row: -row.id)
+    return paging.take(list(itertools.islice(newest, size + 1)), size, before)
 
 
 @functools.cache
-def _messages_statement(view: str) -> Select:
-    """The messages of a view (`VIEWS`), built once per view."""
+def _messages_statement(view: str, outcome: Outcome | None = None) -> Select:
+    """The messages of a view (`VIEWS`), or of `outcome` in the quarantine; built once."""
     query = select(*INTAKE_COLUMNS).outerjoin(Dossier, Dossier.id == IntakeMessage.dossier_id)
     if view == "quarantine":
         query = query.where(
-            IntakeMessage.outcome.in_((Outcome.REJECTED, Outcome.ERROR)),
+            IntakeMessage.outcome == outcome,
             IntakeMessage.reviewed_at.is_(None),
             IntakeMessage.purged_at.is_(None),
         )

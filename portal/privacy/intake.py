@@ -23,14 +23,15 @@ from sqlalchemy import and_, not_, select, update
 from sqlalchemy.orm import aliased
 
 from portal.extensions import db
+from portal.fallback import models as fallback_models
 from portal.fallback import rawstore
-from portal.fallback.models import IntakeMessage, Outcome
+from portal.fallback.models import IntakeMessage
 from portal.privacy.batches import Outcome as Result
 from portal.privacy.batches import Pass, commit, count, ids_in_batches, sample
 from portal.privacy.schedule import Entry
 
 QUARANTINED = and_(
-    IntakeMessage.outcome.in_((Outcome.REJECTED, Outcome.ERROR)),
+    IntakeMessage.outcome.in_(fallback_models.QUARANTINED),
     IntakeMessage.reviewed_at.is_(None),
 )
 
