@@ -327,6 +327,18 @@ def csrf_login(client, user_email: str, password: str = PASSWORD):
     return response
 
 
+def unmarked_page(client, url: str) -> BeautifulSoup:
+    """A page that shows hostile values (`<script>`, `<img onerror>`, `<i>`, `<b>` typed by
+    someone), parsed and checked as every page is: each value shows as text, so none of
+    those tags is in it."""
+    response = client.get(url)
+    assert response.status_code == 200, url
+    html = response.get_data(as_text=True)
+    soup = check_page(html)
+    assert "<script>" not in html and soup.select("img, i, main b") == [], url
+    return soup
+
+
 def sorted_plans(run: Callable[[], object]) -> list[str]:
     """SQLite's query plan of each statement with an ORDER BY that `run()` sends: a page
     read in an index's order has none saying "USE TEMP B-TREE FOR ORDER BY" (a sort of

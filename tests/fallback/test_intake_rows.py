@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.fallback.models import OUTCOME_TITLES, Outcome, Review
 from portal.i18n import LANGUAGES, force_locale, format_datetime
 from tests.factories import DossierFactory, HelpdeskFactory, IntakeMessageFactory
-from tests.support import login
+from tests.support import login, unmarked_page
 
 HOSTILE = '</td></tr><script>alert("x")</script><img src=x onerror=alert(1)> & \' "'
 
@@ -51,11 +51,7 @@ def test_each_row_shows_the_senders_words_escaped_and_the_outcome_in_the_page_la
     db.session.commit()
     login(client, agent.email)
 
-    html = client.get(f"/helpdesk/desk/intake?state=all&lang={lang}").get_data(as_text=True)
-    soup = BeautifulSoup(html, "html.parser")
-    assert "<script>" not in html and soup.find("img") is None
-    assert soup.select("main tbody b, main tbody i") == []
-    rows = _rows(html)
+    rows = _rows(str(unmarked_page(client, f"/helpdesk/desk/intake?state=all&lang={lang}")))
     with force_locale(lang):
         from portal.i18n import _
 

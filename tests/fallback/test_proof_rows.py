@@ -21,7 +21,7 @@ from tests.factories import (
     OrganisationFactory,
     proof,
 )
-from tests.support import csrf_login, login
+from tests.support import csrf_login, login, unmarked_page
 
 HOSTILE = '</td></tr><script>alert("x")</script><img src=x onerror=alert(1)> & \' "'
 
@@ -61,11 +61,8 @@ def test_each_row_shows_the_proof_escaped_its_party_and_its_state_in_the_page_la
     db.session.commit()
     login(client, agent.email)
 
-    html = client.get(f"/helpdesk/desk/proofs?lang={lang}").get_data(as_text=True)
-    soup = BeautifulSoup(html, "html.parser")
-    assert "<script>" not in html and soup.find("img") is None
-    assert soup.select("main tbody i, main tbody b") == []
-    rows = _rows(html)
+    soup = unmarked_page(client, f"/helpdesk/desk/proofs?lang={lang}")
+    rows = _rows(str(soup))
     with force_locale(lang):
         from portal.i18n import _
 
