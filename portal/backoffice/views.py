@@ -25,7 +25,7 @@ from portal import clock, fragments, textsearch, transactions, uploads
 from portal.accounts import mandates
 from portal.accounts.forms import DecisionForm
 from portal.accounts.models import Role
-from portal.backoffice import mandate_rows, queue, queue_rows
+from portal.backoffice import mandate_rows, queue, queue_rows, trail_rows
 from portal.backoffice import services as backoffice_services
 from portal.backoffice.forms import (
     CHANNEL_TITLES,
@@ -280,7 +280,7 @@ def _file_page(dossier: Dossier, *, record_view: bool = False, **bound):
     submitted_on = timeline.submission_day(dossier)
     return render_template(
         "backoffice/dossier.html",
-        describe_entry=lambda entry: backoffice_services.describe_entry(entry, by_name),
+        trail_rows=trail_rows.render(file.trail.entries, by_name),
         document_age=lambda d: backoffice_services.document_age(d, submitted_on),
         certificate_months=rules.procedure("certificate_max_age_months"),
         reason_labels=grounds.reason_labels,

@@ -188,3 +188,60 @@ def _when(entry) -> str:
     from portal.i18n import format_datetime
 
     return format_datetime(entry.at, "short")
+
+
+HOSTILE = '</td></tr><script>alert("x")</script><img src=x onerror=alert(1)> & \' "'
+
+
+@pytest.mark.parametrize("lang", ["nl", "fr", "de", "en"])
+def test_each_trail_row_is_the_entrys_sentence_escaped_in_the_page_language(client, officer, lang):
+    """The rows are written in Python (portal/backoffice/trail_rows.py): a person's name and
+    an entry's detail show as written, never as markup; the moment and the sentence read
+    in the page's language, as `describe_entry` words them."""
+    from portal import clock
+    from portal.backoffice.services import describe_entry
+    from portal.i18n import force_locale, format_datetime
+    from tests.factories import OfficerFactory
+    from tests.support import unmarked_page
+
+    dossier = QueuedDossierFactory()
+    colleague = OfficerFactory(name=f"<i>{HOSTILE}</i>")
+    closed = OfficerFactory(name="<b>Gone</b>", anonymised_at=clock.now())
+    made = [
+        audit.record("claim", dossier_id=dossier.id, actor_id=colleague.id),
+        audit.record("brand.new_action", dossier_id=dossier.id, actor_id=officer.id),
+        audit.record("download", dossier_id=dossier.id, actor_id=closed.id, detail=HOSTILE),
+        audit.record("status:submitted", dossier_id=dossier.id),
+    ]
+    db.session.commit()
+    soup = unmarked_page(client, f"/backoffice/dossiers/{dossier.id}?lang={lang}")
+    table = soup.find(id="audit-trail").find_next("table")
+    rows = [[td.get_text() for td in tr.select("td")] for tr in table.tbody.find_all("tr")]
+    entries = {e.id: e for e in audit.trail_page(dossier.id).entries}
+    with force_locale(lang):
+        expected = [
+            [format_datetime(entries[e.id].at, "short"), describe_entry(entries[e.id], {})]
+            for e in made
+        ]
+    assert all(row in rows for row in expected), (expected, rows)
+    assert expected[0][1].endswith(".") and HOSTILE in expected[0][1]
+
+
+def test_a_kept_trail_row_follows_its_actor(client, officer):
+    """Rows are kept under their values: once its actor's account is closed, a row reads
+    as it does now, not as it was written."""
+    from portal import clock
+    from tests.factories import OfficerFactory
+
+    dossier = QueuedDossierFactory()
+    colleague = OfficerFactory(name="Piet Peeters")
+    audit.record("claim", dossier_id=dossier.id, actor_id=colleague.id)
+    db.session.commit()
+    url = f"/backoffice/dossiers/{dossier.id}?lang=en"
+    rows, _links = _trail(client.get(url).get_data(as_text=True))
+    assert any("Officer Piet Peeters took the file." in row for row in rows)
+    colleague.anonymised_at = clock.now()
+    db.session.commit()
+    rows, _links = _trail(client.get(url).get_data(as_text=True))
+    assert not any("Piet Peeters" in row for row in rows)
+    assert any("A closed account took the file." in row for row in rows)
