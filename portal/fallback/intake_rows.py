@@ -48,7 +48,8 @@ class Texts:
     def translated(cls) -> Texts:
         return cls(
             outcomes={outcome: html_text(title) for outcome, title in OUTCOME_TITLES.items()},
-            reviewed=f" · {html_text(_('reviewed'))}",
+            # Not in an f-string: pybabel's extraction does not look inside one.
+            reviewed=" · " + html_text(_("reviewed")),
         )
 
 
