@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import clock
@@ -98,6 +98,17 @@ class Proof(db.Model):
     """
 
     __tablename__ = "fallback_proof"
+    # The helpdesk's list of one state, newest first (`proofs.desk_proofs`): each partial
+    # index holds the proofs of its state in id order, so a page reads a range of it rather
+    # than walking every proof ever issued past those of the other states.
+    __table_args__ = tuple(
+        Index(name, "id", sqlite_where=text(where), postgresql_where=text(where))
+        for name, where in (
+            ("ix_fallback_proof_open", "used_at IS NULL AND revoked_at IS NULL"),
+            ("ix_fallback_proof_used", "used_at IS NOT NULL"),
+            ("ix_fallback_proof_revoked", "revoked_at IS NOT NULL"),
+        )
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("helpdesk_ticket.id"), index=True)

@@ -140,3 +140,59 @@ def test_a_kept_row_follows_its_proof_revoked_and_expired(client, agent, monkeyp
     after = _rows(client.get("/helpdesk/desk/proofs?lang=en").get_data(as_text=True))
     assert after[first.code][-1] == "Revoked"
     assert after[second.code][-1] == "Expired unused"
+
+
+def _every_state(agent) -> dict[str, list[int]]:
+    """Proofs in every state, interleaved: the ids of each state's, newest first."""
+    made = {"used": [], "revoked": [], "expired": [], "unused": []}
+    for n in range(12):
+        item = proof(agent, f"state{n}@example.be")
+        state = ("used", "revoked", "expired", "unused")[n % 4]
+        if state == "used":
+            item.used_at = clock.now()
+        elif state == "revoked":
+            item.revoked_at = clock.now()
+        elif state == "expired":
+            item.expires_on = clock.today() - timedelta(days=1)
+        made[state].insert(0, item.id)
+    db.session.commit()
+    return made
+
+
+def test_each_state_lists_its_proofs_only_newest_first_a_page_at_a_time(db_session, agent):
+    from portal.fallback import proofs
+
+    made = _every_state(agent)
+    for state, expected in made.items():
+        seen, before = [], None
+        for _page in range(5):
+            page = proofs.desk_proofs(agent, state, clock.today(), before, per_page=2)
+            seen += [row.id for row in page.items]
+            assert all(row.state == state for row in page.items), state
+            if page.later is None:
+                break
+            before = str(page.later)
+        assert seen == expected, state
+
+
+def test_a_states_list_reads_its_own_index_in_order_and_sorts_nothing(db_session, agent):
+    """Each state's page reads the partial index of that state (revoked, used, or neither:
+    unused and expired) newest first: never a walk through every proof ever issued."""
+    import functools
+
+    from portal.fallback import proofs
+    from tests.support import sorted_plans
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's; PostgreSQL uses the same partial indexes")
+    made = _every_state(agent)
+    db.session.execute(db.text("ANALYZE fallback_proof"))
+    indexes = {"used": "used", "revoked": "revoked", "expired": "open", "unused": "open"}
+    for state, index in indexes.items():
+        for before in (None, str(made[state][0])):
+            read = functools.partial(proofs.desk_proofs, agent, state, clock.today(), before, 2)
+            plans = sorted_plans(read)
+            assert plans, state
+            for plan in plans:
+                assert f"ix_fallback_proof_{index}" in plan, (state, plan)
+                assert "TEMP B-TREE" not in plan, (state, plan)
