@@ -327,6 +327,21 @@ def csrf_login(client, user_email: str, password: str = PASSWORD):
     return response
 
 
+# A value typed to break out of a table cell and run script: what rows tests show as text.
+HOSTILE_MARKUP = '</td></tr><script>alert("x")</script><img src=x onerror=alert(1)> & \' "'
+
+
+def linked_row_cells(soup: BeautifulSoup) -> dict[int, list[str]]:
+    """The cells of each row of a page's table body, as read (white space made single), by
+    the id at the end of the row's first link."""
+    return {
+        int(tr.select_one("a")["href"].rsplit("/", 1)[1]): [
+            " ".join(td.get_text(" ").split()) for td in tr.select("td")
+        ]
+        for tr in soup.select("main tbody tr")
+    }
+
+
 def unmarked_page(client, url: str) -> BeautifulSoup:
     """A page that shows hostile values (`<script>`, `<img onerror>`, `<i>`, `<b>` typed by
     someone), parsed and checked as every page is: each value shows as text, so none of

@@ -14,9 +14,11 @@ from portal.accounts import mandates
 from portal.accounts.models import ForeignEmployer, Mandate, MandateStatus, Role
 from portal.extensions import db
 from tests.support import (
+    HOSTILE_MARKUP,
     check_page,
     error_summary,
     field_error,
+    linked_row_cells,
     login,
     make_user,
     sorted_plans,
@@ -375,16 +377,6 @@ def test_the_mandates_page_reads_as_much_with_three_waiting_as_with_fifty(client
     assert len(many) == len(few)
 
 
-def _row_cells(soup) -> dict[int, list[str]]:
-    """The cells of each row of the mandates to verify, as read, by the id its link names."""
-    return {
-        int(tr.select_one("a")["href"].rsplit("/", 1)[1]): [
-            " ".join(td.get_text(" ").split()) for td in tr.select("td")
-        ]
-        for tr in soup.select("table tbody tr")
-    }
-
-
 def _mandates_page(client, lang: str):
     return check_page(client.get(f"/backoffice/mandates?lang={lang}").get_data(as_text=True))
 
@@ -397,7 +389,7 @@ def test_each_waiting_mandate_shows_what_was_typed_escaped_in_the_page_language(
     from portal.i18n import _, force_locale, format_datetime
     from tests.factories import ForeignEmployerFactory, MandataryFactory, MandateFactory
 
-    hostile = '</td></tr><script>alert("x")</script><img src=x onerror=alert(1)> & \' "'
+    hostile = HOSTILE_MARKUP
     acme = MandataryFactory(name="<i>Acme</i> & Zonen")
     mandate = MandateFactory(
         foreign_employer=ForeignEmployerFactory(name=hostile, country="FR", mandatary=acme)
@@ -406,7 +398,7 @@ def test_each_waiting_mandate_shows_what_was_typed_escaped_in_the_page_language(
     db.session.commit()
     login(client, make_user("officer@flanders.example", Role.OFFICER).email)
     soup = unmarked_page(client, f"/backoffice/mandates?lang={lang}")
-    rows = _row_cells(soup)
+    rows = linked_row_cells(soup)
     expected = {}
     with force_locale(lang):
         for shown, employer, mandatary in [
@@ -438,14 +430,14 @@ def test_a_kept_row_shows_the_mandate_as_it_is_now(app, client):
     mandate = MandateFactory()
     db.session.commit()
     login(client, make_user("officer@flanders.example", Role.OFFICER).email)
-    before = _row_cells(_mandates_page(client, "en"))[mandate.id]
+    before = linked_row_cells(_mandates_page(client, "en"))[mandate.id]
     assert before[1:] == ["Bouw GmbH (DE)", "Mandates BV", "Check the mandate of Bouw GmbH"]
     kept = app.extensions[mandate_rows.STORE]["en"].rows
     assert any(mandate.id in values for _url, values in kept), "the row is kept"
     employer = mandate.foreign_employer
     employer.name, employer.country, employer.mandatary.name = "Bau AG", "AT", "Nieuw BV"
     db.session.commit()
-    after = _row_cells(_mandates_page(client, "en"))[mandate.id]
+    after = linked_row_cells(_mandates_page(client, "en"))[mandate.id]
     assert after == [before[0], "Bau AG (AT)", "Nieuw BV", "Check the mandate of Bau AG"]
 
 

@@ -190,9 +190,6 @@ def _when(entry) -> str:
     return format_datetime(entry.at, "short")
 
 
-HOSTILE = '</td></tr><script>alert("x")</script><img src=x onerror=alert(1)> & \' "'
-
-
 @pytest.mark.parametrize("lang", ["nl", "fr", "de", "en"])
 def test_each_trail_row_is_the_entrys_sentence_escaped_in_the_page_language(client, officer, lang):
     """The rows are written in Python (portal/backoffice/trail_rows.py): a person's name and
@@ -202,6 +199,7 @@ def test_each_trail_row_is_the_entrys_sentence_escaped_in_the_page_language(clie
     from portal.backoffice.services import describe_entry
     from portal.i18n import force_locale, format_datetime
     from tests.factories import OfficerFactory
+    from tests.support import HOSTILE_MARKUP as HOSTILE
     from tests.support import unmarked_page
 
     dossier = QueuedDossierFactory()

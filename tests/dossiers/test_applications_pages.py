@@ -10,7 +10,7 @@ import pytest
 from portal.dossiers import access
 from portal.extensions import db
 from tests.factories import DossierFactory, EmployerFactory, InfoRequestFactory
-from tests.support import PASSWORD, check_page, login, unmarked_page
+from tests.support import HOSTILE_MARKUP, PASSWORD, check_page, login, unmarked_page
 
 ROW = re.compile(r'<a href="/applications/(\d+)">')
 NEXT = re.compile(r'href="/applications/\?before=(\d+)" rel="next"')
@@ -126,7 +126,7 @@ def test_each_row_links_to_its_file_and_shows_its_status(app, client, employer):
     assert tag is not None and tag.get_text(strip=True)
 
 
-HOSTILE = '</td></tr><script>alert("x")</script><img src=x onerror=alert(1)> & \' "'
+HOSTILE = HOSTILE_MARKUP
 HOSTILE_REFERENCE = "SP-<i>&\"'</i>"  # a reference holds at most 20 characters
 
 

@@ -16,7 +16,14 @@ from portal.extensions import db
 from portal.fallback import tickets
 from portal.fallback.models import HelpdeskTicket, TicketStatus
 from tests.factories import HelpdeskFactory, reported_ticket
-from tests.support import PASSWORD, login, sorted_plans, unmarked_page
+from tests.support import (
+    HOSTILE_MARKUP,
+    PASSWORD,
+    linked_row_cells,
+    login,
+    sorted_plans,
+    unmarked_page,
+)
 
 
 @pytest.fixture
@@ -165,18 +172,13 @@ def test_each_row_shows_the_requesters_words_escaped_and_the_status_in_the_page_
     from portal.fallback.models import TICKET_STATUS_TITLES
     from portal.i18n import force_locale, format_datetime
 
-    hostile = '</td></tr><script>alert("x")</script><img src=x onerror=alert(1)> & \' "'
+    hostile = HOSTILE_MARKUP
     ticket = reported_ticket(hostile[:200], "o'brien+<b>@example.be", "<i>Acme</i> & Zonen")
     plain = reported_ticket("Jan", "jan@example.be", "")
     db.session.commit()
     login(client, agent.email, PASSWORD)
     soup = unmarked_page(client, f"/helpdesk/desk?lang={lang}")
-    rows = {
-        int(tr.select_one("a")["href"].rsplit("/", 1)[1]): [
-            " ".join(td.get_text(" ").split()) for td in tr.select("td")
-        ]
-        for tr in soup.select("tbody tr")
-    }
+    rows = linked_row_cells(soup)
     with force_locale(lang):
         waiting = str(TICKET_STATUS_TITLES[TicketStatus.OPEN])
         moment = format_datetime(ticket.updated_at, "short")

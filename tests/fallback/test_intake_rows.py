@@ -5,27 +5,14 @@ and the outcome and the moment read in the page's language."""
 from __future__ import annotations
 
 import pytest
-from bs4 import BeautifulSoup
 
 from portal import clock
 from portal.extensions import db
 from portal.fallback.models import OUTCOME_TITLES, Outcome, Review
 from portal.i18n import LANGUAGES, force_locale, format_datetime
 from tests.factories import DossierFactory, HelpdeskFactory, IntakeMessageFactory
-from tests.support import login, unmarked_page
-
-HOSTILE = '</td></tr><script>alert("x")</script><img src=x onerror=alert(1)> & \' "'
-
-
-def _rows(html: str) -> dict[int, list[str]]:
-    """Each row's cells as text, by the id of the message it links to."""
-    soup = BeautifulSoup(html, "html.parser")
-    return {
-        int(tr.select_one("a")["href"].rsplit("/", 1)[1]): [
-            " ".join(td.get_text(" ").split()) for td in tr.select("td")
-        ]
-        for tr in soup.select("main tbody tr")
-    }
+from tests.support import HOSTILE_MARKUP as HOSTILE
+from tests.support import linked_row_cells, login, unmarked_page
 
 
 @pytest.fixture
@@ -51,7 +38,7 @@ def test_each_row_shows_the_senders_words_escaped_and_the_outcome_in_the_page_la
     db.session.commit()
     login(client, agent.email)
 
-    rows = _rows(str(unmarked_page(client, f"/helpdesk/desk/intake?state=all&lang={lang}")))
+    rows = linked_row_cells(unmarked_page(client, f"/helpdesk/desk/intake?state=all&lang={lang}"))
     with force_locale(lang):
         from portal.i18n import _
 
@@ -83,11 +70,11 @@ def test_a_kept_row_follows_its_message_once_reviewed(client, agent):
     message = IntakeMessageFactory()
     db.session.commit()
     login(client, agent.email)
-    before = _rows(client.get("/helpdesk/desk/intake?state=all&lang=en").get_data(as_text=True))
+    before = linked_row_cells(unmarked_page(client, "/helpdesk/desk/intake?state=all&lang=en"))
     assert before[message.id][3] == "Rejected (no_proof)"
     message.review, message.reviewed_at = Review.DISMISSED, clock.now()
     db.session.commit()
-    after = _rows(client.get("/helpdesk/desk/intake?state=all&lang=en").get_data(as_text=True))
+    after = linked_row_cells(unmarked_page(client, "/helpdesk/desk/intake?state=all&lang=en"))
     assert after[message.id][3] == "Rejected (no_proof) · reviewed"
 
 

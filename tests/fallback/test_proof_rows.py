@@ -21,9 +21,8 @@ from tests.factories import (
     OrganisationFactory,
     proof,
 )
+from tests.support import HOSTILE_MARKUP as HOSTILE
 from tests.support import csrf_login, login, unmarked_page
-
-HOSTILE = '</td></tr><script>alert("x")</script><img src=x onerror=alert(1)> & \' "'
 
 
 def _rows(html: str) -> dict[str, list[str]]:
