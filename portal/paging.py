@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Select, and_, bindparam, or_, select
 
 from portal import transactions
+from portal.db import constant
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.i18n import _
@@ -94,8 +95,8 @@ def oldest_first(
         if at is None:
             raise refused()
         values.update(page_at=at, page_key=row_id)
-    paged = _paged(statement, model.id, moment, given(after))
-    return take(_read(paged, rows, values, size), size, after)
+    paged = _paged(statement, model.id, moment, given(after), size)
+    return take(_read(paged, rows, values), size, after)
 
 
 def newest_first(
@@ -113,24 +114,25 @@ def newest_first(
     values = dict(params or {})
     if given(before):
         values["page_key"] = cursor_id(before)
-    paged = _paged(statement, model.id, None, given(before))
-    return take(_read(paged, rows, values, size), size, before)
+    paged = _paged(statement, model.id, None, given(before), size)
+    return take(_read(paged, rows, values), size, before)
 
 
 # Page statements built from a list's statement, key and moment (by their identity: the
 # objects are kept with it) and whether a cursor is given. A list's statements are built
 # once per process (and kept by their services), so a page costs no statement building:
-# the cursor and the size are bind parameters. Bounded: a caller that builds its statement
+# the cursor is a bind parameter, and the size is written into the statement
+# (`db.constant`: a first page has no parameter, and PostgreSQL plans it once). Bounded: a caller that builds its statement
 # anew each time only fills it, and it is emptied at the limit.
 _PAGED: dict[tuple, tuple[tuple, Select]] = {}
 _MAX_PAGED = 256
 
 
-def _paged(statement: Select, key: Any, moment: Any, past: bool) -> Select:
+def _paged(statement: Select, key: Any, moment: Any, past: bool, size: int) -> Select:
     """`statement` in the page's order (`moment` and `key` ascending, or `key` descending
     when `moment` is None), past the bind parameters `page_at`/`page_key` when `past`, and
-    cut at `page_size`."""
-    index = (id(statement), id(key), id(moment), past)
+    cut after `size` + 1 rows (one more tells whether a next page exists)."""
+    index = (id(statement), id(key), id(moment), past, size)
     kept = _PAGED.get(index)
     # The very objects, kept with it (an id alone may be reused once its object is gone).
     mine = (statement, key, moment)
@@ -145,17 +147,16 @@ def _paged(statement: Select, key: Any, moment: Any, past: bool) -> Select:
         if past:
             paged = paged.where(beyond(moment, key, bindparam("page_at"), bindparam("page_key")))
         paged = paged.order_by(moment, key)
-    paged = paged.limit(bindparam("page_size"))
+    paged = paged.limit(constant(size + 1))
     remember(_PAGED, index, (mine, paged), _MAX_PAGED)
     return paged
 
 
-def _read(statement: Select, rows: bool, values: dict[str, Any], size: int) -> list:
-    """A page's `size + 1` rows (one more tells whether a next page exists): as read, on the
+def _read(statement: Select, rows: bool, values: dict[str, Any]) -> list:
+    """A page's rows (`_paged`: one more than the page's size): as read, on the
     request's transaction past the ORM (`rows`: a statement of columns, read as plain rows,
     `transactions.plain_reads`), or the objects of its model, each once (a collection joined
     in repeats them)."""
-    values["page_size"] = size + 1
     if rows:
         return transactions.plain_reads().execute(statement, values).all()
     return list(db.session.scalars(statement, values).unique())

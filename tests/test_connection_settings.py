@@ -47,3 +47,59 @@ def test_a_dangling_foreign_key_is_refused(db_session):
             db.text("INSERT INTO dossier_viewer (dossier_id, user_id) VALUES (:d, :u)"),
             {"d": 2_000_000_001, "u": 2_000_000_002},
         )
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "x' OR '1'='1",
+        "pending; DROP TABLE mandate",
+        "a b",
+        "",
+        "naïve",
+        "a" * 65,
+        10**19,
+        "line\nbreak",
+        "--",
+        "/* */",
+        True,
+        None,
+        1.5,
+        b"open",
+    ],
+)
+def test_a_value_that_is_no_constant_is_never_written_into_a_statement(value):
+    """`db.constant` writes a code's value into the SQL itself (so PostgreSQL plans the
+    statement once): only digits or a plain word, so nothing a value holds could quote its
+    way out, whatever reaches it by mistake."""
+    from portal.db import constant
+
+    with pytest.raises((TypeError, ValueError)):
+        constant(value)
+
+
+def test_a_constant_selects_what_its_bound_value_selects(db_session):
+    """Written in, a status and a size select the same rows as when they are sent apart."""
+    from sqlalchemy import select
+
+    from portal.accounts.models import Role, User
+    from portal.db import among, constant
+    from tests.support import make_user
+
+    for number in range(4):
+        make_user(f"officer{number}@constant.example", Role.OFFICER)
+    make_user("helpdesk@constant.example", Role.HELPDESK)
+    db.session.flush()
+    mine = User.email.like("%@constant.example")
+    bound = select(User.email).where(mine, User.role == Role.OFFICER).order_by(User.id).limit(3)
+    written = (
+        select(User.email)
+        .where(mine, among(User.role, [Role.OFFICER]))
+        .order_by(User.id)
+        .limit(constant(3))
+    )
+    expected = [f"officer{number}@constant.example" for number in range(3)]
+    assert db.session.scalars(bound).all() == db.session.scalars(written).all() == expected
+    assert "'officer'" in str(written.compile(db.engine)) and " 3" in str(
+        written.compile(db.engine)
+    )

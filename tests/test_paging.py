@@ -41,8 +41,8 @@ def test_a_kept_page_statement_is_never_given_for_other_objects(waiting, monkeyp
     each request must never get another one's page."""
     mine = select(Mandate.id).where(Mandate.status == MandateStatus.PENDING)
     other = select(Mandate.id).where(Mandate.id < 0)  # no rows at all
-    index = (id(mine), id(Mandate.id), id(None), False)
-    paged_other = paging._paged(other, Mandate.id, None, False)
+    index = (id(mine), id(Mandate.id), id(None), False, 10)
+    paged_other = paging._paged(other, Mandate.id, None, False, 10)
     # As if `other` had been kept under `mine`'s ids.
     monkeypatch.setitem(paging._PAGED, index, ((other, Mandate.id, None), paged_other))
     page = paging.newest_first(mine, Mandate, None, 10, rows=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from datetime import date
 
-from sqlalchemy import Row, Select, bindparam, exists, select
+from sqlalchemy import Row, Select, exists, select
 from sqlalchemy.orm import selectinload
 
 from portal import clock, mail, paging, uploads
@@ -18,6 +18,7 @@ from portal.accounts.models import (
     Role,
     User,
 )
+from portal.db import constant
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
 from portal.i18n import _
@@ -185,7 +186,7 @@ def _pending_statement() -> Select:
         .select_from(Mandate)
         .join(Mandate.foreign_employer)
         .join(ForeignEmployer.mandatary)
-        .where(Mandate.status == MandateStatus.PENDING)
+        .where(Mandate.status == constant(MandateStatus.PENDING, Mandate.status.type))
     )
 
 
@@ -201,22 +202,23 @@ def pending_page(actor: User, after: str | None = None, per_page: int | None = N
     )
 
 
-@functools.cache
-def _decided_statement() -> Select:
+@functools.lru_cache(maxsize=8)
+def _decided_statement(limit: int) -> Select:
+    # The size is written in (`db.constant`): without a parameter, PostgreSQL plans it once.
     return (
         select(*DECIDED_COLUMNS)
         .select_from(Mandate)
         .join(Mandate.foreign_employer)
-        .where(Mandate.status != MandateStatus.PENDING)
+        .where(Mandate.status != constant(MandateStatus.PENDING, Mandate.status.type))
         .order_by(Mandate.decided_at.desc(), Mandate.id.desc())
-        .limit(bindparam("size"))
+        .limit(constant(limit))
     )
 
 
 def recent_decisions(actor: User, limit: int = 20) -> list[Row]:
     """The `limit` mandates decided last, newest first: rows of `DECIDED_COLUMNS`."""
     _require_officer(actor)
-    return list(db.session.execute(_decided_statement(), {"size": limit}))
+    return list(db.session.execute(_decided_statement(limit)))
 
 
 def get_mandate(actor: User, mandate_id: int) -> Mandate:

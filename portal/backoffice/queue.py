@@ -64,7 +64,7 @@ from sqlalchemy.types import Boolean
 
 from portal import clock, pagecache, paging, textsearch, transactions
 from portal.accounts.models import ForeignEmployer, Organisation, Role, User
-from portal.db import among
+from portal.db import among, constant
 from portal.dossiers.lifecycle import meaning
 from portal.dossiers.models import Channel, Dossier, DossierStatus, Permit
 from portal.errors import NotAllowed
@@ -128,7 +128,7 @@ def _up_to_cap(rows, cap: int | None = None) -> Select:
     """A count of `rows` (a SELECT or a UNION) that stops at `cap` (COUNT_CAP) + 1: it reads
     at most that many index entries, however many match."""
     return select(func.count()).select_from(
-        rows.limit((COUNT_CAP if cap is None else cap) + 1).subquery()
+        rows.limit(constant((COUNT_CAP if cap is None else cap) + 1)).subquery()
     )
 
 
@@ -519,7 +519,9 @@ def _page_statement(
     # The page's ids first, from the files alone, then their rows with the joins: joined,
     # SQLite sorts every matching file (all open files, or every match of a search) before
     # the LIMIT; alone, it walks the sort key's index and stops after a page.
-    page_ids = select(Dossier.id).where(*page_where).order_by(*order).limit(size + 1)
+    # The size is written into the statement (`db.constant`): a first page then has no
+    # parameter, and PostgreSQL plans it once per connection instead of on every view.
+    page_ids = select(Dossier.id).where(*page_where).order_by(*order).limit(constant(size + 1))
     return _rows_statement(sort, backwards).where(Dossier.id.in_(page_ids.scalar_subquery()))
 
 
