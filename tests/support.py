@@ -354,13 +354,11 @@ def unmarked_page(client, url: str) -> BeautifulSoup:
     return soup
 
 
-def sorted_plans(run: Callable[[], object]) -> list[str]:
-    """SQLite's query plan of each statement with an ORDER BY that `run()` sends: a page
-    read in an index's order has none saying "USE TEMP B-TREE FOR ORDER BY" (a sort of
-    every row it reached, which grows with the table)."""
+def _sent(run: Callable[[], object]) -> list[tuple[str, object]]:
+    """The statements (with their parameters) that `run()` sends to the database."""
     from sqlalchemy import event
 
-    seen: list[tuple[str, tuple]] = []
+    seen: list[tuple[str, object]] = []
 
     def record(_conn, _cursor, statement, parameters, *_args) -> None:
         seen.append((statement, parameters))
@@ -370,11 +368,35 @@ def sorted_plans(run: Callable[[], object]) -> list[str]:
         run()
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
+    return seen
+
+
+def sorted_plans(run: Callable[[], object]) -> list[str]:
+    """SQLite's query plan of each statement with an ORDER BY that `run()` sends: a page
+    read in an index's order has none saying "USE TEMP B-TREE FOR ORDER BY" (a sort of
+    every row it reached, which grows with the table)."""
     plans = []
-    for sql, params in seen:
+    for sql, params in _sent(run):
         if "ORDER BY" in sql:
             rows = db.session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)
             plans.append("\n".join(str(row[-1]) for row in rows))
+    return plans
+
+
+def walked_plans(run: Callable[[], object]) -> list[str]:
+    """PostgreSQL's plan, as run (EXPLAIN ANALYZE), of each statement with an ORDER BY that
+    `run()` sends, the planner held to walking indexes (no sequential or bitmap scan, no
+    sort), as it does on a large table: a walk that reads rows only to throw them away
+    says "Rows Removed by Filter", rows that grow with the table. For the rest of the
+    test's transaction."""
+    connection = db.session.connection()
+    for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+        connection.exec_driver_sql(f"SET LOCAL {setting} = off")
+    plans = []
+    for sql, params in _sent(run):
+        if "ORDER BY" in sql:
+            rows = connection.exec_driver_sql(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}", params)
+            plans.append("\n".join(str(row[0]) for row in rows))
     return plans
 
 

@@ -204,12 +204,20 @@ def pending_page(actor: User, after: str | None = None, per_page: int | None = N
 
 @functools.lru_cache(maxsize=8)
 def _decided_statement(limit: int) -> Select:
-    # The size is written in (`db.constant`): without a parameter, PostgreSQL plans it once.
+    # Every decided mandate has its moment (`decide_mandate`); asked for it, PostgreSQL
+    # starts its backward walk of `ix_mandate_decided` past the waiting mandates, whose
+    # empty moments it sorts last in that index and so first in a descending walk: it read
+    # them all before the first decision (9,000 at 100,000 files: 0.95 ms, growing with the
+    # waiting list; SQLite sorts empty moments first, and never saw them). The size is
+    # written in (`db.constant`): without a parameter, PostgreSQL plans it once.
     return (
         select(*DECIDED_COLUMNS)
         .select_from(Mandate)
         .join(Mandate.foreign_employer)
-        .where(Mandate.status != constant(MandateStatus.PENDING, Mandate.status.type))
+        .where(
+            Mandate.status != constant(MandateStatus.PENDING, Mandate.status.type),
+            Mandate.decided_at.is_not(None),
+        )
         .order_by(Mandate.decided_at.desc(), Mandate.id.desc())
         .limit(constant(limit))
     )
