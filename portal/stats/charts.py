@@ -10,7 +10,11 @@ away. A small grey cross on the baseline marks the month, as the table says "not
 
 from __future__ import annotations
 
+import math
+
 from markupsafe import Markup, escape
+
+from portal.i18n import format_number
 
 WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP = 640, 260, 48, 40, 16
 BAR = "#003d6b"
@@ -26,16 +30,18 @@ def _frame(chart_id: str, title: str, desc: str, body: str) -> Markup:
     )
 
 
-def _axes(labels: list[str], top: float, unit_step: float) -> str:
+def _axes(labels: list[str], step: float) -> str:
+    """The axes, with TICKS steps of `step` up the side, each written as the request's
+    language writes numbers ("2,5" in Dutch, "1.000" for a thousand)."""
     plot_h = HEIGHT - PAD_BOTTOM - PAD_TOP
     parts = [
         f'<line x1="{PAD_LEFT}" y1="{HEIGHT - PAD_BOTTOM}" x2="{WIDTH - 8}" y2="{HEIGHT - PAD_BOTTOM}" stroke="#1a1a1a"/>'
     ]
-    for i in range(5):
-        value = top * i / 4
-        y = HEIGHT - PAD_BOTTOM - plot_h * i / 4
+    for i in range(TICKS + 1):
+        value = _tick(step, i)
+        y = HEIGHT - PAD_BOTTOM - plot_h * i / TICKS
         parts.append(
-            f'<text x="{PAD_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#1a1a1a">{value:g}</text>'
+            f'<text x="{PAD_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#1a1a1a">{escape(format_number(value))}</text>'
         )
         parts.append(
             f'<line x1="{PAD_LEFT}" y1="{y:.1f}" x2="{WIDTH - 8}" y2="{y:.1f}" stroke="#d0d0d0"/>'
@@ -64,16 +70,42 @@ def _hidden_marks(values: list[float | None]) -> str:
     )
 
 
-def _top(values: list[float | None]) -> float:
-    peak = max(_shown(values), default=0) or 1
-    magnitude = 10 ** (len(str(int(peak))) - 1)
-    return float(((int(peak) // magnitude) + 1) * magnitude)
+TICKS = 4  # steps up the side, above the baseline
+_NICE = (1, 2, 2.5, 5)  # a step is one of these times a power of ten
+
+
+def _step(values: list[float | None]) -> float:
+    """The axis's step: the least "nice" one (1, 2, 2.5 or 5 times a power of ten) whose
+    TICKS steps reach the highest shown value. A chart of counts (whole numbers only) steps
+    by whole numbers: no "2.5 applications" (a top of 2 or 5 gave ticks of 0.5 and 1.5)."""
+    shown = _shown(values)
+    peak = max(shown, default=0)
+    whole = all(float(value).is_integer() for value in shown)
+    if peak <= 0:
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(peak / TICKS))
+    while True:
+        for nice in _NICE:
+            step = nice * power
+            if whole and not float(step).is_integer():
+                continue
+            if step * TICKS >= peak:
+                return step
+        power *= 10
+
+
+def _tick(step: float, i: int) -> int | float:
+    """The i-th tick's value, as it is written: whole numbers as integers ("2", not "2.0"),
+    the rest without the binary float's tail (3 × 0.1 is 0.30000000000000004)."""
+    value = round(step * i, 6)
+    return int(value) if value.is_integer() else value
 
 
 def bar_chart(
     chart_id: str, labels: list[str], values: list[float | None], title: str, desc: str
 ) -> Markup:
-    top = _top(values)
+    step = _step(values)
+    top = step * TICKS
     plot_h = HEIGHT - PAD_BOTTOM - PAD_TOP
     slot = (WIDTH - PAD_LEFT - 8) / max(len(labels), 1)
     bars = "".join(
@@ -82,7 +114,7 @@ def bar_chart(
         for i, v in enumerate(values)
         if v is not None
     )
-    body = _axes(labels, top, top / 4) + bars + _hidden_marks(values)
+    body = _axes(labels, step) + bars + _hidden_marks(values)
     return _frame(chart_id, title, desc, body)
 
 
@@ -90,7 +122,8 @@ def line_chart(
     chart_id: str, labels: list[str], values: list[float | None], title: str, desc: str
 ) -> Markup:
     """A line through the shown values; a hidden value breaks the line."""
-    top = _top(values)
+    step = _step(values)
+    top = step * TICKS
     plot_h = HEIGHT - PAD_BOTTOM - PAD_TOP
     slot = (WIDTH - PAD_LEFT - 8) / max(len(labels), 1)
     runs: list[list[tuple[float, float]]] = [[]]
@@ -108,7 +141,7 @@ def line_chart(
         for run in runs
         if run
     )
-    body = _axes(labels, top, top / 4) + line + dots + _hidden_marks(values)
+    body = _axes(labels, step) + line + dots + _hidden_marks(values)
     return _frame(chart_id, title, desc, body)
 
 

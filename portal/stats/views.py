@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from portal import clock
 from portal.accounts.models import Role
 from portal.dossiers.models import Permit
-from portal.i18n import _, language
+from portal.i18n import _, format_number, language
 from portal.pagecache import cached
 from portal.security import public, roles
 from portal.stats import capacity as capacity_figures
@@ -112,6 +112,11 @@ def _charts(months: list[dict], *, public: bool = False) -> tuple:
     return bars, line
 
 
+def _figure(value: float | None) -> str:
+    """A figure in the request's language's way; "–" for nothing to measure (the tables')."""
+    return "–" if value is None else format_number(value)
+
+
 def _distribution(period: Period, totals: dict, kind: str | None = None):
     """The histogram of the period's processing times, and its bins for the table."""
     everything: Counter = Counter()
@@ -122,9 +127,10 @@ def _distribution(period: Period, totals: dict, kind: str | None = None):
         return None, bins
     summary = _(
         "Mean %(mean)s, median %(median)s, 90th percentile %(p90)s working days.",
-        mean=totals["avg_processing_working_days"],
-        median=totals["median_processing_working_days"],
-        p90=totals["p90_processing_working_days"],
+        # As the tables write them: "12,5" in Dutch, not "12.5".
+        mean=_figure(totals["avg_processing_working_days"]),
+        median=_figure(totals["median_processing_working_days"]),
+        p90=_figure(totals["p90_processing_working_days"]),
     )
     chart = charts.histogram(
         "chart-distribution",
