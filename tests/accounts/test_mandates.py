@@ -316,18 +316,24 @@ def test_the_mandates_to_verify_come_a_page_at_a_time_oldest_first(app, client):
     assert "Firma 049 <GmbH>: Verified" in soup.get_text()  # recently decided, on every page
 
 
+def _some_decided(count: int, decided: int) -> list[Mandate]:
+    """`count` mandates uploaded in order, the first `decided` of them verified since."""
+    from portal import clock
+
+    mandates_ = _waiting(count)
+    for mandate in mandates_[:decided]:
+        mandate.status, mandate.decided_at = MandateStatus.VERIFIED, clock.now()
+    db.session.commit()
+    return mandates_
+
+
 def test_the_mandates_page_reads_its_indexes_in_order_and_sorts_nothing(db_session):
     """The waiting mandates (first page and past it) and the latest decisions are read in
     the order of an index: no sort of every mandate waiting or ever decided, which would
     grow with them."""
-    from portal import clock
-
     if db.engine.dialect.name != "sqlite":
         pytest.skip("EXPLAIN QUERY PLAN is SQLite's; PostgreSQL uses the same btree indexes")
-    waiting = _waiting(40)
-    for mandate in waiting[:10]:
-        mandate.status, mandate.decided_at = MandateStatus.VERIFIED, clock.now()
-    db.session.commit()
+    waiting = _some_decided(40, 10)
     db.session.execute(db.text("ANALYZE mandate"))
     officer = make_user("officer@flanders.example", Role.OFFICER)
     for after in (None, str(waiting[20].id)):
@@ -344,14 +350,9 @@ def test_on_postgresql_the_latest_decisions_walk_no_waiting_mandate(db_session):
     moments' index, so first in the walk back from the latest: the latest decisions must
     start past them, or they read every waiting mandate before the first decision (9,000
     at 100,000 files, and more as the list grows)."""
-    from portal import clock
-
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite sorts the empty moments first: the walk back never meets them")
-    waiting = _waiting(30)
-    for mandate in waiting[:3]:
-        mandate.status, mandate.decided_at = MandateStatus.VERIFIED, clock.now()
-    db.session.commit()
+    waiting = _some_decided(30, 3)
     officer = make_user("officer@flanders.example", Role.OFFICER)
     decided = []
     plans = walked_plans(lambda: decided.extend(mandates.recent_decisions(officer)))
