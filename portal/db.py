@@ -7,7 +7,7 @@ import functools
 import re
 from collections.abc import Iterable
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from psycopg.pq import TransactionStatus
@@ -68,7 +68,7 @@ _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _INTEGERS = range(-(2**63), 2**63)
 
 
-def constant(value: int | str | enum.Enum, type_: Any = None) -> ColumnElement:
+def constant(value: int | str | date | enum.Enum, type_: Any = None) -> ColumnElement:
     """`value` written into the statement's SQL, where a bound parameter would send it apart:
     for values fixed in the code (a status, a page's size), never for what a user gives.
 
@@ -78,11 +78,13 @@ def constant(value: int | str | enum.Enum, type_: Any = None) -> ColumnElement:
     on every view, and planning the helpdesk's proofs (seven tables joined) took 2.2 ms
     against 0.2 ms to run them. A statement without parameters is planned once per
     connection (psycopg prepares it after its fifth run) and its plan kept (issue 15).
-    Only 64-bit integers and words of letters, digits, `_`, `.` and `-`: nothing to quote,
-    so nothing a value holds can change the statement.
+    Only 64-bit integers, days (written 2026-12-06) and words of letters, digits, `_`, `.`
+    and `-`: nothing to quote, so nothing a value holds can change the statement.
     """
     if isinstance(value, enum.Enum):
         value = value.value
+    if isinstance(value, date) and not isinstance(value, datetime):
+        value = value.isoformat()
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise TypeError(f"not a constant for a statement: {value!r}")
     if isinstance(value, int):

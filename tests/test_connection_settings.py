@@ -5,6 +5,8 @@ its default; PostgreSQL compiles no query to machine code."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
 from sqlalchemy.exc import IntegrityError
 
@@ -66,6 +68,7 @@ def test_a_dangling_foreign_key_is_refused(db_session):
         None,
         1.5,
         b"open",
+        datetime(2026, 12, 6, 9, 30, tzinfo=UTC),  # a moment: bound, never written in
     ],
 )
 def test_a_value_that_is_no_constant_is_never_written_into_a_statement(value):
@@ -100,6 +103,30 @@ def test_a_constant_selects_what_its_bound_value_selects(db_session):
     )
     expected = [f"officer{number}@constant.example" for number in range(3)]
     assert db.session.scalars(bound).all() == db.session.scalars(written).all() == expected
-    assert "'officer'" in str(written.compile(db.engine)) and " 3" in str(
-        written.compile(db.engine)
-    )
+    sql = str(written.compile(db.engine))
+    assert "'officer'" in sql and " 3" in sql
+
+
+def test_a_day_written_in_compares_as_the_bound_day(db_session):
+    """A day (a proof's last valid day, say) is written as 2026-12-06 and compares with a
+    date column as the bound day does, on SQLite (text) and PostgreSQL (a date) alike."""
+    from sqlalchemy import select
+
+    from portal.accounts.models import Mandate
+    from portal.db import constant
+    from tests.factories import MandateFactory
+
+    mandates = [MandateFactory(starts_on=date(2026, 12, day)) for day in (5, 6, 7)]
+    db.session.flush()
+    ours = Mandate.id.in_([mandate.id for mandate in mandates])
+    for day in (date(2026, 12, 6), date(2026, 1, 1), date(2027, 1, 1)):
+        written = constant(day, Mandate.starts_on.type)
+        assert f"'{day.isoformat()}'" in str(written.compile(db.engine))
+        for compare in ("__ge__", "__lt__"):
+            bound = db.session.scalars(
+                select(Mandate.id).where(ours, getattr(Mandate.starts_on, compare)(day))
+            ).all()
+            inline = db.session.scalars(
+                select(Mandate.id).where(ours, getattr(Mandate.starts_on, compare)(written))
+            ).all()
+            assert sorted(bound) == sorted(inline), (day, compare)

@@ -207,6 +207,8 @@ STAFF_LISTS = {
     "the helpdesk's tickets": "FROM helpdesk_ticket WHERE helpdesk_ticket.status =",
     "the helpdesk's counts": "(SELECT count(*) AS count_1 FROM (SELECT helpdesk_ticket.id",
     "the helpdesk's proofs": "FROM fallback_proof JOIN helpdesk_ticket",
+    "the proofs still usable": "fallback_proof.expires_on >= '",  # the day written in
+    "the proofs expired unused": "fallback_proof.expires_on < '",
     "the mail intake": "FROM intake_message LEFT OUTER JOIN dossier",
 }
 
@@ -229,6 +231,8 @@ def test_on_postgresql_the_first_page_of_each_staff_list_is_planned_once(tmp_pat
         "helpdesk@demo.example": (
             "/helpdesk/desk",
             "/helpdesk/desk/proofs",
+            "/helpdesk/desk/proofs?state=unused",
+            "/helpdesk/desk/proofs?state=expired",
             "/helpdesk/desk/intake",
         ),
     }
