@@ -17,11 +17,12 @@ from onboarding import calendar, referrals, services, withdrawal
 from onboarding.forms import ChildForm, ConsentForm, ProfileForm, WithdrawForm
 from portal import links
 from portal.accounts.models import Role
-from portal.errors import Invalid
+from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.forms import CsrfForm
 from portal.i18n import _, language
 from portal.security import roles
+from portal.validation import record_id
 
 bp = Blueprint("welcome", __name__, template_folder="templates")
 
@@ -101,8 +102,12 @@ def profile():
                 db.session.rollback()
                 child_form.add_errors(error.errors)
                 return _profile_page(form, child_form, 400)
-        if remove.isdigit():
-            services.remove_child(current_user, int(remove))
+        if remove:
+            # A value that is no id names no child, as another family's child's id does.
+            child_id = record_id(remove)
+            if child_id is None:
+                raise NotFound
+            services.remove_child(current_user, child_id)
         if adding:
             flash(_("The child has been added. Your checklist is up to date."), "success")
         elif remove:

@@ -11,8 +11,9 @@ from flask import Flask, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import get_locale
 from itsdangerous import URLSafeTimedSerializer
+from werkzeug.routing import IntegerConverter, ValidationError
 
-from portal import chrome, csrftoken, errors, links, plugins, security, transactions
+from portal import chrome, csrftoken, errors, links, plugins, security, transactions, validation
 from portal import config as settings
 from portal.extensions import babel, csrf, db, limiter, login_manager
 from portal.i18n import COOKIE, LANGUAGES, _l, install_template_gettext, language, select_locale
@@ -48,11 +49,28 @@ class CachedSerializerSessions(SecureCookieSessionInterface):
         return cached[1]
 
 
+class RecordIdConverter(IntegerConverter):
+    """`<int:…>` in every route: a row's id (`validation.record_id`). Werkzeug's own took any
+    number of digits, and an id past the database's integers failed in the query (500 for
+    /backoffice/dossiers/99999999999 on PostgreSQL); such a URL now names no page (404)."""
+
+    def to_python(self, value: str) -> int:
+        found = validation.record_id(value)
+        if found is None:
+            raise ValidationError()
+        return found
+
+
 class PortalFlask(Flask):
     """Flask, with the request as the unit of work (one commit, or a rollback, and one retry
     of a request that lost a database race), and request ids in logs."""
 
     session_interface = CachedSerializerSessions()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Before any route is added: each rule takes its converter when it is added.
+        self.url_map.converters["int"] = RecordIdConverter
 
     def ensure_sync(self, func):
         # Flask asks this of every hook and view on every request (about twenty times), and

@@ -60,6 +60,20 @@ EARLIEST = date(1900, 1, 1)
 LATEST = date(2100, 12, 31)
 
 
+_RECORD_ID = re.compile(r"[1-9][0-9]{0,9}")
+
+
+def record_id(text: str | None) -> int | None:
+    """A row's id sent as text (a URL's `<int:…>`, a form's button value): 1 to INT_MAX,
+    PostgreSQL's integer, written in ASCII digits without a leading zero; None for anything
+    else. Asked of the database, a larger one failed there (SQLite past 2**63 - 1,
+    PostgreSQL past INT_MAX) and answered 500; a digit such as "²" failed `int()`."""
+    if not isinstance(text, str) or not _RECORD_ID.fullmatch(text):
+        return None
+    value = int(text)
+    return value if value <= INT_MAX else None
+
+
 # -- text -----------------------------------------------------------------------------------
 
 

@@ -184,6 +184,24 @@ def test_the_profile_page_saves_and_adds_children(client, world):
     assert len(profile_of(world["talent"]).children) == before
 
 
+@pytest.mark.parametrize("value", ["99999999999999999999", "2147483648", "\u00b2", "01", "-1", "x"])
+def test_removing_a_child_that_no_value_can_name_is_not_found(client, world, value):
+    """The profile form's "Remove" sends the child's id: a value that is no id (beyond the
+    database's integers, a superscript digit, a leading zero) names no child, as another
+    family's child's id does (404), and nothing is removed. Past 2**63 it answered 500."""
+    login(client, "tara@example.in")
+    data = {"postal_code": "2000", "preferred_locale": "en", "action": "save"}
+    assert client.post("/welcome/profile", data=data).status_code == 302
+    client.post(
+        "/welcome/children",
+        data={"child-birth_date": (date.today() - timedelta(days=100)).isoformat()},
+    )
+    before = len(profile_of(world["talent"]).children)
+    response = client.post("/welcome/profile", data={**data, "remove_child": value})
+    assert response.status_code == 404
+    assert len(profile_of(world["talent"]).children) == before >= 1
+
+
 def test_admin_configures_partners(client, world):
     login(client, "admin@flanders.example")
     bad = client.post(
