@@ -60,17 +60,6 @@ def user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def load_user(token: str) -> User | None:
-    """Flask-Login loader: the cookie holds `id:session_token`."""
-    user_id, _sep, session_token = (token or "").partition(":")
-    if not user_id.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not secrets.compare_digest(user.session_token, session_token):
-        return None
-    return user
-
-
 def send_verification(user: User) -> None:
     """Queue the e-mail with the signed link that confirms the address."""
     token = tokens.make("verify", {"u": user.id, "e": user.email})
