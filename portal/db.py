@@ -96,6 +96,12 @@ def constant(value: int | str | date | enum.Enum, type_: Any = None) -> ColumnEl
     return literal_column(f"'{value}'", type_)
 
 
+def equals(column: ColumnElement, value: int | str | date | enum.Enum) -> ColumnElement[bool]:
+    """`column = value` for a value fixed when a kept statement is built (a status), written
+    into the statement (`constant`) in the column's type. Never for values a user gives."""
+    return column == constant(value, column.type)
+
+
 def among(column: ColumnElement, values: Iterable) -> ColumnElement[bool]:
     """`column IN (…)` for values fixed when a kept statement is built (a set of statuses),
     written into the statement (`constant`). SQLAlchemy's `in_(list)` is an "expanding"

@@ -107,6 +107,30 @@ def test_a_constant_selects_what_its_bound_value_selects(db_session):
     assert "'officer'" in sql and " 3" in sql
 
 
+def test_a_status_written_in_selects_and_excludes_what_its_bound_value_does(db_session):
+    """`db.equals` (and its negation, as the decided mandates use it) selects the rows that
+    the bound comparison selects, with the status written into the SQL."""
+    from sqlalchemy import select
+
+    from portal.accounts.models import Role, User
+    from portal.db import equals
+    from tests.support import make_user
+
+    for number, role in enumerate([Role.OFFICER, Role.HELPDESK, Role.OFFICER, Role.EMPLOYER]):
+        make_user(f"user{number}@equals.example", role)
+    db.session.flush()
+    mine = User.email.like("%@equals.example")
+    for role in (Role.OFFICER, Role.HELPDESK, Role.PARTNER):
+        for bound, written in (
+            (User.role == role, equals(User.role, role)),
+            (User.role != role, ~equals(User.role, role)),
+        ):
+            assert f"'{role.value}'" in str(written.compile(db.engine))
+            expected = db.session.scalars(select(User.email).where(mine, bound)).all()
+            assert db.session.scalars(select(User.email).where(mine, written)).all() == expected
+            assert expected or role is Role.PARTNER
+
+
 def test_a_day_written_in_compares_as_the_bound_day(db_session):
     """A day (a proof's last valid day, say) is written as 2026-12-06 and compares with a
     date column as the bound day does, on SQLite (text) and PostgreSQL (a date) alike."""

@@ -18,7 +18,7 @@ from portal.accounts.models import (
     Role,
     User,
 )
-from portal.db import constant
+from portal.db import constant, equals
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
 from portal.i18n import _
@@ -186,7 +186,7 @@ def _pending_statement() -> Select:
         .select_from(Mandate)
         .join(Mandate.foreign_employer)
         .join(ForeignEmployer.mandatary)
-        .where(Mandate.status == constant(MandateStatus.PENDING, Mandate.status.type))
+        .where(equals(Mandate.status, MandateStatus.PENDING))
     )
 
 
@@ -215,7 +215,7 @@ def _decided_statement(limit: int) -> Select:
         .select_from(Mandate)
         .join(Mandate.foreign_employer)
         .where(
-            Mandate.status != constant(MandateStatus.PENDING, Mandate.status.type),
+            ~equals(Mandate.status, MandateStatus.PENDING),
             Mandate.decided_at.is_not(None),
         )
         .order_by(Mandate.decided_at.desc(), Mandate.id.desc())

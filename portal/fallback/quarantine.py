@@ -17,7 +17,7 @@ from sqlalchemy import Select, select
 
 from portal import audit, clock, paging, uploads
 from portal.accounts.models import User
-from portal.db import constant
+from portal.db import equals
 from portal.dossiers.models import Dossier
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
@@ -77,14 +77,12 @@ def _messages_statement(view: str, outcome: Outcome | None = None) -> Select:
     query = select(*INTAKE_COLUMNS).outerjoin(Dossier, Dossier.id == IntakeMessage.dossier_id)
     if view == "quarantine":
         query = query.where(
-            IntakeMessage.outcome == constant(outcome, IntakeMessage.outcome.type),
+            equals(IntakeMessage.outcome, outcome),
             IntakeMessage.reviewed_at.is_(None),
             IntakeMessage.purged_at.is_(None),
         )
     elif view in {o.value for o in Outcome}:
-        query = query.where(
-            IntakeMessage.outcome == constant(Outcome(view), IntakeMessage.outcome.type)
-        )
+        query = query.where(equals(IntakeMessage.outcome, Outcome(view)))
     return query
 
 

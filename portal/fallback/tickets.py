@@ -19,7 +19,7 @@ from sqlalchemy import Index, Row, Select, func, select
 
 from portal import clock, links, mail, paging, uploads
 from portal.accounts.models import Role, User
-from portal.db import constant
+from portal.db import constant, equals
 from portal.dossiers.references import ALPHABET
 from portal.errors import Invalid, NotAllowed, NotFound
 from portal.extensions import db
@@ -219,7 +219,7 @@ def desk_page(
         wanted = per_page + 1 - len(found)
         # Each run reads up to a whole page, not only what is still wanted: one statement
         # per status, whose size is written in (`_oldest_first`), rather than one per count.
-        runs = [_oldest_first(status, past, per_page + 1) for status in members if status in shown]
+        runs = [_oldest_first(status, past, per_page) for status in members if status in shown]
         merged = heapq.merge(*runs, key=lambda ticket: (ticket.updated_at, ticket.id))
         found += list(merged)[:wanted]
         if len(found) > per_page:
@@ -228,17 +228,16 @@ def desk_page(
     return DeskPage(found[:per_page], later, not paging.given(after))
 
 
-def _oldest_first(status: TicketStatus, past: tuple | None, limit: int) -> list[Row]:
-    """At most `limit` tickets of `status`, the oldest activity first, past (last activity,
-    id) when given: one range of the desk's index, read in its order."""
+def _oldest_first(status: TicketStatus, past: tuple | None, per_page: int) -> list[Row]:
+    """At most `per_page` + 1 tickets of `status` (the one past the page says another
+    follows), the oldest activity first, past (last activity, id) when given: one range of
+    the desk's index, read in its order."""
     # The status and the size written in (`db.constant`): PostgreSQL plans a first page once.
-    query = select(*DESK_COLUMNS).where(
-        HelpdeskTicket.status == constant(status, HelpdeskTicket.status.type)
-    )
+    query = select(*DESK_COLUMNS).where(equals(HelpdeskTicket.status, status))
     if past is not None:
         query = query.where(paging.beyond(HelpdeskTicket.updated_at, HelpdeskTicket.id, *past))
     order = (HelpdeskTicket.updated_at, HelpdeskTicket.id)
-    return list(db.session.execute(query.order_by(*order).limit(constant(limit))))
+    return list(db.session.execute(query.order_by(*order).limit(constant(per_page + 1))))
 
 
 # The desk's badges count up to COUNT_CAP tickets each and say "1,000+" beyond: each count
@@ -249,7 +248,7 @@ COUNT_CAP = 1000
 def _capped_count(status: TicketStatus):
     limited = (
         select(HelpdeskTicket.id)
-        .where(HelpdeskTicket.status == constant(status, HelpdeskTicket.status.type))
+        .where(equals(HelpdeskTicket.status, status))
         .limit(constant(COUNT_CAP + 1))
     ).subquery()
     return select(func.count()).select_from(limited).scalar_subquery()
