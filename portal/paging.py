@@ -8,7 +8,6 @@ hand-made cursor learns nothing.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,10 +20,9 @@ from portal.errors import Invalid
 from portal.extensions import db
 from portal.i18n import _
 from portal.keep import remember
+from portal.validation import record_id
 
 PER_PAGE = 50
-_CURSOR = re.compile(r"[1-9][0-9]{0,18}")
-_MAX_ID = 2**63 - 1
 
 
 def refused() -> Invalid:
@@ -36,10 +34,11 @@ def given(cursor: str | None) -> bool:
 
 
 def cursor_id(cursor: str) -> int:
-    """The row id a cursor names, or `Invalid` when it cannot be one."""
-    if not isinstance(cursor, str) or not _CURSOR.fullmatch(cursor) or int(cursor) > _MAX_ID:
+    """The row id a cursor names, or `Invalid` when it cannot be one (`record_id`)."""
+    found = record_id(cursor)
+    if found is None:
         raise refused()
-    return int(cursor)
+    return found
 
 
 @dataclass(frozen=True)

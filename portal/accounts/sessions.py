@@ -34,12 +34,12 @@ from portal.accounts.models import Organisation, User
 from portal.db import UtcDateTime
 from portal.extensions import db
 from portal.security import view_reads_organisation
+from portal.validation import record_id
 
 COOKIE_KEY = "sid"
 # Whether the user had an organisation when last loaded: the loader reads it with them only
 # then (see `load_user`). A hint, never a permission: a wrong one costs a lazy load.
 ORGANISATION_KEY = "org"
-MAX_ID = 2**31 - 1  # the largest integer key PostgreSQL stores
 USER_AGENT_MAX = 200
 
 
@@ -242,7 +242,8 @@ def load_user(user_id: str) -> User | None:
     user_key, _sep, user_token = (user_id or "").partition(":")
     token = cookie_session.get(COOKIE_KEY)
     # An id beyond PostgreSQL's integer (and SQLite's) names nobody; asked, it would fail.
-    if not user_key.isdecimal() or len(user_key) > 10 or int(user_key) > MAX_ID:
+    user_number = record_id(user_key)
+    if user_number is None:
         return None
     if not token or not isinstance(token, str) or len(token) > 100:
         return None
@@ -250,7 +251,7 @@ def load_user(user_id: str) -> User | None:
     hinted = cookie_session.get(ORGANISATION_KEY) is not False
     found = db.session.execute(
         _loader_statement(hinted and view_reads_organisation()),
-        {"user_id": int(user_key), "token_hash": _hash(token)},
+        {"user_id": user_number, "token_hash": _hash(token)},
     ).first()
     if found is None:
         return None

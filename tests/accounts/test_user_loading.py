@@ -50,6 +50,8 @@ def test_one_statement_loads_the_user_the_session_and_the_organisation(app, sign
         "١٢:x",
         "9" * 18 + ":x",
         str(2**31) + ":x",
+        "0:x",
+        "007:x",  # no id is written with a leading zero
         "²:x",
         "99999999999:x",
         None,

@@ -89,6 +89,7 @@ def test_the_oldest_file_as_cursor_shows_an_empty_page_not_the_first(client, emp
         "١٢",  # Arabic-Indic digits: int() would take them
         str(10**30),
         str(2**63),
+        str(2**31),  # one past PostgreSQL's integer: no row has it
         "9" * 19,
         "1" * 5000,
     ],
