@@ -472,3 +472,22 @@ def test_the_floor_server_boots_both_workers_on_a_new_database(floor_database, t
         server.stop()
     log = (tmp_path / "floor.log").read_text()
     assert "Traceback" not in log and "exited with code" not in log, log
+
+
+@pytest.mark.parametrize("files", [10_000, 100_000, 1_000_000])
+def test_the_alike_search_finds_as_many_files_at_every_scale(files):
+    """The benchmark's "search (1111 found)" finds the same number of the seeded workers
+    ("Worker 0" to "Worker {files - 1}") at each scale it is run at, by the search key's
+    prefix as the officers' search matches it."""
+    from portal import textsearch
+    from tests.bench.http_bench import alike_name, page_path
+
+    term = alike_name(files).replace("+", " ")
+    prefix = textsearch.key(term)
+    assert prefix.startswith("worker 1")
+    # Every seeded name's key is its text in lower case (checked on a sample), so the
+    # count may compare the numbers' digits.
+    assert all(textsearch.key(f"Worker {n}") == f"worker {n}" for n in range(0, files, 997))
+    digits = prefix.removeprefix("worker ")
+    assert sum(str(number).startswith(digits) for number in range(files)) == 1111
+    assert page_path("/backoffice/dossiers?q={alike}", 7, files).endswith("q=" + alike_name(files))

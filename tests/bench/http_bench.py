@@ -53,6 +53,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import logging
+import math
 import os
 import random
 import re
@@ -84,7 +85,8 @@ SHARE_MINE = 0.01  # of the files belong to the demo employer: 100 at 10,000, 1,
 # each state), proofs issued on them, messages of the mail intake and mandates to verify as
 # this share of the files: 1,000 each at 10,000 files.
 SHARE_SIDE_LISTS = 0.1
-# (label, who asks, path); "{timeline}" is one of the employer's files with a history.
+# (label, who asks, path); "{timeline}" is one of the employer's files with a history, and
+# "{alike}" a name as many files have at every scale (`alike_name`).
 PAGES = [
     ("start page", None, "/"),
     ("login page", None, "/account/login"),
@@ -102,6 +104,10 @@ PAGES = [
     # A common beginning of a name (11, 111 and 1,111 files): more than a page, far fewer than
     # "worker 1", where neither the union nor the OR is cheap unless chosen well.
     ("search (some files)", "officer", "/backoffice/dossiers?q=worker+999"),
+    # The same result at every scale (1,111 files found, 50 shown): how a search's page grows
+    # with the files alone. The rows above find more files as the files grow (11, 111 and
+    # 1,111 for "worker 999"), so their growth is partly that of their result.
+    ("search (1111 found)", "officer", "/backoffice/dossiers?q={alike}"),
     ("file (officer)", "officer", "/backoffice/dossiers/{timeline}"),
     # The two other lists that grow with the service (SHARE_SIDE_LISTS): a partner desk's
     # referrals, newest first, and the helpdesk's open tickets, the longest waiting first.
@@ -114,6 +120,22 @@ PAGES = [
     ("mail intake", "helpdesk", "/helpdesk/desk/intake"),
     ("mandates to verify", "officer", "/backoffice/mandates"),
 ]
+
+
+def alike_name(files: int) -> str:
+    """A search that finds 1,111 of the seeded files at 10,000, 100,000 and 1,000,000 files
+    (the scales the benchmark is run at; between them, more). The workers are named
+    "Worker 0" to "Worker {files - 1}": among numbers below 10**k, those that begin with m
+    ones are 1 + 10 + ... + 10**(k - m), which is 1,111 when m = k - 3."""
+    digits = max(4, round(math.log10(max(files, 1))))
+    return "worker+" + "1" * (digits - 3)
+
+
+def page_path(path: str, timeline: int, files: int) -> str:
+    """A page of `PAGES` as asked at a scale of `files` files."""
+    return path.format(timeline=timeline, alike=alike_name(files))
+
+
 # The least cost of a signed-in page (tests/bench/floor_app.py), measured beside bare Flask:
 # signing in as the portal does (Flask-Login, the ORM), which no portal page can beat; the
 # ORM alone, as the design card's models and loaded actor require; and Flask with SQLAlchemy
@@ -711,7 +733,7 @@ def _measure_scale(
         }
         results = {}
         for label, who, path in chosen(args.only):
-            path = path.format(timeline=timeline_id)
+            path = page_path(path, timeline_id, files)
             status, _, headers = _get(server.port, path, cookies[who])
             if status != 200:
                 sys.exit(f"{label} ({path}) answered {status}, not 200")

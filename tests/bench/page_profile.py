@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> None:
     suffix = f"lang={args.lang}" if args.lang else ""
     only = [p for p in http_bench.PAGES if not args.only or p[0] in args.only.split(",")]
     for label, who, page in only:
-        page = page.format(timeline=timeline)
+        page = http_bench.page_path(page, timeline, args.files)
         if suffix:
             page += ("&" if "?" in page else "?") + suffix
         client = clients[who]

@@ -210,7 +210,7 @@ def main(argv: list[str] | None = None) -> None:
     # The public pages as a first visit, as wrk asks them: no cookie kept between requests.
     clients = page_profile.signed_in_clients(app, app.test_client(use_cookies=False))
     for label, who, page in pages:
-        page = page.format(timeline=timeline)
+        page = http_bench.page_path(page, timeline, args.files)
         rows[label] = measure(app, clients[who], page, args.requests, args.rounds)
     print(table(rows))
 
