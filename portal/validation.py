@@ -64,7 +64,8 @@ _RECORD_ID = re.compile(r"[1-9][0-9]{0,9}")
 
 
 def record_id(text: str | None) -> int | None:
-    """A row's id sent as text (a URL's `<int:…>`, a form's button value): 1 to INT_MAX,
+    """A row's id sent as text (a URL's `<int:…>`, a form's button value, a list's cursor,
+    the user named in the session cookie): 1 to INT_MAX,
     PostgreSQL's integer, written in ASCII digits without a leading zero; None for anything
     else. Asked of the database, a larger one failed there (SQLite past 2**63 - 1,
     PostgreSQL past INT_MAX) and answered 500; a digit such as "²" failed `int()`."""
