@@ -43,7 +43,7 @@ from portal.dossiers.lifecycle import handling, hold, timeline
 from portal.dossiers.lifecycle import reasons as grounds
 from portal.dossiers.models import Dossier, FlemishDecision
 from portal.errors import Invalid
-from portal.forms import CsrfForm
+from portal.forms import BaseForm, CsrfForm
 from portal.i18n import LANGUAGES, _, _l, language
 from portal.keep import remember
 from portal.security import roles
@@ -304,6 +304,25 @@ def _back(dossier_id: int):
     return redirect(url_for("backoffice.dossier_page", dossier_id=dossier_id))
 
 
+def _file_action(
+    dossier_id: int, form_name: str, form: BaseForm, act: Callable[[Dossier], object], done: str
+):
+    """A button of the officer's file page, sent as `form` (its name on the page is
+    `form_name`): with a valid form, `act` does the work on the file and the officer goes
+    back to the file with `done`; otherwise, or when the service refuses (`Invalid`), the
+    file page shows again with the form's errors beside its fields."""
+    dossier = _officer_dossier(dossier_id)
+    if form.validate_on_submit():
+        try:
+            act(dossier)
+        except Invalid as error:
+            form.add_errors(error.errors)
+        else:
+            flash(done, "success")
+            return _back(dossier_id)
+    return _file_page(dossier, **{form_name: form})
+
+
 @bp.get("/dossiers/<int:dossier_id>")
 @roles(Role.OFFICER, Role.ADMIN)
 def dossier_page(dossier_id: int):
@@ -343,36 +362,30 @@ def decision_letter(dossier_id: int):
 @bp.post("/dossiers/<int:dossier_id>/claim")
 @roles(Role.OFFICER, Role.ADMIN)
 def claim(dossier_id: int):
-    dossier = _officer_dossier(dossier_id)
-    form = CsrfForm(prefix="claim")
-    if not form.validate_on_submit():
-        return _file_page(dossier, claim_form=form)
-    handling.claim(current_user, dossier)
-    flash(_("You took this file. It shows as yours in the queue."), "success")
-    return _back(dossier_id)
+    return _file_action(
+        dossier_id,
+        "claim_form",
+        CsrfForm(prefix="claim"),
+        lambda dossier: handling.claim(current_user, dossier),
+        _("You took this file. It shows as yours in the queue."),
+    )
 
 
 @bp.post("/dossiers/<int:dossier_id>/information")
 @roles(Role.OFFICER, Role.ADMIN)
 def request_information(dossier_id: int):
-    dossier = _officer_dossier(dossier_id)
     form = InfoRequestForm(prefix="info")
-    if form.validate_on_submit():
-        try:
-            handling.request_info(
-                current_user, dossier, question=form.question.data, due_on=form.due_on.data
-            )
-        except Invalid as error:
-            form.add_errors(error.errors)
-        else:
-            flash(
-                _(
-                    "The applicant has been asked for more information. The legal clock stops until they answer."
-                ),
-                "success",
-            )
-            return _back(dossier_id)
-    return _file_page(dossier, info_form=form)
+    return _file_action(
+        dossier_id,
+        "info_form",
+        form,
+        lambda dossier: handling.request_info(
+            current_user, dossier, question=form.question.data, due_on=form.due_on.data
+        ),
+        _(
+            "The applicant has been asked for more information. The legal clock stops until they answer."
+        ),
+    )
 
 
 def _card_validity(dossier: Dossier) -> tuple[date, date]:
@@ -483,46 +496,36 @@ def decide(dossier_id: int):
 @bp.post("/dossiers/<int:dossier_id>/residence")
 @roles(Role.OFFICER, Role.ADMIN)
 def record_residence(dossier_id: int):
-    dossier = _officer_dossier(dossier_id)
     form = ResidenceForm(prefix="residence")
-    if form.validate_on_submit():
-        try:
-            handling.record_residence(dossier, form.decision.data, actor=current_user)
-        except Invalid as error:
-            form.add_errors(error.errors)
-        else:
-            flash(_("The decision of the Immigration Office is recorded."), "success")
-            return _back(dossier_id)
-    return _file_page(dossier, residence_form=form)
+    return _file_action(
+        dossier_id,
+        "residence_form",
+        form,
+        lambda dossier: handling.record_residence(dossier, form.decision.data, actor=current_user),
+        _("The decision of the Immigration Office is recorded."),
+    )
 
 
 @bp.post("/dossiers/<int:dossier_id>/hold")
 @roles(Role.OFFICER, Role.ADMIN)
 def place_hold(dossier_id: int):
-    dossier = _officer_dossier(dossier_id)
     form = HoldForm(prefix="hold")
-    if form.validate_on_submit():
-        try:
-            hold.place(current_user, dossier, form.reason.data)
-        except Invalid as error:
-            form.add_errors(error.errors)
-        else:
-            flash(_("The file is on legal hold: retention leaves it alone."), "success")
-            return _back(dossier_id)
-    return _file_page(dossier, hold_form=form)
+    return _file_action(
+        dossier_id,
+        "hold_form",
+        form,
+        lambda dossier: hold.place(current_user, dossier, form.reason.data),
+        _("The file is on legal hold: retention leaves it alone."),
+    )
 
 
 @bp.post("/dossiers/<int:dossier_id>/hold/lift")
 @roles(Role.OFFICER, Role.ADMIN)
 def lift_hold(dossier_id: int):
-    dossier = _officer_dossier(dossier_id)
-    form = CsrfForm(prefix="lift")
-    if form.validate_on_submit():
-        try:
-            hold.lift(current_user, dossier)
-        except Invalid as error:
-            form.add_errors(error.errors)
-        else:
-            flash(_("The legal hold is lifted."), "success")
-            return _back(dossier_id)
-    return _file_page(dossier, lift_form=form)
+    return _file_action(
+        dossier_id,
+        "lift_form",
+        CsrfForm(prefix="lift"),
+        lambda dossier: hold.lift(current_user, dossier),
+        _("The legal hold is lifted."),
+    )
