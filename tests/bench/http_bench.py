@@ -74,7 +74,7 @@ from html import unescape
 from pathlib import Path
 
 from tests.bench import app_time
-from tests.bench.databases import scratch
+from tests.bench.databases import scratch, settle
 
 ROOT = Path(__file__).resolve().parents[2]
 CONF = ROOT / "tests/bench/gunicorn.conf.py"
@@ -305,10 +305,10 @@ def seed(database: str, files: int, workdir: Path) -> int:
             db.session.add(StatusEvent(dossier_id=mine.id, from_status=old, to_status=new))
         db.session.commit()
         _seed_side_lists(max(1, int(files * SHARE_SIDE_LISTS)), rng)
-        db.session.execute(db.text("ANALYZE"))
         db.session.commit()
         timeline_id = mine.id
         db.session.remove()
+        settle(db.engine)
         db.engine.dispose()
     return timeline_id
 
