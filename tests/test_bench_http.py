@@ -201,6 +201,38 @@ def test_the_duties_floor_does_each_duty_on_its_own_page_and_leaves_the_other_fl
     ]
 
 
+def test_the_signed_in_floor_with_duties_signs_in_and_does_the_duties(floor_database):
+    """The signed-in floor with the duties is the signed-in floor's page (refused without
+    the login, the user greeted with it) with the request id in the header and the log
+    line, the metrics and the security headers around it; the signed-in floor stays bare."""
+    code = (
+        "import io, re\n"
+        "from prometheus_client import generate_latest\n"
+        "from tests.bench import floor_app\n"
+        "stream = io.StringIO()\n"
+        "floor_app.DUTIES_LOG.handlers[0].setStream(stream)\n"
+        "c = app.test_client()\n"
+        "print(c.get('/signed-in-duties').status_code)\n"
+        "c.get('/login')\n"
+        "r, bare = c.get('/signed-in-duties'), c.get('/')\n"
+        "rid = r.headers.get('X-Request-ID', '')\n"
+        "print(r.status_code, r.get_data(as_text=True), bool(re.fullmatch('[0-9a-f]{32}', rid)))\n"
+        "print(r.headers['X-Frame-Options'], f'[{rid}] GET /signed-in-duties 200' in stream.getvalue())\n"
+        "text = generate_latest(floor_app.DUTIES_METRICS).decode()\n"
+        "print(re.findall(r'floor_http_requests_total\\{[^}]*signed_in_with_duties[^}]*\\} \\S+', text))\n"
+        "print(bare.get_data(as_text=True), 'X-Request-ID' in bare.headers)\n"
+    )
+    assert _floor_app_run(floor_database, code) == [
+        "401",
+        "200 Hello, Employer! True",
+        "DENY True",
+        '[\'floor_http_requests_total{endpoint="duties.signed_in_with_duties",method="GET",'
+        'status="401"} 1.0\', \'floor_http_requests_total{endpoint="duties.signed_in_with_duties",'
+        'method="GET",status="200"} 1.0\']',
+        "Hello, Employer! False",
+    ]
+
+
 def test_the_50_row_floor_shows_the_first_50_files_by_deadline_escaped_to_its_user_only(
     floor_database,
 ):

@@ -18,7 +18,9 @@ the "form floor", a first visit (no cookie) to a form with Flask-WTF's CSRF toke
 login page is; and the "50-row floor", a signed-in table of 50 files read through the ORM
 and written by Jinja, as the officers' queue is. The "form floor + duties" is the form floor
 with what every answer of the portal must also do, written the plain way: a request id, one
-log line, a request counter and latency histogram, and the security headers.
+log line, a request counter and latency histogram, and the security headers; the
+"signed-in + duties" is the signed-in floor with the same duties, what an empty signed-in
+page of the portal's kind costs on the fixed stack done the plain way.
 It logs in the demo accounts the pages are asked as (an employer, an officer, a partner
 desk, a helpdesk agent), checks that every page answers 200, then loads each
 page with wrk (or, when wrk is missing, a Python load generator) for `--seconds` with
@@ -148,6 +150,7 @@ ORM_FLOOR = "ORM floor"
 CORE_FLOOR = "Core floor"
 FORM_FLOOR = "form floor"
 DUTIES_FLOOR = "form + duties"
+SIGNED_DUTIES_FLOOR = "signed-in + duties"
 ROWS_FLOOR = "50-row floor"
 
 
@@ -162,6 +165,7 @@ FLOORS = {
     FLOOR: Floor("/", True, "Hello, Employer!"),
     ORM_FLOOR: Floor("/orm", True, "Hello, Employer!"),
     CORE_FLOOR: Floor("/core", True, "Hello, Employer!"),
+    SIGNED_DUTIES_FLOOR: Floor("/signed-in-duties", True, "Hello, Employer!"),
     FORM_FLOOR: Floor("/form", False, 'name="csrf_token" value="'),
     DUTIES_FLOOR: Floor("/form-duties", False, 'name="csrf_token" value="'),
     ROWS_FLOOR: Floor("/rows", True, "Files 1 to 50</caption>"),

@@ -51,7 +51,13 @@ TEMPLATE = "template"
 APART = "apart"
 PARTS = (APP, SIGN_IN, VIEW, TEMPLATE, APART)
 COLUMNS = (*PARTS, "rest")
-FLOORS = (http_bench.FLOOR, http_bench.ROWS_FLOOR, http_bench.FORM_FLOOR, http_bench.DUTIES_FLOOR)
+FLOORS = (
+    http_bench.FLOOR,
+    http_bench.SIGNED_DUTIES_FLOOR,
+    http_bench.ROWS_FLOOR,
+    http_bench.FORM_FLOOR,
+    http_bench.DUTIES_FLOOR,
+)
 
 
 class Ledger:
