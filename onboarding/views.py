@@ -138,14 +138,9 @@ def consent(invitation_id: int):
 @roles(Role.TALENT)
 def add_child():
     child_form = ChildForm(prefix="child")
-    if child_form.validate_on_submit():
-        try:
-            services.add_child(current_user, child_form.birth_date.data)
-        except Invalid as error:
-            child_form.add_errors(error.errors)
-        else:
-            flash(_("The child has been added. Your checklist is up to date."), "success")
-            return redirect(url_for("welcome.profile"))
+    if child_form.carry_out(lambda: services.add_child(current_user, child_form.birth_date.data)):
+        flash(_("The child has been added. Your checklist is up to date."), "success")
+        return redirect(url_for("welcome.profile"))
     profile = services.require_profile(current_user)
     form = ProfileForm(formdata=None, obj=profile)
     form.has_partner.data = {True: "yes", False: "no"}.get(profile.has_partner)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import functools
+from collections.abc import Callable
 
 from babel import support
 from flask import current_app
@@ -15,6 +16,7 @@ from wtforms.i18n import messages_path
 from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 
 from portal import csrftoken, reference, validation
+from portal.errors import Invalid
 from portal.i18n import _l, language
 
 MIN_PASSWORD = 12
@@ -215,6 +217,19 @@ class BaseForm(FlaskForm):
                 self.form_errors.extend(messages)
             else:
                 field.errors = [*field.errors, *messages]
+
+    def carry_out(self, action: Callable[[], object]) -> bool:
+        """Whether the form was sent valid and `action()`, the service call it asks for,
+        accepted it. A refusal (`Invalid`) puts its errors beside the fields they name, for
+        the page shown again; anything else it raises goes on up."""
+        if not self.validate_on_submit():
+            return False
+        try:
+            action()
+        except Invalid as error:
+            self.add_errors(error.errors)
+            return False
+        return True
 
 
 class CsrfForm(BaseForm):

@@ -144,20 +144,17 @@ def queue():
 def claim_detail(claim_id: int):
     claim = claims.get_claim(current_user, claim_id)
     form = ClaimDecisionForm()
-    if form.validate_on_submit():
-        approve = form.decision.data == "approve"
-        try:
-            claims.decide_claim(current_user, claim, approve=approve, reason=form.reason.data)
-        except Invalid as error:
-            form.add_errors(error.errors)
-        else:
-            flash(
-                _("The claim is approved.")
-                if approve
-                else _("The claim is rejected and the enterprise number is free again."),
-                "success",
-            )
-            return redirect(url_for("claims.queue"))
+    approve = form.decision.data == "approve"
+    if form.carry_out(
+        lambda: claims.decide_claim(current_user, claim, approve=approve, reason=form.reason.data)
+    ):
+        flash(
+            _("The claim is approved.")
+            if approve
+            else _("The claim is rejected and the enterprise number is free again."),
+            "success",
+        )
+        return redirect(url_for("claims.queue"))
     contests = claims.contests_of(current_user, claim)
     return render_template(
         "backoffice/claim_detail.html",
@@ -187,20 +184,17 @@ def claim_proof(claim_id: int):
 def contest_detail(contest_id: int):
     record = claims.get_contest(current_user, contest_id)
     form = ContestDecisionForm()
-    if form.validate_on_submit():
-        uphold = form.decision.data == "uphold"
-        try:
-            claims.decide_contest(current_user, record, uphold=uphold, reason=form.reason.data)
-        except Invalid as error:
-            form.add_errors(error.errors)
-        else:
-            flash(
-                _("The contest is upheld: the claim is revoked.")
-                if uphold
-                else _("The contest is dismissed."),
-                "success",
-            )
-            return redirect(url_for("claims.queue"))
+    uphold = form.decision.data == "uphold"
+    if form.carry_out(
+        lambda: claims.decide_contest(current_user, record, uphold=uphold, reason=form.reason.data)
+    ):
+        flash(
+            _("The contest is upheld: the claim is revoked.")
+            if uphold
+            else _("The contest is dismissed."),
+            "success",
+        )
+        return redirect(url_for("claims.queue"))
     return render_template(
         "backoffice/contest_detail.html",
         contest=record,

@@ -312,14 +312,9 @@ def _file_action(
     back to the file with `done`; otherwise, or when the service refuses (`Invalid`), the
     file page shows again with the form's errors beside its fields."""
     dossier = _officer_dossier(dossier_id)
-    if form.validate_on_submit():
-        try:
-            act(dossier)
-        except Invalid as error:
-            form.add_errors(error.errors)
-        else:
-            flash(done, "success")
-            return _back(dossier_id)
+    if form.carry_out(lambda: act(dossier)):
+        flash(done, "success")
+        return _back(dossier_id)
     return _file_page(dossier, **{form_name: form})
 
 

@@ -124,14 +124,9 @@ def _back(ticket_id: int, anchor: str | None = None):
 
 def _post(ticket_id: int, name: str, form, action, message: str):
     """Validate `form`, run `action(form)`, commit and go back; or show the page again."""
-    if form.validate_on_submit():
-        try:
-            action(form)
-        except Invalid as error:
-            form.add_errors(error.errors)
-        else:
-            flash(message, "success")
-            return _back(ticket_id)
+    if form.carry_out(lambda: action(form)):
+        flash(message, "success")
+        return _back(ticket_id)
     return _ticket_page(ticket_id, **{name: form})
 
 

@@ -18,7 +18,6 @@ from portal.dossiers.wizard.forms import (
     section_data,
     warn_about_salary,
 )
-from portal.errors import Invalid
 from portal.fallback import completion
 from portal.i18n import _, language
 from portal.security import roles
@@ -58,14 +57,11 @@ def section(dossier_id: int, section: str):
         return redirect(url_for("email_files.overview", dossier_id=dossier.id))
     form = FORMS[section](obj=dossier if request.method == "GET" else None)
     fill_choices(form, _locale())
-    if form.validate_on_submit():
-        try:
-            completion.complete(current_user, dossier, section, section_data(form))
-        except Invalid as error:
-            form.add_errors(error.errors)
-        else:
-            flash(_("Saved."), "success")
-            return redirect(url_for("email_files.overview", dossier_id=dossier.id))
+    if form.carry_out(
+        lambda: completion.complete(current_user, dossier, section, section_data(form))
+    ):
+        flash(_("Saved."), "success")
+        return redirect(url_for("email_files.overview", dossier_id=dossier.id))
     warn_about_salary(form, dossier.category)
     return render_template(
         "fallback/email_file_section.html",
