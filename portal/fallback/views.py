@@ -84,14 +84,9 @@ def report():
 def ticket(token: str):
     found = tickets.ticket_by_token(token)
     form = MessageForm()
-    if form.validate_on_submit():
-        try:
-            tickets.requester_reply(found, form.body.data)
-        except Invalid as error:
-            form.add_errors(error.errors)
-        else:
-            flash(_("Your message has been added. The helpdesk will answer by e-mail."), "success")
-            return redirect(url_for("helpdesk.ticket", token=found.access_token))
+    if form.carry_out(lambda: tickets.requester_reply(found, form.body.data)):
+        flash(_("Your message has been added. The helpdesk will answer by e-mail."), "success")
+        return redirect(url_for("helpdesk.ticket", token=found.access_token))
     return render_template(
         "fallback/ticket.html",
         ticket=found,

@@ -212,14 +212,9 @@ def section(dossier_id: int, section: str):
     carried = _chosen_category() if section == "category" and request.method == "GET" else None
     if carried and not dossier.category:
         form.category.data = carried  # chosen in the eligibility check, still to be saved
-    if form.validate_on_submit():
-        try:
-            SAVERS[section](dossier, section_data(form))
-        except Invalid as error:
-            form.add_errors(error.errors)
-        else:
-            flash(_("Saved. You can come back to this section at any time."), "success")
-            return redirect(_next_step(dossier, section))
+    if form.carry_out(lambda: SAVERS[section](dossier, section_data(form))):
+        flash(_("Saved. You can come back to this section at any time."), "success")
+        return redirect(_next_step(dossier, section))
     warn_about_salary(form, dossier.category)
     return render_template(
         "applications/section.html",
@@ -249,14 +244,9 @@ def _card_section(dossier, section: str):
         obj=card_forms.Answers(dossier) if request.method == "GET" else None
     )
     card_forms.fill_choices(form, _locale())
-    if form.validate_on_submit():
-        try:
-            CARD_SAVERS[section](dossier, card_forms.section_data(form))
-        except Invalid as error:
-            form.add_errors(error.errors)
-        else:
-            flash(_("Saved. You can come back to this section at any time."), "success")
-            return redirect(_next_step(dossier, section))
+    if form.carry_out(lambda: CARD_SAVERS[section](dossier, card_forms.section_data(form))):
+        flash(_("Saved. You can come back to this section at any time."), "success")
+        return redirect(_next_step(dossier, section))
     if section == "means" and not form.means_eur.errors:
         form.means_eur.warning = card.means_warning(form.means_eur.data, clock.today())
     if section == "benefit" and request.method == "GET":
@@ -472,20 +462,13 @@ def decision_letter(dossier_id: int):
 def withdraw(dossier_id: int):
     dossier = access.get_dossier(current_user, dossier_id, for_update=request.method == "POST")
     form = WithdrawForm()
-    if form.validate_on_submit():
-        was_draft = dossier.is_draft
-        try:
-            services.withdraw(current_user, dossier, form.reason.data)
-        except Invalid as error:
-            form.add_errors(error.errors)
-        else:
-            flash(
-                _("The draft has been deleted.")
-                if was_draft
-                else _("The file has been withdrawn."),
-                "success",
-            )
-            return redirect(url_for("applications.index"))
+    was_draft = dossier.is_draft  # before the withdrawal changes it
+    if form.carry_out(lambda: services.withdraw(current_user, dossier, form.reason.data)):
+        flash(
+            _("The draft has been deleted.") if was_draft else _("The file has been withdrawn."),
+            "success",
+        )
+        return redirect(url_for("applications.index"))
     return render_template("applications/withdraw.html", form=form, dossier=dossier)
 
 
