@@ -136,8 +136,8 @@ def test_the_command_gives_each_page_and_floor_its_parts_and_the_rest(tmp_path):
     for line in lines[2:]:
         label, *numbers = line.rsplit(maxsplit=6)
         rows[label] = dict(zip(parts.COLUMNS, map(float, numbers), strict=True))
-    floors = ["signed-in floor", "signed-in + duties", "50-row floor", "form floor"]
-    floors.append("form + duties")
+    floors = ["signed-in floor", "signed-in + duties", "50-row floor", "framed floor"]
+    floors += ["framed 50 rows", "form floor", "form + duties"]
     assert list(rows) == [*floors, *pages.split(",")]
     for label, row in rows.items():
         assert row[APP] > 0, label
@@ -151,6 +151,8 @@ def test_the_command_gives_each_page_and_floor_its_parts_and_the_rest(tmp_path):
     assert floor[TEMPLATE] == floor[APART] == 0
     assert rows["signed-in + duties"][SIGN_IN] > 0  # signed in, as the signed-in floor
     assert rows["50-row floor"][TEMPLATE] > 0
+    for framed in ("framed floor", "framed 50 rows"):  # signed in, a page from a template
+        assert rows[framed][SIGN_IN] > 0 and rows[framed][TEMPLATE] > 0, framed
     assert rows["form + duties"][SIGN_IN] == rows["form floor"][SIGN_IN] == 0  # first visits
 
 

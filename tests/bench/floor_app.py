@@ -27,6 +27,25 @@ around it: what an empty signed-in page of the portal's kind costs on this stack
 plain way. Like that row it leaves out the CSRF check and the session's protection, and
 reads no session row beside the user, so it errs on the cheap side.
 
+`/framed`, the **framed floor**: an empty signed-in page of the portal's kind with all
+it must carry, each part done the plain way the libraries document:
+- the duties of `/signed-in-duties`;
+- a server-side session row read with the user, in the loader's one query, and checked
+  against the portal's idle and absolute timeouts (so that a logout or a timeout ends
+  every copy of the cookie). Its "last seen" is written at most once a minute, as the
+  portal does;
+- the page frame of every portal page, rendered per request by Jinja from a layout the
+  page extends: the skip link, the four languages' links to this page (`url_for`), the
+  account links and a logout form with Flask-WTF's CSRF token, and the footer; every text
+  through Flask-Babel's Jinja extension, in the language Flask-Babel's selector picks,
+  from the portal's own catalogs (`translations/`, data that the build compiles);
+- `POST /logout` checks that token (`validate_csrf`) and ends the session row.
+Flask-Login's session protection is its default ("basic"), as on every floor here.
+
+`/rows-framed`, the **framed 50-row floor**: the 50-row floor's table inside the same
+frame, with the same duties, and its caption and column headings translated: a list page
+of the portal's kind, done the plain way.
+
 Two more yardsticks stand beside a page of the portal's kind, each done the way the
 stack's own documentation shows it:
 
@@ -46,21 +65,34 @@ portal runs on instead (a PostgreSQL one for `make bench-postgres`), filled the 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import secrets
 import sys
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
-from flask import Blueprint, Flask, abort, g, request, session
-from flask_login import LoginManager, UserMixin, current_user, login_required, login_user
+from flask import Blueprint, Flask, abort, g, render_template, request, session
+from flask_babel import Babel, get_locale
+from flask_login import (
+    LoginManager,
+    UserMixin,
+    current_user,
+    login_required,
+    login_user,
+    logout_user,
+)
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf.csrf import generate_csrf
+from flask_wtf.csrf import generate_csrf, validate_csrf
+from jinja2 import DictLoader
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from sqlalchemy import Date, ForeignKey, String, bindparam, select, text
+from sqlalchemy import Date, DateTime, ForeignKey, String, bindparam, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, aliased, mapped_column
+from wtforms import ValidationError
 
 
 class Base(DeclarativeBase):
@@ -103,6 +135,19 @@ class Case(db.Model):
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
 
 
+class SessionRow(db.Model):
+    """A signed-in session of the framed floors, kept on the server (see the docstring)."""
+
+    __tablename__ = "floor_session"
+    # Keyed by the token's hash, as it is looked up: no id to generate (the table is made
+    # by the same statement on SQLite and PostgreSQL).
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 CASES = 60  # more than a page: the query must choose the 50 first by deadline
 FIRST_DAY = date(2026, 1, 5)
 # Each statement may run in two processes at once (see create_app): no check-then-create.
@@ -122,7 +167,62 @@ SCHEMA = (
     " last_name VARCHAR(100) NOT NULL, firm_id INTEGER NOT NULL REFERENCES floor_firm (id),"
     " officer_id INTEGER REFERENCES person (id))",
     "CREATE INDEX IF NOT EXISTS ix_floor_case_deadline_on ON floor_case (deadline_on)",
+    "CREATE TABLE IF NOT EXISTS floor_session (token_hash VARCHAR(64) NOT NULL PRIMARY KEY,"
+    " person_id INTEGER NOT NULL REFERENCES person (id), created_at TIMESTAMP NOT NULL,"
+    " last_seen_at TIMESTAMP NOT NULL, ended_at TIMESTAMP)",
 )
+# The portal's defaults (portal/config.py): SESSION_IDLE_TIMEOUT, SESSION_LIFETIME and
+# SESSION_TOUCH_INTERVAL.
+IDLE = timedelta(minutes=30)
+ABSOLUTE = timedelta(hours=8)
+TOUCH_EVERY = timedelta(seconds=60)
+LANGUAGES = {"nl": "Nederlands", "fr": "Français", "de": "Deutsch", "en": "English"}
+CATALOGS = Path(__file__).resolve().parents[2] / "translations"
+
+# The framed floors' pages: a layout with the frame of every portal page, and the two pages
+# that extend it (rendered with render_template, its context processors included).
+FRAME = """<!doctype html>
+<html lang="{{ lang }}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{% block title %}{% endblock %} – {{ _("Single Permit Portal") }}</title>
+<link rel="stylesheet" href="/static/css/portal.css"></head><body>
+<a class="skip-link" href="#main">{{ _("Skip to main content") }}</a>
+<header><a class="brand" href="{{ url_for('page') }}">{{ _("Single Permit Portal") }}</a>
+<nav aria-label="{{ _('Language') }}"><ul>{% for code, name in languages.items() %}
+<li><a href="{{ url_for(request.endpoint, lang=code) }}" lang="{{ code }}" hreflang="{{ code }}"
+{%- if code == lang %} aria-current="true"{% endif %}>{{ name }}</a></li>{% endfor %}</ul></nav>
+<nav aria-label="{{ _('Account') }}"><ul>
+<li><a href="{{ url_for('duties.framed') }}">{{ _("My dashboard") }}</a></li>
+<li><a href="{{ url_for('orm_page') }}">{{ _("My account") }}</a></li>
+<li><form method="post" action="{{ url_for('logout') }}">
+<input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
+<button type="submit">{{ _("Log out") }}</button></form></li></ul></nav></header>
+<main id="main" tabindex="-1">{% block content %}{% endblock %}</main>
+<footer><p>{{ _("A service of the Flemish government for employers, mandataries and newcomers.") }}</p>
+<p><a href="{{ url_for('form_page') }}">{{ _("Report a technical problem to the helpdesk") }}</a></p>
+<p><a href="{{ url_for('core_page') }}">{{ _("Privacy") }}</a></p></footer>
+</body></html>"""
+FRAMED = """{% extends "frame.html" %}
+{% block title %}{{ _("My dashboard") }}{% endblock %}
+{% block content %}<h1>{{ _("My dashboard") }}</h1><p>{{ current_user.name }}</p>{% endblock %}"""
+ROWS_FRAMED = """{% extends "frame.html" %}
+{% block title %}{{ _("Files to handle") }}{% endblock %}
+{% block content %}<h1>{{ _("Files to handle") }}</h1><p>{{ current_user.name }}</p>
+{%- set heads = [_("Reference"), _("Worker"), _("Employer"), _("Kind"), _("Category"),
+  _("Channel"), _("Submitted"), _("Deadline"), _("Assigned to"), _("Status")] %}
+<table><caption>{{ _("Files to handle") }}: {{ rows|length }}</caption><thead><tr>
+{%- for head in heads %}<th>{{ head }}</th>{% endfor %}</tr></thead><tbody>
+{% for row in rows %}<tr><td data-label="{{ heads[0] }}"><a href="/files/{{ row.id }}">
+{{- row.reference }}</a></td><td data-label="{{ heads[1] }}">{{ row.first_name }} {{ row.last_name }}</td>
+<td data-label="{{ heads[2] }}">{{ row.firm_name }} ({{ row.kbo }})</td>
+<td data-label="{{ heads[3] }}">{{ row.kind }}</td><td data-label="{{ heads[4] }}">{{ row.category }}</td>
+<td data-label="{{ heads[5] }}">{{ row.channel }}</td>
+<td data-label="{{ heads[6] }}">{{ row.submitted_on }}</td>
+<td data-label="{{ heads[7] }}">{{ row.deadline_on }}</td>
+<td data-label="{{ heads[8] }}">{{ row.officer_name or "" }}</td>
+<td data-label="{{ heads[9] }}">{{ row.status }}</td></tr>
+{% endfor %}</tbody></table>{% endblock %}"""
+TEMPLATES = {"frame.html": FRAME, "framed.html": FRAMED, "rows_framed.html": ROWS_FRAMED}
 
 
 def _cases() -> list[dict]:
@@ -152,6 +252,14 @@ def create_app() -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get(
         "BENCH_FLOOR_DATABASE_URL"
     ) or "sqlite:///" + os.environ.get("BENCH_FLOOR_DB", "/tmp/portal-bench-floor.sqlite")
+    # The framed floors' templates; set before anything makes the Jinja environment.
+    app.jinja_loader = DictLoader(TEMPLATES)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(CATALOGS)
+    Babel(app, locale_selector=_locale)
+    # As Flask-WTF's CSRFProtect gives templates the token; the extension itself is not
+    # used, for its before_request hook would run on the bare floors too. The one form
+    # (logout) checks its token itself.
+    app.jinja_env.globals["csrf_token"] = generate_csrf
     db.init_app(app)
     login_manager.init_app(app)
     with app.app_context():
@@ -167,6 +275,7 @@ def _made() -> bool:
     CREATE INDEX IF NOT EXISTS locks its table before it finds the index there, and each
     worker's insert then waited for the other's lock (seen once in CI)."""
     try:
+        db.session.execute(text("SELECT count(*) FROM floor_session"))  # made last
         return db.session.execute(text("SELECT count(*) FROM floor_case")).scalar() == CASES
     except DBAPIError:  # no table yet
         return False
@@ -193,7 +302,58 @@ def _make() -> None:
 
 @login_manager.user_loader
 def load(user_id: str) -> Person | None:
+    if request.endpoint in WITH_SESSION_ROW:
+        return _load_with_session_row(int(user_id))
     return db.session.get(Person, int(user_id))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# The user with the session row the cookie names, in one query (the framed floors).
+WITH_ROW = (
+    select(Person, SessionRow)
+    .join(SessionRow, SessionRow.person_id == Person.id)
+    .where(Person.id == bindparam("user_id"), SessionRow.token_hash == bindparam("token_hash"))
+)
+
+
+def _load_with_session_row(user_id: int) -> Person | None:
+    """The user, only while the session row the cookie names is live; its "last seen"
+    moved forward at most once a minute."""
+    token = session.get("sid")
+    if not isinstance(token, str):
+        return None
+    found = db.session.execute(
+        WITH_ROW, {"user_id": user_id, "token_hash": _token_hash(token)}
+    ).first()
+    if found is None:
+        return None
+    person, row = found
+    moment = _now()
+    if (
+        row.ended_at is not None
+        or moment - row.last_seen_at > IDLE
+        or moment - row.created_at > ABSOLUTE
+    ):
+        return None
+    if moment - row.last_seen_at >= TOUCH_EVERY:
+        row.last_seen_at = moment
+        db.session.commit()
+    return person
+
+
+def _locale() -> str:
+    """Flask-Babel's locale selector: `?lang=`, else the browser's choice, else Dutch."""
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        return asked
+    return request.accept_languages.best_match(list(LANGUAGES)) or "nl"
 
 
 app = create_app()
@@ -201,8 +361,37 @@ app = create_app()
 
 @app.get("/login")
 def login() -> str:
+    """Sign in the one user, with a new session row (the other floors ignore it)."""
+    token = secrets.token_urlsafe(32)
+    moment = _now()
+    db.session.add(
+        SessionRow(
+            person_id=1, token_hash=_token_hash(token), created_at=moment, last_seen_at=moment
+        )
+    )
+    db.session.commit()
     login_user(db.session.get(Person, 1))
+    session["sid"] = token
     return "logged in"
+
+
+@app.post("/logout")
+def logout() -> tuple[str, int] | str:
+    """The framed floors' logout button: its CSRF token checked, the session row ended."""
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        return "refused", 400
+    token = session.pop("sid", None)
+    if isinstance(token, str):
+        db.session.execute(
+            update(SessionRow)
+            .where(SessionRow.token_hash == _token_hash(token), SessionRow.ended_at.is_(None))
+            .values(ended_at=_now())
+        )
+        db.session.commit()
+    logout_user()
+    return "logged out"
 
 
 @app.get("/")
@@ -391,6 +580,31 @@ def signed_in_with_duties() -> str:
     """The signed-in floor's page, with the duties above around it: the least a signed-in
     page of the portal's kind costs on this stack, done the plain way."""
     return _hello()
+
+
+# --- The framed floors ------------------------------------------------------------------
+# The endpoints whose loader reads the session row with the user (`load`).
+WITH_SESSION_ROW = frozenset({"duties.framed", "duties.rows_framed"})
+
+
+@app.context_processor
+def _frame_values() -> dict:
+    return {"languages": LANGUAGES, "lang": str(get_locale())}
+
+
+@duties.get("/framed")
+@login_required
+def framed() -> str:
+    """An empty signed-in page with its frame and every duty, the plain way (see the
+    docstring)."""
+    return render_template("framed.html")
+
+
+@duties.get("/rows-framed")
+@login_required
+def rows_framed() -> str:
+    """The 50-row floor's table in the frame, with every duty, the plain way."""
+    return render_template("rows_framed.html", rows=db.session.execute(ROWS).all())
 
 
 app.register_blueprint(duties)

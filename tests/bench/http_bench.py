@@ -20,15 +20,20 @@ and written by Jinja, as the officers' queue is. The "form floor + duties" is th
 with what every answer of the portal must also do, written the plain way: a request id, one
 log line, a request counter and latency histogram, and the security headers; the
 "signed-in + duties" is the signed-in floor with the same duties, what an empty signed-in
-page of the portal's kind costs on the fixed stack done the plain way.
+page of the portal's kind costs on the fixed stack done the plain way. The "framed floor"
+is a whole signed-in page of the portal's kind done the plain way: the user and their
+server-side session row, the frame of every page rendered per request in the language
+asked (Flask-Babel, the portal's catalogs) with its logout form's CSRF token, and the
+duties; the "framed 50 rows" is the 50-row floor's table in that frame.
 It logs in the demo accounts the pages are asked as (an employer, an officer, a partner
 desk, a helpdesk agent), checks that every page answers 200, then loads each
 page with wrk (or, when wrk is missing, a Python load generator) for `--seconds` with
 `--clients` connections. It prints requests/s, p50 and p99 and the throughput as a share of
 bare Flask, one column group per scale; in the "×floor" column, each page's throughput as a
-share of its yardstick's (a signed-in page: the signed-in floor; a public page: the form
-floor with the duties); and how much slower each page got from the smallest to the largest
-scale. Absolute numbers depend on the machine; compare the ratios.
+share of the same kind of page made the plain way (`yardstick`: a signed-in page, the
+framed floor, or the framed 50 rows when it showed a full page of 50 rows; a public page,
+the form floor with the duties); and how much slower each page got from the smallest to
+the largest scale. Absolute numbers depend on the machine; compare the ratios.
 
 With `--split` (BENCH_SPLIT=1), a second table splits each row's CPU time per request
 (tests/bench/app_time.py), in a run of its own: the timing costs bare Flask about 5% of its
@@ -152,6 +157,8 @@ FORM_FLOOR = "form floor"
 DUTIES_FLOOR = "form + duties"
 SIGNED_DUTIES_FLOOR = "signed-in + duties"
 ROWS_FLOOR = "50-row floor"
+FRAMED_FLOOR = "framed floor"
+ROWS_FRAMED_FLOOR = "framed 50 rows"
 
 
 @dataclass(frozen=True)
@@ -169,6 +176,9 @@ FLOORS = {
     FORM_FLOOR: Floor("/form", False, 'name="csrf_token" value="'),
     DUTIES_FLOOR: Floor("/form-duties", False, 'name="csrf_token" value="'),
     ROWS_FLOOR: Floor("/rows", True, "Files 1 to 50</caption>"),
+    # Both show the logout form's token: the frame, signed in, with its session row.
+    FRAMED_FLOOR: Floor("/framed", True, 'name="csrf_token" value="'),
+    ROWS_FRAMED_FLOOR: Floor("/rows-framed", True, 'href="/files/11">'),
 }
 INPUT = re.compile(r"<input\b[^>]*>", re.S)
 ATTR = re.compile(r'([\w-]+)="([^"]*)"')
@@ -185,6 +195,7 @@ class Result:
     # and the machine's whole CPU time (the app, gunicorn, the kernel, wrk). None: unknown.
     app_us: float | None = None
     cpu_us: float | None = None
+    rows: int = 0  # the rows of the page's table body (a list page's page of files)
 
     def share(self, flask: Result) -> float:
         """Requests/s as a share of bare Flask's: of the run just before, else `flask`."""
@@ -479,6 +490,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def table_rows(html: str) -> int:
+    """How many rows the first table body of a page has (0 without one)."""
+    _head, found, body = html.partition("<tbody")
+    return body.partition("</tbody>")[0].count("<tr") if found else 0
+
+
 def _get(port: int, path: str, cookie: str = "") -> tuple[int, str, list[tuple[str, str]]]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
@@ -738,7 +755,7 @@ def _measure_scale(
         results = {}
         for label, who, path in chosen(args.only):
             path = page_path(path, timeline_id, files)
-            status, _, headers = _get(server.port, path, cookies[who])
+            status, body, headers = _get(server.port, path, cookies[who])
             if status != 200:
                 sys.exit(f"{label} ({path}) answered {status}, not 200")
             # The load sends the same cookie each time: a signed-in page that sets a cookie
@@ -749,6 +766,7 @@ def _measure_scale(
             results[label] = replace(
                 measure(server, path, cookies[who], args.seconds, args.clients),
                 flask_rps=baseline().rps,
+                rows=table_rows(body),
             )
         return results
     finally:
@@ -764,19 +782,16 @@ def table(
     baselines: dict[int, Result], scales: list[int], runs: dict[int, dict[str, Result]]
 ) -> str:
     """The report: per scale requests/s, p50, p99, the share of bare Flask and the share of
-    the page's yardstick (a signed-in page: the signed-in floor; a public page: the form
-    floor with the duties every answer carries); then the growth between scales."""
-    yardstick = {label: FLOOR if who else DUTIES_FLOOR for label, who, _ in PAGES}
-    yardstick[ROWS_FLOOR] = FLOOR
+    the page's yardstick (`yardstick`); then the growth between scales."""
     labels = [*FLOORS, *(label for label, _, _ in PAGES)]
     shown = [label for label in labels if label in runs[scales[0]]]
     head = f"{'page':<18}"
     for files in scales:
-        head += f" | {f'{files:,} files':^38}"
+        head += f" | {f'{files:,} files':^39}"
     if len(scales) > 1:
         head += f" | {'time':>6}"
     sub = f"{'':<18}" + (
-        f" | {'req/s':>7} {'p50ms':>6} {'p99ms':>6} {'×Flask':>7} {'×floor':>7}" * len(scales)
+        f" | {'req/s':>7} {'p50ms':>6} {'p99ms':>6} {'×Flask':>7} {'×floor':<8}" * len(scales)
     )
     if len(scales) > 1:
         sub += f" | {'growth':>6}"
@@ -784,7 +799,7 @@ def table(
     flask = f"{'bare Flask':<18}"
     for files in scales:
         b = baselines[files]
-        flask += f" | {b.rps:>7.0f} {b.p50_ms:>6.1f} {b.p99_ms:>6.1f} {1:>6.2f}× {'':>7}"
+        flask += f" | {b.rps:>7.0f} {b.p50_ms:>6.1f} {b.p99_ms:>6.1f} {1:>6.2f}× {'':<8}"
     lines.append(flask)
     for label in shown:
         line = f"{label:<18}"
@@ -792,9 +807,10 @@ def table(
             r = runs[files][label]
             share = r.share(baselines[files])
             floor = ""
-            if (beside := runs[files].get(yardstick.get(label, ""))) is not None:
-                floor = f"{share / beside.share(baselines[files]):>6.3f}×"
-            line += f" | {r.rps:>7.0f} {r.p50_ms:>6.1f} {r.p99_ms:>6.1f} {share:>6.3f}× {floor:>7}"
+            if (beside := runs[files].get(yardstick(label, r))) is not None:
+                mark = LIST_MARK if yardstick(label, r) == ROWS_FRAMED_FLOOR else ""
+                floor = f"{share / beside.share(baselines[files]):>6.3f}×{mark}"
+            line += f" | {r.rps:>7.0f} {r.p50_ms:>6.1f} {r.p99_ms:>6.1f} {share:>6.3f}× {floor:<8}"
             if r.errors:
                 line += f" ({r.errors} errors)"
         if len(scales) > 1:
@@ -804,7 +820,30 @@ def table(
             growth = first.share(baselines[scales[0]]) / last.share(baselines[scales[-1]])
             line += f" | {growth:>5.2f}×"
         lines.append(line)
+    lines.append(LEGEND)
     return "\n".join(lines)
+
+
+LIST_MARK = "*"
+LEGEND = (
+    "×floor: a public page's share of the form floor with the duties; a signed-in page's of"
+    " the framed floor, or (*) of the framed 50 rows when it showed a full page of 50 rows;"
+    " the 50-row floor's of the signed-in floor."
+)
+FULL_PAGE = 50  # the portal's lists show 50 rows a page (portal/paging.py), as /rows-framed
+
+
+def yardstick(label: str, result: Result) -> str:
+    """The floor a row of the table is set against: for a page, the same kind of page made
+    the plain way with the fixed stack and the same duties (tests/bench/floor_app.py)."""
+    if label == ROWS_FLOOR:
+        return FLOOR
+    who = next((who for page, who, _ in PAGES if page == label), False)
+    if who is False:  # a floor: a share of bare Flask only
+        return ""
+    if who is None:
+        return DUTIES_FLOOR
+    return ROWS_FRAMED_FLOOR if result.rows >= FULL_PAGE else FRAMED_FLOOR
 
 
 def split_table(
@@ -883,6 +922,16 @@ def floor_server(database: str, log: Path, *, split: bool = False) -> Server:
     return Server("tests.bench.floor_app:app", env, log, split=split)
 
 
+def floor_login(port: int) -> str:
+    """The floors' session cookie: the login's, completed by the framed page after it (its
+    logout form's CSRF secret), as `login` does for the portal, so that no floor re-signs
+    the cookie on every request of the load."""
+    _, _, headers = _get(port, "/login")
+    cookies = _cookies(headers, {})
+    _, _, headers = _get(port, FLOORS[FRAMED_FLOOR].path, _header(cookies))
+    return _header(_cookies(headers, cookies))
+
+
 def _run(args, scales: list[int], workdir: Path, floor_database: str) -> None:
     hello = Server(
         "tests.bench.hello_app:app", dict(os.environ), workdir / "hello.log", split=args.split
@@ -890,12 +939,15 @@ def _run(args, scales: list[int], workdir: Path, floor_database: str) -> None:
     floor = floor_server(floor_database, workdir / "floor.log", split=args.split)
     runs, baselines = {}, {}
     try:
-        _, _, headers = _get(floor.port, "/login")
-        floor_cookie = _header(_cookies(headers, {}))
+        floor_cookie = floor_login(floor.port)
         for label, spec in FLOORS.items():
-            status, body, _ = _get(floor.port, spec.path, floor_cookie if spec.signed_in else "")
+            status, body, headers = _get(
+                floor.port, spec.path, floor_cookie if spec.signed_in else ""
+            )
             if status != 200 or spec.shows not in body:
                 sys.exit(f"{label} ({spec.path}) answered {status}, not 200 with {spec.shows!r}")
+            if spec.signed_in and not settled(headers):
+                sys.exit(f"{label} ({spec.path}) sets a cookie although the floor's is complete")
         for files in scales:
             measured: list[Result] = []
 

@@ -55,6 +55,8 @@ FLOORS = (
     http_bench.FLOOR,
     http_bench.SIGNED_DUTIES_FLOOR,
     http_bench.ROWS_FLOOR,
+    http_bench.FRAMED_FLOOR,
+    http_bench.ROWS_FRAMED_FLOOR,
     http_bench.FORM_FLOOR,
     http_bench.DUTIES_FLOOR,
 )
@@ -173,9 +175,9 @@ def table(rows: dict[str, dict[str, float]]) -> str:
 
 
 def floors(folder: Path, requests: int, rounds: int) -> dict[str, dict[str, float]]:
-    """The signed-in floor, the 50-row floor, and the form floor without and with the duties
-    (beside the login page; their difference is what the duties cost, done plainly),
-    measured like the pages."""
+    """The floors (`FLOORS`: the signed-in floor with and without the duties, the 50-row
+    floor, the framed floor and the framed 50 rows beside the signed-in pages, and the form
+    floor without and with the duties beside the login page), measured like the pages."""
     os.environ.setdefault("BENCH_FLOOR_DB", str(folder / "floor.sqlite"))
     from tests.bench import floor_app
 
