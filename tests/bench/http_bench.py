@@ -807,8 +807,9 @@ def table(
             r = runs[files][label]
             share = r.share(baselines[files])
             floor = ""
-            if (beside := runs[files].get(yardstick(label, r))) is not None:
-                mark = LIST_MARK if yardstick(label, r) == ROWS_FRAMED_FLOOR else ""
+            against = yardstick(label, r)
+            if (beside := runs[files].get(against)) is not None:
+                mark = LIST_MARK if against == ROWS_FRAMED_FLOOR else ""
                 floor = f"{share / beside.share(baselines[files]):>6.3f}×{mark}"
             line += f" | {r.rps:>7.0f} {r.p50_ms:>6.1f} {r.p99_ms:>6.1f} {share:>6.3f}× {floor:<8}"
             if r.errors:
@@ -830,6 +831,7 @@ LEGEND = (
     " the framed floor, or (*) of the framed 50 rows when it showed a full page of 50 rows;"
     " the 50-row floor's of the signed-in floor."
 )
+ASKED_AS = {label: who for label, who, _ in PAGES}  # None: a public page
 FULL_PAGE = 50  # the portal's lists show 50 rows a page (portal/paging.py), as /rows-framed
 
 
@@ -838,10 +840,9 @@ def yardstick(label: str, result: Result) -> str:
     the plain way with the fixed stack and the same duties (tests/bench/floor_app.py)."""
     if label == ROWS_FLOOR:
         return FLOOR
-    who = next((who for page, who, _ in PAGES if page == label), False)
-    if who is False:  # a floor: a share of bare Flask only
+    if label not in ASKED_AS:  # a floor: a share of bare Flask only
         return ""
-    if who is None:
+    if ASKED_AS[label] is None:
         return DUTIES_FLOOR
     return ROWS_FRAMED_FLOOR if result.rows >= FULL_PAGE else FRAMED_FLOOR
 
@@ -932,6 +933,19 @@ def floor_login(port: int) -> str:
     return _header(_cookies(headers, cookies))
 
 
+def floor_problem(port: int, cookie: str) -> str | None:
+    """What is wrong with the floors' server before it is timed (None: nothing): each floor
+    answers 200 with what it shows, and no signed-in floor sets a cookie after the
+    completed login (`floor_login`)."""
+    for label, spec in FLOORS.items():
+        status, body, headers = _get(port, spec.path, cookie if spec.signed_in else "")
+        if status != 200 or spec.shows not in body:
+            return f"{label} ({spec.path}) answered {status}, not 200 with {spec.shows!r}"
+        if spec.signed_in and not settled(headers):
+            return f"{label} ({spec.path}) sets a cookie although the floor's is complete"
+    return None
+
+
 def _run(args, scales: list[int], workdir: Path, floor_database: str) -> None:
     hello = Server(
         "tests.bench.hello_app:app", dict(os.environ), workdir / "hello.log", split=args.split
@@ -940,14 +954,8 @@ def _run(args, scales: list[int], workdir: Path, floor_database: str) -> None:
     runs, baselines = {}, {}
     try:
         floor_cookie = floor_login(floor.port)
-        for label, spec in FLOORS.items():
-            status, body, headers = _get(
-                floor.port, spec.path, floor_cookie if spec.signed_in else ""
-            )
-            if status != 200 or spec.shows not in body:
-                sys.exit(f"{label} ({spec.path}) answered {status}, not 200 with {spec.shows!r}")
-            if spec.signed_in and not settled(headers):
-                sys.exit(f"{label} ({spec.path}) sets a cookie although the floor's is complete")
+        if problem := floor_problem(floor.port, floor_cookie):
+            sys.exit(problem)
         for files in scales:
             measured: list[Result] = []
 
