@@ -39,35 +39,55 @@ def test_failed_requests_are_counted():
 
 
 def test_the_table_sets_each_page_against_the_same_kind_of_page_made_the_plain_way():
-    """A signed-in page gets its share of the framed floor, or of the framed 50 rows when
-    it showed a full page of 50 rows (marked); a public page of the form floor with the
-    duties; a floor of none but bare Flask, the 50-row floor of the signed-in floor."""
+    """A signed-in page gets its share of its twin (marked =) when it has one: the file
+    pages of theirs, a search of the plain-way search showing as many rows. Else of the
+    framed floor, or of the framed 50 rows when it showed a full page of 50 rows (marked
+    *); a public page of the form floor with the duties; a floor of none but bare Flask,
+    the 50-row floor of the signed-in floor."""
     from tests.bench.http_bench import (
+        AUDITED_FILE_FLOOR,
         DUTIES_FLOOR,
+        FILE_FLOOR,
         FLOOR,
         FRAMED_FLOOR,
         PAGES,
         ROWS_FLOOR,
         ROWS_FRAMED_FLOOR,
+        SEARCH_FLOOR,
+        SEARCH_PAGE_FLOOR,
+        SEARCH_SOME_FLOOR,
+        TIMELINE_FLOOR,
         Result,
         table,
     )
 
     pages = {label: Result(100.0, 1.0, 2.0) for label, _, _ in PAGES}
     pages["officer queue"] = Result(100.0, 1.0, 2.0, rows=50)
-    pages["search (some files)"] = Result(100.0, 1.0, 2.0, rows=49)
+    pages["officer search"] = Result(100.0, 1.0, 2.0, rows=50)
+    pages["search (few files)"] = Result(100.0, 1.0, 2.0, rows=1)
+    pages["search (some files)"] = Result(100.0, 1.0, 2.0, rows=11)
+    pages["search (1111 found)"] = Result(100.0, 1.0, 2.0, rows=49)  # no twin shows 49
     floors = {FLOOR: 400.0, FRAMED_FLOOR: 200.0, ROWS_FRAMED_FLOOR: 125.0}
     floors |= {DUTIES_FLOOR: 450.0, ROWS_FLOOR: 200.0}
+    floors |= {FILE_FLOOR: 160.0, TIMELINE_FLOOR: 80.0, AUDITED_FILE_FLOOR: 40.0}
+    floors |= {SEARCH_FLOOR: 64.0, SEARCH_SOME_FLOOR: 50.0, SEARCH_PAGE_FLOOR: 32.0}
     runs = {**pages, **{label: Result(rps, 1, 2) for label, rps in floors.items()}}
     report = table({10: Result(1000.0, 1.0, 2.0)}, [10], {10: runs})
     rows = {line.split("|")[0].strip(): line for line in report.splitlines()}
     assert rows[FLOOR].split()[-1] == "0.400×"  # its share of bare Flask, no share of itself
     assert rows[FRAMED_FLOOR].split()[-1] == "0.200×"
     assert rows[ROWS_FRAMED_FLOOR].split()[-1] == "0.125×"
+    assert rows[FILE_FLOOR].split()[-1] == "0.160×"
     assert rows[ROWS_FLOOR].split()[-2:] == ["0.200×", "0.500×"]
     assert rows["dashboard"].split()[-2:] == ["0.100×", "0.500×"]
     assert rows["officer queue"].split()[-2:] == ["0.100×", "0.800×*"]
-    assert rows["search (some files)"].split()[-2:] == ["0.100×", "0.500×"]  # not a full page
+    assert rows["file (employer)"].split()[-2:] == ["0.100×", "0.625×="]
+    assert rows["timeline"].split()[-2:] == ["0.100×", "1.250×="]
+    assert rows["file (officer)"].split()[-2:] == ["0.100×", "2.500×="]
+    assert rows["search (few files)"].split()[-2:] == ["0.100×", "1.562×="]
+    assert rows["search (some files)"].split()[-2:] == ["0.100×", "2.000×="]
+    assert rows["officer search"].split()[-2:] == ["0.100×", "3.125×="]
+    assert rows["search (1111 found)"].split()[-2:] == ["0.100×", "0.500×"]
     assert rows["start page"].split()[-2:] == ["0.100×", "0.222×"]
     assert report.splitlines()[-1].startswith("×floor: ")
 
@@ -376,6 +396,106 @@ def test_the_framed_50_rows_are_the_50_row_floors_table_in_the_frame_translated(
     ]
 
 
+def test_the_file_twins_show_the_signed_in_employers_file_only_in_the_language_asked(
+    floor_database,
+):
+    """The employer's file page and timeline made the plain way: the user's own file, its
+    employer and worker escaped, the salary and dates formatted in the language asked, the
+    five steps with the last one current; another employer's file is not found, and after
+    the logout neither page signs in."""
+    code = (
+        "import re\n"
+        "c = app.test_client()\n"
+        "print(c.get('/file-framed/1').status_code)\n"
+        "c.get('/login')\n"
+        "html = c.get('/file-framed/1').get_data(as_text=True)\n"
+        "print('<dd>Test Worker &lt;1&gt;</dd>' in html, 'Bouw &lt;&amp;&gt; Co NV' in html,"
+        " '<1>' in html)\n"
+        "print('€\\xa055.000,00' in html, 'Turkije' in html, 'Softwareontwikkelaars' in html)\n"
+        "html = c.get('/file-framed/1?lang=de').get_data(as_text=True)\n"
+        "print('55.000,00\\xa0€' in html, 'Türkei' in html, 'href=\"/file-framed/1?lang=fr\"' in html)\n"
+        "print(c.get('/file-framed/2').status_code, c.get('/timeline-framed/2').status_code)\n"
+        "html = c.get('/timeline-framed/1?lang=fr').get_data(as_text=True)\n"
+        "print(re.findall(r'class=\"step step-(\\w+)\"', html))\n"
+        "print('Le 24 février 2026' in html, 'Le 9 mars 2026' in html)\n"
+        'token = re.search(r\'name="csrf_token" value="([^"]+)"\', html)[1]\n'
+        "c.post('/logout', data={'csrf_token': token})\n"
+        "print(c.get('/file-framed/1').status_code, c.get('/timeline-framed/1').status_code)\n"
+    )
+    assert _floor_app_run(floor_database, code) == [
+        "401",
+        "True True False",
+        "True True True",
+        "True True True",
+        "404 404",
+        "['done', 'done', 'done', 'done', 'current']",
+        "True True",
+        "401 401",
+    ]
+
+
+def test_the_audited_file_twin_writes_each_view_to_the_trail_before_it_shows_it(
+    floor_database,
+):
+    """The officers' file page made the plain way commits a trail entry per view and shows
+    the latest 20, the view just made last, with the legal hold's form and its token; a
+    file that does not exist is not found and writes nothing."""
+    code = (
+        "import re\n"
+        "from sqlalchemy import func, select\n"
+        "from tests.bench.floor_app import AuditRow, db\n"
+        "def count():\n"
+        "    with app.app_context():\n"
+        "        return db.session.scalar(select(func.count()).select_from(AuditRow))\n"
+        "c = app.test_client()\n"
+        "c.get('/login')\n"
+        "before = count()\n"
+        "r = c.get('/officer-file-framed/1?lang=en')\n"
+        "html = r.get_data(as_text=True)\n"
+        "trail = html.split('id=\"audit-trail\"')[1]\n"
+        "print(r.status_code, count() - before, trail.count('Employer opened the file.'))\n"
+        "print('name=\"hold-csrf_token\"' in html, 'maxlength=\"1000\"' in html)\n"
+        "cells = re.findall(r'<tr><td>([^<]+)</td>', trail)\n"
+        "print(len(cells), cells[0].startswith('3/16/26'), cells[-1].startswith('3/16/26'))\n"
+        "print(c.get('/officer-file-framed/99').status_code, count() - before)\n"
+        "c.get('/officer-file-framed/1')\n"
+        "print(count() - before)\n"
+    )
+    assert _floor_app_run(floor_database, code) == [
+        "200 1 20",
+        "True True",
+        "20 True False",  # the seeded views, then the one just made
+        "404 1",
+        "2",
+    ]
+
+
+def test_the_search_twin_finds_by_reference_worker_employer_or_kbo_taking_wildcards_as_text(
+    floor_database,
+):
+    """The officers' search made the plain way: its filters' form (every option translated)
+    and the files whose reference, worker, employer or KBO number holds the words, a page
+    of 50 at most; a % is a character, and a search longer than 200 finds nothing."""
+    code = (
+        "import re\n"
+        "c = app.test_client()\n"
+        "print(c.get('/search-framed?q=Worker').status_code)\n"
+        "c.get('/login')\n"
+        "def found(q):\n"
+        "    html = c.get('/search-framed', query_string={'q': q}).get_data(as_text=True)\n"
+        "    return len(re.findall(r'href=\"/files/(\\d+)\"', html))\n"
+        "print([found(q) for q in ['Worker 59', 'worker 5', 'Worker', '0123456749',"
+        " 'SP-2026-000007', '<&>', '%', '_', 'Worker' + 'x' * 200]])\n"
+        "html = c.get('/search-framed?q=Worker+59&lang=fr').get_data(as_text=True)\n"
+        "print(html.count('<option'), 'Chercheur' in html, 'value=\"Worker 59\"' in html)\n"
+    )
+    assert _floor_app_run(floor_database, code) == [
+        "401",
+        "[1, 11, 50, 50, 1, 50, 0, 0, 0]",
+        "37 True True",
+    ]
+
+
 def test_the_form_floors_are_public_and_each_page_gets_its_share_of_its_yardstick():
     from tests.bench.http_bench import DUTIES_FLOOR, FLOOR, FLOORS, FORM_FLOOR, ROWS_FLOOR
 
@@ -410,13 +530,15 @@ def test_a_share_is_of_the_bare_flask_run_beside_the_page_when_there_is_one():
 
 
 def test_the_floor_app_boots_in_several_workers_at_once_on_a_new_database(tmp_path):
-    """gunicorn's two workers import the floor app together: both must boot, and the one
-    user exists once (the check-then-create of before failed one worker now and then)."""
+    """gunicorn's two workers import the floor app together: both must boot, and each row
+    exists once: the two users, the 60 files, the twins' two files and the 20 views of the
+    audited file's trail (the check-then-create of before failed one worker now and then)."""
     database = tmp_path / "floor.sqlite"
     code = (
-        "from tests.bench.floor_app import app, db, Case, Person;"
+        "from tests.bench.floor_app import app, db, AuditRow, Case, Person, PermitFile;"
         "ctx = app.app_context(); ctx.push();"
-        "print(db.session.query(Person).count(), db.session.query(Case).count())"
+        "print(*(db.session.query(model).count() for model in (Person, Case, PermitFile,"
+        " AuditRow)))"
     )
     root = Path(__file__).resolve().parent.parent
     workers = [
@@ -432,7 +554,7 @@ def test_the_floor_app_boots_in_several_workers_at_once_on_a_new_database(tmp_pa
     ]
     results = [worker.communicate(timeout=60) for worker in workers]
     assert [worker.returncode for worker in workers] == [0] * 6, [err for _o, err in results]
-    assert [out.strip() for out, _err in results] == ["1 60"] * 6
+    assert [out.strip() for out, _err in results] == ["2 60 2 20"] * 6
 
 
 def test_only_the_pages_asked_for_are_measured_and_a_typo_stops_the_run():

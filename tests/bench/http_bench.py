@@ -159,6 +159,12 @@ SIGNED_DUTIES_FLOOR = "signed-in + duties"
 ROWS_FLOOR = "50-row floor"
 FRAMED_FLOOR = "framed floor"
 ROWS_FRAMED_FLOOR = "framed 50 rows"
+FILE_FLOOR = "framed file"
+TIMELINE_FLOOR = "framed timeline"
+AUDITED_FILE_FLOOR = "framed file+audit"
+SEARCH_FLOOR = "framed search (1)"
+SEARCH_SOME_FLOOR = "framed search (11)"
+SEARCH_PAGE_FLOOR = "framed search (50)"
 
 
 @dataclass(frozen=True)
@@ -179,6 +185,15 @@ FLOORS = {
     # Both show the logout form's token: the frame, signed in, with its session row.
     FRAMED_FLOOR: Floor("/framed", True, 'name="csrf_token" value="'),
     ROWS_FRAMED_FLOOR: Floor("/rows-framed", True, 'href="/files/11">'),
+    # The one-file pages made the plain way: each shows the floor's file 1, its user's.
+    FILE_FLOOR: Floor("/file-framed/1", True, "<dd>Test Worker &lt;1&gt;</dd>"),
+    TIMELINE_FLOOR: Floor("/timeline-framed/1", True, 'class="step step-current"'),
+    AUDITED_FILE_FLOOR: Floor("/officer-file-framed/1", True, 'name="hold-csrf_token"'),
+    # The officers' search made the plain way, finding one file, eleven (Worker 5 and 50 to
+    # 59), and all 60 of which it shows a page of 50.
+    SEARCH_FLOOR: Floor("/search-framed?q=Worker+59", True, ": 1</caption>"),
+    SEARCH_SOME_FLOOR: Floor("/search-framed?q=Worker+5", True, ": 11</caption>"),
+    SEARCH_PAGE_FLOOR: Floor("/search-framed?q=Worker", True, ": 50</caption>"),
 }
 INPUT = re.compile(r"<input\b[^>]*>", re.S)
 ATTR = re.compile(r'([\w-]+)="([^"]*)"')
@@ -809,7 +824,7 @@ def table(
             floor = ""
             against = yardstick(label, r)
             if (beside := runs[files].get(against)) is not None:
-                mark = LIST_MARK if against == ROWS_FRAMED_FLOOR else ""
+                mark = MARKS.get(against, "")
                 floor = f"{share / beside.share(baselines[files]):>6.3f}×{mark}"
             line += f" | {r.rps:>7.0f} {r.p50_ms:>6.1f} {r.p99_ms:>6.1f} {share:>6.3f}× {floor:<8}"
             if r.errors:
@@ -826,24 +841,45 @@ def table(
 
 
 LIST_MARK = "*"
+TWIN_MARK = "="
 LEGEND = (
     "×floor: a public page's share of the form floor with the duties; a signed-in page's of"
-    " the framed floor, or (*) of the framed 50 rows when it showed a full page of 50 rows;"
-    " the 50-row floor's of the signed-in floor."
+    " its twin (=), the same page made the plain way, or else of the framed floor, or (*) of"
+    " the framed 50 rows when it showed a full page of 50 rows; the 50-row floor's of the"
+    " signed-in floor."
 )
 ASKED_AS = {label: who for label, who, _ in PAGES}  # None: a public page
 FULL_PAGE = 50  # the portal's lists show 50 rows a page (portal/paging.py), as /rows-framed
+# The pages with a twin among the floors: the same content (the same headings, fields,
+# rows and forms, translated and formatted) made the plain way (tests/bench/floor_app.py).
+TWINS = {
+    "timeline": TIMELINE_FLOOR,
+    "file (employer)": FILE_FLOOR,
+    "file (officer)": AUDITED_FILE_FLOOR,
+}
+# The officers' searches: their twin is the plain-way search that shows as many rows, when
+# there is one (a search finds more files as the files grow).
+SEARCHES = frozenset(label for label, _, path in PAGES if "?q=" in path)
+SEARCH_TWINS = {1: SEARCH_FLOOR, 11: SEARCH_SOME_FLOOR, FULL_PAGE: SEARCH_PAGE_FLOOR}
+MARKS = {ROWS_FRAMED_FLOOR: LIST_MARK} | dict.fromkeys(
+    [*TWINS.values(), *SEARCH_TWINS.values()], TWIN_MARK
+)
 
 
 def yardstick(label: str, result: Result) -> str:
-    """The floor a row of the table is set against: for a page, the same kind of page made
-    the plain way with the fixed stack and the same duties (tests/bench/floor_app.py)."""
+    """The floor a row of the table is set against: for a page, its twin (the same page made
+    the plain way with the fixed stack and the same duties, tests/bench/floor_app.py) when
+    there is one, else the same kind of page made that way."""
     if label == ROWS_FLOOR:
         return FLOOR
     if label not in ASKED_AS:  # a floor: a share of bare Flask only
         return ""
     if ASKED_AS[label] is None:
         return DUTIES_FLOOR
+    if label in TWINS:
+        return TWINS[label]
+    if label in SEARCHES and result.rows in SEARCH_TWINS:
+        return SEARCH_TWINS[result.rows]
     return ROWS_FRAMED_FLOOR if result.rows >= FULL_PAGE else FRAMED_FLOOR
 
 
