@@ -39,17 +39,19 @@ def test_failed_requests_are_counted():
 
 
 def test_the_table_sets_each_page_against_the_same_kind_of_page_made_the_plain_way():
-    """A signed-in page gets its share of its twin (marked =) when it has one: the file
-    pages of theirs, a search of the plain-way search showing as many rows. Else of the
-    framed floor, or of the framed 50 rows when it showed a full page of 50 rows (marked
+    """A page gets its share of its twin (marked =) when it has one: the login page, the
+    dashboard and the file pages of theirs, a search of the plain-way search showing as
+    many rows. Else a signed-in page's is of the framed floor, or of the framed 50 rows when it showed a full page of 50 rows (marked
     *); a public page of the form floor with the duties; a floor of none but bare Flask,
     the 50-row floor of the signed-in floor."""
     from tests.bench.http_bench import (
         AUDITED_FILE_FLOOR,
+        DASHBOARD_FLOOR,
         DUTIES_FLOOR,
         FILE_FLOOR,
         FLOOR,
         FRAMED_FLOOR,
+        LOGIN_FLOOR,
         PAGES,
         ROWS_FLOOR,
         ROWS_FRAMED_FLOOR,
@@ -70,6 +72,7 @@ def test_the_table_sets_each_page_against_the_same_kind_of_page_made_the_plain_w
     floors = {FLOOR: 400.0, FRAMED_FLOOR: 200.0, ROWS_FRAMED_FLOOR: 125.0}
     floors |= {DUTIES_FLOOR: 450.0, ROWS_FLOOR: 200.0}
     floors |= {FILE_FLOOR: 160.0, TIMELINE_FLOOR: 80.0, AUDITED_FILE_FLOOR: 40.0}
+    floors |= {DASHBOARD_FLOOR: 125.0, LOGIN_FLOOR: 250.0}
     floors |= {SEARCH_FLOOR: 64.0, SEARCH_SOME_FLOOR: 50.0, SEARCH_PAGE_FLOOR: 32.0}
     runs = {**pages, **{label: Result(rps, 1, 2) for label, rps in floors.items()}}
     report = table({10: Result(1000.0, 1.0, 2.0)}, [10], {10: runs})
@@ -79,7 +82,8 @@ def test_the_table_sets_each_page_against_the_same_kind_of_page_made_the_plain_w
     assert rows[ROWS_FRAMED_FLOOR].split()[-1] == "0.125×"
     assert rows[FILE_FLOOR].split()[-1] == "0.160×"
     assert rows[ROWS_FLOOR].split()[-2:] == ["0.200×", "0.500×"]
-    assert rows["dashboard"].split()[-2:] == ["0.100×", "0.500×"]
+    assert rows["dashboard"].split()[-2:] == ["0.100×", "0.800×="]
+    assert rows["my applications"].split()[-2:] == ["0.100×", "0.500×"]  # no twin
     assert rows["officer queue"].split()[-2:] == ["0.100×", "0.800×*"]
     assert rows["file (employer)"].split()[-2:] == ["0.100×", "0.625×="]
     assert rows["timeline"].split()[-2:] == ["0.100×", "1.250×="]
@@ -89,6 +93,7 @@ def test_the_table_sets_each_page_against_the_same_kind_of_page_made_the_plain_w
     assert rows["officer search"].split()[-2:] == ["0.100×", "3.125×="]
     assert rows["search (1111 found)"].split()[-2:] == ["0.100×", "0.500×"]
     assert rows["start page"].split()[-2:] == ["0.100×", "0.222×"]
+    assert rows["login page"].split()[-2:] == ["0.100×", "0.400×="]
     assert report.splitlines()[-1].startswith("×floor: ")
 
 
@@ -396,6 +401,42 @@ def test_the_framed_50_rows_are_the_50_row_floors_table_in_the_frame_translated(
     ]
 
 
+def test_the_dashboard_twin_shows_the_signed_in_user_and_organisation_and_the_login_twin_none(
+    floor_database,
+):
+    """The dashboard made the plain way: the user, their role's title and organisation
+    (escaped) in the language asked, signed in only while the session row is live. The
+    login page made the plain way: a first visitor gets the frame with the log-in link and
+    no logout form, and a login form whose token is their own, in a new session cookie."""
+    code = (
+        "import re\n"
+        "visitor = app.test_client(use_cookies=False)\n"
+        "pages = [visitor.get('/login-framed?lang=fr') for _ in range(2)]\n"
+        "html = pages[0].get_data(as_text=True)\n"
+        'tokens = {re.search(r\'name="csrf_token" [^>]*value="([^"]+)"\', p.get_data(as_text=True))[1]'
+        " for p in pages}\n"
+        "print(pages[0].status_code, len(tokens), all('session=' in p.headers['Set-Cookie']"
+        " for p in pages))\n"
+        "print('href=\"/login-framed\">Se connecter' in html, 'action=\"/logout\"' in html,"
+        " 'autocomplete=\"current-password\"' in html)\n"
+        "c = app.test_client()\n"
+        "print(c.get('/dashboard-framed').status_code)\n"
+        "c.get('/login')\n"
+        "html = c.get('/dashboard-framed?lang=de').get_data(as_text=True)\n"
+        "print('Employer (Arbeitgeber)' in html, 'Bouw &lt;&amp;&gt; Co NV' in html, '<&>' in html)\n"
+        'token = re.search(r\'name="csrf_token" value="([^"]+)"\', html)[1]\n'
+        "c.post('/logout', data={'csrf_token': token})\n"
+        "print(c.get('/dashboard-framed').status_code)\n"
+    )
+    assert _floor_app_run(floor_database, code) == [
+        "200 2 True",
+        "True False True",
+        "401",
+        "True True False",
+        "401",
+    ]
+
+
 def test_the_file_twins_show_the_signed_in_employers_file_only_in_the_language_asked(
     floor_database,
 ):
@@ -497,17 +538,25 @@ def test_the_search_twin_finds_by_reference_worker_employer_or_kbo_taking_wildca
 
 
 def test_the_form_floors_are_public_and_each_page_gets_its_share_of_its_yardstick():
-    from tests.bench.http_bench import DUTIES_FLOOR, FLOOR, FLOORS, FORM_FLOOR, ROWS_FLOOR
+    from tests.bench.http_bench import (
+        DUTIES_FLOOR,
+        FLOOR,
+        FLOORS,
+        FORM_FLOOR,
+        LOGIN_FLOOR,
+        ROWS_FLOOR,
+    )
 
     assert not FLOORS[FORM_FLOOR].signed_in and FLOORS[ROWS_FLOOR].signed_in
-    assert not FLOORS[DUTIES_FLOOR].signed_in
+    assert not FLOORS[DUTIES_FLOOR].signed_in and not FLOORS[LOGIN_FLOOR].signed_in
     _report_text, rows = _report(
         {FLOOR: 400.0, FORM_FLOOR: 500.0, DUTIES_FLOOR: 450.0, ROWS_FLOOR: 200.0}
     )
     assert rows[FORM_FLOOR].split()[-1] == "0.500×"  # public: a share of bare Flask only
     assert rows[DUTIES_FLOOR].split()[-1] == "0.450×"
-    # A public page gets its share of the form floor with the duties.
-    assert rows["login page"].split()[-2:] == ["0.100×", "0.222×"]
+    # A public page gets its share of the form floor with the duties; the login page of its
+    # twin, when that was measured (here it was not).
+    assert rows["login page"].split()[-1] == "0.100×"
     assert rows["start page"].split()[-2:] == ["0.100×", "0.222×"]
     assert rows[ROWS_FLOOR].split()[-2:] == ["0.200×", "0.500×"]
 

@@ -137,9 +137,9 @@ def test_the_command_gives_each_page_and_floor_its_parts_and_the_rest(tmp_path):
         label, *numbers = line.rsplit(maxsplit=6)
         rows[label] = dict(zip(parts.COLUMNS, map(float, numbers), strict=True))
     floors = ["signed-in floor", "signed-in + duties", "50-row floor", "framed floor"]
-    floors += ["framed 50 rows", "framed file", "framed timeline", "framed file+audit"]
-    floors += ["framed search (1)", "framed search (11)", "framed search (50)"]
-    floors += ["form floor", "form + duties"]
+    floors += ["framed 50 rows", "framed dashboard", "framed file", "framed timeline"]
+    floors += ["framed file+audit", "framed search (1)", "framed search (11)"]
+    floors += ["framed search (50)", "form floor", "form + duties", "framed login"]
     assert list(rows) == [*floors, *pages.split(",")]
     for label, row in rows.items():
         assert row[APP] > 0, label

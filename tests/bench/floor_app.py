@@ -51,6 +51,10 @@ same headings, fields, rows and forms, with every text through Flask-Babel and e
 and amount through its filters, as the libraries document), inside the same frame with the
 same sign-in and duties. They answer "what does this page cost on the fixed stack, written
 the way its documentation shows?", so that what a portal page costs beyond it is ours.
+- `/login-framed`, the login page for a first visitor: the frame with the log-in links, the
+  form with Flask-WTF's token (a new session cookie, as on the form floor);
+- `/dashboard-framed`, the employer's dashboard: who is signed in, their role and their
+  organisation (read through the user's relationship), the links of their role;
 - `/file-framed/<id>`, the employer's file page: the signed-in employer's file (another's
   is not found), its employer read through a relationship, its summary of four sections;
 - `/timeline-framed/<id>`, its timeline: the file, its history, the five steps of the
@@ -124,7 +128,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, aliased, mapped_column, relationship
-from wtforms import IntegerField, SearchField, SelectField, TextAreaField, ValidationError
+from wtforms import (
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SearchField,
+    SelectField,
+    TextAreaField,
+    ValidationError,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
@@ -139,6 +151,10 @@ login_manager = LoginManager()
 class Person(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    firm_id: Mapped[int | None] = mapped_column(ForeignKey("floor_firm.id"))
+
+    firm: Mapped[Firm | None] = relationship()  # read by the dashboard's twin only
 
 
 class Firm(db.Model):
@@ -252,13 +268,15 @@ CASES = 60  # more than a page: the query must choose the 50 first by deadline
 FIRST_DAY = date(2026, 1, 5)
 # Each statement may run in two processes at once (see create_app): no check-then-create.
 SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS person"
-    " (id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(200) NOT NULL)",
-    "INSERT INTO person (id, name) VALUES (1, 'Employer') ON CONFLICT DO NOTHING",
     "CREATE TABLE IF NOT EXISTS floor_firm (id INTEGER NOT NULL PRIMARY KEY,"
     " name VARCHAR(200) NOT NULL, kbo VARCHAR(10) NOT NULL)",
     # A name with markup: the rows floor escapes what it writes, as any page must.
     "INSERT INTO floor_firm (id, name, kbo) VALUES (1, 'Bouw <&> Co NV', '0123456749')"
+    " ON CONFLICT DO NOTHING",
+    "CREATE TABLE IF NOT EXISTS person (id INTEGER NOT NULL PRIMARY KEY,"
+    " name VARCHAR(200) NOT NULL, role VARCHAR(20) NOT NULL,"
+    " firm_id INTEGER REFERENCES floor_firm (id))",
+    "INSERT INTO person (id, name, role, firm_id) VALUES (1, 'Employer', 'employer', 1)"
     " ON CONFLICT DO NOTHING",
     "CREATE TABLE IF NOT EXISTS floor_case (id INTEGER NOT NULL PRIMARY KEY,"
     " reference VARCHAR(20) NOT NULL, status VARCHAR(20) NOT NULL, kind VARCHAR(20) NOT NULL,"
@@ -271,7 +289,8 @@ SCHEMA = (
     " person_id INTEGER NOT NULL REFERENCES person (id), created_at TIMESTAMP NOT NULL,"
     " last_seen_at TIMESTAMP NOT NULL, ended_at TIMESTAMP)",
     # The one-file floors: the signed-in employer's file (1) and another employer's (2).
-    "INSERT INTO person (id, name) VALUES (2, 'Other employer') ON CONFLICT DO NOTHING",
+    "INSERT INTO person (id, name, role) VALUES (2, 'Other employer', 'employer')"
+    " ON CONFLICT DO NOTHING",
     "CREATE TABLE IF NOT EXISTS floor_file (id INTEGER NOT NULL PRIMARY KEY,"
     " reference VARCHAR(20) NOT NULL, status VARCHAR(30) NOT NULL, kind VARCHAR(30) NOT NULL,"
     " category VARCHAR(40) NOT NULL, channel VARCHAR(20) NOT NULL, language VARCHAR(2) NOT NULL,"
@@ -316,12 +335,14 @@ FRAME = """<!doctype html>
 <nav aria-label="{{ _('Language') }}"><ul>{% for code, name in languages.items() %}
 <li><a href="{{ url_for(request.endpoint, lang=code, **request.view_args) }}" lang="{{ code }}" hreflang="{{ code }}"
 {%- if code == lang %} aria-current="true"{% endif %}>{{ name }}</a></li>{% endfor %}</ul></nav>
-<nav aria-label="{{ _('Account') }}"><ul>
+<nav aria-label="{{ _('Account') }}"><ul>{% if current_user.is_authenticated %}
 <li><a href="{{ url_for('duties.framed') }}">{{ _("My dashboard") }}</a></li>
 <li><a href="{{ url_for('orm_page') }}">{{ _("My account") }}</a></li>
 <li><form method="post" action="{{ url_for('logout') }}">
 <input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
-<button type="submit">{{ _("Log out") }}</button></form></li></ul></nav></header>
+<button type="submit">{{ _("Log out") }}</button></form></li>{% else %}
+<li><a href="{{ url_for('duties.login_framed') }}">{{ _("Log in") }}</a></li>
+<li><a href="/register">{{ _("Register") }}</a></li>{% endif %}</ul></nav></header>
 <main id="main" tabindex="-1">{% block content %}{% endblock %}</main>
 <footer><p>{{ _("A service of the Flemish government for employers, mandataries and newcomers.") }}</p>
 <p><a href="{{ url_for('form_page') }}">{{ _("Report a technical problem to the helpdesk") }}</a></p>
@@ -451,6 +472,26 @@ OFFICER_FILE_FRAMED = """{% extends "frame.html" %}{% from "summary.html" import
 <li><a href="?before={{ trail[0].id }}#audit-trail" rel="prev">{{ _("Older entries") }}</a></li></ul></nav>
 <p><a href="{{ url_for('duties.rows_framed') }}">{{ _("Back to the files to handle") }}</a></p>
 {% endblock %}"""
+DASHBOARD_FRAMED = """{% extends "frame.html" %}
+{% block title %}{{ _("My dashboard") }}{% endblock %}
+{% block content %}<h1>{{ _("My dashboard") }}</h1>
+<p>{{ _("Logged in as %(name)s (%(role)s).", name=current_user.name, role=_(roles[current_user.role])) }}</p>
+{% if current_user.firm %}<h2>{{ _("Your organisation") }}</h2><p>{{ current_user.firm.name }}</p>
+<p><a href="/organisation">{{ _("Colleagues and invitations") }}</a></p>{% endif %}
+<h2>{{ _("Applications") }}</h2>
+<p><a href="{{ url_for('duties.rows_framed') }}">{{ _("My applications") }}</a> ·
+<a href="/applications/new">{{ _("Start a new application") }}</a></p>
+<h2>{{ _("Your account") }}</h2>
+<p><a href="/notifications">{{ _("Choose which e-mails you receive") }}</a></p>{% endblock %}"""
+LOGIN_FRAMED = """{% extends "frame.html" %}
+{% block title %}{{ _("Log in") }}{% endblock %}
+{% block content %}<h1>{{ _("Log in") }}</h1>
+<form method="post" novalidate>{{ form.hidden_tag() }}
+{% for field in (form.email, form.password) %}<div class="field">{{ field.label }}
+{{ field(maxlength=500, required=True, autocomplete=field.description) }}</div>{% endfor %}
+<button type="submit" class="button">{{ _("Log in") }}</button></form>
+<p><a href="/password/forgot">{{ _("Forgot your password?") }}</a></p>
+<p><a href="/register">{{ _("No account yet? Register.") }}</a></p>{% endblock %}"""
 SEARCH_FRAMED = """{% extends "rows_framed.html" %}
 {% block filters %}<form method="get" action="{{ url_for('duties.search_framed') }}" class="filters" role="search" novalidate>
 <div class="field">{{ form.q.label }}<p class="hint" id="q-hint">{{ form.q.description }}</p>
@@ -464,6 +505,8 @@ SEARCH_FRAMED = """{% extends "rows_framed.html" %}
 <a href="{{ url_for('duties.search_framed') }}">{{ _("Clear filters") }}</a></fieldset></form>
 {% endblock %}"""
 TEMPLATES = {
+    "dashboard_framed.html": DASHBOARD_FRAMED,
+    "login_framed.html": LOGIN_FRAMED,
     "search_framed.html": SEARCH_FRAMED,
     "frame.html": FRAME,
     "framed.html": FRAMED,
@@ -912,6 +955,7 @@ WITH_SESSION_ROW = frozenset(
         "duties.timeline_framed",
         "duties.officer_file_framed",
         "duties.search_framed",
+        "duties.dashboard_framed",
     }
 )
 
@@ -1183,6 +1227,37 @@ def search_framed() -> str:
             )
         ).all()
     return render_template("search_framed.html", form=form, rows=rows)
+
+
+# --- The dashboard's and the login page's twins -----------------------------------------
+ROLES = {"employer": "Employer"}  # a role's title, a message id
+
+
+@duties.get("/dashboard-framed")
+@login_required
+def dashboard_framed() -> str:
+    """The employer's dashboard, the plain way: who is signed in, their organisation (read
+    through the user's relationship) and the links of their role."""
+    return render_template("dashboard_framed.html", roles=ROLES)
+
+
+class LoginForm(FlaskForm):
+    """The login page's form; each field's description is its autocomplete hint."""
+
+    email = EmailField(
+        _l("E-mail address"), [DataRequired(), Length(max=500)], description="username"
+    )
+    password = PasswordField(
+        _l("Password"), [DataRequired(), Length(max=500)], description="current-password"
+    )
+
+
+@duties.get("/login-framed")
+def login_framed() -> str:
+    """The login page, the plain way, for a first visit: the frame for a visitor (the log-in
+    and register links), the form with its CSRF token (a secret made and a new session
+    cookie set, as on the form floor), and the duties."""
+    return render_template("login_framed.html", form=LoginForm())
 
 
 app.register_blueprint(duties)

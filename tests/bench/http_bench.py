@@ -165,6 +165,8 @@ AUDITED_FILE_FLOOR = "framed file+audit"
 SEARCH_FLOOR = "framed search (1)"
 SEARCH_SOME_FLOOR = "framed search (11)"
 SEARCH_PAGE_FLOOR = "framed search (50)"
+DASHBOARD_FLOOR = "framed dashboard"
+LOGIN_FLOOR = "framed login"
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,9 @@ FLOORS = {
     # Both show the logout form's token: the frame, signed in, with its session row.
     FRAMED_FLOOR: Floor("/framed", True, 'name="csrf_token" value="'),
     ROWS_FRAMED_FLOOR: Floor("/rows-framed", True, 'href="/files/11">'),
+    # The dashboard and the login page (a first visit) made the plain way.
+    DASHBOARD_FLOOR: Floor("/dashboard-framed", True, "Bouw &lt;&amp;&gt; Co NV</p>"),
+    LOGIN_FLOOR: Floor("/login-framed", False, 'autocomplete="current-password"'),
     # The one-file pages made the plain way: each shows the floor's file 1, its user's.
     FILE_FLOOR: Floor("/file-framed/1", True, "<dd>Test Worker &lt;1&gt;</dd>"),
     TIMELINE_FLOOR: Floor("/timeline-framed/1", True, 'class="step step-current"'),
@@ -843,9 +848,9 @@ def table(
 LIST_MARK = "*"
 TWIN_MARK = "="
 LEGEND = (
-    "×floor: a public page's share of the form floor with the duties; a signed-in page's of"
-    " its twin (=), the same page made the plain way, or else of the framed floor, or (*) of"
-    " the framed 50 rows when it showed a full page of 50 rows; the 50-row floor's of the"
+    "×floor: a page's share of its twin (=), the same page made the plain way; else a public"
+    " page's of the form floor with the duties, a signed-in page's of the framed floor, or (*)"
+    " of the framed 50 rows when it showed a full page of 50 rows; the 50-row floor's of the"
     " signed-in floor."
 )
 ASKED_AS = {label: who for label, who, _ in PAGES}  # None: a public page
@@ -853,6 +858,8 @@ FULL_PAGE = 50  # the portal's lists show 50 rows a page (portal/paging.py), as 
 # The pages with a twin among the floors: the same content (the same headings, fields,
 # rows and forms, translated and formatted) made the plain way (tests/bench/floor_app.py).
 TWINS = {
+    "login page": LOGIN_FLOOR,
+    "dashboard": DASHBOARD_FLOOR,
     "timeline": TIMELINE_FLOOR,
     "file (employer)": FILE_FLOOR,
     "file (officer)": AUDITED_FILE_FLOOR,
@@ -874,10 +881,10 @@ def yardstick(label: str, result: Result) -> str:
         return FLOOR
     if label not in ASKED_AS:  # a floor: a share of bare Flask only
         return ""
-    if ASKED_AS[label] is None:
-        return DUTIES_FLOOR
     if label in TWINS:
         return TWINS[label]
+    if ASKED_AS[label] is None:
+        return DUTIES_FLOOR
     if label in SEARCHES and result.rows in SEARCH_TWINS:
         return SEARCH_TWINS[result.rows]
     return ROWS_FRAMED_FLOOR if result.rows >= FULL_PAGE else FRAMED_FLOOR

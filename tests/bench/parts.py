@@ -57,6 +57,7 @@ FLOORS = (
     http_bench.ROWS_FLOOR,
     http_bench.FRAMED_FLOOR,
     http_bench.ROWS_FRAMED_FLOOR,
+    http_bench.DASHBOARD_FLOOR,
     http_bench.FILE_FLOOR,
     http_bench.TIMELINE_FLOOR,
     http_bench.AUDITED_FILE_FLOOR,
@@ -65,6 +66,7 @@ FLOORS = (
     http_bench.SEARCH_PAGE_FLOOR,
     http_bench.FORM_FLOOR,
     http_bench.DUTIES_FLOOR,
+    http_bench.LOGIN_FLOOR,
 )
 
 
@@ -182,9 +184,10 @@ def table(rows: dict[str, dict[str, float]]) -> str:
 
 def floors(folder: Path, requests: int, rounds: int) -> dict[str, dict[str, float]]:
     """The floors (`FLOORS`: the signed-in floor with and without the duties, the 50-row
-    floor, the framed floor, the framed 50 rows and the twins (the one-file pages and the
-    search made the plain way) beside the signed-in pages, and the form floor without and with the duties beside
-    the login page), measured like the pages."""
+    floor, the framed floor, the framed 50 rows and the twins (the dashboard, the one-file
+    pages and the search made the plain way) beside the signed-in pages, and the form floor
+    without and with the duties and the login page's twin beside the login page), measured
+    like the pages."""
     os.environ.setdefault("BENCH_FLOOR_DB", str(folder / "floor.sqlite"))
     from tests.bench import floor_app
 
