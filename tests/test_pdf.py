@@ -152,6 +152,24 @@ def test_the_receipt_holds_the_dossier_and_every_document_fingerprint(
         assert sha256 in text, "the full SHA-256 must be on one line, copyable as is"
 
 
+def test_the_receipts_plain_twin_in_the_benchmark_carries_the_receipts_text_untagged(
+    app, db_session
+):
+    """The PDF benchmark sets the receipt beside its plain twin: the same HTML with
+    WeasyPrint's defaults. The twin must hold the receipt's whole text (else it would be
+    cheap for showing less), and be plain: no PDF/UA tagging, as the minimal page."""
+    from tests.bench.pdf_bench import receipt_twin
+
+    dossier = submitted_dossier()
+    twin = text_of(receipt_twin(dossier, "fr")())
+    receipt = text_of(receipt_pdf(dossier, "fr"))
+    for needle in [REFERENCE, "Priya Raghunathan", "Inde", *(sha for *_, sha in FILES)]:
+        assert needle in twin and needle in receipt, needle
+    assert twin.split() == receipt.split()  # the same words, in the same order
+    catalog = PdfReader(io.BytesIO(receipt_twin(dossier, "fr")())).trailer["/Root"]
+    assert "/MarkInfo" not in catalog  # untagged: no PDF/UA
+
+
 def test_english_receipt_wording_and_sizes(app, db_session):
     text = text_of(receipt_pdf(submitted_dossier(), "en"))
     assert "Receipt of your single-permit application" in text

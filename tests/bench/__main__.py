@@ -56,7 +56,7 @@ def main() -> None:
         print(f"{name:<36} {per_second:>8.0f} {baseline / per_second:>15.1f}x")
     print()
     for name, value in pdf_bench.run():
-        print(f"{name:<36} {value:>8.1f}")
+        print(f"{name:<36} {value:>8.2f}")
     print()
     for name, value in tracking_bench.run():
         print(f"{name:<36} {value:>10.1f}")
