@@ -24,13 +24,17 @@ page of the portal's kind costs on the fixed stack done the plain way. The "fram
 is a whole signed-in page of the portal's kind done the plain way: the user and their
 server-side session row, the frame of every page rendered per request in the language
 asked (Flask-Babel, the portal's catalogs) with its logout form's CSRF token, and the
-duties; the "framed 50 rows" is the 50-row floor's table in that frame.
+duties; the "framed 50 rows" is the 50-row floor's table in that frame. The **twins** are
+portal pages made the plain way in that frame, each with its page's content (the login
+page, the dashboard, the employer's file and timeline, the officers' file and their search
+finding 1, 11 and 50 files; see floor_app's docstring).
 It logs in the demo accounts the pages are asked as (an employer, an officer, a partner
 desk, a helpdesk agent), checks that every page answers 200, then loads each
 page with wrk (or, when wrk is missing, a Python load generator) for `--seconds` with
 `--clients` connections. It prints requests/s, p50 and p99 and the throughput as a share of
 bare Flask, one column group per scale; in the "×floor" column, each page's throughput as a
-share of the same kind of page made the plain way (`yardstick`: a signed-in page, the
+share of the same kind of page made the plain way (`yardstick`: a page with a twin, its
+twin, marked "=", a search the twin showing as many rows; else a signed-in page, the
 framed floor, or the framed 50 rows when it showed a full page of 50 rows; a public page,
 the form floor with the duties); and how much slower each page got from the smallest to
 the largest scale. Absolute numbers depend on the machine; compare the ratios.
@@ -149,7 +153,8 @@ def page_path(path: str, timeline: int, files: int) -> str:
 # Core alone. Then two pages of the portal's kind made with the fixed stack alone: a first
 # visit to a form with a CSRF token (beside the login page), the same with the duties every
 # answer of the portal has (a request id, a log line, metrics, the security headers), and a
-# signed-in table of 50 rows (beside the officers' queue).
+# signed-in table of 50 rows (beside the officers' queue). Then whole pages made the plain
+# way: the framed floors and the twins.
 FLOOR = "signed-in floor"
 ORM_FLOOR = "ORM floor"
 CORE_FLOOR = "Core floor"
